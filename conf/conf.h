@@ -1,0 +1,85 @@
+/*
+ * Node configuration: defaults, the file (libconfig syntax, see pazhou.conf), and command-line
+ * overrides applied by the caller afterwards. Relative paths are taken from the working
+ * directory, as the README's commands run from the project root.
+ */
+#ifndef CONF_H
+#define CONF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define CONF_MAX_LISTEN 8
+#define CONF_MAX_ADMINS 16
+#define CONF_PATH_MAX 1024
+#define CONF_ADDR_MAX 128
+
+enum conf_err {
+    CONF_OK = 0,
+    CONF_ERR_IO,      /* the file cannot be read */
+    CONF_ERR_SYNTAX,  /* not valid libconfig syntax */
+    CONF_ERR_UNKNOWN, /* a key this version does not know */
+    CONF_ERR_VALUE,   /* a known key with a bad type or value */
+};
+
+/* One listening endpoint, "ADDR:PORT" or "[V6ADDR]:PORT"; UDP and TCP share it. */
+struct conf_endpoint {
+    char host[CONF_ADDR_MAX]; /* numeric address: 127.0.0.1, ::1, 0.0.0.0 */
+    uint16_t port;
+};
+
+/* An administrator identity "index:handle" (registration work uses these). */
+struct conf_identity {
+    uint32_t index;
+    char handle[256];
+};
+
+struct conf {
+    /* server */
+    char data_dir[CONF_PATH_MAX];       /* registry directory; default "var/registry" */
+    int threads;                        /* worker threads; 0 = one per core */
+    struct conf_endpoint listen[CONF_MAX_LISTEN];
+    int listen_count;                   /* default one: 127.0.0.1:2641 */
+    bool udp;                           /* serve UDP; default true */
+    bool tcp;                           /* serve TCP; default true */
+    uint32_t tcp_idle_timeout_s;        /* default 60 */
+    uint32_t tcp_max_connections;       /* whole node; default 10000 */
+    uint32_t max_message_bytes;         /* largest accepted request; default 262144 */
+    char log_level[16];                 /* "error" | "warn" | "info" | "debug"; default "info" */
+
+    /* registry */
+    uint32_t block_cache_mb;            /* default 256 */
+    uint32_t bloom_bits_per_key;        /* default 10 */
+    bool case_sensitive;                /* default false: handles fold ASCII case */
+    bool sync_writes;                   /* default true: fsync before acknowledging a write */
+
+    /* site: what OC_GET_SITE_INFO answers */
+    uint32_t server_id;                 /* default 1 */
+    uint16_t site_serial;               /* default 1 */
+    char site_description[256];         /* default "Pazhou identifier resolution node" */
+    char server_key_file[CONF_PATH_MAX];/* PEM private key; created at first start if missing;
+                                           default "var/server_key.pem" */
+    char advertise_address[CONF_ADDR_MAX]; /* address in HS_SITE; default: first listen host */
+    bool site_primary;                  /* default true */
+    bool site_multi_primary;            /* default false */
+
+    /* administrators with full access (identities "index:handle") */
+    struct conf_identity admins[CONF_MAX_ADMINS];
+    int admin_count;
+};
+
+/* Fills every field with its default. */
+void conf_defaults(struct conf *c);
+
+/* Loads path over the current contents of c (call conf_defaults first). On failure returns a
+ * conf_err and writes "file:line: message" into err. Unknown keys and bad values are errors. */
+int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
+
+/* Parses "ADDR:PORT" / "[ADDR]:PORT" into an endpoint; 0 on success, -1 on a bad form. */
+int conf_parse_endpoint(const char *text, struct conf_endpoint *ep);
+
+/* Parses "index:handle"; 0 on success, -1 on a bad form. */
+int conf_parse_identity(const char *text, struct conf_identity *id);
+
+#endif

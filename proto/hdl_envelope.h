@@ -1,0 +1,30 @@
+/* The 20-byte message envelope (PROTOCOL.md §4). */
+#ifndef HDL_ENVELOPE_H
+#define HDL_ENVELOPE_H
+
+#include <stdint.h>
+
+#include "hdl_buf.h"
+
+struct hdl_envelope {
+    uint8_t major;
+    uint8_t minor;
+    uint8_t flags; /* HDL_ENV_* bits only; the suggested major lives in sugg_major */
+    uint8_t sugg_major;
+    uint8_t sugg_minor;
+    uint32_t session_id;
+    uint32_t request_id;
+    uint32_t message_id;
+    uint32_t message_length;
+};
+
+/* Decodes 20 bytes at the reader. Fails with HDL_ERR_VERSION for a major version other than 2
+ * (the caller may still answer: the fields are filled in) and HDL_ERR_LIMIT for a
+ * messageLength above HDL_MAX_MESSAGE_LEN. A suggested major of 0 means "same as major". */
+int hdl_envelope_decode(struct hdl_reader *r, struct hdl_envelope *env);
+void hdl_envelope_encode(struct hdl_writer *w, const struct hdl_envelope *env);
+
+/* The version a response to env is encoded in: min(suggested, ours), never below 2.0. */
+void hdl_envelope_reply_version(const struct hdl_envelope *req, uint8_t *major, uint8_t *minor);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * A whole message: envelope, header, body and credential section (PROTOCOL.md §3).
+ * Splitting validates every length against what remains; the parts are slices of the input.
+ */
+#ifndef HDL_MESSAGE_H
+#define HDL_MESSAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hdl_buf.h"
+#include "hdl_envelope.h"
+#include "hdl_header.h"
+
+struct hdl_message {
+    struct hdl_envelope env;
+    struct hdl_header hdr;
+    struct hdl_slice signed_part; /* header + body: what digests and signatures cover */
+    struct hdl_slice body;
+    struct hdl_slice credential;  /* empty when the credential length is 0 */
+};
+
+/* Splits buf (envelope + messageLength bytes, nothing more) into its parts. Fails on a
+ * messageLength that disagrees with len, a bodyLength past the end, a credential length past
+ * the end, or bytes after the credential. env and hdr are filled in as far as they decoded, so a
+ * caller can still address an error reply. */
+int hdl_message_split(const uint8_t *buf, size_t len, struct hdl_message *msg);
+
+/* Splits the part after the envelope (header + body + credential) of an already decoded
+ * envelope; used when datagrams were reassembled. */
+int hdl_message_split_payload(const uint8_t *payload, size_t len, struct hdl_message *msg);
+
+/*
+ * Response building. hdl_response_begin writes envelope and header with placeholder lengths
+ * and returns the body offset; the caller appends the body; hdl_response_finish appends an empty
+ * credential and patches messageLength and bodyLength. All writes go to a caller-owned writer.
+ */
+size_t hdl_response_begin(struct hdl_writer *w, const struct hdl_envelope *env,
+                          const struct hdl_header *hdr);
+int hdl_response_finish(struct hdl_writer *w, size_t body_offset);
+
+#endif

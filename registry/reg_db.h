@@ -1,0 +1,110 @@
+/*
+ * The RocksDB registry. One database with column families:
+ *   "default"   metadata (schema version, case sensitivity fixed at creation, ...)
+ *   "handles"   canonical handle -> record (reg_record.h: values in wire encoding)
+ *   "prefixes"  canonical prefix handle ("0.NA/88.100.1") -> empty: the homed prefixes
+ *   "txlog"     int8 transaction id (big-endian) -> reg_txn entry, written in the same atomic
+ *               batch as the change it records
+ * Keys are the handle in canonical form: ASCII case folded to upper case unless the registry was
+ * created case-sensitive. Thread-safe: every function may be called from any thread.
+ */
+#ifndef REG_DB_H
+#define REG_DB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum reg_err {
+    REG_OK = 0,
+    REG_NOT_FOUND,
+    REG_ERR_MISSING,   /* the directory holds no registry and create_if_missing is off */
+    REG_ERR_LOCKED,    /* another process has the registry open */
+    REG_ERR_CORRUPT,   /* RocksDB reports corruption, or the schema is not ours */
+    REG_ERR_IO,        /* any other RocksDB or file-system error */
+    REG_ERR_INVALID,   /* a bad argument: empty or over-long handle, malformed record */
+    REG_ERR_EXISTS,
+    REG_ERR_READONLY,
+};
+
+struct reg_options {
+    const char *path;
+    size_t block_cache_bytes;     /* shared LRU cache for data, index and filter blocks */
+    int bloom_bits_per_key;       /* 0 disables the filter */
+    bool create_if_missing;
+    bool read_only;               /* no lock taken: safe beside a running node */
+    bool sync_writes;             /* fsync the WAL before a write returns */
+    bool case_sensitive;          /* only used when the registry is created */
+};
+
+struct reg_db;
+
+/* Opens (or creates) the registry. On failure returns a reg_err and writes a sentence that names
+ * the path and the cause into err. */
+int reg_open(const struct reg_options *opt, struct reg_db **out, char *err, size_t errlen);
+/* Flushes and closes; NULL is ignored. */
+void reg_close(struct reg_db *db);
+
+const char *reg_strerror(int err);
+bool reg_is_case_sensitive(const struct reg_db *db);
+
+/* Longest canonical key: a handle is at most 2,048 bytes (PROTOCOL.md §2). */
+#define REG_MAX_KEY 2048
+
+/* Writes the canonical key of handle into out (REG_MAX_KEY bytes); returns its length, or 0 when
+ * the handle is empty or longer than REG_MAX_KEY. */
+size_t reg_canonical_key(const struct reg_db *db, const uint8_t *handle, size_t len, uint8_t *out);
+
+/*
+ * Zero-copy lookup: on REG_OK, pin->data/len point at the stored record until reg_pin_release.
+ * Returns REG_NOT_FOUND when absent.
+ */
+struct reg_pin {
+    const uint8_t *data;
+    size_t len;
+    void *impl;
+};
+int reg_get_record(struct reg_db *db, const uint8_t *handle, size_t len, struct reg_pin *pin);
+void reg_pin_release(struct reg_pin *pin);
+
+/* Writes a whole record (replacing any) and a txlog entry, atomically. */
+int reg_put_record(struct reg_db *db, const uint8_t *handle, size_t len, const uint8_t *record,
+                   size_t record_len);
+/* Deletes a record and logs it; REG_NOT_FOUND when absent. */
+int reg_delete_record(struct reg_db *db, const uint8_t *handle, size_t len);
+
+/*
+ * Batched writes for bulk loads: many records in one atomic RocksDB write (with one txlog entry
+ * per record). Not thread-safe per batch.
+ */
+struct reg_batch;
+struct reg_batch *reg_batch_new(struct reg_db *db);
+int reg_batch_put(struct reg_batch *b, const uint8_t *handle, size_t len, const uint8_t *record,
+                  size_t record_len);
+size_t reg_batch_count(const struct reg_batch *b);
+/* Applies and clears the batch. */
+int reg_batch_commit(struct reg_batch *b);
+void reg_batch_free(struct reg_batch *b);
+
+/* Homed prefixes, by prefix handle ("0.NA/88.100.1"); stored canonical. */
+int reg_home_prefix(struct reg_db *db, const char *prefix_handle);
+int reg_unhome_prefix(struct reg_db *db, const char *prefix_handle);
+/* Calls fn for each homed prefix (canonical spelling) in key order; stops early when fn returns
+ * non-zero. */
+int reg_list_prefixes(struct reg_db *db, int (*fn)(void *ctx, const char *prefix_handle, size_t len),
+                      void *ctx);
+
+/* Transaction log. */
+enum reg_txn_op { REG_TXN_PUT = 1, REG_TXN_DELETE = 2, REG_TXN_HOME = 3, REG_TXN_UNHOME = 4 };
+/* The id the next change will get (ids start at 1, strictly increasing, survive restart). */
+uint64_t reg_next_txn_id(struct reg_db *db);
+/* Calls fn for every txlog entry with id >= from, in order; stops when fn returns non-zero. */
+int reg_txlog_scan(struct reg_db *db, uint64_t from,
+                   int (*fn)(void *ctx, uint64_t id, int op, uint32_t time, const uint8_t *handle,
+                             size_t len),
+                   void *ctx);
+
+/* Estimated number of stored handles (RocksDB's estimate-num-keys of "handles"). */
+uint64_t reg_estimate_handles(struct reg_db *db);
+
+#endif

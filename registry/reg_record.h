@@ -1,0 +1,41 @@
+/*
+ * The stored form of one handle: its values already in wire encoding, so a resolution filters
+ * and copies bytes and never re-encodes.
+ *
+ *   int1  format version (1)
+ *   int1  flags          REG_RECORD_ALL_PUBLIC: every value has publicRead, so a public-only
+ *                        resolution without filters copies the value run whole
+ *   int2  reserved (0)
+ *   int4  value count
+ *   values, back to back, exactly as a resolution response carries them (PROTOCOL.md §9),
+ *   sorted by index, indexes unique
+ */
+#ifndef REG_RECORD_H
+#define REG_RECORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hdl_buf.h"
+#include "hdl_value.h"
+
+#define REG_RECORD_VERSION 1
+#define REG_RECORD_HEADER_LEN 8
+#define REG_RECORD_ALL_PUBLIC 0x01u
+
+struct reg_record_view {
+    uint8_t flags;
+    uint32_t value_count;
+    struct hdl_slice values;   /* value_count wire-encoded values */
+};
+
+/* Parses the fixed header and checks the value run (HDL_OK / HDL_ERR_*). The run is validated
+ * value by value only when validate is non-zero: records written by reg_record_build are trusted
+ * on the hot path. */
+int reg_record_parse(const uint8_t *buf, size_t len, int validate, struct reg_record_view *view);
+
+/* Builds a record from values: sorts them by index in place, rejects duplicate indexes
+ * (HDL_ERR_MALFORMED) and writes the record. */
+int reg_record_build(struct hdl_writer *w, struct hdl_value *values, size_t n);
+
+#endif
