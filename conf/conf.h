@@ -37,32 +37,32 @@ struct conf_identity {
 
 struct conf {
     /* server */
-    char data_dir[CONF_PATH_MAX];       /* registry directory; default "var/registry" */
-    int threads;                        /* worker threads; 0 = one per core */
+    char data_dir[CONF_PATH_MAX]; /* registry directory; default "var/registry" */
+    int threads;                  /* worker threads; 0 = one per core */
     struct conf_endpoint listen[CONF_MAX_LISTEN];
-    int listen_count;                   /* default one: 127.0.0.1:2641 */
-    bool udp;                           /* serve UDP; default true */
-    bool tcp;                           /* serve TCP; default true */
-    uint32_t tcp_idle_timeout_s;        /* default 60 */
-    uint32_t tcp_max_connections;       /* whole node; default 10000 */
-    uint32_t max_message_bytes;         /* largest accepted request; default 262144 */
-    char log_level[16];                 /* "error" | "warn" | "info" | "debug"; default "info" */
+    int listen_count;             /* default one: 127.0.0.1:2641 */
+    bool udp;                     /* serve UDP; default true */
+    bool tcp;                     /* serve TCP; default true */
+    uint32_t tcp_idle_timeout_s;  /* default 60 */
+    uint32_t tcp_max_connections; /* whole node; default 10000 */
+    uint32_t max_message_bytes;   /* largest accepted request; default 262144 */
+    char log_level[16];           /* "error" | "warn" | "info" | "debug"; default "info" */
 
     /* registry */
-    uint32_t block_cache_mb;            /* default 256 */
-    uint32_t bloom_bits_per_key;        /* default 10 */
-    bool case_sensitive;                /* default false: handles fold ASCII case */
-    bool sync_writes;                   /* default true: fsync before acknowledging a write */
+    uint32_t block_cache_mb;     /* default 256 */
+    uint32_t bloom_bits_per_key; /* default 10 */
+    bool case_sensitive;         /* default false: handles fold ASCII case */
+    bool sync_writes;            /* default true: fsync before acknowledging a write */
 
     /* site: what OC_GET_SITE_INFO answers */
-    uint32_t server_id;                 /* default 1 */
-    uint16_t site_serial;               /* default 1 */
-    char site_description[256];         /* default "Pazhou identifier resolution node" */
-    char server_key_file[CONF_PATH_MAX];/* PEM private key; created at first start if missing;
-                                           default "var/server_key.pem" */
+    uint32_t server_id;                    /* default 1 */
+    uint16_t site_serial;                  /* default 1 */
+    char site_description[256];            /* default "Pazhou identifier resolution node" */
+    char server_key_file[CONF_PATH_MAX];   /* PEM private key; created at first start if missing;
+                                              default "var/server_key.pem" */
     char advertise_address[CONF_ADDR_MAX]; /* address in HS_SITE; default: first listen host */
-    bool site_primary;                  /* default true */
-    bool site_multi_primary;            /* default false */
+    bool site_primary;                     /* default true */
+    bool site_multi_primary;               /* default false */
 
     /* administrators with full access (identities "index:handle") */
     struct conf_identity admins[CONF_MAX_ADMINS];
@@ -73,7 +73,9 @@ struct conf {
 void conf_defaults(struct conf *c);
 
 /* Loads path over the current contents of c (call conf_defaults first). On failure returns a
- * conf_err and writes "file:line: message" into err. Unknown keys and bad values are errors. */
+ * conf_err and writes "file:line: message" into err. Unknown keys and bad values are errors.
+ * A list in the file (listen, server_admins) replaces the current one; on failure c is left
+ * unchanged. */
 int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 
 /* Parses "ADDR:PORT" / "[ADDR]:PORT" into an endpoint; 0 on success, -1 on a bad form. */
@@ -81,5 +83,12 @@ int conf_parse_endpoint(const char *text, struct conf_endpoint *ep);
 
 /* Parses "index:handle"; 0 on success, -1 on a bad form. */
 int conf_parse_identity(const char *text, struct conf_identity *id);
+
+/* 1 when text is a numeric IPv4 or IPv6 address (no brackets, no port), else 0. */
+int conf_valid_address(const char *text);
+
+/* The address HS_SITE advertises: advertise_address, or when empty the first listen host (a
+ * wildcard listen host such as 0.0.0.0 therefore needs an explicit site.address). */
+const char *conf_advertise_address(const struct conf *c);
 
 #endif

@@ -19,7 +19,8 @@ void hdl_digest_encode(struct hdl_writer *w, const struct hdl_digest *d);
 /* Computes the digest of a request's header + body with OpenSSL and writes it in wire form:
  * alg byte + digest. alg is HDL_DIGEST_SHA256 for ≥ 2.7, SHA1 or MD5 for older peers. */
 int hdl_digest_put(struct hdl_writer *w, uint8_t alg, const uint8_t *signed_part, size_t len);
-/* The digest algorithm a server uses for a peer at major.minor (PROTOCOL.md §1). */
+/* The digest algorithm a server uses for a peer at major.minor (PROTOCOL.md §1): SHA-256 from
+ * 2.7, SHA-1 from 2.1, the old length-prefixed MD5 before. */
 uint8_t hdl_digest_alg_for_version(uint8_t major, uint8_t minor);
 
 struct hdl_error_body {
@@ -30,5 +31,7 @@ struct hdl_error_body {
  * Pre-2.1 peers may omit the message: an empty body decodes as an empty message. */
 int hdl_error_body_decode(struct hdl_reader *r, struct hdl_error_body *e);
 void hdl_error_body_encode(struct hdl_writer *w, const char *message);
+/* The same from a decoded body (re-encoding). */
+void hdl_error_body_encode_msg(struct hdl_writer *w, const struct hdl_error_body *e);
 
 #endif

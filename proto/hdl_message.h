@@ -23,11 +23,14 @@ struct hdl_message {
 /* Splits buf (envelope + messageLength bytes, nothing more) into its parts. Fails on a
  * messageLength that disagrees with len, a bodyLength past the end, a credential length past
  * the end, or bytes after the credential. env and hdr are filled in as far as they decoded, so a
- * caller can still address an error reply. */
+ * caller can still address an error reply. An ENCRYPTED or COMPRESSED envelope fails with
+ * HDL_ERR_UNSUPPORTED (env filled): the caller turns the payload into plain bytes and splits
+ * those with hdl_message_split_payload. */
 int hdl_message_split(const uint8_t *buf, size_t len, struct hdl_message *msg);
 
 /* Splits the part after the envelope (header + body + credential) of an already decoded
- * envelope; used when datagrams were reassembled. */
+ * envelope; used when datagrams were reassembled. Fills hdr, body, signed_part and credential;
+ * msg->env is left as the caller set it. */
 int hdl_message_split_payload(const uint8_t *payload, size_t len, struct hdl_message *msg);
 
 /*
@@ -38,5 +41,11 @@ int hdl_message_split_payload(const uint8_t *payload, size_t len, struct hdl_mes
 size_t hdl_response_begin(struct hdl_writer *w, const struct hdl_envelope *env,
                           const struct hdl_header *hdr);
 int hdl_response_finish(struct hdl_writer *w, size_t body_offset);
+
+/* As hdl_response_finish, for any message built with hdl_response_begin (requests too), with a
+ * credential section: appends int4 cred_len + cred (cred may be NULL when cred_len is 0).
+ * Returns HDL_ERR_NOSPACE if the writer overflowed, HDL_ERR_LIMIT above HDL_MAX_MESSAGE_LEN. */
+int hdl_message_finish(struct hdl_writer *w, size_t body_offset, const uint8_t *cred,
+                       size_t cred_len);
 
 #endif

@@ -35,7 +35,7 @@ int hdl_resolution_next_type(const struct hdl_resolution_request *req, uint32_t 
 bool hdl_resolution_selects(const struct hdl_resolution_request *req, uint32_t index,
                             struct hdl_slice type);
 
-/* Decoded response body (without a request digest; see hdl_digest.h for RD responses). */
+/* Decoded response body (without a request digest; see hdl_error_body.h for RD responses). */
 struct hdl_resolution_response {
     struct hdl_slice handle;
     uint32_t value_count;
@@ -44,6 +44,9 @@ struct hdl_resolution_response {
 
 int hdl_resolution_response_decode(const uint8_t *body, size_t len,
                                    struct hdl_resolution_response *resp);
+/* Writes handle, count and the values run of resp. */
+void hdl_resolution_response_encode(struct hdl_writer *w,
+                                    const struct hdl_resolution_response *resp);
 /* *pos starts at 0; decodes the next value of the response. HDL_ERR_TRUNCATED at the end. */
 int hdl_resolution_response_next(const struct hdl_resolution_response *resp, uint32_t *pos,
                                  struct hdl_value *v);

@@ -1,0 +1,332 @@
+/*
+ * Defaults and the loader. The file's layout is described by tables of keys, one per group, so
+ * that walking them rejects every key this version does not know, with its line, instead of
+ * silently ignoring a typo.
+ */
+#include "conf.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <libconfig.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+void conf_defaults(struct conf *c)
+{
+    memset(c, 0, sizeof *c);
+    snprintf(c->data_dir, sizeof c->data_dir, "%s", "var/registry");
+    c->threads = 0;
+    snprintf(c->listen[0].host, sizeof c->listen[0].host, "%s", "127.0.0.1");
+    c->listen[0].port = 2641;
+    c->listen_count = 1;
+    c->udp = true;
+    c->tcp = true;
+    c->tcp_idle_timeout_s = 60;
+    c->tcp_max_connections = 10000;
+    c->max_message_bytes = 262144;
+    snprintf(c->log_level, sizeof c->log_level, "%s", "info");
+
+    c->block_cache_mb = 256;
+    c->bloom_bits_per_key = 10;
+    c->case_sensitive = false;
+    c->sync_writes = true;
+
+    c->server_id = 1;
+    c->site_serial = 1;
+    snprintf(c->site_description, sizeof c->site_description, "%s",
+             "Pazhou identifier resolution node");
+    snprintf(c->server_key_file, sizeof c->server_key_file, "%s", "var/server_key.pem");
+    c->advertise_address[0] = '\0';
+    c->site_primary = true;
+    c->site_multi_primary = false;
+
+    c->admin_count = 0;
+}
+
+enum key_kind {
+    K_INT,       /* int field, integer in [min, max] */
+    K_U16,       /* uint16_t field */
+    K_U32,       /* uint32_t field */
+    K_BOOL,      /* bool field */
+    K_STR,       /* char[size] field; min is the shortest length accepted */
+    K_LOG_LEVEL, /* char[size] field, one of log_levels */
+    K_ADDRESS,   /* char[size] field, a numeric address or empty */
+    K_LISTEN,    /* the listen array */
+    K_ADMINS,    /* the server_admins array */
+    K_GROUP,     /* a nested group described by keys */
+};
+
+struct key {
+    const char *name;
+    enum key_kind kind;
+    size_t off;
+    size_t size;
+    int64_t min, max; /* a number's range, a string's shortest length, a list's entries */
+    const struct key *group;
+};
+
+#define FIELD(f) .off = offsetof(struct conf, f), .size = sizeof(((struct conf *)0)->f)
+
+static const struct key transport_keys[] = {
+    {.name = "udp", .kind = K_BOOL, FIELD(udp)},
+    {.name = "tcp", .kind = K_BOOL, FIELD(tcp)},
+    {0},
+};
+
+static const struct key tcp_keys[] = {
+    {.name = "idle_timeout", .kind = K_U32, FIELD(tcp_idle_timeout_s), .min = 1, .max = 86400},
+    {.name = "max_connections",
+     .kind = K_U32,
+     FIELD(tcp_max_connections),
+     .min = 1,
+     .max = 1000000},
+    {.name = "max_message_bytes",
+     .kind = K_U32,
+     FIELD(max_message_bytes),
+     .min = 1024,
+     .max = 67108864},
+    {0},
+};
+
+static const struct key registry_keys[] = {
+    {.name = "block_cache_mb", .kind = K_U32, FIELD(block_cache_mb), .min = 0, .max = 1048576},
+    {.name = "bloom_bits_per_key", .kind = K_U32, FIELD(bloom_bits_per_key), .min = 0, .max = 64},
+    {.name = "case_sensitive", .kind = K_BOOL, FIELD(case_sensitive)},
+    {.name = "sync", .kind = K_BOOL, FIELD(sync_writes)},
+    {0},
+};
+
+static const struct key site_keys[] = {
+    {.name = "server_id", .kind = K_U32, FIELD(server_id), .min = 0, .max = UINT32_MAX},
+    {.name = "serial", .kind = K_U16, FIELD(site_serial), .min = 0, .max = UINT16_MAX},
+    {.name = "description", .kind = K_STR, FIELD(site_description), .min = 0},
+    {.name = "key_file", .kind = K_STR, FIELD(server_key_file), .min = 1},
+    {.name = "address", .kind = K_ADDRESS, FIELD(advertise_address), .min = 0},
+    {.name = "primary", .kind = K_BOOL, FIELD(site_primary)},
+    {.name = "multi_primary", .kind = K_BOOL, FIELD(site_multi_primary)},
+    {0},
+};
+
+static const struct key root_keys[] = {
+    {.name = "data_dir", .kind = K_STR, FIELD(data_dir), .min = 1},
+    {.name = "threads", .kind = K_INT, FIELD(threads), .min = 0, .max = 1024},
+    {.name = "listen", .kind = K_LISTEN, .min = 1, .max = CONF_MAX_LISTEN},
+    {.name = "log_level", .kind = K_LOG_LEVEL, FIELD(log_level), .min = 1},
+    {.name = "transport", .kind = K_GROUP, .group = transport_keys},
+    {.name = "tcp", .kind = K_GROUP, .group = tcp_keys},
+    {.name = "registry", .kind = K_GROUP, .group = registry_keys},
+    {.name = "site", .kind = K_GROUP, .group = site_keys},
+    {.name = "server_admins", .kind = K_ADMINS, .min = 0, .max = CONF_MAX_ADMINS},
+    {0},
+};
+
+static const char *const log_levels[] = {"error", "warn", "info", "debug"};
+
+struct loader {
+    struct conf *c;
+    const char *path;
+    char *err;
+    size_t errlen;
+};
+
+static int fail_at(struct loader *L, const config_setting_t *s, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+static int fail_at(struct loader *L, const config_setting_t *s, int code, const char *fmt, ...)
+{
+    const char *file = config_setting_source_file(s);
+    int n = snprintf(L->err, L->errlen, "%s:%u: ", file ? file : L->path,
+                     (unsigned)config_setting_source_line(s));
+    if (n >= 0 && (size_t)n < L->errlen) {
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(L->err + n, L->errlen - (size_t)n, fmt, ap);
+        va_end(ap);
+    }
+    return code;
+}
+
+static void *field(struct loader *L, const struct key *k)
+{
+    return (char *)L->c + k->off;
+}
+
+static int load_number(struct loader *L, const config_setting_t *s, const struct key *k,
+                       const char *name)
+{
+    int type = config_setting_type(s);
+    if (type != CONFIG_TYPE_INT && type != CONFIG_TYPE_INT64)
+        return fail_at(L, s, CONF_ERR_VALUE, "%s must be an integer from %" PRId64 " to %" PRId64,
+                       name, k->min, k->max);
+    long long v = config_setting_get_int64(s);
+    if (v < k->min || v > k->max)
+        return fail_at(L, s, CONF_ERR_VALUE,
+                       "%s = %lld is out of range (%" PRId64 " to %" PRId64 ")", name, v, k->min,
+                       k->max);
+    if (k->kind == K_INT)
+        *(int *)field(L, k) = (int)v;
+    else if (k->kind == K_U16)
+        *(uint16_t *)field(L, k) = (uint16_t)v;
+    else
+        *(uint32_t *)field(L, k) = (uint32_t)v;
+    return CONF_OK;
+}
+
+static int load_string(struct loader *L, const config_setting_t *s, const struct key *k,
+                       const char *name)
+{
+    if (config_setting_type(s) != CONFIG_TYPE_STRING)
+        return fail_at(L, s, CONF_ERR_VALUE, "%s must be a string", name);
+    const char *v = config_setting_get_string(s);
+    size_t n = strlen(v);
+    if (n < (size_t)k->min)
+        return fail_at(L, s, CONF_ERR_VALUE, "%s must not be empty", name);
+    if (n >= k->size)
+        return fail_at(L, s, CONF_ERR_VALUE, "%s is too long (at most %zu bytes)", name,
+                       k->size - 1);
+
+    if (k->kind == K_LOG_LEVEL) {
+        size_t i = 0;
+        while (i < sizeof log_levels / sizeof log_levels[0] && strcmp(v, log_levels[i]) != 0)
+            i++;
+        if (i == sizeof log_levels / sizeof log_levels[0])
+            return fail_at(L, s, CONF_ERR_VALUE, "%s '%s' is not one of error, warn, info, debug",
+                           name, v);
+    }
+    if (k->kind == K_ADDRESS && n > 0 && !conf_valid_address(v))
+        return fail_at(L, s, CONF_ERR_VALUE,
+                       "%s '%s' is not a numeric IPv4 or IPv6 address (host names are not "
+                       "resolved)",
+                       name, v);
+    memcpy(field(L, k), v, n + 1);
+    return CONF_OK;
+}
+
+/*
+ * listen and server_admins: an array of strings. An entry's error carries the array's line and
+ * the entry's position: libconfig stamps an element with the line of the token after it (it
+ * looks ahead for adjacent strings to concatenate), which is the next line for the last one.
+ */
+static int load_list(struct loader *L, const config_setting_t *s, const struct key *k,
+                     const char *name)
+{
+    int type = config_setting_type(s);
+    if (type != CONFIG_TYPE_ARRAY && type != CONFIG_TYPE_LIST)
+        return fail_at(L, s, CONF_ERR_VALUE, "%s must be an array of strings [ \"...\", ... ]",
+                       name);
+    int n = config_setting_length(s);
+    if (n < k->min)
+        return fail_at(L, s, CONF_ERR_VALUE, "%s needs at least %" PRId64 " entry", name, k->min);
+    if (n > k->max)
+        return fail_at(L, s, CONF_ERR_VALUE, "%s has %d entries; at most %" PRId64 " are allowed",
+                       name, n, k->max);
+
+    /* Parsed into scratch space so that a bad entry leaves the current list alone. */
+    struct conf_endpoint eps[CONF_MAX_LISTEN];
+    struct conf_identity ids[CONF_MAX_ADMINS];
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
+        if (config_setting_type(e) != CONFIG_TYPE_STRING)
+            return fail_at(L, s, CONF_ERR_VALUE, "%s[%d] must be a string", name, i);
+        const char *v = config_setting_get_string(e);
+        if (k->kind == K_LISTEN && conf_parse_endpoint(v, &eps[i]) != 0)
+            return fail_at(L, s, CONF_ERR_VALUE,
+                           "%s[%d] '%s' is not \"ADDR:PORT\" or \"[IPV6ADDR]:PORT\" with a "
+                           "numeric address and a port from 1 to 65535 (host names are not "
+                           "resolved)",
+                           name, i, v);
+        if (k->kind == K_ADMINS && conf_parse_identity(v, &ids[i]) != 0)
+            return fail_at(L, s, CONF_ERR_VALUE,
+                           "%s[%d] '%s' is not \"index:handle\" (e.g. \"300:0.NA/88.100.1\")", name,
+                           i, v);
+    }
+    if (k->kind == K_LISTEN) {
+        memcpy(L->c->listen, eps, (size_t)n * sizeof eps[0]);
+        L->c->listen_count = n;
+    } else {
+        memcpy(L->c->admins, ids, (size_t)n * sizeof ids[0]);
+        L->c->admin_count = n;
+    }
+    return CONF_OK;
+}
+
+static int load_group(struct loader *L, const config_setting_t *group, const struct key *keys,
+                      const char *prefix)
+{
+    int n = config_setting_length(group);
+    for (int i = 0; i < n; i++) {
+        const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
+        const char *leaf = config_setting_name(s);
+        char name[128];
+        snprintf(name, sizeof name, "%s%s%s", prefix, *prefix ? "." : "", leaf ? leaf : "?");
+
+        const struct key *k = keys;
+        while (k->name && (!leaf || strcmp(k->name, leaf) != 0))
+            k++;
+        if (!k->name)
+            return fail_at(L, s, CONF_ERR_UNKNOWN, "unknown key '%s'", name);
+
+        int err;
+        switch (k->kind) {
+        case K_INT:
+        case K_U16:
+        case K_U32:
+            err = load_number(L, s, k, name);
+            break;
+        case K_BOOL:
+            if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+                return fail_at(L, s, CONF_ERR_VALUE, "%s must be true or false", name);
+            *(bool *)field(L, k) = config_setting_get_bool(s) != 0;
+            err = CONF_OK;
+            break;
+        case K_STR:
+        case K_LOG_LEVEL:
+        case K_ADDRESS:
+            err = load_string(L, s, k, name);
+            break;
+        case K_LISTEN:
+        case K_ADMINS:
+            err = load_list(L, s, k, name);
+            break;
+        case K_GROUP:
+        default:
+            if (config_setting_type(s) != CONFIG_TYPE_GROUP)
+                return fail_at(L, s, CONF_ERR_VALUE, "%s must be a group: %s { ... };", name, name);
+            err = load_group(L, s, k->group, name);
+            break;
+        }
+        if (err)
+            return err;
+    }
+    return CONF_OK;
+}
+
+int conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+    config_t cfg;
+    config_init(&cfg);
+    if (config_read_file(&cfg, path) != CONFIG_TRUE) {
+        int saved_errno = errno;
+        int code;
+        if (config_error_type(&cfg) == CONFIG_ERR_FILE_IO) {
+            snprintf(err, errlen, "%s: cannot read: %s", path, strerror(saved_errno));
+            code = CONF_ERR_IO;
+        } else {
+            const char *file = config_error_file(&cfg);
+            snprintf(err, errlen, "%s:%d: %s", file ? file : path, config_error_line(&cfg),
+                     config_error_text(&cfg));
+            code = CONF_ERR_SYNTAX;
+        }
+        config_destroy(&cfg);
+        return code;
+    }
+
+    struct conf next = *c;
+    struct loader L = {&next, path, err, errlen};
+    int code = load_group(&L, config_root_setting(&cfg), root_keys, "");
+    config_destroy(&cfg);
+    if (code == CONF_OK)
+        *c = next;
+    return code;
+}

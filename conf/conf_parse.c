@@ -1,0 +1,104 @@
+/* The string forms inside the configuration: endpoints and administrator identities. */
+#include "conf.h"
+
+#include <arpa/inet.h>
+#include <string.h>
+
+/* Decimal digits only (no sign, no spaces) up to max; -1 otherwise. */
+static int parse_decimal(const char *s, size_t n, uint32_t max, uint32_t *out)
+{
+    if (n == 0 || n > 10)
+        return -1;
+    uint64_t v = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    }
+    if (v > max)
+        return -1;
+    *out = (uint32_t)v;
+    return 0;
+}
+
+int conf_parse_endpoint(const char *text, struct conf_endpoint *ep)
+{
+    const char *host, *colon;
+    size_t host_len;
+    int family;
+
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':')
+            return -1;
+        host = text + 1;
+        host_len = (size_t)(close - host);
+        colon = close + 1;
+        family = AF_INET6;
+    } else {
+        /* An unbracketed IPv6 address would make the port ambiguous: only IPv4 here. */
+        colon = strchr(text, ':');
+        if (!colon || strchr(colon + 1, ':'))
+            return -1;
+        host = text;
+        host_len = (size_t)(colon - text);
+        family = AF_INET;
+    }
+    if (host_len == 0 || host_len >= CONF_ADDR_MAX)
+        return -1;
+
+    char addr[CONF_ADDR_MAX];
+    memcpy(addr, host, host_len);
+    addr[host_len] = '\0';
+    /* Numeric only: a host name would need a resolver, and start-up must not block on DNS. */
+    unsigned char bin[16];
+    if (inet_pton(family, addr, bin) != 1)
+        return -1;
+
+    uint32_t port;
+    if (parse_decimal(colon + 1, strlen(colon + 1), 65535, &port) || port == 0)
+        return -1;
+
+    memcpy(ep->host, addr, host_len + 1);
+    ep->port = (uint16_t)port;
+    return 0;
+}
+
+int conf_parse_identity(const char *text, struct conf_identity *id)
+{
+    const char *colon = strchr(text, ':');
+    if (!colon)
+        return -1;
+    uint32_t index;
+    if (parse_decimal(text, (size_t)(colon - text), UINT32_MAX, &index))
+        return -1;
+
+    const char *handle = colon + 1;
+    size_t n = strlen(handle);
+    if (n == 0 || n >= sizeof id->handle)
+        return -1;
+    /* Every handle is prefix/suffix; "300:88.100.1" is a prefix typed without its "0.NA/". */
+    const char *slash = strchr(handle, '/');
+    if (!slash || slash == handle)
+        return -1;
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)handle[i] < 0x20 || handle[i] == 0x7f)
+            return -1;
+
+    id->index = index;
+    memcpy(id->handle, handle, n + 1);
+    return 0;
+}
+
+int conf_valid_address(const char *text)
+{
+    unsigned char bin[16];
+    return inet_pton(AF_INET, text, bin) == 1 || inet_pton(AF_INET6, text, bin) == 1;
+}
+
+const char *conf_advertise_address(const struct conf *c)
+{
+    if (c->advertise_address[0] || c->listen_count == 0)
+        return c->advertise_address;
+    return c->listen[0].host;
+}

@@ -1,0 +1,567 @@
+/*
+ * JSON form of handle values (PROTOCOL.md §15). Text leaves as "string" when it is clean UTF-8,
+ * HS_ADMIN as "admin" and HS_VLIST as "vlist"; everything else as "base64". HS_SITE and
+ * HS_PUBKEY are written as "base64" too: the reference's "site" and "key" objects are not
+ * produced (or accepted) yet.
+ */
+#include "hdl_json.h"
+
+#include <limits.h>
+#include <openssl/evp.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "hdl_admin.h"
+#include "hdl_const.h"
+
+#define DEFAULT_TTL 86400u
+
+/* Length of the well-formed UTF-8 sequence at p (no overlongs, surrogates or > U+10FFFF), or 0. */
+static size_t utf8_seq(const uint8_t *p, size_t n)
+{
+    uint8_t c = p[0];
+    size_t len;
+    uint8_t lo = 0x80, hi = 0xbf;
+    if (c < 0x80)
+        return 1;
+    if (c >= 0xc2 && c <= 0xdf)
+        len = 2;
+    else if (c >= 0xe0 && c <= 0xef) {
+        len = 3;
+        if (c == 0xe0)
+            lo = 0xa0;
+        else if (c == 0xed)
+            hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+        len = 4;
+        if (c == 0xf0)
+            lo = 0x90;
+        else if (c == 0xf4)
+            hi = 0x8f;
+    } else
+        return 0;
+    if (n < len || p[1] < lo || p[1] > hi)
+        return 0;
+    for (size_t i = 2; i < len; i++)
+        if (p[i] < 0x80 || p[i] > 0xbf)
+            return 0;
+    return len;
+}
+
+/* Data the reference would show as text: UTF-8, and no control bytes but tab, CR and LF. */
+static bool is_text(struct hdl_slice s)
+{
+    for (size_t i = 0; i < s.len;) {
+        uint8_t c = s.ptr[i];
+        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
+            return false;
+        size_t n = utf8_seq(s.ptr + i, s.len - i);
+        if (n == 0)
+            return false;
+        i += n;
+    }
+    return true;
+}
+
+/* A JSON string for bytes meant as text (types, handles): invalid sequences become U+FFFD, as
+ * jansson accepts only UTF-8 and a handle still has to be shown. */
+static json_t *text_json(struct hdl_slice s)
+{
+    json_t *j = json_stringn((const char *)s.ptr, s.len);
+    if (j)
+        return j;
+    char *fixed = malloc((size_t)s.len * 3 + 1);
+    if (!fixed)
+        return NULL;
+    size_t o = 0;
+    for (size_t i = 0; i < s.len;) {
+        size_t n = utf8_seq(s.ptr + i, s.len - i);
+        if (n == 0) {
+            memcpy(fixed + o, "\xef\xbf\xbd", 3);
+            o += 3;
+            i++;
+        } else {
+            memcpy(fixed + o, s.ptr + i, n);
+            o += n;
+            i += n;
+        }
+    }
+    j = json_stringn(fixed, o);
+    free(fixed);
+    return j;
+}
+
+static json_t *base64_json(struct hdl_slice s)
+{
+    if (s.len > INT_MAX / 4 * 3 - 3)
+        return NULL;
+    size_t cap = ((size_t)s.len + 2) / 3 * 4 + 1;
+    unsigned char *out = malloc(cap);
+    if (!out)
+        return NULL;
+    int n = EVP_EncodeBlock(out, s.ptr, (int)s.len);
+    json_t *j = json_stringn((const char *)out, (size_t)n);
+    free(out);
+    return j;
+}
+
+/* "2026-11-26T02:39:16Z" */
+static json_t *time_json(uint32_t t)
+{
+    time_t tt = (time_t)t;
+    struct tm tm;
+    char buf[32];
+    if (!gmtime_r(&tt, &tm) || strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+        return NULL;
+    return json_string(buf);
+}
+
+/* {"handle","index"}: the element of vlists and references. */
+static json_t *ref_json(struct hdl_slice handle, uint32_t index)
+{
+    return json_pack("{s:o,s:I}", "handle", text_json(handle), "index", (json_int_t)index);
+}
+
+static json_t *data_json(const struct hdl_value *v)
+{
+    if (hdl_slice_eq_ci(v->type, "HS_ADMIN")) {
+        struct hdl_admin adm;
+        if (hdl_admin_decode(v->data.ptr, v->data.len, &adm) == HDL_OK) {
+            char perms[13];
+            hdl_admin_perms_to_json(adm.perms, perms);
+            return json_pack("{s:s,s:{s:o,s:I,s:s}}", "format", "admin", "value", "handle",
+                             text_json(adm.handle), "index", (json_int_t)adm.index, "permissions",
+                             perms);
+        }
+    } else if (hdl_slice_eq_ci(v->type, "HS_VLIST")) {
+        struct hdl_vlist vl;
+        if (hdl_vlist_decode(v->data.ptr, v->data.len, &vl) == HDL_OK) {
+            json_t *arr = json_array();
+            struct hdl_slice h;
+            uint32_t idx, pos = 0;
+            while (arr && hdl_vlist_next(&vl, &pos, &h, &idx) == HDL_OK)
+                if (json_array_append_new(arr, ref_json(h, idx)) != 0) {
+                    json_decref(arr);
+                    arr = NULL;
+                }
+            return json_pack("{s:s,s:o}", "format", "vlist", "value", arr);
+        }
+    } else {
+        static const struct hdl_slice site = {(const uint8_t *)"HS_SITE.", 8};
+        static const struct hdl_slice pubkey = {(const uint8_t *)"HS_PUBKEY", 9};
+        bool binary = hdl_type_matches(site, v->type) || hdl_type_matches(pubkey, v->type);
+        if (!binary && is_text(v->data))
+            return json_pack("{s:s,s:s%}", "format", "string", "value",
+                             v->data.len ? (const char *)v->data.ptr : "", (size_t)v->data.len);
+    }
+    return json_pack("{s:s,s:o}", "format", "base64", "value", base64_json(v->data));
+}
+
+json_t *hdl_value_to_json(const struct hdl_value *v)
+{
+    json_t *obj = json_pack("{s:I,s:o,s:o}", "index", (json_int_t)v->index, "type",
+                            text_json(v->type), "data", data_json(v));
+    if (!obj)
+        return NULL;
+    int bad = 0;
+    if ((v->perms & 0x0f) != HDL_PERM_DEFAULT) {
+        char perms[5];
+        for (int i = 0; i < 4; i++)
+            perms[i] = (v->perms & (0x08u >> i)) ? '1' : '0';
+        perms[4] = '\0';
+        bad |= json_object_set_new(obj, "permissions", json_string(perms));
+    }
+    if (v->ttl_type == HDL_TTL_ABSOLUTE)
+        bad |= json_object_set_new(obj, "ttl", time_json(v->ttl));
+    else
+        bad |= json_object_set_new(obj, "ttl", json_integer(v->ttl));
+    if (v->timestamp)
+        bad |= json_object_set_new(obj, "timestamp", time_json(v->timestamp));
+    if (v->ref_count) {
+        json_t *refs = json_array();
+        struct hdl_slice h;
+        uint32_t idx, pos = 0;
+        while (refs && hdl_value_next_ref(v, &pos, &h, &idx) == HDL_OK)
+            if (json_array_append_new(refs, ref_json(h, idx)) != 0) {
+                json_decref(refs);
+                refs = NULL;
+            }
+        bad |= json_object_set_new(obj, "references", refs);
+    }
+    if (bad) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+struct parse {
+    struct hdl_writer *store;
+    char *err;
+    size_t errlen;
+};
+
+static int fail(struct parse *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct parse *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->err, p->errlen, fmt, ap);
+    va_end(ap);
+    return HDL_ERR_MALFORMED;
+}
+
+/* The bytes written to the store since offset start, once the store has taken them. */
+static int stored(struct parse *p, size_t start, struct hdl_slice *out)
+{
+    if (p->store->overflow) {
+        snprintf(p->err, p->errlen, "the value does not fit in %zu bytes", p->store->cap);
+        return HDL_ERR_NOSPACE;
+    }
+    out->ptr = p->store->buf + start;
+    out->len = (uint32_t)(p->store->len - start);
+    return HDL_OK;
+}
+
+static int days_in_month(int y, int m)
+{
+    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* Reads exactly n digits at *s. */
+static bool digits(const char **s, int n, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        char c = (*s)[i];
+        if (c < '0' || c > '9')
+            return false;
+        v = v * 10 + (c - '0');
+    }
+    *s += n;
+    *out = v;
+    return true;
+}
+
+/* ISO-8601 "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)" to epoch seconds that fit an int4. */
+static bool parse_time(const char *s, uint32_t *out)
+{
+    int y, mo, d, h, mi, sec, oh = 0, om = 0;
+    if (!digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) || *s++ != '-' ||
+        !digits(&s, 2, &d) || (*s != 'T' && *s != 't'))
+        return false;
+    s++;
+    if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi) || *s++ != ':' ||
+        !digits(&s, 2, &sec))
+        return false;
+    if (*s == '.') {
+        s++;
+        if (*s < '0' || *s > '9')
+            return false;
+        while (*s >= '0' && *s <= '9')
+            s++;
+    }
+    int sign = 0;
+    if (*s == 'Z' || *s == 'z')
+        s++;
+    else if (*s == '+' || *s == '-') {
+        sign = *s++ == '+' ? 1 : -1;
+        if (!digits(&s, 2, &oh) || *s++ != ':' || !digits(&s, 2, &om) || oh > 23 || om > 59)
+            return false;
+    } else
+        return false;
+    if (*s || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
+        sec > 60)
+        return false;
+    int64_t t =
+        days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
+    if (t < 0 || t > UINT32_MAX)
+        return false;
+    *out = (uint32_t)t;
+    return true;
+}
+
+static bool get_u32(const json_t *j, uint32_t *out)
+{
+    if (!json_is_integer(j))
+        return false;
+    json_int_t n = json_integer_value(j);
+    if (n < 0 || n > UINT32_MAX)
+        return false;
+    *out = (uint32_t)n;
+    return true;
+}
+
+static bool is_b64(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
+           c == '/';
+}
+
+/* Standard base64, with or without its '=' padding, into the store. */
+static int put_base64(struct parse *p, const char *s, size_t n)
+{
+    size_t pad = 0;
+    while (pad < 2 && n > pad && s[n - 1 - pad] == '=')
+        pad++;
+    size_t body = n - pad;
+    for (size_t i = 0; i < body; i++)
+        if (!is_b64(s[i]))
+            return fail(p, "data.value is not base64: '%c' at offset %zu", s[i], i);
+    if (body % 4 == 1 || (pad && n % 4 != 0))
+        return fail(p,
+                    "data.value is not base64: its length %zu is not a whole number of "
+                    "4-character groups",
+                    n);
+
+    /* EVP_DecodeBlock takes whole groups only; the last, partial group is padded here. */
+    unsigned char out[768];
+    size_t whole = body - body % 4;
+    for (size_t i = 0; i < whole;) {
+        size_t chunk = whole - i < 1024 ? whole - i : 1024;
+        int got = EVP_DecodeBlock(out, (const unsigned char *)s + i, (int)chunk);
+        if (got < 0)
+            return fail(p, "data.value is not base64");
+        hdl_put_raw(p->store, out, (size_t)got);
+        i += chunk;
+    }
+    size_t tail = body % 4;
+    if (tail) {
+        unsigned char group[4] = {'=', '=', '=', '='};
+        memcpy(group, s + whole, tail);
+        if (EVP_DecodeBlock(out, group, 4) < 0)
+            return fail(p, "data.value is not base64");
+        hdl_put_raw(p->store, out, tail - 1);
+    }
+    return HDL_OK;
+}
+
+static int hex_nibble(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+static int put_hex(struct parse *p, const char *s, size_t n)
+{
+    if (n % 2)
+        return fail(p, "data.value is not hex: odd length %zu", n);
+    for (size_t i = 0; i < n; i += 2) {
+        int hi = hex_nibble(s[i]), lo = hex_nibble(s[i + 1]);
+        if (hi < 0 || lo < 0)
+            return fail(p, "data.value is not hex: '%c' at offset %zu", hi < 0 ? s[i] : s[i + 1],
+                        hi < 0 ? i : i + 1);
+        hdl_put_u8(p->store, (uint8_t)(hi << 4 | lo));
+    }
+    return HDL_OK;
+}
+
+/* {"handle","index"} at what (a field name for messages) into handle and index. */
+static int get_ref(struct parse *p, const json_t *j, const char *what, const char **handle,
+                   uint32_t *index)
+{
+    if (!json_is_object(j))
+        return fail(p, "%s is not an object {\"handle\",\"index\"}", what);
+    const json_t *h = json_object_get(j, "handle");
+    if (!json_is_string(h) || json_string_length(h) == 0)
+        return fail(p, "%s.handle is missing or not a non-empty string", what);
+    if (json_string_length(h) > HDL_MAX_HANDLE_LEN)
+        return fail(p, "%s.handle is longer than %u bytes", what, HDL_MAX_HANDLE_LEN);
+    if (!get_u32(json_object_get(j, "index"), index))
+        return fail(p, "%s.index is missing or not an integer from 0 to 4294967295", what);
+    *handle = json_string_value(h);
+    return HDL_OK;
+}
+
+/* An array of {"handle","index"} as the wire's run of { byteString handle, int4 index }. */
+static int put_refs(struct parse *p, const json_t *arr, const char *what, uint32_t *count)
+{
+    if (!json_is_array(arr))
+        return fail(p, "%s is not an array", what);
+    if (json_array_size(arr) > HDL_MAX_ARRAY)
+        return fail(p, "%s has more than %u entries", what, HDL_MAX_ARRAY);
+    size_t i;
+    const json_t *e;
+    json_array_foreach(arr, i, e)
+    {
+        char at[64];
+        const char *h;
+        uint32_t idx;
+        snprintf(at, sizeof at, "%s[%zu]", what, i);
+        int err = get_ref(p, e, at, &h, &idx);
+        if (err)
+            return err;
+        hdl_put_bytes(p->store, h, json_string_length(json_object_get(e, "handle")));
+        hdl_put_u32(p->store, idx);
+    }
+    *count = (uint32_t)json_array_size(arr);
+    return HDL_OK;
+}
+
+static int put_admin(struct parse *p, const json_t *val)
+{
+    struct hdl_admin adm = {0};
+    const char *h;
+    int err = get_ref(p, val, "data.value", &h, &adm.index);
+    if (err)
+        return err;
+    const json_t *perms = json_object_get(val, "permissions");
+    if (!json_is_string(perms) || hdl_admin_perms_from_json(json_string_value(perms), &adm.perms))
+        return fail(p, "data.value.permissions is missing or not up to 12 characters of 0 and 1");
+    adm.handle.ptr = (const uint8_t *)h;
+    adm.handle.len = (uint32_t)json_string_length(json_object_get(val, "handle"));
+    hdl_admin_encode(p->store, &adm);
+    return HDL_OK;
+}
+
+static int put_data(struct parse *p, const json_t *data)
+{
+    if (json_is_string(data)) {
+        hdl_put_raw(p->store, json_string_value(data), json_string_length(data));
+        return HDL_OK;
+    }
+    if (!json_is_object(data))
+        return fail(p, "data is neither a string nor an object {\"format\",\"value\"}");
+    const json_t *fj = json_object_get(data, "format");
+    if (!fj)
+        return fail(p, "data.format is missing");
+    if (!json_is_string(fj))
+        return fail(p, "data.format is not a string");
+    const char *format = json_string_value(fj);
+    const json_t *val = json_object_get(data, "value");
+    if (!val)
+        return fail(p, "data.value is missing");
+
+    bool textual = !strcmp(format, "string") || !strcmp(format, "base64") || !strcmp(format, "hex");
+    if (textual && !json_is_string(val))
+        return fail(p, "data.value is not a string (format %s)", format);
+    if (!strcmp(format, "string")) {
+        hdl_put_raw(p->store, json_string_value(val), json_string_length(val));
+        return HDL_OK;
+    }
+    if (!strcmp(format, "base64"))
+        return put_base64(p, json_string_value(val), json_string_length(val));
+    if (!strcmp(format, "hex"))
+        return put_hex(p, json_string_value(val), json_string_length(val));
+    if (!strcmp(format, "admin"))
+        return put_admin(p, val);
+    if (!strcmp(format, "vlist")) {
+        size_t at = hdl_reserve_u32(p->store);
+        uint32_t count;
+        int err = put_refs(p, val, "data.value", &count);
+        if (err)
+            return err;
+        hdl_patch_u32(p->store, at, count);
+        return HDL_OK;
+    }
+    if (!strcmp(format, "site") || !strcmp(format, "key"))
+        return fail(p, "data.format '%s' is not supported yet; give the bytes as base64", format);
+    return fail(p, "data.format '%s' is not one of string, base64, hex, admin, vlist", format);
+}
+
+static int parse_value(struct parse *p, const json_t *obj, struct hdl_value *v)
+{
+    struct hdl_writer *w = p->store;
+    if (!json_is_object(obj))
+        return fail(p, "a value must be a JSON object");
+
+    const json_t *j = json_object_get(obj, "index");
+    if (!j)
+        return fail(p, "index is missing");
+    if (!get_u32(j, &v->index))
+        return fail(p, "index is not an integer from 0 to 4294967295");
+
+    j = json_object_get(obj, "type");
+    if (!j)
+        return fail(p, "type is missing");
+    if (!json_is_string(j))
+        return fail(p, "type is not a string");
+    size_t start = w->len;
+    hdl_put_raw(w, json_string_value(j), json_string_length(j));
+    int err = stored(p, start, &v->type);
+    if (err)
+        return err;
+
+    j = json_object_get(obj, "data");
+    if (!j)
+        return fail(p, "data is missing");
+    start = w->len;
+    if ((err = put_data(p, j)) || (err = stored(p, start, &v->data)))
+        return err;
+
+    v->ttl_type = HDL_TTL_RELATIVE;
+    v->ttl = DEFAULT_TTL;
+    j = json_object_get(obj, "ttl");
+    if (json_is_string(j)) {
+        v->ttl_type = HDL_TTL_ABSOLUTE;
+        if (!parse_time(json_string_value(j), &v->ttl))
+            return fail(p, "ttl '%s' is not an ISO-8601 time such as 2026-11-26T02:39:16Z",
+                        json_string_value(j));
+    } else if (j && !get_u32(j, &v->ttl))
+        return fail(p, "ttl is neither a number of seconds from 0 to 4294967295 nor an "
+                       "ISO-8601 time");
+
+    v->timestamp = 0;
+    j = json_object_get(obj, "timestamp");
+    if (j && (!json_is_string(j) || !parse_time(json_string_value(j), &v->timestamp)))
+        return fail(p, "timestamp is not an ISO-8601 time such as 2026-11-26T02:39:16Z");
+
+    /* All four characters count, adminRead included: the reference skips it when the string is
+     * exactly 4 long (PROTOCOL.md §15), which would make "0110" mean "1110". */
+    v->perms = HDL_PERM_DEFAULT;
+    j = json_object_get(obj, "permissions");
+    if (j) {
+        const char *s = json_string_value(j);
+        if (!s || strlen(s) != 4 || strspn(s, "01") != 4)
+            return fail(p, "permissions is not 4 characters of 0 and 1 (adminRead adminWrite "
+                           "publicRead publicWrite)");
+        v->perms = 0;
+        for (int i = 0; i < 4; i++)
+            if (s[i] == '1')
+                v->perms |= (uint8_t)(0x08u >> i);
+    }
+
+    v->ref_count = 0;
+    start = w->len;
+    j = json_object_get(obj, "references");
+    if (j && (err = put_refs(p, j, "references", &v->ref_count)))
+        return err;
+    return stored(p, start, &v->refs);
+}
+
+int hdl_value_from_json(const json_t *obj, struct hdl_writer *store, struct hdl_value *v, char *err,
+                        size_t errlen)
+{
+    struct parse p = {store, err, errlen};
+    size_t len = store->len;
+    bool overflow = store->overflow;
+    int rc = parse_value(&p, obj, v);
+    if (rc) {
+        /* Nothing of a rejected value stays in the store. */
+        store->len = len;
+        store->overflow = overflow;
+    }
+    return rc;
+}

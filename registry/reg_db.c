@@ -1,0 +1,268 @@
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "reg_internal.h"
+#include "reg_meta.h"
+
+static const char *const cf_names[REG_CF_COUNT] = {"default", "handles", "prefixes", "txlog"};
+
+/* Used when the configuration leaves the cache size at 0: enough to hold the upper levels'
+ * index and filter partitions of a small registry. */
+#define REG_DEFAULT_CACHE_BYTES (64u << 20)
+
+const char *reg_strerror(int err)
+{
+    switch (err) {
+    case REG_OK:
+        return "success";
+    case REG_NOT_FOUND:
+        return "not found";
+    case REG_ERR_MISSING:
+        return "no registry at this path";
+    case REG_ERR_LOCKED:
+        return "registry is locked by another process";
+    case REG_ERR_CORRUPT:
+        return "registry is corrupt or of an unknown format";
+    case REG_ERR_IO:
+        return "storage error";
+    case REG_ERR_INVALID:
+        return "invalid argument";
+    case REG_ERR_EXISTS:
+        return "already exists";
+    case REG_ERR_READONLY:
+        return "registry is open read-only";
+    }
+    return "unknown registry error";
+}
+
+int reg_map_rocksdb_error(const char *msg)
+{
+    if (!msg)
+        return REG_OK;
+    /* Corruption first: its messages may mention a "block", which contains "lock". */
+    if (strncmp(msg, "Corruption", 10) == 0)
+        return REG_ERR_CORRUPT;
+    if (strstr(msg, "Resource temporarily unavailable") || strstr(msg, "While lock file") ||
+        strstr(msg, "lock hold by") || strstr(msg, "/LOCK"))
+        return REG_ERR_LOCKED;
+    if (strstr(msg, "does not exist (create_if_missing is false)"))
+        return REG_ERR_MISSING;
+    /* A registry whose column families are not ours, or whose CURRENT names a manifest that
+     * is gone: the files do not form a registry. */
+    if (strstr(msg, "Column famil") || strstr(msg, "MANIFEST"))
+        return REG_ERR_CORRUPT;
+    return REG_ERR_IO;
+}
+
+static void set_err(char *err, size_t errlen, const char *path, const char *what)
+{
+    if (err && errlen)
+        snprintf(err, errlen, "registry %s: %s", path, what);
+}
+
+/*
+ * Table options for point lookups ("handles", "prefixes", metadata). Block size 4 KiB: a record
+ * is a few hundred bytes, so a lookup that misses the cache reads and decompresses one small
+ * block, and the cache holds hot records rather than their neighbours. The index and filter are
+ * partitioned (two-level) because at billions of keys a whole-file index or filter block is
+ * hundreds of KiB and would thrash the cache; only the small top level is pinned.
+ */
+static rocksdb_block_based_table_options_t *lookup_table(rocksdb_cache_t *cache, int bloom_bits)
+{
+    rocksdb_block_based_table_options_t *t = rocksdb_block_based_options_create();
+    rocksdb_block_based_options_set_block_cache(t, cache);
+    rocksdb_block_based_options_set_block_size(t, 4096);
+    /* Index and filter blocks live in the shared cache, so memory is bounded by its size
+     * instead of growing with the number of open files; L0 files are read by every lookup, so
+     * their index and filter stay pinned, as do the top-level partitions. */
+    rocksdb_block_based_options_set_cache_index_and_filter_blocks(t, 1);
+    rocksdb_block_based_options_set_cache_index_and_filter_blocks_with_high_priority(t, 1);
+    rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(t, 1);
+    rocksdb_block_based_options_set_pin_top_level_index_and_filter(t, 1);
+    rocksdb_block_based_options_set_index_type(
+        t, rocksdb_block_based_table_index_type_two_level_index_search);
+    rocksdb_block_based_options_set_partition_filters(t, 1);
+    rocksdb_block_based_options_set_metadata_block_size(t, 4096);
+    /* A hash index inside each data block turns the in-block binary search of a point lookup
+     * into one probe. */
+    rocksdb_block_based_options_set_data_block_index_type(
+        t, rocksdb_block_based_table_data_block_index_type_binary_search_and_hash);
+    rocksdb_block_based_options_set_data_block_hash_ratio(t, 0.75);
+    if (bloom_bits > 0) {
+        /* Most negative lookups (unknown handles) end at the filter without touching a data
+         * block; whole-key because lookups are always by the complete handle. The table
+         * options take ownership of the policy. */
+        rocksdb_block_based_options_set_filter_policy(
+            t, rocksdb_filterpolicy_create_bloom_full((double)bloom_bits));
+        rocksdb_block_based_options_set_whole_key_filtering(t, 1);
+    }
+    return t;
+}
+
+/* The txlog is written in key order and read by range scans: larger blocks compress better and
+ * a filter would never be consulted. */
+static rocksdb_block_based_table_options_t *scan_table(rocksdb_cache_t *cache)
+{
+    rocksdb_block_based_table_options_t *t = rocksdb_block_based_options_create();
+    rocksdb_block_based_options_set_block_cache(t, cache);
+    rocksdb_block_based_options_set_block_size(t, 16384);
+    rocksdb_block_based_options_set_cache_index_and_filter_blocks(t, 1);
+    rocksdb_block_based_options_set_pin_l0_filter_and_index_blocks_in_cache(t, 1);
+    return t;
+}
+
+static rocksdb_options_t *base_options(const struct reg_options *opt)
+{
+    rocksdb_options_t *o = rocksdb_options_create();
+    /* Two background threads share flushes and compactions: enough for a read-mostly node,
+     * without competing with the resolver's workers. */
+    rocksdb_options_increase_parallelism(o, 2);
+    /* Table files stay open: a point lookup never pays to reopen a file and reload its index. */
+    rocksdb_options_set_max_open_files(o, -1);
+    /* Level targets follow the size of the last level, which then holds ~90% of the data:
+     * space amplification stays near 1.1 however large the registry grows. */
+    rocksdb_options_set_level_compaction_dynamic_level_bytes(o, 1);
+    /* LZ4 is cheap to decompress on the hot upper levels; ZSTD on the bottommost level, where
+     * most bytes live and are rewritten rarely, saves the most space. */
+    rocksdb_options_set_compression(o, rocksdb_lz4_compression);
+    rocksdb_options_set_bottommost_compression(o, rocksdb_zstd_compression);
+    rocksdb_options_set_create_if_missing(o, opt->create_if_missing);
+    rocksdb_options_set_create_missing_column_families(o, opt->create_if_missing);
+    return o;
+}
+
+static int open_rocksdb(struct reg_db *db, const struct reg_options *opt, char **rerr)
+{
+    size_t cache_bytes = opt->block_cache_bytes ? opt->block_cache_bytes : REG_DEFAULT_CACHE_BYTES;
+    /* One cache for every column family, so the configured size bounds them all together. */
+    db->cache = rocksdb_cache_create_lru(cache_bytes);
+
+    rocksdb_options_t *dbo = base_options(opt);
+    rocksdb_options_t *lookup = base_options(opt);
+    rocksdb_options_t *scan = base_options(opt);
+    rocksdb_block_based_table_options_t *lt = lookup_table(db->cache, opt->bloom_bits_per_key);
+    rocksdb_block_based_table_options_t *st = scan_table(db->cache);
+    rocksdb_options_set_block_based_table_factory(dbo, lt);
+    rocksdb_options_set_block_based_table_factory(lookup, lt);
+    rocksdb_options_set_block_based_table_factory(scan, st);
+    const rocksdb_options_t *cfo[REG_CF_COUNT] = {lookup, lookup, lookup, scan};
+
+    if (opt->read_only)
+        db->rdb = rocksdb_open_for_read_only_column_families(dbo, opt->path, REG_CF_COUNT, cf_names,
+                                                             cfo, db->cf, 0, rerr);
+    else
+        db->rdb =
+            rocksdb_open_column_families(dbo, opt->path, REG_CF_COUNT, cf_names, cfo, db->cf, rerr);
+
+    rocksdb_block_based_options_destroy(lt);
+    rocksdb_block_based_options_destroy(st);
+    rocksdb_options_destroy(dbo);
+    rocksdb_options_destroy(lookup);
+    rocksdb_options_destroy(scan);
+    return db->rdb ? REG_OK : reg_map_rocksdb_error(*rerr);
+}
+
+/* RocksDB's own message for a missing registry names only CURRENT; checking first gives a clear
+ * one, and a read-only open would otherwise report a plain I/O error. */
+static bool registry_present(const char *path)
+{
+    char current[4096];
+    struct stat st;
+    if (snprintf(current, sizeof(current), "%s/CURRENT", path) >= (int)sizeof(current))
+        return true; /* let RocksDB report it */
+    return stat(current, &st) == 0 || errno != ENOENT;
+}
+
+int reg_open(const struct reg_options *opt, struct reg_db **out, char *err, size_t errlen)
+{
+    *out = NULL;
+    if (err && errlen)
+        err[0] = '\0';
+    if (!opt || !opt->path || !opt->path[0]) {
+        set_err(err, errlen, "(none)", "no path given");
+        return REG_ERR_INVALID;
+    }
+    if ((opt->read_only || !opt->create_if_missing) && !registry_present(opt->path)) {
+        set_err(err, errlen, opt->path, "no registry here (and creation is off)");
+        return REG_ERR_MISSING;
+    }
+    struct reg_db *db = calloc(1, sizeof(*db));
+    if (!db || !(db->path = strdup(opt->path))) {
+        free(db);
+        set_err(err, errlen, opt->path, "out of memory");
+        return REG_ERR_IO;
+    }
+    pthread_mutex_init(&db->txn_lock, NULL);
+    db->read_only = opt->read_only;
+
+    char *rerr = NULL;
+    int rc = open_rocksdb(db, opt, &rerr);
+    if (rc) {
+        const char *why = rc == REG_ERR_LOCKED ? "in use by another process" : "cannot open";
+        char msg[1024];
+        snprintf(msg, sizeof(msg), "%s (%s)", why, rerr ? rerr : "unknown error");
+        set_err(err, errlen, opt->path, msg);
+        rocksdb_free(rerr);
+        reg_close(db);
+        return rc;
+    }
+
+    db->ropt = rocksdb_readoptions_create();
+    db->scan_ropt = rocksdb_readoptions_create();
+    /* A txlog or prefix scan touches each block once; keep it from evicting hot records. */
+    rocksdb_readoptions_set_fill_cache(db->scan_ropt, 0);
+    db->wopt = rocksdb_writeoptions_create();
+    rocksdb_writeoptions_set_sync(db->wopt, opt->sync_writes);
+
+    if ((rc = reg_meta_init(db, opt->case_sensitive, err, errlen)) ||
+        (rc = reg_txlog_recover(db))) {
+        if (err && errlen && !err[0])
+            set_err(err, errlen, opt->path, reg_strerror(rc));
+        reg_close(db);
+        return rc;
+    }
+    *out = db;
+    return REG_OK;
+}
+
+void reg_close(struct reg_db *db)
+{
+    if (!db)
+        return;
+    if (db->rdb) {
+        if (!db->read_only) {
+            /* Persist the memtables so the next open replays no WAL. */
+            rocksdb_flushoptions_t *fo = rocksdb_flushoptions_create();
+            rocksdb_flushoptions_set_wait(fo, 1);
+            for (int i = 0; i < REG_CF_COUNT; i++) {
+                char *e = NULL;
+                rocksdb_flush_cf(db->rdb, fo, db->cf[i], &e);
+                rocksdb_free(e);
+            }
+            rocksdb_flushoptions_destroy(fo);
+        }
+        for (int i = 0; i < REG_CF_COUNT; i++)
+            if (db->cf[i])
+                rocksdb_column_family_handle_destroy(db->cf[i]);
+        rocksdb_close(db->rdb);
+    }
+    if (db->ropt)
+        rocksdb_readoptions_destroy(db->ropt);
+    if (db->scan_ropt)
+        rocksdb_readoptions_destroy(db->scan_ropt);
+    if (db->wopt)
+        rocksdb_writeoptions_destroy(db->wopt);
+    if (db->cache)
+        rocksdb_cache_destroy(db->cache);
+    pthread_mutex_destroy(&db->txn_lock);
+    free(db->path);
+    free(db);
+}
+
+bool reg_is_case_sensitive(const struct reg_db *db)
+{
+    return db->case_sensitive;
+}

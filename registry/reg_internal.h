@@ -1,0 +1,52 @@
+/* What the registry's files share and nothing outside registry/ should see. */
+#ifndef REG_INTERNAL_H
+#define REG_INTERNAL_H
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <rocksdb/c.h>
+
+#include "reg_db.h"
+
+enum reg_cf { REG_CF_META, REG_CF_HANDLES, REG_CF_PREFIXES, REG_CF_TXLOG, REG_CF_COUNT };
+
+struct reg_db {
+    rocksdb_t *rdb;
+    rocksdb_column_family_handle_t *cf[REG_CF_COUNT];
+    rocksdb_cache_t *cache;
+    rocksdb_readoptions_t *ropt;      /* point lookups: shared, never changed after open */
+    rocksdb_readoptions_t *scan_ropt; /* scans: do not fill the block cache */
+    rocksdb_writeoptions_t *wopt;
+    bool case_sensitive;
+    bool read_only;
+    /* Serialises id assignment with the write that uses the ids, so the txlog grows in id order. */
+    pthread_mutex_t txn_lock;
+    uint64_t next_txn;
+    char *path;
+};
+
+/* Folds a handle to its canonical key (ASCII a-z upper-cased unless case_sensitive) into out
+ * (REG_MAX_KEY bytes); 0 when len is 0 or over REG_MAX_KEY. */
+size_t reg_fold_key(bool case_sensitive, const uint8_t *in, size_t len, uint8_t *out);
+
+/* Maps a RocksDB error string to a reg_err. */
+int reg_map_rocksdb_error(const char *msg);
+
+/*
+ * A packed run of changes, each { int1 op, int2 key length, key }, that a write records in the
+ * txlog. REG_CHANGE_MAX is the room one change needs.
+ */
+#define REG_CHANGE_MAX (3 + REG_MAX_KEY)
+size_t reg_change_pack(uint8_t *out, int op, const uint8_t *key, size_t len);
+
+/* Recovers the next txn id at open. */
+int reg_txlog_recover(struct reg_db *db);
+/* With db->txn_lock held: appends a txlog entry for each of the n changes to wb, writes wb and
+ * advances the id. On failure wb is left as the caller built it. */
+int reg_txlog_write_locked(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *changes,
+                           size_t changes_len);
+
+#endif

@@ -1,0 +1,209 @@
+#include <string.h>
+#include <strings.h>
+
+#include "reg_internal.h"
+#include "reg_record.h"
+
+size_t reg_fold_key(bool case_sensitive, const uint8_t *in, size_t len, uint8_t *out)
+{
+    if (len == 0 || len > REG_MAX_KEY)
+        return 0;
+    if (case_sensitive) {
+        memcpy(out, in, len);
+        return len;
+    }
+    /* ASCII only: the reference server upper-cases keys byte by byte, and UTF-8 multi-byte
+     * sequences never contain bytes in a-z. */
+    for (size_t i = 0; i < len; i++)
+        out[i] = (in[i] >= 'a' && in[i] <= 'z') ? (uint8_t)(in[i] - 32) : in[i];
+    return len;
+}
+
+size_t reg_canonical_key(const struct reg_db *db, const uint8_t *handle, size_t len, uint8_t *out)
+{
+    return reg_fold_key(db->case_sensitive, handle, len, out);
+}
+
+/* Prefix handles are "0.NA/<prefix>"; the 0.NA part is case-insensitive even in a case-sensitive
+ * registry, so it is always stored upper case. */
+static size_t prefix_key(const struct reg_db *db, const char *prefix_handle, uint8_t *out)
+{
+    size_t len = strlen(prefix_handle);
+    size_t n = reg_canonical_key(db, (const uint8_t *)prefix_handle, len, out);
+    if (n <= 5 || strncasecmp(prefix_handle, "0.NA/", 5) != 0)
+        return 0;
+    memcpy(out, "0.NA/", 5);
+    return n;
+}
+
+int reg_get_record(struct reg_db *db, const uint8_t *handle, size_t len, struct reg_pin *pin)
+{
+    uint8_t key[REG_MAX_KEY];
+    size_t klen = reg_canonical_key(db, handle, len, key);
+    pin->data = NULL;
+    pin->len = 0;
+    pin->impl = NULL;
+    if (!klen)
+        return REG_ERR_INVALID;
+    char *e = NULL;
+    rocksdb_pinnableslice_t *v = rocksdb_get_pinned_cf(db->rdb, db->ropt, db->cf[REG_CF_HANDLES],
+                                                       (const char *)key, klen, &e);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        return rc;
+    }
+    if (!v)
+        return REG_NOT_FOUND;
+    pin->data = (const uint8_t *)rocksdb_pinnableslice_value(v, &pin->len);
+    pin->impl = v;
+    return REG_OK;
+}
+
+void reg_pin_release(struct reg_pin *pin)
+{
+    if (pin && pin->impl) {
+        rocksdb_pinnableslice_destroy(pin->impl);
+        pin->impl = NULL;
+        pin->data = NULL;
+        pin->len = 0;
+    }
+}
+
+/* Writes wb together with one txlog entry for (op, key). */
+static int write_one(struct reg_db *db, rocksdb_writebatch_t *wb, int op, const uint8_t *key,
+                     size_t klen)
+{
+    uint8_t change[REG_CHANGE_MAX];
+    size_t n = reg_change_pack(change, op, key, klen);
+    pthread_mutex_lock(&db->txn_lock);
+    int rc = reg_txlog_write_locked(db, wb, change, n);
+    pthread_mutex_unlock(&db->txn_lock);
+    return rc;
+}
+
+int reg_put_record(struct reg_db *db, const uint8_t *handle, size_t len, const uint8_t *record,
+                   size_t record_len)
+{
+    if (db->read_only)
+        return REG_ERR_READONLY;
+    uint8_t key[REG_MAX_KEY];
+    size_t klen = reg_canonical_key(db, handle, len, key);
+    struct reg_record_view view;
+    /* Lookups trust stored records without validating them, so nothing unchecked gets in. */
+    if (!klen || reg_record_parse(record, record_len, 1, &view) != HDL_OK)
+        return REG_ERR_INVALID;
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    rocksdb_writebatch_put_cf(wb, db->cf[REG_CF_HANDLES], (const char *)key, klen,
+                              (const char *)record, record_len);
+    int rc = write_one(db, wb, REG_TXN_PUT, key, klen);
+    rocksdb_writebatch_destroy(wb);
+    return rc;
+}
+
+/* With txn_lock held: REG_OK when key is in cf, REG_NOT_FOUND, or an error. */
+static int exists_locked(struct reg_db *db, int cf, const uint8_t *key, size_t klen)
+{
+    char *e = NULL;
+    rocksdb_pinnableslice_t *v =
+        rocksdb_get_pinned_cf(db->rdb, db->ropt, db->cf[cf], (const char *)key, klen, &e);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        return rc;
+    }
+    if (!v)
+        return REG_NOT_FOUND;
+    rocksdb_pinnableslice_destroy(v);
+    return REG_OK;
+}
+
+/* Deletes key from cf and logs op; the existence check shares the lock with the write so two
+ * concurrent deletes log one change, not two. */
+static int delete_logged(struct reg_db *db, int cf, int op, const uint8_t *key, size_t klen)
+{
+    uint8_t change[REG_CHANGE_MAX];
+    size_t n = reg_change_pack(change, op, key, klen);
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    rocksdb_writebatch_delete_cf(wb, db->cf[cf], (const char *)key, klen);
+    pthread_mutex_lock(&db->txn_lock);
+    int rc = exists_locked(db, cf, key, klen);
+    if (rc == REG_OK)
+        rc = reg_txlog_write_locked(db, wb, change, n);
+    pthread_mutex_unlock(&db->txn_lock);
+    rocksdb_writebatch_destroy(wb);
+    return rc;
+}
+
+int reg_delete_record(struct reg_db *db, const uint8_t *handle, size_t len)
+{
+    if (db->read_only)
+        return REG_ERR_READONLY;
+    uint8_t key[REG_MAX_KEY];
+    size_t klen = reg_canonical_key(db, handle, len, key);
+    if (!klen)
+        return REG_ERR_INVALID;
+    return delete_logged(db, REG_CF_HANDLES, REG_TXN_DELETE, key, klen);
+}
+
+int reg_home_prefix(struct reg_db *db, const char *prefix_handle)
+{
+    if (db->read_only)
+        return REG_ERR_READONLY;
+    uint8_t key[REG_MAX_KEY];
+    size_t klen = prefix_key(db, prefix_handle, key);
+    if (!klen)
+        return REG_ERR_INVALID;
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    rocksdb_writebatch_put_cf(wb, db->cf[REG_CF_PREFIXES], (const char *)key, klen, "", 0);
+    int rc = write_one(db, wb, REG_TXN_HOME, key, klen);
+    rocksdb_writebatch_destroy(wb);
+    return rc;
+}
+
+int reg_unhome_prefix(struct reg_db *db, const char *prefix_handle)
+{
+    if (db->read_only)
+        return REG_ERR_READONLY;
+    uint8_t key[REG_MAX_KEY];
+    size_t klen = prefix_key(db, prefix_handle, key);
+    if (!klen)
+        return REG_ERR_INVALID;
+    return delete_logged(db, REG_CF_PREFIXES, REG_TXN_UNHOME, key, klen);
+}
+
+int reg_list_prefixes(struct reg_db *db,
+                      int (*fn)(void *ctx, const char *prefix_handle, size_t len), void *ctx)
+{
+    char buf[REG_MAX_KEY + 1];
+    rocksdb_iterator_t *it =
+        rocksdb_create_iterator_cf(db->rdb, db->scan_ropt, db->cf[REG_CF_PREFIXES]);
+    for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t klen;
+        const char *k = rocksdb_iter_key(it, &klen);
+        if (klen > REG_MAX_KEY)
+            continue;
+        /* Callers get a C string as well as a length. */
+        memcpy(buf, k, klen);
+        buf[klen] = '\0';
+        if (fn(ctx, buf, klen))
+            break;
+    }
+    char *e = NULL;
+    rocksdb_iter_get_error(it, &e);
+    rocksdb_iter_destroy(it);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        return rc;
+    }
+    return REG_OK;
+}
+
+uint64_t reg_estimate_handles(struct reg_db *db)
+{
+    uint64_t n = 0;
+    if (rocksdb_property_int_cf(db->rdb, db->cf[REG_CF_HANDLES], "rocksdb.estimate-num-keys", &n))
+        return 0;
+    return n;
+}

@@ -1,0 +1,160 @@
+#include <string.h>
+#include <time.h>
+
+#include "hdl_buf.h"
+#include "reg_internal.h"
+#include "reg_meta.h"
+
+static void store_u64(uint8_t *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--, v >>= 8)
+        p[i] = (uint8_t)v;
+}
+
+static uint64_t load_u64(const uint8_t *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+size_t reg_change_pack(uint8_t *out, int op, const uint8_t *key, size_t len)
+{
+    out[0] = (uint8_t)op;
+    out[1] = (uint8_t)(len >> 8);
+    out[2] = (uint8_t)len;
+    memcpy(out + 3, key, len);
+    return 3 + len;
+}
+
+/*
+ * The last id survives in two places: the last txlog key, and the metadata written with every
+ * change, which still holds it if the txlog is ever trimmed to nothing.
+ */
+int reg_txlog_recover(struct reg_db *db)
+{
+    uint64_t last = 0;
+    rocksdb_iterator_t *it =
+        rocksdb_create_iterator_cf(db->rdb, db->scan_ropt, db->cf[REG_CF_TXLOG]);
+    rocksdb_iter_seek_to_last(it);
+    if (rocksdb_iter_valid(it)) {
+        size_t klen;
+        const char *k = rocksdb_iter_key(it, &klen);
+        if (klen == 8)
+            last = load_u64((const uint8_t *)k);
+    }
+    char *e = NULL;
+    rocksdb_iter_get_error(it, &e);
+    rocksdb_iter_destroy(it);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        return rc;
+    }
+
+    rocksdb_pinnableslice_t *v = rocksdb_get_pinned_cf(
+        db->rdb, db->ropt, db->cf[REG_CF_META], REG_META_LAST_TXN, strlen(REG_META_LAST_TXN), &e);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        return rc;
+    }
+    if (v) {
+        size_t len;
+        const char *p = rocksdb_pinnableslice_value(v, &len);
+        uint64_t meta = len == 8 ? load_u64((const uint8_t *)p) : 0;
+        rocksdb_pinnableslice_destroy(v);
+        if (len != 8)
+            return REG_ERR_CORRUPT;
+        if (meta > last)
+            last = meta;
+    }
+    db->next_txn = last + 1;
+    return REG_OK;
+}
+
+int reg_txlog_write_locked(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *changes,
+                           size_t changes_len)
+{
+    uint8_t key[8];
+    uint8_t value[5 + REG_MAX_KEY];
+    uint32_t now = (uint32_t)time(NULL);
+    uint64_t id = db->next_txn;
+
+    rocksdb_writebatch_set_save_point(wb);
+    for (size_t pos = 0; pos + 3 <= changes_len; id++) {
+        size_t len = ((size_t)changes[pos + 1] << 8) | changes[pos + 2];
+        store_u64(key, id);
+        value[0] = changes[pos];
+        hdl_store_u32(value + 1, now);
+        memcpy(value + 5, changes + pos + 3, len);
+        rocksdb_writebatch_put_cf(wb, db->cf[REG_CF_TXLOG], (const char *)key, sizeof(key),
+                                  (const char *)value, 5 + len);
+        pos += 3 + len;
+    }
+    store_u64(key, id - 1);
+    rocksdb_writebatch_put_cf(wb, db->cf[REG_CF_META], REG_META_LAST_TXN, strlen(REG_META_LAST_TXN),
+                              (const char *)key, sizeof(key));
+
+    char *e = NULL;
+    rocksdb_write(db->rdb, db->wopt, wb, &e);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        rocksdb_writebatch_rollback_to_save_point(wb, &e);
+        rocksdb_free(e);
+        return rc == REG_OK ? REG_ERR_IO : rc;
+    }
+    rocksdb_writebatch_pop_save_point(wb, &e);
+    rocksdb_free(e);
+    db->next_txn = id;
+    return REG_OK;
+}
+
+uint64_t reg_next_txn_id(struct reg_db *db)
+{
+    pthread_mutex_lock(&db->txn_lock);
+    uint64_t id = db->next_txn;
+    pthread_mutex_unlock(&db->txn_lock);
+    return id;
+}
+
+int reg_txlog_scan(struct reg_db *db, uint64_t from,
+                   int (*fn)(void *ctx, uint64_t id, int op, uint32_t time, const uint8_t *handle,
+                             size_t len),
+                   void *ctx)
+{
+    uint8_t start[8];
+    store_u64(start, from);
+    rocksdb_iterator_t *it =
+        rocksdb_create_iterator_cf(db->rdb, db->scan_ropt, db->cf[REG_CF_TXLOG]);
+    int rc = REG_OK;
+    for (rocksdb_iter_seek(it, (const char *)start, sizeof(start)); rocksdb_iter_valid(it);
+         rocksdb_iter_next(it)) {
+        size_t klen, vlen;
+        const char *k = rocksdb_iter_key(it, &klen);
+        const char *v = rocksdb_iter_value(it, &vlen);
+        struct hdl_reader kr, vr;
+        uint64_t id;
+        uint8_t op;
+        uint32_t stamp;
+        hdl_reader_init(&kr, (const uint8_t *)k, klen);
+        hdl_reader_init(&vr, (const uint8_t *)v, vlen);
+        if (klen != 8 || hdl_get_u64(&kr, &id) || hdl_get_u8(&vr, &op) ||
+            hdl_get_u32(&vr, &stamp)) {
+            rc = REG_ERR_CORRUPT;
+            break;
+        }
+        if (fn(ctx, id, op, stamp, vr.buf + vr.pos, hdl_reader_left(&vr)))
+            break;
+    }
+    char *e = NULL;
+    rocksdb_iter_get_error(it, &e);
+    if (e) {
+        rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+    }
+    rocksdb_iter_destroy(it);
+    return rc;
+}

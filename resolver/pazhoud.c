@@ -1,0 +1,377 @@
+/* pazhoud: the Pazhou resolution node. */
+#include <errno.h>
+#include <event2/event.h>
+#include <event2/thread.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "conf.h"
+#include "log.h"
+#include "node.h"
+#include "reg_db.h"
+#include "reg_prefix.h"
+#include "server_key.h"
+#include "site.h"
+#include "worker.h"
+
+#define DEFAULT_CONF "conf/pazhou.conf"
+#define MAX_WORKERS 256
+
+struct options {
+    const char *conf_path;
+    const char *data_dir;
+    const char *listen[CONF_MAX_LISTEN];
+    int listen_count;
+    int threads;
+    bool foreground;
+    const char *log_level;
+    const char *pid_file;
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: pazhoud [options]\n"
+            "Serves the Handle protocol over UDP and TCP from a RocksDB registry.\n\n"
+            "  -c, --config FILE     configuration file (default " DEFAULT_CONF
+            " if present)\n"
+            "  -d, --data DIR        registry directory (overrides data_dir)\n"
+            "  -l, --listen ADDR:PORT  UDP and TCP endpoint; repeat for several (overrides listen)\n"
+            "  -t, --threads N       worker threads, 0 = one per core (overrides threads)\n"
+            "  -f, --foreground      stay in the foreground (default: detach once serving)\n"
+            "      --log-level L     error | warn | info | debug\n"
+            "      --pid-file FILE   write the process id there\n"
+            "  -h, --help            this text\n"
+            "  -V, --version         the version\n");
+}
+
+static int parse_args(int argc, char **argv, struct options *o)
+{
+    static const struct option longopts[] = {
+        {"config", required_argument, NULL, 'c'},    {"data", required_argument, NULL, 'd'},
+        {"listen", required_argument, NULL, 'l'},    {"threads", required_argument, NULL, 't'},
+        {"foreground", no_argument, NULL, 'f'},      {"log-level", required_argument, NULL, 'L'},
+        {"pid-file", required_argument, NULL, 'P'},  {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
+    };
+    memset(o, 0, sizeof *o);
+    o->threads = -1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "c:d:l:t:fhV", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'c':
+            o->conf_path = optarg;
+            break;
+        case 'd':
+            o->data_dir = optarg;
+            break;
+        case 'l':
+            if (o->listen_count == CONF_MAX_LISTEN) {
+                fprintf(stderr, "pazhoud: at most %d --listen endpoints\n", CONF_MAX_LISTEN);
+                return 2;
+            }
+            o->listen[o->listen_count++] = optarg;
+            break;
+        case 't': {
+            char *end;
+            long n = strtol(optarg, &end, 10);
+            if (*end || n < 0 || n > MAX_WORKERS) {
+                fprintf(stderr, "pazhoud: --threads takes 0 to %d\n", MAX_WORKERS);
+                return 2;
+            }
+            o->threads = (int)n;
+            break;
+        }
+        case 'f':
+            o->foreground = true;
+            break;
+        case 'L':
+            o->log_level = optarg;
+            break;
+        case 'P':
+            o->pid_file = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            exit(0);
+        case 'V':
+            printf("pazhoud " PAZHOU_VERSION "\n");
+            exit(0);
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, "pazhoud: unexpected argument '%s'\n", argv[optind]);
+        return 2;
+    }
+    return 0;
+}
+
+static int load_conf(const struct options *o, struct conf *c)
+{
+    char err[512];
+    conf_defaults(c);
+    const char *path = o->conf_path;
+    if (!path && access(DEFAULT_CONF, F_OK) == 0)
+        path = DEFAULT_CONF;
+    if (path && conf_load(c, path, err, sizeof err) != CONF_OK) {
+        fprintf(stderr, "pazhoud: %s\n", err);
+        return -1;
+    }
+    if (o->data_dir)
+        snprintf(c->data_dir, sizeof c->data_dir, "%s", o->data_dir);
+    if (o->listen_count) {
+        for (int i = 0; i < o->listen_count; i++) {
+            if (conf_parse_endpoint(o->listen[i], &c->listen[i]) != 0) {
+                fprintf(stderr, "pazhoud: --listen %s: expected ADDR:PORT or [ADDR]:PORT\n",
+                        o->listen[i]);
+                return -1;
+            }
+        }
+        c->listen_count = o->listen_count;
+    }
+    if (o->threads >= 0)
+        c->threads = o->threads;
+    if (o->log_level)
+        snprintf(c->log_level, sizeof c->log_level, "%s", o->log_level);
+    if (log_set_level(c->log_level) != 0) {
+        fprintf(stderr, "pazhoud: unknown log level '%s'\n", c->log_level);
+        return -1;
+    }
+    if (c->threads == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        c->threads = n > 0 ? (int)(n > MAX_WORKERS ? MAX_WORKERS : n) : 1;
+    }
+    return 0;
+}
+
+/*
+ * Detaches into the background. The parent waits on a pipe until the child is serving (one byte
+ * '1') or has failed (EOF), so errors at start-up still give a non-zero exit status.
+ */
+static int daemonize(int *ready_fd)
+{
+    int p[2];
+    if (pipe(p) != 0)
+        return -1;
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid > 0) {
+        close(p[1]);
+        char ok = 0;
+        ssize_t n;
+        do
+            n = read(p[0], &ok, 1);
+        while (n < 0 && errno == EINTR);
+        _exit(n == 1 && ok == '1' ? 0 : 1);
+    }
+    close(p[0]);
+    setsid();
+    int devnull = open("/dev/null", O_RDWR);
+    if (devnull >= 0) {
+        dup2(devnull, STDIN_FILENO);
+        dup2(devnull, STDOUT_FILENO);
+        close(devnull);
+    }
+    *ready_fd = p[1];
+    return 0;
+}
+
+static int open_registry(const struct conf *c, struct reg_db **db)
+{
+    char err[512];
+    struct reg_options ro = {
+        .path = c->data_dir,
+        .block_cache_bytes = (size_t)c->block_cache_mb << 20,
+        .bloom_bits_per_key = (int)c->bloom_bits_per_key,
+        .create_if_missing = false,
+        .sync_writes = c->sync_writes,
+        .case_sensitive = c->case_sensitive,
+    };
+    int rc = reg_open(&ro, db, err, sizeof err);
+    if (rc != REG_OK) {
+        log_error("%s", err);
+        if (rc == REG_ERR_MISSING)
+            log_error("create one with: pazhou init --data %s --prefix PREFIX", c->data_dir);
+        return -1;
+    }
+    return 0;
+}
+
+static int build_site(const struct conf *c, struct node *node)
+{
+    char err[512];
+    EVP_PKEY *key = NULL;
+    if (server_key_load_or_create(c->server_key_file, &key, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    int rc = site_build(c, key, &node->site, &node->site_len, err, sizeof err);
+    EVP_PKEY_free(key);
+    if (rc != 0) {
+        log_error("%s", err);
+        return -1;
+    }
+    node->site_serial = c->site_serial;
+    return 0;
+}
+
+static void log_stats(struct worker *workers, int n)
+{
+    struct node_stats sum = {0};
+    for (int i = 0; i < n; i++)
+        node_stats_add(&sum, &workers[i].stats);
+    log_info("requests udp=%llu tcp=%llu; answers success=%llu not-found=%llu "
+             "values-not-found=%llu not-homed=%llu protocol-error=%llu not-supported=%llu "
+             "other=%llu; heartbeats=%llu malformed=%llu dropped=%llu",
+             (unsigned long long)sum.requests[NODE_UDP], (unsigned long long)sum.requests[NODE_TCP],
+             (unsigned long long)sum.responses[NODE_RC_SUCCESS],
+             (unsigned long long)sum.responses[NODE_RC_HANDLE_NOT_FOUND],
+             (unsigned long long)sum.responses[NODE_RC_VALUES_NOT_FOUND],
+             (unsigned long long)sum.responses[NODE_RC_NOT_HOMED],
+             (unsigned long long)sum.responses[NODE_RC_PROTOCOL_ERROR],
+             (unsigned long long)sum.responses[NODE_RC_NOT_SUPPORTED],
+             (unsigned long long)sum.responses[NODE_RC_OTHER], (unsigned long long)sum.heartbeats,
+             (unsigned long long)sum.malformed, (unsigned long long)sum.dropped);
+}
+
+/* Re-reads the homed prefixes; the old set is freed once every worker has moved on, which a
+ * short grace period guarantees for lookups that take microseconds. */
+static void reload_prefixes(struct node *node)
+{
+    struct reg_prefix_set *fresh = reg_prefix_set_load(node->db);
+    if (!fresh) {
+        log_error("reloading homed prefixes failed; keeping the old set");
+        return;
+    }
+    struct reg_prefix_set *old = atomic_exchange(&node->prefixes, fresh);
+    usleep(100 * 1000);
+    reg_prefix_set_free(old);
+    log_info("homed prefixes reloaded: %zu", reg_prefix_set_count(fresh));
+}
+
+static void write_pid_file(const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        log_warn("cannot write pid file %s: %s", path, strerror(errno));
+        return;
+    }
+    fprintf(f, "%ld\n", (long)getpid());
+    fclose(f);
+}
+
+int main(int argc, char **argv)
+{
+    struct options opt;
+    int rc = parse_args(argc, argv, &opt);
+    if (rc)
+        return rc;
+    static struct conf conf;
+    if (load_conf(&opt, &conf) != 0)
+        return 1;
+
+    int ready_fd = -1;
+    if (!opt.foreground && daemonize(&ready_fd) != 0) {
+        fprintf(stderr, "pazhoud: cannot detach: %s\n", strerror(errno));
+        return 1;
+    }
+
+    /* Signals are taken by sigwait in this thread only; workers never see them. */
+    sigset_t sigs;
+    sigemptyset(&sigs);
+    sigaddset(&sigs, SIGTERM);
+    sigaddset(&sigs, SIGINT);
+    sigaddset(&sigs, SIGHUP);
+    sigaddset(&sigs, SIGUSR1);
+    pthread_sigmask(SIG_BLOCK, &sigs, NULL);
+    signal(SIGPIPE, SIG_IGN);
+    evthread_use_pthreads();
+
+    static struct node node;
+    node.conf = &conf;
+    if (build_site(&conf, &node) != 0 || open_registry(&conf, &node.db) != 0)
+        return 1;
+    struct reg_prefix_set *prefixes = reg_prefix_set_load(node.db);
+    if (!prefixes) {
+        log_error("cannot load the homed prefixes of %s", conf.data_dir);
+        reg_close(node.db);
+        return 1;
+    }
+    atomic_store(&node.prefixes, prefixes);
+    if (reg_prefix_set_count(prefixes) == 0)
+        log_warn("%s homes no prefix: every resolution will be answered 301", conf.data_dir);
+
+    static struct worker workers[MAX_WORKERS];
+    int nworkers = conf.threads;
+    char err[512];
+    for (int i = 0; i < nworkers; i++) {
+        if (worker_init(&workers[i], &node, i, err, sizeof err) != 0) {
+            log_error("%s", err);
+            for (int j = 0; j <= i; j++)
+                worker_free(&workers[j]);
+            reg_close(node.db);
+            return 1;
+        }
+    }
+    for (int i = 0; i < nworkers; i++) {
+        if (worker_start(&workers[i]) != 0) {
+            log_error("cannot start worker thread %d", i);
+            return 1;
+        }
+    }
+    if (opt.pid_file)
+        write_pid_file(opt.pid_file);
+    for (int i = 0; i < conf.listen_count; i++)
+        log_info("serving %s%s%s port %u with %d workers, %zu homed prefixes, registry %s",
+                 conf.udp ? "UDP" : "", conf.udp && conf.tcp ? " and TCP " : (conf.tcp ? "TCP " : " "),
+                 conf.listen[i].host, conf.listen[i].port, nworkers,
+                 reg_prefix_set_count(prefixes), conf.data_dir);
+    if (ready_fd >= 0) {
+        if (write(ready_fd, "1", 1) != 1)
+            log_warn("cannot tell the parent process that the node is ready");
+        close(ready_fd);
+    }
+
+    for (;;) {
+        int sig = 0;
+        if (sigwait(&sigs, &sig) != 0)
+            continue;
+        if (sig == SIGUSR1) {
+            log_stats(workers, nworkers);
+            continue;
+        }
+        if (sig == SIGHUP) {
+            reload_prefixes(&node);
+            continue;
+        }
+        log_info("signal %d: stopping", sig);
+        break;
+    }
+
+    for (int i = 0; i < nworkers; i++)
+        worker_stop(&workers[i]);
+    for (int i = 0; i < nworkers; i++)
+        worker_join(&workers[i]);
+    log_stats(workers, nworkers);
+    for (int i = 0; i < nworkers; i++)
+        worker_free(&workers[i]);
+    reg_prefix_set_free(atomic_load(&node.prefixes));
+    reg_close(node.db);
+    free(node.site);
+    if (opt.pid_file)
+        unlink(opt.pid_file);
+    log_info("stopped");
+    return 0;
+}

@@ -1,0 +1,244 @@
+#include "tcp_handler.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/listener.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hdl_const.h"
+#include "hdl_envelope.h"
+#include "net_addr.h"
+#include "query.h"
+#include "worker.h"
+
+/* A client that stops reading gets this much queued output before its reads are paused. */
+#define OUTPUT_HIGH_WATER (1u << 20)
+#define OUTPUT_LOW_WATER (256u << 10)
+#define WRITE_TIMEOUT_S 30
+
+struct tcp_listener {
+    struct worker *worker;
+    struct evconnlistener *lev;
+};
+
+struct tcp_conn {
+    struct worker *worker;
+    struct bufferevent *bev;
+    struct tcp_conn *prev, *next;
+    bool closing;             /* close once the output has drained */
+};
+
+static void conn_free(struct tcp_conn *c)
+{
+    struct worker *w = c->worker;
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        w->conns = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+    w->conn_count--;
+    atomic_fetch_sub_explicit(&w->node->tcp_connections, 1, memory_order_relaxed);
+    bufferevent_free(c->bev);
+    free(c);
+}
+
+static void conn_close_when_sent(struct tcp_conn *c)
+{
+    c->closing = true;
+    bufferevent_disable(c->bev, EV_READ);
+    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+        conn_free(c);
+}
+
+static void conn_answer(struct tcp_conn *c, const uint8_t *msg, size_t len)
+{
+    struct worker *w = c->worker;
+    size_t out_len;
+    if (query_answer(&w->query, NODE_TCP, msg, len, w->out, &out_len) == QUERY_REPLY)
+        bufferevent_write(c->bev, w->out, out_len);
+}
+
+/* Answers every whole request in the input, in order. Returns false when the connection was
+ * freed. */
+static bool conn_process(struct tcp_conn *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    uint32_t max_len = c->worker->node->conf->max_message_bytes;
+    while (!c->closing) {
+        if (evbuffer_get_length(out) >= OUTPUT_HIGH_WATER) {
+            /* Resumed by on_write once the client has read its answers. */
+            bufferevent_disable(c->bev, EV_READ);
+            return true;
+        }
+        size_t avail = evbuffer_get_length(in);
+        if (avail < HDL_ENVELOPE_LEN)
+            return true;
+        uint8_t head[HDL_ENVELOPE_LEN];
+        evbuffer_copyout(in, head, sizeof head);
+        struct hdl_envelope env;
+        struct hdl_reader r;
+        hdl_reader_init(&r, head, sizeof head);
+        int err = hdl_envelope_decode(&r, &env);
+        if (err != HDL_OK || env.message_length > max_len) {
+            /* The framing cannot be trusted past this point: answer the envelope alone (a
+             * protocol error) and close. */
+            conn_answer(c, head, sizeof head);
+            conn_close_when_sent(c); /* may free c */
+            return false;
+        }
+        size_t whole = HDL_ENVELOPE_LEN + (size_t)env.message_length;
+        if (avail < whole) {
+            bufferevent_setwatermark(c->bev, EV_READ, whole, 0);
+            return true;
+        }
+        bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+        const uint8_t *msg = evbuffer_pullup(in, (ssize_t)whole);
+        conn_answer(c, msg, whole);
+        evbuffer_drain(in, whole);
+    }
+    return true;
+}
+
+static void on_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    conn_process(arg);
+}
+
+static void on_write(struct bufferevent *bev, void *arg)
+{
+    struct tcp_conn *c = arg;
+    if (c->closing) {
+        if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
+            conn_free(c);
+        return;
+    }
+    if (!(bufferevent_get_enabled(bev) & EV_READ)) {
+        bufferevent_enable(bev, EV_READ);
+        conn_process(c);
+    }
+}
+
+static void on_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct tcp_conn *c = arg;
+    if (what & BEV_EVENT_TIMEOUT)
+        c->worker->stats.tcp_timeouts++;
+    if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
+        evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+        /* The client half-closed after its last request: its answers still go out. */
+        conn_close_when_sent(c);
+        return;
+    }
+    conn_free(c);
+}
+
+static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct sockaddr *sa,
+                      int salen, void *arg)
+{
+    struct tcp_listener *l = arg;
+    struct worker *w = l->worker;
+    const struct conf *cf = w->node->conf;
+    (void)lev;
+    (void)sa;
+    (void)salen;
+
+    unsigned open = atomic_fetch_add_explicit(&w->node->tcp_connections, 1, memory_order_relaxed);
+    if (open >= cf->tcp_max_connections || w->stopping) {
+        atomic_fetch_sub_explicit(&w->node->tcp_connections, 1, memory_order_relaxed);
+        w->stats.tcp_refused++;
+        close(fd);
+        return;
+    }
+    struct tcp_conn *c = calloc(1, sizeof *c);
+    struct bufferevent *bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
+    if (!c || !bev) {
+        atomic_fetch_sub_explicit(&w->node->tcp_connections, 1, memory_order_relaxed);
+        free(c);
+        if (bev)
+            bufferevent_free(bev);
+        else
+            close(fd);
+        return;
+    }
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    c->worker = w;
+    c->bev = bev;
+    c->next = w->conns;
+    if (w->conns)
+        w->conns->prev = c;
+    w->conns = c;
+    w->conn_count++;
+    w->stats.tcp_accepted++;
+
+    struct timeval idle = {cf->tcp_idle_timeout_s, 0};
+    struct timeval wr = {WRITE_TIMEOUT_S, 0};
+    bufferevent_setcb(bev, on_read, on_write, on_event, c);
+    bufferevent_setwatermark(bev, EV_WRITE, OUTPUT_LOW_WATER, 0);
+    bufferevent_set_timeouts(bev, &idle, &wr);
+    bufferevent_enable(bev, EV_READ | EV_WRITE);
+}
+
+struct tcp_listener *tcp_listener_new(struct worker *w, const struct conf_endpoint *ep, char *err,
+                                      size_t errlen)
+{
+    struct sockaddr_storage ss;
+    socklen_t sslen = net_addr_from_endpoint(ep, &ss);
+    if (!sslen) {
+        snprintf(err, errlen, "bad listen address %s", ep->host);
+        return NULL;
+    }
+    struct tcp_listener *l = calloc(1, sizeof *l);
+    if (!l) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    l->worker = w;
+    unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE |
+                     LEV_OPT_REUSEABLE_PORT;
+    if (ss.ss_family == AF_INET6)
+        flags |= LEV_OPT_BIND_IPV6ONLY;
+    l->lev = evconnlistener_new_bind(w->base, on_accept, l, flags, 1024, (struct sockaddr *)&ss,
+                                     (int)sslen);
+    if (!l->lev) {
+        snprintf(err, errlen, "cannot listen on TCP %s port %u: %s", ep->host, ep->port,
+                 strerror(errno));
+        free(l);
+        return NULL;
+    }
+    return l;
+}
+
+void tcp_listener_free(struct tcp_listener *l)
+{
+    if (!l)
+        return;
+    evconnlistener_free(l->lev);
+    free(l);
+}
+
+void tcp_conns_shutdown(struct worker *w)
+{
+    struct tcp_conn *c = w->conns;
+    while (c) {
+        struct tcp_conn *next = c->next;
+        conn_close_when_sent(c);
+        c = next;
+    }
+}
+
+void tcp_conns_close_all(struct worker *w)
+{
+    while (w->conns)
+        conn_free(w->conns);
+}

@@ -1,0 +1,10 @@
+# Integration tests: Python (standard library only) driving a real pazhoud over loopback.
+find_package(Python3 COMPONENTS Interpreter REQUIRED)
+foreach(name resolution malformed lifecycle cli)
+    add_test(NAME integration_${name}
+             COMMAND ${Python3_EXECUTABLE} -m unittest -v test_${name}
+             WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/integration)
+    set_tests_properties(integration_${name} PROPERTIES
+        LABELS integration TIMEOUT 300
+        ENVIRONMENT "PAZHOU_BIN_DIR=${PROJECT_BINARY_DIR};PAZHOU_SHARED_DIR=${PAZHOU_SHARED_DIR};PYTHONDONTWRITEBYTECODE=1")
+endforeach()

@@ -1,0 +1,1 @@
+pazhou_unit_test(test_hdl_json hdlproto)

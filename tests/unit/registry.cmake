@@ -1,0 +1,3 @@
+pazhou_unit_test(test_reg_record pazregistry)
+pazhou_unit_test(test_registry pazregistry)
+pazhou_unit_test(test_reg_prefix pazregistry)

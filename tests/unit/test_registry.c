@@ -1,0 +1,600 @@
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* nftw */
+#endif
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <pthread.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <rocksdb/c.h>
+
+#include "hdl_const.h"
+#include "reg_db.h"
+#include "reg_meta.h"
+#include "reg_record.h"
+
+struct fixture {
+    char dir[64];
+};
+
+static int setup(void **state)
+{
+    struct fixture *f = calloc(1, sizeof(*f));
+    snprintf(f->dir, sizeof(f->dir), "/tmp/test_registry_XXXXXX");
+    assert_non_null(mkdtemp(f->dir));
+    *state = f;
+    return 0;
+}
+
+static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    return remove(path);
+}
+
+static int teardown(void **state)
+{
+    struct fixture *f = *state;
+    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+    free(f);
+    return 0;
+}
+
+static struct reg_options options(const char *path)
+{
+    return (struct reg_options){.path = path,
+                                .block_cache_bytes = 8u << 20,
+                                .bloom_bits_per_key = 10,
+                                .create_if_missing = true};
+}
+
+static struct reg_db *open_ok(const struct reg_options *opt)
+{
+    struct reg_db *db = NULL;
+    char err[512];
+    int rc = reg_open(opt, &db, err, sizeof(err));
+    if (rc)
+        fail_msg("reg_open: %s", err);
+    assert_non_null(db);
+    return db;
+}
+
+/* A valid one-value record whose URL is data. */
+static size_t record(const char *data, uint8_t *buf, size_t cap)
+{
+    struct hdl_value v = {.index = 1,
+                          .ttl = 86400,
+                          .perms = HDL_PERM_DEFAULT,
+                          .type = {(const uint8_t *)"URL", 3},
+                          .data = {(const uint8_t *)data, (uint32_t)strlen(data)}};
+    struct hdl_writer w;
+    hdl_writer_init(&w, buf, cap);
+    assert_int_equal(reg_record_build(&w, &v, 1), HDL_OK);
+    return w.len;
+}
+
+static int put(struct reg_db *db, const char *handle, const char *data)
+{
+    uint8_t buf[512];
+    size_t len = record(data, buf, sizeof(buf));
+    return reg_put_record(db, (const uint8_t *)handle, strlen(handle), buf, len);
+}
+
+/* Asserts handle holds the record built from data (or is absent when data is NULL). */
+static void expect(struct reg_db *db, const char *handle, const char *data)
+{
+    struct reg_pin pin;
+    int rc = reg_get_record(db, (const uint8_t *)handle, strlen(handle), &pin);
+    if (!data) {
+        assert_int_equal(rc, REG_NOT_FOUND);
+        return;
+    }
+    assert_int_equal(rc, REG_OK);
+    uint8_t want[512];
+    size_t len = record(data, want, sizeof(want));
+    assert_int_equal(pin.len, len);
+    assert_memory_equal(pin.data, want, len);
+    reg_pin_release(&pin);
+}
+
+static void put_get_delete(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    expect(db, "88.100.1/A", NULL);
+    assert_int_equal(put(db, "88.100.1/A", "https://a.example/"), REG_OK);
+    expect(db, "88.100.1/A", "https://a.example/");
+    assert_int_equal(put(db, "88.100.1/A", "https://b.example/"), REG_OK);
+    expect(db, "88.100.1/A", "https://b.example/");
+    assert_int_equal(reg_delete_record(db, (const uint8_t *)"88.100.1/A", 10), REG_OK);
+    expect(db, "88.100.1/A", NULL);
+    assert_int_equal(reg_delete_record(db, (const uint8_t *)"88.100.1/A", 10), REG_NOT_FOUND);
+    reg_close(db);
+}
+
+static void put_rejects_bad_handles_and_records(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    uint8_t buf[512];
+    size_t len = record("x", buf, sizeof(buf));
+    assert_int_equal(reg_put_record(db, (const uint8_t *)"", 0, buf, len), REG_ERR_INVALID);
+    static uint8_t long_handle[REG_MAX_KEY + 1];
+    memset(long_handle, 'a', sizeof(long_handle));
+    assert_int_equal(reg_put_record(db, long_handle, sizeof(long_handle), buf, len),
+                     REG_ERR_INVALID);
+    assert_int_equal(reg_put_record(db, long_handle, REG_MAX_KEY, buf, len), REG_OK);
+    assert_int_equal(reg_put_record(db, (const uint8_t *)"88/x", 4, buf, len - 1), REG_ERR_INVALID);
+    buf[0] = 9;
+    assert_int_equal(reg_put_record(db, (const uint8_t *)"88/x", 4, buf, len), REG_ERR_INVALID);
+    expect(db, "88/x", NULL);
+    reg_close(db);
+}
+
+static void pinned_record_outlives_an_overwrite(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    assert_int_equal(put(db, "88/pin", "old"), REG_OK);
+    struct reg_pin pin;
+    assert_int_equal(reg_get_record(db, (const uint8_t *)"88/pin", 6, &pin), REG_OK);
+    assert_int_equal(put(db, "88/pin", "a much longer new value"), REG_OK);
+    uint8_t want[512];
+    size_t len = record("old", want, sizeof(want));
+    assert_int_equal(pin.len, len);
+    assert_memory_equal(pin.data, want, len);
+    reg_pin_release(&pin);
+    reg_close(db);
+}
+
+static void keys_fold_ascii_case(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    assert_false(reg_is_case_sensitive(db));
+
+    uint8_t key[REG_MAX_KEY];
+    const char *h = "88.100.1/Prod-\xc3\xa9z";
+    size_t n = reg_canonical_key(db, (const uint8_t *)h, strlen(h), key);
+    assert_int_equal(n, strlen(h));
+    assert_memory_equal(key, "88.100.1/PROD-\xc3\xa9Z", n);
+    assert_int_equal(reg_canonical_key(db, (const uint8_t *)h, 0, key), 0);
+    assert_int_equal(reg_canonical_key(db, (const uint8_t *)h, REG_MAX_KEY + 1, key), 0);
+
+    assert_int_equal(put(db, "88.100.1/Prod-1", "u"), REG_OK);
+    expect(db, "88.100.1/PROD-1", "u");
+    expect(db, "88.100.1/prod-1", "u");
+    assert_int_equal(reg_delete_record(db, (const uint8_t *)"88.100.1/pROD-1", 15), REG_OK);
+    expect(db, "88.100.1/Prod-1", NULL);
+    reg_close(db);
+}
+
+static void case_sensitivity_is_fixed_at_creation(void **state)
+{
+    struct fixture *f = *state;
+    char sens[128], insens[128];
+    snprintf(sens, sizeof(sens), "%s/sensitive", f->dir);
+    snprintf(insens, sizeof(insens), "%s/insensitive", f->dir);
+
+    struct reg_options opt = options(sens);
+    opt.case_sensitive = true;
+    struct reg_db *db = open_ok(&opt);
+    assert_true(reg_is_case_sensitive(db));
+    assert_int_equal(put(db, "88/Mixed", "m"), REG_OK);
+    expect(db, "88/MIXED", NULL);
+    reg_close(db);
+    opt.case_sensitive = false;
+    db = open_ok(&opt);
+    assert_true(reg_is_case_sensitive(db));
+    expect(db, "88/Mixed", "m");
+    expect(db, "88/MIXED", NULL);
+    reg_close(db);
+
+    opt = options(insens);
+    db = open_ok(&opt);
+    reg_close(db);
+    opt.case_sensitive = true;
+    db = open_ok(&opt);
+    assert_false(reg_is_case_sensitive(db));
+    reg_close(db);
+}
+
+static void restart_keeps_data(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    char h[32], d[32];
+    for (int i = 0; i < 200; i++) {
+        snprintf(h, sizeof(h), "88.100.1/%d", i);
+        snprintf(d, sizeof(d), "https://x/%d", i);
+        assert_int_equal(put(db, h, d), REG_OK);
+    }
+    reg_close(db);
+    db = open_ok(&opt);
+    for (int i = 0; i < 200; i++) {
+        snprintf(h, sizeof(h), "88.100.1/%d", i);
+        snprintf(d, sizeof(d), "https://x/%d", i);
+        expect(db, h, d);
+    }
+    assert_true(reg_estimate_handles(db) > 0);
+    reg_close(db);
+}
+
+struct txn {
+    uint64_t id;
+    int op;
+    uint32_t time;
+    char handle[64];
+};
+
+struct txns {
+    struct txn t[2000];
+    size_t n;
+    size_t stop_after;
+};
+
+static int collect_txn(void *ctx, uint64_t id, int op, uint32_t time, const uint8_t *handle,
+                       size_t len)
+{
+    struct txns *c = ctx;
+    assert_true(c->n < 2000 && len < 64);
+    struct txn *t = &c->t[c->n++];
+    t->id = id;
+    t->op = op;
+    t->time = time;
+    memcpy(t->handle, handle, len);
+    t->handle[len] = '\0';
+    return c->stop_after && c->n == c->stop_after;
+}
+
+struct names {
+    char s[8][64];
+    size_t n;
+};
+
+static int collect_prefix(void *ctx, const char *prefix_handle, size_t len)
+{
+    struct names *c = ctx;
+    assert_true(c->n < 8 && len < 64);
+    assert_int_equal(strlen(prefix_handle), len);
+    memcpy(c->s[c->n++], prefix_handle, len + 1);
+    return 0;
+}
+
+static void homed_prefixes_are_listed_canonical(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    assert_int_equal(reg_home_prefix(db, "0.na/88.100.a"), REG_OK);
+    assert_int_equal(reg_home_prefix(db, "0.NA/88.100"), REG_OK);
+    assert_int_equal(reg_home_prefix(db, "0.NA/88.100"), REG_OK);
+    assert_int_equal(reg_home_prefix(db, "88.100"), REG_ERR_INVALID);
+    assert_int_equal(reg_home_prefix(db, "0.NA/"), REG_ERR_INVALID);
+    struct names got = {0};
+    assert_int_equal(reg_list_prefixes(db, collect_prefix, &got), REG_OK);
+    assert_int_equal(got.n, 2);
+    assert_string_equal(got.s[0], "0.NA/88.100");
+    assert_string_equal(got.s[1], "0.NA/88.100.A");
+    assert_int_equal(reg_unhome_prefix(db, "0.NA/88.100"), REG_OK);
+    assert_int_equal(reg_unhome_prefix(db, "0.NA/88.100"), REG_NOT_FOUND);
+    got.n = 0;
+    assert_int_equal(reg_list_prefixes(db, collect_prefix, &got), REG_OK);
+    assert_int_equal(got.n, 1);
+    assert_string_equal(got.s[0], "0.NA/88.100.A");
+    reg_close(db);
+}
+
+static void txlog_ids_increase_and_survive_reopen(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    assert_int_equal(reg_next_txn_id(db), 1);
+    assert_int_equal(reg_home_prefix(db, "0.NA/88.100.1"), REG_OK);
+    assert_int_equal(put(db, "88.100.1/a", "x"), REG_OK);
+    assert_int_equal(reg_delete_record(db, (const uint8_t *)"88.100.1/a", 10), REG_OK);
+    /* Failed changes take no id. */
+    assert_int_equal(reg_delete_record(db, (const uint8_t *)"88.100.1/a", 10), REG_NOT_FOUND);
+    assert_int_equal(reg_unhome_prefix(db, "0.NA/88.100.1"), REG_OK);
+    assert_int_equal(reg_next_txn_id(db), 5);
+
+    static struct txns got;
+    got.n = 0;
+    assert_int_equal(reg_txlog_scan(db, 0, collect_txn, &got), REG_OK);
+    assert_int_equal(got.n, 4);
+    const int ops[4] = {REG_TXN_HOME, REG_TXN_PUT, REG_TXN_DELETE, REG_TXN_UNHOME};
+    const char *handles[4] = {"0.NA/88.100.1", "88.100.1/A", "88.100.1/A", "0.NA/88.100.1"};
+    for (size_t i = 0; i < 4; i++) {
+        assert_int_equal(got.t[i].id, i + 1);
+        assert_int_equal(got.t[i].op, ops[i]);
+        assert_string_equal(got.t[i].handle, handles[i]);
+        assert_true(got.t[i].time > 1600000000u);
+    }
+    got.n = 0;
+    assert_int_equal(reg_txlog_scan(db, 3, collect_txn, &got), REG_OK);
+    assert_int_equal(got.n, 2);
+    assert_int_equal(got.t[0].id, 3);
+    got.n = 0;
+    got.stop_after = 1;
+    assert_int_equal(reg_txlog_scan(db, 1, collect_txn, &got), REG_OK);
+    assert_int_equal(got.n, 1);
+    got.stop_after = 0;
+    reg_close(db);
+
+    db = open_ok(&opt);
+    assert_int_equal(reg_next_txn_id(db), 5);
+    assert_int_equal(put(db, "88.100.1/b", "y"), REG_OK);
+    got.n = 0;
+    assert_int_equal(reg_txlog_scan(db, 5, collect_txn, &got), REG_OK);
+    assert_int_equal(got.n, 1);
+    assert_int_equal(got.t[0].id, 5);
+    assert_string_equal(got.t[0].handle, "88.100.1/B");
+    reg_close(db);
+}
+
+struct writer_arg {
+    struct reg_db *db;
+    int thread;
+};
+
+static void *concurrent_writer(void *p)
+{
+    struct writer_arg *a = p;
+    char h[32];
+    for (int i = 0; i < 100; i++) {
+        snprintf(h, sizeof(h), "88/%d-%d", a->thread, i);
+        if (put(a->db, h, "v") != REG_OK)
+            return p;
+    }
+    return NULL;
+}
+
+static void txlog_ids_are_unique_across_threads(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    pthread_t th[4];
+    struct writer_arg args[4];
+    for (int i = 0; i < 4; i++) {
+        args[i] = (struct writer_arg){db, i};
+        assert_int_equal(pthread_create(&th[i], NULL, concurrent_writer, &args[i]), 0);
+    }
+    for (int i = 0; i < 4; i++) {
+        void *ret;
+        pthread_join(th[i], &ret);
+        assert_null(ret);
+    }
+    static struct txns got;
+    got.n = 0;
+    assert_int_equal(reg_txlog_scan(db, 1, collect_txn, &got), REG_OK);
+    assert_int_equal(got.n, 400);
+    for (size_t i = 0; i < got.n; i++)
+        assert_int_equal(got.t[i].id, i + 1);
+    assert_int_equal(reg_next_txn_id(db), 401);
+    reg_close(db);
+}
+
+static void batch_commits_atomically_with_one_entry_per_record(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    assert_int_equal(put(db, "88/first", "f"), REG_OK);
+    struct reg_batch *b = reg_batch_new(db);
+    assert_non_null(b);
+    uint8_t rec[512];
+    size_t rlen = record("bulk", rec, sizeof(rec));
+    char h[32];
+    for (int i = 0; i < 1000; i++) {
+        snprintf(h, sizeof(h), "88/bulk-%04d", i);
+        assert_int_equal(reg_batch_put(b, (const uint8_t *)h, strlen(h), rec, rlen), REG_OK);
+    }
+    assert_int_equal(reg_batch_put(b, (const uint8_t *)"88/bad", 6, rec, rlen - 1),
+                     REG_ERR_INVALID);
+    assert_int_equal(reg_batch_count(b), 1000);
+    expect(db, "88/bulk-0000", NULL);
+    assert_int_equal(reg_next_txn_id(db), 2);
+
+    assert_int_equal(reg_batch_commit(b), REG_OK);
+    assert_int_equal(reg_batch_count(b), 0);
+    expect(db, "88/bulk-0000", "bulk");
+    expect(db, "88/BULK-0999", "bulk");
+    assert_int_equal(reg_next_txn_id(db), 1002);
+
+    static struct txns got;
+    got.n = 0;
+    assert_int_equal(reg_txlog_scan(db, 2, collect_txn, &got), REG_OK);
+    assert_int_equal(got.n, 1000);
+    for (size_t i = 0; i < got.n; i++) {
+        snprintf(h, sizeof(h), "88/BULK-%04zu", i);
+        assert_int_equal(got.t[i].id, i + 2);
+        assert_int_equal(got.t[i].op, REG_TXN_PUT);
+        assert_string_equal(got.t[i].handle, h);
+    }
+    /* The batch is reusable after a commit; an empty commit is a no-op. */
+    assert_int_equal(reg_batch_commit(b), REG_OK);
+    assert_int_equal(reg_next_txn_id(db), 1002);
+    reg_batch_free(b);
+    reg_batch_free(NULL);
+    reg_close(db);
+}
+
+static void second_open_while_open_is_locked(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    struct reg_db *db2 = NULL;
+    char err[512];
+    assert_int_equal(reg_open(&opt, &db2, err, sizeof(err)), REG_ERR_LOCKED);
+    assert_null(db2);
+    assert_non_null(strstr(err, f->dir));
+    reg_close(db);
+    db2 = open_ok(&opt);
+    reg_close(db2);
+}
+
+static void missing_dir_without_create_is_missing(void **state)
+{
+    struct fixture *f = *state;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/none", f->dir);
+    struct reg_options opt = options(path);
+    opt.create_if_missing = false;
+    struct reg_db *db = NULL;
+    char err[512];
+    assert_int_equal(reg_open(&opt, &db, err, sizeof(err)), REG_ERR_MISSING);
+    assert_null(db);
+    assert_non_null(strstr(err, path));
+    opt.read_only = true;
+    assert_int_equal(reg_open(&opt, &db, err, sizeof(err)), REG_ERR_MISSING);
+    /* An empty directory holds no registry either. */
+    opt = options(f->dir);
+    opt.create_if_missing = false;
+    assert_int_equal(reg_open(&opt, &db, err, sizeof(err)), REG_ERR_MISSING);
+}
+
+static void read_only_open_beside_a_writer_sees_data(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    assert_int_equal(put(db, "88/shared", "s"), REG_OK);
+    assert_int_equal(reg_home_prefix(db, "0.NA/88"), REG_OK);
+
+    struct reg_options ro = options(f->dir);
+    ro.read_only = true;
+    ro.create_if_missing = false;
+    struct reg_db *rdb = open_ok(&ro);
+    expect(rdb, "88/SHARED", "s");
+    struct names got = {0};
+    assert_int_equal(reg_list_prefixes(rdb, collect_prefix, &got), REG_OK);
+    assert_int_equal(got.n, 1);
+    assert_int_equal(reg_next_txn_id(rdb), 3);
+    assert_int_equal(put(rdb, "88/other", "o"), REG_ERR_READONLY);
+    assert_int_equal(reg_delete_record(rdb, (const uint8_t *)"88/shared", 9), REG_ERR_READONLY);
+    assert_int_equal(reg_home_prefix(rdb, "0.NA/89"), REG_ERR_READONLY);
+    reg_close(rdb);
+    reg_close(db);
+}
+
+static void overwrite(const char *path, const char *text)
+{
+    FILE *fp = fopen(path, "w");
+    assert_non_null(fp);
+    fputs(text, fp);
+    fclose(fp);
+}
+
+static void garbage_current_or_manifest_is_an_error(void **state)
+{
+    struct fixture *f = *state;
+    char path[128], file[512];
+    struct reg_db *db;
+    char err[512];
+
+    snprintf(path, sizeof(path), "%s/current", f->dir);
+    struct reg_options opt = options(path);
+    db = open_ok(&opt);
+    assert_int_equal(put(db, "88/x", "x"), REG_OK);
+    reg_close(db);
+    snprintf(file, sizeof(file), "%s/CURRENT", path);
+    overwrite(file, "\x01garbage");
+    db = NULL;
+    int rc = reg_open(&opt, &db, err, sizeof(err));
+    assert_int_equal(rc, REG_ERR_CORRUPT);
+    assert_null(db);
+    assert_non_null(strstr(err, path));
+    overwrite(file, "MANIFEST-999999\n");
+    assert_int_equal(reg_open(&opt, &db, err, sizeof(err)), REG_ERR_CORRUPT);
+
+    snprintf(path, sizeof(path), "%s/manifest", f->dir);
+    opt = options(path);
+    db = open_ok(&opt);
+    assert_int_equal(put(db, "88/x", "x"), REG_OK);
+    reg_close(db);
+    DIR *d = opendir(path);
+    assert_non_null(d);
+    int found = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        if (strncmp(e->d_name, "MANIFEST-", 9) == 0) {
+            snprintf(file, sizeof(file), "%s/%s", path, e->d_name);
+            overwrite(file, "this is not a manifest, not at all, not even close to one");
+            found++;
+        }
+    }
+    closedir(d);
+    assert_true(found > 0);
+    rc = reg_open(&opt, &db, err, sizeof(err));
+    assert_int_not_equal(rc, REG_OK);
+    assert_null(db);
+    assert_non_null(strstr(err, path));
+}
+
+static void unknown_schema_version_is_refused(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    reg_close(open_ok(&opt));
+
+    const char *names[4] = {"default", "handles", "prefixes", "txlog"};
+    rocksdb_options_t *o = rocksdb_options_create();
+    const rocksdb_options_t *cfo[4] = {o, o, o, o};
+    rocksdb_column_family_handle_t *cf[4];
+    char *e = NULL;
+    rocksdb_t *raw = rocksdb_open_column_families(o, f->dir, 4, names, cfo, cf, &e);
+    assert_null(e);
+    rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
+    const char version[4] = {0, 0, 0, 99};
+    rocksdb_put_cf(raw, wo, cf[0], REG_META_SCHEMA, strlen(REG_META_SCHEMA), version, 4, &e);
+    assert_null(e);
+    rocksdb_writeoptions_destroy(wo);
+    for (int i = 0; i < 4; i++)
+        rocksdb_column_family_handle_destroy(cf[i]);
+    rocksdb_close(raw);
+    rocksdb_options_destroy(o);
+
+    struct reg_db *db = NULL;
+    char err[512];
+    assert_int_equal(reg_open(&opt, &db, err, sizeof(err)), REG_ERR_CORRUPT);
+    assert_null(db);
+    assert_non_null(strstr(err, "99"));
+}
+
+#define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        T(put_get_delete),
+        T(put_rejects_bad_handles_and_records),
+        T(pinned_record_outlives_an_overwrite),
+        T(keys_fold_ascii_case),
+        T(case_sensitivity_is_fixed_at_creation),
+        T(restart_keeps_data),
+        T(homed_prefixes_are_listed_canonical),
+        T(txlog_ids_increase_and_survive_reopen),
+        T(txlog_ids_are_unique_across_threads),
+        T(batch_commits_atomically_with_one_entry_per_record),
+        T(second_open_while_open_is_locked),
+        T(missing_dir_without_create_is_missing),
+        T(read_only_open_beside_a_writer_sees_data),
+        T(garbage_current_or_manifest_is_an_error),
+        T(unknown_schema_version_is_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}

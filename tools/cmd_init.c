@@ -1,0 +1,170 @@
+/*
+ * pazhou init: creates a registry directory that homes the given prefixes. Each prefix P gets
+ * its prefix handle 0.NA/P with the node's site information (index 1) and an HS_ADMIN naming
+ * 300:0.NA/P with every permission (index 100). Running it again adds prefixes and leaves
+ * existing prefix handles as they are.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+
+#include "commands.h"
+#include "conf.h"
+#include "hdl_admin.h"
+#include "hdl_const.h"
+#include "offline.h"
+#include "reg_record.h"
+#include "server_key.h"
+#include "site.h"
+
+#define MAX_PREFIXES 64
+#define DEFAULT_CONF "conf/pazhou.conf"
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: pazhou init --prefix P [--prefix P]... [--data DIR] [-c CONF] "
+               "[--case-sensitive]\n"
+               "Creates (or extends) the registry at DIR (default: data_dir of the configuration)\n"
+               "homing each prefix P (\"88.100.1\" or \"0.NA/88.100.1\").\n");
+}
+
+static int write_prefix_handle(struct reg_db *db, const char *na_handle, const uint8_t *site,
+                               size_t site_len)
+{
+    struct reg_pin pin;
+    if (reg_get_record(db, (const uint8_t *)na_handle, strlen(na_handle), &pin) == REG_OK) {
+        reg_pin_release(&pin);
+        return 0;
+    }
+    uint8_t admin_data[HDL_MAX_HANDLE_LEN + 16];
+    struct hdl_writer aw;
+    hdl_writer_init(&aw, admin_data, sizeof admin_data);
+    struct hdl_admin adm = {
+        .perms = HDL_ADM_ALL,
+        .handle = {(const uint8_t *)na_handle, (uint32_t)strlen(na_handle)},
+        .index = 300,
+    };
+    hdl_admin_encode(&aw, &adm);
+
+    uint32_t now = (uint32_t)time(NULL);
+    struct hdl_value values[2] = {
+        {.index = 1, .timestamp = now, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
+         .type = {(const uint8_t *)"HS_SITE", 7}, .data = {site, (uint32_t)site_len}},
+        {.index = 100, .timestamp = now, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
+         .type = {(const uint8_t *)"HS_ADMIN", 8}, .data = {admin_data, (uint32_t)aw.len}},
+    };
+    uint8_t record[16384];
+    struct hdl_writer rw;
+    hdl_writer_init(&rw, record, sizeof record);
+    if (reg_record_build(&rw, values, 2) != HDL_OK || hdl_writer_status(&rw) != HDL_OK)
+        return -1;
+    return reg_put_record(db, (const uint8_t *)na_handle, strlen(na_handle), record, rw.len) ==
+                   REG_OK
+               ? 0
+               : -1;
+}
+
+int cmd_init(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"prefix", required_argument, NULL, 'p'}, {"data", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'}, {"case-sensitive", no_argument, NULL, 'S'},
+        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+    };
+    const char *prefixes[MAX_PREFIXES];
+    int nprefixes = 0;
+    const char *data = NULL, *conf_path = NULL;
+    bool case_sensitive = false, case_flag = false;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "p:d:c:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'p':
+            if (nprefixes == MAX_PREFIXES) {
+                fprintf(stderr, "pazhou: at most %d prefixes at once\n", MAX_PREFIXES);
+                return 2;
+            }
+            prefixes[nprefixes++] = optarg;
+            break;
+        case 'd':
+            data = optarg;
+            break;
+        case 'c':
+            conf_path = optarg;
+            break;
+        case 'S':
+            case_sensitive = case_flag = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (nprefixes == 0 || optind != argc) {
+        usage(stderr);
+        return 2;
+    }
+
+    static struct conf conf;
+    char err[512];
+    conf_defaults(&conf);
+    if (!conf_path && access(DEFAULT_CONF, F_OK) == 0)
+        conf_path = DEFAULT_CONF;
+    if (conf_path && conf_load(&conf, conf_path, err, sizeof err) != CONF_OK) {
+        fprintf(stderr, "pazhou: %s\n", err);
+        return 2;
+    }
+    if (!data)
+        data = conf.data_dir;
+    if (!case_flag)
+        case_sensitive = conf.case_sensitive;
+
+    /* The prefix handles carry the node's site, signed by the same key pazhoud will serve with. */
+    EVP_PKEY *key = NULL;
+    uint8_t *site = NULL;
+    size_t site_len = 0;
+    if (server_key_load_or_create(conf.server_key_file, &key, err, sizeof err) != 0 ||
+        site_build(&conf, key, &site, &site_len, err, sizeof err) != 0) {
+        fprintf(stderr, "pazhou: %s\n", err);
+        EVP_PKEY_free(key);
+        return 2;
+    }
+    EVP_PKEY_free(key);
+
+    struct reg_db *db = offline_open(data, true, case_sensitive);
+    if (!db) {
+        free(site);
+        return 2;
+    }
+    int status = 0;
+    for (int i = 0; i < nprefixes && status == 0; i++) {
+        const char *p = prefixes[i];
+        if (strncasecmp(p, "0.NA/", 5) == 0)
+            p += 5;
+        char na_handle[HDL_MAX_HANDLE_LEN + 8];
+        if (*p == '\0' || strchr(p, '/') || strlen(p) > HDL_MAX_HANDLE_LEN - 5) {
+            fprintf(stderr, "pazhou: '%s' is not a prefix (e.g. 88.100.1)\n", prefixes[i]);
+            status = 2;
+            break;
+        }
+        snprintf(na_handle, sizeof na_handle, "0.NA/%s", p);
+        if (write_prefix_handle(db, na_handle, site, site_len) != 0 ||
+            reg_home_prefix(db, na_handle) != REG_OK) {
+            fprintf(stderr, "pazhou: cannot home %s in %s\n", na_handle, data);
+            status = 2;
+            break;
+        }
+        printf("homed %s in %s\n", na_handle, data);
+    }
+    free(site);
+    reg_close(db);
+    return status;
+}
