@@ -101,8 +101,8 @@ int hdl_handle_list_decode(const uint8_t *body, size_t len, struct hdl_handle_li
 {
     struct hdl_reader r;
     hdl_reader_init(&r, body, len);
-    return finish(&r, hdl_get_string_list(&r, HDL_MAX_ARRAY, HDL_MAX_HANDLE_LEN, &b->count,
-                                          &b->handles));
+    return finish(
+        &r, hdl_get_string_list(&r, HDL_MAX_ARRAY, HDL_MAX_HANDLE_LEN, &b->count, &b->handles));
 }
 
 void hdl_handle_list_encode(struct hdl_writer *w, const struct hdl_handle_list *b)

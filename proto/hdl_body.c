@@ -108,6 +108,7 @@ int hdl_body_decode(const struct hdl_message *m, struct hdl_body *out)
     out->kind = HDL_BODY_ERROR;
     struct hdl_reader er;
     hdl_reader_init(&er, rest.ptr, rest.len);
+    out->error_omitted = rest.len == 0;
     int err = hdl_error_body_decode(&er, &out->u.error);
     if (err)
         return err;
@@ -133,7 +134,8 @@ int hdl_body_encode(struct hdl_writer *w, const struct hdl_body *b)
         hdl_resolution_response_encode(w, &b->u.resolution_response);
         break;
     case HDL_BODY_ERROR:
-        hdl_error_body_encode_msg(w, &b->u.error);
+        if (!b->error_omitted)
+            hdl_error_body_encode_msg(w, &b->u.error);
         break;
     case HDL_BODY_CHALLENGE_ANSWER:
         hdl_challenge_answer_encode(w, &b->u.challenge_answer);

@@ -40,7 +40,8 @@ enum hdl_body_kind {
 
 struct hdl_body {
     enum hdl_body_kind kind;
-    bool has_digest; /* a response that starts with the request digest */
+    bool has_digest;    /* a response that starts with the request digest */
+    bool error_omitted; /* HDL_BODY_ERROR without even the message field (pre-2.1 peers) */
     struct hdl_digest digest;
     union {
         struct hdl_resolution_request resolution_request;

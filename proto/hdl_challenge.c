@@ -79,8 +79,7 @@ int hdl_seckey_response_decode(const uint8_t *buf, size_t len, struct hdl_seckey
     s->salt = s->hmac = empty;
     s->iterations = s->key_bits = 0;
     int err;
-    if ((err = hdl_get_u8(&r, &s->code)) ||
-        (err = hdl_get_raw(&r, hdl_reader_left(&r), &s->mac)))
+    if ((err = hdl_get_u8(&r, &s->code)) || (err = hdl_get_raw(&r, hdl_reader_left(&r), &s->mac)))
         return err;
     if (s->code != HDL_SECKEY_PBKDF2_HMAC_SHA1)
         return HDL_OK;

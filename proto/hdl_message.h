@@ -17,7 +17,7 @@ struct hdl_message {
     struct hdl_header hdr;
     struct hdl_slice signed_part; /* header + body: what digests and signatures cover */
     struct hdl_slice body;
-    struct hdl_slice credential;  /* empty when the credential length is 0 */
+    struct hdl_slice credential; /* empty when the credential length is 0 */
 };
 
 /* Splits buf (envelope + messageLength bytes, nothing more) into its parts. Fails on a

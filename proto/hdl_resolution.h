@@ -11,10 +11,10 @@
 struct hdl_resolution_request {
     struct hdl_slice handle;
     uint32_t index_count;
-    struct hdl_slice indexes;  /* index_count × int4 */
+    struct hdl_slice indexes; /* index_count × int4 */
     uint32_t type_count;
-    struct hdl_slice types;    /* type_count × byteString, validated */
-    bool has_auth_bytes;       /* 2.11 clients append a byteString authBytes */
+    struct hdl_slice types; /* type_count × byteString, validated */
+    bool has_auth_bytes;    /* 2.11 clients append a byteString authBytes */
     struct hdl_slice auth_bytes;
 };
 
@@ -39,7 +39,7 @@ bool hdl_resolution_selects(const struct hdl_resolution_request *req, uint32_t i
 struct hdl_resolution_response {
     struct hdl_slice handle;
     uint32_t value_count;
-    struct hdl_slice values;   /* value_count values back to back, validated */
+    struct hdl_slice values; /* value_count values back to back, validated */
 };
 
 int hdl_resolution_response_decode(const uint8_t *body, size_t len,

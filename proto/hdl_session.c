@@ -79,8 +79,7 @@ int hdl_session_response_decode(const uint8_t *body, size_t len, struct hdl_sess
     struct hdl_reader r;
     hdl_reader_init(&r, body, len);
     int err;
-    if ((err = hdl_get_u16(&r, &s->mode)) ||
-        (err = hdl_get_bytes(&r, KEY_FIELD_MAX, &s->data)))
+    if ((err = hdl_get_u16(&r, &s->mode)) || (err = hdl_get_bytes(&r, KEY_FIELD_MAX, &s->data)))
         return err;
     return read_pad(&r, &s->pad);
 }

@@ -30,9 +30,9 @@ int hdl_site_decode(const uint8_t *buf, size_t len, struct hdl_site *site)
     hdl_reader_init(&r, buf, len);
     int err;
     if ((err = hdl_get_u16(&r, &site->data_version)) ||
-        (err = hdl_get_u8(&r, &site->proto_major)) ||
-        (err = hdl_get_u8(&r, &site->proto_minor)) || (err = hdl_get_u16(&r, &site->serial)) ||
-        (err = hdl_get_u8(&r, &site->flags)) || (err = hdl_get_u8(&r, &site->hash_option)) ||
+        (err = hdl_get_u8(&r, &site->proto_major)) || (err = hdl_get_u8(&r, &site->proto_minor)) ||
+        (err = hdl_get_u16(&r, &site->serial)) || (err = hdl_get_u8(&r, &site->flags)) ||
+        (err = hdl_get_u8(&r, &site->hash_option)) ||
         (err = hdl_get_bytes(&r, HDL_MAX_MESSAGE_LEN, &site->hash_filter)) ||
         (err = hdl_get_u32(&r, &site->attr_count)))
         return err;

@@ -44,13 +44,16 @@ static size_t build_request(uint8_t *buf, size_t cap, const char *handle, const 
 }
 
 /* A whole message around body: envelope v2.10, opcode/rc/flags as given. */
-static size_t build_message(uint8_t *buf, size_t cap, uint32_t opcode, uint32_t rc,
-                            uint32_t flags, const uint8_t *body, size_t body_len)
+static size_t build_message(uint8_t *buf, size_t cap, uint32_t opcode, uint32_t rc, uint32_t flags,
+                            const uint8_t *body, size_t body_len)
 {
-    struct hdl_envelope env = {.major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10,
-                               .request_id = 0x1234};
-    struct hdl_header hdr = {.opcode = opcode, .response_code = rc, .op_flags = flags,
-                             .site_serial = 1, .expiration = 0x6b084536};
+    struct hdl_envelope env = {
+        .major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10, .request_id = 0x1234};
+    struct hdl_header hdr = {.opcode = opcode,
+                             .response_code = rc,
+                             .op_flags = flags,
+                             .site_serial = 1,
+                             .expiration = 0x6b084536};
     struct hdl_writer w;
     hdl_writer_init(&w, buf, cap);
     size_t off = hdl_response_begin(&w, &env, &hdr);
@@ -213,12 +216,10 @@ static void lengths_past_the_end_and_huge_counts_fail(void **state)
         uint32_t v;
         int err;
     } cases[] = {
-        {0, 0xffffffffu, HDL_ERR_LIMIT},  /* handle length */
-        {0, 0x80000000u, HDL_ERR_LIMIT},  /* negative handle length */
-        {0, 0x00000100u, HDL_ERR_TRUNCATED},
-        {14, 0xffffffffu, HDL_ERR_LIMIT}, /* index count */
-        {14, 0x00000002u, HDL_ERR_TRUNCATED},
-        {18, 0xffffffffu, HDL_ERR_LIMIT}, /* type count */
+        {0, 0xffffffffu, HDL_ERR_LIMIT}, /* handle length */
+        {0, 0x80000000u, HDL_ERR_LIMIT}, /* negative handle length */
+        {0, 0x00000100u, HDL_ERR_TRUNCATED},  {14, 0xffffffffu, HDL_ERR_LIMIT}, /* index count */
+        {14, 0x00000002u, HDL_ERR_TRUNCATED}, {18, 0xffffffffu, HDL_ERR_LIMIT}, /* type count */
         {18, 0x00000001u, HDL_ERR_TRUNCATED},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
@@ -328,9 +329,12 @@ static void trailing_garbage_is_rejected(void **state)
     assert_int_equal(decode_body(100, 402, 0, buf, w.len - 1, &b), HDL_ERR_MALFORMED);
 
     /* Session setup: the 2-byte pad or nothing, never other bytes. */
-    struct hdl_session_request sr = {.mode = HDL_KEYX_CIPHER_HDL, .timeout = 60,
-                                     .identity_handle = cstr("0.NA/1"), .identity_index = 300,
-                                     .key_handle = cstr("0.NA/1"), .key_index = 301};
+    struct hdl_session_request sr = {.mode = HDL_KEYX_CIPHER_HDL,
+                                     .timeout = 60,
+                                     .identity_handle = cstr("0.NA/1"),
+                                     .identity_index = 300,
+                                     .key_handle = cstr("0.NA/1"),
+                                     .key_index = 301};
     for (uint8_t pad = 0; pad <= HDL_SESSION_PAD; pad += HDL_SESSION_PAD) {
         sr.pad = pad;
         hdl_writer_init(&w, buf, sizeof(buf));
@@ -354,8 +358,8 @@ static void trailing_garbage_is_rejected(void **state)
     assert_int_equal(decode_body(400, 0, 0, buf, w.len, &b), HDL_OK);
 
     /* A site record with a byte after the last server. */
-    struct hdl_site site = {.data_version = 1, .proto_major = 2, .proto_minor = 10,
-                            .server_count = 1};
+    struct hdl_site site = {
+        .data_version = 1, .proto_major = 2, .proto_minor = 10, .server_count = 1};
     site.servers[0].iface_count = 1;
     site.servers[0].ifaces[0].port = 2641;
     hdl_writer_init(&w, buf, sizeof(buf));
@@ -378,11 +382,15 @@ static void check_fragmentation(uint32_t len)
     uint8_t *back = malloc(len ? len : 1);
     for (uint32_t i = 0; i < len; i++)
         payload[i] = (uint8_t)(i * 7 + (i >> 8));
-    struct hdl_envelope env = {.major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10,
-                               .flags = HDL_ENV_TRUNCATED, .request_id = 77};
+    struct hdl_envelope env = {.major = 2,
+                               .minor = 10,
+                               .sugg_major = 2,
+                               .sugg_minor = 10,
+                               .flags = HDL_ENV_TRUNCATED,
+                               .request_id = 77};
     uint32_t count = hdl_fragment_count(len);
     assert_int_equal(count, len == 0 ? 1 : (len + 491) / 492);
-    uint8_t (*dg)[HDL_UDP_DATAGRAM_MAX] = malloc((size_t)count * HDL_UDP_DATAGRAM_MAX);
+    uint8_t(*dg)[HDL_UDP_DATAGRAM_MAX] = malloc((size_t)count * HDL_UDP_DATAGRAM_MAX);
     size_t *dlen = malloc(count * sizeof(size_t));
     for (uint32_t n = 0; n < count; n++) {
         dlen[n] = hdl_fragment_build(&env, payload, len, n, dg[n]);
@@ -405,8 +413,8 @@ static void check_fragmentation(uint32_t len)
         assert_int_equal(e.message_id, n);
         assert_int_equal(e.message_length, len);
         assert_int_equal(e.flags, HDL_ENV_TRUNCATED);
-        assert_int_equal(
-            hdl_reassembly_add(&ra, &e, dg[n] + r.pos, hdl_reader_left(&r), &complete), HDL_OK);
+        assert_int_equal(hdl_reassembly_add(&ra, &e, dg[n] + r.pos, hdl_reader_left(&r), &complete),
+                         HDL_OK);
         assert_int_equal(complete, n == 0);
     }
     assert_int_equal(ra.received, count);
@@ -512,7 +520,8 @@ static void resolution_filters_by_index_or_type(void **state)
     assert_false(hdl_type_matches(cstr("URL"), cstr("URL.x")));
     assert_false(hdl_type_matches(cstr(""), cstr("URL")));
     assert_true(hdl_type_matches(cstr("."), cstr("")));
-    assert_true(hdl_type_matches(cstr("."), cstr("ANY")));
+    assert_true(hdl_type_matches(cstr("."), cstr(".x")));
+    assert_false(hdl_type_matches(cstr("."), cstr("ANY")));
 }
 
 static void resolution_request_accepts_trailing_auth_bytes(void **state)
@@ -592,8 +601,11 @@ static void credential_section_round_trips(void **state)
 {
     uint8_t buf[128], out[128];
     struct hdl_writer w;
-    struct hdl_credential c = {.signer_index = 3, .type = cstr("HS_MAC"), .has_alg = true,
-                               .digest_alg = cstr("HMAC-SHA256"), .signature = cstr("0123")};
+    struct hdl_credential c = {.signer_index = 3,
+                               .type = cstr("HS_MAC"),
+                               .has_alg = true,
+                               .digest_alg = cstr("HMAC-SHA256"),
+                               .signature = cstr("0123")};
     hdl_writer_init(&w, buf, sizeof(buf));
     hdl_credential_encode(&w, &c);
     struct hdl_credential d;
@@ -744,8 +756,7 @@ static void other_bodies_round_trip(void **state)
         if (w.len) {
             buf[w.len] = 0xee;
             assert_int_not_equal(
-                decode_body(cases[i].op, cases[i].rc, cases[i].flags, buf, w.len + 1, &b),
-                HDL_OK);
+                decode_body(cases[i].op, cases[i].rc, cases[i].flags, buf, w.len + 1, &b), HDL_OK);
         }
     }
     assert_int_equal(decode_body(9999, 0, 0, buf, 0, &b), HDL_ERR_UNSUPPORTED);

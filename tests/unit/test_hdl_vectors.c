@@ -104,9 +104,16 @@ static void resolve_vectors_round_trip(void **state)
 {
     struct vectors *v = *state;
     static const enum hdl_body_kind kinds[] = {
-        HDL_BODY_RESOLUTION_REQUEST, HDL_BODY_RESOLUTION_RESPONSE, HDL_BODY_RESOLUTION_REQUEST,
-        HDL_BODY_RESOLUTION_RESPONSE, HDL_BODY_RESOLUTION_REQUEST, FRAG, FRAG, FRAG,
-        HDL_BODY_RESOLUTION_REQUEST, HDL_BODY_ERROR,
+        HDL_BODY_RESOLUTION_REQUEST,
+        HDL_BODY_RESOLUTION_RESPONSE,
+        HDL_BODY_RESOLUTION_REQUEST,
+        HDL_BODY_RESOLUTION_RESPONSE,
+        HDL_BODY_RESOLUTION_REQUEST,
+        FRAG,
+        FRAG,
+        FRAG,
+        HDL_BODY_RESOLUTION_REQUEST,
+        HDL_BODY_ERROR,
     };
     check_file(&v->resolve, kinds, sizeof(kinds) / sizeof(kinds[0]));
 }
@@ -213,9 +220,9 @@ static void reassemble_prefix_answer(struct vectors *v, struct hdl_message *m)
         if (env.message_id == 0)
             first = env;
         assert_false(complete);
-        assert_int_equal(hdl_reassembly_add(&ra, &env, d->bytes + r.pos, hdl_reader_left(&r),
-                                            &complete),
-                         HDL_OK);
+        assert_int_equal(
+            hdl_reassembly_add(&ra, &env, d->bytes + r.pos, hdl_reader_left(&r), &complete),
+            HDL_OK);
     }
     assert_true(complete);
     assert_int_equal(ra.fragments, 3);
@@ -378,9 +385,9 @@ static void check_digests(const struct vec_file *vf)
         uint8_t d[64];
         struct hdl_writer w;
         hdl_writer_init(&w, d, sizeof(d));
-        assert_int_equal(hdl_digest_put(&w, HDL_DIGEST_SHA256, req.signed_part.ptr,
-                                        req.signed_part.len),
-                         HDL_OK);
+        assert_int_equal(
+            hdl_digest_put(&w, HDL_DIGEST_SHA256, req.signed_part.ptr, req.signed_part.len),
+            HDL_OK);
         assert_int_equal(w.len, 33);
         assert_int_equal(d[0], HDL_DIGEST_SHA256);
         assert_memory_equal(d + 1, b.digest.bytes.ptr, 32);
@@ -433,8 +440,7 @@ static void verify_pubkey_answer(const struct vec_file *vf, size_t i, EVP_PKEY *
     assert_int_equal(w.len, 48);
     EVP_MD_CTX *ctx = EVP_MD_CTX_new();
     assert_int_equal(EVP_DigestVerifyInit(ctx, NULL, EVP_sha256(), NULL, pkey), 1);
-    assert_int_equal(
-        EVP_DigestVerify(ctx, pr.signature.ptr, pr.signature.len, data, w.len), 1);
+    assert_int_equal(EVP_DigestVerify(ctx, pr.signature.ptr, pr.signature.len, data, w.len), 1);
     EVP_MD_CTX_free(ctx);
 }
 
@@ -478,9 +484,8 @@ static void verify_seckey_answer(const struct vec_file *vf, size_t i)
     static const char secret[] = "anchor-secret";
     uint8_t key[20], mac[EVP_MAX_MD_SIZE], data[64];
     unsigned int maclen = 0;
-    assert_int_equal(PKCS5_PBKDF2_HMAC(secret, (int)strlen(secret), sr.salt.ptr,
-                                       (int)sr.salt.len, (int)sr.iterations, EVP_sha1(),
-                                       (int)sizeof(key), key),
+    assert_int_equal(PKCS5_PBKDF2_HMAC(secret, (int)strlen(secret), sr.salt.ptr, (int)sr.salt.len,
+                                       (int)sr.iterations, EVP_sha1(), (int)sizeof(key), key),
                      1);
     hdl_writer_init(&w, data, sizeof(data));
     hdl_challenge_signed_data(&w, &ch);

@@ -1,0 +1,49 @@
+/* The resolution load: threads of closed-loop clients over UDP or TCP against one server. */
+#ifndef BENCH_LOAD_H
+#define BENCH_LOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "bench_histogram.h"
+#include "bench_keys.h"
+
+#define BENCH_RC_SLOTS 1024 /* response codes counted one by one; others in the last slot */
+
+enum bench_transport { BENCH_UDP, BENCH_TCP };
+
+struct bench_config {
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    enum bench_transport transport;
+    int threads;
+    int sockets;              /* per thread */
+    int window;               /* requests in flight per socket */
+    double duration_s;        /* always bounded */
+    uint64_t count;           /* stop after this many answers (0 = duration only) */
+    int timeout_ms;           /* a request unanswered this long is lost and replaced */
+    uint32_t op_flags;
+    struct bench_keys keys;
+    bool progress;
+};
+
+struct bench_result {
+    uint64_t sent;
+    uint64_t answered;
+    uint64_t lost;
+    uint64_t malformed;       /* answers that did not parse */
+    uint64_t rc[BENCH_RC_SLOTS];
+    double elapsed_s;
+    struct bench_histogram hist;
+};
+
+/* Runs the load and fills res. Returns 0, or -1 with a message on stderr. */
+int bench_load_run(const struct bench_config *cfg, struct bench_result *res);
+
+/* Parses a response's envelope and header: request id, response code, messageId and the
+ * number of datagrams the whole message takes. Returns 0, -1 when malformed. Exposed for tests. */
+int bench_parse_answer(const uint8_t *d, size_t len, uint32_t *request_id, uint32_t *rc,
+                       uint32_t *message_id, uint32_t *fragments);
+
+#endif

@@ -1,0 +1,62 @@
+"""pazhou-bench against a live node: bounded runs whose counts add up."""
+import json
+import os
+import subprocess
+import unittest
+
+from pazhou_node import BIN_DIR, Node
+
+BENCH = os.path.join(BIN_DIR, "bench", "pazhou-bench")
+
+
+class Bench(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.node = Node()
+        demo = cls.node.cli("demo-data", "200").stdout
+        cls.node.cli("import", "--data", cls.node.data, "-", stdin=demo)
+        cls.node.start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.close()
+
+    def run_bench(self, *args):
+        p = subprocess.run([BENCH, "resolve", "--server", "127.0.0.1:%d" % self.node.port,
+                            "--json", "--duration", "20", *args],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        return json.loads(p.stdout)
+
+    def check_counts(self, r, at_least, in_flight_max):
+        self.assertGreaterEqual(r["answered"], at_least)
+        self.assertEqual(sum(r["response_codes"].values()), r["answered"])
+        unaccounted = r["sent"] - r["answered"] - r["lost"]
+        self.assertGreaterEqual(unaccounted, 0)
+        self.assertLessEqual(unaccounted, in_flight_max)
+        lat = r["latency_ns"]
+        self.assertTrue(0 < lat["min"] <= lat["p50"] <= lat["p90"] <= lat["p99"] <= lat["max"])
+
+    def test_udp_with_misses(self):
+        r = self.run_bench("--key-count", "200", "--miss", "20", "--count", "3000",
+                           "--sockets", "2", "--window", "8")
+        self.check_counts(r, 3000, 16)
+        self.assertEqual(r["lost"], 0)
+        self.assertEqual(set(r["response_codes"]), {"1", "100"})
+        share = r["response_codes"]["100"] / r["answered"]
+        self.assertTrue(0.1 < share < 0.3, share)
+
+    def test_tcp_zipf_two_threads(self):
+        r = self.run_bench("--tcp", "--key-count", "200", "--zipf", "1.1", "--count", "3000",
+                           "--threads", "2", "--sockets", "2", "--window", "4")
+        self.check_counts(r, 3000, 16)
+        self.assertEqual(r["response_codes"], {"1": r["answered"]})
+
+    def test_keys_outside_the_prefix(self):
+        r = self.run_bench("--pattern", "77.1/X-%lu", "--count", "500")
+        self.check_counts(r, 500, 64)
+        self.assertEqual(r["response_codes"], {"301": r["answered"]})
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,1 @@
+pazhou_unit_test(test_bench pazbench)
