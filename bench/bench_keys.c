@@ -55,8 +55,8 @@ int bench_keys_pattern(struct bench_keys *k, const char *pattern, size_t count)
         width = width * 10 + (*q++ - '0');
     if (q && *q == 'l')
         q++;
-    if (!q || (*q != 'u' && *q != 'd') || strchr(q, '%') || count == 0 ||
-        head >= sizeof k->head || strlen(q + 1) >= sizeof k->tail || width > 20) {
+    if (!q || (*q != 'u' && *q != 'd') || strchr(q, '%') || count == 0 || head >= sizeof k->head ||
+        strlen(q + 1) >= sizeof k->tail || width > 20) {
         fprintf(stderr, "key pattern needs exactly one %%lu-style conversion, e.g. "
                         "88.100.1/DEMO-%%06lu\n");
         return -1;
@@ -133,8 +133,7 @@ size_t bench_keys_pick(const struct bench_keys *k, struct bench_rng *r, char *ou
     if (k->list)
         n = snprintf(out, cap, "%s%s", k->list[rank], miss ? "-MISS" : "");
     else {
-        n = snprintf(out, cap, "%s%0*lu%s", k->head, k->width, (unsigned long)(rank + 1),
-                     k->tail);
+        n = snprintf(out, cap, "%s%0*lu%s", k->head, k->width, (unsigned long)(rank + 1), k->tail);
         if (miss && n > 0 && (size_t)n + 5 < cap)
             n += snprintf(out + n, cap - (size_t)n, "-MISS");
     }

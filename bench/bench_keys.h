@@ -10,15 +10,15 @@
 #include <stdint.h>
 
 struct bench_keys {
-    char **list;              /* from a key file, or NULL */
-    size_t count;             /* keys to choose from */
+    char **list;  /* from a key file, or NULL */
+    size_t count; /* keys to choose from */
     /* A pattern such as "88.100.1/DEMO-%06lu", kept as the text around one number. */
     char head[256];
     char tail[64];
-    int width;                /* minimum digits, zero-padded */
-    double zipf_s;            /* 0 = uniform */
-    double *zipf_cdf;         /* count entries when zipf_s > 0 */
-    double miss_ratio;        /* 0..1: share of requests for handles that do not exist */
+    int width;         /* minimum digits, zero-padded */
+    double zipf_s;     /* 0 = uniform */
+    double *zipf_cdf;  /* count entries when zipf_s > 0 */
+    double miss_ratio; /* 0..1: share of requests for handles that do not exist */
 };
 
 /* Loads keys from path; returns 0, or -1 with a message on stderr. */

@@ -30,9 +30,9 @@ struct conn {
     int fd;
     uint16_t generation;
     struct slot *slots;
-    uint8_t *in;              /* TCP: bytes received, not yet parsed */
+    uint8_t *in; /* TCP: bytes received, not yet parsed */
     size_t in_len;
-    uint8_t *out;             /* TCP: bytes not yet sent */
+    uint8_t *out; /* TCP: bytes not yet sent */
     size_t out_len, out_cap;
     /* UDP: requests gathered for one sendmmsg */
     struct mmsghdr *smsg;
@@ -48,7 +48,7 @@ struct thread {
     struct bench_rng rng;
     struct conn *conns;
     int epfd;
-    uint64_t quota;           /* answers this thread stops after (0 = none) */
+    uint64_t quota; /* answers this thread stops after (0 = none) */
     struct bench_result res;
     volatile int done;
 };
@@ -86,10 +86,12 @@ static size_t build_request(struct thread *t, uint32_t request_id, uint8_t *buf,
 {
     char handle[512];
     size_t hlen = bench_keys_pick(&t->cfg->keys, &t->rng, handle, sizeof handle);
-    struct hdl_envelope env = {.major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10,
-                               .request_id = request_id};
-    struct hdl_header hdr = {.opcode = HDL_OC_RESOLUTION, .op_flags = t->cfg->op_flags,
-                             .site_serial = 1, .expiration = (uint32_t)time(NULL) + 43200};
+    struct hdl_envelope env = {
+        .major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10, .request_id = request_id};
+    struct hdl_header hdr = {.opcode = HDL_OC_RESOLUTION,
+                             .op_flags = t->cfg->op_flags,
+                             .site_serial = 1,
+                             .expiration = (uint32_t)time(NULL) + 43200};
     struct hdl_writer w;
     hdl_writer_init(&w, buf, cap);
     size_t body = hdl_response_begin(&w, &env, &hdr);
@@ -150,7 +152,8 @@ static void send_on_slot(struct thread *t, struct conn *c, unsigned s)
             if (c->out_cap - c->out_len < 1024)
                 return; /* peer not reading: the slot times out */
         }
-        c->out_len += build_request(t, sl->request_id, c->out + c->out_len, c->out_cap - c->out_len);
+        c->out_len +=
+            build_request(t, sl->request_id, c->out + c->out_len, c->out_cap - c->out_len);
     }
 }
 
@@ -159,8 +162,7 @@ static bool should_stop(struct thread *t, uint64_t deadline)
     return (t->quota && t->res.answered >= t->quota) || now_ns() >= deadline;
 }
 
-static void on_answer(struct thread *t, struct conn *c, const uint8_t *d, size_t len,
-                      bool sending)
+static void on_answer(struct thread *t, struct conn *c, const uint8_t *d, size_t len, bool sending)
 {
     uint32_t id, rc, mid, frags;
     if (bench_parse_answer(d, len, &id, &rc, &mid, &frags) != 0) {
@@ -371,8 +373,8 @@ int bench_load_run(const struct bench_config *cfg, struct bench_result *res)
         t->cfg = cfg;
         t->index = i;
         t->rng.s = 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1);
-        t->quota = cfg->count ? (cfg->count + (uint64_t)cfg->threads - 1) / (uint64_t)cfg->threads
-                              : 0;
+        t->quota =
+            cfg->count ? (cfg->count + (uint64_t)cfg->threads - 1) / (uint64_t)cfg->threads : 0;
         bench_hist_init(&t->res.hist);
         t->epfd = epoll_create1(EPOLL_CLOEXEC);
         t->conns = calloc((size_t)cfg->sockets, sizeof *t->conns);

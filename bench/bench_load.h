@@ -18,11 +18,11 @@ struct bench_config {
     socklen_t addr_len;
     enum bench_transport transport;
     int threads;
-    int sockets;              /* per thread */
-    int window;               /* requests in flight per socket */
-    double duration_s;        /* always bounded */
-    uint64_t count;           /* stop after this many answers (0 = duration only) */
-    int timeout_ms;           /* a request unanswered this long is lost and replaced */
+    int sockets;       /* per thread */
+    int window;        /* requests in flight per socket */
+    double duration_s; /* always bounded */
+    uint64_t count;    /* stop after this many answers (0 = duration only) */
+    int timeout_ms;    /* a request unanswered this long is lost and replaced */
     uint32_t op_flags;
     struct bench_keys keys;
     bool progress;
@@ -32,7 +32,7 @@ struct bench_result {
     uint64_t sent;
     uint64_t answered;
     uint64_t lost;
-    uint64_t malformed;       /* answers that did not parse */
+    uint64_t malformed; /* answers that did not parse */
     uint64_t rc[BENCH_RC_SLOTS];
     double elapsed_s;
     struct bench_histogram hist;

@@ -15,23 +15,23 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: pazhou-bench resolve --server HOST:PORT [options]\n"
-            "Closed-loop resolution load; always bounded by --duration.\n\n"
-            "  --udp | --tcp          transport (default UDP)\n"
-            "  --prefix P             keys P/DEMO-000001.. (the demo data); or\n"
-            "  --pattern FMT          keys from a printf pattern with one %%lu, e.g. 88.100.1/DEMO-%%06lu\n"
-            "  --keys FILE            keys from a file, one handle per line\n"
-            "  --key-count N          keys 1..N for --prefix/--pattern (default 1000)\n"
-            "  --zipf S               Zipf-distributed keys with exponent S (default uniform)\n"
-            "  --miss PCT             percentage of requests for handles that do not exist\n"
-            "  --threads T            generator threads (default 1)\n"
-            "  --sockets S            sockets (TCP connections) per thread (default 4)\n"
-            "  --window W             requests in flight per socket (default 16)\n"
-            "  --duration SEC         run time, at most 3600 (default 10)\n"
-            "  --count N              stop after N answers\n"
-            "  --timeout MS           a request unanswered this long is lost (default 1000)\n"
-            "  --json                 the result as JSON\n");
+    fprintf(f, "Usage: pazhou-bench resolve --server HOST:PORT [options]\n"
+               "Closed-loop resolution load; always bounded by --duration.\n\n"
+               "  --udp | --tcp          transport (default UDP)\n"
+               "  --prefix P             keys P/DEMO-000001.. (the demo data); or\n"
+               "  --pattern FMT          keys from a printf pattern with one %%lu, e.g. "
+               "88.100.1/DEMO-%%06lu\n"
+               "  --keys FILE            keys from a file, one handle per line\n"
+               "  --key-count N          keys 1..N for --prefix/--pattern (default 1000)\n"
+               "  --zipf S               Zipf-distributed keys with exponent S (default uniform)\n"
+               "  --miss PCT             percentage of requests for handles that do not exist\n"
+               "  --threads T            generator threads (default 1)\n"
+               "  --sockets S            sockets (TCP connections) per thread (default 4)\n"
+               "  --window W             requests in flight per socket (default 16)\n"
+               "  --duration SEC         run time, at most 3600 (default 10)\n"
+               "  --count N              stop after N answers\n"
+               "  --timeout MS           a request unanswered this long is lost (default 1000)\n"
+               "  --json                 the result as JSON\n");
 }
 
 static void print_text(const struct bench_config *cfg, const struct bench_result *r,
@@ -68,12 +68,12 @@ static void print_json(const struct bench_config *cfg, const struct bench_result
             snprintf(k, sizeof k, "%d", i);
             json_object_set_new(rc, k, json_integer((json_int_t)r->rc[i]));
         }
-    json_t *lat = json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "min", (json_int_t)(h->count ? h->min : 0),
-                            "p50", (json_int_t)bench_hist_quantile(h, 0.5), "p90",
-                            (json_int_t)bench_hist_quantile(h, 0.9), "p99",
-                            (json_int_t)bench_hist_quantile(h, 0.99), "p99_9",
-                            (json_int_t)bench_hist_quantile(h, 0.999), "max", (json_int_t)h->max,
-                            "mean", bench_hist_mean(h));
+    json_t *lat = json_pack(
+        "{s:I,s:I,s:I,s:I,s:I,s:I,s:f}", "min", (json_int_t)(h->count ? h->min : 0), "p50",
+        (json_int_t)bench_hist_quantile(h, 0.5), "p90", (json_int_t)bench_hist_quantile(h, 0.9),
+        "p99", (json_int_t)bench_hist_quantile(h, 0.99), "p99_9",
+        (json_int_t)bench_hist_quantile(h, 0.999), "max", (json_int_t)h->max, "mean",
+        bench_hist_mean(h));
     json_t *doc = json_pack(
         "{s:s,s:s,s:s,s:i,s:i,s:i,s:f,s:I,s:I,s:I,s:I,s:f,s:o,s:o}", "command", "resolve",
         "transport", cfg->transport == BENCH_UDP ? "udp" : "tcp", "server", server, "threads",
@@ -102,15 +102,24 @@ static int positive(const char *opt, const char *v, long max, long *out)
 static int cmd_resolve(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"server", required_argument, NULL, 's'},  {"udp", no_argument, NULL, 'U'},
-        {"tcp", no_argument, NULL, 'T'},           {"prefix", required_argument, NULL, 'p'},
-        {"pattern", required_argument, NULL, 'P'}, {"keys", required_argument, NULL, 'k'},
-        {"key-count", required_argument, NULL, 'n'}, {"zipf", required_argument, NULL, 'z'},
-        {"miss", required_argument, NULL, 'm'},    {"threads", required_argument, NULL, 't'},
-        {"sockets", required_argument, NULL, 'S'}, {"window", required_argument, NULL, 'w'},
-        {"duration", required_argument, NULL, 'd'}, {"count", required_argument, NULL, 'c'},
-        {"timeout", required_argument, NULL, 'o'}, {"json", no_argument, NULL, 'j'},
-        {"help", no_argument, NULL, 'h'},          {NULL, 0, NULL, 0},
+        {"server", required_argument, NULL, 's'},
+        {"udp", no_argument, NULL, 'U'},
+        {"tcp", no_argument, NULL, 'T'},
+        {"prefix", required_argument, NULL, 'p'},
+        {"pattern", required_argument, NULL, 'P'},
+        {"keys", required_argument, NULL, 'k'},
+        {"key-count", required_argument, NULL, 'n'},
+        {"zipf", required_argument, NULL, 'z'},
+        {"miss", required_argument, NULL, 'm'},
+        {"threads", required_argument, NULL, 't'},
+        {"sockets", required_argument, NULL, 'S'},
+        {"window", required_argument, NULL, 'w'},
+        {"duration", required_argument, NULL, 'd'},
+        {"count", required_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 'o'},
+        {"json", no_argument, NULL, 'j'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     static struct bench_config cfg;
     cfg.transport = BENCH_UDP;
@@ -129,18 +138,49 @@ static int cmd_resolve(int argc, char **argv)
     optind = 1;
     while ((ch = getopt_long(argc, argv, "s:h", longopts, NULL)) != -1) {
         switch (ch) {
-        case 's': server = optarg; break;
-        case 'U': cfg.transport = BENCH_UDP; break;
-        case 'T': cfg.transport = BENCH_TCP; break;
-        case 'p': prefix = optarg; break;
-        case 'P': pattern = optarg; break;
-        case 'k': keyfile = optarg; break;
-        case 'n': if (positive("--key-count", optarg, 1L << 40, &key_count)) return 2; break;
-        case 'z': zipf = atof(optarg); break;
-        case 'm': cfg.keys.miss_ratio = atof(optarg) / 100.0; break;
-        case 't': if (positive("--threads", optarg, 256, &n)) return 2; cfg.threads = (int)n; break;
-        case 'S': if (positive("--sockets", optarg, 4096, &n)) return 2; cfg.sockets = (int)n; break;
-        case 'w': if (positive("--window", optarg, 65535, &n)) return 2; cfg.window = (int)n; break;
+        case 's':
+            server = optarg;
+            break;
+        case 'U':
+            cfg.transport = BENCH_UDP;
+            break;
+        case 'T':
+            cfg.transport = BENCH_TCP;
+            break;
+        case 'p':
+            prefix = optarg;
+            break;
+        case 'P':
+            pattern = optarg;
+            break;
+        case 'k':
+            keyfile = optarg;
+            break;
+        case 'n':
+            if (positive("--key-count", optarg, 1L << 40, &key_count))
+                return 2;
+            break;
+        case 'z':
+            zipf = atof(optarg);
+            break;
+        case 'm':
+            cfg.keys.miss_ratio = atof(optarg) / 100.0;
+            break;
+        case 't':
+            if (positive("--threads", optarg, 256, &n))
+                return 2;
+            cfg.threads = (int)n;
+            break;
+        case 'S':
+            if (positive("--sockets", optarg, 4096, &n))
+                return 2;
+            cfg.sockets = (int)n;
+            break;
+        case 'w':
+            if (positive("--window", optarg, 65535, &n))
+                return 2;
+            cfg.window = (int)n;
+            break;
         case 'd':
             cfg.duration_s = atof(optarg);
             if (cfg.duration_s <= 0 || cfg.duration_s > MAX_DURATION_S) {
@@ -148,11 +188,23 @@ static int cmd_resolve(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'c': cfg.count = strtoull(optarg, NULL, 10); break;
-        case 'o': if (positive("--timeout", optarg, 600000, &n)) return 2; cfg.timeout_ms = (int)n; break;
-        case 'j': json = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case 'c':
+            cfg.count = strtoull(optarg, NULL, 10);
+            break;
+        case 'o':
+            if (positive("--timeout", optarg, 600000, &n))
+                return 2;
+            cfg.timeout_ms = (int)n;
+            break;
+        case 'j':
+            json = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
     }
     if (!server || optind != argc) {

@@ -7,10 +7,10 @@
 #include "hdl_buf.h"
 
 struct hdl_admin {
-    uint16_t perms;            /* HDL_ADM_* bits */
-    struct hdl_slice handle;   /* the administrator's handle */
+    uint16_t perms;          /* HDL_ADM_* bits */
+    struct hdl_slice handle; /* the administrator's handle */
     uint32_t index;
-    uint8_t legacy_pad;        /* 1 when the record had the 2 zero bytes of old servers */
+    uint8_t legacy_pad; /* 1 when the record had the 2 zero bytes of old servers */
 };
 
 /* Decodes HS_ADMIN data; accepts the 2 trailing zero bytes of legacy records. */
@@ -20,7 +20,7 @@ void hdl_admin_encode(struct hdl_writer *w, const struct hdl_admin *adm);
 /* HS_VLIST: int4 count + count × { byteString handle, int4 index }. */
 struct hdl_vlist {
     uint32_t count;
-    struct hdl_slice entries;  /* validated run */
+    struct hdl_slice entries; /* validated run */
 };
 int hdl_vlist_decode(const uint8_t *buf, size_t len, struct hdl_vlist *vl);
 /* *pos starts at 0; HDL_ERR_TRUNCATED at the end. */

@@ -95,8 +95,8 @@ int hdl_get_int4_list(struct hdl_reader *r, uint32_t max_count, uint32_t *count,
     return HDL_OK;
 }
 
-int hdl_get_string_list(struct hdl_reader *r, uint32_t max_count, uint32_t max_len,
-                        uint32_t *count, struct hdl_slice *items)
+int hdl_get_string_list(struct hdl_reader *r, uint32_t max_count, uint32_t max_len, uint32_t *count,
+                        struct hdl_slice *items)
 {
     size_t start = r->pos;
     uint32_t n;

@@ -50,8 +50,8 @@ int hdl_get_bytes(struct hdl_reader *r, uint32_t max, struct hdl_slice *out);
 int hdl_get_int4_list(struct hdl_reader *r, uint32_t max_count, uint32_t *count,
                       struct hdl_slice *items);
 /* An int4 count followed by count byte strings: validated, returned as count + the raw run. */
-int hdl_get_string_list(struct hdl_reader *r, uint32_t max_count, uint32_t max_len,
-                        uint32_t *count, struct hdl_slice *items);
+int hdl_get_string_list(struct hdl_reader *r, uint32_t max_count, uint32_t max_len, uint32_t *count,
+                        struct hdl_slice *items);
 
 /* Reads a big-endian int4 at p without bounds checks: only for slices already validated. */
 static inline uint32_t hdl_load_u32(const uint8_t *p)

@@ -8,7 +8,7 @@
 #include "hdl_buf.h"
 
 struct hdl_digest {
-    uint8_t alg;               /* HDL_DIGEST_*; 0 = old form (int4 length + MD5) */
+    uint8_t alg; /* HDL_DIGEST_*; 0 = old form (int4 length + MD5) */
     struct hdl_slice bytes;
 };
 

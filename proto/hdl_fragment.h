@@ -28,8 +28,8 @@ size_t hdl_fragment_build(const struct hdl_envelope *env, const uint8_t *payload
 struct hdl_reassembly {
     uint32_t request_id;
     uint32_t message_length;
-    uint32_t fragments;        /* expected */
-    uint32_t received;         /* distinct fragments placed */
+    uint32_t fragments; /* expected */
+    uint32_t received;  /* distinct fragments placed */
     uint8_t *buf;
     size_t cap;
     uint8_t seen[(262144 / 492 + 8) / 8 + 1]; /* bitmap by messageId */

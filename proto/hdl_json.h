@@ -25,7 +25,7 @@ json_t *hdl_value_to_json(const struct hdl_value *v);
  * On failure returns HDL_ERR_MALFORMED (or HDL_ERR_NOSPACE when store is full) and writes a
  * message naming the field into err.
  */
-int hdl_value_from_json(const json_t *obj, struct hdl_writer *store, struct hdl_value *v,
-                        char *err, size_t errlen);
+int hdl_value_from_json(const json_t *obj, struct hdl_writer *store, struct hdl_value *v, char *err,
+                        size_t errlen);
 
 #endif

@@ -17,10 +17,11 @@ struct hdl_pubkey {
     uint16_t flags;
     /* RSA: a = exponent, b = modulus. DSA: a = q, b = p, c = g, d = y. DH: a = y, b = p, c = g. */
     struct hdl_slice a, b, c, d;
-    uint32_t trailing_zeros;   /* RSA keys from the reference carry 4 zero bytes at the end */
+    uint32_t trailing_zeros; /* RSA keys from the reference carry 4 zero bytes at the end */
 };
 
-/* Decodes key bytes; bytes past the last field must be zero (the RSA quirk), else HDL_ERR_TRAILING. */
+/* Decodes key bytes; bytes past the last field must be zero (the RSA quirk), else HDL_ERR_TRAILING.
+ */
 int hdl_pubkey_decode(const uint8_t *buf, size_t len, struct hdl_pubkey *key);
 void hdl_pubkey_encode(struct hdl_writer *w, const struct hdl_pubkey *key);
 

@@ -40,19 +40,19 @@ struct hdl_site_iface {
 
 struct hdl_site_server {
     uint32_t server_id;
-    uint8_t address[16];       /* IPv4: 12 zero bytes + the 4 address bytes */
+    uint8_t address[16];         /* IPv4: 12 zero bytes + the 4 address bytes */
     struct hdl_slice public_key; /* §9.3 bytes */
     uint32_t iface_count;
     struct hdl_site_iface ifaces[HDL_SITE_MAX_IFACES];
 };
 
 struct hdl_site {
-    uint16_t data_version;     /* 1 */
+    uint16_t data_version; /* 1 */
     uint8_t proto_major;
     uint8_t proto_minor;
     uint16_t serial;
-    uint8_t flags;             /* HDL_SITE_* */
-    uint8_t hash_option;       /* HDL_HASH_* */
+    uint8_t flags;       /* HDL_SITE_* */
+    uint8_t hash_option; /* HDL_HASH_* */
     struct hdl_slice hash_filter;
     uint32_t attr_count;
     struct hdl_site_attr attrs[HDL_SITE_MAX_ATTRS];

@@ -12,11 +12,11 @@ struct hdl_value {
     uint32_t timestamp;
     uint8_t ttl_type;
     uint32_t ttl;
-    uint8_t perms;             /* HDL_PERM_* */
+    uint8_t perms; /* HDL_PERM_* */
     struct hdl_slice type;
     struct hdl_slice data;
     uint32_t ref_count;
-    struct hdl_slice refs;     /* ref_count × { byteString handle, int4 index }, validated */
+    struct hdl_slice refs; /* ref_count × { byteString handle, int4 index }, validated */
 };
 
 /* Decodes one value at the reader; the slices point into the reader's buffer. */

@@ -18,23 +18,23 @@
 enum reg_err {
     REG_OK = 0,
     REG_NOT_FOUND,
-    REG_ERR_MISSING,   /* the directory holds no registry and create_if_missing is off */
-    REG_ERR_LOCKED,    /* another process has the registry open */
-    REG_ERR_CORRUPT,   /* RocksDB reports corruption, or the schema is not ours */
-    REG_ERR_IO,        /* any other RocksDB or file-system error */
-    REG_ERR_INVALID,   /* a bad argument: empty or over-long handle, malformed record */
+    REG_ERR_MISSING, /* the directory holds no registry and create_if_missing is off */
+    REG_ERR_LOCKED,  /* another process has the registry open */
+    REG_ERR_CORRUPT, /* RocksDB reports corruption, or the schema is not ours */
+    REG_ERR_IO,      /* any other RocksDB or file-system error */
+    REG_ERR_INVALID, /* a bad argument: empty or over-long handle, malformed record */
     REG_ERR_EXISTS,
     REG_ERR_READONLY,
 };
 
 struct reg_options {
     const char *path;
-    size_t block_cache_bytes;     /* shared LRU cache for data, index and filter blocks */
-    int bloom_bits_per_key;       /* 0 disables the filter */
+    size_t block_cache_bytes; /* shared LRU cache for data, index and filter blocks */
+    int bloom_bits_per_key;   /* 0 disables the filter */
     bool create_if_missing;
-    bool read_only;               /* no lock taken: safe beside a running node */
-    bool sync_writes;             /* fsync the WAL before a write returns */
-    bool case_sensitive;          /* only used when the registry is created */
+    bool read_only;      /* no lock taken: safe beside a running node */
+    bool sync_writes;    /* fsync the WAL before a write returns */
+    bool case_sensitive; /* only used when the registry is created */
 };
 
 struct reg_db;
@@ -91,8 +91,8 @@ int reg_home_prefix(struct reg_db *db, const char *prefix_handle);
 int reg_unhome_prefix(struct reg_db *db, const char *prefix_handle);
 /* Calls fn for each homed prefix (canonical spelling) in key order; stops early when fn returns
  * non-zero. */
-int reg_list_prefixes(struct reg_db *db, int (*fn)(void *ctx, const char *prefix_handle, size_t len),
-                      void *ctx);
+int reg_list_prefixes(struct reg_db *db,
+                      int (*fn)(void *ctx, const char *prefix_handle, size_t len), void *ctx);
 
 /* Transaction log. */
 enum reg_txn_op { REG_TXN_PUT = 1, REG_TXN_DELETE = 2, REG_TXN_HOME = 3, REG_TXN_UNHOME = 4 };

@@ -26,7 +26,7 @@
 struct reg_record_view {
     uint8_t flags;
     uint32_t value_count;
-    struct hdl_slice values;   /* value_count wire-encoded values */
+    struct hdl_slice values; /* value_count wire-encoded values */
 };
 
 /* Parses the fixed header and checks the value run (HDL_OK / HDL_ERR_*). The run is validated

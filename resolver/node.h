@@ -17,7 +17,7 @@ struct node {
     struct reg_db *db;
     /* Swapped whole when prefixes are homed or unhomed; workers load it per request. */
     _Atomic(struct reg_prefix_set *) prefixes;
-    uint8_t *site;            /* encoded HS_SITE: the GET_SITE_INFO body */
+    uint8_t *site; /* encoded HS_SITE: the GET_SITE_INFO body */
     size_t site_len;
     uint16_t site_serial;
     atomic_uint tcp_connections; /* whole node, for the connection cap (checked at accept) */

@@ -25,11 +25,11 @@ struct node_stats {
     uint64_t requests[NODE_TRANSPORTS];
     uint64_t responses[NODE_RC_BUCKETS];
     uint64_t heartbeats;
-    uint64_t malformed;       /* requests that failed to decode (answered or dropped) */
-    uint64_t dropped;         /* not answerable: no envelope, or no way to reply */
+    uint64_t malformed; /* requests that failed to decode (answered or dropped) */
+    uint64_t dropped;   /* not answerable: no envelope, or no way to reply */
     uint64_t udp_send_errors;
     uint64_t tcp_accepted;
-    uint64_t tcp_refused;     /* over the connection cap */
+    uint64_t tcp_refused; /* over the connection cap */
     uint64_t tcp_timeouts;
 };
 

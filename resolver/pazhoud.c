@@ -38,29 +38,28 @@ struct options {
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: pazhoud [options]\n"
-            "Serves the Handle protocol over UDP and TCP from a RocksDB registry.\n\n"
-            "  -c, --config FILE     configuration file (default " DEFAULT_CONF
-            " if present)\n"
-            "  -d, --data DIR        registry directory (overrides data_dir)\n"
-            "  -l, --listen ADDR:PORT  UDP and TCP endpoint; repeat for several (overrides listen)\n"
-            "  -t, --threads N       worker threads, 0 = one per core (overrides threads)\n"
-            "  -f, --foreground      stay in the foreground (default: detach once serving)\n"
-            "      --log-level L     error | warn | info | debug\n"
-            "      --pid-file FILE   write the process id there\n"
-            "  -h, --help            this text\n"
-            "  -V, --version         the version\n");
+    fprintf(
+        f, "Usage: pazhoud [options]\n"
+           "Serves the Handle protocol over UDP and TCP from a RocksDB registry.\n\n"
+           "  -c, --config FILE     configuration file (default " DEFAULT_CONF " if present)\n"
+           "  -d, --data DIR        registry directory (overrides data_dir)\n"
+           "  -l, --listen ADDR:PORT  UDP and TCP endpoint; repeat for several (overrides listen)\n"
+           "  -t, --threads N       worker threads, 0 = one per core (overrides threads)\n"
+           "  -f, --foreground      stay in the foreground (default: detach once serving)\n"
+           "      --log-level L     error | warn | info | debug\n"
+           "      --pid-file FILE   write the process id there\n"
+           "  -h, --help            this text\n"
+           "  -V, --version         the version\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},    {"data", required_argument, NULL, 'd'},
-        {"listen", required_argument, NULL, 'l'},    {"threads", required_argument, NULL, 't'},
-        {"foreground", no_argument, NULL, 'f'},      {"log-level", required_argument, NULL, 'L'},
-        {"pid-file", required_argument, NULL, 'P'},  {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},         {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},   {"data", required_argument, NULL, 'd'},
+        {"listen", required_argument, NULL, 'l'},   {"threads", required_argument, NULL, 't'},
+        {"foreground", no_argument, NULL, 'f'},     {"log-level", required_argument, NULL, 'L'},
+        {"pid-file", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->threads = -1;
@@ -335,9 +334,10 @@ int main(int argc, char **argv)
         write_pid_file(opt.pid_file);
     for (int i = 0; i < conf.listen_count; i++)
         log_info("serving %s%s%s port %u with %d workers, %zu homed prefixes, registry %s",
-                 conf.udp ? "UDP" : "", conf.udp && conf.tcp ? " and TCP " : (conf.tcp ? "TCP " : " "),
-                 conf.listen[i].host, conf.listen[i].port, nworkers,
-                 reg_prefix_set_count(prefixes), conf.data_dir);
+                 conf.udp ? "UDP" : "",
+                 conf.udp && conf.tcp ? " and TCP " : (conf.tcp ? "TCP " : " "),
+                 conf.listen[i].host, conf.listen[i].port, nworkers, reg_prefix_set_count(prefixes),
+                 conf.data_dir);
     if (ready_fd >= 0) {
         if (write(ready_fd, "1", 1) != 1)
             log_warn("cannot tell the parent process that the node is ready");

@@ -143,8 +143,8 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     if (name_len == 0)
         return reply_error(q, req, HDL_RC_INVALID_HANDLE, "Invalid handle", out, out_len);
 
-    struct reg_prefix_set *prefixes = atomic_load_explicit(&q->node->prefixes,
-                                                           memory_order_acquire);
+    struct reg_prefix_set *prefixes =
+        atomic_load_explicit(&q->node->prefixes, memory_order_acquire);
     if (!reg_prefix_set_serves(prefixes, name, name_len))
         return reply_error(q, req, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here", out,
                            out_len);
@@ -224,7 +224,7 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
     case HDL_OC_GET_SITE_INFO:
         return answer_site_info(q, &msg, out, out_len);
     default:
-        return reply_error(q, &msg, HDL_RC_OPERATION_NOT_SUPPORTED, "Operation not supported",
-                           out, out_len);
+        return reply_error(q, &msg, HDL_RC_OPERATION_NOT_SUPPORTED, "Operation not supported", out,
+                           out_len);
     }
 }

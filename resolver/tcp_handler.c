@@ -32,7 +32,7 @@ struct tcp_conn {
     struct worker *worker;
     struct bufferevent *bev;
     struct tcp_conn *prev, *next;
-    bool closing;             /* close once the output has drained */
+    bool closing; /* close once the output has drained */
 };
 
 static void conn_free(struct tcp_conn *c)
@@ -204,8 +204,8 @@ struct tcp_listener *tcp_listener_new(struct worker *w, const struct conf_endpoi
         return NULL;
     }
     l->worker = w;
-    unsigned flags = LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE |
-                     LEV_OPT_REUSEABLE_PORT;
+    unsigned flags =
+        LEV_OPT_CLOSE_ON_FREE | LEV_OPT_CLOSE_ON_EXEC | LEV_OPT_REUSEABLE | LEV_OPT_REUSEABLE_PORT;
     if (ss.ss_family == AF_INET6)
         flags |= LEV_OPT_BIND_IPV6ONLY;
     l->lev = evconnlistener_new_bind(w->base, on_accept, l, flags, 1024, (struct sockaddr *)&ss,

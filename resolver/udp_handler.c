@@ -36,7 +36,7 @@ struct reasm_slot {
     struct sockaddr_storage peer;
     socklen_t peer_len;
     struct hdl_reassembly ra;
-    uint8_t *msg;             /* envelope + reassembled message */
+    uint8_t *msg; /* envelope + reassembled message */
 };
 
 struct udp_handler {

@@ -46,7 +46,8 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
     w->tcp_count = 0;
     tcp_conns_shutdown(w);
 
-    static const struct timeval grace = {SHUTDOWN_GRACE_MS / 1000, (SHUTDOWN_GRACE_MS % 1000) * 1000};
+    static const struct timeval grace = {SHUTDOWN_GRACE_MS / 1000,
+                                         (SHUTDOWN_GRACE_MS % 1000) * 1000};
     event_base_loopexit(w->base, &grace);
     on_drain_tick(-1, 0, w);
 }

@@ -30,13 +30,13 @@ struct worker {
 
     struct query_ctx query;
     struct node_stats stats;
-    uint8_t *out;             /* QUERY_OUT_MAX bytes: the response being built */
+    uint8_t *out; /* QUERY_OUT_MAX bytes: the response being built */
 
     struct udp_handler *udp[CONF_MAX_LISTEN];
     struct tcp_listener *tcp[CONF_MAX_LISTEN];
     int udp_count;
     int tcp_count;
-    struct tcp_conn *conns;   /* open connections, for shutdown */
+    struct tcp_conn *conns; /* open connections, for shutdown */
     unsigned conn_count;
 };
 

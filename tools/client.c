@@ -109,8 +109,8 @@ static int send_udp(int fd, const uint8_t *req, size_t len)
 }
 
 static int exchange_udp(const struct client_opts *o, const uint8_t *req, size_t len,
-                        uint32_t request_id, uint8_t *resp, size_t cap, size_t *resp_len,
-                        char *err, size_t errlen)
+                        uint32_t request_id, uint8_t *resp, size_t cap, size_t *resp_len, char *err,
+                        size_t errlen)
 {
     int fd = socket(o->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
     if (fd < 0 || connect(fd, (const struct sockaddr *)&o->addr, o->addr_len) != 0) {
@@ -134,8 +134,8 @@ static int exchange_udp(const struct client_opts *o, const uint8_t *req, size_t 
             snprintf(err, errlen, "cannot send over UDP: %s", strerror(errno));
             break;
         }
-        int wait = o->timeout_ms > 0 && o->timeout_ms < waits[attempt] ? o->timeout_ms
-                                                                       : waits[attempt];
+        int wait =
+            o->timeout_ms > 0 && o->timeout_ms < waits[attempt] ? o->timeout_ms : waits[attempt];
         int64_t deadline = now_ms() + wait;
         hdl_reassembly_init(ra, resp + HDL_ENVELOPE_LEN, cap - HDL_ENVELOPE_LEN);
         while (result != 0 && wait_fd(fd, POLLIN, deadline) > 0) {
@@ -188,8 +188,8 @@ static int read_full(int fd, uint8_t *buf, size_t n, int64_t deadline)
 }
 
 static int exchange_tcp(const struct client_opts *o, const uint8_t *req, size_t len,
-                        uint32_t request_id, uint8_t *resp, size_t cap, size_t *resp_len,
-                        char *err, size_t errlen)
+                        uint32_t request_id, uint8_t *resp, size_t cap, size_t *resp_len, char *err,
+                        size_t errlen)
 {
     int64_t deadline = now_ms() + (o->timeout_ms > 0 ? o->timeout_ms : 5000);
     int fd = socket(o->addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);

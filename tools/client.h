@@ -14,7 +14,7 @@ struct client_opts {
     struct sockaddr_storage addr;
     socklen_t addr_len;
     bool tcp;
-    int timeout_ms;           /* per attempt; UDP tries 3 times with growing waits */
+    int timeout_ms; /* per attempt; UDP tries 3 times with growing waits */
 };
 
 /* Parses "HOST:PORT" / "[V6]:PORT" / "HOST" (port 2641) with a numeric host or "localhost".

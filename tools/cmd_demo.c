@@ -27,8 +27,9 @@ int cmd_demo_data(int argc, char **argv)
             start = strtoul(optarg, NULL, 10);
             break;
         case 'h':
-            printf("Usage: pazhou demo-data N [--prefix 88.100.1] [--start 1]\n"
-                   "Writes N identifiers PREFIX/DEMO-000001... as JSON Lines to standard output.\n");
+            printf(
+                "Usage: pazhou demo-data N [--prefix 88.100.1] [--start 1]\n"
+                "Writes N identifiers PREFIX/DEMO-000001... as JSON Lines to standard output.\n");
             return 0;
         default:
             return 2;

@@ -27,8 +27,8 @@ struct import {
     struct reg_prefix_set *prefixes;
     struct reg_batch *batch;
     struct hdl_value values[HDL_MAX_VALUES];
-    uint8_t *store;           /* bytes the JSON values decode into */
-    uint8_t *record;          /* the record being built */
+    uint8_t *store;  /* bytes the JSON values decode into */
+    uint8_t *record; /* the record being built */
     uint32_t now;
     bool abort_on_error;
     unsigned long loaded, bad;
@@ -58,8 +58,8 @@ static size_t build_record(struct import *imp, json_t *obj, const char **handle,
     *handle = json_string_value(h);
     *hlen = json_string_length(h);
     if (*hlen > HDL_MAX_HANDLE_LEN || !memchr(*handle, '/', *hlen)) {
-        snprintf(err, errlen, "\"%s\" is not a handle PREFIX/SUFFIX of at most %u bytes",
-                 *handle, HDL_MAX_HANDLE_LEN);
+        snprintf(err, errlen, "\"%s\" is not a handle PREFIX/SUFFIX of at most %u bytes", *handle,
+                 HDL_MAX_HANDLE_LEN);
         return 0;
     }
     if (!reg_prefix_set_serves(imp->prefixes, (const uint8_t *)*handle, *hlen)) {
@@ -143,8 +143,7 @@ static int run(struct import *imp, FILE *in, const char *name)
             }
             continue;
         }
-        if (reg_batch_put(imp->batch, (const uint8_t *)handle, hlen, imp->record, rlen) !=
-            REG_OK) {
+        if (reg_batch_put(imp->batch, (const uint8_t *)handle, hlen, imp->record, rlen) != REG_OK) {
             fprintf(stderr, "%s:%lu: cannot stage %s\n", name, lineno, handle);
             json_decref(obj);
             status = 2;
@@ -233,8 +232,7 @@ int cmd_import(int argc, char **argv)
     if (status == 1)
         fprintf(stderr, "pazhou: load aborted at the first bad line; nothing was written\n");
     else
-        fprintf(stderr, "pazhou: %lu handles loaded, %lu bad lines skipped\n", imp.loaded,
-                imp.bad);
+        fprintf(stderr, "pazhou: %lu handles loaded, %lu bad lines skipped\n", imp.loaded, imp.bad);
     free(imp.store);
     free(imp.record);
     reg_batch_free(imp.batch);

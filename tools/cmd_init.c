@@ -53,10 +53,18 @@ static int write_prefix_handle(struct reg_db *db, const char *na_handle, const u
 
     uint32_t now = (uint32_t)time(NULL);
     struct hdl_value values[2] = {
-        {.index = 1, .timestamp = now, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
-         .type = {(const uint8_t *)"HS_SITE", 7}, .data = {site, (uint32_t)site_len}},
-        {.index = 100, .timestamp = now, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
-         .type = {(const uint8_t *)"HS_ADMIN", 8}, .data = {admin_data, (uint32_t)aw.len}},
+        {.index = 1,
+         .timestamp = now,
+         .ttl = 86400,
+         .perms = HDL_PERM_DEFAULT,
+         .type = {(const uint8_t *)"HS_SITE", 7},
+         .data = {site, (uint32_t)site_len}},
+        {.index = 100,
+         .timestamp = now,
+         .ttl = 86400,
+         .perms = HDL_PERM_DEFAULT,
+         .type = {(const uint8_t *)"HS_ADMIN", 8},
+         .data = {admin_data, (uint32_t)aw.len}},
     };
     uint8_t record[16384];
     struct hdl_writer rw;

@@ -57,8 +57,8 @@ static void print_data(const struct hdl_value *v)
 
 static void print_value(const struct hdl_value *v)
 {
-    printf(" index=%u type=%.*s %c%c%c%c ", v->index, (int)v->type.len,
-           (const char *)v->type.ptr, (v->perms & HDL_PERM_ADMIN_READ) ? 'r' : '-',
+    printf(" index=%u type=%.*s %c%c%c%c ", v->index, (int)v->type.len, (const char *)v->type.ptr,
+           (v->perms & HDL_PERM_ADMIN_READ) ? 'r' : '-',
            (v->perms & HDL_PERM_ADMIN_WRITE) ? 'w' : '-',
            (v->perms & HDL_PERM_PUBLIC_READ) ? 'r' : '-',
            (v->perms & HDL_PERM_PUBLIC_WRITE) ? 'w' : '-');
@@ -121,10 +121,10 @@ static int print_response(const struct hdl_message *m, const char *handle, bool 
 int cmd_resolve(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"type", required_argument, NULL, 't'},   {"index", required_argument, NULL, 'i'},
-        {"tcp", no_argument, NULL, 'T'},          {"server", required_argument, NULL, 's'},
-        {"json", no_argument, NULL, 'j'},         {"timeout", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"type", required_argument, NULL, 't'}, {"index", required_argument, NULL, 'i'},
+        {"tcp", no_argument, NULL, 'T'},        {"server", required_argument, NULL, 's'},
+        {"json", no_argument, NULL, 'j'},       {"timeout", required_argument, NULL, 'w'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     const char *types[MAX_FILTERS];
     uint32_t indexes[MAX_FILTERS];

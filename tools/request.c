@@ -36,23 +36,41 @@ size_t request_begin(struct hdl_writer *w, uint32_t opcode, uint32_t op_flags, u
 const char *request_rc_name(uint32_t rc)
 {
     switch (rc) {
-    case HDL_RC_SUCCESS: return "SUCCESS";
-    case HDL_RC_ERROR: return "ERROR";
-    case HDL_RC_SERVER_TOO_BUSY: return "SERVER_TOO_BUSY";
-    case HDL_RC_PROTOCOL_ERROR: return "PROTOCOL_ERROR";
-    case HDL_RC_OPERATION_NOT_SUPPORTED: return "OPERATION_NOT_SUPPORTED";
-    case HDL_RC_HANDLE_NOT_FOUND: return "HANDLE_NOT_FOUND";
-    case HDL_RC_HANDLE_ALREADY_EXISTS: return "HANDLE_ALREADY_EXISTS";
-    case HDL_RC_INVALID_HANDLE: return "INVALID_HANDLE";
-    case HDL_RC_VALUES_NOT_FOUND: return "VALUES_NOT_FOUND";
-    case HDL_RC_VALUE_ALREADY_EXISTS: return "VALUE_ALREADY_EXISTS";
-    case HDL_RC_INVALID_VALUE: return "INVALID_VALUE";
-    case HDL_RC_SERVER_NOT_RESP: return "SERVER_NOT_RESP";
-    case HDL_RC_SERVICE_REFERRAL: return "SERVICE_REFERRAL";
-    case HDL_RC_PREFIX_REFERRAL: return "PREFIX_REFERRAL";
-    case HDL_RC_INVALID_ADMIN: return "INVALID_ADMIN";
-    case HDL_RC_INSUFFICIENT_PERMISSIONS: return "INSUFFICIENT_PERMISSIONS";
-    case HDL_RC_AUTHENTICATION_NEEDED: return "AUTHENTICATION_NEEDED";
-    default: return "UNKNOWN";
+    case HDL_RC_SUCCESS:
+        return "SUCCESS";
+    case HDL_RC_ERROR:
+        return "ERROR";
+    case HDL_RC_SERVER_TOO_BUSY:
+        return "SERVER_TOO_BUSY";
+    case HDL_RC_PROTOCOL_ERROR:
+        return "PROTOCOL_ERROR";
+    case HDL_RC_OPERATION_NOT_SUPPORTED:
+        return "OPERATION_NOT_SUPPORTED";
+    case HDL_RC_HANDLE_NOT_FOUND:
+        return "HANDLE_NOT_FOUND";
+    case HDL_RC_HANDLE_ALREADY_EXISTS:
+        return "HANDLE_ALREADY_EXISTS";
+    case HDL_RC_INVALID_HANDLE:
+        return "INVALID_HANDLE";
+    case HDL_RC_VALUES_NOT_FOUND:
+        return "VALUES_NOT_FOUND";
+    case HDL_RC_VALUE_ALREADY_EXISTS:
+        return "VALUE_ALREADY_EXISTS";
+    case HDL_RC_INVALID_VALUE:
+        return "INVALID_VALUE";
+    case HDL_RC_SERVER_NOT_RESP:
+        return "SERVER_NOT_RESP";
+    case HDL_RC_SERVICE_REFERRAL:
+        return "SERVICE_REFERRAL";
+    case HDL_RC_PREFIX_REFERRAL:
+        return "PREFIX_REFERRAL";
+    case HDL_RC_INVALID_ADMIN:
+        return "INVALID_ADMIN";
+    case HDL_RC_INSUFFICIENT_PERMISSIONS:
+        return "INSUFFICIENT_PERMISSIONS";
+    case HDL_RC_AUTHENTICATION_NEEDED:
+        return "AUTHENTICATION_NEEDED";
+    default:
+        return "UNKNOWN";
     }
 }

@@ -121,9 +121,9 @@ static void answers_are_parsed_from_envelope_and_header(void **state)
     (void)state;
     /* The captured HANDLE_NOT_FOUND answer (PROTOCOL.md §16.3). */
     static const uint8_t nf[] = {
-        0x02, 0x0a, 0x02, 0x0a, 0, 0, 0, 0, 0x36, 0x5f, 0x09, 0x4c, 0, 0, 0, 0, 0, 0, 0, 0x20,
-        0, 0, 0, 1, 0, 0, 0, 0x64, 0x99, 0, 0, 0, 0, 1, 0, 0, 0x6b, 0x08, 0x45, 0x39, 0, 0, 0, 4,
-        0, 0, 0, 0, 0, 0, 0, 0};
+        0x02, 0x0a, 0x02, 0x0a, 0, 0, 0, 0, 0x36, 0x5f, 0x09, 0x4c, 0, 0, 0, 0, 0, 0,
+        0,    0x20, 0,    0,    0, 1, 0, 0, 0,    0x64, 0x99, 0,    0, 0, 0, 1, 0, 0,
+        0x6b, 0x08, 0x45, 0x39, 0, 0, 0, 4, 0,    0,    0,    0,    0, 0, 0, 0};
     uint32_t id, rc, mid, frags;
     assert_int_equal(bench_parse_answer(nf, sizeof nf, &id, &rc, &mid, &frags), 0);
     assert_int_equal(id, 0x365f094c);
@@ -131,8 +131,8 @@ static void answers_are_parsed_from_envelope_and_header(void **state)
     assert_int_equal(mid, 0);
     assert_int_equal(frags, 1);
     /* A later fragment of a 1,033-byte answer: counted towards its 3 datagrams. */
-    uint8_t frag[20] = {0x02, 0x0a, 0x02, 0x0a, 0, 0, 0, 0, 0x0c, 0x9a, 0x80, 0xdc,
-                        0, 0, 0, 2, 0, 0, 0x04, 0x09};
+    uint8_t frag[20] = {0x02, 0x0a, 0x02, 0x0a, 0, 0, 0, 0, 0x0c, 0x9a,
+                        0x80, 0xdc, 0,    0,    0, 2, 0, 0, 0x04, 0x09};
     assert_int_equal(bench_parse_answer(frag, sizeof frag, &id, &rc, &mid, &frags), 0);
     assert_int_equal(mid, 2);
     assert_int_equal(frags, 3);
