@@ -13,7 +13,67 @@ struct reg_batch {
     size_t changes_len;
     size_t changes_cap;
     size_t count;
+    /* 64-bit hashes of the keys this batch creates, so a key put twice counts once. */
+    uint64_t *created;
+    size_t created_cap, created_len;
 };
+
+static uint64_t key_hash(const uint8_t *key, size_t len)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ key[i]) * 1099511628211ull;
+    return h ? h : 1;
+}
+
+/* Inserts h into the open-addressed set; returns false when it was there already. */
+static bool created_insert(struct reg_batch *b, uint64_t h)
+{
+    if ((b->created_len + 1) * 2 > b->created_cap) {
+        size_t cap = b->created_cap ? b->created_cap * 2 : 4096;
+        uint64_t *t = calloc(cap, sizeof *t);
+        if (!t)
+            return true;
+        for (size_t i = 0; i < b->created_cap; i++) {
+            uint64_t v = b->created[i];
+            if (!v)
+                continue;
+            size_t j = v & (cap - 1);
+            while (t[j])
+                j = (j + 1) & (cap - 1);
+            t[j] = v;
+        }
+        free(b->created);
+        b->created = t;
+        b->created_cap = cap;
+    }
+    size_t j = h & (b->created_cap - 1);
+    while (b->created[j]) {
+        if (b->created[j] == h)
+            return false;
+        j = (j + 1) & (b->created_cap - 1);
+    }
+    b->created[j] = h;
+    b->created_len++;
+    return true;
+}
+
+/* REG_OK when key is stored, REG_NOT_FOUND, or an error. */
+static int stored(struct reg_db *db, const uint8_t *key, size_t klen)
+{
+    char *e = NULL;
+    rocksdb_pinnableslice_t *v = rocksdb_get_pinned_cf(db->rdb, db->ropt, db->cf[REG_CF_HANDLES],
+                                                       (const char *)key, klen, &e);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        return rc;
+    }
+    if (!v)
+        return REG_NOT_FOUND;
+    rocksdb_pinnableslice_destroy(v);
+    return REG_OK;
+}
 
 struct reg_batch *reg_batch_new(struct reg_db *db)
 {
@@ -53,6 +113,12 @@ int reg_batch_put(struct reg_batch *b, const uint8_t *handle, size_t len, const 
     int rc = reserve(b, 3 + klen);
     if (rc)
         return rc;
+    /* A key new to the registry and to this batch adds one to its prefix's count. */
+    rc = stored(b->db, key, klen);
+    if (rc != REG_OK && rc != REG_NOT_FOUND)
+        return rc;
+    if (rc == REG_NOT_FOUND && created_insert(b, key_hash(key, klen)))
+        reg_counts_add(b->db, b->wb, key, klen, 1);
     b->changes_len += reg_change_pack(b->changes + b->changes_len, REG_TXN_PUT, key, klen);
     rocksdb_writebatch_put_cf(b->wb, b->db->cf[REG_CF_HANDLES], (const char *)key, klen,
                               (const char *)record, record_len);
@@ -71,12 +137,14 @@ int reg_batch_commit(struct reg_batch *b)
     if (b->count == 0)
         return REG_OK;
     struct reg_db *db = b->db;
-    pthread_mutex_lock(&db->txn_lock);
-    int rc = reg_txlog_write_locked(db, b->wb, b->changes, b->changes_len);
-    pthread_mutex_unlock(&db->txn_lock);
+    int rc = reg_commit(db, b->wb, b->changes, b->changes_len);
     if (rc)
         return rc;
     rocksdb_writebatch_clear(b->wb);
+    /* Keys created by this commit are stored now: a later put of one finds it in the registry. */
+    if (b->created)
+        memset(b->created, 0, b->created_cap * sizeof *b->created);
+    b->created_len = 0;
     b->changes_len = 0;
     b->count = 0;
     return REG_OK;
@@ -88,5 +156,6 @@ void reg_batch_free(struct reg_batch *b)
         return;
     rocksdb_writebatch_destroy(b->wb);
     free(b->changes);
+    free(b->created);
     free(b);
 }

@@ -7,7 +7,8 @@
 #include "reg_internal.h"
 #include "reg_meta.h"
 
-static const char *const cf_names[REG_CF_COUNT] = {"default", "handles", "prefixes", "txlog"};
+static const char *const cf_names[REG_CF_COUNT] = {"default", "handles", "prefixes", "txlog",
+                                                   "counts"};
 
 /* Used when the configuration leaves the cache size at 0: enough to hold the upper levels'
  * index and filter partitions of a small registry. */
@@ -148,7 +149,12 @@ static int open_rocksdb(struct reg_db *db, const struct reg_options *opt, char *
     rocksdb_options_set_block_based_table_factory(dbo, lt);
     rocksdb_options_set_block_based_table_factory(lookup, lt);
     rocksdb_options_set_block_based_table_factory(scan, st);
-    const rocksdb_options_t *cfo[REG_CF_COUNT] = {lookup, lookup, lookup, scan};
+    rocksdb_options_t *counts = base_options(opt);
+    rocksdb_options_set_block_based_table_factory(counts, lt);
+    /* RocksDB's own uint64 add: operands are 8-byte little-endian deltas, negative ones in two's
+     * complement, so counts change by merge with no read on the write path. */
+    rocksdb_options_set_uint64add_merge_operator(counts);
+    const rocksdb_options_t *cfo[REG_CF_COUNT] = {lookup, lookup, lookup, scan, counts};
 
     if (opt->read_only)
         db->rdb = rocksdb_open_for_read_only_column_families(dbo, opt->path, REG_CF_COUNT, cf_names,
@@ -162,6 +168,7 @@ static int open_rocksdb(struct reg_db *db, const struct reg_options *opt, char *
     rocksdb_options_destroy(dbo);
     rocksdb_options_destroy(lookup);
     rocksdb_options_destroy(scan);
+    rocksdb_options_destroy(counts);
     return db->rdb ? REG_OK : reg_map_rocksdb_error(*rerr);
 }
 
@@ -196,6 +203,8 @@ int reg_open(const struct reg_options *opt, struct reg_db **out, char *err, size
         return REG_ERR_IO;
     }
     pthread_mutex_init(&db->txn_lock, NULL);
+    for (int i = 0; i < REG_STRIPES; i++)
+        pthread_mutex_init(&db->stripes[i], NULL);
     db->read_only = opt->read_only;
 
     char *rerr = NULL;
@@ -258,6 +267,8 @@ void reg_close(struct reg_db *db)
     if (db->cache)
         rocksdb_cache_destroy(db->cache);
     pthread_mutex_destroy(&db->txn_lock);
+    for (int i = 0; i < REG_STRIPES; i++)
+        pthread_mutex_destroy(&db->stripes[i]);
     free(db->path);
     free(db);
 }

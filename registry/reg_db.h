@@ -104,6 +104,32 @@ int reg_txlog_scan(struct reg_db *db, uint64_t from,
                              size_t len),
                    void *ctx);
 
+/* Exact number of handles stored under a prefix ("88.100.1" or "0.NA/88.100.1"), kept by every
+ * write. Prefix handles themselves count under the prefix "0.NA". */
+int reg_count_prefix(struct reg_db *db, const char *prefix, uint64_t *count);
+
+/*
+ * Read-modify-write of one handle. fn sees the current record (u->old, NULL when absent) and
+ * decides: keep it, put a new record (u->record, caller's memory until the call returns) or
+ * delete it; a non-zero return aborts with that value in *fn_rc and nothing written. The
+ * handle's lock is held from the read to the durable write, so updates of one handle never
+ * interleave; the write carries its txlog entry and the per-prefix count change.
+ */
+enum reg_update_action { REG_UPDATE_KEEP = 0, REG_UPDATE_PUT, REG_UPDATE_DELETE };
+struct reg_update {
+    const uint8_t *old;
+    size_t old_len;
+    enum reg_update_action action;
+    const uint8_t *record;
+    size_t record_len;
+};
+int reg_update_record(struct reg_db *db, const uint8_t *handle, size_t len,
+                      int (*fn)(void *ctx, struct reg_update *u), void *ctx, int *fn_rc);
+
+/* The highest txn id below which every change is durable: replication reads up to here, since
+ * concurrent commits may land out of id order. */
+uint64_t reg_stable_txn_id(struct reg_db *db);
+
 /* Estimated number of stored handles (RocksDB's estimate-num-keys of "handles"). */
 uint64_t reg_estimate_handles(struct reg_db *db);
 

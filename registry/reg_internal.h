@@ -11,7 +11,25 @@
 
 #include "reg_db.h"
 
-enum reg_cf { REG_CF_META, REG_CF_HANDLES, REG_CF_PREFIXES, REG_CF_TXLOG, REG_CF_COUNT };
+enum reg_cf {
+    REG_CF_META,
+    REG_CF_HANDLES,
+    REG_CF_PREFIXES,
+    REG_CF_TXLOG,
+    REG_CF_COUNTS,
+    REG_CF_COUNT
+};
+
+/* Handles hash onto this many locks; an update holds its handle's lock from read to durable
+ * write, so two updates of one handle never interleave while others proceed. */
+#define REG_STRIPES 1024
+
+/* A commit in flight: its reserved txn ids, linked while it writes so the stable id can be
+ * derived (every id below the oldest in-flight one is durable). */
+struct reg_inflight {
+    uint64_t first;
+    struct reg_inflight *prev, *next;
+};
 
 struct reg_db {
     rocksdb_t *rdb;
@@ -22,9 +40,12 @@ struct reg_db {
     rocksdb_writeoptions_t *wopt;
     bool case_sensitive;
     bool read_only;
-    /* Serialises id assignment with the write that uses the ids, so the txlog grows in id order. */
+    /* Guards id assignment and the in-flight list; writes themselves run outside it, so RocksDB
+     * groups concurrent synced writes into one WAL sync (group commit). */
     pthread_mutex_t txn_lock;
     uint64_t next_txn;
+    struct reg_inflight *inflight;
+    pthread_mutex_t stripes[REG_STRIPES];
     char *path;
 };
 
@@ -44,9 +65,17 @@ size_t reg_change_pack(uint8_t *out, int op, const uint8_t *key, size_t len);
 
 /* Recovers the next txn id at open. */
 int reg_txlog_recover(struct reg_db *db);
-/* With db->txn_lock held: appends a txlog entry for each of the n changes to wb, writes wb and
- * advances the id. On failure wb is left as the caller built it. */
-int reg_txlog_write_locked(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *changes,
-                           size_t changes_len);
+/* Appends a txlog entry for each packed change to wb and writes wb (synced when the registry
+ * syncs). Ids are reserved under txn_lock, the write runs outside it. On failure wb is left as
+ * the caller built it and the reserved ids stay unused. */
+int reg_commit(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *changes,
+               size_t changes_len);
+
+/* The lock of a canonical key's stripe. */
+pthread_mutex_t *reg_stripe(struct reg_db *db, const uint8_t *key, size_t len);
+
+/* Per-prefix handle counts (reg_counts.c), kept by merges in the "counts" family. Adds to wb the merge that moves the count of key's prefix (the part before '/') by delta. */
+void reg_counts_add(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *key, size_t len,
+                    int64_t delta);
 
 #endif

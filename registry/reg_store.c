@@ -70,39 +70,17 @@ void reg_pin_release(struct reg_pin *pin)
     }
 }
 
-/* Writes wb together with one txlog entry for (op, key). */
+/* Writes wb with one txlog entry for (op, key). */
 static int write_one(struct reg_db *db, rocksdb_writebatch_t *wb, int op, const uint8_t *key,
                      size_t klen)
 {
     uint8_t change[REG_CHANGE_MAX];
     size_t n = reg_change_pack(change, op, key, klen);
-    pthread_mutex_lock(&db->txn_lock);
-    int rc = reg_txlog_write_locked(db, wb, change, n);
-    pthread_mutex_unlock(&db->txn_lock);
-    return rc;
+    return reg_commit(db, wb, change, n);
 }
 
-int reg_put_record(struct reg_db *db, const uint8_t *handle, size_t len, const uint8_t *record,
-                   size_t record_len)
-{
-    if (db->read_only)
-        return REG_ERR_READONLY;
-    uint8_t key[REG_MAX_KEY];
-    size_t klen = reg_canonical_key(db, handle, len, key);
-    struct reg_record_view view;
-    /* Lookups trust stored records without validating them, so nothing unchecked gets in. */
-    if (!klen || reg_record_parse(record, record_len, 1, &view) != HDL_OK)
-        return REG_ERR_INVALID;
-    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-    rocksdb_writebatch_put_cf(wb, db->cf[REG_CF_HANDLES], (const char *)key, klen,
-                              (const char *)record, record_len);
-    int rc = write_one(db, wb, REG_TXN_PUT, key, klen);
-    rocksdb_writebatch_destroy(wb);
-    return rc;
-}
-
-/* With txn_lock held: REG_OK when key is in cf, REG_NOT_FOUND, or an error. */
-static int exists_locked(struct reg_db *db, int cf, const uint8_t *key, size_t klen)
+/* REG_OK when key is in cf, REG_NOT_FOUND, or an error. */
+static int exists(struct reg_db *db, int cf, const uint8_t *key, size_t klen)
 {
     char *e = NULL;
     rocksdb_pinnableslice_t *v =
@@ -116,34 +94,6 @@ static int exists_locked(struct reg_db *db, int cf, const uint8_t *key, size_t k
         return REG_NOT_FOUND;
     rocksdb_pinnableslice_destroy(v);
     return REG_OK;
-}
-
-/* Deletes key from cf and logs op; the existence check shares the lock with the write so two
- * concurrent deletes log one change, not two. */
-static int delete_logged(struct reg_db *db, int cf, int op, const uint8_t *key, size_t klen)
-{
-    uint8_t change[REG_CHANGE_MAX];
-    size_t n = reg_change_pack(change, op, key, klen);
-    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
-    rocksdb_writebatch_delete_cf(wb, db->cf[cf], (const char *)key, klen);
-    pthread_mutex_lock(&db->txn_lock);
-    int rc = exists_locked(db, cf, key, klen);
-    if (rc == REG_OK)
-        rc = reg_txlog_write_locked(db, wb, change, n);
-    pthread_mutex_unlock(&db->txn_lock);
-    rocksdb_writebatch_destroy(wb);
-    return rc;
-}
-
-int reg_delete_record(struct reg_db *db, const uint8_t *handle, size_t len)
-{
-    if (db->read_only)
-        return REG_ERR_READONLY;
-    uint8_t key[REG_MAX_KEY];
-    size_t klen = reg_canonical_key(db, handle, len, key);
-    if (!klen)
-        return REG_ERR_INVALID;
-    return delete_logged(db, REG_CF_HANDLES, REG_TXN_DELETE, key, klen);
 }
 
 int reg_home_prefix(struct reg_db *db, const char *prefix_handle)
@@ -169,7 +119,18 @@ int reg_unhome_prefix(struct reg_db *db, const char *prefix_handle)
     size_t klen = prefix_key(db, prefix_handle, key);
     if (!klen)
         return REG_ERR_INVALID;
-    return delete_logged(db, REG_CF_PREFIXES, REG_TXN_UNHOME, key, klen);
+    /* The check and the delete share the key's lock, so two unhomes log one change. */
+    pthread_mutex_t *lock = reg_stripe(db, key, klen);
+    pthread_mutex_lock(lock);
+    int rc = exists(db, REG_CF_PREFIXES, key, klen);
+    if (rc == REG_OK) {
+        rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+        rocksdb_writebatch_delete_cf(wb, db->cf[REG_CF_PREFIXES], (const char *)key, klen);
+        rc = write_one(db, wb, REG_TXN_UNHOME, key, klen);
+        rocksdb_writebatch_destroy(wb);
+    }
+    pthread_mutex_unlock(lock);
+    return rc;
 }
 
 int reg_list_prefixes(struct reg_db *db,

@@ -551,28 +551,196 @@ static void unknown_schema_version_is_refused(void **state)
     struct reg_options opt = options(f->dir);
     reg_close(open_ok(&opt));
 
-    const char *names[4] = {"default", "handles", "prefixes", "txlog"};
+    const char *names[5] = {"default", "handles", "prefixes", "txlog", "counts"};
     rocksdb_options_t *o = rocksdb_options_create();
-    const rocksdb_options_t *cfo[4] = {o, o, o, o};
-    rocksdb_column_family_handle_t *cf[4];
+    rocksdb_options_t *counts = rocksdb_options_create();
+    rocksdb_options_set_uint64add_merge_operator(counts);
+    const rocksdb_options_t *cfo[5] = {o, o, o, o, counts};
+    rocksdb_column_family_handle_t *cf[5];
     char *e = NULL;
-    rocksdb_t *raw = rocksdb_open_column_families(o, f->dir, 4, names, cfo, cf, &e);
+    rocksdb_t *raw = rocksdb_open_column_families(o, f->dir, 5, names, cfo, cf, &e);
     assert_null(e);
     rocksdb_writeoptions_t *wo = rocksdb_writeoptions_create();
     const char version[4] = {0, 0, 0, 99};
     rocksdb_put_cf(raw, wo, cf[0], REG_META_SCHEMA, strlen(REG_META_SCHEMA), version, 4, &e);
     assert_null(e);
     rocksdb_writeoptions_destroy(wo);
-    for (int i = 0; i < 4; i++)
+    for (int i = 0; i < 5; i++)
         rocksdb_column_family_handle_destroy(cf[i]);
     rocksdb_close(raw);
     rocksdb_options_destroy(o);
+    rocksdb_options_destroy(counts);
 
     struct reg_db *db = NULL;
     char err[512];
     assert_int_equal(reg_open(&opt, &db, err, sizeof(err)), REG_ERR_CORRUPT);
     assert_null(db);
     assert_non_null(strstr(err, "99"));
+}
+
+static uint64_t count_of(struct reg_db *db, const char *prefix)
+{
+    uint64_t n = 99999;
+    assert_int_equal(reg_count_prefix(db, prefix, &n), REG_OK);
+    return n;
+}
+
+static void prefix_counts_follow_creates_overwrites_and_deletes(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    assert_int_equal(count_of(db, "88.100.1"), 0);
+    assert_int_equal(put(db, "88.100.1/A", "a"), REG_OK);
+    assert_int_equal(put(db, "88.100.1/b", "b"), REG_OK);
+    assert_int_equal(put(db, "88.100.1/B", "b2"), REG_OK); /* same key: an overwrite */
+    assert_int_equal(put(db, "88.200/X", "x"), REG_OK);
+    assert_int_equal(count_of(db, "88.100.1"), 2);
+    assert_int_equal(count_of(db, "0.NA/88.100.1"), 2);
+    assert_int_equal(count_of(db, "88.200"), 1);
+    assert_int_equal(reg_delete_record(db, (const uint8_t *)"88.100.1/a", 10), REG_OK);
+    assert_int_equal(reg_delete_record(db, (const uint8_t *)"88.100.1/a", 10), REG_NOT_FOUND);
+    assert_int_equal(count_of(db, "88.100.1"), 1);
+
+    /* A batch counts each new key once, however often it is put, and not existing ones. */
+    struct reg_batch *b = reg_batch_new(db);
+    uint8_t rec[512];
+    size_t rlen = record("bulk", rec, sizeof(rec));
+    const char *keys[] = {"88.100.1/N1", "88.100.1/n1", "88.100.1/N2", "88.100.1/B"};
+    for (size_t i = 0; i < 4; i++)
+        assert_int_equal(reg_batch_put(b, (const uint8_t *)keys[i], strlen(keys[i]), rec, rlen),
+                         REG_OK);
+    assert_int_equal(reg_batch_commit(b), REG_OK);
+    assert_int_equal(reg_batch_put(b, (const uint8_t *)"88.100.1/N1", 11, rec, rlen), REG_OK);
+    assert_int_equal(reg_batch_commit(b), REG_OK);
+    reg_batch_free(b);
+    assert_int_equal(count_of(db, "88.100.1"), 3);
+    reg_close(db);
+
+    db = open_ok(&opt);
+    assert_int_equal(count_of(db, "88.100.1"), 3);
+    assert_int_equal(count_of(db, "77"), 0);
+    reg_close(db);
+}
+
+struct update_ctx {
+    int calls;
+    int abort_with;
+    enum reg_update_action action;
+    const char *data;
+    uint8_t buf[512];
+    size_t seen_len;
+};
+
+static int update_fn(void *p, struct reg_update *u)
+{
+    struct update_ctx *c = p;
+    c->calls++;
+    c->seen_len = u->old ? u->old_len : 0;
+    if (c->abort_with)
+        return c->abort_with;
+    u->action = c->action;
+    if (c->action == REG_UPDATE_PUT) {
+        u->record = c->buf;
+        u->record_len = c->data ? record(c->data, c->buf, sizeof c->buf) : 3;
+    }
+    return 0;
+}
+
+static void update_applies_what_the_callback_decides(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    const uint8_t *h = (const uint8_t *)"88/U";
+    int fn_rc;
+    struct update_ctx c = {.action = REG_UPDATE_DELETE};
+    assert_int_equal(reg_update_record(db, h, 4, update_fn, &c, &fn_rc), REG_NOT_FOUND);
+    assert_int_equal(c.seen_len, 0);
+
+    c = (struct update_ctx){.action = REG_UPDATE_PUT, .data = "one"};
+    assert_int_equal(reg_update_record(db, h, 4, update_fn, &c, &fn_rc), REG_OK);
+    assert_int_equal(fn_rc, 0);
+    expect(db, "88/U", "one");
+    uint64_t next = reg_next_txn_id(db);
+
+    /* An abort writes nothing and hands back the callback's code; so does KEEP. */
+    c = (struct update_ctx){.abort_with = 101};
+    assert_int_equal(reg_update_record(db, h, 4, update_fn, &c, &fn_rc), REG_OK);
+    assert_int_equal(fn_rc, 101);
+    assert_true(c.seen_len > 0);
+    c = (struct update_ctx){.action = REG_UPDATE_KEEP};
+    assert_int_equal(reg_update_record(db, h, 4, update_fn, &c, &fn_rc), REG_OK);
+    assert_int_equal(reg_next_txn_id(db), next);
+
+    /* A malformed record is refused before it reaches the store. */
+    c = (struct update_ctx){.action = REG_UPDATE_PUT, .data = NULL};
+    assert_int_equal(reg_update_record(db, h, 4, update_fn, &c, &fn_rc), REG_ERR_INVALID);
+    expect(db, "88/U", "one");
+    assert_int_equal(reg_next_txn_id(db), next);
+
+    c = (struct update_ctx){.action = REG_UPDATE_DELETE};
+    assert_int_equal(reg_update_record(db, h, 4, update_fn, &c, &fn_rc), REG_OK);
+    expect(db, "88/U", NULL);
+    assert_int_equal(reg_stable_txn_id(db), reg_next_txn_id(db) - 1);
+    reg_close(db);
+}
+
+struct counter_arg {
+    struct reg_db *db;
+};
+
+static int increment_fn(void *p, struct reg_update *u)
+{
+    /* The record's data is a decimal counter: read, add one, write back. */
+    static __thread uint8_t buf[512];
+    char text[32] = "0";
+    if (u->old) {
+        struct reg_record_view view;
+        struct hdl_reader r;
+        struct hdl_value v;
+        assert_int_equal(reg_record_parse(u->old, u->old_len, 1, &view), HDL_OK);
+        hdl_reader_init(&r, view.values.ptr, view.values.len);
+        assert_int_equal(hdl_value_decode(&r, &v), HDL_OK);
+        snprintf(text, sizeof text, "%.*s", (int)v.data.len, (const char *)v.data.ptr);
+    }
+    snprintf(text, sizeof text, "%d", atoi(text) + 1);
+    u->action = REG_UPDATE_PUT;
+    u->record = buf;
+    u->record_len = record(text, buf, sizeof buf);
+    (void)p;
+    return 0;
+}
+
+static void *incrementer(void *p)
+{
+    struct counter_arg *a = p;
+    int fn_rc;
+    for (int i = 0; i < 100; i++)
+        if (reg_update_record(a->db, (const uint8_t *)"88/COUNTER", 10, increment_fn, NULL,
+                              &fn_rc) != REG_OK)
+            return p;
+    return NULL;
+}
+
+static void concurrent_updates_of_one_handle_never_lose_one(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    pthread_t th[4];
+    struct counter_arg a = {db};
+    for (int i = 0; i < 4; i++)
+        assert_int_equal(pthread_create(&th[i], NULL, incrementer, &a), 0);
+    for (int i = 0; i < 4; i++) {
+        void *ret;
+        pthread_join(th[i], &ret);
+        assert_null(ret);
+    }
+    expect(db, "88/COUNTER", "400");
+    assert_int_equal(count_of(db, "88"), 1);
+    assert_int_equal(reg_stable_txn_id(db), 400);
+    reg_close(db);
 }
 
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
@@ -595,6 +763,9 @@ int main(void)
         T(read_only_open_beside_a_writer_sees_data),
         T(garbage_current_or_manifest_is_an_error),
         T(unknown_schema_version_is_refused),
+        T(prefix_counts_follow_creates_overwrites_and_deletes),
+        T(update_applies_what_the_callback_decides),
+        T(concurrent_updates_of_one_handle_never_lose_one),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

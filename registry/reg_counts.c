@@ -1,0 +1,55 @@
+/* Per-prefix handle counts: exact, and cheap because a change adds a merge, never a scan. */
+#include <string.h>
+#include <strings.h>
+
+#include "reg_internal.h"
+
+/* The prefix of a canonical key: the part before the first '/'. */
+static size_t prefix_len(const uint8_t *key, size_t len)
+{
+    const uint8_t *slash = memchr(key, '/', len);
+    return slash ? (size_t)(slash - key) : len;
+}
+
+void reg_counts_add(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *key, size_t len,
+                    int64_t delta)
+{
+    uint8_t operand[8];
+    uint64_t v = (uint64_t)delta;
+    for (int i = 0; i < 8; i++, v >>= 8)
+        operand[i] = (uint8_t)v; /* little-endian, as the uint64add operator reads it */
+    rocksdb_writebatch_merge_cf(wb, db->cf[REG_CF_COUNTS], (const char *)key,
+                                prefix_len(key, len), (const char *)operand, sizeof operand);
+}
+
+int reg_count_prefix(struct reg_db *db, const char *prefix, uint64_t *count)
+{
+    uint8_t key[REG_MAX_KEY];
+    size_t n = strlen(prefix);
+    if (strncasecmp(prefix, "0.NA/", 5) == 0 && n > 5) {
+        prefix += 5;
+        n -= 5;
+    }
+    size_t klen = reg_canonical_key(db, (const uint8_t *)prefix, n, key);
+    *count = 0;
+    if (!klen)
+        return REG_ERR_INVALID;
+    char *e = NULL;
+    rocksdb_pinnableslice_t *v = rocksdb_get_pinned_cf(db->rdb, db->ropt, db->cf[REG_CF_COUNTS],
+                                                       (const char *)key, klen, &e);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        return rc;
+    }
+    if (!v)
+        return REG_OK;
+    size_t vlen;
+    const uint8_t *p = (const uint8_t *)rocksdb_pinnableslice_value(v, &vlen);
+    uint64_t c = 0;
+    for (size_t i = vlen < 8 ? vlen : 8; i-- > 0;)
+        c = (c << 8) | p[i];
+    rocksdb_pinnableslice_destroy(v);
+    *count = c;
+    return REG_OK;
+}
