@@ -41,6 +41,16 @@ void conf_defaults(struct conf *c)
     c->site_primary = true;
     c->site_multi_primary = false;
 
+    snprintf(c->http_listen[0].host, sizeof c->http_listen[0].host, "%s", "127.0.0.1");
+    c->http_listen[0].port = 8000;
+    c->http_listen_count = 1;
+    c->https_listen_count = 0;
+    snprintf(c->tls_cert, sizeof c->tls_cert, "%s", "var/tls_cert.pem");
+    snprintf(c->tls_key, sizeof c->tls_key, "%s", "var/tls_key.pem");
+    c->http_max_header_bytes = 8192;
+    c->http_max_body_bytes = 262164;
+    c->http_timeout_s = 30;
+
     c->admin_count = 0;
 }
 
@@ -53,6 +63,8 @@ enum key_kind {
     K_LOG_LEVEL, /* char[size] field, one of log_levels */
     K_ADDRESS,   /* char[size] field, a numeric address or empty */
     K_LISTEN,    /* the listen array */
+    K_HTTP,      /* http.listen: endpoints, may be empty */
+    K_HTTPS,     /* http.https_listen: endpoints, may be empty */
     K_ADMINS,    /* the server_admins array */
     K_GROUP,     /* a nested group described by keys */
 };
@@ -108,6 +120,25 @@ static const struct key site_keys[] = {
     {0},
 };
 
+static const struct key http_keys[] = {
+    {.name = "listen", .kind = K_HTTP, .min = 0, .max = CONF_MAX_LISTEN},
+    {.name = "https_listen", .kind = K_HTTPS, .min = 0, .max = CONF_MAX_LISTEN},
+    {.name = "tls_cert", .kind = K_STR, FIELD(tls_cert), .min = 1},
+    {.name = "tls_key", .kind = K_STR, FIELD(tls_key), .min = 1},
+    {.name = "max_header_bytes",
+     .kind = K_U32,
+     FIELD(http_max_header_bytes),
+     .min = 1024,
+     .max = 1048576},
+    {.name = "max_body_bytes",
+     .kind = K_U32,
+     FIELD(http_max_body_bytes),
+     .min = 1024,
+     .max = 67108864},
+    {.name = "timeout", .kind = K_U32, FIELD(http_timeout_s), .min = 1, .max = 86400},
+    {0},
+};
+
 static const struct key root_keys[] = {
     {.name = "data_dir", .kind = K_STR, FIELD(data_dir), .min = 1},
     {.name = "threads", .kind = K_INT, FIELD(threads), .min = 0, .max = 1024},
@@ -117,6 +148,7 @@ static const struct key root_keys[] = {
     {.name = "tcp", .kind = K_GROUP, .group = tcp_keys},
     {.name = "registry", .kind = K_GROUP, .group = registry_keys},
     {.name = "site", .kind = K_GROUP, .group = site_keys},
+    {.name = "http", .kind = K_GROUP, .group = http_keys},
     {.name = "server_admins", .kind = K_ADMINS, .min = 0, .max = CONF_MAX_ADMINS},
     {0},
 };
@@ -230,7 +262,7 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
         if (config_setting_type(e) != CONFIG_TYPE_STRING)
             return fail_at(L, s, CONF_ERR_VALUE, "%s[%d] must be a string", name, i);
         const char *v = config_setting_get_string(e);
-        if (k->kind == K_LISTEN && conf_parse_endpoint(v, &eps[i]) != 0)
+        if (k->kind != K_ADMINS && conf_parse_endpoint(v, &eps[i]) != 0)
             return fail_at(L, s, CONF_ERR_VALUE,
                            "%s[%d] '%s' is not \"ADDR:PORT\" or \"[IPV6ADDR]:PORT\" with a "
                            "numeric address and a port from 1 to 65535 (host names are not "
@@ -244,6 +276,12 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
     if (k->kind == K_LISTEN) {
         memcpy(L->c->listen, eps, (size_t)n * sizeof eps[0]);
         L->c->listen_count = n;
+    } else if (k->kind == K_HTTP) {
+        memcpy(L->c->http_listen, eps, (size_t)n * sizeof eps[0]);
+        L->c->http_listen_count = n;
+    } else if (k->kind == K_HTTPS) {
+        memcpy(L->c->https_listen, eps, (size_t)n * sizeof eps[0]);
+        L->c->https_listen_count = n;
     } else {
         memcpy(L->c->admins, ids, (size_t)n * sizeof ids[0]);
         L->c->admin_count = n;
@@ -286,6 +324,8 @@ static int load_group(struct loader *L, const config_setting_t *group, const str
             err = load_string(L, s, k, name);
             break;
         case K_LISTEN:
+        case K_HTTP:
+        case K_HTTPS:
         case K_ADMINS:
             err = load_list(L, s, k, name);
             break;

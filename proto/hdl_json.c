@@ -1,11 +1,11 @@
 /*
  * JSON form of handle values (PROTOCOL.md §15). Text leaves as "string" when it is clean UTF-8,
- * HS_ADMIN as "admin" and HS_VLIST as "vlist"; everything else as "base64". HS_SITE and
- * HS_PUBKEY are written as "base64" too: the reference's "site" and "key" objects are not
- * produced (or accepted) yet.
+ * HS_ADMIN as "admin", HS_VLIST as "vlist", HS_SITE as "site" (siteinfo.json) and HS_PUBKEY as
+ * "key" (JWK-like); everything else as "base64". "site" and "key" are written, not accepted.
  */
 #include "hdl_json.h"
 
+#include <arpa/inet.h>
 #include <limits.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
@@ -16,6 +16,8 @@
 
 #include "hdl_admin.h"
 #include "hdl_const.h"
+#include "hdl_pubkey.h"
+#include "hdl_site.h"
 
 #define DEFAULT_TTL 86400u
 
@@ -125,6 +127,139 @@ static json_t *ref_json(struct hdl_slice handle, uint32_t index)
     return json_pack("{s:o,s:I}", "handle", text_json(handle), "index", (json_int_t)index);
 }
 
+/* Base64url without padding (RFC 7515 §2), as the reference writes JWK numbers. */
+static json_t *base64url_json(const uint8_t *p, size_t n)
+{
+    json_t *j = base64_json((struct hdl_slice){p, (uint32_t)n});
+    if (!j)
+        return NULL;
+    size_t len = json_string_length(j);
+    char *s = malloc(len + 1);
+    if (!s) {
+        json_decref(j);
+        return NULL;
+    }
+    memcpy(s, json_string_value(j), len + 1);
+    while (len && s[len - 1] == '=')
+        len--;
+    for (size_t i = 0; i < len; i++)
+        s[i] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
+    json_decref(j);
+    j = json_stringn(s, len);
+    free(s);
+    return j;
+}
+
+/* A big integer of the key bytes (Java two's complement) as an unsigned JWK number: without the
+ * sign byte the reference strips too. */
+static json_t *jwk_number(struct hdl_slice n)
+{
+    uint32_t skip = 0;
+    while (skip + 1 < n.len && n.ptr[skip] == 0)
+        skip++;
+    return base64url_json(n.ptr + skip, n.len - skip);
+}
+
+json_t *hdl_pubkey_to_json(const uint8_t *buf, size_t len)
+{
+    struct hdl_pubkey key;
+    if (hdl_pubkey_decode(buf, len, &key) != HDL_OK)
+        return NULL;
+    if (key.kind == HDL_KEY_RSA)
+        return json_pack("{s:s,s:o,s:o}", "kty", "RSA", "n", jwk_number(key.b), "e",
+                         jwk_number(key.a));
+    if (key.kind == HDL_KEY_DSA)
+        return json_pack("{s:s,s:o,s:o,s:o,s:o}", "kty", "DSA", "y", jwk_number(key.d), "p",
+                         jwk_number(key.b), "q", jwk_number(key.a), "g", jwk_number(key.c));
+    return NULL; /* DH keys have no JSON form in the reference either */
+}
+
+/* The reference's getAddressString: dotted IPv4 for the 12-zero-byte form (and ::ffff:), IPv6
+ * text otherwise. */
+static json_t *address_json(const uint8_t a[16])
+{
+    static const uint8_t zeros[12] = {0};
+    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+    char text[INET6_ADDRSTRLEN];
+    bool v4 = memcmp(a, zeros, 12) == 0 || memcmp(a, mapped, 12) == 0;
+    if (!inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? a + 12 : a, text, sizeof text))
+        return NULL;
+    return json_string(text);
+}
+
+static json_t *iface_json(const struct hdl_site_iface *i)
+{
+    static const char *const protocols[] = {"UDP", "TCP", "HTTP", "HTTPS"};
+    json_t *proto = i->protocol < 4 ? json_string(protocols[i->protocol])
+                                    : json_integer(i->protocol);
+    return json_pack("{s:b,s:b,s:o,s:I}", "query", (i->type & HDL_IF_QUERY) != 0, "admin",
+                     (i->type & HDL_IF_ADMIN) != 0, "protocol", proto, "port",
+                     (json_int_t)i->port);
+}
+
+static json_t *server_json(const struct hdl_site_server *srv)
+{
+    json_t *key = hdl_pubkey_to_json(srv->public_key.ptr, srv->public_key.len);
+    json_t *pk = key ? json_pack("{s:s,s:o}", "format", "key", "value", key)
+                     : json_pack("{s:s,s:o}", "format", "base64", "value",
+                                 base64_json(srv->public_key));
+    json_t *ifaces = json_array();
+    for (uint32_t i = 0; ifaces && i < srv->iface_count; i++)
+        if (json_array_append_new(ifaces, iface_json(&srv->ifaces[i])) != 0) {
+            json_decref(ifaces);
+            ifaces = NULL;
+        }
+    return json_pack("{s:I,s:o,s:o,s:o}", "serverId", (json_int_t)srv->server_id, "address",
+                     address_json(srv->address), "publicKey", pk, "interfaces", ifaces);
+}
+
+json_t *hdl_site_to_json(const uint8_t *buf, size_t len)
+{
+    struct hdl_site *site = malloc(sizeof *site);
+    if (!site)
+        return NULL;
+    json_t *obj = NULL;
+    if (hdl_site_decode(buf, len, site) != HDL_OK)
+        goto out;
+    char version[16];
+    snprintf(version, sizeof version, "%u.%u", site->proto_major, site->proto_minor);
+    obj = json_pack("{s:i,s:s,s:i,s:b,s:b}", "version", site->data_version, "protocolVersion",
+                    version, "serialNumber", site->serial, "primarySite",
+                    (site->flags & HDL_SITE_PRIMARY) != 0, "multiPrimary",
+                    (site->flags & HDL_SITE_MULTI_PRIMARY) != 0);
+    if (!obj)
+        goto out;
+    int bad = 0;
+    /* Fields the reference leaves out at their defaults. */
+    if (site->hash_option != HDL_HASH_BY_HANDLE)
+        bad |= json_object_set_new(obj, "hashOption", json_integer(site->hash_option));
+    if (site->hash_filter.len)
+        bad |= json_object_set_new(obj, "hashFilter", text_json(site->hash_filter));
+    json_t *attrs = json_array();
+    for (uint32_t i = 0; attrs && i < site->attr_count; i++)
+        if (json_array_append_new(attrs, json_pack("{s:o,s:o}", "name",
+                                                   text_json(site->attrs[i].name), "value",
+                                                   text_json(site->attrs[i].value))) != 0) {
+            json_decref(attrs);
+            attrs = NULL;
+        }
+    bad |= json_object_set_new(obj, "attributes", attrs);
+    json_t *servers = json_array();
+    for (uint32_t i = 0; servers && i < site->server_count; i++)
+        if (json_array_append_new(servers, server_json(&site->servers[i])) != 0) {
+            json_decref(servers);
+            servers = NULL;
+        }
+    bad |= json_object_set_new(obj, "servers", servers);
+    if (bad) {
+        json_decref(obj);
+        obj = NULL;
+    }
+out:
+    free(site);
+    return obj;
+}
+
 static json_t *data_json(const struct hdl_value *v)
 {
     if (hdl_slice_eq_ci(v->type, "HS_ADMIN")) {
@@ -152,8 +287,15 @@ static json_t *data_json(const struct hdl_value *v)
     } else {
         static const struct hdl_slice site = {(const uint8_t *)"HS_SITE.", 8};
         static const struct hdl_slice pubkey = {(const uint8_t *)"HS_PUBKEY", 9};
-        bool binary = hdl_type_matches(site, v->type) || hdl_type_matches(pubkey, v->type);
-        if (!binary && is_text(v->data))
+        bool is_site = hdl_type_matches(site, v->type) || hdl_slice_eq_ci(v->type, "HS_NA_DELEGATE");
+        bool is_key = hdl_type_matches(pubkey, v->type);
+        json_t *obj = is_site  ? hdl_site_to_json(v->data.ptr, v->data.len)
+                      : is_key ? hdl_pubkey_to_json(v->data.ptr, v->data.len)
+                               : NULL;
+        if (obj)
+            return json_pack("{s:s,s:o}", "format", is_site ? "site" : "key", "value", obj);
+        /* Undecodable site or key bytes stay binary, even when they look like text. */
+        if (!is_site && !is_key && is_text(v->data))
             return json_pack("{s:s,s:s%}", "format", "string", "value",
                              v->data.len ? (const char *)v->data.ptr : "", (size_t)v->data.len);
     }

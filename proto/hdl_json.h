@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "hdl_buf.h"
 #include "hdl_value.h"
@@ -16,6 +17,16 @@
  * string for absolute), timestamp ISO-8601 UTC (left out when 0), references only if any.
  * NULL on allocation failure. */
 json_t *hdl_value_to_json(const struct hdl_value *v);
+
+/* The reference's siteinfo.json object for HS_SITE data (version, protocolVersion, serialNumber,
+ * primarySite, multiPrimary, hashOption unless 2, hashFilter if any, attributes, servers with
+ * serverId, address, publicKey and interfaces). NULL when the bytes are not a site record. */
+json_t *hdl_site_to_json(const uint8_t *buf, size_t len);
+
+/* The JWK-like object of public key bytes (PROTOCOL.md §9.3): {"kty":"RSA","n","e"} or
+ * {"kty":"DSA","y","p","q","g"}, unsigned big-endian numbers in base64url without padding.
+ * NULL for DH keys and bytes that are not a key. */
+json_t *hdl_pubkey_to_json(const uint8_t *buf, size_t len);
 
 /*
  * Parses one JSON value object into v. Bytes that must be produced (decoded base64 or hex,

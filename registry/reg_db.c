@@ -14,6 +14,10 @@ static const char *const cf_names[REG_CF_COUNT] = {"default", "handles", "prefix
  * index and filter partitions of a small registry. */
 #define REG_DEFAULT_CACHE_BYTES (64u << 20)
 
+/* Background write budget: well above what the registry's own writes need, well below what a
+ * disk delivers, so compaction after a bulk ingestion cannot saturate it. */
+#define REG_BACKGROUND_BYTES_PER_S (256ll << 20)
+
 const char *reg_strerror(int err)
 {
     switch (err) {
@@ -130,8 +134,22 @@ static rocksdb_options_t *base_options(const struct reg_options *opt)
      * most bytes live and are rewritten rarely, saves the most space. */
     rocksdb_options_set_compression(o, rocksdb_lz4_compression);
     rocksdb_options_set_bottommost_compression(o, rocksdb_zstd_compression);
+    /* Dirty pages are written back every MiB, so the kernel never flushes a large burst that
+     * would stall the reads queued behind it. */
+    rocksdb_options_set_bytes_per_sync(o, 1u << 20);
     rocksdb_options_set_create_if_missing(o, opt->create_if_missing);
     rocksdb_options_set_create_missing_column_families(o, opt->create_if_missing);
+    return o;
+}
+
+rocksdb_options_t *reg_cf_options(struct reg_db *db, enum reg_cf cf)
+{
+    struct reg_options none = {0};
+    rocksdb_options_t *o = base_options(&none);
+    rocksdb_block_based_table_options_t *t =
+        cf == REG_CF_TXLOG ? scan_table(db->cache) : lookup_table(db->cache, db->bloom_bits);
+    rocksdb_options_set_block_based_table_factory(o, t);
+    rocksdb_block_based_options_destroy(t);
     return o;
 }
 
@@ -155,6 +173,13 @@ static int open_rocksdb(struct reg_db *db, const struct reg_options *opt, char *
      * complement, so counts change by merge with no read on the write path. */
     rocksdb_options_set_uint64add_merge_operator(counts);
     const rocksdb_options_t *cfo[REG_CF_COUNT] = {lookup, lookup, lookup, scan, counts};
+    /* Flushes and compactions share REG_BACKGROUND_BYTES_PER_S of write bandwidth, so an import
+     * or a compaction burst leaves the disk to foreground lookups (the limiter favours flushes,
+     * which unblock writers, over compactions). */
+    rocksdb_ratelimiter_t *limiter =
+        rocksdb_ratelimiter_create(REG_BACKGROUND_BYTES_PER_S, 100000, 10);
+    rocksdb_options_set_ratelimiter(dbo, limiter);
+    rocksdb_ratelimiter_destroy(limiter);
 
     if (opt->read_only)
         db->rdb = rocksdb_open_for_read_only_column_families(dbo, opt->path, REG_CF_COUNT, cf_names,
@@ -206,6 +231,7 @@ int reg_open(const struct reg_options *opt, struct reg_db **out, char *err, size
     for (int i = 0; i < REG_STRIPES; i++)
         pthread_mutex_init(&db->stripes[i], NULL);
     db->read_only = opt->read_only;
+    db->bloom_bits = opt->bloom_bits_per_key;
 
     char *rerr = NULL;
     int rc = open_rocksdb(db, opt, &rerr);
@@ -227,7 +253,7 @@ int reg_open(const struct reg_options *opt, struct reg_db **out, char *err, size
     rocksdb_writeoptions_set_sync(db->wopt, opt->sync_writes);
 
     if ((rc = reg_meta_init(db, opt->case_sensitive, err, errlen)) ||
-        (rc = reg_txlog_recover(db))) {
+        (rc = reg_txlog_recover(db)) || (!db->read_only && (rc = reg_bulk_recover(db)))) {
         if (err && errlen && !err[0])
             set_err(err, errlen, opt->path, reg_strerror(rc));
         reg_close(db);

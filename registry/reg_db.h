@@ -95,7 +95,13 @@ int reg_list_prefixes(struct reg_db *db,
                       int (*fn)(void *ctx, const char *prefix_handle, size_t len), void *ctx);
 
 /* Transaction log. */
-enum reg_txn_op { REG_TXN_PUT = 1, REG_TXN_DELETE = 2, REG_TXN_HOME = 3, REG_TXN_UNHOME = 4 };
+enum reg_txn_op {
+    REG_TXN_PUT = 1,
+    REG_TXN_DELETE = 2,
+    REG_TXN_HOME = 3,
+    REG_TXN_UNHOME = 4,
+    REG_TXN_IMPORT = 5, /* a bulk ingestion; the entry's bytes describe it (reg_bulk.h) */
+};
 /* The id the next change will get (ids start at 1, strictly increasing, survive restart). */
 uint64_t reg_next_txn_id(struct reg_db *db);
 /* Calls fn for every txlog entry with id >= from, in order; stops when fn returns non-zero. */
@@ -107,6 +113,11 @@ int reg_txlog_scan(struct reg_db *db, uint64_t from,
 /* Exact number of handles stored under a prefix ("88.100.1" or "0.NA/88.100.1"), kept by every
  * write. Prefix handles themselves count under the prefix "0.NA". */
 int reg_count_prefix(struct reg_db *db, const char *prefix, uint64_t *count);
+/* Calls fn for every prefix with a stored count (canonical, without "0.NA/"; prefix handles count
+ * under "0.NA"), in key order; stops when fn returns non-zero (reg_counts_list.c). */
+int reg_list_counts(struct reg_db *db,
+                    int (*fn)(void *ctx, const char *prefix, size_t len, uint64_t count),
+                    void *ctx);
 
 /*
  * Read-modify-write of one handle. fn sees the current record (u->old, NULL when absent) and

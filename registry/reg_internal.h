@@ -40,6 +40,7 @@ struct reg_db {
     rocksdb_writeoptions_t *wopt;
     bool case_sensitive;
     bool read_only;
+    int bloom_bits; /* as opened: bulk loads write their table files with the same filter */
     /* Guards id assignment and the in-flight list; writes themselves run outside it, so RocksDB
      * groups concurrent synced writes into one WAL sync (group commit). */
     pthread_mutex_t txn_lock;
@@ -65,6 +66,12 @@ size_t reg_change_pack(uint8_t *out, int op, const uint8_t *key, size_t len);
 
 /* Recovers the next txn id at open. */
 int reg_txlog_recover(struct reg_db *db);
+/* Finishes bulk ingestions a crash interrupted between the ingestion and its counts and txlog
+ * entry (reg_bulk.c); called at every writable open. */
+int reg_bulk_recover(struct reg_db *db);
+/* A new options object (caller destroys) with the column family's table options, compression and
+ * filter as the registry uses them: what a table file written outside the database needs. */
+rocksdb_options_t *reg_cf_options(struct reg_db *db, enum reg_cf cf);
 /* Appends a txlog entry for each packed change to wb and writes wb (synced when the registry
  * syncs). Ids are reserved under txn_lock, the write runs outside it. On failure wb is left as
  * the caller built it and the reserved ids stay unused. */

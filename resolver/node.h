@@ -21,6 +21,17 @@ struct node {
     size_t site_len;
     uint16_t site_serial;
     atomic_uint tcp_connections; /* whole node, for the connection cap (checked at accept) */
+    struct ssl_ctx_st *tls_ctx;  /* SSL_CTX of the HTTPS listeners; NULL without HTTPS */
+    struct worker *workers;      /* every worker, for /metrics and /healthz */
+    int worker_count;
+    int64_t started; /* CLOCK_MONOTONIC seconds at start-up */
+    struct evp_pkey_st *server_key; /* signs certified responses; its public half is in HS_SITE */
+    struct auth_state *auth;        /* challenges and sessions */
+    struct admin_pool *admin;       /* threads for blocking work: writes, signatures, PBKDF2 */
 };
+
+/* Retires a prefix set swapped out of node->prefixes: freed once no worker can still be reading
+ * it (a request holds the pointer for microseconds). Blocks for that grace period. */
+void node_retire_prefixes(struct node *node, struct reg_prefix_set *old);
 
 #endif

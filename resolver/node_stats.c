@@ -1,5 +1,7 @@
 #include "node_stats.h"
 
+#include <time.h>
+
 #include "hdl_const.h"
 
 enum node_rc_bucket node_rc_bucket_of(uint32_t rc)
@@ -35,4 +37,88 @@ void node_stats_add(struct node_stats *sum, const struct node_stats *s)
     sum->tcp_accepted += s->tcp_accepted;
     sum->tcp_refused += s->tcp_refused;
     sum->tcp_timeouts += s->tcp_timeouts;
+    for (int t = 0; t < NODE_TRANSPORTS; t++) {
+        for (int o = 0; o < NODE_OP_BUCKETS; o++)
+            for (int a = 0; a < NODE_ANSWER_BUCKETS; a++)
+                sum->answers[t][o][a] += s->answers[t][o][a];
+        for (int b = 0; b < NODE_LATENCY_BUCKETS; b++)
+            sum->latency[t][b] += s->latency[t][b];
+        sum->latency_sum_ns[t] += s->latency_sum_ns[t];
+    }
+    for (int r = 0; r < NODE_HTTP_ROUTES; r++)
+        for (int c = 0; c < 5; c++)
+            sum->http_responses[r][c] += s->http_responses[r][c];
+    sum->http_accepted += s->http_accepted;
+}
+
+const char *const node_transport_names[NODE_TRANSPORTS] = {"udp", "tcp", "http"};
+
+const char *const node_op_names[NODE_OP_BUCKETS] = {
+    "resolution",   "get_site_info", "create_handle",      "delete_handle",
+    "add_value",    "remove_value",  "modify_value",       "list_handles",
+    "challenge_response", "home_na", "session",            "other",
+};
+
+const char *const node_answer_names[NODE_ANSWER_BUCKETS] = {
+    "success",        "handle_not_found", "values_not_found", "server_not_resp",
+    "protocol_error", "not_supported",    "other",            "dropped",
+};
+
+/* Roughly three buckets a decade from 10 µs to 1 s: a cached resolution answers in tens of
+ * microseconds, one that reads the disk in about a millisecond. */
+const uint32_t node_latency_bounds_us[NODE_LATENCY_BUCKETS - 1] = {
+    10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000, 25000, 50000, 100000, 250000, 1000000,
+};
+
+enum node_op_bucket node_op_bucket_of(uint32_t opcode)
+{
+    switch (opcode) {
+    case HDL_OC_RESOLUTION:
+        return NODE_OP_RESOLUTION;
+    case HDL_OC_GET_SITE_INFO:
+        return NODE_OP_GET_SITE_INFO;
+    case HDL_OC_CREATE_HANDLE:
+        return NODE_OP_CREATE_HANDLE;
+    case HDL_OC_DELETE_HANDLE:
+        return NODE_OP_DELETE_HANDLE;
+    case HDL_OC_ADD_VALUE:
+        return NODE_OP_ADD_VALUE;
+    case HDL_OC_REMOVE_VALUE:
+        return NODE_OP_REMOVE_VALUE;
+    case HDL_OC_MODIFY_VALUE:
+        return NODE_OP_MODIFY_VALUE;
+    case HDL_OC_LIST_HANDLES:
+        return NODE_OP_LIST_HANDLES;
+    case HDL_OC_CHALLENGE_RESPONSE:
+        return NODE_OP_CHALLENGE_RESPONSE;
+    case HDL_OC_HOME_NA:
+    case HDL_OC_UNHOME_NA:
+    case HDL_OC_LIST_HOMED_NAS:
+        return NODE_OP_HOME_NA;
+    case HDL_OC_SESSION_SETUP:
+    case HDL_OC_SESSION_TERMINATE:
+    case HDL_OC_SESSION_EXCHANGEKEY:
+        return NODE_OP_SESSION;
+    default:
+        return NODE_OP_OTHER;
+    }
+}
+
+void node_stats_record(struct node_stats *s, enum node_transport t, uint32_t opcode, int answer,
+                       uint64_t elapsed_ns)
+{
+    s->answers[t][node_op_bucket_of(opcode)][answer]++;
+    uint64_t us = elapsed_ns / 1000;
+    int b = 0;
+    while (b < NODE_LATENCY_BUCKETS - 1 && us > node_latency_bounds_us[b])
+        b++;
+    s->latency[t][b]++;
+    s->latency_sum_ns[t] += elapsed_ns;
+}
+
+uint64_t node_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }

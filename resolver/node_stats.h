@@ -7,7 +7,7 @@
 
 #include <stdint.h>
 
-enum node_transport { NODE_UDP = 0, NODE_TCP = 1, NODE_TRANSPORTS };
+enum node_transport { NODE_UDP = 0, NODE_TCP = 1, NODE_HTTP = 2, NODE_TRANSPORTS };
 
 /* Response codes are counted in a few buckets that cover what a resolution node answers. */
 enum node_rc_bucket {
@@ -20,6 +20,28 @@ enum node_rc_bucket {
     NODE_RC_OTHER,
     NODE_RC_BUCKETS,
 };
+#define NODE_ANSWER_DROPPED NODE_RC_BUCKETS
+#define NODE_ANSWER_BUCKETS (NODE_RC_BUCKETS + 1)
+
+/* Operations, counted by name for the metrics. */
+enum node_op_bucket {
+    NODE_OP_RESOLUTION = 0,
+    NODE_OP_GET_SITE_INFO,
+    NODE_OP_CREATE_HANDLE,
+    NODE_OP_DELETE_HANDLE,
+    NODE_OP_ADD_VALUE,
+    NODE_OP_REMOVE_VALUE,
+    NODE_OP_MODIFY_VALUE,
+    NODE_OP_LIST_HANDLES,
+    NODE_OP_CHALLENGE_RESPONSE,
+    NODE_OP_HOME_NA,
+    NODE_OP_SESSION,
+    NODE_OP_OTHER,
+    NODE_OP_BUCKETS,
+};
+
+#define NODE_LATENCY_BUCKETS 16
+#define NODE_HTTP_ROUTES 9
 
 struct node_stats {
     uint64_t requests[NODE_TRANSPORTS];
@@ -31,9 +53,33 @@ struct node_stats {
     uint64_t tcp_accepted;
     uint64_t tcp_refused; /* over the connection cap */
     uint64_t tcp_timeouts;
+
+    /* By front end, operation and answer (NODE_ANSWER_DROPPED: none was sent), and how long
+     * the answer took (node_stats_record). */
+    uint64_t answers[NODE_TRANSPORTS][NODE_OP_BUCKETS][NODE_ANSWER_BUCKETS];
+    uint64_t latency[NODE_TRANSPORTS][NODE_LATENCY_BUCKETS];
+    uint64_t latency_sum_ns[NODE_TRANSPORTS];
+    /* HTTP responses by route (enum http_route) and status class (1xx .. 5xx). */
+    uint64_t http_responses[NODE_HTTP_ROUTES][5];
+    uint64_t http_accepted;
 };
 
 enum node_rc_bucket node_rc_bucket_of(uint32_t response_code);
 void node_stats_add(struct node_stats *sum, const struct node_stats *s);
+
+enum node_op_bucket node_op_bucket_of(uint32_t opcode);
+/* Prometheus label values of the buckets. */
+extern const char *const node_op_names[NODE_OP_BUCKETS];
+extern const char *const node_answer_names[NODE_ANSWER_BUCKETS];
+extern const char *const node_transport_names[NODE_TRANSPORTS];
+/* Upper bounds of the latency buckets, in microseconds; the last bucket is unbounded. */
+extern const uint32_t node_latency_bounds_us[NODE_LATENCY_BUCKETS - 1];
+
+/* Counts one request: its opcode, its answer (a node_rc_bucket, or NODE_ANSWER_DROPPED) and the
+ * time it took. */
+void node_stats_record(struct node_stats *s, enum node_transport t, uint32_t opcode, int answer,
+                       uint64_t elapsed_ns);
+/* CLOCK_MONOTONIC in nanoseconds. */
+uint64_t node_now_ns(void);
 
 #endif

@@ -9,11 +9,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/evp.h>
 
+#include "admin_pool.h"
+#include "auth_state.h"
 #include "conf.h"
+#include "http_server.h"
 #include "log.h"
 #include "node.h"
 #include "reg_db.h"
@@ -24,6 +28,8 @@
 
 #define DEFAULT_CONF "conf/pazhou.conf"
 #define MAX_WORKERS 256
+/* Admin threads mostly wait for synced writes; several in flight share each WAL sync. */
+#define ADMIN_THREADS 8
 
 struct options {
     const char *conf_path;
@@ -34,13 +40,19 @@ struct options {
     bool foreground;
     const char *log_level;
     const char *pid_file;
+    const char *http[CONF_MAX_LISTEN];
+    int http_count;
+    const char *https[CONF_MAX_LISTEN];
+    int https_count;
+    const char *tls_cert;
+    const char *tls_key;
 };
 
 static void usage(FILE *f)
 {
     fprintf(
         f, "Usage: pazhoud [options]\n"
-           "Serves the Handle protocol over UDP and TCP from a RocksDB registry.\n\n"
+           "Serves the Handle protocol over UDP, TCP and HTTP from a RocksDB registry.\n\n"
            "  -c, --config FILE     configuration file (default " DEFAULT_CONF " if present)\n"
            "  -d, --data DIR        registry directory (overrides data_dir)\n"
            "  -l, --listen ADDR:PORT  UDP and TCP endpoint; repeat for several (overrides listen)\n"
@@ -48,6 +60,11 @@ static void usage(FILE *f)
            "  -f, --foreground      stay in the foreground (default: detach once serving)\n"
            "      --log-level L     error | warn | info | debug\n"
            "      --pid-file FILE   write the process id there\n"
+           "      --http ADDR:PORT  REST API and native HTTP endpoint; repeat for several, \"off\"\n"
+           "                        for none (overrides http.listen)\n"
+           "      --https ADDR:PORT the same over TLS (overrides http.https_listen)\n"
+           "      --tls-cert FILE   PEM certificate for HTTPS (overrides http.tls_cert)\n"
+           "      --tls-key FILE    PEM key for HTTPS (overrides http.tls_key)\n"
            "  -h, --help            this text\n"
            "  -V, --version         the version\n");
 }
@@ -59,7 +76,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"listen", required_argument, NULL, 'l'},   {"threads", required_argument, NULL, 't'},
         {"foreground", no_argument, NULL, 'f'},     {"log-level", required_argument, NULL, 'L'},
         {"pid-file", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
+        {"version", no_argument, NULL, 'V'},        {"http", required_argument, NULL, 'H'},
+        {"https", required_argument, NULL, 'S'},    {"tls-cert", required_argument, NULL, 'C'},
+        {"tls-key", required_argument, NULL, 'K'},  {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->threads = -1;
@@ -98,6 +117,24 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'P':
             o->pid_file = optarg;
             break;
+        case 'H':
+        case 'S': {
+            const char **list = ch == 'H' ? o->http : o->https;
+            int *count = ch == 'H' ? &o->http_count : &o->https_count;
+            if (*count == CONF_MAX_LISTEN) {
+                fprintf(stderr, "pazhoud: at most %d --%s endpoints\n", CONF_MAX_LISTEN,
+                        ch == 'H' ? "http" : "https");
+                return 2;
+            }
+            list[(*count)++] = optarg;
+            break;
+        }
+        case 'C':
+            o->tls_cert = optarg;
+            break;
+        case 'K':
+            o->tls_key = optarg;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -113,6 +150,26 @@ static int parse_args(int argc, char **argv, struct options *o)
         fprintf(stderr, "pazhoud: unexpected argument '%s'\n", argv[optind]);
         return 2;
     }
+    return 0;
+}
+
+/* Endpoint flags replace the file's list; "off" alone empties it. */
+static int override_endpoints(const char *flag, const char *const *args, int n,
+                              struct conf_endpoint *eps, int *count)
+{
+    if (n == 0)
+        return 0;
+    if (n == 1 && strcmp(args[0], "off") == 0) {
+        *count = 0;
+        return 0;
+    }
+    for (int i = 0; i < n; i++) {
+        if (conf_parse_endpoint(args[i], &eps[i]) != 0) {
+            fprintf(stderr, "pazhoud: %s %s: expected ADDR:PORT or [ADDR]:PORT\n", flag, args[i]);
+            return -1;
+        }
+    }
+    *count = n;
     return 0;
 }
 
@@ -139,6 +196,15 @@ static int load_conf(const struct options *o, struct conf *c)
         }
         c->listen_count = o->listen_count;
     }
+    if (override_endpoints("--http", o->http, o->http_count, c->http_listen,
+                           &c->http_listen_count) != 0 ||
+        override_endpoints("--https", o->https, o->https_count, c->https_listen,
+                           &c->https_listen_count) != 0)
+        return -1;
+    if (o->tls_cert)
+        snprintf(c->tls_cert, sizeof c->tls_cert, "%s", o->tls_cert);
+    if (o->tls_key)
+        snprintf(c->tls_key, sizeof c->tls_key, "%s", o->tls_key);
     if (o->threads >= 0)
         c->threads = o->threads;
     if (o->log_level)
@@ -217,11 +283,12 @@ static int build_site(const struct conf *c, struct node *node)
         return -1;
     }
     int rc = site_build(c, key, &node->site, &node->site_len, err, sizeof err);
-    EVP_PKEY_free(key);
     if (rc != 0) {
+        EVP_PKEY_free(key);
         log_error("%s", err);
         return -1;
     }
+    node->server_key = key; /* kept: it signs certified answers */
     node->site_serial = c->site_serial;
     return 0;
 }
@@ -254,9 +321,7 @@ static void reload_prefixes(struct node *node)
         log_error("reloading homed prefixes failed; keeping the old set");
         return;
     }
-    struct reg_prefix_set *old = atomic_exchange(&node->prefixes, fresh);
-    usleep(100 * 1000);
-    reg_prefix_set_free(old);
+    node_retire_prefixes(node, atomic_exchange(&node->prefixes, fresh));
     log_info("homed prefixes reloaded: %zu", reg_prefix_set_count(fresh));
 }
 
@@ -315,6 +380,26 @@ int main(int argc, char **argv)
     static struct worker workers[MAX_WORKERS];
     int nworkers = conf.threads;
     char err[512];
+    node.auth = auth_state_new();
+    node.admin = admin_pool_new(&node, ADMIN_THREADS);
+    if (!node.auth || !node.admin) {
+        log_error("cannot start the administration threads");
+        reg_close(node.db);
+        return 1;
+    }
+    struct timespec started;
+    clock_gettime(CLOCK_MONOTONIC, &started);
+    node.started = started.tv_sec;
+    node.workers = workers;
+    node.worker_count = nworkers;
+    if (conf.https_listen_count) {
+        node.tls_ctx = http_tls_ctx_new(conf.tls_cert, conf.tls_key, err, sizeof err);
+        if (!node.tls_ctx) {
+            log_error("%s", err);
+            reg_close(node.db);
+            return 1;
+        }
+    }
     for (int i = 0; i < nworkers; i++) {
         if (worker_init(&workers[i], &node, i, err, sizeof err) != 0) {
             log_error("%s", err);
@@ -338,6 +423,11 @@ int main(int argc, char **argv)
                  conf.udp && conf.tcp ? " and TCP " : (conf.tcp ? "TCP " : " "),
                  conf.listen[i].host, conf.listen[i].port, nworkers, reg_prefix_set_count(prefixes),
                  conf.data_dir);
+    for (int i = 0; i < conf.http_listen_count; i++)
+        log_info("serving HTTP on %s port %u", conf.http_listen[i].host, conf.http_listen[i].port);
+    for (int i = 0; i < conf.https_listen_count; i++)
+        log_info("serving HTTPS on %s port %u", conf.https_listen[i].host,
+                 conf.https_listen[i].port);
     if (ready_fd >= 0) {
         if (write(ready_fd, "1", 1) != 1)
             log_warn("cannot tell the parent process that the node is ready");
@@ -365,10 +455,15 @@ int main(int argc, char **argv)
     for (int i = 0; i < nworkers; i++)
         worker_join(&workers[i]);
     log_stats(workers, nworkers);
+    /* Admin jobs deliver to worker bases: the pool goes before the workers' bases do. */
+    admin_pool_free(node.admin);
     for (int i = 0; i < nworkers; i++)
         worker_free(&workers[i]);
+    auth_state_free(node.auth);
+    EVP_PKEY_free(node.server_key);
     reg_prefix_set_free(atomic_load(&node.prefixes));
     reg_close(node.db);
+    SSL_CTX_free(node.tls_ctx);
     free(node.site);
     if (opt.pid_file)
         unlink(opt.pid_file);

@@ -162,13 +162,18 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
         return reply_error(q, req, HDL_RC_ERROR, "Stored record is damaged", out, out_len);
     }
 
+    if (!(req->hdr.op_flags & HDL_FLAG_PO) && !(rec.flags & REG_RECORD_ALL_PUBLIC)) {
+        /* Values without public read, and a client that wants them: that takes
+         * authentication, which the admin path does. */
+        reg_pin_release(&pin);
+        return QUERY_DEFER;
+    }
     struct reply r;
     reply_begin(&r, out, q, &req->env, &req->hdr, HDL_RC_SUCCESS);
     reply_digest(&r, req);
     hdl_put_bytes(&r.w, rr.handle.ptr, rr.handle.len); /* echoed as the client spelled it */
     size_t count_at = hdl_reserve_u32(&r.w);
-    /* Values without public read need an authenticated reader; until a request carries one, they
-     * are left out whatever the public-only flag says. */
+    /* Only public values get here: other readers went to the admin path above. */
     uint32_t n = put_selected_values(&r.w, &rec, &rr, true);
     reg_pin_release(&pin);
 
@@ -218,13 +223,42 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
         msg.hdr.op_flags &= ~HDL_FLAG_RD; /* a digest of a broken message means nothing */
         return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, why, out, out_len);
     }
+    /* Sessions, signed answers and administration leave the event loop. */
+    if (msg.env.session_id != 0 || (msg.hdr.op_flags & HDL_FLAG_CT))
+        return QUERY_DEFER;
     switch (msg.hdr.opcode) {
     case HDL_OC_RESOLUTION:
         return answer_resolution(q, &msg, out, out_len);
     case HDL_OC_GET_SITE_INFO:
         return answer_site_info(q, &msg, out, out_len);
+    case HDL_OC_CREATE_HANDLE:
+    case HDL_OC_DELETE_HANDLE:
+    case HDL_OC_ADD_VALUE:
+    case HDL_OC_REMOVE_VALUE:
+    case HDL_OC_MODIFY_VALUE:
+    case HDL_OC_LIST_HANDLES:
+    case HDL_OC_CHALLENGE_RESPONSE:
+    case HDL_OC_HOME_NA:
+    case HDL_OC_UNHOME_NA:
+    case HDL_OC_LIST_HOMED_NAS:
+    case HDL_OC_SESSION_SETUP:
+    case HDL_OC_SESSION_TERMINATE:
+    case HDL_OC_LOGIN_ID_SYSTEM:
+        return QUERY_DEFER;
     default:
         return reply_error(q, &msg, HDL_RC_OPERATION_NOT_SUPPORTED, "Operation not supported", out,
                            out_len);
     }
+}
+
+enum query_result query_error(struct query_ctx *q, const uint8_t *req, size_t len, uint32_t rc,
+                              const char *message, uint8_t *out, size_t *out_len)
+{
+    struct hdl_message msg;
+    memset(&msg, 0, sizeof msg);
+    if (len < HDL_ENVELOPE_LEN)
+        return QUERY_DROP;
+    if (hdl_message_split(req, len, &msg) != HDL_OK)
+        msg.hdr.op_flags &= ~HDL_FLAG_RD;
+    return reply_error(q, &msg, rc, message, out, out_len);
 }

@@ -20,12 +20,18 @@ struct query_ctx {
 enum query_result {
     QUERY_REPLY = 0, /* out holds a response of *out_len bytes */
     QUERY_DROP,      /* nothing can or should be sent back */
+    QUERY_DEFER,     /* needs authentication or blocking work: hand it to admin_answer */
 };
 
 /* Answers the request message req (envelope + header + body + credential). out must hold at
  * least QUERY_OUT_MAX bytes. */
 enum query_result query_answer(struct query_ctx *q, enum node_transport transport,
                                const uint8_t *req, size_t len, uint8_t *out, size_t *out_len);
+
+/* Answers the request message req with an error (rc, message), e.g. when it cannot be handed
+ * over. Returns QUERY_REPLY, or QUERY_DROP when req has no whole envelope. */
+enum query_result query_error(struct query_ctx *q, const uint8_t *req, size_t len, uint32_t rc,
+                              const char *message, uint8_t *out, size_t *out_len);
 
 /* The largest response: an envelope and a maximal message. */
 #define QUERY_OUT_MAX (20u + 262144u)

@@ -12,10 +12,11 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "admin_pool.h"
 #include "hdl_const.h"
 #include "hdl_envelope.h"
 #include "net_addr.h"
-#include "query.h"
+#include "query_counted.h"
 #include "worker.h"
 
 /* A client that stops reading gets this much queued output before its reads are paused. */
@@ -32,8 +33,11 @@ struct tcp_conn {
     struct worker *worker;
     struct bufferevent *bev;
     struct tcp_conn *prev, *next;
-    bool closing; /* close once the output has drained */
+    bool closing;          /* close once the output has drained */
+    struct admin_job *job; /* a request handed to the admin threads; input waits for it */
 };
+
+static bool conn_process(struct tcp_conn *c);
 
 static void conn_free(struct tcp_conn *c)
 {
@@ -46,6 +50,8 @@ static void conn_free(struct tcp_conn *c)
         c->next->prev = c->prev;
     w->conn_count--;
     atomic_fetch_sub_explicit(&w->node->tcp_connections, 1, memory_order_relaxed);
+    if (c->job)
+        admin_job_cancel(c->job);
     bufferevent_free(c->bev);
     free(c);
 }
@@ -54,16 +60,57 @@ static void conn_close_when_sent(struct tcp_conn *c)
 {
     c->closing = true;
     bufferevent_disable(c->bev, EV_READ);
-    if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+    /* An answer still being worked out will be sent first. */
+    if (!c->job && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
         conn_free(c);
+}
+
+static int job_deliver(void *ctx, const uint8_t *msg, size_t len)
+{
+    struct tcp_conn *c = ctx;
+    bufferevent_write(c->bev, msg, len);
+    /* A long listing waits for the client to read; on_write resumes it. */
+    return evbuffer_get_length(bufferevent_get_output(c->bev)) >= OUTPUT_HIGH_WATER;
+}
+
+static void job_done(void *ctx)
+{
+    struct tcp_conn *c = ctx;
+    c->job = NULL;
+    if (c->closing) {
+        if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+            conn_free(c);
+        return;
+    }
+    /* Requests pipelined behind the one that left go on in order. */
+    bufferevent_enable(c->bev, EV_READ);
+    conn_process(c);
+}
+
+static void conn_defer(struct tcp_conn *c, const uint8_t *msg, size_t len)
+{
+    struct worker *w = c->worker;
+    struct admin_owner owner = {c, job_deliver, job_done};
+    c->job = admin_submit(w->node->admin, w->base, NODE_TCP, msg, len, &owner);
+    if (c->job) {
+        bufferevent_disable(c->bev, EV_READ); /* job_done reads on */
+    } else {
+        size_t out_len;
+        query_error(&w->query, msg, len, HDL_RC_SERVER_TOO_BUSY, "Server too busy", w->out,
+                    &out_len);
+        bufferevent_write(c->bev, w->out, out_len);
+    }
 }
 
 static void conn_answer(struct tcp_conn *c, const uint8_t *msg, size_t len)
 {
     struct worker *w = c->worker;
     size_t out_len;
-    if (query_answer(&w->query, NODE_TCP, msg, len, w->out, &out_len) == QUERY_REPLY)
+    enum query_result r = query_answer_counted(&w->query, NODE_TCP, msg, len, w->out, &out_len);
+    if (r == QUERY_REPLY)
         bufferevent_write(c->bev, w->out, out_len);
+    else if (r == QUERY_DEFER)
+        conn_defer(c, msg, len);
 }
 
 /* Answers every whole request in the input, in order. Returns false when the connection was
@@ -73,7 +120,7 @@ static bool conn_process(struct tcp_conn *c)
     struct evbuffer *in = bufferevent_get_input(c->bev);
     struct evbuffer *out = bufferevent_get_output(c->bev);
     uint32_t max_len = c->worker->node->conf->max_message_bytes;
-    while (!c->closing) {
+    while (!c->closing && !c->job) {
         if (evbuffer_get_length(out) >= OUTPUT_HIGH_WATER) {
             /* Resumed by on_write once the client has read its answers. */
             bufferevent_disable(c->bev, EV_READ);
@@ -117,6 +164,10 @@ static void on_read(struct bufferevent *bev, void *arg)
 static void on_write(struct bufferevent *bev, void *arg)
 {
     struct tcp_conn *c = arg;
+    if (c->job) {
+        admin_job_resume(c->job);
+        return;
+    }
     if (c->closing) {
         if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
             conn_free(c);
@@ -134,7 +185,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     if (what & BEV_EVENT_TIMEOUT)
         c->worker->stats.tcp_timeouts++;
     if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
-        evbuffer_get_length(bufferevent_get_output(bev)) > 0) {
+        (c->job || evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
         /* The client half-closed after its last request: its answers still go out. */
         conn_close_when_sent(c);
         return;

@@ -10,12 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "admin_pool.h"
 #include "hdl_const.h"
 #include "hdl_envelope.h"
 #include "hdl_fragment.h"
 #include "log.h"
 #include "net_addr.h"
-#include "query.h"
+#include "query_counted.h"
 #include "worker.h"
 
 #define RECV_BATCH 32
@@ -39,8 +40,18 @@ struct reasm_slot {
     uint8_t *msg; /* envelope + reassembled message */
 };
 
+/* A request handed to the admin threads, and where its answer goes. */
+struct udp_pending {
+    struct udp_handler *u;
+    struct sockaddr_storage peer;
+    socklen_t peer_len;
+    struct admin_job *job;
+    struct udp_pending *prev, *next;
+};
+
 struct udp_handler {
     struct worker *worker;
+    struct udp_pending *pending_jobs;
     int fd;
     struct event *ev;
 
@@ -181,13 +192,67 @@ static struct reasm_slot *reasm_add(struct udp_handler *u, const struct sockaddr
     return complete ? s : NULL;
 }
 
+static void pending_unlink(struct udp_pending *p)
+{
+    if (p->prev)
+        p->prev->next = p->next;
+    else
+        p->u->pending_jobs = p->next;
+    if (p->next)
+        p->next->prev = p->prev;
+}
+
+static int job_deliver(void *ctx, const uint8_t *msg, size_t len)
+{
+    struct udp_pending *p = ctx;
+    send_response(p->u, &p->peer, p->peer_len, msg, len);
+    flush_sends(p->u);
+    return 0;
+}
+
+static void job_done(void *ctx)
+{
+    struct udp_pending *p = ctx;
+    pending_unlink(p);
+    free(p);
+}
+
+static void defer(struct udp_handler *u, const struct sockaddr_storage *peer, socklen_t peer_len,
+                  const uint8_t *msg, size_t len)
+{
+    struct worker *w = u->worker;
+    struct udp_pending *p = calloc(1, sizeof *p);
+    if (p) {
+        p->u = u;
+        memcpy(&p->peer, peer, peer_len);
+        p->peer_len = peer_len;
+        struct admin_owner owner = {p, job_deliver, job_done};
+        p->job = admin_submit(w->node->admin, w->base, NODE_UDP, msg, len, &owner);
+    }
+    if (!p || !p->job) {
+        free(p);
+        size_t out_len;
+        if (query_error(&w->query, msg, len, HDL_RC_SERVER_TOO_BUSY, "Server too busy", w->out,
+                        &out_len) == QUERY_REPLY)
+            send_response(u, peer, peer_len, w->out, out_len);
+        return;
+    }
+    p->next = u->pending_jobs;
+    if (p->next)
+        p->next->prev = p;
+    u->pending_jobs = p;
+}
+
 static void answer(struct udp_handler *u, const struct sockaddr_storage *peer, socklen_t peer_len,
                    const uint8_t *msg, size_t len)
 {
     struct worker *w = u->worker;
     size_t out_len;
-    if (query_answer(&w->query, NODE_UDP, msg, len, w->out, &out_len) == QUERY_REPLY)
+    enum query_result r = query_answer_counted(&w->query, NODE_UDP, msg, len, w->out, &out_len);
+    if (r == QUERY_REPLY)
         send_response(u, peer, peer_len, w->out, out_len);
+    else if (r == QUERY_DEFER)
+        defer(u, peer, peer_len, msg, len);
 }
 
 static void handle_datagram(struct udp_handler *u, unsigned i, size_t len, bool cut)
@@ -296,5 +361,12 @@ void udp_handler_free(struct udp_handler *u)
         close(u->fd);
     for (int i = 0; i < REASM_SLOTS; i++)
         reasm_release(&u->reasm[i]);
+    /* Answers still being worked out have nowhere to go now. */
+    while (u->pending_jobs) {
+        struct udp_pending *p = u->pending_jobs;
+        u->pending_jobs = p->next;
+        admin_job_cancel(p->job);
+        free(p);
+    }
     free(u);
 }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "http_server.h"
 #include "log.h"
 #include "tcp_handler.h"
 #include "udp_handler.h"
@@ -44,6 +45,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
         w->tcp[i] = NULL;
     }
     w->tcp_count = 0;
+    http_server_stop(w);
     tcp_conns_shutdown(w);
 
     static const struct timeval grace = {SHUTDOWN_GRACE_MS / 1000,
@@ -86,7 +88,7 @@ int worker_init(struct worker *w, struct node *node, int id, char *err, size_t e
             w->tcp_count++;
         }
     }
-    return 0;
+    return http_server_init(w, err, errlen);
 }
 
 static void *worker_main(void *arg)
@@ -124,6 +126,7 @@ void worker_free(struct worker *w)
     for (int i = 0; i < w->tcp_count; i++)
         tcp_listener_free(w->tcp[i]);
     tcp_conns_close_all(w);
+    http_server_free(w);
     if (w->stop_ev)
         event_free(w->stop_ev);
     if (w->drain_ev)

@@ -17,6 +17,7 @@
 struct udp_handler;
 struct tcp_listener;
 struct tcp_conn;
+struct http_server;
 
 struct worker {
     int id;
@@ -38,6 +39,7 @@ struct worker {
     int tcp_count;
     struct tcp_conn *conns; /* open connections, for shutdown */
     unsigned conn_count;
+    struct http_server *http; /* HTTP and HTTPS front end; NULL when neither is configured */
 };
 
 /* Creates the base and binds every socket in the calling thread, so that a port already in use

@@ -58,6 +58,25 @@ def free_port():
     raise RuntimeError("no free port")
 
 
+def free_tcp_port():
+    """A TCP port number free on 127.0.0.1."""
+    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    try:
+        t.bind(("127.0.0.1", 0))
+        return t.getsockname()[1]
+    finally:
+        t.close()
+
+
+def make_tls_pair(directory):
+    """A self-signed certificate and key for localhost, valid one day: (cert, key) paths."""
+    cert, key = os.path.join(directory, "tls_cert.pem"), os.path.join(directory, "tls_key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-subj",
+                    "/CN=localhost", "-days", "1", "-keyout", key, "-out", cert],
+                   check=True, capture_output=True, timeout=60)
+    return cert, key
+
+
 def message(opcode, body, request_id=0x1234567, flags=FLAGS_RESOLVE, major=2, minor=10,
             env_flags=0x02, cred=b""):
     """envelope + header + body + credential, as a client sends it."""
@@ -126,17 +145,27 @@ class Response:
 class Node:
     """A pazhoud in a temporary directory, homing 88.100.1, loaded with JSON Lines records."""
 
-    def __init__(self, records=(), threads=2, extra_conf=""):
+    def __init__(self, records=(), threads=2, extra_conf="", tls=False, http_conf=""):
         self.dir = tempfile.mkdtemp(prefix="pazhou-it-")
         self.port = free_port()
+        # HTTP on its own free port (never the shared default 8000); HTTPS only when asked.
+        self.http_port = free_tcp_port()
+        self.https_port = free_tcp_port() if tls else None
+        http = 'http = { listen = [ "127.0.0.1:%d" ];' % self.http_port
+        if tls:
+            self.tls_cert, self.tls_key = make_tls_pair(self.dir)
+            http += ' https_listen = [ "127.0.0.1:%d" ]; tls_cert = "%s"; tls_key = "%s";' % (
+                self.https_port, self.tls_cert, self.tls_key)
+        http += http_conf + " };"
         self.data = os.path.join(self.dir, "registry")
         self.conf = os.path.join(self.dir, "pazhou.conf")
         self.log = os.path.join(self.dir, "pazhoud.log")
         self.proc = None
         with open(self.conf, "w") as f:
-            f.write('data_dir = "%s";\nthreads = %d;\nlisten = [ "127.0.0.1:%d" ];\n'
+            # Five lines before extra_conf: tests name the lines that follow.
+            f.write('data_dir = "%s";\nthreads = %d;\nlisten = [ "127.0.0.1:%d" ]; %s\n'
                     'log_level = "info";\nsite = { key_file = "%s"; };\n%s'
-                    % (self.data, threads, self.port, os.path.join(self.dir, "key.pem"),
+                    % (self.data, threads, self.port, http, os.path.join(self.dir, "key.pem"),
                        extra_conf))
         self.cli("init", "-c", self.conf, "--prefix", "88.100.1")
         if records:

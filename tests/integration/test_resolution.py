@@ -113,8 +113,15 @@ class Resolution(unittest.TestCase):
         r = self.node.udp(resolution("88.100.1/PRIVATE"))
         self.assertEqual(r.rc, RC_SUCCESS)
         self.assertEqual([v[0] for v in r.values()[1]], [1])
-        r = self.node.udp(resolution("88.100.1/PRIVATE", flags=FLAGS_RESOLVE & ~0x01000000))
-        self.assertEqual([v[0] for v in r.values()[1]], [1])
+        # Without the public-only flag the client asks for everything: that takes
+        # authentication, so the node challenges (402) with the request digest and a nonce.
+        req = resolution("88.100.1/PRIVATE", flags=FLAGS_RESOLVE & ~0x01000000)
+        r = self.node.udp(req)
+        self.assertEqual(r.rc, 402)
+        self.assertEqual(r.body[0], 3)
+        self.assertEqual(r.body[1:33], __import__("hashlib").sha256(req[20:-4]).digest())
+        self.assertEqual(r.body[33:37], b"\0\0\0\x10")
+        self.assertNotEqual(r.session_id, 0)
 
     def test_handle_with_only_private_values(self):
         r = self.node.udp(resolution("88.100.1/ONLY-PRIVATE"))
@@ -208,7 +215,7 @@ class Resolution(unittest.TestCase):
         self.assertEqual(r.rc, RC_HANDLE_NOT_FOUND)
 
     def test_unimplemented_opcode(self):
-        r = self.node.tcp(message(100, bstr("88.100.1/NEW") + b"\0\0\0\0"))
+        r = self.node.tcp(message(1000, bstr("/")))  # GET_NEXT_TXN_ID: replication comes later
         self.assertEqual(r.rc, RC_NOT_SUPPORTED)
 
     def test_tcp_pipelined_requests_answered_in_order(self):

@@ -71,6 +71,15 @@ static void defaults_are_the_documented_ones(void **state)
     assert_string_equal(conf_advertise_address(&c), "127.0.0.1");
     assert_true(c.site_primary);
     assert_false(c.site_multi_primary);
+    assert_int_equal(c.http_listen_count, 1);
+    assert_string_equal(c.http_listen[0].host, "127.0.0.1");
+    assert_int_equal(c.http_listen[0].port, 8000);
+    assert_int_equal(c.https_listen_count, 0);
+    assert_string_equal(c.tls_cert, "var/tls_cert.pem");
+    assert_string_equal(c.tls_key, "var/tls_key.pem");
+    assert_int_equal(c.http_max_header_bytes, 8192);
+    assert_int_equal(c.http_max_body_bytes, 262164);
+    assert_int_equal(c.http_timeout_s, 30);
     assert_int_equal(c.admin_count, 0);
 }
 
@@ -86,6 +95,9 @@ static void sample_file_loads_with_the_defaults(void **state)
     c.data_dir[0] = c.site_description[0] = c.server_key_file[0] = c.log_level[0] = '\0';
     c.advertise_address[0] = 'x';
     c.advertise_address[1] = '\0';
+    c.http_listen_count = 0;
+    c.https_listen_count = 3;
+    c.tls_cert[0] = c.tls_key[0] = '\0';
     int rc = conf_load(&c, PAZHOU_SOURCE_DIR "/conf/pazhou.conf", err, sizeof err);
     if (rc != CONF_OK)
         fail_msg("%s", err);
@@ -112,6 +124,15 @@ static void sample_file_loads_with_the_defaults(void **state)
     assert_string_equal(c.advertise_address, d.advertise_address);
     assert_int_equal(c.site_primary, d.site_primary);
     assert_int_equal(c.site_multi_primary, d.site_multi_primary);
+    assert_int_equal(c.http_listen_count, 1);
+    assert_string_equal(c.http_listen[0].host, "127.0.0.1");
+    assert_int_equal(c.http_listen[0].port, 8000);
+    assert_int_equal(c.https_listen_count, 0);
+    assert_string_equal(c.tls_cert, d.tls_cert);
+    assert_string_equal(c.tls_key, d.tls_key);
+    assert_int_equal(c.http_max_header_bytes, d.http_max_header_bytes);
+    assert_int_equal(c.http_max_body_bytes, d.http_max_body_bytes);
+    assert_int_equal(c.http_timeout_s, d.http_timeout_s);
     assert_int_equal(c.admin_count, 0);
 }
 
@@ -131,7 +152,10 @@ static void every_key_takes_its_value_from_the_file(void **state)
                        "site = { server_id = 3000000000L; serial = 65535; description = \"d\";\n"
                        "         key_file = \"k.pem\"; address = \"192.0.2.7\";\n"
                        "         primary = false; multi_primary = true; };\n"
-                       "server_admins = [ \"300:0.NA/88.100.1\", \"200:88.100.1/ADMIN\" ];\n";
+                       "server_admins = [ \"300:0.NA/88.100.1\", \"200:88.100.1/ADMIN\" ];\n"
+                       "http = { listen = [ ]; https_listen = [ \"0.0.0.0:443\", \"[::1]:8443\" ];\n"
+                       "         tls_cert = \"c.pem\"; tls_key = \"k2.pem\"; max_header_bytes = 2048;\n"
+                       "         max_body_bytes = 4096; timeout = 7; };\n";
     int rc = load_text(text, &c, err, sizeof err, path);
     if (rc != CONF_OK)
         fail_msg("%s", err);
@@ -165,6 +189,17 @@ static void every_key_takes_its_value_from_the_file(void **state)
     assert_string_equal(c.admins[0].handle, "0.NA/88.100.1");
     assert_int_equal(c.admins[1].index, 200);
     assert_string_equal(c.admins[1].handle, "88.100.1/ADMIN");
+    assert_int_equal(c.http_listen_count, 0);
+    assert_int_equal(c.https_listen_count, 2);
+    assert_string_equal(c.https_listen[0].host, "0.0.0.0");
+    assert_int_equal(c.https_listen[0].port, 443);
+    assert_string_equal(c.https_listen[1].host, "::1");
+    assert_int_equal(c.https_listen[1].port, 8443);
+    assert_string_equal(c.tls_cert, "c.pem");
+    assert_string_equal(c.tls_key, "k2.pem");
+    assert_int_equal(c.http_max_header_bytes, 2048);
+    assert_int_equal(c.http_max_body_bytes, 4096);
+    assert_int_equal(c.http_timeout_s, 7);
 }
 
 static void keys_left_out_keep_their_current_values(void **state)
@@ -194,6 +229,8 @@ static void unknown_keys_name_the_key_and_line(void **state)
     expect_error("site = {\n  server_id = 1;\n  extra = { a = 1; };\n};\n", CONF_ERR_UNKNOWN, 3,
                  "unknown key 'site.extra'");
     expect_error("\n\nudp = true;\n", CONF_ERR_UNKNOWN, 3, "unknown key 'udp'");
+    expect_error("http = {\n  listen = [ ];\n  tls_certificate = \"x\";\n};\n", CONF_ERR_UNKNOWN, 3,
+                 "unknown key 'http.tls_certificate'");
 }
 
 static void bad_numbers_name_the_line(void **state)
@@ -231,6 +268,10 @@ static void bad_listen_entries_name_their_line(void **state)
                  "\"1.0.0.4:1\", \"1.0.0.5:1\", \"1.0.0.6:1\", \"1.0.0.7:1\", \"1.0.0.8:1\", "
                  "\"1.0.0.9:1\" ];\n",
                  CONF_ERR_VALUE, 2, "listen has 9 entries; at most 8");
+    expect_error("\nhttp = { https_listen = [ \"127.0.0.1:0\" ]; };\n", CONF_ERR_VALUE, 2,
+                 "http.https_listen[0] '127.0.0.1:0'");
+    expect_error("http = { timeout = 0; };\n", CONF_ERR_VALUE, 1,
+                 "http.timeout = 0 is out of range (1 to 86400)");
 }
 
 static void bad_admin_entries_name_their_line(void **state)

@@ -9,6 +9,7 @@
 #include <cmocka.h>
 
 #include "hdl_json.h"
+#include "hdl_site.h"
 
 /* Index 1 of 88.100.1/PRODUCT-000001 as captured (PROTOCOL.md §9). */
 static const char url_json[] =
@@ -435,6 +436,130 @@ static void full_store_is_nospace_and_keeps_nothing(void **state)
     assert_false(store.overflow);
 }
 
+/* An RSA key as the reference encodes it: exponent 65537, a modulus with its sign byte, and the
+ * 4 zero bytes the Java encoder leaves at the end (PROTOCOL.md §9.3). */
+static const uint8_t rsa_key[] = {
+    0x00, 0x00, 0x00, 0x0b, 'R',  'S',  'A',  '_',  'P',  'U',  'B', '_', 'K', 'E', 'Y',
+    0x00, 0x00,                                     /* flags */
+    0x00, 0x00, 0x00, 0x03, 0x01, 0x00, 0x01,       /* exponent */
+    0x00, 0x00, 0x00, 0x04, 0x00, 0xc5, 0x01, 0xfe, /* modulus, with its sign byte */
+    0x00, 0x00, 0x00, 0x00,
+};
+
+static const uint8_t dsa_key[] = {
+    0x00, 0x00, 0x00, 0x0b, 'D', 'S', 'A', '_', 'P', 'U', 'B', '_', 'K', 'E', 'Y', 0x00, 0x00,
+    0x00, 0x00, 0x00, 0x02, 0x00, 0xff,       /* q */
+    0x00, 0x00, 0x00, 0x02, 0x01, 0x02,       /* p */
+    0x00, 0x00, 0x00, 0x01, 0x03,             /* g */
+    0x00, 0x00, 0x00, 0x03, 0x00, 0xfb, 0xbf, /* y */
+};
+
+static void public_keys_are_written_as_jwk_numbers_without_sign_bytes(void **state)
+{
+    json_t *j = hdl_pubkey_to_json(rsa_key, sizeof rsa_key);
+    assert_json_equal(j, "{\"kty\":\"RSA\",\"n\":\"xQH-\",\"e\":\"AQAB\"}");
+    json_decref(j);
+    j = hdl_pubkey_to_json(dsa_key, sizeof dsa_key);
+    assert_json_equal(j, "{\"kty\":\"DSA\",\"y\":\"-78\",\"p\":\"AQI\",\"q\":\"_w\",\"g\":\"Aw\"}");
+    json_decref(j);
+    assert_null(hdl_pubkey_to_json((const uint8_t *)"abc", 3));
+
+    struct hdl_value v = {.index = 300, .ttl = 86400, .perms = 0x0e};
+    v.type = (struct hdl_slice){(const uint8_t *)"HS_PUBKEY", 9};
+    v.data = (struct hdl_slice){rsa_key, sizeof rsa_key};
+    j = hdl_value_to_json(&v);
+    assert_json_equal(j, "{\"index\":300,\"type\":\"HS_PUBKEY\",\"data\":{\"format\":\"key\","
+                         "\"value\":{\"kty\":\"RSA\",\"n\":\"xQH-\",\"e\":\"AQAB\"}},\"ttl\":86400}");
+    json_decref(j);
+}
+
+/* The node's own kind of site: one server on 127.0.0.1 with TCP, UDP and HTTP interfaces. */
+static size_t encode_site(uint8_t *buf, size_t cap, const uint8_t *key, size_t key_len)
+{
+    struct hdl_site site = {
+        .data_version = 1,
+        .proto_major = 2,
+        .proto_minor = 10,
+        .serial = 7,
+        .flags = HDL_SITE_PRIMARY,
+        .hash_option = HDL_HASH_BY_PREFIX,
+        .attr_count = 1,
+        .server_count = 1,
+    };
+    site.attrs[0].name = (struct hdl_slice){(const uint8_t *)"desc", 4};
+    site.attrs[0].value = (struct hdl_slice){(const uint8_t *)"test site", 9};
+    struct hdl_site_server *srv = &site.servers[0];
+    srv->server_id = 1;
+    srv->address[12] = 127;
+    srv->address[15] = 1;
+    srv->public_key = (struct hdl_slice){key, (uint32_t)key_len};
+    srv->iface_count = 3;
+    srv->ifaces[0] = (struct hdl_site_iface){HDL_IF_ADMIN_QUERY, HDL_IF_TCP, 2641};
+    srv->ifaces[1] = (struct hdl_site_iface){HDL_IF_QUERY, HDL_IF_UDP, 2641};
+    srv->ifaces[2] = (struct hdl_site_iface){HDL_IF_ADMIN_QUERY, HDL_IF_HTTP, 8000};
+    struct hdl_writer w;
+    hdl_writer_init(&w, buf, cap);
+    hdl_site_encode(&w, &site);
+    assert_int_equal(hdl_writer_status(&w), HDL_OK);
+    return w.len;
+}
+
+#define SITE_JSON(key)                                                                             \
+    "{\"version\":1,\"protocolVersion\":\"2.10\",\"serialNumber\":7,\"primarySite\":true,"        \
+    "\"multiPrimary\":false,\"hashOption\":0,\"attributes\":[{\"name\":\"desc\",\"value\":"       \
+    "\"test site\"}],\"servers\":[{\"serverId\":1,\"address\":\"127.0.0.1\",\"publicKey\":" key    \
+    ",\"interfaces\":[{\"query\":true,\"admin\":true,\"protocol\":\"TCP\",\"port\":2641},"        \
+    "{\"query\":true,\"admin\":false,\"protocol\":\"UDP\",\"port\":2641},"                        \
+    "{\"query\":true,\"admin\":true,\"protocol\":\"HTTP\",\"port\":8000}]}]}"
+
+static void site_is_written_as_siteinfo_json(void **state)
+{
+    uint8_t buf[512];
+    size_t len = encode_site(buf, sizeof buf, rsa_key, sizeof rsa_key);
+    json_t *j = hdl_site_to_json(buf, len);
+    assert_json_equal(j, SITE_JSON("{\"format\":\"key\",\"value\":{\"kty\":\"RSA\",\"n\":"
+                                   "\"xQH-\",\"e\":\"AQAB\"}}"));
+    /* The field order is the reference's too. */
+    char *text = json_dumps(j, JSON_COMPACT);
+    assert_non_null(strstr(text, "{\"version\":1,\"protocolVersion\":\"2.10\",\"serialNumber\":7,"));
+    free(text);
+    json_decref(j);
+
+    /* A server key that is not a key stays base64. */
+    len = encode_site(buf, sizeof buf, (const uint8_t *)"\x01\x02", 2);
+    j = hdl_site_to_json(buf, len);
+    assert_json_equal(j, SITE_JSON("{\"format\":\"base64\",\"value\":\"AQI=\"}"));
+    json_decref(j);
+
+    assert_null(hdl_site_to_json(buf, len - 1));
+}
+
+static void site_values_use_the_site_format(void **state)
+{
+    uint8_t buf[512];
+    size_t len = encode_site(buf, sizeof buf, dsa_key, sizeof dsa_key);
+    struct hdl_value v = {.index = 1, .ttl = 86400, .perms = 0x0e, .timestamp = 0x6b079bd4};
+    v.type = (struct hdl_slice){(const uint8_t *)"HS_SITE", 7};
+    v.data = (struct hdl_slice){buf, (uint32_t)len};
+    json_t *j = hdl_value_to_json(&v);
+    json_t *data = json_object_get(j, "data");
+    assert_string_equal(json_string_value(json_object_get(data, "format")), "site");
+    json_t *site = json_object_get(data, "value");
+    assert_int_equal(json_integer_value(json_object_get(site, "serialNumber")), 7);
+    json_t *key = json_object_get(json_array_get(json_object_get(site, "servers"), 0), "publicKey");
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(key, "value"), "kty")), "DSA");
+    assert_string_equal(json_string_value(json_object_get(j, "timestamp")),
+                        "2026-11-26T02:39:16Z");
+    json_decref(j);
+
+    v.type = (struct hdl_slice){(const uint8_t *)"HS_SITE.PREFIX", 14};
+    j = hdl_value_to_json(&v);
+    assert_string_equal(
+        json_string_value(json_object_get(json_object_get(j, "data"), "format")), "site");
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -451,6 +576,9 @@ int main(void)
         cmocka_unit_test(bad_inputs_are_rejected_with_the_field_named),
         cmocka_unit_test(times_accept_fractions_and_offsets),
         cmocka_unit_test(full_store_is_nospace_and_keeps_nothing),
+        cmocka_unit_test(public_keys_are_written_as_jwk_numbers_without_sign_bytes),
+        cmocka_unit_test(site_is_written_as_siteinfo_json),
+        cmocka_unit_test(site_values_use_the_site_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,61 @@
+#include "reg_list.h"
+
+#include <string.h>
+#include <strings.h>
+
+#include "reg_internal.h"
+
+/* RocksDB's default order: bytewise, a key before its extensions. */
+static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)
+{
+    int c = memcmp(a, b, alen < blen ? alen : blen);
+    if (c)
+        return c;
+    return alen < blen ? -1 : alen > blen;
+}
+
+int reg_scan_prefix(struct reg_db *db, const uint8_t *prefix, size_t len, const uint8_t *after_key,
+                    size_t after_len, int (*fn)(void *ctx, const uint8_t *key, size_t len),
+                    void *ctx)
+{
+    if (len > 5 && strncasecmp((const char *)prefix, "0.NA/", 5) == 0) {
+        prefix += 5;
+        len -= 5;
+    }
+    /* The scan range is "PREFIX/": room for the slash after a maximal key. */
+    uint8_t start[REG_MAX_KEY + 1];
+    size_t slen = reg_canonical_key(db, prefix, len, start);
+    if (!slen || memchr(start, '/', slen))
+        return REG_ERR_INVALID;
+    start[slen++] = '/';
+
+    rocksdb_iterator_t *it =
+        rocksdb_create_iterator_cf(db->rdb, db->scan_ropt, db->cf[REG_CF_HANDLES]);
+    if (after_key && after_len && key_cmp(after_key, after_len, start, slen) >= 0) {
+        rocksdb_iter_seek(it, (const char *)after_key, after_len);
+        size_t klen;
+        const char *k = rocksdb_iter_valid(it) ? rocksdb_iter_key(it, &klen) : NULL;
+        if (k && key_cmp((const uint8_t *)k, klen, after_key, after_len) == 0)
+            rocksdb_iter_next(it);
+    } else {
+        /* No cursor, or one before the range: from the range's start. */
+        rocksdb_iter_seek(it, (const char *)start, slen);
+    }
+    for (; rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t klen;
+        const char *k = rocksdb_iter_key(it, &klen);
+        if (klen < slen || memcmp(k, start, slen) != 0)
+            break;
+        if (fn(ctx, (const uint8_t *)k, klen))
+            break;
+    }
+    char *e = NULL;
+    rocksdb_iter_get_error(it, &e);
+    rocksdb_iter_destroy(it);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        return rc;
+    }
+    return REG_OK;
+}

@@ -1,0 +1,35 @@
+#include "reg_stats.h"
+
+#include <string.h>
+
+#include "reg_internal.h"
+
+/* The property summed over every column family. */
+static uint64_t sum_property(struct reg_db *db, const char *name)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < REG_CF_COUNT; i++) {
+        uint64_t v = 0;
+        if (db->cf[i] && rocksdb_property_int_cf(db->rdb, db->cf[i], name, &v) == 0)
+            sum += v;
+    }
+    return sum;
+}
+
+void reg_get_stats(struct reg_db *db, struct reg_stats *st)
+{
+    memset(st, 0, sizeof *st);
+    st->handles_estimate = reg_estimate_handles(db);
+    st->live_data_bytes = sum_property(db, "rocksdb.estimate-live-data-size");
+    st->sst_files_bytes = sum_property(db, "rocksdb.total-sst-files-size");
+    st->memtable_bytes = sum_property(db, "rocksdb.cur-size-all-mem-tables");
+    st->pending_compaction_bytes = sum_property(db, "rocksdb.estimate-pending-compaction-bytes");
+    uint64_t v = 0;
+    if (rocksdb_property_int(db->rdb, "rocksdb.num-running-compactions", &v) == 0)
+        st->running_compactions = v;
+    if (db->cache) {
+        st->block_cache_usage = rocksdb_cache_get_usage(db->cache);
+        st->block_cache_pinned = rocksdb_cache_get_pinned_usage(db->cache);
+        st->block_cache_capacity = rocksdb_cache_get_capacity(db->cache);
+    }
+}
