@@ -128,6 +128,8 @@ struct change {
     size_t n;
     const uint32_t *indexes;  /* remove */
     struct hdl_value *merged; /* HDL_MAX_VALUES: the stored values, then the result */
+    const uint8_t *gov;       /* delete of a derived prefix handle: the parent prefix handle */
+    size_t gov_len;
     size_t merged_n;
     uint8_t *record;          /* RECORD_CAP */
 };
@@ -194,7 +196,10 @@ static int delete_fn(void *ctx, struct reg_update *u)
         done(c->res, HDL_RC_ERROR, "Stored record is damaged");
         return -1;
     }
-    uint32_t rc = perm_check(c->node, c->who, &view, HDL_ADM_DELETE_HANDLE);
+    /* A derived prefix handle is deleted by the parent prefix's administrators (DELETE_NA). */
+    uint32_t rc = c->gov_len ? perm_check_handle(c->node, c->who, c->gov, c->gov_len,
+                                                 HDL_ADM_DELETE_NA)
+                             : perm_check(c->node, c->who, &view, HDL_ADM_DELETE_HANDLE);
     if (rc != HDL_RC_SUCCESS) {
         done(c->res, rc, "Not allowed to delete this handle");
         return -1;
@@ -383,6 +388,14 @@ uint32_t ops_delete(struct node *node, const struct identity *who, const uint8_t
     if (rc != HDL_RC_SUCCESS)
         return rc;
     struct change c = {.node = node, .who = who, .res = res};
+    uint8_t gov[HDL_MAX_HANDLE_LEN + 8];
+    uint16_t need;
+    if (is_prefix_handle(handle, len)) {
+        c.gov = gov;
+        c.gov_len = governing_handle(handle, len, gov, &need);
+        if (c.gov_len == 0 && !perm_is_server_admin(node, who))
+            return done(res, HDL_RC_INVALID_ADMIN, "Only server administrators may delete this");
+    }
     return run_update(node, handle, len, delete_fn, &c);
 }
 
