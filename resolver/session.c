@@ -14,7 +14,7 @@
 #include "hdl_const.h"
 #include "hdl_pubkey.h"
 
-#define MIN_TIMEOUT_S 60
+#define MIN_TIMEOUT_S 2
 #define MAX_TIMEOUT_S 86400
 
 /* A big integer as Java's BigInteger.toByteArray() writes it: a zero byte in front when the top

@@ -134,13 +134,13 @@ class Admin:
             out.append(Response(read_tcp_message(self.sock)))
         return out
 
-    def open_session(self):
+    def open_session(self, timeout=86400):
         x = int.from_bytes(os.urandom(32), "big")
         y = pow(2, x, OAKLEY2_P)
         key = (bstr("DH_PUB_KEY") + b"\0\0" + bstr(java_int(y)) + bstr(java_int(OAKLEY2_P))
                + bstr(java_int(2)))
         h, i = self.identity
-        body = (struct.pack(">HI", 4, 86400) + bstr(h) + struct.pack(">I", i) + bstr(key)
+        body = (struct.pack(">HI", 4, timeout) + bstr(h) + struct.pack(">I", i) + bstr(key)
                 + b"\0\0")
         r = self.exchange(message(OC_SESSION_SETUP, body, request_id=self.new_id(),
                                   flags=0x59800000))

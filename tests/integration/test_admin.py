@@ -4,6 +4,7 @@ import os
 import signal
 import struct
 import subprocess
+import time
 import unittest
 
 from handle_admin import (FLAG_OVRW, OC_ADD, OC_CREATE, OC_DELETE, OC_HOME, OC_LIST,
@@ -318,6 +319,16 @@ class Sessions(unittest.TestCase):
         self.assertEqual(a.request(OC_SESSION_TERMINATE, bstr("/")).rc, 1)
         gone = a.exchange(a.frame(OC_DELETE, bstr("88.100.1/M-2")))
         self.assertEqual(gone.rc, 500)
+
+    def test_idle_session_times_out(self):
+        a = Admin(self.node.port, "88.100.1/ADMIN", 300, "anchor-secret")
+        self.addCleanup(a.close)
+        a.open_session(timeout=2)
+        self.assertEqual(a.request(OC_CREATE, values_body("88.100.1/T-1", [value(1, "URL", "1")])).rc,
+                         1)
+        time.sleep(3)
+        r = a.exchange(a.frame(OC_CREATE, values_body("88.100.1/T-2", [value(1, "URL", "2")])))
+        self.assertEqual(r.rc, 500)
 
     def test_unknown_session_is_refused(self):
         msg = with_session(message(OC_DELETE, bstr("88.100.1/X")), 424242)

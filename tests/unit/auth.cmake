@@ -1,0 +1,2 @@
+# The node's authentication primitives (resolver/auth*, sign, session).
+pazhou_unit_test(test_auth paznode)
