@@ -68,12 +68,12 @@ struct conf {
     struct conf_endpoint http_listen[CONF_MAX_LISTEN];
     int http_listen_count; /* default one: 127.0.0.1:8000; 0 = no plain HTTP */
     struct conf_endpoint https_listen[CONF_MAX_LISTEN];
-    int https_listen_count;            /* default 0: no HTTPS */
-    char tls_cert[CONF_PATH_MAX];      /* PEM certificate chain; default "var/tls_cert.pem" */
-    char tls_key[CONF_PATH_MAX];       /* PEM private key; default "var/tls_key.pem" */
-    uint32_t http_max_header_bytes;    /* request line and headers; default 8192 */
-    uint32_t http_max_body_bytes;      /* request body; default 262164 (envelope + message) */
-    uint32_t http_timeout_s;           /* read, write and keep-alive idle timeout; default 30 */
+    int https_listen_count;         /* default 0: no HTTPS */
+    char tls_cert[CONF_PATH_MAX];   /* PEM certificate chain; default "var/tls_cert.pem" */
+    char tls_key[CONF_PATH_MAX];    /* PEM private key; default "var/tls_key.pem" */
+    uint32_t http_max_header_bytes; /* request line and headers; default 8192 */
+    uint32_t http_max_body_bytes;   /* request body; default 262164 (envelope + message) */
+    uint32_t http_timeout_s;        /* read, write and keep-alive idle timeout; default 30 */
 
     /* administrators with full access (identities "index:handle") */
     struct conf_identity admins[CONF_MAX_ADMINS];

@@ -190,19 +190,18 @@ static json_t *address_json(const uint8_t a[16])
 static json_t *iface_json(const struct hdl_site_iface *i)
 {
     static const char *const protocols[] = {"UDP", "TCP", "HTTP", "HTTPS"};
-    json_t *proto = i->protocol < 4 ? json_string(protocols[i->protocol])
-                                    : json_integer(i->protocol);
+    json_t *proto =
+        i->protocol < 4 ? json_string(protocols[i->protocol]) : json_integer(i->protocol);
     return json_pack("{s:b,s:b,s:o,s:I}", "query", (i->type & HDL_IF_QUERY) != 0, "admin",
-                     (i->type & HDL_IF_ADMIN) != 0, "protocol", proto, "port",
-                     (json_int_t)i->port);
+                     (i->type & HDL_IF_ADMIN) != 0, "protocol", proto, "port", (json_int_t)i->port);
 }
 
 static json_t *server_json(const struct hdl_site_server *srv)
 {
     json_t *key = hdl_pubkey_to_json(srv->public_key.ptr, srv->public_key.len);
-    json_t *pk = key ? json_pack("{s:s,s:o}", "format", "key", "value", key)
-                     : json_pack("{s:s,s:o}", "format", "base64", "value",
-                                 base64_json(srv->public_key));
+    json_t *pk =
+        key ? json_pack("{s:s,s:o}", "format", "key", "value", key)
+            : json_pack("{s:s,s:o}", "format", "base64", "value", base64_json(srv->public_key));
     json_t *ifaces = json_array();
     for (uint32_t i = 0; ifaces && i < srv->iface_count; i++)
         if (json_array_append_new(ifaces, iface_json(&srv->ifaces[i])) != 0) {
@@ -237,9 +236,9 @@ json_t *hdl_site_to_json(const uint8_t *buf, size_t len)
         bad |= json_object_set_new(obj, "hashFilter", text_json(site->hash_filter));
     json_t *attrs = json_array();
     for (uint32_t i = 0; attrs && i < site->attr_count; i++)
-        if (json_array_append_new(attrs, json_pack("{s:o,s:o}", "name",
-                                                   text_json(site->attrs[i].name), "value",
-                                                   text_json(site->attrs[i].value))) != 0) {
+        if (json_array_append_new(attrs,
+                                  json_pack("{s:o,s:o}", "name", text_json(site->attrs[i].name),
+                                            "value", text_json(site->attrs[i].value))) != 0) {
             json_decref(attrs);
             attrs = NULL;
         }
@@ -287,7 +286,8 @@ static json_t *data_json(const struct hdl_value *v)
     } else {
         static const struct hdl_slice site = {(const uint8_t *)"HS_SITE.", 8};
         static const struct hdl_slice pubkey = {(const uint8_t *)"HS_PUBKEY", 9};
-        bool is_site = hdl_type_matches(site, v->type) || hdl_slice_eq_ci(v->type, "HS_NA_DELEGATE");
+        bool is_site =
+            hdl_type_matches(site, v->type) || hdl_slice_eq_ci(v->type, "HS_NA_DELEGATE");
         bool is_key = hdl_type_matches(pubkey, v->type);
         json_t *obj = is_site  ? hdl_site_to_json(v->data.ptr, v->data.len)
                       : is_key ? hdl_pubkey_to_json(v->data.ptr, v->data.len)

@@ -26,6 +26,9 @@ struct admin_job {
     enum node_transport transport;
     uint8_t *req;
     size_t req_len;
+    void (*fn)(void *arg, const struct admin_sink *sink); /* instead of admin_answer */
+    void *arg;
+    void (*free_arg)(void *arg);
     struct admin_owner owner;
     struct event *ev;         /* on the worker's base: answers are ready */
 
@@ -68,6 +71,8 @@ static void job_free(struct admin_job *j)
         event_free(j->ev);
     pthread_mutex_destroy(&j->mu);
     pthread_cond_destroy(&j->drained);
+    if (j->arg && j->free_arg)
+        j->free_arg(j->arg);
     free(j->req);
     free(j);
 }
@@ -164,7 +169,14 @@ static void *pool_main(void *arg)
         pthread_mutex_unlock(&p->mu);
 
         struct admin_sink sink = {job_emit, j};
-        admin_answer(j->node, j->transport, j->req, j->req_len, &sink);
+        if (j->fn) {
+            j->fn(j->arg, &sink);
+            if (j->free_arg)
+                j->free_arg(j->arg);
+            j->arg = NULL;
+        } else {
+            admin_answer(j->node, j->transport, j->req, j->req_len, &sink);
+        }
         /* The last touch of the job from this thread: the worker may free it once unlocked. */
         pthread_mutex_lock(&j->mu);
         j->done = true;
@@ -218,9 +230,8 @@ void admin_pool_free(struct admin_pool *p)
     free(p);
 }
 
-struct admin_job *admin_submit(struct admin_pool *p, struct event_base *base,
-                               enum node_transport transport, const uint8_t *req, size_t len,
-                               const struct admin_owner *owner)
+static struct admin_job *job_new(struct admin_pool *p, struct event_base *base,
+                                 const struct admin_owner *owner)
 {
     struct admin_job *j = calloc(1, sizeof *j);
     if (!j)
@@ -229,16 +240,17 @@ struct admin_job *admin_submit(struct admin_pool *p, struct event_base *base,
     pthread_cond_init(&j->drained, NULL);
     j->pool = p;
     j->node = p->node;
-    j->transport = transport;
     j->owner = *owner;
-    j->req = malloc(len);
     j->ev = event_new(base, -1, 0, on_job_event, j);
-    if (!j->req || !j->ev) {
+    if (!j->ev) {
         job_free(j);
         return NULL;
     }
-    memcpy(j->req, req, len);
-    j->req_len = len;
+    return j;
+}
+
+static struct admin_job *enqueue(struct admin_pool *p, struct admin_job *j)
+{
     pthread_mutex_lock(&p->mu);
     if (p->stopping || p->queued >= POOL_QUEUE_MAX) {
         pthread_mutex_unlock(&p->mu);
@@ -258,6 +270,39 @@ struct admin_job *admin_submit(struct admin_pool *p, struct event_base *base,
     pthread_cond_signal(&p->ready);
     pthread_mutex_unlock(&p->mu);
     return j;
+}
+
+struct admin_job *admin_submit(struct admin_pool *p, struct event_base *base,
+                               enum node_transport transport, const uint8_t *req, size_t len,
+                               const struct admin_owner *owner)
+{
+    struct admin_job *j = job_new(p, base, owner);
+    if (!j)
+        return NULL;
+    j->transport = transport;
+    if (!(j->req = malloc(len))) {
+        job_free(j);
+        return NULL;
+    }
+    memcpy(j->req, req, len);
+    j->req_len = len;
+    return enqueue(p, j);
+}
+
+struct admin_job *admin_submit_fn(struct admin_pool *p, struct event_base *base,
+                                  void (*fn)(void *arg, const struct admin_sink *sink), void *arg,
+                                  void (*free_arg)(void *arg), const struct admin_owner *owner)
+{
+    struct admin_job *j = job_new(p, base, owner);
+    if (!j) {
+        if (free_arg)
+            free_arg(arg);
+        return NULL;
+    }
+    j->fn = fn;
+    j->arg = arg;
+    j->free_arg = free_arg;
+    return enqueue(p, j);
 }
 
 void admin_job_cancel(struct admin_job *j)

@@ -34,6 +34,14 @@ void admin_pool_free(struct admin_pool *p);
 struct admin_job *admin_submit(struct admin_pool *p, struct event_base *base,
                                enum node_transport transport, const uint8_t *req, size_t len,
                                const struct admin_owner *owner);
+/* The same for any blocking work: fn runs on an admin thread with arg and emits its answers
+ * through sink (they reach owner->deliver on the worker, as above); free_arg, if given, releases
+ * arg afterwards on that thread. The HTTP API sends its writes this way. */
+struct admin_sink;
+struct admin_job *admin_submit_fn(struct admin_pool *p, struct event_base *base,
+                                  void (*fn)(void *arg, const struct admin_sink *sink), void *arg,
+                                  void (*free_arg)(void *arg), const struct admin_owner *owner);
+
 /* The owner is gone: nothing more is delivered; the job frees itself when its thread is done. */
 void admin_job_cancel(struct admin_job *job);
 /* Delivery may continue after a pause. */

@@ -419,18 +419,18 @@ static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
     SSL *ssl = SSL_new(h->tls);
     if (!ssl)
         return NULL;
-    struct bufferevent *bev = bufferevent_openssl_socket_new(
-        base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
-    if (!bev)
-        SSL_free(ssl);
-    return bev;
+    /* On failure libevent frees ssl itself (it owns it with BEV_OPT_CLOSE_ON_FREE). */
+    return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+                                          BEV_OPT_CLOSE_ON_FREE);
 }
 
 static struct bufferevent *plain_bevcb(struct event_base *base, void *arg)
 {
     struct http_server *h = arg;
     h->w->stats.http_accepted++;
-    return bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+    /* As evhttp makes its own: evhttp shuts the socket down and closes it itself, in that
+     * order, which it cannot do for a bufferevent that closes on free. */
+    return bufferevent_socket_new(base, -1, 0);
 }
 
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)

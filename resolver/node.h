@@ -24,7 +24,7 @@ struct node {
     struct ssl_ctx_st *tls_ctx;  /* SSL_CTX of the HTTPS listeners; NULL without HTTPS */
     struct worker *workers;      /* every worker, for /metrics and /healthz */
     int worker_count;
-    int64_t started; /* CLOCK_MONOTONIC seconds at start-up */
+    int64_t started;                /* CLOCK_MONOTONIC seconds at start-up */
     struct evp_pkey_st *server_key; /* signs certified responses; its public half is in HS_SITE */
     struct auth_state *auth;        /* challenges and sessions */
     struct admin_pool *admin;       /* threads for blocking work: writes, signatures, PBKDF2 */

@@ -54,14 +54,15 @@ void node_stats_add(struct node_stats *sum, const struct node_stats *s)
 const char *const node_transport_names[NODE_TRANSPORTS] = {"udp", "tcp", "http"};
 
 const char *const node_op_names[NODE_OP_BUCKETS] = {
-    "resolution",   "get_site_info", "create_handle",      "delete_handle",
-    "add_value",    "remove_value",  "modify_value",       "list_handles",
-    "challenge_response", "home_na", "session",            "other",
+    "resolution",         "get_site_info", "create_handle", "delete_handle",
+    "add_value",          "remove_value",  "modify_value",  "list_handles",
+    "challenge_response", "home_na",       "session",       "other",
 };
 
 const char *const node_answer_names[NODE_ANSWER_BUCKETS] = {
-    "success",        "handle_not_found", "values_not_found", "server_not_resp",
-    "protocol_error", "not_supported",    "other",            "dropped",
+    "success",         "handle_not_found", "values_not_found",
+    "server_not_resp", "protocol_error",   "not_supported",
+    "other",           "dropped",
 };
 
 /* Roughly three buckets a decade from 10 µs to 1 s: a cached resolution answers in tens of

@@ -51,22 +51,23 @@ struct options {
 static void usage(FILE *f)
 {
     fprintf(
-        f, "Usage: pazhoud [options]\n"
-           "Serves the Handle protocol over UDP, TCP and HTTP from a RocksDB registry.\n\n"
-           "  -c, --config FILE     configuration file (default " DEFAULT_CONF " if present)\n"
-           "  -d, --data DIR        registry directory (overrides data_dir)\n"
-           "  -l, --listen ADDR:PORT  UDP and TCP endpoint; repeat for several (overrides listen)\n"
-           "  -t, --threads N       worker threads, 0 = one per core (overrides threads)\n"
-           "  -f, --foreground      stay in the foreground (default: detach once serving)\n"
-           "      --log-level L     error | warn | info | debug\n"
-           "      --pid-file FILE   write the process id there\n"
-           "      --http ADDR:PORT  REST API and native HTTP endpoint; repeat for several, \"off\"\n"
-           "                        for none (overrides http.listen)\n"
-           "      --https ADDR:PORT the same over TLS (overrides http.https_listen)\n"
-           "      --tls-cert FILE   PEM certificate for HTTPS (overrides http.tls_cert)\n"
-           "      --tls-key FILE    PEM key for HTTPS (overrides http.tls_key)\n"
-           "  -h, --help            this text\n"
-           "  -V, --version         the version\n");
+        f,
+        "Usage: pazhoud [options]\n"
+        "Serves the Handle protocol over UDP, TCP and HTTP from a RocksDB registry.\n\n"
+        "  -c, --config FILE     configuration file (default " DEFAULT_CONF " if present)\n"
+        "  -d, --data DIR        registry directory (overrides data_dir)\n"
+        "  -l, --listen ADDR:PORT  UDP and TCP endpoint; repeat for several (overrides listen)\n"
+        "  -t, --threads N       worker threads, 0 = one per core (overrides threads)\n"
+        "  -f, --foreground      stay in the foreground (default: detach once serving)\n"
+        "      --log-level L     error | warn | info | debug\n"
+        "      --pid-file FILE   write the process id there\n"
+        "      --http ADDR:PORT  REST API and native HTTP endpoint; repeat for several, \"off\"\n"
+        "                        for none (overrides http.listen)\n"
+        "      --https ADDR:PORT the same over TLS (overrides http.https_listen)\n"
+        "      --tls-cert FILE   PEM certificate for HTTPS (overrides http.tls_cert)\n"
+        "      --tls-key FILE    PEM key for HTTPS (overrides http.tls_key)\n"
+        "  -h, --help            this text\n"
+        "  -V, --version         the version\n");
 }
 
 static int parse_args(int argc, char **argv, struct options *o)

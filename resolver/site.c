@@ -64,8 +64,8 @@ int site_build(const struct conf *c, EVP_PKEY *key, uint8_t **out, size_t *len, 
         srv->ifaces[srv->iface_count++] = (struct hdl_site_iface){HDL_IF_QUERY, HDL_IF_UDP, port};
     /* Clients fall back to native messages over HTTP, as the reference's site offers them. */
     if (c->http_listen_count)
-        srv->ifaces[srv->iface_count++] = (struct hdl_site_iface){
-            HDL_IF_ADMIN_QUERY, HDL_IF_HTTP, c->http_listen[0].port};
+        srv->ifaces[srv->iface_count++] =
+            (struct hdl_site_iface){HDL_IF_ADMIN_QUERY, HDL_IF_HTTP, c->http_listen[0].port};
 
     size_t cap = 8192;
     uint8_t *buf = malloc(cap);

@@ -1,3 +1,4 @@
 pazhou_unit_test(test_reg_record pazregistry)
 pazhou_unit_test(test_registry pazregistry)
 pazhou_unit_test(test_reg_prefix pazregistry)
+pazhou_unit_test(test_reg_list pazregistry)

@@ -140,22 +140,23 @@ static void every_key_takes_its_value_from_the_file(void **state)
 {
     struct conf c;
     char err[512], path[64];
-    const char *text = "data_dir = \"/srv/pazhou\";\n"
-                       "threads = 8;\n"
-                       "listen = [ \"0.0.0.0:2641\", \"[::1]:12641\" ];\n"
-                       "log_level = \"debug\";\n"
-                       "transport = { udp = false; tcp = true; };\n"
-                       "tcp = { idle_timeout = 5; max_connections = 20; max_message_bytes = 4096; "
-                       "};\n"
-                       "registry = { block_cache_mb = 0; bloom_bits_per_key = 16;\n"
-                       "             case_sensitive = true; sync = false; };\n"
-                       "site = { server_id = 3000000000L; serial = 65535; description = \"d\";\n"
-                       "         key_file = \"k.pem\"; address = \"192.0.2.7\";\n"
-                       "         primary = false; multi_primary = true; };\n"
-                       "server_admins = [ \"300:0.NA/88.100.1\", \"200:88.100.1/ADMIN\" ];\n"
-                       "http = { listen = [ ]; https_listen = [ \"0.0.0.0:443\", \"[::1]:8443\" ];\n"
-                       "         tls_cert = \"c.pem\"; tls_key = \"k2.pem\"; max_header_bytes = 2048;\n"
-                       "         max_body_bytes = 4096; timeout = 7; };\n";
+    const char *text =
+        "data_dir = \"/srv/pazhou\";\n"
+        "threads = 8;\n"
+        "listen = [ \"0.0.0.0:2641\", \"[::1]:12641\" ];\n"
+        "log_level = \"debug\";\n"
+        "transport = { udp = false; tcp = true; };\n"
+        "tcp = { idle_timeout = 5; max_connections = 20; max_message_bytes = 4096; "
+        "};\n"
+        "registry = { block_cache_mb = 0; bloom_bits_per_key = 16;\n"
+        "             case_sensitive = true; sync = false; };\n"
+        "site = { server_id = 3000000000L; serial = 65535; description = \"d\";\n"
+        "         key_file = \"k.pem\"; address = \"192.0.2.7\";\n"
+        "         primary = false; multi_primary = true; };\n"
+        "server_admins = [ \"300:0.NA/88.100.1\", \"200:88.100.1/ADMIN\" ];\n"
+        "http = { listen = [ ]; https_listen = [ \"0.0.0.0:443\", \"[::1]:8443\" ];\n"
+        "         tls_cert = \"c.pem\"; tls_key = \"k2.pem\"; max_header_bytes = 2048;\n"
+        "         max_body_bytes = 4096; timeout = 7; };\n";
     int rc = load_text(text, &c, err, sizeof err, path);
     if (rc != CONF_OK)
         fail_msg("%s", err);

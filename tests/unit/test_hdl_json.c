@@ -439,19 +439,19 @@ static void full_store_is_nospace_and_keeps_nothing(void **state)
 /* An RSA key as the reference encodes it: exponent 65537, a modulus with its sign byte, and the
  * 4 zero bytes the Java encoder leaves at the end (PROTOCOL.md §9.3). */
 static const uint8_t rsa_key[] = {
-    0x00, 0x00, 0x00, 0x0b, 'R',  'S',  'A',  '_',  'P',  'U',  'B', '_', 'K', 'E', 'Y',
-    0x00, 0x00,                                     /* flags */
+    0x00, 0x00, 0x00, 0x0b, 'R',  'S',  'A',  '_',  'P',
+    'U',  'B',  '_',  'K',  'E',  'Y',  0x00, 0x00, /* flags */
     0x00, 0x00, 0x00, 0x03, 0x01, 0x00, 0x01,       /* exponent */
     0x00, 0x00, 0x00, 0x04, 0x00, 0xc5, 0x01, 0xfe, /* modulus, with its sign byte */
     0x00, 0x00, 0x00, 0x00,
 };
 
 static const uint8_t dsa_key[] = {
-    0x00, 0x00, 0x00, 0x0b, 'D', 'S', 'A', '_', 'P', 'U', 'B', '_', 'K', 'E', 'Y', 0x00, 0x00,
-    0x00, 0x00, 0x00, 0x02, 0x00, 0xff,       /* q */
-    0x00, 0x00, 0x00, 0x02, 0x01, 0x02,       /* p */
-    0x00, 0x00, 0x00, 0x01, 0x03,             /* g */
-    0x00, 0x00, 0x00, 0x03, 0x00, 0xfb, 0xbf, /* y */
+    0x00, 0x00, 0x00, 0x0b, 'D',  'S',  'A',  '_',  'P',  'U',  'B',  '_',
+    'K',  'E',  'Y',  0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x00, 0xff, /* q */
+    0x00, 0x00, 0x00, 0x02, 0x01, 0x02,                               /* p */
+    0x00, 0x00, 0x00, 0x01, 0x03,                                     /* g */
+    0x00, 0x00, 0x00, 0x03, 0x00, 0xfb, 0xbf,                         /* y */
 };
 
 static void public_keys_are_written_as_jwk_numbers_without_sign_bytes(void **state)
@@ -468,8 +468,9 @@ static void public_keys_are_written_as_jwk_numbers_without_sign_bytes(void **sta
     v.type = (struct hdl_slice){(const uint8_t *)"HS_PUBKEY", 9};
     v.data = (struct hdl_slice){rsa_key, sizeof rsa_key};
     j = hdl_value_to_json(&v);
-    assert_json_equal(j, "{\"index\":300,\"type\":\"HS_PUBKEY\",\"data\":{\"format\":\"key\","
-                         "\"value\":{\"kty\":\"RSA\",\"n\":\"xQH-\",\"e\":\"AQAB\"}},\"ttl\":86400}");
+    assert_json_equal(j,
+                      "{\"index\":300,\"type\":\"HS_PUBKEY\",\"data\":{\"format\":\"key\","
+                      "\"value\":{\"kty\":\"RSA\",\"n\":\"xQH-\",\"e\":\"AQAB\"}},\"ttl\":86400}");
     json_decref(j);
 }
 
@@ -505,11 +506,11 @@ static size_t encode_site(uint8_t *buf, size_t cap, const uint8_t *key, size_t k
 }
 
 #define SITE_JSON(key)                                                                             \
-    "{\"version\":1,\"protocolVersion\":\"2.10\",\"serialNumber\":7,\"primarySite\":true,"        \
-    "\"multiPrimary\":false,\"hashOption\":0,\"attributes\":[{\"name\":\"desc\",\"value\":"       \
+    "{\"version\":1,\"protocolVersion\":\"2.10\",\"serialNumber\":7,\"primarySite\":true,"         \
+    "\"multiPrimary\":false,\"hashOption\":0,\"attributes\":[{\"name\":\"desc\",\"value\":"        \
     "\"test site\"}],\"servers\":[{\"serverId\":1,\"address\":\"127.0.0.1\",\"publicKey\":" key    \
-    ",\"interfaces\":[{\"query\":true,\"admin\":true,\"protocol\":\"TCP\",\"port\":2641},"        \
-    "{\"query\":true,\"admin\":false,\"protocol\":\"UDP\",\"port\":2641},"                        \
+    ",\"interfaces\":[{\"query\":true,\"admin\":true,\"protocol\":\"TCP\",\"port\":2641},"         \
+    "{\"query\":true,\"admin\":false,\"protocol\":\"UDP\",\"port\":2641},"                         \
     "{\"query\":true,\"admin\":true,\"protocol\":\"HTTP\",\"port\":8000}]}]}"
 
 static void site_is_written_as_siteinfo_json(void **state)
@@ -521,7 +522,8 @@ static void site_is_written_as_siteinfo_json(void **state)
                                    "\"xQH-\",\"e\":\"AQAB\"}}"));
     /* The field order is the reference's too. */
     char *text = json_dumps(j, JSON_COMPACT);
-    assert_non_null(strstr(text, "{\"version\":1,\"protocolVersion\":\"2.10\",\"serialNumber\":7,"));
+    assert_non_null(
+        strstr(text, "{\"version\":1,\"protocolVersion\":\"2.10\",\"serialNumber\":7,"));
     free(text);
     json_decref(j);
 
@@ -547,16 +549,15 @@ static void site_values_use_the_site_format(void **state)
     json_t *site = json_object_get(data, "value");
     assert_int_equal(json_integer_value(json_object_get(site, "serialNumber")), 7);
     json_t *key = json_object_get(json_array_get(json_object_get(site, "servers"), 0), "publicKey");
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(key, "value"), "kty")), "DSA");
-    assert_string_equal(json_string_value(json_object_get(j, "timestamp")),
-                        "2026-11-26T02:39:16Z");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(key, "value"), "kty")),
+                        "DSA");
+    assert_string_equal(json_string_value(json_object_get(j, "timestamp")), "2026-11-26T02:39:16Z");
     json_decref(j);
 
     v.type = (struct hdl_slice){(const uint8_t *)"HS_SITE.PREFIX", 14};
     j = hdl_value_to_json(&v);
-    assert_string_equal(
-        json_string_value(json_object_get(json_object_get(j, "data"), "format")), "site");
+    assert_string_equal(json_string_value(json_object_get(json_object_get(j, "data"), "format")),
+                        "site");
     json_decref(j);
 }
 
