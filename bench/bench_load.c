@@ -29,6 +29,7 @@ struct slot {
 struct conn {
     int fd;
     uint16_t generation;
+    unsigned cursor; /* open loop: where the search for a free slot starts */
     struct slot *slots;
     uint8_t *in; /* TCP: bytes received, not yet parsed */
     size_t in_len;
@@ -130,14 +131,15 @@ static void tcp_flush(struct conn *c)
     }
 }
 
-static void send_on_slot(struct thread *t, struct conn *c, unsigned s)
+/* Sends a request on slot s; its latency counts from at (0 = now). */
+static void send_on_slot_at(struct thread *t, struct conn *c, unsigned s, uint64_t at)
 {
     struct slot *sl = &c->slots[s];
     c->generation++;
     sl->request_id = ((uint32_t)(c->generation & 0x7fff) << 16) | s;
     sl->busy = true;
     sl->frags_got = 0;
-    sl->sent_ns = now_ns();
+    sl->sent_ns = at ? at : now_ns();
     t->res.sent++;
     if (t->cfg->transport == BENCH_UDP) {
         if (c->spending == (unsigned)t->cfg->window)
@@ -155,6 +157,11 @@ static void send_on_slot(struct thread *t, struct conn *c, unsigned s)
         c->out_len +=
             build_request(t, sl->request_id, c->out + c->out_len, c->out_cap - c->out_len);
     }
+}
+
+static void send_on_slot(struct thread *t, struct conn *c, unsigned s)
+{
+    send_on_slot_at(t, c, s, 0);
 }
 
 static bool should_stop(struct thread *t, uint64_t deadline)
@@ -300,13 +307,47 @@ static void close_conn(struct conn *c)
     free(c->out);
 }
 
+static void flush_all(struct thread *t)
+{
+    for (int ci = 0; ci < t->cfg->sockets; ci++) {
+        if (t->cfg->transport == BENCH_UDP)
+            udp_flush(t, &t->conns[ci]);
+        else
+            tcp_flush(&t->conns[ci]);
+    }
+}
+
+/* Open loop: sends every request that is due by now, each stamped with its scheduled time. */
+static void send_due(struct thread *t, uint64_t start, double per_ns, uint64_t *scheduled)
+{
+    const struct bench_config *cfg = t->cfg;
+    uint64_t due = (uint64_t)((double)(now_ns() - start) * per_ns);
+    for (int burst = 0; *scheduled < due && burst < 1024; burst++, (*scheduled)++) {
+        uint64_t at = start + (uint64_t)((double)*scheduled / per_ns);
+        struct conn *c = &t->conns[*scheduled % (uint64_t)cfg->sockets];
+        unsigned s = c->cursor, tries = 0;
+        while (c->slots[s].busy && ++tries < (unsigned)cfg->window)
+            s = (s + 1) % (unsigned)cfg->window;
+        if (c->slots[s].busy) {
+            t->res.overflow++; /* the server is this far behind: counted, not hidden */
+            continue;
+        }
+        c->cursor = (s + 1) % (unsigned)cfg->window;
+        send_on_slot_at(t, c, s, at);
+    }
+    flush_all(t);
+}
+
 static void *thread_main(void *arg)
 {
     struct thread *t = arg;
     const struct bench_config *cfg = t->cfg;
     uint64_t start = now_ns();
     uint64_t deadline = start + (uint64_t)(cfg->duration_s * 1e9);
-    for (int ci = 0; ci < cfg->sockets; ci++) {
+    bool open_loop = cfg->rate > 0;
+    double per_ns = cfg->rate / cfg->threads / 1e9;
+    uint64_t scheduled = 0;
+    for (int ci = 0; ci < cfg->sockets && !open_loop; ci++) {
         struct conn *c = &t->conns[ci];
         for (int s = 0; s < cfg->window; s++)
             send_on_slot(t, c, (unsigned)s);
@@ -317,6 +358,8 @@ static void *thread_main(void *arg)
     }
     uint64_t next_expiry = now_ns() + 10000000ull;
     bool sending = true;
+    /* Answers only trigger new requests in the closed loop. */
+    bool chain = !open_loop;
     uint64_t drain_until = 0, stopped = 0;
     struct epoll_event evs[64];
     for (;;) {
@@ -329,18 +372,22 @@ static void *thread_main(void *arg)
         }
         if (!sending && now_ns() >= drain_until)
             break;
-        int n = epoll_wait(t->epfd, evs, 64, 10);
+        if (open_loop && sending)
+            send_due(t, start, per_ns, &scheduled);
+        /* The open loop polls without sleeping: a 1 ms sleep would shift sends off their
+         * schedule by up to 1 ms, and that delay would show as latency. */
+        int n = epoll_wait(t->epfd, evs, 64, open_loop && sending ? 0 : 10);
         for (int i = 0; i < n; i++) {
             struct conn *c = evs[i].data.ptr;
             if (cfg->transport == BENCH_UDP)
-                udp_readable(t, c, sending);
-            else if (tcp_readable(t, c, sending) != 0) {
+                udp_readable(t, c, sending && chain);
+            else if (tcp_readable(t, c, sending && chain) != 0) {
                 fprintf(stderr, "pazhou-bench: the server closed a connection\n");
                 epoll_ctl(t->epfd, EPOLL_CTL_DEL, c->fd, NULL);
             }
         }
         if (now_ns() >= next_expiry) {
-            expire(t, sending);
+            expire(t, sending && chain);
             next_expiry = now_ns() + 10000000ull;
         }
     }
@@ -355,6 +402,7 @@ static void merge(struct bench_result *dst, const struct bench_result *src)
     dst->answered += src->answered;
     dst->lost += src->lost;
     dst->malformed += src->malformed;
+    dst->overflow += src->overflow;
     for (int i = 0; i < BENCH_RC_SLOTS; i++)
         dst->rc[i] += src->rc[i];
     if (src->elapsed_s > dst->elapsed_s)

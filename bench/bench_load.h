@@ -26,6 +26,9 @@ struct bench_config {
     uint32_t op_flags;
     struct bench_keys keys;
     bool progress;
+    /* Open loop: requests per second over all threads, sent on a fixed schedule whatever the
+     * answers do, latency measured from the scheduled time; 0 = closed loop. */
+    double rate;
 };
 
 struct bench_result {
@@ -33,6 +36,7 @@ struct bench_result {
     uint64_t answered;
     uint64_t lost;
     uint64_t malformed; /* answers that did not parse */
+    uint64_t overflow;  /* open loop: sends skipped because every slot was waiting */
     uint64_t rc[BENCH_RC_SLOTS];
     double elapsed_s;
     struct bench_histogram hist;

@@ -138,7 +138,7 @@ static rocksdb_options_t *base_options(const struct reg_options *opt)
      * would stall the reads queued behind it. */
     rocksdb_options_set_bytes_per_sync(o, 1u << 20);
     rocksdb_options_set_create_if_missing(o, opt->create_if_missing);
-    rocksdb_options_set_create_missing_column_families(o, opt->create_if_missing);
+    rocksdb_options_set_create_missing_column_families(o, !opt->read_only);
     return o;
 }
 

@@ -4,13 +4,16 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
 #include "bench_histogram.h"
 #include "bench_keys.h"
 #include "bench_load.h"
+#include "bench_replay.h"
 
 static void histogram_buckets_are_contiguous_and_tight(void **state)
 {
@@ -140,6 +143,38 @@ static void answers_are_parsed_from_envelope_and_header(void **state)
     assert_int_equal(bench_parse_answer(nf, 30, &id, &rc, &mid, &frags), -1);
 }
 
+static void replay_files_are_read_record_by_record(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/test_bench_replay_XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    /* Two records: 3 bytes and 1 byte. */
+    static const uint8_t good[] = {0, 3, 0xaa, 0xbb, 0xcc, 0, 1, 0xdd};
+    assert_int_equal(write(fd, good, sizeof good), (ssize_t)sizeof good);
+    struct bench_replay_file f;
+    assert_int_equal(bench_replay_load(path, &f), 0);
+    assert_int_equal(f.count, 2);
+    assert_int_equal(f.lens[0], 3);
+    assert_int_equal(f.lens[1], 1);
+    assert_int_equal(f.data[f.offsets[0]], 0xaa);
+    assert_int_equal(f.data[f.offsets[1]], 0xdd);
+    bench_replay_free(&f);
+    /* A record running past the end, and a zero length, are refused. */
+    static const uint8_t cut[] = {0, 9, 1, 2};
+    assert_int_equal(ftruncate(fd, 0), 0);
+    assert_int_equal(pwrite(fd, cut, sizeof cut, 0), (ssize_t)sizeof cut);
+    assert_int_equal(bench_replay_load(path, &f), -1);
+    bench_replay_free(&f);
+    static const uint8_t zero[] = {0, 0};
+    assert_int_equal(ftruncate(fd, 0), 0);
+    assert_int_equal(pwrite(fd, zero, sizeof zero, 0), (ssize_t)sizeof zero);
+    assert_int_equal(bench_replay_load(path, &f), -1);
+    bench_replay_free(&f);
+    close(fd);
+    unlink(path);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -149,6 +184,7 @@ int main(void)
         cmocka_unit_test(keys_from_a_pattern_with_misses),
         cmocka_unit_test(zipf_prefers_the_first_ranks),
         cmocka_unit_test(answers_are_parsed_from_envelope_and_header),
+        cmocka_unit_test(replay_files_are_read_record_by_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

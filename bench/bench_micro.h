@@ -1,0 +1,18 @@
+/* The in-process micro-benchmark of the resolution hot path (no sockets). */
+#ifndef BENCH_MICRO_H
+#define BENCH_MICRO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct bench_micro_opts {
+    size_t records;
+    uint64_t iterations;
+    double miss_ratio;
+    unsigned cache_mb;
+};
+
+/* Builds a temporary registry, runs the loop, prints the figures; returns an exit status. */
+int bench_micro_run(const struct bench_micro_opts *o);
+
+#endif

@@ -1,0 +1,334 @@
+#include "bench_replay.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+#include <unistd.h>
+
+#define RECV_BATCH 64
+#define MAX_DATAGRAM 65535
+
+struct rslot {
+    bool busy;
+    uint64_t sent_ns;
+    uint32_t id;
+};
+
+struct rconn {
+    int fd;
+    uint32_t generation;
+    struct rslot *slots;
+    struct mmsghdr *smsg;
+    struct iovec *siov;
+    uint8_t *sbuf; /* window × MAX_DATAGRAM is too much: datagrams are copied per send */
+    unsigned spending;
+};
+
+struct rthread {
+    const struct bench_replay_config *cfg;
+    const struct bench_replay_file *file;
+    pthread_t tid;
+    struct rconn *conns;
+    int epfd;
+    size_t next;   /* next datagram of the file to send */
+    uint64_t quota;
+    struct bench_result res;
+};
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+int bench_replay_load(const char *path, struct bench_replay_file *f)
+{
+    memset(f, 0, sizeof *f);
+    FILE *in = fopen(path, "rb");
+    if (!in) {
+        perror(path);
+        return -1;
+    }
+    fseek(in, 0, SEEK_END);
+    long size = ftell(in);
+    fseek(in, 0, SEEK_SET);
+    f->data = malloc(size > 0 ? (size_t)size : 1);
+    if (!f->data || fread(f->data, 1, (size_t)size, in) != (size_t)size) {
+        fclose(in);
+        fprintf(stderr, "%s: cannot read\n", path);
+        return -1;
+    }
+    fclose(in);
+    size_t cap = 1024, pos = 0;
+    f->offsets = malloc(cap * sizeof *f->offsets);
+    f->lens = malloc(cap * sizeof *f->lens);
+    while (pos + 2 <= (size_t)size) {
+        uint16_t len = (uint16_t)(f->data[pos] << 8 | f->data[pos + 1]);
+        if (len == 0 || pos + 2 + len > (size_t)size) {
+            fprintf(stderr, "%s: record %zu at byte %zu runs past the end\n", path, f->count, pos);
+            return -1;
+        }
+        if (f->count == cap) {
+            cap *= 2;
+            f->offsets = realloc(f->offsets, cap * sizeof *f->offsets);
+            f->lens = realloc(f->lens, cap * sizeof *f->lens);
+        }
+        f->offsets[f->count] = pos + 2;
+        f->lens[f->count++] = len;
+        pos += 2 + len;
+    }
+    if (pos != (size_t)size || f->count == 0) {
+        fprintf(stderr, "%s: not a file of [2-byte length][datagram] records\n", path);
+        return -1;
+    }
+    return 0;
+}
+
+void bench_replay_free(struct bench_replay_file *f)
+{
+    free(f->data);
+    free(f->offsets);
+    free(f->lens);
+    memset(f, 0, sizeof *f);
+}
+
+static void put_id(uint8_t *p, size_t len, uint32_t id)
+{
+    for (size_t i = 0; i < len; i++)
+        p[i] = (uint8_t)(id >> (8 * (len - 1 - i)));
+}
+
+static uint32_t get_id(const uint8_t *p, size_t len)
+{
+    uint32_t id = 0;
+    for (size_t i = 0; i < len; i++)
+        id = id << 8 | p[i];
+    return id;
+}
+
+/* Slot in the low bits, a generation above, so a late answer never matches a newer request. */
+static uint32_t slot_bits(const struct bench_replay_config *cfg)
+{
+    uint32_t bits = 0;
+    while ((1u << bits) < (uint32_t)cfg->window)
+        bits++;
+    return bits;
+}
+
+static void send_slot(struct rthread *t, struct rconn *c, unsigned s)
+{
+    const struct bench_replay_config *cfg = t->cfg;
+    uint32_t bits = slot_bits(cfg);
+    uint32_t gen_mask = cfg->id_len >= 4 ? 0x7fffu : (0xffffu >> bits);
+    c->generation = (c->generation + 1) & gen_mask;
+    struct rslot *sl = &c->slots[s];
+    sl->id = c->generation << bits | s;
+    sl->busy = true;
+    sl->sent_ns = now_ns();
+    size_t i = t->next++ % t->file->count;
+    unsigned k = c->spending++;
+    uint8_t *buf = c->sbuf + (size_t)k * MAX_DATAGRAM;
+    memcpy(buf, t->file->data + t->file->offsets[i], t->file->lens[i]);
+    if (cfg->id_offset + cfg->id_len <= t->file->lens[i])
+        put_id(buf + cfg->id_offset, cfg->id_len, sl->id);
+    c->siov[k].iov_len = t->file->lens[i];
+    t->res.sent++;
+}
+
+static void flush(struct rconn *c)
+{
+    unsigned done = 0;
+    while (done < c->spending) {
+        int n = sendmmsg(c->fd, c->smsg + done, c->spending - done, 0);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0)
+            break;
+        done += (unsigned)n;
+    }
+    c->spending = 0;
+}
+
+static void on_answer(struct rthread *t, struct rconn *c, const uint8_t *d, size_t len,
+                      bool sending)
+{
+    const struct bench_replay_config *cfg = t->cfg;
+    if (len < cfg->id_offset + cfg->id_len) {
+        t->res.malformed++;
+        return;
+    }
+    uint32_t id = get_id(d + cfg->id_offset, cfg->id_len);
+    unsigned s = id & ((1u << slot_bits(cfg)) - 1);
+    if (s >= (unsigned)cfg->window || !c->slots[s].busy || c->slots[s].id != id)
+        return;
+    uint32_t rc = 0;
+    if (cfg->proto == REPLAY_DNS && len >= 4)
+        rc = d[3] & 0x0f;
+    else if (cfg->proto == REPLAY_HANDLE && len >= 28)
+        rc = get_id(d + 24, 4);
+    if (rc < BENCH_RC_SLOTS)
+        t->res.rc[rc]++;
+    bench_hist_record(&t->res.hist, now_ns() - c->slots[s].sent_ns);
+    c->slots[s].busy = false;
+    t->res.answered++;
+    if (sending)
+        send_slot(t, c, s);
+}
+
+static void *replay_main(void *arg)
+{
+    struct rthread *t = arg;
+    const struct bench_replay_config *cfg = t->cfg;
+    uint64_t start = now_ns(), deadline = start + (uint64_t)(cfg->duration_s * 1e9);
+    uint64_t stopped = 0, drain_until = 0, next_expiry = start + 10000000ull;
+    for (int i = 0; i < cfg->sockets; i++) {
+        for (int s = 0; s < cfg->window; s++)
+            send_slot(t, &t->conns[i], (unsigned)s);
+        flush(&t->conns[i]);
+    }
+    static __thread struct mmsghdr msgs[RECV_BATCH];
+    static __thread struct iovec iov[RECV_BATCH];
+    static __thread uint8_t bufs[RECV_BATCH][2048];
+    bool sending = true;
+    struct epoll_event evs[64];
+    for (;;) {
+        uint64_t now = now_ns();
+        if (sending && (now >= deadline || (t->quota && t->res.answered >= t->quota))) {
+            sending = false;
+            stopped = now;
+            drain_until = now + 200000000ull;
+        }
+        if (!sending && now >= drain_until)
+            break;
+        int n = epoll_wait(t->epfd, evs, 64, 10);
+        for (int e = 0; e < n; e++) {
+            struct rconn *c = evs[e].data.ptr;
+            for (;;) {
+                for (int i = 0; i < RECV_BATCH; i++) {
+                    iov[i].iov_base = bufs[i];
+                    iov[i].iov_len = sizeof bufs[i];
+                    msgs[i].msg_hdr.msg_iov = &iov[i];
+                    msgs[i].msg_hdr.msg_iovlen = 1;
+                }
+                int got = recvmmsg(c->fd, msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
+                if (got <= 0)
+                    break;
+                for (int i = 0; i < got; i++)
+                    on_answer(t, c, bufs[i], msgs[i].msg_len, sending);
+                if (got < RECV_BATCH)
+                    break;
+            }
+            flush(c);
+        }
+        if (now_ns() >= next_expiry) {
+            uint64_t limit = (uint64_t)cfg->timeout_ms * 1000000ull;
+            now = now_ns();
+            for (int i = 0; i < cfg->sockets; i++) {
+                struct rconn *c = &t->conns[i];
+                for (int s = 0; s < cfg->window; s++) {
+                    if (c->slots[s].busy && now - c->slots[s].sent_ns > limit) {
+                        c->slots[s].busy = false;
+                        t->res.lost++;
+                        if (sending)
+                            send_slot(t, c, (unsigned)s);
+                    }
+                }
+                flush(c);
+            }
+            next_expiry = now + 10000000ull;
+        }
+    }
+    t->res.elapsed_s = (double)(stopped - start) / 1e9;
+    return NULL;
+}
+
+int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result *res)
+{
+    struct bench_replay_file file;
+    if (bench_replay_load(cfg->file, &file) != 0)
+        return -1;
+    if (cfg->id_len != 2 && cfg->id_len != 4) {
+        fprintf(stderr, "pazhou-bench: --id-len takes 2 or 4\n");
+        bench_replay_free(&file);
+        return -1;
+    }
+    if (cfg->id_len == 2 && cfg->window > 256) {
+        fprintf(stderr, "pazhou-bench: with 2-byte ids the window is at most 256\n");
+        bench_replay_free(&file);
+        return -1;
+    }
+    struct rthread *threads = calloc((size_t)cfg->threads, sizeof *threads);
+    int rc = threads ? 0 : -1;
+    for (int i = 0; i < cfg->threads && rc == 0; i++) {
+        struct rthread *t = &threads[i];
+        t->cfg = cfg;
+        t->file = &file;
+        t->next = (file.count / (size_t)cfg->threads) * (size_t)i;
+        t->quota = cfg->count ? (cfg->count + (uint64_t)cfg->threads - 1) / (uint64_t)cfg->threads
+                              : 0;
+        bench_hist_init(&t->res.hist);
+        t->epfd = epoll_create1(EPOLL_CLOEXEC);
+        t->conns = calloc((size_t)cfg->sockets, sizeof *t->conns);
+        for (int s = 0; t->conns && s < cfg->sockets && rc == 0; s++) {
+            struct rconn *c = &t->conns[s];
+            c->fd = socket(cfg->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            c->slots = calloc((size_t)cfg->window, sizeof *c->slots);
+            c->smsg = calloc((size_t)cfg->window, sizeof *c->smsg);
+            c->siov = calloc((size_t)cfg->window, sizeof *c->siov);
+            c->sbuf = malloc((size_t)cfg->window * MAX_DATAGRAM);
+            struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
+            if (c->fd < 0 || !c->slots || !c->smsg || !c->siov || !c->sbuf ||
+                connect(c->fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) != 0 ||
+                epoll_ctl(t->epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0) {
+                perror("pazhou-bench");
+                rc = -1;
+                break;
+            }
+            for (int k = 0; k < cfg->window; k++) {
+                c->siov[k].iov_base = c->sbuf + (size_t)k * MAX_DATAGRAM;
+                c->smsg[k].msg_hdr.msg_iov = &c->siov[k];
+                c->smsg[k].msg_hdr.msg_iovlen = 1;
+            }
+        }
+    }
+    int started = 0;
+    for (int i = 0; i < cfg->threads && rc == 0; i++, started++)
+        if (pthread_create(&threads[i].tid, NULL, replay_main, &threads[i]) != 0)
+            rc = -1;
+    bench_hist_init(&res->hist);
+    for (int i = 0; i < started; i++) {
+        pthread_join(threads[i].tid, NULL);
+        struct bench_result *r = &threads[i].res;
+        res->sent += r->sent;
+        res->answered += r->answered;
+        res->lost += r->lost;
+        res->malformed += r->malformed;
+        for (int k = 0; k < BENCH_RC_SLOTS; k++)
+            res->rc[k] += r->rc[k];
+        if (r->elapsed_s > res->elapsed_s)
+            res->elapsed_s = r->elapsed_s;
+        bench_hist_merge(&res->hist, &r->hist);
+    }
+    for (int i = 0; threads && i < cfg->threads; i++) {
+        for (int s = 0; threads[i].conns && s < cfg->sockets; s++) {
+            struct rconn *c = &threads[i].conns[s];
+            if (c->fd > 0)
+                close(c->fd);
+            free(c->slots);
+            free(c->smsg);
+            free(c->siov);
+            free(c->sbuf);
+        }
+        free(threads[i].conns);
+        if (threads[i].epfd > 0)
+            close(threads[i].epfd);
+    }
+    free(threads);
+    bench_replay_free(&file);
+    return rc;
+}

@@ -1,0 +1,45 @@
+/*
+ * udp-replay: a closed-loop UDP load of prepared datagrams of any protocol, from a file of
+ * [int2 length][datagram] records, matching answers by an id field, so the same generator
+ * measures Pazhou and, say, an authoritative DNS server side by side.
+ */
+#ifndef BENCH_REPLAY_H
+#define BENCH_REPLAY_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "bench_load.h"
+
+enum bench_replay_proto { REPLAY_RAW, REPLAY_DNS, REPLAY_HANDLE };
+
+struct bench_replay_config {
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    const char *file;
+    size_t id_offset;         /* where the request id sits in a datagram (and its answer) */
+    size_t id_len;            /* 2 (DNS) or 4 (Handle) bytes, big-endian */
+    enum bench_replay_proto proto; /* how to read a response code: DNS rcode, Handle rc */
+    int threads, sockets, window;
+    double duration_s;
+    uint64_t count;
+    int timeout_ms;
+    bool progress;
+};
+
+/* A loaded replay file: the datagrams back to back. */
+struct bench_replay_file {
+    uint8_t *data;
+    size_t *offsets;
+    uint16_t *lens;
+    size_t count;
+};
+
+/* Loads path; returns 0, or -1 with a message on stderr (bad record lengths included). */
+int bench_replay_load(const char *path, struct bench_replay_file *f);
+void bench_replay_free(struct bench_replay_file *f);
+
+int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result *res);
+
+#endif
