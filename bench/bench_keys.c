@@ -1,5 +1,7 @@
 #include "bench_keys.h"
 
+#include "bench_gen.h"
+
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -69,6 +71,15 @@ int bench_keys_pattern(struct bench_keys *k, const char *pattern, size_t count)
     return 0;
 }
 
+int bench_keys_generated(struct bench_keys *k, const struct bench_gen *gen, size_t count)
+{
+    if (count == 0)
+        return -1;
+    k->gen = gen;
+    k->count = count;
+    return 0;
+}
+
 int bench_keys_zipf(struct bench_keys *k, double s)
 {
     k->zipf_s = s;
@@ -132,7 +143,11 @@ size_t bench_keys_pick(const struct bench_keys *k, struct bench_rng *r, char *ou
     int n;
     if (k->list)
         n = snprintf(out, cap, "%s%s", k->list[rank], miss ? "-MISS" : "");
-    else {
+    else if (k->gen) {
+        n = (int)bench_gen_key(k->gen, rank, out, cap);
+        if (miss && (size_t)n + 5 < cap)
+            n += snprintf(out + n, cap - (size_t)n, "-MISS");
+    } else {
         n = snprintf(out, cap, "%s%0*lu%s", k->head, k->width, (unsigned long)(rank + 1), k->tail);
         if (miss && n > 0 && (size_t)n + 5 < cap)
             n += snprintf(out + n, cap - (size_t)n, "-MISS");

@@ -1,5 +1,7 @@
 #include "bench_load.h"
 
+#include "bench_http.h"
+
 #include <errno.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -412,6 +414,8 @@ static void merge(struct bench_result *dst, const struct bench_result *src)
 
 int bench_load_run(const struct bench_config *cfg, struct bench_result *res)
 {
+    if (cfg->transport == BENCH_HTTP)
+        return bench_http_run(cfg, res);
     struct thread *threads = calloc((size_t)cfg->threads, sizeof *threads);
     if (!threads)
         return -1;

@@ -11,7 +11,12 @@
 
 #define BENCH_RC_SLOTS 1024 /* response codes counted one by one; others in the last slot */
 
-enum bench_transport { BENCH_UDP, BENCH_TCP };
+enum bench_transport { BENCH_UDP, BENCH_TCP, BENCH_HTTP };
+
+static inline const char *bench_transport_name(enum bench_transport t)
+{
+    return t == BENCH_UDP ? "udp" : t == BENCH_TCP ? "tcp" : "http";
+}
 
 struct bench_config {
     struct sockaddr_storage addr;

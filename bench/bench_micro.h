@@ -9,7 +9,9 @@ struct bench_micro_opts {
     size_t records;
     uint64_t iterations;
     double miss_ratio;
-    unsigned cache_mb;
+    unsigned cache_mb;        /* RocksDB block cache */
+    unsigned answer_cache_mb; /* the worker's answer cache; 0 = off */
+    double zipf;              /* 0 = uniform keys */
 };
 
 /* Builds a temporary registry, runs the loop, prints the figures; returns an exit status. */

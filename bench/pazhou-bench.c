@@ -6,7 +6,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bench_gen.h"
 #include "bench_load.h"
+#include "bench_micro.h"
+#include "bench_replay.h"
 #include "client.h"
 #include "hdl_const.h"
 #include "request.h"
@@ -15,35 +18,49 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: pazhou-bench resolve --server HOST:PORT [options]\n"
-               "Closed-loop resolution load; always bounded by --duration.\n\n"
-               "  --udp | --tcp          transport (default UDP)\n"
-               "  --prefix P             keys P/DEMO-000001.. (the demo data); or\n"
-               "  --pattern FMT          keys from a printf pattern with one %%lu, e.g. "
-               "88.100.1/DEMO-%%06lu\n"
-               "  --keys FILE            keys from a file, one handle per line\n"
-               "  --key-count N          keys 1..N for --prefix/--pattern (default 1000)\n"
-               "  --zipf S               Zipf-distributed keys with exponent S (default uniform)\n"
-               "  --miss PCT             percentage of requests for handles that do not exist\n"
-               "  --threads T            generator threads (default 1)\n"
-               "  --sockets S            sockets (TCP connections) per thread (default 4)\n"
-               "  --window W             requests in flight per socket (default 16)\n"
-               "  --duration SEC         run time, at most 3600 (default 10)\n"
-               "  --count N              stop after N answers\n"
-               "  --timeout MS           a request unanswered this long is lost (default 1000)\n"
-               "  --json                 the result as JSON\n");
+    fprintf(f, "Usage: pazhou-bench gen --count N [--seed S] [--prefixes P,P...] "
+               "[--format jsonl|csv]\n"
+               "                        [--keys-out FILE] [--keys-every K] [--out FILE]\n"
+               "Writes N generated identifiers (deterministic from the seed) for pazhou "
+               "import.\n\n");
+    fprintf(f,
+            "Usage: pazhou-bench resolve --server HOST:PORT [options]\n"
+            "Closed-loop resolution load; always bounded by --duration.\n\n"
+            "  --udp | --tcp | --http transport (default UDP); --http sends GET /api/handles/{h}\n"
+            "                         on keep-alive connections, --window pipelined on each\n"
+            "  --prefix P             keys P/DEMO-000001.. (the demo data); or\n"
+            "  --pattern FMT          keys from a printf pattern with one %%lu, e.g. "
+            "88.100.1/DEMO-%%06lu\n"
+            "  --keys FILE            keys from a file, one handle per line\n"
+            "  --gen-count N          keys of the generated data set of N identifiers\n"
+            "                         (with --seed S and --prefixes as given to gen)\n"
+            "  --key-count N          keys 1..N for --prefix/--pattern (default 1000)\n"
+            "  --zipf S               Zipf-distributed keys with exponent S (default uniform)\n"
+            "  --miss PCT             percentage of requests for handles that do not exist\n"
+            "  --threads T            generator threads (default 1)\n"
+            "  --sockets S            sockets (TCP connections) per thread (default 4)\n"
+            "  --window W             requests in flight per socket (default 16)\n"
+            "  --rate R               open loop: R requests/s on a fixed schedule, latency from\n"
+            "                         the scheduled send time (default: closed loop)\n"
+            "  --duration SEC         run time, at most 3600 (default 10)\n"
+            "  --count N              stop after N answers\n"
+            "  --timeout MS           a request unanswered this long is lost (default 1000)\n"
+            "  --json                 the result as JSON\n");
 }
 
 static void print_text(const struct bench_config *cfg, const struct bench_result *r,
                        const char *server)
 {
     printf("pazhou-bench resolve %s %s: %.2f s, %d threads x %d sockets x window %d\n",
-           cfg->transport == BENCH_UDP ? "udp" : "tcp", server, r->elapsed_s, cfg->threads,
-           cfg->sockets, cfg->window);
+           bench_transport_name(cfg->transport), server, r->elapsed_s, cfg->threads, cfg->sockets,
+           cfg->window);
     printf("  sent       %12llu\n", (unsigned long long)r->sent);
     printf("  answered   %12llu  %.0f/s\n", (unsigned long long)r->answered,
            r->elapsed_s > 0 ? (double)r->answered / r->elapsed_s : 0.0);
     printf("  lost       %12llu\n", (unsigned long long)r->lost);
+    if (cfg->rate > 0)
+        printf("  open loop  %12.0f/s offered, %llu sends skipped (no free slot)\n", cfg->rate,
+               (unsigned long long)r->overflow);
     if (r->malformed)
         printf("  malformed  %12llu\n", (unsigned long long)r->malformed);
     for (int i = 0; i < BENCH_RC_SLOTS; i++)
@@ -75,13 +92,13 @@ static void print_json(const struct bench_config *cfg, const struct bench_result
         (json_int_t)bench_hist_quantile(h, 0.999), "max", (json_int_t)h->max, "mean",
         bench_hist_mean(h));
     json_t *doc = json_pack(
-        "{s:s,s:s,s:s,s:i,s:i,s:i,s:f,s:I,s:I,s:I,s:I,s:f,s:o,s:o}", "command", "resolve",
-        "transport", cfg->transport == BENCH_UDP ? "udp" : "tcp", "server", server, "threads",
+        "{s:s,s:s,s:s,s:i,s:i,s:i,s:f,s:I,s:I,s:I,s:I,s:f,s:o,s:o,s:f,s:I}", "command", "resolve",
+        "transport", bench_transport_name(cfg->transport), "server", server, "threads",
         cfg->threads, "sockets", cfg->sockets, "window", cfg->window, "elapsed_s", r->elapsed_s,
         "sent", (json_int_t)r->sent, "answered", (json_int_t)r->answered, "lost",
         (json_int_t)r->lost, "malformed", (json_int_t)r->malformed, "per_second",
         r->elapsed_s > 0 ? (double)r->answered / r->elapsed_s : 0.0, "response_codes", rc,
-        "latency_ns", lat);
+        "latency_ns", lat, "offered_rate", cfg->rate, "overflow", (json_int_t)r->overflow);
     json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("\n");
     json_decref(doc);
@@ -105,6 +122,7 @@ static int cmd_resolve(int argc, char **argv)
         {"server", required_argument, NULL, 's'},
         {"udp", no_argument, NULL, 'U'},
         {"tcp", no_argument, NULL, 'T'},
+        {"http", no_argument, NULL, 'H'},
         {"prefix", required_argument, NULL, 'p'},
         {"pattern", required_argument, NULL, 'P'},
         {"keys", required_argument, NULL, 'k'},
@@ -118,10 +136,17 @@ static int cmd_resolve(int argc, char **argv)
         {"count", required_argument, NULL, 'c'},
         {"timeout", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, 'j'},
+        {"rate", required_argument, NULL, 'r'},
+        {"gen-count", required_argument, NULL, 'G'},
+        {"seed", required_argument, NULL, 'E'},
+        {"prefixes", required_argument, NULL, 'X'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     static struct bench_config cfg;
+    static struct bench_gen gen;
+    unsigned long long gen_count = 0, seed = 1;
+    const char *gen_prefixes = NULL;
     cfg.transport = BENCH_UDP;
     cfg.threads = 1;
     cfg.sockets = 4;
@@ -146,6 +171,9 @@ static int cmd_resolve(int argc, char **argv)
             break;
         case 'T':
             cfg.transport = BENCH_TCP;
+            break;
+        case 'H':
+            cfg.transport = BENCH_HTTP;
             break;
         case 'p':
             prefix = optarg;
@@ -199,6 +227,22 @@ static int cmd_resolve(int argc, char **argv)
         case 'j':
             json = true;
             break;
+        case 'r':
+            cfg.rate = atof(optarg);
+            if (cfg.rate <= 0) {
+                fprintf(stderr, "pazhou-bench: --rate takes a positive number of requests/s\n");
+                return 2;
+            }
+            break;
+        case 'G':
+            gen_count = strtoull(optarg, NULL, 10);
+            break;
+        case 'E':
+            seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'X':
+            gen_prefixes = optarg;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -211,6 +255,10 @@ static int cmd_resolve(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (cfg.transport == BENCH_HTTP && cfg.rate > 0) {
+        fprintf(stderr, "pazhou-bench: --rate is not available with --http\n");
+        return 2;
+    }
     struct client_opts co;
     if (client_parse_server(server, &co, err, sizeof err) != 0) {
         fprintf(stderr, "pazhou-bench: %s\n", err);
@@ -219,7 +267,11 @@ static int cmd_resolve(int argc, char **argv)
     cfg.addr = co.addr;
     cfg.addr_len = co.addr_len;
     char generated[256];
-    if (keyfile) {
+    if (gen_count) {
+        if (bench_gen_init(&gen, seed, gen_prefixes) != 0 ||
+            bench_keys_generated(&cfg.keys, &gen, (size_t)gen_count) != 0)
+            return 2;
+    } else if (keyfile) {
         if (bench_keys_load(&cfg.keys, keyfile) != 0)
             return 2;
     } else {
@@ -245,10 +297,230 @@ static int cmd_resolve(int argc, char **argv)
     return res.answered > 0 ? 0 : 1;
 }
 
+/* pazhou-bench gen: the data set of bench_gen.h as JSON Lines or CSV. */
+static int cmd_gen(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"count", required_argument, NULL, 'n'},
+        {"seed", required_argument, NULL, 's'},
+        {"prefixes", required_argument, NULL, 'p'},
+        {"format", required_argument, NULL, 'F'},
+        {"keys-out", required_argument, NULL, 'k'},
+        {"keys-every", required_argument, NULL, 'e'},
+        {"out", required_argument, NULL, 'o'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
+    };
+    unsigned long long count = 0, seed = 1, every = 1;
+    const char *prefixes = NULL, *keys_out = NULL, *out_path = NULL;
+    bool csv = false;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "n:s:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 'n':
+            count = strtoull(optarg, NULL, 10);
+            break;
+        case 's':
+            seed = strtoull(optarg, NULL, 10);
+            break;
+        case 'p':
+            prefixes = optarg;
+            break;
+        case 'F':
+            if (strcmp(optarg, "csv") && strcmp(optarg, "jsonl")) {
+                fprintf(stderr, "pazhou-bench: --format takes jsonl or csv\n");
+                return 2;
+            }
+            csv = strcmp(optarg, "csv") == 0;
+            break;
+        case 'k':
+            keys_out = optarg;
+            break;
+        case 'e':
+            every = strtoull(optarg, NULL, 10);
+            break;
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    struct bench_gen gen;
+    if (count == 0 || every == 0 || optind != argc || bench_gen_init(&gen, seed, prefixes) != 0) {
+        usage(stderr);
+        return 2;
+    }
+    FILE *out = out_path ? fopen(out_path, "w") : stdout;
+    FILE *keys = keys_out ? fopen(keys_out, "w") : NULL;
+    if (!out || (keys_out && !keys)) {
+        perror(out ? keys_out : out_path);
+        return 2;
+    }
+    setvbuf(out, NULL, _IOFBF, 1u << 20);
+    for (unsigned long long i = 0; i < count; i++) {
+        if (csv)
+            bench_gen_csv(&gen, i, out);
+        else
+            bench_gen_jsonl(&gen, i, out);
+        if (keys && i % every == 0) {
+            char key[128];
+            bench_gen_key(&gen, i, key, sizeof key);
+            fprintf(keys, "%s\n", key);
+        }
+    }
+    int rc = fflush(out) == 0 && !ferror(out) ? 0 : 2;
+    if (keys && (fclose(keys) != 0))
+        rc = 2;
+    if (out != stdout && fclose(out) != 0)
+        rc = 2;
+    return rc;
+}
+
+static int cmd_replay(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"server", required_argument, NULL, 's'},   {"file", required_argument, NULL, 'f'},
+        {"id-offset", required_argument, NULL, 'O'}, {"id-len", required_argument, NULL, 'L'},
+        {"proto", required_argument, NULL, 'p'},    {"threads", required_argument, NULL, 't'},
+        {"sockets", required_argument, NULL, 'S'},  {"window", required_argument, NULL, 'w'},
+        {"duration", required_argument, NULL, 'd'}, {"count", required_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 'o'},  {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    static struct bench_replay_config cfg = {.id_len = 2, .threads = 1, .sockets = 4,
+                                             .window = 16, .duration_s = 10, .timeout_ms = 1000};
+    const char *server = NULL;
+    bool json = false;
+    long n;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 's':
+            server = optarg;
+            break;
+        case 'f':
+            cfg.file = optarg;
+            break;
+        case 'O':
+            cfg.id_offset = strtoul(optarg, NULL, 10);
+            break;
+        case 'L':
+            cfg.id_len = strtoul(optarg, NULL, 10);
+            break;
+        case 'p':
+            cfg.proto = strcmp(optarg, "dns") == 0      ? REPLAY_DNS
+                        : strcmp(optarg, "handle") == 0 ? REPLAY_HANDLE
+                                                        : REPLAY_RAW;
+            break;
+        case 't':
+            if (positive("--threads", optarg, 256, &n))
+                return 2;
+            cfg.threads = (int)n;
+            break;
+        case 'S':
+            if (positive("--sockets", optarg, 4096, &n))
+                return 2;
+            cfg.sockets = (int)n;
+            break;
+        case 'w':
+            if (positive("--window", optarg, 65535, &n))
+                return 2;
+            cfg.window = (int)n;
+            break;
+        case 'd':
+            cfg.duration_s = atof(optarg);
+            if (cfg.duration_s <= 0 || cfg.duration_s > MAX_DURATION_S) {
+                fprintf(stderr, "pazhou-bench: --duration takes (0, 3600] seconds\n");
+                return 2;
+            }
+            break;
+        case 'c':
+            cfg.count = strtoull(optarg, NULL, 10);
+            break;
+        case 'o':
+            if (positive("--timeout", optarg, 600000, &n))
+                return 2;
+            cfg.timeout_ms = (int)n;
+            break;
+        case 'j':
+            json = true;
+            break;
+        default:
+            fprintf(stderr, "Usage: pazhou-bench udp-replay --server HOST:PORT --file F "
+                            "[--id-offset O] [--id-len 2|4] [--proto dns|handle|raw] [--threads T] "
+                            "[--sockets S] [--window W] [--duration SEC] [--count N] [--json]\n");
+            return 2;
+        }
+    }
+    char err[256];
+    struct client_opts co;
+    if (!server || !cfg.file || client_parse_server(server, &co, err, sizeof err) != 0) {
+        fprintf(stderr, "pazhou-bench: udp-replay needs --server HOST:PORT and --file F\n");
+        return 2;
+    }
+    cfg.addr = co.addr;
+    cfg.addr_len = co.addr_len;
+    static struct bench_result res;
+    if (bench_replay_run(&cfg, &res) != 0)
+        return 2;
+    static struct bench_config shown = {.threads = 1, .transport = BENCH_UDP};
+    shown.threads = cfg.threads;
+    shown.sockets = cfg.sockets;
+    shown.window = cfg.window;
+    if (json)
+        print_json(&shown, &res, server);
+    else
+        print_text(&shown, &res, server);
+    return res.answered > 0 ? 0 : 1;
+}
+
+static int cmd_micro(int argc, char **argv)
+{
+    struct bench_micro_opts o = {.records = 100000, .iterations = 1000000, .miss_ratio = 0.05,
+                                 .cache_mb = 256};
+    for (int i = 1; i + 1 < argc; i += 2) {
+        if (strcmp(argv[i], "--records") == 0)
+            o.records = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--iterations") == 0)
+            o.iterations = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--miss") == 0)
+            o.miss_ratio = atof(argv[i + 1]) / 100.0;
+        else if (strcmp(argv[i], "--cache-mb") == 0)
+            o.cache_mb = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--answer-cache-mb") == 0)
+            o.answer_cache_mb = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--zipf") == 0)
+            o.zipf = atof(argv[i + 1]);
+        else {
+            fprintf(stderr, "Usage: pazhou-bench micro [--records N] [--iterations N] "
+                            "[--miss PCT] [--cache-mb MB] [--answer-cache-mb MB] [--zipf S]\n");
+            return 2;
+        }
+    }
+    if (o.records == 0 || o.iterations == 0) {
+        fprintf(stderr, "pazhou-bench: --records and --iterations must be positive\n");
+        return 2;
+    }
+    return bench_micro_run(&o);
+}
+
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "udp-replay") == 0)
+        return cmd_replay(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "micro") == 0)
+        return cmd_micro(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "resolve") == 0)
         return cmd_resolve(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "gen") == 0)
+        return cmd_gen(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
         usage(stdout);
         return 0;

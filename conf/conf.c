@@ -29,6 +29,7 @@ void conf_defaults(struct conf *c)
 
     c->block_cache_mb = 256;
     c->bloom_bits_per_key = 10;
+    c->answer_cache_mb = 16;
     c->case_sensitive = false;
     c->sync_writes = true;
 
@@ -50,6 +51,8 @@ void conf_defaults(struct conf *c)
     c->http_max_header_bytes = 8192;
     c->http_max_body_bytes = 262164;
     c->http_timeout_s = 30;
+    c->http_batch_max_body_bytes = 16u << 20;
+    c->http_session_timeout_s = 1800;
 
     c->admin_count = 0;
 }
@@ -104,6 +107,7 @@ static const struct key tcp_keys[] = {
 static const struct key registry_keys[] = {
     {.name = "block_cache_mb", .kind = K_U32, FIELD(block_cache_mb), .min = 0, .max = 1048576},
     {.name = "bloom_bits_per_key", .kind = K_U32, FIELD(bloom_bits_per_key), .min = 0, .max = 64},
+    {.name = "answer_cache_mb", .kind = K_U32, FIELD(answer_cache_mb), .min = 0, .max = 65536},
     {.name = "case_sensitive", .kind = K_BOOL, FIELD(case_sensitive)},
     {.name = "sync", .kind = K_BOOL, FIELD(sync_writes)},
     {0},
@@ -136,6 +140,16 @@ static const struct key http_keys[] = {
      .min = 1024,
      .max = 67108864},
     {.name = "timeout", .kind = K_U32, FIELD(http_timeout_s), .min = 1, .max = 86400},
+    {.name = "batch_max_body_bytes",
+     .kind = K_U32,
+     FIELD(http_batch_max_body_bytes),
+     .min = 1024,
+     .max = 268435456},
+    {.name = "session_timeout",
+     .kind = K_U32,
+     FIELD(http_session_timeout_s),
+     .min = 10,
+     .max = 604800},
     {0},
 };
 

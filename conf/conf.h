@@ -51,6 +51,7 @@ struct conf {
     /* registry */
     uint32_t block_cache_mb;     /* default 256 */
     uint32_t bloom_bits_per_key; /* default 10 */
+    uint32_t answer_cache_mb;    /* per worker: records of hot handles; 0 = off; default 16 */
     bool case_sensitive;         /* default false: handles fold ASCII case */
     bool sync_writes;            /* default true: fsync before acknowledging a write */
 
@@ -74,6 +75,9 @@ struct conf {
     uint32_t http_max_header_bytes; /* request line and headers; default 8192 */
     uint32_t http_max_body_bytes;   /* request body; default 262164 (envelope + message) */
     uint32_t http_timeout_s;        /* read, write and keep-alive idle timeout; default 30 */
+
+    uint32_t http_batch_max_body_bytes; /* POST /api/batch body, over HTTPS; default 16 MiB */
+    uint32_t http_session_timeout_s;    /* idle life of a REST API session; default 1800 */
 
     /* administrators with full access (identities "index:handle") */
     struct conf_identity admins[CONF_MAX_ADMINS];

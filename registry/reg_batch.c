@@ -141,6 +141,11 @@ int reg_batch_commit(struct reg_batch *b)
     if (rc)
         return rc;
     rocksdb_writebatch_clear(b->wb);
+    for (size_t pos = 0; pos + 3 <= b->changes_len;) {
+        size_t len = ((size_t)b->changes[pos + 1] << 8) | b->changes[pos + 2];
+        reg_bump_version(db, b->changes + pos + 3, len);
+        pos += 3 + len;
+    }
     /* Keys created by this commit are stored now: a later put of one finds it in the registry. */
     if (b->created)
         memset(b->created, 0, b->created_cap * sizeof *b->created);

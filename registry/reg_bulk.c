@@ -154,7 +154,8 @@ void reg_bulk_deltas_free(struct reg_bulk_deltas *d)
 
 static int add_prefix(struct reg_bulk_deltas *d, const uint8_t *p, size_t len, int64_t n)
 {
-    if (d->last < d->count && d->d[d->last].len == len && memcmp(d->d[d->last].prefix, p, len) == 0) {
+    if (d->last < d->count && d->d[d->last].len == len &&
+        memcmp(d->d[d->last].prefix, p, len) == 0) {
         d->d[d->last].n += n;
         return 0;
     }
@@ -292,8 +293,8 @@ static int unseal(const uint8_t *v, size_t len, struct reg_bulk_info *info,
 }
 
 /* The txlog entry's text; counts are left out when they do not fit. */
-static size_t describe(const struct reg_bulk_info *info, const struct reg_bulk_deltas *d,
-                       char *out, size_t cap)
+static size_t describe(const struct reg_bulk_info *info, const struct reg_bulk_deltas *d, char *out,
+                       size_t cap)
 {
     char source[sizeof info->source];
     size_t i = 0;
@@ -306,8 +307,9 @@ static size_t describe(const struct reg_bulk_info *info, const struct reg_bulk_d
         return cap - 1;
     size_t len = (size_t)n, base = len;
     for (size_t j = 0; j < d->count; j++) {
-        int m = snprintf(out + len, cap - len, "%s%.*s:%+" PRId64, j ? "," : " counts=",
-                         (int)d->d[j].len, (const char *)d->d[j].prefix, d->d[j].n);
+        int m = snprintf(out + len, cap - len, "%s%.*s:%+" PRId64,
+                         j ? "," : " counts=", (int)d->d[j].len, (const char *)d->d[j].prefix,
+                         d->d[j].n);
         if (m < 0 || (size_t)m >= cap - len) {
             out[base] = '\0';
             return base;
@@ -445,14 +447,17 @@ int reg_bulk_ingest(struct reg_db *db, const char *dir, struct reg_bulk_info *in
         rocksdb_ingestexternalfileoptions_set_allow_global_seqno(io, 1);
         rocksdb_ingestexternalfileoptions_set_allow_blocking_flush(io, 1);
         char *e = NULL;
-        rocksdb_ingest_external_file_cf(db->rdb, db->cf[REG_CF_HANDLES],
-                                        (const char *const *)names, n, io, &e);
+        rocksdb_ingest_external_file_cf(db->rdb, db->cf[REG_CF_HANDLES], (const char *const *)names,
+                                        n, io, &e);
         rocksdb_ingestexternalfileoptions_destroy(io);
         if (e)
             rc = rocks_fail(e, err, errlen, "ingesting the prepared files");
-        else if ((rc = finish_markers(db, info)) != REG_OK)
-            snprintf(err, errlen, "the files are ingested, but recording the import failed (%s); "
-                                  "the next open of the registry finishes it",
+        else
+            reg_bump_all_versions(db); /* records cached above the registry may be stale */
+        if (!e && (rc = finish_markers(db, info)) != REG_OK)
+            snprintf(err, errlen,
+                     "the files are ingested, but recording the import failed (%s); "
+                     "the next open of the registry finishes it",
                      reg_strerror(rc));
     }
     for (size_t i = 0; i < n; i++)
@@ -525,6 +530,43 @@ int reg_bulk_key_range(struct reg_db *db, uint8_t *lo, size_t *lo_len, uint8_t *
     char *e = NULL;
     rocksdb_iter_get_error(it, &e);
     rocksdb_iter_destroy(it);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        return rc;
+    }
+    return REG_OK;
+}
+
+int reg_bulk_scan(struct reg_db *db, const uint8_t *prefix, size_t plen,
+                  int (*fn)(void *ctx, const uint8_t *key, size_t klen, const uint8_t *record,
+                            size_t rlen),
+                  void *ctx)
+{
+    rocksdb_readoptions_t *ro = rocksdb_readoptions_create();
+    rocksdb_readoptions_set_fill_cache(ro, 0);
+    /* Large sequential reads: the whole range is read once, in order. */
+    rocksdb_readoptions_set_readahead_size(ro, 2u << 20);
+    rocksdb_iterator_t *it = rocksdb_create_iterator_cf(db->rdb, ro, db->cf[REG_CF_HANDLES]);
+    if (plen)
+        rocksdb_iter_seek(it, (const char *)prefix, plen);
+    else
+        rocksdb_iter_seek_to_first(it);
+    for (; rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t klen, vlen;
+        const char *k = rocksdb_iter_key(it, &klen);
+        if (plen && (klen < plen || memcmp(k, prefix, plen) != 0))
+            break;
+        if (klen > 0 && k[0] == '\0')
+            continue; /* an import's marker */
+        const char *v = rocksdb_iter_value(it, &vlen);
+        if (fn(ctx, (const uint8_t *)k, klen, (const uint8_t *)v, vlen))
+            break;
+    }
+    char *e = NULL;
+    rocksdb_iter_get_error(it, &e);
+    rocksdb_iter_destroy(it);
+    rocksdb_readoptions_destroy(ro);
     if (e) {
         int rc = reg_map_rocksdb_error(e);
         rocksdb_free(e);

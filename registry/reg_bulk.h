@@ -58,11 +58,11 @@ void reg_bulk_deltas_get(const struct reg_bulk_deltas *d, size_t i, const uint8_
                          size_t *len, int64_t *delta);
 
 struct reg_bulk_info {
-    char id[64];       /* unique among imports: names the marker */
-    char source[256];  /* what was imported, for the txlog (a file name) */
-    uint64_t handles;  /* handles in the files */
-    uint64_t created;  /* of which new to the registry */
-    uint64_t txn_id;   /* reg_bulk_ingest: the txlog id of the import */
+    char id[64];      /* unique among imports: names the marker */
+    char source[256]; /* what was imported, for the txlog (a file name) */
+    uint64_t handles; /* handles in the files */
+    uint64_t created; /* of which new to the registry */
+    uint64_t txn_id;  /* reg_bulk_ingest: the txlog id of the import */
 };
 
 /* A fresh import id: UTC time, process id and a counter. */
@@ -85,5 +85,13 @@ int reg_bulk_exists(struct reg_db *db, size_t n, const uint8_t *const *keys, con
  * hi take REG_MAX_KEY bytes. Keys outside [lo, hi] need no existence check. */
 int reg_bulk_key_range(struct reg_db *db, uint8_t *lo, size_t *lo_len, uint8_t *hi, size_t *hi_len,
                        bool *empty);
+
+/* Calls fn for every stored handle whose canonical key starts with prefix (all when plen is 0),
+ * in key order, with the key and its record (valid during the call); stops when fn returns
+ * non-zero. Scans do not fill the block cache. */
+int reg_bulk_scan(struct reg_db *db, const uint8_t *prefix, size_t plen,
+                  int (*fn)(void *ctx, const uint8_t *key, size_t klen, const uint8_t *record,
+                            size_t rlen),
+                  void *ctx);
 
 #endif

@@ -5,8 +5,7 @@
 #include "reg_internal.h"
 
 int reg_list_counts(struct reg_db *db,
-                    int (*fn)(void *ctx, const char *prefix, size_t len, uint64_t count),
-                    void *ctx)
+                    int (*fn)(void *ctx, const char *prefix, size_t len, uint64_t count), void *ctx)
 {
     char name[REG_MAX_KEY + 1];
     rocksdb_iterator_t *it =

@@ -228,6 +228,13 @@ int reg_open(const struct reg_options *opt, struct reg_db **out, char *err, size
         return REG_ERR_IO;
     }
     pthread_mutex_init(&db->txn_lock, NULL);
+    db->versions = calloc(REG_VERSION_SLOTS, sizeof *db->versions);
+    if (!db->versions) {
+        free(db->path);
+        free(db);
+        set_err(err, errlen, opt->path, "out of memory");
+        return REG_ERR_IO;
+    }
     for (int i = 0; i < REG_STRIPES; i++)
         pthread_mutex_init(&db->stripes[i], NULL);
     db->read_only = opt->read_only;
@@ -293,6 +300,7 @@ void reg_close(struct reg_db *db)
     if (db->cache)
         rocksdb_cache_destroy(db->cache);
     pthread_mutex_destroy(&db->txn_lock);
+    free(db->versions);
     for (int i = 0; i < REG_STRIPES; i++)
         pthread_mutex_destroy(&db->stripes[i]);
     free(db->path);

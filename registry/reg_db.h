@@ -66,6 +66,8 @@ struct reg_pin {
 };
 int reg_get_record(struct reg_db *db, const uint8_t *handle, size_t len, struct reg_pin *pin);
 void reg_pin_release(struct reg_pin *pin);
+/* The same for a key already in canonical form (reg_canonical_key). */
+int reg_get_record_key(struct reg_db *db, const uint8_t *key, size_t len, struct reg_pin *pin);
 
 /* Writes a whole record (replacing any) and a txlog entry, atomically. */
 int reg_put_record(struct reg_db *db, const uint8_t *handle, size_t len, const uint8_t *record,
@@ -140,6 +142,17 @@ int reg_update_record(struct reg_db *db, const uint8_t *handle, size_t len,
 /* The highest txn id below which every change is durable: replication reads up to here, since
  * concurrent commits may land out of id order. */
 uint64_t reg_stable_txn_id(struct reg_db *db);
+
+/*
+ * Change versions, for caches of records kept above the registry: every durable write of a
+ * handle bumps the version of the slot its canonical key hashes to. A cache remembers the
+ * version it read before fetching a record, and the record is current while the version is.
+ */
+#define REG_VERSION_SLOTS 65536u
+uint64_t reg_key_hash(const uint8_t *key, size_t len); /* FNV-1a 64 of a canonical key */
+uint32_t reg_change_version(struct reg_db *db, uint64_t key_hash);
+/* Invalidates every cached record (bulk loads). */
+void reg_bump_all_versions(struct reg_db *db);
 
 /* Estimated number of stored handles (RocksDB's estimate-num-keys of "handles"). */
 uint64_t reg_estimate_handles(struct reg_db *db);

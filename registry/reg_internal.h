@@ -3,6 +3,7 @@
 #define REG_INTERNAL_H
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -47,6 +48,7 @@ struct reg_db {
     uint64_t next_txn;
     struct reg_inflight *inflight;
     pthread_mutex_t stripes[REG_STRIPES];
+    _Atomic uint32_t *versions; /* REG_VERSION_SLOTS change versions (reg_change_version) */
     char *path;
 };
 
@@ -77,6 +79,9 @@ rocksdb_options_t *reg_cf_options(struct reg_db *db, enum reg_cf cf);
  * the caller built it and the reserved ids stay unused. */
 int reg_commit(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *changes,
                size_t changes_len);
+
+/* Bumps the change version of a canonical key, once its write is durable. */
+void reg_bump_version(struct reg_db *db, const uint8_t *key, size_t len);
 
 /* The lock of a canonical key's stripe. */
 pthread_mutex_t *reg_stripe(struct reg_db *db, const uint8_t *key, size_t len);

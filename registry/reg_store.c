@@ -40,6 +40,11 @@ int reg_get_record(struct reg_db *db, const uint8_t *handle, size_t len, struct 
 {
     uint8_t key[REG_MAX_KEY];
     size_t klen = reg_canonical_key(db, handle, len, key);
+    return reg_get_record_key(db, key, klen, pin);
+}
+
+int reg_get_record_key(struct reg_db *db, const uint8_t *key, size_t klen, struct reg_pin *pin)
+{
     pin->data = NULL;
     pin->len = 0;
     pin->impl = NULL;

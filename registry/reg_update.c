@@ -6,6 +6,32 @@
 #include "reg_internal.h"
 #include "reg_record.h"
 
+uint64_t reg_key_hash(const uint8_t *key, size_t len)
+{
+    uint64_t h = 14695981039346656037ull;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ key[i]) * 1099511628211ull;
+    return h;
+}
+
+uint32_t reg_change_version(struct reg_db *db, uint64_t key_hash)
+{
+    return atomic_load_explicit(&db->versions[key_hash % REG_VERSION_SLOTS],
+                                memory_order_acquire);
+}
+
+void reg_bump_version(struct reg_db *db, const uint8_t *key, size_t len)
+{
+    atomic_fetch_add_explicit(&db->versions[reg_key_hash(key, len) % REG_VERSION_SLOTS], 1,
+                              memory_order_release);
+}
+
+void reg_bump_all_versions(struct reg_db *db)
+{
+    for (uint32_t i = 0; i < REG_VERSION_SLOTS; i++)
+        atomic_fetch_add_explicit(&db->versions[i], 1, memory_order_release);
+}
+
 pthread_mutex_t *reg_stripe(struct reg_db *db, const uint8_t *key, size_t len)
 {
     /* FNV-1a: cheap and well spread over handles that differ only in their last digits. */
@@ -54,6 +80,8 @@ static int apply(struct reg_db *db, const uint8_t *key, size_t klen, bool existe
     }
     int rc = reg_commit(db, wb, change, n);
     rocksdb_writebatch_destroy(wb);
+    if (rc == REG_OK)
+        reg_bump_version(db, key, klen);
     return rc;
 }
 

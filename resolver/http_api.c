@@ -13,16 +13,11 @@
 #include "hdl_json.h"
 #include "hdl_resolution.h"
 #include "query_counted.h"
-#include "reg_list.h"
 #include "reg_record.h"
 #include "worker.h"
 
 #define HANDLES_PATH "/api/handles/"
 #define NATIVE_TYPE "application/x-hdl-message"
-/* Paging of /api/handles: without pageSize a page holds DEFAULT_PAGE_SIZE handles; no page holds
- * more than MAX_PAGE_SIZE, so one request never turns into an unbounded scan. */
-#define DEFAULT_PAGE_SIZE 1000u
-#define MAX_PAGE_SIZE 10000u
 
 static void send_bad_param(struct http_call *c, const char *message)
 {
@@ -57,10 +52,8 @@ static size_t lookup_name(const char *handle, size_t len, uint8_t *buf, size_t c
     return len + pre;
 }
 
-/* The index and type parameters as the wire lists of a resolution request, written into buf,
- * so that values are selected by exactly the code a resolution uses. */
-static const char *build_selection(const struct http_call *c, uint8_t *buf, size_t cap,
-                                   struct hdl_resolution_request *rr)
+const char *http_api_selection(const struct http_call *c, uint8_t *buf, size_t cap,
+                               struct hdl_resolution_request *rr)
 {
     struct hdl_writer w;
     hdl_writer_init(&w, buf, cap);
@@ -92,9 +85,8 @@ static const char *build_selection(const struct http_call *c, uint8_t *buf, size
     return NULL;
 }
 
-/* The public values of rec that rr selects, as JSON; NULL on allocation failure. */
-static json_t *selected_values(const struct reg_record_view *rec,
-                               const struct hdl_resolution_request *rr)
+json_t *http_api_values(const struct reg_record_view *rec, const struct hdl_resolution_request *rr,
+                        bool private_ok)
 {
     json_t *arr = json_array();
     struct hdl_reader r;
@@ -104,7 +96,8 @@ static json_t *selected_values(const struct reg_record_view *rec,
         if (hdl_value_decode(&r, &v) != HDL_OK)
             break; /* records are validated when written; stop rather than trust a bad tail */
         /* Values without public read need an authenticated reader, as in query.c. */
-        if (!(v.perms & HDL_PERM_PUBLIC_READ) || !hdl_resolution_selects(rr, v.index, v.type))
+        if ((!(v.perms & HDL_PERM_PUBLIC_READ) && !private_ok) ||
+            !hdl_resolution_selects(rr, v.index, v.type))
             continue;
         if (json_array_append_new(arr, hdl_value_to_json(&v)) != 0) {
             json_decref(arr);
@@ -123,7 +116,7 @@ static void answer_handle(struct http_call *c, const char *handle, size_t len)
         return;
     }
     struct hdl_resolution_request rr = {.handle = {(const uint8_t *)handle, (uint32_t)len}};
-    const char *bad = build_selection(c, w->out, QUERY_OUT_MAX, &rr);
+    const char *bad = http_api_selection(c, w->out, QUERY_OUT_MAX, &rr);
     if (bad) {
         c->opcode = -1;
         send_bad_param(c, bad);
@@ -151,7 +144,7 @@ static void answer_handle(struct http_call *c, const char *handle, size_t len)
     struct reg_record_view rec;
     json_t *values = NULL;
     if (reg_record_parse(pin.data, pin.len, 0, &rec) == HDL_OK)
-        values = selected_values(&rec, &rr);
+        values = http_api_values(&rec, &rr, false);
     reg_pin_release(&pin);
     if (!values) {
         http_send_rc(c, HDL_RC_ERROR, handle, "Stored record is damaged");
@@ -182,99 +175,6 @@ void http_api_get_handle(struct http_call *c)
         answer_handle(c, handle, len);
     }
     free(handle);
-}
-
-struct page {
-    uint64_t skip, take;
-    json_t *handles;
-    bool failed;
-};
-
-static int collect_handle(void *ctx, const uint8_t *key, size_t len)
-{
-    struct page *p = ctx;
-    if (p->skip) {
-        p->skip--;
-        return 0;
-    }
-    json_t *s = json_stringn((const char *)key, len);
-    if (!s || json_array_append_new(p->handles, s) != 0) {
-        p->failed = true;
-        return 1;
-    }
-    return --p->take == 0;
-}
-
-void http_api_list_handles(struct http_call *c)
-{
-    struct worker *w = c->w;
-    c->opcode = HDL_OC_LIST_HANDLES;
-    const char *prefix = evhttp_find_header(c->query, "prefix");
-    if (!prefix || !*prefix || strlen(prefix) > HDL_MAX_HANDLE_LEN - 5) {
-        http_send_rc(c, HDL_RC_INVALID_HANDLE, NULL, "A prefix parameter is required");
-        return;
-    }
-    char prefix_handle[HDL_MAX_HANDLE_LEN + 1];
-    bool has_na = strncasecmp(prefix, "0.NA/", 5) == 0 && prefix[5];
-    snprintf(prefix_handle, sizeof prefix_handle, "%s%s", has_na ? "" : "0.NA/", prefix);
-    const char *bare = prefix_handle + 5;
-
-    uint64_t page = 0, page_size = DEFAULT_PAGE_SIZE;
-    const char *ps = evhttp_find_header(c->query, "pageSize");
-    const char *pg = evhttp_find_header(c->query, "page");
-    if ((pg && !parse_uint(pg, UINT32_MAX, &page)) ||
-        (ps && (!parse_uint(ps, MAX_PAGE_SIZE, &page_size) || page_size == 0))) {
-        c->opcode = -1;
-        send_bad_param(c, "page must be a number from 0 and pageSize one from 1 to 10000");
-        return;
-    }
-    struct reg_prefix_set *prefixes =
-        atomic_load_explicit(&w->node->prefixes, memory_order_acquire);
-    if (strchr(bare, '/') ||
-        !reg_prefix_set_has(prefixes, (const uint8_t *)prefix_handle, strlen(prefix_handle))) {
-        http_send_rc(c, HDL_RC_SERVER_NOT_RESP, NULL, "That prefix doesn't live here");
-        return;
-    }
-    uint64_t total = 0;
-    struct page p = {page * page_size, page_size, json_array(), false};
-    int err = reg_count_prefix(w->node->db, bare, &total);
-    if (err == REG_OK && p.handles && p.skip < total)
-        err = reg_scan_prefix(w->node->db, (const uint8_t *)bare, strlen(bare), NULL, 0,
-                              collect_handle, &p);
-    if (err != REG_OK || !p.handles || p.failed) {
-        json_decref(p.handles);
-        http_send_rc(c, HDL_RC_ERROR, NULL, "Registry read failed");
-        return;
-    }
-    char count[24];
-    snprintf(count, sizeof count, "%llu", (unsigned long long)total);
-    c->rc = HDL_RC_SUCCESS;
-    /* totalCount is a JSON string, as the reference writes it. */
-    json_t *o = json_pack("{s:i,s:s,s:s,s:I,s:I,s:o}", "responseCode", HDL_RC_SUCCESS, "prefix",
-                          prefix_handle, "totalCount", count, "page", (json_int_t)page, "pageSize",
-                          (json_int_t)page_size, "handles", p.handles);
-    http_send_json(c, 200, o);
-}
-
-static int collect_prefix(void *ctx, const char *prefix_handle, size_t len)
-{
-    json_t *s = json_stringn(prefix_handle, len);
-    return s ? json_array_append_new(ctx, s) != 0 : 0;
-}
-
-void http_api_prefixes(struct http_call *c)
-{
-    json_t *arr = json_array();
-    if (!arr || reg_list_prefixes(c->w->node->db, collect_prefix, arr) != REG_OK) {
-        json_decref(arr);
-        http_send_rc(c, HDL_RC_ERROR, NULL, "Registry read failed");
-        return;
-    }
-    char count[24];
-    snprintf(count, sizeof count, "%zu", json_array_size(arr));
-    json_t *o = json_pack("{s:i,s:s,s:o}", "responseCode", HDL_RC_SUCCESS, "totalCount", count,
-                          "prefixes", arr);
-    http_send_json(c, 200, o);
 }
 
 void http_api_site(struct http_call *c)

@@ -18,6 +18,7 @@
 #include <openssl/err.h>
 
 #include "hdl_const.h"
+#include "http_admin.h"
 #include "http_api.h"
 #include "http_metrics.h"
 #include "net_addr.h"
@@ -51,6 +52,7 @@ struct http_server {
     atomic_uint conns;
     struct conn_set seen;
     SSL_CTX *tls;
+    struct http_deferred *deferred; /* requests waiting for admin jobs */
 };
 
 static size_t slot_of(const struct conn_set *s, const void *p)
@@ -115,9 +117,39 @@ static void set_remove(struct conn_set *s, const void *p)
     }
 }
 
+void http_defer_watch(struct http_call *c, struct http_deferred *d)
+{
+    struct http_server *h = c->w->http;
+    d->evcon = evhttp_request_get_connection(c->req);
+    d->prev = NULL;
+    d->next = h->deferred;
+    if (h->deferred)
+        h->deferred->prev = d;
+    h->deferred = d;
+}
+
+void http_defer_unwatch(struct worker *w, struct http_deferred *d)
+{
+    struct http_server *h = w->http;
+    if (d->prev)
+        d->prev->next = d->next;
+    else if (h->deferred == d)
+        h->deferred = d->next;
+    if (d->next)
+        d->next->prev = d->prev;
+    d->prev = d->next = NULL;
+}
+
 static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 {
     struct http_server *h = arg;
+    for (struct http_deferred *d = h->deferred, *next; d; d = next) {
+        next = d->next;
+        if (d->evcon == evcon) {
+            http_defer_unwatch(h->w, d);
+            d->cancel(d, true);
+        }
+    }
     set_remove(&h->seen, evcon);
     atomic_fetch_sub_explicit(&h->conns, 1, memory_order_relaxed);
 }
@@ -163,6 +195,10 @@ static const char *reason_of(int status)
     switch (status) {
     case 200:
         return "OK";
+    case 201:
+        return "Created";
+    case 204:
+        return "No Content";
     case 400:
         return "Bad Request";
     case 401:
@@ -280,12 +316,6 @@ void http_send_rc(struct http_call *c, uint32_t rc, const char *handle, const ch
     http_send_json(c, http_status_of_rc(rc, c->tls), o);
 }
 
-static void send_unavailable_write(struct http_call *c)
-{
-    http_send_rc(c, HDL_RC_OPERATION_NOT_SUPPORTED, NULL,
-                 "Handle administration over HTTP is not supported by this node");
-}
-
 struct route {
     unsigned methods; /* EVHTTP_REQ_*; HEAD is served where GET is */
     const char *path;
@@ -294,18 +324,18 @@ struct route {
     void (*fn)(struct http_call *c);
 };
 
-/* Write endpoints answer 501 until handle administration is served over HTTP. */
+/* Reads of public values stay on the worker; whatever authenticates goes to http_admin.h. */
 static const struct route routes[] = {
-    {EVHTTP_REQ_GET, "/api/handles/", true, HTTP_ROUTE_HANDLE, http_api_get_handle},
-    {EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE, "/api/handles/", true, HTTP_ROUTE_HANDLE,
-     send_unavailable_write},
-    {EVHTTP_REQ_GET, "/api/handles", false, HTTP_ROUTE_LIST, http_api_list_handles},
-    {EVHTTP_REQ_GET, "/api/prefixes", false, HTTP_ROUTE_PREFIXES, http_api_prefixes},
+    {EVHTTP_REQ_GET, "/api/handles/", true, HTTP_ROUTE_HANDLE, http_admin_get_handle},
+    {EVHTTP_REQ_PUT, "/api/handles/", true, HTTP_ROUTE_HANDLE, http_admin_put_handle},
+    {EVHTTP_REQ_DELETE, "/api/handles/", true, HTTP_ROUTE_HANDLE, http_admin_delete_handle},
+    {EVHTTP_REQ_GET, "/api/handles", false, HTTP_ROUTE_LIST, http_admin_list_handles},
+    {EVHTTP_REQ_GET, "/api/prefixes", false, HTTP_ROUTE_PREFIXES, http_admin_prefixes},
     {EVHTTP_REQ_GET, "/api/site", false, HTTP_ROUTE_SITE, http_api_site},
-    {EVHTTP_REQ_POST, "/api/batch", false, HTTP_ROUTE_OTHER, send_unavailable_write},
-    {EVHTTP_REQ_POST, "/api/sessions", false, HTTP_ROUTE_SESSIONS, send_unavailable_write},
-    {EVHTTP_REQ_GET | EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE, "/api/sessions/this", false,
-     HTTP_ROUTE_SESSIONS, send_unavailable_write},
+    {EVHTTP_REQ_POST, "/api/batch", false, HTTP_ROUTE_OTHER, http_admin_batch},
+    {EVHTTP_REQ_POST, "/api/sessions", false, HTTP_ROUTE_SESSIONS, http_admin_sessions},
+    {EVHTTP_REQ_GET | EVHTTP_REQ_PUT | EVHTTP_REQ_POST | EVHTTP_REQ_DELETE, "/api/sessions/this",
+     false, HTTP_ROUTE_SESSIONS, http_admin_sessions},
     {EVHTTP_REQ_GET, "/metrics", false, HTTP_ROUTE_METRICS, http_metrics_scrape},
     {EVHTTP_REQ_GET, "/healthz", false, HTTP_ROUTE_HEALTHZ, http_metrics_health},
 };
@@ -322,6 +352,14 @@ static void dispatch(struct http_call *c)
     unsigned method = (unsigned)evhttp_request_get_command(c->req);
     if (method == EVHTTP_REQ_HEAD)
         method = EVHTTP_REQ_GET;
+    size_t body = evbuffer_get_length(evhttp_request_get_input_buffer(c->req));
+    if (c->tls && body > c->w->node->conf->http_max_body_bytes &&
+        strcmp(c->path, "/api/batch") != 0) {
+        json_t *o = json_pack("{s:i,s:s}", "responseCode", HDL_RC_ERROR, "message",
+                              "Request body too large (http.max_body_bytes)");
+        http_send_json(c, 413, o);
+        return;
+    }
     bool path_known = false;
     for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++) {
         const struct route *r = &routes[i];
@@ -461,7 +499,11 @@ static int bind_front(struct http_server *h, int which, const struct conf_endpoi
     evhttp_set_gencb(f->http, on_request, f);
     evhttp_set_bevcb(f->http, f->tls ? tls_bevcb : plain_bevcb, h);
     evhttp_set_max_headers_size(f->http, (ev_ssize_t)cf->http_max_header_bytes);
-    evhttp_set_max_body_size(f->http, (ev_ssize_t)cf->http_max_body_bytes);
+    /* Over HTTPS a batch may be larger; dispatch holds the other routes to max_body_bytes. */
+    uint32_t max_body = cf->http_max_body_bytes;
+    if (f->tls && cf->http_batch_max_body_bytes > max_body)
+        max_body = cf->http_batch_max_body_bytes;
+    evhttp_set_max_body_size(f->http, (ev_ssize_t)max_body);
     evhttp_set_timeout(f->http, (int)cf->http_timeout_s);
     evhttp_set_allowed_methods(f->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD | EVHTTP_REQ_POST |
                                             EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE);
@@ -540,6 +582,12 @@ void http_server_free(struct worker *w)
     struct http_server *h = w->http;
     if (!h)
         return;
+    /* The admin pool has gone (and freed its jobs) before the workers: drop what still waits. */
+    while (h->deferred) {
+        struct http_deferred *d = h->deferred;
+        http_defer_unwatch(w, d);
+        d->cancel(d, false);
+    }
     for (int i = 0; i < FRONTS; i++)
         if (h->front[i].http)
             evhttp_free(h->front[i].http);

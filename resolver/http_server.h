@@ -62,6 +62,20 @@ void http_server_free(struct worker *w);
 int64_t http_server_heartbeat(const struct worker *w);
 unsigned http_server_connections(const struct worker *w);
 
+/* A request answered later, from an admin job. libevent frees a request whose connection goes
+ * away, so the owner registers it here and is told through cancel (with pool_alive false at
+ * shutdown, when the admin jobs are already gone); it must then drop the request and its job. */
+struct http_deferred {
+    struct http_deferred *prev, *next;
+    struct evhttp_connection *evcon;
+    void (*cancel)(struct http_deferred *d, bool pool_alive);
+};
+
+/* Watches the connection of c for d (d->cancel set by the caller). */
+void http_defer_watch(struct http_call *c, struct http_deferred *d);
+/* Stops watching: the answer went out. */
+void http_defer_unwatch(struct worker *w, struct http_deferred *d);
+
 /* Sends a JSON body (taking the reference to body) with status, honouring the "pretty" and
  * "callback" (JSONP) parameters. */
 void http_send_json(struct http_call *c, int status, json_t *body);

@@ -28,6 +28,7 @@ struct node {
     struct evp_pkey_st *server_key; /* signs certified responses; its public half is in HS_SITE */
     struct auth_state *auth;        /* challenges and sessions */
     struct admin_pool *admin;       /* threads for blocking work: writes, signatures, PBKDF2 */
+    struct http_sessions *http_sessions; /* REST API sessions (http_session.h) */
 };
 
 /* Retires a prefix set swapped out of node->prefixes: freed once no worker can still be reading

@@ -123,3 +123,19 @@ uint64_t node_now_ns(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
+
+void node_stats_answered(struct node_stats *s, enum node_transport t, const uint8_t *msg,
+                         size_t len, uint64_t started_ns)
+{
+    if (len < HDL_ENVELOPE_LEN + HDL_HEADER_LEN)
+        return;
+    const uint8_t *h = msg + HDL_ENVELOPE_LEN;
+    uint32_t flags = (uint32_t)h[8] << 24 | (uint32_t)h[9] << 16 | (uint32_t)h[10] << 8 | h[11];
+    if (flags & HDL_FLAG_CN)
+        return;
+    uint32_t opcode = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
+    uint32_t rc = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
+    enum node_rc_bucket b = node_rc_bucket_of(rc);
+    s->responses[b]++;
+    node_stats_record(s, t, opcode, (int)b, node_now_ns() - started_ns);
+}

@@ -5,6 +5,7 @@
 #ifndef NODE_STATS_H
 #define NODE_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 enum node_transport { NODE_UDP = 0, NODE_TCP = 1, NODE_HTTP = 2, NODE_TRANSPORTS };
@@ -68,6 +69,11 @@ enum node_rc_bucket node_rc_bucket_of(uint32_t response_code);
 void node_stats_add(struct node_stats *sum, const struct node_stats *s);
 
 enum node_op_bucket node_op_bucket_of(uint32_t opcode);
+
+/* Counts an answer message sent on behalf of the admin threads, from its own header; a message
+ * of a continuing stream (CN set) is not the end of its request and is not counted. */
+void node_stats_answered(struct node_stats *s, enum node_transport t, const uint8_t *msg,
+                         size_t len, uint64_t started_ns);
 /* Prometheus label values of the buckets. */
 extern const char *const node_op_names[NODE_OP_BUCKETS];
 extern const char *const node_answer_names[NODE_ANSWER_BUCKETS];

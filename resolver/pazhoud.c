@@ -15,15 +15,18 @@
 #include <openssl/evp.h>
 
 #include "admin_pool.h"
+#include "node_backup.h"
 #include "auth_state.h"
 #include "conf.h"
 #include "http_server.h"
+#include "http_session.h"
 #include "log.h"
 #include "node.h"
 #include "reg_db.h"
 #include "reg_prefix.h"
 #include "server_key.h"
 #include "site.h"
+#include "tcp_handler.h"
 #include "worker.h"
 
 #define DEFAULT_CONF "conf/pazhou.conf"
@@ -360,6 +363,7 @@ int main(int argc, char **argv)
     sigaddset(&sigs, SIGINT);
     sigaddset(&sigs, SIGHUP);
     sigaddset(&sigs, SIGUSR1);
+    sigaddset(&sigs, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
@@ -383,7 +387,8 @@ int main(int argc, char **argv)
     char err[512];
     node.auth = auth_state_new();
     node.admin = admin_pool_new(&node, ADMIN_THREADS);
-    if (!node.auth || !node.admin) {
+    node.http_sessions = http_sessions_new(conf.http_session_timeout_s);
+    if (!node.auth || !node.admin || !node.http_sessions) {
         log_error("cannot start the administration threads");
         reg_close(node.db);
         return 1;
@@ -447,6 +452,10 @@ int main(int argc, char **argv)
             reload_prefixes(&node);
             continue;
         }
+        if (sig == SIGUSR2) {
+            node_backup_on_signal(&node);
+            continue;
+        }
         log_info("signal %d: stopping", sig);
         break;
     }
@@ -456,11 +465,15 @@ int main(int argc, char **argv)
     for (int i = 0; i < nworkers; i++)
         worker_join(&workers[i]);
     log_stats(workers, nworkers);
-    /* Admin jobs deliver to worker bases: the pool goes before the workers' bases do. */
+    /* Connections still waiting for an admin job cancel it first; then the pool frees every
+     * job while the workers' bases, which the jobs' events live on, still exist. */
+    for (int i = 0; i < nworkers; i++)
+        tcp_conns_close_all(&workers[i]);
     admin_pool_free(node.admin);
     for (int i = 0; i < nworkers; i++)
         worker_free(&workers[i]);
     auth_state_free(node.auth);
+    http_sessions_free(node.http_sessions);
     EVP_PKEY_free(node.server_key);
     reg_prefix_set_free(atomic_load(&node.prefixes));
     reg_close(node.db);

@@ -7,6 +7,7 @@
 #include "hdl_error_body.h"
 #include "hdl_message.h"
 #include "hdl_resolution.h"
+#include "answer_cache.h"
 #include "reg_record.h"
 
 /* Responses expire twelve hours after they are made, as the reference server's do. */
@@ -149,12 +150,32 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
         return reply_error(q, req, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here", out,
                            out_len);
 
-    struct reg_pin pin;
-    int err = reg_get_record(q->node->db, name, name_len, &pin);
-    if (err == REG_NOT_FOUND)
+    /* The worker's cache first; the version is read before the registry, so a write that
+     * lands meanwhile leaves the new entry stale, never a stale entry current. */
+    struct reg_db *db = q->node->db;
+    uint8_t key[REG_MAX_KEY];
+    size_t key_len = reg_canonical_key(db, name, name_len, key);
+    struct reg_pin pin = {NULL, 0, NULL};
+    uint64_t hash = 0;
+    uint32_t version = 0;
+    bool cached = false;
+    if (q->cache) {
+        hash = reg_key_hash(key, key_len);
+        version = reg_change_version(db, hash);
+        cached = answer_cache_get(q->cache, key, key_len, hash, version, &pin.data, &pin.len);
+    }
+    if (!cached) {
+        int err = reg_get_record_key(db, key, key_len, &pin);
+        if (err != REG_OK && err != REG_NOT_FOUND)
+            return reply_error(q, req, HDL_RC_ERROR, "Registry read failed", out, out_len);
+        if (q->cache)
+            answer_cache_put(q->cache, key, key_len, hash, version, pin.data,
+                             err == REG_OK ? pin.len : 0);
+    }
+    if (pin.len == 0) {
+        reg_pin_release(&pin);
         return reply_error(q, req, HDL_RC_HANDLE_NOT_FOUND, "", out, out_len);
-    if (err != REG_OK)
-        return reply_error(q, req, HDL_RC_ERROR, "Registry read failed", out, out_len);
+    }
 
     struct reg_record_view rec;
     if (reg_record_parse(pin.data, pin.len, 0, &rec) != HDL_OK) {

@@ -12,9 +12,12 @@
 #include "node.h"
 #include "node_stats.h"
 
+struct answer_cache;
+
 struct query_ctx {
     struct node *node;
     struct node_stats *stats;
+    struct answer_cache *cache; /* the worker's, or NULL */
 };
 
 enum query_result {

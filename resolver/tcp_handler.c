@@ -35,6 +35,7 @@ struct tcp_conn {
     struct tcp_conn *prev, *next;
     bool closing;          /* close once the output has drained */
     struct admin_job *job; /* a request handed to the admin threads; input waits for it */
+    uint64_t job_started;  /* node_now_ns() when it was handed over */
 };
 
 static bool conn_process(struct tcp_conn *c);
@@ -68,6 +69,7 @@ static void conn_close_when_sent(struct tcp_conn *c)
 static int job_deliver(void *ctx, const uint8_t *msg, size_t len)
 {
     struct tcp_conn *c = ctx;
+    node_stats_answered(&c->worker->stats, NODE_TCP, msg, len, c->job_started);
     bufferevent_write(c->bev, msg, len);
     /* A long listing waits for the client to read; on_write resumes it. */
     return evbuffer_get_length(bufferevent_get_output(c->bev)) >= OUTPUT_HIGH_WATER;
@@ -91,6 +93,7 @@ static void conn_defer(struct tcp_conn *c, const uint8_t *msg, size_t len)
 {
     struct worker *w = c->worker;
     struct admin_owner owner = {c, job_deliver, job_done};
+    c->job_started = node_now_ns();
     c->job = admin_submit(w->node->admin, w->base, NODE_TCP, msg, len, &owner);
     if (c->job) {
         bufferevent_disable(c->bev, EV_READ); /* job_done reads on */

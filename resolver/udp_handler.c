@@ -46,6 +46,7 @@ struct udp_pending {
     struct sockaddr_storage peer;
     socklen_t peer_len;
     struct admin_job *job;
+    uint64_t started;
     struct udp_pending *prev, *next;
 };
 
@@ -205,6 +206,7 @@ static void pending_unlink(struct udp_pending *p)
 static int job_deliver(void *ctx, const uint8_t *msg, size_t len)
 {
     struct udp_pending *p = ctx;
+    node_stats_answered(&p->u->worker->stats, NODE_UDP, msg, len, p->started);
     send_response(p->u, &p->peer, p->peer_len, msg, len);
     flush_sends(p->u);
     return 0;
@@ -226,6 +228,7 @@ static void defer(struct udp_handler *u, const struct sockaddr_storage *peer, so
         p->u = u;
         memcpy(&p->peer, peer, peer_len);
         p->peer_len = peer_len;
+        p->started = node_now_ns();
         struct admin_owner owner = {p, job_deliver, job_done};
         p->job = admin_submit(w->node->admin, w->base, NODE_UDP, msg, len, &owner);
     }

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "http_server.h"
+#include "answer_cache.h"
 #include "log.h"
 #include "tcp_handler.h"
 #include "udp_handler.h"
@@ -61,6 +62,7 @@ int worker_init(struct worker *w, struct node *node, int id, char *err, size_t e
     w->node = node;
     w->query.node = node;
     w->query.stats = &w->stats;
+    w->query.cache = answer_cache_new((size_t)node->conf->answer_cache_mb << 20);
     w->out = malloc(QUERY_OUT_MAX);
     w->base = event_base_new();
     if (!w->out || !w->base) {
@@ -134,5 +136,6 @@ void worker_free(struct worker *w)
     if (w->base)
         event_base_free(w->base);
     free(w->out);
+    answer_cache_free(w->query.cache);
     memset(w, 0, sizeof *w);
 }

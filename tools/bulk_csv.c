@@ -27,6 +27,7 @@ int csv_next_row(char *buf, size_t len, size_t *pos, uint64_t *line, struct csv_
     row->nfields = 0;
     row->too_many = false;
     const char *bad = NULL;
+    size_t row_end = SIZE_MAX; /* the next line break at or after p, once looked up */
     for (;;) {
         char *start = buf + p;
         size_t flen;
@@ -35,21 +36,24 @@ int csv_next_row(char *buf, size_t len, size_t *pos, uint64_t *line, struct csv_
             size_t w = p++;
             bool closed = false;
             while (p < len) {
-                char c = buf[p];
-                if (c == '"') {
-                    if (p + 1 < len && buf[p + 1] == '"') {
-                        buf[w++] = '"';
-                        p += 2;
-                        continue;
-                    }
-                    p++;
-                    closed = true;
-                    break;
-                }
-                if (c == '\n')
+                const char *q = memchr(buf + p, '"', len - p);
+                size_t run = q ? (size_t)(q - buf) - p : len - p;
+                for (const char *nl = buf + p;
+                     (nl = memchr(nl, '\n', (size_t)(buf + p + run - nl))); nl++)
                     (*line)++;
-                buf[w++] = c;
+                memmove(buf + w, buf + p, run);
+                w += run;
+                p += run;
+                if (!q)
+                    break;
+                if (p + 1 < len && buf[p + 1] == '"') {
+                    buf[w++] = '"';
+                    p += 2;
+                    continue;
+                }
                 p++;
+                closed = true;
+                break;
             }
             flen = (size_t)(buf + w - start);
             if (!closed) {
@@ -62,8 +66,12 @@ int csv_next_row(char *buf, size_t len, size_t *pos, uint64_t *line, struct csv_
             }
         } else {
             size_t s = p;
-            while (p < len && buf[p] != ',' && buf[p] != '\n')
-                p++;
+            if (row_end == SIZE_MAX || row_end < p) {
+                const char *nl = memchr(buf + p, '\n', len - p);
+                row_end = nl ? (size_t)(nl - buf) : len;
+            }
+            const char *comma = memchr(buf + p, ',', row_end - p);
+            p = comma ? (size_t)(comma - buf) : row_end;
             flen = p - s;
             if (flen && buf[s + flen - 1] == '\r' && (p >= len || buf[p] == '\n'))
                 flen--;
@@ -99,52 +107,67 @@ bool csv_is_header(const struct csv_row *row)
            strncasecmp(row->f[1].ptr, "index", 5) == 0;
 }
 
+static uint64_t count_lines(const char *buf, size_t len)
+{
+    uint64_t n = 0;
+    for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + len - p))); p++)
+        n++;
+    return n;
+}
+
+/* The end of the quoted run that starts after the quote at q (the position past its closing
+ * quote), or NULL when the buffer ends first. Doubled quotes are two runs back to back. */
+static const char *skip_quoted(const char *q, const char *end)
+{
+    const char *c = memchr(q + 1, '"', (size_t)(end - q - 1));
+    return c ? c + 1 : NULL;
+}
+
 size_t csv_cut(const char *buf, size_t len, bool eof, uint64_t *lines)
 {
-    uint64_t nl = 0;
     if (eof) {
-        for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + len - p))); p++)
-            nl++;
-        *lines = nl;
+        *lines = count_lines(buf, len);
         return len;
     }
-    bool quoted = false;
-    size_t row = 0, f0_end = SIZE_MAX;
-    size_t prev = 0, prev_len = SIZE_MAX;
-    size_t group = 0;
-    uint64_t row_lines = 0, group_lines = 0;
-    for (size_t i = 0; i < len; i++) {
-        char c = buf[i];
-        if (c == '"') {
-            quoted = !quoted;
-            continue;
-        }
-        if (c == '\n')
-            nl++;
-        if (quoted)
-            continue;
-        if (c == ',' && f0_end == SIZE_MAX)
-            f0_end = i;
-        if (c != '\n')
-            continue;
-        size_t end = i > row && buf[i - 1] == '\r' ? i - 1 : i;
-        if (end > row) {
-            if (f0_end == SIZE_MAX || f0_end > end)
-                f0_end = end;
-            size_t f0_len = f0_end - row;
-            if (f0_len != prev_len || memcmp(buf + row, buf + prev, f0_len) != 0) {
-                group = row;
-                group_lines = row_lines;
+    const char *end = buf + len, *row = buf;
+    const char *prev = NULL, *group = buf;
+    size_t prev_len = 0;
+    while (row < end) {
+        /* Find the row's end: the first line break outside quotes. */
+        const char *p = row, *f0_end = NULL, *nl;
+        for (;;) {
+            nl = memchr(p, '\n', (size_t)(end - p));
+            if (!nl)
+                break;
+            const char *q = memchr(p, '"', (size_t)(nl - p));
+            if (!f0_end) {
+                const char *comma = memchr(p, ',', (size_t)((q ? q : nl) - p));
+                if (comma)
+                    f0_end = comma;
             }
+            if (!q)
+                break;
+            if (!(p = skip_quoted(q, end))) {
+                nl = NULL;
+                break;
+            }
+        }
+        if (!nl)
+            break; /* the row is not complete in the buffer */
+        const char *stop = nl > row && nl[-1] == '\r' ? nl - 1 : nl;
+        if (stop > row) {
+            if (!f0_end || f0_end > stop)
+                f0_end = stop;
+            size_t f0_len = (size_t)(f0_end - row);
+            if (!prev || f0_len != prev_len || memcmp(row, prev, f0_len) != 0)
+                group = row;
             prev = row;
             prev_len = f0_len;
         }
-        row = i + 1;
-        row_lines = nl;
-        f0_end = SIZE_MAX;
+        row = nl + 1;
     }
-    *lines = group_lines;
-    return group;
+    *lines = count_lines(buf, (size_t)(group - buf));
+    return (size_t)(group - buf);
 }
 
 static bool parse_u32(const struct csv_field *f, uint32_t *out)
@@ -180,8 +203,8 @@ static bool parse_time(const char *s, size_t n, uint32_t *out)
                     .tm_min = NUM2(14),
                     .tm_sec = NUM2(17)};
 #undef NUM2
-    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 ||
-        tm.tm_min > 59 || tm.tm_sec > 60)
+    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
+        tm.tm_sec > 60)
         return false;
     struct tm check = tm;
     time_t t = timegm(&tm);
@@ -284,8 +307,9 @@ int csv_row_value(const struct csv_row *row, struct hdl_writer *store, struct hd
                   char *err, size_t errlen)
 {
     if (row->nfields < 4 || row->too_many)
-        return fail(err, errlen, "a row has 4 to 7 columns: handle,index,type,data[,ttl[,"
-                                 "permissions[,timestamp]]]");
+        return fail(err, errlen,
+                    "a row has 4 to 7 columns: handle,index,type,data[,ttl[,"
+                    "permissions[,timestamp]]]");
     memset(v, 0, sizeof *v);
     if (!parse_u32(&row->f[1], &v->index))
         return fail(err, errlen, "index is not an integer from 0 to 4294967295");
@@ -333,8 +357,9 @@ int csv_row_value(const struct csv_row *row, struct hdl_writer *store, struct hd
         } else {
             v->ttl_type = HDL_TTL_ABSOLUTE;
             if (!parse_time(t->ptr, t->len, &v->ttl))
-                return fail(err, errlen, "ttl is neither seconds nor a time such as "
-                                         "2026-11-26T02:39:16Z");
+                return fail(err, errlen,
+                            "ttl is neither seconds nor a time such as "
+                            "2026-11-26T02:39:16Z");
         }
     }
     v->perms = HDL_PERM_DEFAULT;

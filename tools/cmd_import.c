@@ -1,173 +1,45 @@
 /*
  * pazhou import: loads identifiers offline into a registry directory from JSON Lines, one
- * object per handle: {"handle": "...", "values": [{"index":1,"type":"URL","data":"..."}, ...]}.
+ * object per handle: {"handle": "...", "values": [{"index":1,"type":"URL","data":"..."}, ...]},
+ * or from CSV (bulk_csv.h), through sorted table files ingested at once (bulk_import.h).
  * A bad line is reported with its number and either skipped (the default) or ends the load
- * with nothing of it written (--on-error abort). A line is never half-written.
+ * with nothing of it written (--on-error abort). A handle is never half-written.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
-#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
+#include "bulk_import.h"
 #include "commands.h"
-#include "hdl_const.h"
-#include "hdl_json.h"
 #include "offline.h"
 #include "reg_prefix.h"
-#include "reg_record.h"
-
-#define COMMIT_EVERY 10000
-#define STORE_BYTES (1u << 20)
-
-struct import {
-    struct reg_db *db;
-    struct reg_prefix_set *prefixes;
-    struct reg_batch *batch;
-    struct hdl_value values[HDL_MAX_VALUES];
-    uint8_t *store;  /* bytes the JSON values decode into */
-    uint8_t *record; /* the record being built */
-    uint32_t now;
-    bool abort_on_error;
-    unsigned long loaded, bad;
-};
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: pazhou import --data DIR [--on-error skip|abort] FILE|-\n"
-               "Loads JSON Lines ({\"handle\":...,\"values\":[...]} per line) into the registry "
-               "at DIR.\n");
+    fprintf(
+        f, "Usage: pazhou import --data DIR [--format jsonl|csv] [--existing fail|skip|overwrite]\n"
+           "                     [--on-error skip|abort] [--memory MB] [--threads N] "
+           "[--quiet] FILE|-\n"
+           "Loads JSON Lines ({\"handle\":...,\"values\":[...]} per line) or CSV rows\n"
+           "(handle,index,type,data[,ttl[,permissions[,timestamp]]]) into the registry at DIR.\n"
+           "  --existing   handles already in the registry: replace them (overwrite, the\n"
+           "               default), keep them (skip), or abort with nothing written (fail)\n"
+           "  --memory MB  sorted input kept in memory before spilling a run (default 512)\n");
 }
 
-/* Builds the record of one line into imp->record; returns its length, 0 with err set. */
-static size_t build_record(struct import *imp, json_t *obj, const char **handle, size_t *hlen,
-                           char *err, size_t errlen)
+/* --format from the option, else from the file name (".csv"), else JSON Lines. */
+static enum bulk_format guess_format(const char *opt, const char *name)
 {
-    if (!json_is_object(obj)) {
-        snprintf(err, errlen, "a line must be a JSON object");
-        return 0;
-    }
-    json_t *h = json_object_get(obj, "handle");
-    json_t *vals = json_object_get(obj, "values");
-    if (!json_is_string(h) || json_string_length(h) == 0) {
-        snprintf(err, errlen, "\"handle\" must be a non-empty string");
-        return 0;
-    }
-    *handle = json_string_value(h);
-    *hlen = json_string_length(h);
-    if (*hlen > HDL_MAX_HANDLE_LEN || !memchr(*handle, '/', *hlen)) {
-        snprintf(err, errlen, "\"%s\" is not a handle PREFIX/SUFFIX of at most %u bytes", *handle,
-                 HDL_MAX_HANDLE_LEN);
-        return 0;
-    }
-    if (!reg_prefix_set_serves(imp->prefixes, (const uint8_t *)*handle, *hlen)) {
-        snprintf(err, errlen, "the prefix of %s is not homed in this registry (pazhou init)",
-                 *handle);
-        return 0;
-    }
-    if (!json_is_array(vals) || json_array_size(vals) == 0 ||
-        json_array_size(vals) > HDL_MAX_VALUES) {
-        snprintf(err, errlen, "\"values\" must be an array of 1 to %u values", HDL_MAX_VALUES);
-        return 0;
-    }
-    struct hdl_writer store;
-    hdl_writer_init(&store, imp->store, STORE_BYTES);
-    size_t n = json_array_size(vals);
-    for (size_t i = 0; i < n; i++) {
-        char verr[200];
-        if (hdl_value_from_json(json_array_get(vals, i), &store, &imp->values[i], verr,
-                                sizeof verr) != HDL_OK) {
-            snprintf(err, errlen, "values[%zu]: %s", i, verr);
-            return 0;
-        }
-        if (imp->values[i].timestamp == 0)
-            imp->values[i].timestamp = imp->now;
-    }
-    struct hdl_writer rw;
-    hdl_writer_init(&rw, imp->record, HDL_MAX_MESSAGE_LEN);
-    int rc = reg_record_build(&rw, imp->values, n);
-    if (rc == HDL_ERR_MALFORMED) {
-        snprintf(err, errlen, "two values have the same index");
-        return 0;
-    }
-    if (rc != HDL_OK || hdl_writer_status(&rw) != HDL_OK) {
-        snprintf(err, errlen, "the handle's values exceed %u bytes", HDL_MAX_MESSAGE_LEN);
-        return 0;
-    }
-    return rw.len;
-}
-
-static int commit(struct import *imp)
-{
-    if (reg_batch_count(imp->batch) == 0)
-        return 0;
-    if (reg_batch_commit(imp->batch) != REG_OK) {
-        fprintf(stderr, "pazhou: writing to the registry failed\n");
-        return -1;
-    }
-    return 0;
-}
-
-static int run(struct import *imp, FILE *in, const char *name)
-{
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t len;
-    unsigned long lineno = 0, pending = 0;
-    int status = 0;
-    while ((len = getline(&line, &cap, in)) >= 0) {
-        lineno++;
-        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
-            line[--len] = '\0';
-        if (len == 0)
-            continue;
-        json_error_t jerr;
-        json_t *obj = json_loadb(line, (size_t)len, 0, &jerr);
-        char err[512];
-        const char *handle = NULL;
-        size_t hlen = 0;
-        size_t rlen = 0;
-        if (!obj)
-            snprintf(err, sizeof err, "not JSON: %s (column %d)", jerr.text, jerr.column);
-        else
-            rlen = build_record(imp, obj, &handle, &hlen, err, sizeof err);
-        if (rlen == 0) {
-            fprintf(stderr, "%s:%lu: %s\n", name, lineno, err);
-            imp->bad++;
-            json_decref(obj);
-            if (imp->abort_on_error) {
-                status = 1;
-                break;
-            }
-            continue;
-        }
-        if (reg_batch_put(imp->batch, (const uint8_t *)handle, hlen, imp->record, rlen) != REG_OK) {
-            fprintf(stderr, "%s:%lu: cannot stage %s\n", name, lineno, handle);
-            json_decref(obj);
-            status = 2;
-            break;
-        }
-        json_decref(obj);
-        imp->loaded++;
-        /* With --on-error abort everything waits for the end, so a bad line leaves no trace. */
-        if (!imp->abort_on_error && ++pending == COMMIT_EVERY) {
-            if (commit(imp) != 0) {
-                status = 2;
-                break;
-            }
-            pending = 0;
-        }
-    }
-    if (ferror(in)) {
-        fprintf(stderr, "pazhou: reading %s: %s\n", name, strerror(errno));
-        status = 2;
-    }
-    free(line);
-    if (status == 0 && commit(imp) != 0)
-        status = 2;
-    return status;
+    if (opt)
+        return strcmp(opt, "csv") == 0 ? BULK_CSV : BULK_JSONL;
+    size_t n = strlen(name);
+    return n > 4 && strcasecmp(name + n - 4, ".csv") == 0 ? BULK_CSV : BULK_JSONL;
 }
 
 int cmd_import(int argc, char **argv)
@@ -175,11 +47,19 @@ int cmd_import(int argc, char **argv)
     static const struct option longopts[] = {
         {"data", required_argument, NULL, 'd'},
         {"on-error", required_argument, NULL, 'e'},
+        {"format", required_argument, NULL, 'F'},
+        {"existing", required_argument, NULL, 'x'},
+        {"memory", required_argument, NULL, 'm'},
+        {"threads", required_argument, NULL, 't'},
+        {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    const char *data = NULL;
-    static struct import imp;
+    const char *data = NULL, *format = NULL;
+    struct bulk_opts o = {.existing = BULK_OVERWRITE, .memory_bytes = 512u << 20};
+    long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+    o.threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
+    bool quiet = false;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "d:e:h", longopts, NULL)) != -1) {
@@ -189,11 +69,47 @@ int cmd_import(int argc, char **argv)
             break;
         case 'e':
             if (strcmp(optarg, "abort") == 0)
-                imp.abort_on_error = true;
+                o.abort_on_error = true;
             else if (strcmp(optarg, "skip") != 0) {
                 fprintf(stderr, "pazhou: --on-error takes skip or abort\n");
                 return 2;
             }
+            break;
+        case 'F':
+            if (strcmp(optarg, "jsonl") != 0 && strcmp(optarg, "csv") != 0) {
+                fprintf(stderr, "pazhou: --format takes jsonl or csv\n");
+                return 2;
+            }
+            format = optarg;
+            break;
+        case 'x':
+            if (strcmp(optarg, "overwrite") == 0)
+                o.existing = BULK_OVERWRITE;
+            else if (strcmp(optarg, "skip") == 0)
+                o.existing = BULK_SKIP;
+            else if (strcmp(optarg, "fail") == 0)
+                o.existing = BULK_FAIL;
+            else {
+                fprintf(stderr, "pazhou: --existing takes fail, skip or overwrite\n");
+                return 2;
+            }
+            break;
+        case 'm':
+            o.memory_bytes = (size_t)strtoul(optarg, NULL, 10) << 20;
+            if (o.memory_bytes == 0) {
+                fprintf(stderr, "pazhou: --memory takes a number of MiB\n");
+                return 2;
+            }
+            break;
+        case 't':
+            o.threads = atoi(optarg);
+            if (o.threads < 1 || o.threads > 64) {
+                fprintf(stderr, "pazhou: --threads takes 1 to 64\n");
+                return 2;
+            }
+            break;
+        case 'q':
+            quiet = true;
             break;
         case 'h':
             usage(stdout);
@@ -208,37 +124,52 @@ int cmd_import(int argc, char **argv)
         return 2;
     }
     const char *name = argv[optind];
-    FILE *in = strcmp(name, "-") == 0 ? stdin : fopen(name, "r");
-    if (!in) {
+    bool from_stdin = strcmp(name, "-") == 0;
+    int fd = from_stdin ? STDIN_FILENO : open(name, O_RDONLY);
+    if (fd < 0) {
         fprintf(stderr, "pazhou: cannot open %s: %s\n", name, strerror(errno));
         return 2;
     }
-    imp.db = offline_open(data, false, false);
-    if (!imp.db) {
-        if (in != stdin)
-            fclose(in);
+    struct stat st;
+    o.size = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) ? (uint64_t)st.st_size : 0;
+    o.fd = fd;
+    o.name = from_stdin ? "stdin" : name;
+    o.format = guess_format(format, name);
+    o.data_dir = data;
+    o.progress = !quiet && isatty(STDERR_FILENO);
+    o.db = offline_open(data, false, false);
+    if (!o.db) {
+        if (!from_stdin)
+            close(fd);
         return 2;
     }
-    imp.prefixes = reg_prefix_set_load(imp.db);
-    imp.batch = reg_batch_new(imp.db);
-    imp.store = malloc(STORE_BYTES);
-    imp.record = malloc(HDL_MAX_MESSAGE_LEN);
-    imp.now = (uint32_t)time(NULL);
-    int status = 2;
-    if (imp.prefixes && imp.batch && imp.store && imp.record)
-        status = run(&imp, in, strcmp(name, "-") == 0 ? "stdin" : name);
-    if (in != stdin)
-        fclose(in);
-    if (status == 1)
+    struct reg_prefix_set *prefixes = reg_prefix_set_load(o.db);
+    o.prefixes = prefixes;
+    struct bulk_summary s;
+    int status = prefixes ? bulk_import(&o, &s) : 2;
+    if (!from_stdin)
+        close(fd);
+    if (status == 1 && s.existing_refused)
+        fprintf(stderr,
+                "pazhou: %llu handles exist already (--existing fail); nothing was written\n",
+                (unsigned long long)s.existing_refused);
+    else if (status == 1)
         fprintf(stderr, "pazhou: load aborted at the first bad line; nothing was written\n");
+    else if (status == 0)
+        fprintf(stderr,
+                "pazhou: %llu handles loaded, %llu bad lines skipped; %llu new, %llu replaced, "
+                "%llu existing kept; %.2f s, %.0f handles/s (parse %.2f s, write %.2f s, "
+                "ingest %.2f s)\n",
+                (unsigned long long)s.loaded, (unsigned long long)s.bad,
+                (unsigned long long)s.created, (unsigned long long)s.replaced,
+                (unsigned long long)s.kept, s.seconds,
+                s.seconds > 0 ? (double)(s.loaded + s.kept) / s.seconds : 0.0, s.parse_seconds,
+                s.write_seconds, s.ingest_seconds);
     else
-        fprintf(stderr, "pazhou: %lu handles loaded, %lu bad lines skipped\n", imp.loaded, imp.bad);
-    free(imp.store);
-    free(imp.record);
-    reg_batch_free(imp.batch);
-    reg_prefix_set_free(imp.prefixes);
-    reg_close(imp.db);
-    if (status == 0 && imp.bad > 0)
+        fprintf(stderr, "pazhou: the import failed\n");
+    reg_prefix_set_free(prefixes);
+    reg_close(o.db);
+    if (status == 0 && s.bad > 0)
         return 1;
     return status;
 }

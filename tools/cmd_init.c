@@ -1,8 +1,9 @@
 /*
  * pazhou init: creates a registry directory that homes the given prefixes. Each prefix P gets
  * its prefix handle 0.NA/P with the node's site information (index 1) and an HS_ADMIN naming
- * 300:0.NA/P with every permission (index 100). Running it again adds prefixes and leaves
- * existing prefix handles as they are.
+ * 300:0.NA/P with every permission (index 100), and with --admin-key or --admin-secret the key
+ * of that administrator at index 300, so the node can be administered at once. Running it again
+ * adds prefixes and leaves existing prefix handles as they are.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -19,26 +20,37 @@
 #include "hdl_const.h"
 #include "offline.h"
 #include "reg_record.h"
+#include "secret_input.h"
 #include "server_key.h"
 #include "site.h"
 
 #define MAX_PREFIXES 64
 #define DEFAULT_CONF "conf/pazhou.conf"
+#define ADMIN_KEY_MAX 8192
 
 static void usage(FILE *f)
 {
-    fprintf(f, "Usage: pazhou init --prefix P [--prefix P]... [--data DIR] [-c CONF] "
-               "[--case-sensitive]\n"
-               "Creates (or extends) the registry at DIR (default: data_dir of the configuration)\n"
-               "homing each prefix P (\"88.100.1\" or \"0.NA/88.100.1\").\n");
+    fprintf(f,
+            "Usage: pazhou init --prefix P [--prefix P]... [--data DIR] [-c CONF] "
+            "[--case-sensitive] [--admin-key FILE.pub | --admin-secret]\n"
+            "Creates (or extends) the registry at DIR (default: data_dir of the configuration)\n"
+            "homing each prefix P (\"88.100.1\" or \"0.NA/88.100.1\").\n"
+            "--admin-key puts the HS_PUBKEY value in FILE.pub (from pazhou keygen) at index 300\n"
+            "of each new prefix handle; --admin-secret an HS_SECKEY (permissions 1100), read\n"
+            "from $" SECRET_ENV " or asked for.\n");
 }
 
 static int write_prefix_handle(struct reg_db *db, const char *na_handle, const uint8_t *site,
-                               size_t site_len)
+                               size_t site_len, const struct hdl_value *admin_key)
 {
     struct reg_pin pin;
     if (reg_get_record(db, (const uint8_t *)na_handle, strlen(na_handle), &pin) == REG_OK) {
         reg_pin_release(&pin);
+        if (admin_key)
+            fprintf(stderr,
+                    "pazhou: %s exists; its values, index 300 included, are left as "
+                    "they are\n",
+                    na_handle);
         return 0;
     }
     uint8_t admin_data[HDL_MAX_HANDLE_LEN + 16];
@@ -52,7 +64,7 @@ static int write_prefix_handle(struct reg_db *db, const char *na_handle, const u
     hdl_admin_encode(&aw, &adm);
 
     uint32_t now = (uint32_t)time(NULL);
-    struct hdl_value values[2] = {
+    struct hdl_value values[3] = {
         {.index = 1,
          .timestamp = now,
          .ttl = 86400,
@@ -66,10 +78,16 @@ static int write_prefix_handle(struct reg_db *db, const char *na_handle, const u
          .type = {(const uint8_t *)"HS_ADMIN", 8},
          .data = {admin_data, (uint32_t)aw.len}},
     };
-    uint8_t record[16384];
+    size_t nvalues = 2;
+    if (admin_key) {
+        values[2] = *admin_key;
+        values[2].timestamp = now;
+        nvalues = 3;
+    }
+    uint8_t record[16384 + ADMIN_KEY_MAX];
     struct hdl_writer rw;
     hdl_writer_init(&rw, record, sizeof record);
-    if (reg_record_build(&rw, values, 2) != HDL_OK || hdl_writer_status(&rw) != HDL_OK)
+    if (reg_record_build(&rw, values, nvalues) != HDL_OK || hdl_writer_status(&rw) != HDL_OK)
         return -1;
     return reg_put_record(db, (const uint8_t *)na_handle, strlen(na_handle), record, rw.len) ==
                    REG_OK
@@ -77,13 +95,35 @@ static int write_prefix_handle(struct reg_db *db, const char *na_handle, const u
                : -1;
 }
 
+/* The HS_PUBKEY value bytes of FILE.pub (binary or PEM text); their length, or -1. */
+static int read_admin_key(const char *path, uint8_t *buf)
+{
+    FILE *f = fopen(path, "rb");
+    size_t n = f ? fread(buf, 1, ADMIN_KEY_MAX, f) : 0;
+    bool ok = f && !ferror(f) && feof(f) && n > 0;
+    if (f)
+        fclose(f);
+    if (!ok) {
+        fprintf(stderr, "pazhou: cannot read a public key from %s\n", path);
+        return -1;
+    }
+    return (int)n;
+}
+
 int cmd_init(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"prefix", required_argument, NULL, 'p'}, {"data", required_argument, NULL, 'd'},
-        {"config", required_argument, NULL, 'c'}, {"case-sensitive", no_argument, NULL, 'S'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"prefix", required_argument, NULL, 'p'},
+        {"data", required_argument, NULL, 'd'},
+        {"config", required_argument, NULL, 'c'},
+        {"case-sensitive", no_argument, NULL, 'S'},
+        {"admin-key", required_argument, NULL, 'K'},
+        {"admin-secret", no_argument, NULL, 'A'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
+    const char *admin_key_path = NULL;
+    bool admin_secret = false;
     const char *prefixes[MAX_PREFIXES];
     int nprefixes = 0;
     const char *data = NULL, *conf_path = NULL;
@@ -108,6 +148,12 @@ int cmd_init(int argc, char **argv)
         case 'S':
             case_sensitive = case_flag = true;
             break;
+        case 'K':
+            admin_key_path = optarg;
+            break;
+        case 'A':
+            admin_secret = true;
+            break;
         case 'h':
             usage(stdout);
             return 0;
@@ -116,9 +162,25 @@ int cmd_init(int argc, char **argv)
             return 2;
         }
     }
-    if (nprefixes == 0 || optind != argc) {
+    if (nprefixes == 0 || optind != argc || (admin_key_path && admin_secret)) {
         usage(stderr);
         return 2;
+    }
+    static uint8_t admin_key_data[ADMIN_KEY_MAX];
+    struct hdl_value admin_key = {.index = 300, .ttl = 86400};
+    if (admin_key_path || admin_secret) {
+        int n = admin_key_path
+                    ? read_admin_key(admin_key_path, admin_key_data)
+                    : secret_read("Secret of 300:0.NA/<prefix>: ", (char *)admin_key_data,
+                                  sizeof admin_key_data);
+        if (n < 0)
+            return 2;
+        admin_key.type = admin_key_path ? (struct hdl_slice){(const uint8_t *)"HS_PUBKEY", 9}
+                                        : (struct hdl_slice){(const uint8_t *)"HS_SECKEY", 9};
+        /* A secret is for administrators only (1100); a public key may be read by anyone. */
+        admin_key.perms =
+            admin_key_path ? HDL_PERM_DEFAULT : HDL_PERM_ADMIN_READ | HDL_PERM_ADMIN_WRITE;
+        admin_key.data = (struct hdl_slice){admin_key_data, (uint32_t)n};
     }
 
     static struct conf conf;
@@ -164,7 +226,8 @@ int cmd_init(int argc, char **argv)
             break;
         }
         snprintf(na_handle, sizeof na_handle, "0.NA/%s", p);
-        if (write_prefix_handle(db, na_handle, site, site_len) != 0 ||
+        if (write_prefix_handle(db, na_handle, site, site_len,
+                                admin_key.data.ptr ? &admin_key : NULL) != 0 ||
             reg_home_prefix(db, na_handle) != REG_OK) {
             fprintf(stderr, "pazhou: cannot home %s in %s\n", na_handle, data);
             status = 2;

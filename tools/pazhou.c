@@ -12,8 +12,22 @@ struct command {
 
 static const struct command commands[] = {
     {"resolve", cmd_resolve, "resolve a handle against a server (UDP or TCP)"},
+    {"create", cmd_create, "create a handle on a node (authenticated)"},
+    {"delete", cmd_delete, "delete handles on a node (authenticated)"},
+    {"add", cmd_add, "add values to a handle on a node (authenticated)"},
+    {"remove", cmd_remove, "remove values of a handle by index (authenticated)"},
+    {"modify", cmd_modify, "replace values of a handle (authenticated)"},
+    {"list", cmd_list, "list the handles under a prefix (authenticated)"},
+    {"home", cmd_home, "home prefixes on a node (server administrators)"},
+    {"unhome", cmd_unhome, "unhome prefixes on a node (server administrators)"},
+    {"batch", cmd_batch, "run a batch file in the hdl-genericbatch format"},
+    {"keygen", cmd_keygen, "make an administrator key pair (RSA, DSA or SM2)"},
     {"init", cmd_init, "create a registry directory that homes prefixes"},
-    {"import", cmd_import, "load identifiers from JSON Lines into a registry directory"},
+    {"import", cmd_import, "load identifiers from JSON Lines or CSV into a registry directory"},
+    {"export", cmd_export, "write a registry (or a prefix) as JSON Lines or CSV"},
+    {"backup", cmd_backup, "write a consistent copy of a registry, also while a node serves it"},
+    {"restore", cmd_restore, "make a registry directory from a backup"},
+    {"stats", cmd_stats, "per-prefix handle counts, estimated total and disk use"},
     {"demo-data", cmd_demo_data, "write N demo identifiers as JSON Lines"},
 };
 

@@ -70,6 +70,24 @@ const char *request_rc_name(uint32_t rc)
         return "INSUFFICIENT_PERMISSIONS";
     case HDL_RC_AUTHENTICATION_NEEDED:
         return "AUTHENTICATION_NEEDED";
+    case HDL_RC_AUTHENTICATION_FAILED:
+        return "AUTHENTICATION_FAILED";
+    case HDL_RC_INVALID_CREDENTIAL:
+        return "INVALID_CREDENTIAL";
+    case HDL_RC_AUTHEN_TIMEOUT:
+        return "AUTHEN_TIMEOUT";
+    case HDL_RC_AUTHEN_ERROR:
+        return "AUTHEN_ERROR";
+    case HDL_RC_SESSION_TIMEOUT:
+        return "SESSION_TIMEOUT";
+    case HDL_RC_SESSION_FAILED:
+        return "SESSION_FAILED";
+    case HDL_RC_INVALID_SESSION_KEY:
+        return "INVALID_SESSION_KEY";
+    case HDL_RC_INVALID_SESSIONSETUP_REQUEST:
+        return "INVALID_SESSIONSETUP_REQUEST";
+    case HDL_RC_SESSION_MESSAGE_REJECTED:
+        return "SESSION_MESSAGE_REJECTED";
     default:
         return "UNKNOWN";
     }

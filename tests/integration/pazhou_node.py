@@ -145,7 +145,8 @@ class Response:
 class Node:
     """A pazhoud in a temporary directory, homing 88.100.1, loaded with JSON Lines records."""
 
-    def __init__(self, records=(), threads=2, extra_conf="", tls=False, http_conf=""):
+    def __init__(self, records=(), threads=2, extra_conf="", tls=False, http_conf="",
+                 init_args=()):
         self.dir = tempfile.mkdtemp(prefix="pazhou-it-")
         self.port = free_port()
         # HTTP on its own free port (never the shared default 8000); HTTPS only when asked.
@@ -167,7 +168,7 @@ class Node:
                     'log_level = "info";\nsite = { key_file = "%s"; };\n%s'
                     % (self.data, threads, self.port, http, os.path.join(self.dir, "key.pem"),
                        extra_conf))
-        self.cli("init", "-c", self.conf, "--prefix", "88.100.1")
+        self.cli("init", "-c", self.conf, "--prefix", "88.100.1", *init_args)
         if records:
             path = os.path.join(self.dir, "load.jsonl")
             with open(path, "w") as f:

@@ -229,7 +229,13 @@ class Admin_(unittest.TestCase):
         h = "88.100.1/ROUND"
         self.assertEqual(self.create(h, [value(1, "URL", "a")]).rc, 1)
         self.assertEqual(a.request(OC_ADD, values_body(h, [value(2, "EMAIL", "e@x")])).rc, 1)
+        # Every worker has the handle in its answer cache now (new sockets spread over them)...
+        for _ in range(20):
+            self.assertEqual(self.resolve_values(h)[0][2], b"a")
         self.assertEqual(a.request(OC_MODIFY, values_body(h, [value(1, "URL", "b")])).rc, 1)
+        # ...and a write makes every cached copy stale at once.
+        for _ in range(20):
+            self.assertEqual(self.resolve_values(h)[0][2], b"b")
         self.assertEqual(a.request(OC_REMOVE, bstr(h) + struct.pack(">II", 1, 2)).rc, 1)
         self.assertEqual([(v[0], v[2]) for v in self.resolve_values(h)], [(1, b"b")])
         self.assertEqual(a.request(OC_DELETE, bstr(h)).rc, 1)

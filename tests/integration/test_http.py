@@ -137,27 +137,12 @@ class Http(unittest.TestCase):
         _, _, body = self.request("GET", "/api/handles/88.100.1/PRODUCT-000001")
         self.assertNotIn(b"\n", body)
 
-    def test_list_pages_and_total_count_as_string(self):
-        handles = sorted(h.upper() for h in
-                         LISTED + ["88.100.1/PRODUCT-000001", "88.100.1/PRIVATE"])
-        seen = []
-        for page in range(4):
-            got = self.get_json("/api/handles?prefix=88.100.1&page=%d&pageSize=3" % page)
-            self.assertEqual(list(got), ["responseCode", "prefix", "totalCount", "page",
-                                         "pageSize", "handles"])
-            self.assertEqual((got["responseCode"], got["prefix"], got["totalCount"],
-                              got["page"], got["pageSize"]),
-                             (1, "0.NA/88.100.1", str(len(handles)), page, 3))
-            seen += got["handles"]
-        self.assertEqual(seen, handles)
-        got = self.get_json("/api/handles?prefix=0.NA/88.100.1")
-        self.assertEqual(got["handles"], handles)
-        self.get_json("/api/handles?prefix=99.999", status=400)
-        self.get_json("/api/handles?prefix=88.100.1&pageSize=0", status=400)
-
-    def test_prefixes(self):
-        self.assertEqual(self.get_json("/api/prefixes"),
-                         {"responseCode": 1, "totalCount": "1", "prefixes": ["0.NA/88.100.1"]})
+    def test_list_and_prefixes_need_authentication_over_https(self):
+        # Paging and the authenticated answers: test_http_write.py.
+        for path in ["/api/handles?prefix=88.100.1", "/api/prefixes"]:
+            got = self.get_json(path, status=403)
+            self.assertEqual(got["responseCode"], 402)
+            self.assertIn("HTTPS", got["message"])
 
     def test_site(self):
         got = self.get_json("/api/site")
@@ -179,13 +164,13 @@ class Http(unittest.TestCase):
         formats = {v["type"]: v["data"]["format"] for v in got["values"]}
         self.assertEqual(formats["HS_SITE"], "site")
 
-    def test_write_endpoints_are_not_served_yet(self):
+    def test_writes_over_plain_http_are_403(self):
         for method, path in [("PUT", "/api/handles/88.100.1/NEW"),
                              ("DELETE", "/api/handles/88.100.1/PRIVATE"),
-                             ("POST", "/api/sessions")]:
+                             ("POST", "/api/batch"), ("POST", "/api/sessions")]:
             status, ctype, body = self.request(method, path, body=b"{}")
-            self.assertEqual(status, 501, (method, path))
-            self.assertEqual(json.loads(body)["responseCode"], 5)
+            self.assertEqual(status, 403, (method, path))
+            self.assertIn("HTTPS", json.loads(body)["message"])
         self.assertEqual(self.get_json("/api/handles/88.100.1/PRIVATE")["responseCode"], 1)
 
     def test_unknown_path_is_404(self):

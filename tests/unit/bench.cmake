@@ -1,1 +1,2 @@
 pazhou_unit_test(test_bench pazbench)
+pazhou_unit_test(test_bench_http pazbench)

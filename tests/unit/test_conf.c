@@ -61,6 +61,7 @@ static void defaults_are_the_documented_ones(void **state)
     assert_string_equal(c.log_level, "info");
     assert_int_equal(c.block_cache_mb, 256);
     assert_int_equal(c.bloom_bits_per_key, 10);
+    assert_int_equal(c.answer_cache_mb, 16);
     assert_false(c.case_sensitive);
     assert_true(c.sync_writes);
     assert_int_equal(c.server_id, 1);

@@ -1,0 +1,186 @@
+"""Bulk import and export, backups and per-prefix counts, on generated data sets."""
+import json
+import os
+import shutil
+import subprocess
+import unittest
+
+from pazhou_node import BIN_DIR, Node, RC_HANDLE_NOT_FOUND, RC_SUCCESS, resolution
+
+BENCH = os.path.join(BIN_DIR, "bench", "pazhou-bench")
+PREFIXES = "88.100.1,88.118.8"
+
+
+def gen(path, count, fmt="jsonl", seed=7, keys=None):
+    args = [BENCH, "gen", "--count", str(count), "--seed", str(seed), "--prefixes", PREFIXES,
+            "--format", fmt, "--out", path]
+    if keys:
+        args += ["--keys-out", keys]
+    subprocess.run(args, check=True, timeout=60)
+
+
+def new_node():
+    node = Node()
+    node.cli("init", "-c", node.conf, "--prefix", "88.118.8")
+    return node
+
+
+class Bulk(unittest.TestCase):
+    def setUp(self):
+        self.nodes = []
+
+    def tearDown(self):
+        for n in self.nodes:
+            n.close()
+
+    def node(self):
+        n = new_node()
+        self.nodes.append(n)
+        return n
+
+    def path(self, node, name):
+        return os.path.join(node.dir, name)
+
+    def imp(self, node, path, *args, check=True):
+        return node.cli("import", "--data", node.data, *args, path, check=check)
+
+    def export(self, node, *args):
+        return node.cli("export", "--data", node.data, *args).stdout
+
+    def stats(self, node):
+        doc = json.loads(node.cli("stats", "--data", node.data, "--json").stdout)
+        return {p["prefix"]: p["handles"] for p in doc["prefixes"]}
+
+    def test_jsonl_round_trip_is_the_identity(self):
+        a, b = self.node(), self.node()
+        src = self.path(a, "gen.jsonl")
+        gen(src, 3000)
+        p = self.imp(a, src)
+        self.assertIn("3000 handles loaded, 0 bad lines skipped; 3000 new", p.stderr)
+        first = self.export(a)
+        self.assertEqual(len(first.splitlines()), 3002)  # and the two prefix handles
+        dump = self.path(b, "dump.jsonl")
+        with open(dump, "w") as f:
+            f.write(first)
+        self.imp(b, dump)
+        self.assertEqual(self.export(b), first)
+        self.assertEqual(self.stats(a), self.stats(b))
+        one = self.export(a, "--prefix", "88.118.8").splitlines()
+        self.assertTrue(one and all('"88.118.8/' in line for line in one))
+
+    def test_csv_round_trip_is_the_identity(self):
+        a, b = self.node(), self.node()
+        src = self.path(a, "gen.csv")
+        gen(src, 3000, fmt="csv")
+        self.imp(a, src, "--format", "csv")
+        csv = self.export(a, "--format", "csv")
+        self.assertTrue(csv.startswith("handle,index,type,data,ttl,permissions,timestamp\n"))
+        dump = self.path(b, "dump.csv")
+        with open(dump, "w") as f:
+            f.write(csv)
+        self.imp(b, dump)  # the .csv name selects the format
+        self.assertEqual(self.export(b, "--format", "csv"), csv)
+        self.assertEqual(self.export(b), self.export(a))
+        counts = self.stats(b)
+        self.assertEqual(counts["88.100.1"] + counts["88.118.8"], 3000)
+
+    def test_bad_lines_are_reported_by_number(self):
+        a = self.node()
+        csv = self.path(a, "bad.csv")
+        with open(csv, "w") as f:
+            f.write("handle,index,type,data\n"
+                    "88.100.1/OK,1,URL,u\n"
+                    "88.100.1/BAD,one,URL,u\n"
+                    "88.100.1/Q,1,URL,\"open\n"
+                    "\"x\"y,1,URL,u\n")
+        p = self.imp(a, csv, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("%s:3: index is not an integer" % csv, p.stderr)
+        self.assertIn("%s:4:" % csv, p.stderr)
+        self.assertIn("1 handles loaded", p.stderr)
+        jl = self.path(a, "bad.jsonl")
+        with open(jl, "w") as f:
+            f.write('{"handle":"88.100.1/J1","values":[{"index":1,"type":"URL","data":"a"}]}\n'
+                    '{oops\n'
+                    '\n'
+                    '{"handle":"88.100.1/J1","values":[{"index":1,"type":"URL","data":"b"}]}\n'
+                    '{"handle":"77.7/X","values":[{"index":1,"type":"URL","data":"c"}]}\n')
+        p = self.imp(a, jl, check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("%s:2: not JSON" % jl, p.stderr)
+        self.assertIn("%s:4: 88.100.1/J1 is given again (first at line 1)" % jl, p.stderr)
+        self.assertIn("%s:5: the prefix of 77.7/X is not homed" % jl, p.stderr)
+        p = self.imp(a, jl, "--on-error", "abort", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("nothing was written", p.stderr)
+
+    def test_reimport_is_harmless_and_existing_fail_writes_nothing(self):
+        a = self.node()
+        src = self.path(a, "gen.jsonl")
+        gen(src, 2000)
+        self.imp(a, src)
+        before = self.stats(a)
+        p = self.imp(a, src, "--existing", "skip")
+        self.assertIn("0 new, 0 replaced, 2000 existing kept", p.stderr)
+        p = self.imp(a, src, "--existing", "overwrite")
+        self.assertIn("0 new, 2000 replaced", p.stderr)
+        self.assertEqual(self.stats(a), before)
+        more = self.path(a, "more.jsonl")
+        gen(more, 2100)  # the same 2000 and 100 new ones
+        p = self.imp(a, more, "--existing", "fail", check=False)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("2000 handles exist already (--existing fail); nothing was written", p.stderr)
+        self.assertEqual(self.stats(a), before)
+        p = self.imp(a, more, "--existing", "skip")
+        self.assertIn("100 new", p.stderr)
+        after = self.stats(a)
+        self.assertEqual(sum(after.values()) - sum(before.values()), 100)
+
+    def test_counts_follow_init_and_import(self):
+        a = self.node()
+        self.assertEqual(self.stats(a), {"0.NA": 2, "88.100.1": 0, "88.118.8": 0})
+        a.cli("init", "-c", a.conf, "--prefix", "88.166.2")
+        src = self.path(a, "gen.csv")
+        gen(src, 1000, fmt="csv")
+        self.imp(a, src)
+        counts = self.stats(a)
+        self.assertEqual(counts["0.NA"], 3)
+        self.assertEqual(counts["88.166.2"], 0)
+        self.assertEqual(counts["88.100.1"] + counts["88.118.8"], 1000)
+        text = a.cli("stats", "--data", a.data).stdout
+        self.assertIn("88.100.1", text)
+        self.assertIn("total", text)
+
+    def test_backup_of_a_running_node_restores_and_resolves(self):
+        a, b = self.node(), self.node()
+        src = self.path(a, "gen.jsonl")
+        keys = self.path(a, "keys.txt")
+        gen(src, 2000, keys=keys)
+        self.imp(a, src)
+        a.start()
+        out = os.path.join(a.dir, "backup")
+        p = a.cli("backup", "--data", a.data, out)
+        self.assertIn("asking it for the backup", p.stderr)
+        self.assertTrue(os.path.exists(os.path.join(out, "CURRENT")))
+        with open(keys) as f:
+            key = f.readline().strip()
+        self.assertEqual(a.udp(resolution(key)).rc, RC_SUCCESS)
+        a.stop()
+        # Offline too, into a second backup.
+        out2 = os.path.join(a.dir, "backup2")
+        self.assertIn("2002 handles", a.cli("backup", "--data", a.data, out2).stdout)
+
+        shutil.rmtree(b.data)
+        p = b.cli("restore", out, "--data", b.data)
+        self.assertIn("2002 handles", p.stdout)
+        self.assertEqual(b.cli("restore", out, "--data", b.data, check=False).returncode, 2)
+        b.start()
+        r = b.udp(resolution(key))
+        self.assertEqual(r.rc, RC_SUCCESS)
+        self.assertEqual(r.values()[1][0][2].decode(), "https://id.example.com/" + key)
+        self.assertEqual(b.udp(resolution(key + "-MISSING")).rc, RC_HANDLE_NOT_FOUND)
+        self.assertEqual(self.stats(b), self.stats(a))
+
+
+if __name__ == "__main__":
+    unittest.main()

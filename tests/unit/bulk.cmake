@@ -1,0 +1,2 @@
+pazhou_unit_test(test_bulk_csv pazbulk)
+pazhou_unit_test(test_bulk pazbulk)

@@ -1,0 +1,203 @@
+/*
+ * pazhou keygen: a key pair for an administrator. The private key goes to FILE as PEM (mode
+ * 0600, encrypted when PAZHOU_KEY_PASSPHRASE is set); FILE.pub holds the HS_PUBKEY value bytes
+ * (the reference's binary layout for RSA and DSA, PEM SubjectPublicKeyInfo text for SM2), and
+ * the value to register is printed as one JSON Lines value.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+
+#include "commands.h"
+#include "hdl_pubkey.h"
+#include "secret_input.h"
+
+#define PUB_MAX 8192
+
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: pazhou keygen --type rsa|dsa|sm2 --out FILE [--bits N] [--index N]\n"
+               "Writes the PEM private key to FILE (mode 0600; encrypted with "
+               "$" PASSPHRASE_ENV " if set),\n"
+               "the HS_PUBKEY value bytes to FILE.pub, and prints the value to register as JSON:\n"
+               "  {\"index\":300,\"type\":\"HS_PUBKEY\",\"data\":{\"format\":\"base64\","
+               "\"value\":...}}\n"
+               "--bits: RSA 2048 (default) or more, DSA 2048 (default) or 1024/3072.\n");
+}
+
+static EVP_PKEY *generate(const char *type, unsigned bits)
+{
+    EVP_PKEY *key = NULL;
+    if (strcasecmp(type, "rsa") == 0)
+        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
+    if (strcasecmp(type, "sm2") == 0) {
+        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "SM2", NULL);
+        if (ctx && EVP_PKEY_keygen_init(ctx) == 1)
+            EVP_PKEY_generate(ctx, &key);
+        EVP_PKEY_CTX_free(ctx);
+        return key;
+    }
+    /* DSA: domain parameters first, then the key in them. */
+    EVP_PKEY *params = NULL;
+    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "DSA", NULL);
+    if (pctx && EVP_PKEY_paramgen_init(pctx) == 1 &&
+        EVP_PKEY_CTX_set_dsa_paramgen_bits(pctx, (int)bits) == 1 &&
+        EVP_PKEY_generate(pctx, &params) == 1) {
+        EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
+        if (kctx && EVP_PKEY_keygen_init(kctx) == 1)
+            EVP_PKEY_generate(kctx, &key);
+        EVP_PKEY_CTX_free(kctx);
+    }
+    EVP_PKEY_free(params);
+    EVP_PKEY_CTX_free(pctx);
+    return key;
+}
+
+static FILE *open_private(const char *path)
+{
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0 || fchmod(fd, 0600) != 0) {
+        fprintf(stderr, "pazhou: cannot write %s: %s\n", path, strerror(errno));
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    return fdopen(fd, "w");
+}
+
+/* The HS_PUBKEY data of key into buf: binary for RSA and DSA, PEM text for SM2. */
+static int public_bytes(EVP_PKEY *key, uint8_t *buf, size_t cap, size_t *len)
+{
+    if (!EVP_PKEY_is_a(key, "SM2")) {
+        struct hdl_writer w;
+        hdl_writer_init(&w, buf, cap);
+        if (hdl_pubkey_from_evp(&w, key) != HDL_OK || hdl_writer_status(&w) != HDL_OK)
+            return -1;
+        *len = w.len;
+        return 0;
+    }
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data = NULL;
+    long n = 0;
+    int ok = bio && PEM_write_bio_PUBKEY(bio, key) == 1 && (n = BIO_get_mem_data(bio, &data)) > 0 &&
+             (size_t)n <= cap;
+    if (ok) {
+        memcpy(buf, data, (size_t)n);
+        *len = (size_t)n;
+    }
+    BIO_free(bio);
+    return ok ? 0 : -1;
+}
+
+static int write_file(const char *path, const uint8_t *buf, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    int ok = f && fwrite(buf, 1, len, f) == len;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok)
+        fprintf(stderr, "pazhou: cannot write %s: %s\n", path, strerror(errno));
+    return ok ? 0 : -1;
+}
+
+static void print_value(uint32_t index, const uint8_t *pub, size_t len)
+{
+    char *b64 = malloc(4 * ((len + 2) / 3) + 1);
+    if (!b64)
+        return;
+    EVP_EncodeBlock((unsigned char *)b64, pub, (int)len);
+    json_t *j = json_pack("{s:i, s:s, s:{s:s, s:s}}", "index", (json_int_t)index, "type",
+                          "HS_PUBKEY", "data", "format", "base64", "value", b64);
+    json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    printf("\n");
+    json_decref(j);
+    free(b64);
+}
+
+int cmd_keygen(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"type", required_argument, NULL, 't'}, {"out", required_argument, NULL, 'o'},
+        {"bits", required_argument, NULL, 'b'}, {"index", required_argument, NULL, 'i'},
+        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+    };
+    const char *type = NULL, *out = NULL;
+    unsigned bits = 2048;
+    uint32_t index = 300;
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "t:o:b:i:h", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 't':
+            type = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'b':
+            bits = (unsigned)strtoul(optarg, NULL, 10);
+            break;
+        case 'i':
+            index = (uint32_t)strtoul(optarg, NULL, 10);
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
+        }
+    }
+    if (!type || !out || optind != argc ||
+        (strcasecmp(type, "rsa") && strcasecmp(type, "dsa") && strcasecmp(type, "sm2"))) {
+        usage(stderr);
+        return 2;
+    }
+    if ((strcasecmp(type, "rsa") == 0 && (bits < 2048 || bits > 16384)) ||
+        (strcasecmp(type, "dsa") == 0 && bits != 1024 && bits != 2048 && bits != 3072)) {
+        fprintf(stderr, "pazhou: --bits %u does not suit a %s key\n", bits, type);
+        return 2;
+    }
+    EVP_PKEY *key = generate(type, bits);
+    if (!key) {
+        fprintf(stderr, "pazhou: cannot generate a %s key (%s)\n", type,
+                ERR_reason_error_string(ERR_get_error()));
+        return 2;
+    }
+    static uint8_t pub[PUB_MAX];
+    size_t pub_len = 0;
+    char pub_path[4096];
+    snprintf(pub_path, sizeof pub_path, "%s.pub", out);
+    const char *pass = getenv(PASSPHRASE_ENV);
+    FILE *f = NULL;
+    int status = 2;
+    if (public_bytes(key, pub, sizeof pub, &pub_len) != 0) {
+        fprintf(stderr, "pazhou: cannot encode the public key\n");
+    } else if ((f = open_private(out)) != NULL) {
+        int ok = pass ? PEM_write_PrivateKey(f, key, EVP_aes_256_cbc(), (unsigned char *)pass,
+                                             (int)strlen(pass), NULL, NULL)
+                      : PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
+        if (fclose(f) != 0 || ok != 1)
+            fprintf(stderr, "pazhou: cannot write %s\n", out);
+        else if (write_file(pub_path, pub, pub_len) == 0)
+            status = 0;
+    }
+    EVP_PKEY_free(key);
+    if (status == 0) {
+        print_value(index, pub, pub_len);
+        fprintf(stderr, "pazhou: wrote %s (private, %s) and %s (HS_PUBKEY value)\n", out,
+                pass ? "encrypted" : "not encrypted", pub_path);
+    }
+    return status;
+}
