@@ -179,6 +179,12 @@ int bench_micro_run(const struct bench_micro_opts *o)
            "%.0f ns per resolution, %.0f resolutions/s on one core\n",
            o->records, (unsigned long long)answered, o->zipf > 0 ? "zipf" : "uniform",
            o->miss_ratio * 100, o->answer_cache_mb, ns, 1e9 / ns);
+    struct answer_cache_counts cc;
+    answer_cache_counts(q.cache, &cc);
+    if (q.cache)
+        printf("answer cache: %llu hits, %llu misses, %llu admitted (warm-up included)\n",
+               (unsigned long long)cc.hits, (unsigned long long)cc.misses,
+               (unsigned long long)cc.admitted);
     answer_cache_free(q.cache);
     reg_prefix_set_free(atomic_load(&node.prefixes));
     bench_keys_free(&keys);

@@ -16,6 +16,10 @@
 
 struct answer_cache;
 
+struct answer_cache_counts {
+    uint64_t hits, misses, admitted;
+};
+
 /* A cache of about bytes (rounded down to a power-of-two number of slots); NULL for 0. */
 struct answer_cache *answer_cache_new(size_t bytes);
 void answer_cache_free(struct answer_cache *c);
@@ -30,5 +34,8 @@ bool answer_cache_get(struct answer_cache *c, const uint8_t *key, size_t key_len
  * is kept from the key's second miss on, if it fits a slot. */
 void answer_cache_put(struct answer_cache *c, const uint8_t *key, size_t key_len, uint64_t hash,
                       uint32_t version, const uint8_t *record, size_t len);
+
+/* What the cache did so far (its worker's figures, for metrics and benchmarks). */
+void answer_cache_counts(const struct answer_cache *c, struct answer_cache_counts *out);
 
 #endif

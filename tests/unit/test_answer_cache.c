@@ -20,9 +20,7 @@ static void hits_need_the_same_key_and_version(void **state)
     const uint8_t key[] = "88.100.1/A";
     uint64_t h = reg_key_hash(key, 10);
     assert_false(answer_cache_get(c, key, 10, h, 1, &rec, &len));
-    /* Admitted on the second miss only: one-off keys never displace hot ones. */
-    answer_cache_put(c, key, 10, h, 1, (const uint8_t *)"record", 6);
-    assert_false(answer_cache_get(c, key, 10, h, 1, &rec, &len));
+    /* A free slot takes the first key offered. */
     answer_cache_put(c, key, 10, h, 1, (const uint8_t *)"record", 6);
     assert_true(answer_cache_get(c, key, 10, h, 1, &rec, &len));
     assert_int_equal(len, 6);
@@ -31,6 +29,19 @@ static void hits_need_the_same_key_and_version(void **state)
     assert_false(answer_cache_get(c, key, 10, h, 2, &rec, &len));
     /* Another key with the same hash (forced) does not match. */
     assert_false(answer_cache_get(c, (const uint8_t *)"88.100.1/B", 10, h, 1, &rec, &len));
+    /* Each key has two candidate slots: a second key for the same pair takes the free one... */
+    uint64_t h2 = h ^ (1ull << 40), h3 = h ^ (1ull << 41);
+    answer_cache_put(c, (const uint8_t *)"88.100.1/C", 10, h2, 1, (const uint8_t *)"c", 1);
+    assert_true(answer_cache_get(c, (const uint8_t *)"88.100.1/C", 10, h2, 1, &rec, &len));
+    assert_true(answer_cache_get(c, key, 10, h, 1, &rec, &len));
+    /* ...and a third displaces a holder only on its second miss. */
+    answer_cache_put(c, (const uint8_t *)"88.100.1/D", 10, h3, 1, (const uint8_t *)"d", 1);
+    assert_false(answer_cache_get(c, (const uint8_t *)"88.100.1/D", 10, h3, 1, &rec, &len));
+    answer_cache_put(c, (const uint8_t *)"88.100.1/D", 10, h3, 1, (const uint8_t *)"d", 1);
+    assert_true(answer_cache_get(c, (const uint8_t *)"88.100.1/D", 10, h3, 1, &rec, &len));
+    answer_cache_put(c, key, 10, h, 1, (const uint8_t *)"record", 6);
+    answer_cache_put(c, key, 10, h, 1, (const uint8_t *)"record", 6);
+    assert_true(answer_cache_get(c, key, 10, h, 1, &rec, &len));
     /* A missing handle is remembered as length 0. */
     answer_cache_put(c, key, 10, h, 3, NULL, 0);
     answer_cache_put(c, key, 10, h, 3, NULL, 0);
