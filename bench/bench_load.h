@@ -34,6 +34,7 @@ struct bench_config {
     /* Open loop: requests per second over all threads, sent on a fixed schedule whatever the
      * answers do, latency measured from the scheduled time; 0 = closed loop. */
     double rate;
+    bool rc_names; /* report Handle response code names (not for other protocols' replays) */
 };
 
 struct bench_result {

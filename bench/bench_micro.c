@@ -21,9 +21,9 @@
 #include "reg_prefix.h"
 #include "reg_record.h"
 
-/* Prepared requests, cycled: far more than any answer cache holds, so a uniform key choice
- * stays uniform instead of replaying a few thousand keys. */
-#define RING (1u << 21)
+/* Prepared requests, cycled (a power of two): by default far more than any answer cache holds,
+ * so a uniform key choice stays uniform instead of replaying a few thousand keys. */
+#define RING_DEFAULT (1u << 21)
 
 static uint64_t now_ns(void)
 {
@@ -97,13 +97,14 @@ static size_t build_request(const char *handle, uint8_t *buf, size_t cap, uint32
 
 /* Kept out of line and named, so callgrind can count exactly this loop. */
 __attribute__((noinline)) uint64_t bench_micro_loop(struct query_ctx *q, uint8_t (*reqs)[128],
-                                                    const size_t *lens, uint64_t iterations,
-                                                    uint8_t *out)
+                                                    const size_t *lens, size_t ring,
+                                                    uint64_t iterations, uint8_t *out)
 {
     uint64_t answered = 0;
     for (uint64_t i = 0; i < iterations; i++) {
         size_t out_len = 0;
-        if (query_answer(q, NODE_UDP, reqs[i % RING], lens[i % RING], out, &out_len) ==
+        size_t k = i & (ring - 1);
+        if (query_answer(q, NODE_UDP, reqs[k], lens[k], out, &out_len) ==
             QUERY_REPLY)
             answered += out_len > 0;
     }
@@ -125,8 +126,11 @@ int bench_micro_run(const struct bench_micro_opts *o)
     static struct conf conf;
     static struct node node;
     static struct node_stats stats;
-    uint8_t(*reqs)[128] = calloc(RING, 128);
-    size_t *lens = calloc(RING, sizeof *lens);
+    size_t ring = RING_DEFAULT;
+    while (o->ring && ring > 1 && ring / 2 >= o->ring)
+        ring /= 2;
+    uint8_t(*reqs)[128] = calloc(ring, 128);
+    size_t *lens = calloc(ring, sizeof *lens);
     uint8_t *out = malloc(QUERY_OUT_MAX);
     if (!reqs || !lens || !out || reg_open(&ro, &db, err, sizeof err) != REG_OK) {
         fprintf(stderr, "pazhou-bench: %s\n", err);
@@ -162,7 +166,7 @@ int bench_micro_run(const struct bench_micro_opts *o)
     if (o->zipf > 0)
         bench_keys_zipf(&keys, o->zipf);
     struct bench_rng rng = {0x2545F4914F6CDD1Dull};
-    for (size_t i = 0; i < RING; i++) {
+    for (size_t i = 0; i < ring; i++) {
         char handle[128];
         bench_keys_pick(&keys, &rng, handle, sizeof handle);
         lens[i] = build_request(handle, reqs[i], 128, (uint32_t)i + 1);
@@ -171,9 +175,9 @@ int bench_micro_run(const struct bench_micro_opts *o)
     uint64_t warm = o->iterations / 10 + 1;
     if (warm < 2 * (uint64_t)o->records)
         warm = 2 * (uint64_t)o->records;
-    bench_micro_loop(&q, reqs, lens, warm, out);
+    bench_micro_loop(&q, reqs, lens, ring, warm, out);
     t0 = now_ns();
-    uint64_t answered = bench_micro_loop(&q, reqs, lens, o->iterations, out);
+    uint64_t answered = bench_micro_loop(&q, reqs, lens, ring, o->iterations, out);
     double ns = (double)(now_ns() - t0) / (double)o->iterations;
     printf("micro: %zu records, %llu resolutions (%s, %.0f%% misses, answer cache %u MB): "
            "%.0f ns per resolution, %.0f resolutions/s on one core\n",

@@ -12,6 +12,7 @@ struct bench_micro_opts {
     unsigned cache_mb;        /* RocksDB block cache */
     unsigned answer_cache_mb; /* the worker's answer cache; 0 = off */
     double zipf;              /* 0 = uniform keys */
+    size_t ring;              /* prepared requests cycled (rounded down to a power of two); 0 = 2M */
 };
 
 /* Builds a temporary registry, runs the loop, prints the figures; returns an exit status. */

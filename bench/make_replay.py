@@ -2,7 +2,8 @@
 """Prepares inputs for `pazhou-bench udp-replay`: files of [2-byte length][datagram] records.
 
   make_replay.py handle --count N --keys K [--prefix 88.100.1] [--miss PCT] --out F
-      N Handle resolution requests for PREFIX/DEMO-000001..K (ids at offset 8, 4 bytes)
+      N Handle resolution requests for PREFIX/DEMO-000001..K (ids at offset 8, 4 bytes);
+      with --keys-file F, for the handles listed there (one a line) instead
   make_replay.py dns --count N --keys K [--zone bench.test] [--miss PCT] --out F
       N DNS queries (type A) for dNNNNNN.ZONE (ids at offset 0, 2 bytes)
   make_replay.py zone --keys K [--zone bench.test] --out F
@@ -34,13 +35,21 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("kind", choices=["handle", "dns", "zone"])
     ap.add_argument("--count", type=int, default=100000)
-    ap.add_argument("--keys", type=int, required=True)
+    ap.add_argument("--keys", type=int, default=0)
+    ap.add_argument("--keys-file")
     ap.add_argument("--prefix", default="88.100.1")
     ap.add_argument("--zone", default="bench.test")
     ap.add_argument("--miss", type=float, default=0.0)
     ap.add_argument("--out", required=True)
     a = ap.parse_args()
     rng = random.Random(2641)
+    names = None
+    if a.keys_file:
+        with open(a.keys_file) as f:
+            names = [l.strip() for l in f if l.strip()]
+        a.keys = len(names)
+    if a.keys <= 0:
+        ap.error("--keys N or --keys-file F")
     if a.kind == "zone":
         with open(a.out, "w") as f:
             f.write("$ORIGIN %s.\n$TTL 86400\n" % a.zone)
@@ -54,8 +63,8 @@ def main():
             k = rng.randrange(1, a.keys + 1)
             miss = rng.random() * 100 < a.miss
             if a.kind == "handle":
-                d = handle_request("%s/DEMO-%06d%s" % (a.prefix, k, "-MISS" if miss else ""),
-                                   n + 1)
+                name = names[k - 1] if names else "%s/DEMO-%06d" % (a.prefix, k)
+                d = handle_request(name + ("-MISS" if miss else ""), n + 1)
             else:
                 d = dns_query("d%06d%s.%s" % (k, "x" if miss else "", a.zone), n & 0xffff)
             f.write(struct.pack(">H", len(d)) + d)

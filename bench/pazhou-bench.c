@@ -65,7 +65,7 @@ static void print_text(const struct bench_config *cfg, const struct bench_result
         printf("  malformed  %12llu\n", (unsigned long long)r->malformed);
     for (int i = 0; i < BENCH_RC_SLOTS; i++)
         if (r->rc[i])
-            printf("  rc %-4d %-26s %llu\n", i, request_rc_name((uint32_t)i),
+            printf("  rc %-4d %-26s %llu\n", i, cfg->rc_names ? request_rc_name((uint32_t)i) : "",
                    (unsigned long long)r->rc[i]);
     const struct bench_histogram *h = &r->hist;
     printf("  latency us min %.1f  p50 %.1f  p90 %.1f  p99 %.1f  p99.9 %.1f  max %.1f  mean %.1f\n",
@@ -285,6 +285,7 @@ static int cmd_resolve(int argc, char **argv)
     if (zipf > 0 && bench_keys_zipf(&cfg.keys, zipf) != 0)
         return 2;
     cfg.progress = !json && isatty(STDERR_FILENO);
+    cfg.rc_names = true;
 
     static struct bench_result res;
     if (bench_load_run(&cfg, &res) != 0)
@@ -471,6 +472,7 @@ static int cmd_replay(int argc, char **argv)
     if (bench_replay_run(&cfg, &res) != 0)
         return 2;
     static struct bench_config shown = {.threads = 1, .transport = BENCH_UDP};
+    shown.rc_names = cfg.proto == REPLAY_HANDLE; /* other protocols' codes are only numbers */
     shown.threads = cfg.threads;
     shown.sockets = cfg.sockets;
     shown.window = cfg.window;
@@ -498,9 +500,11 @@ static int cmd_micro(int argc, char **argv)
             o.answer_cache_mb = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--zipf") == 0)
             o.zipf = atof(argv[i + 1]);
+        else if (strcmp(argv[i], "--ring") == 0)
+            o.ring = strtoull(argv[i + 1], NULL, 10);
         else {
             fprintf(stderr, "Usage: pazhou-bench micro [--records N] [--iterations N] "
-                            "[--miss PCT] [--cache-mb MB] [--answer-cache-mb MB] [--zipf S]\n");
+                            "[--miss PCT] [--cache-mb MB] [--answer-cache-mb MB] [--zipf S] [--ring N]\n");
             return 2;
         }
     }

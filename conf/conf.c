@@ -110,6 +110,7 @@ static const struct key registry_keys[] = {
     {.name = "answer_cache_mb", .kind = K_U32, FIELD(answer_cache_mb), .min = 0, .max = 65536},
     {.name = "case_sensitive", .kind = K_BOOL, FIELD(case_sensitive)},
     {.name = "sync", .kind = K_BOOL, FIELD(sync_writes)},
+    {.name = "statistics", .kind = K_BOOL, FIELD(registry_statistics)},
     {0},
 };
 

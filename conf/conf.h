@@ -54,6 +54,7 @@ struct conf {
     uint32_t answer_cache_mb;    /* per worker: records of hot handles; 0 = off; default 16 */
     bool case_sensitive;         /* default false: handles fold ASCII case */
     bool sync_writes;            /* default true: fsync before acknowledging a write */
+    bool registry_statistics;    /* RocksDB statistics for /metrics; default false */
 
     /* site: what OC_GET_SITE_INFO answers */
     uint32_t server_id;                    /* default 1 */

@@ -160,6 +160,8 @@ static int open_rocksdb(struct reg_db *db, const struct reg_options *opt, char *
     db->cache = rocksdb_cache_create_lru(cache_bytes);
 
     rocksdb_options_t *dbo = base_options(opt);
+    if (opt->statistics)
+        rocksdb_options_enable_statistics(dbo);
     rocksdb_options_t *lookup = base_options(opt);
     rocksdb_options_t *scan = base_options(opt);
     rocksdb_block_based_table_options_t *lt = lookup_table(db->cache, opt->bloom_bits_per_key);
@@ -190,7 +192,10 @@ static int open_rocksdb(struct reg_db *db, const struct reg_options *opt, char *
 
     rocksdb_block_based_options_destroy(lt);
     rocksdb_block_based_options_destroy(st);
-    rocksdb_options_destroy(dbo);
+    if (opt->statistics && db->rdb)
+        db->stats_opts = dbo; /* the statistics live in these options: kept until close */
+    else
+        rocksdb_options_destroy(dbo);
     rocksdb_options_destroy(lookup);
     rocksdb_options_destroy(scan);
     rocksdb_options_destroy(counts);
@@ -299,6 +304,8 @@ void reg_close(struct reg_db *db)
         rocksdb_writeoptions_destroy(db->wopt);
     if (db->cache)
         rocksdb_cache_destroy(db->cache);
+    if (db->stats_opts)
+        rocksdb_options_destroy(db->stats_opts);
     pthread_mutex_destroy(&db->txn_lock);
     free(db->versions);
     for (int i = 0; i < REG_STRIPES; i++)

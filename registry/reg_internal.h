@@ -36,6 +36,7 @@ struct reg_db {
     rocksdb_t *rdb;
     rocksdb_column_family_handle_t *cf[REG_CF_COUNT];
     rocksdb_cache_t *cache;
+    rocksdb_options_t *stats_opts; /* the options holding RocksDB's statistics, when enabled */
     rocksdb_readoptions_t *ropt;      /* point lookups: shared, never changed after open */
     rocksdb_readoptions_t *scan_ropt; /* scans: do not fill the block cache */
     rocksdb_writeoptions_t *wopt;

@@ -1,5 +1,6 @@
 #include "reg_stats.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 #include "reg_internal.h"
@@ -31,5 +32,19 @@ void reg_get_stats(struct reg_db *db, struct reg_stats *st)
         st->block_cache_usage = rocksdb_cache_get_usage(db->cache);
         st->block_cache_pinned = rocksdb_cache_get_pinned_usage(db->cache);
         st->block_cache_capacity = rocksdb_cache_get_capacity(db->cache);
+    }
+    if (db->stats_opts) {
+        /* The C API gives the statistics only as text: "rocksdb.block.cache.hit COUNT : N". */
+        char *text = rocksdb_options_statistics_get_string(db->stats_opts);
+        if (text) {
+            const char *h = strstr(text, "rocksdb.block.cache.hit COUNT : ");
+            const char *m = strstr(text, "rocksdb.block.cache.miss COUNT : ");
+            if (h && m) {
+                st->block_cache_hits = strtoull(h + 32, NULL, 10);
+                st->block_cache_misses = strtoull(m + 33, NULL, 10);
+                st->have_hits = 1;
+            }
+            rocksdb_free(text);
+        }
     }
 }

@@ -16,6 +16,9 @@ struct reg_stats {
     uint64_t block_cache_usage;        /* bytes held by the shared block cache */
     uint64_t block_cache_pinned;       /* of which pinned (index and filter tops, open reads) */
     uint64_t block_cache_capacity;
+    int have_hits;                     /* statistics on: the two counters below are real */
+    uint64_t block_cache_hits;
+    uint64_t block_cache_misses;
 };
 
 /* Reads the figures; a property RocksDB cannot give is left at 0. Thread-safe and cheap (no

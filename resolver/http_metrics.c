@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "answer_cache.h"
 #include "hdl_const.h"
 #include "reg_stats.h"
 #include "worker.h"
@@ -157,6 +158,23 @@ static void put_node(struct evbuffer *b, const struct node *node)
           (double)rs.block_cache_pinned);
     gauge(b, "pazhou_registry_block_cache_capacity_bytes", "Block cache capacity.",
           (double)rs.block_cache_capacity);
+    if (rs.have_hits) {
+        counter(b, "pazhou_registry_block_cache_hits_total",
+                "Block cache hits (registry.statistics on).", rs.block_cache_hits);
+        counter(b, "pazhou_registry_block_cache_misses_total",
+                "Block cache misses (registry.statistics on).", rs.block_cache_misses);
+    }
+    struct answer_cache_counts total = {0, 0, 0};
+    for (int i = 0; i < node->worker_count; i++) {
+        struct answer_cache_counts one;
+        answer_cache_counts(node->workers[i].query.cache, &one);
+        total.hits += one.hits;
+        total.misses += one.misses;
+    }
+    counter(b, "pazhou_answer_cache_hits_total", "Resolutions answered from a worker's cache.",
+            total.hits);
+    counter(b, "pazhou_answer_cache_misses_total", "Resolutions that read the registry.",
+            total.misses);
 
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);

@@ -266,6 +266,7 @@ static int open_registry(const struct conf *c, struct reg_db **db)
         .bloom_bits_per_key = (int)c->bloom_bits_per_key,
         .create_if_missing = false,
         .sync_writes = c->sync_writes,
+        .statistics = c->registry_statistics,
         .case_sensitive = c->case_sensitive,
     };
     int rc = reg_open(&ro, db, err, sizeof err);

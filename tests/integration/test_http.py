@@ -300,6 +300,26 @@ class Http(unittest.TestCase):
         self.assertEqual(got["workers"], 2)
 
 
+class RegistryStatistics(unittest.TestCase):
+    def test_block_cache_hits_and_answer_cache_are_counted(self):
+        node = Node([PRODUCT_000001], extra_conf="registry = { statistics = true; };\n").start()
+        try:
+            for _ in range(5):
+                self.assertEqual(node.udp(resolution("88.100.1/PRODUCT-000001")).rc, RC_SUCCESS)
+            body = urllib.request.urlopen("http://127.0.0.1:%d/metrics" % node.http_port,
+                                          timeout=5).read().decode()
+            m = parse_metrics(body)
+            self.assertIn("pazhou_registry_block_cache_hits_total", m)
+            self.assertIn("pazhou_registry_block_cache_misses_total", m)
+            self.assertGreater(m["pazhou_registry_block_cache_hits_total"]
+                               + m["pazhou_registry_block_cache_misses_total"], 0)
+            # Repeats of one handle are answered from the workers' caches.
+            self.assertGreaterEqual(m["pazhou_answer_cache_hits_total"], 1)
+            self.assertGreaterEqual(m["pazhou_answer_cache_misses_total"], 1)
+        finally:
+            node.close()
+
+
 class HttpConfiguration(unittest.TestCase):
     def test_idle_keep_alive_connection_times_out(self):
         node = Node([PRODUCT_000001], http_conf=" timeout = 1;").start()
