@@ -35,6 +35,7 @@ struct bench_config {
      * answers do, latency measured from the scheduled time; 0 = closed loop. */
     double rate;
     bool rc_names; /* report Handle response code names (not for other protocols' replays) */
+    const char *command; /* the report's name for the load: "resolve" when NULL */
 };
 
 struct bench_result {

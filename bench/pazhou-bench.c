@@ -9,6 +9,7 @@
 #include "bench_gen.h"
 #include "bench_load.h"
 #include "bench_micro.h"
+#include "bench_register.h"
 #include "bench_replay.h"
 #include "client.h"
 #include "hdl_const.h"
@@ -51,9 +52,9 @@ static void usage(FILE *f)
 static void print_text(const struct bench_config *cfg, const struct bench_result *r,
                        const char *server)
 {
-    printf("pazhou-bench resolve %s %s: %.2f s, %d threads x %d sockets x window %d\n",
-           bench_transport_name(cfg->transport), server, r->elapsed_s, cfg->threads, cfg->sockets,
-           cfg->window);
+    printf("pazhou-bench %s %s %s: %.2f s, %d threads x %d sockets x window %d\n",
+           cfg->command ? cfg->command : "resolve", bench_transport_name(cfg->transport), server,
+           r->elapsed_s, cfg->threads, cfg->sockets, cfg->window);
     printf("  sent       %12llu\n", (unsigned long long)r->sent);
     printf("  answered   %12llu  %.0f/s\n", (unsigned long long)r->answered,
            r->elapsed_s > 0 ? (double)r->answered / r->elapsed_s : 0.0);
@@ -386,16 +387,26 @@ static int cmd_gen(int argc, char **argv)
 static int cmd_replay(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"server", required_argument, NULL, 's'},   {"file", required_argument, NULL, 'f'},
-        {"id-offset", required_argument, NULL, 'O'}, {"id-len", required_argument, NULL, 'L'},
-        {"proto", required_argument, NULL, 'p'},    {"threads", required_argument, NULL, 't'},
-        {"sockets", required_argument, NULL, 'S'},  {"window", required_argument, NULL, 'w'},
-        {"duration", required_argument, NULL, 'd'}, {"count", required_argument, NULL, 'c'},
-        {"timeout", required_argument, NULL, 'o'},  {"json", no_argument, NULL, 'j'},
+        {"server", required_argument, NULL, 's'},
+        {"file", required_argument, NULL, 'f'},
+        {"id-offset", required_argument, NULL, 'O'},
+        {"id-len", required_argument, NULL, 'L'},
+        {"proto", required_argument, NULL, 'p'},
+        {"threads", required_argument, NULL, 't'},
+        {"sockets", required_argument, NULL, 'S'},
+        {"window", required_argument, NULL, 'w'},
+        {"duration", required_argument, NULL, 'd'},
+        {"count", required_argument, NULL, 'c'},
+        {"timeout", required_argument, NULL, 'o'},
+        {"json", no_argument, NULL, 'j'},
         {NULL, 0, NULL, 0},
     };
-    static struct bench_replay_config cfg = {.id_len = 2, .threads = 1, .sockets = 4,
-                                             .window = 16, .duration_s = 10, .timeout_ms = 1000};
+    static struct bench_replay_config cfg = {.id_len = 2,
+                                             .threads = 1,
+                                             .sockets = 4,
+                                             .window = 16,
+                                             .duration_s = 10,
+                                             .timeout_ms = 1000};
     const char *server = NULL;
     bool json = false;
     long n;
@@ -473,6 +484,7 @@ static int cmd_replay(int argc, char **argv)
         return 2;
     static struct bench_config shown = {.threads = 1, .transport = BENCH_UDP};
     shown.rc_names = cfg.proto == REPLAY_HANDLE; /* other protocols' codes are only numbers */
+    shown.command = "udp-replay";
     shown.threads = cfg.threads;
     shown.sockets = cfg.sockets;
     shown.window = cfg.window;
@@ -483,10 +495,107 @@ static int cmd_replay(int argc, char **argv)
     return res.answered > 0 ? 0 : 1;
 }
 
+static int cmd_register(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"server", required_argument, NULL, 's'},
+        {"auth", required_argument, NULL, 'a'},
+        {"key", required_argument, NULL, 'k'},
+        {"secret", no_argument, NULL, 'S'},
+        {"prefix", required_argument, NULL, 'p'},
+        {"clients", required_argument, NULL, 'c'},
+        {"no-session", no_argument, NULL, 'n'},
+        {"duration", required_argument, NULL, 'd'},
+        {"count", required_argument, NULL, 'C'},
+        {"json", no_argument, NULL, 'j'},
+        {NULL, 0, NULL, 0},
+    };
+    static struct bench_register_config cfg = {
+        .prefix = "88.100.1", .clients = 1, .session = true, .duration_s = 10};
+    static struct admin_auth auth;
+    const char *server = "127.0.0.1:2641", *identity = NULL, *key = NULL;
+    bool secret = false, json = false;
+    long n;
+    char err[256];
+    int ch;
+    optind = 1;
+    while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
+        switch (ch) {
+        case 's':
+            server = optarg;
+            break;
+        case 'a':
+            identity = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 'S':
+            secret = true;
+            break;
+        case 'p':
+            cfg.prefix = optarg;
+            break;
+        case 'c':
+            if (positive("--clients", optarg, 256, &n))
+                return 2;
+            cfg.clients = (int)n;
+            break;
+        case 'n':
+            cfg.session = false;
+            break;
+        case 'd':
+            cfg.duration_s = atof(optarg);
+            if (cfg.duration_s <= 0 || cfg.duration_s > MAX_DURATION_S) {
+                fprintf(stderr, "pazhou-bench: --duration takes (0, 3600] seconds\n");
+                return 2;
+            }
+            break;
+        case 'C':
+            cfg.count = strtoull(optarg, NULL, 10);
+            break;
+        case 'j':
+            json = true;
+            break;
+        default:
+            fprintf(stderr, "Usage: pazhou-bench register --auth INDEX:HANDLE (--key FILE | "
+                            "--secret) [--server HOST:PORT] [--prefix P] [--clients N] "
+                            "[--no-session] [--duration SEC] [--count N] [--json]\n"
+                            "The secret comes from PAZHOU_SECRET.\n");
+            return 2;
+        }
+    }
+    const char *env_secret = getenv("PAZHOU_SECRET");
+    if (!identity || (!key && !secret) || (secret && !env_secret) ||
+        admin_auth_set_identity(&auth, identity, err, sizeof err) != 0 ||
+        client_parse_server(server, &cfg.server, err, sizeof err) != 0) {
+        fprintf(stderr, "pazhou-bench: register needs --auth INDEX:HANDLE and --key FILE or "
+                        "--secret with PAZHOU_SECRET set\n");
+        return 2;
+    }
+    if (key ? admin_auth_load_key(&auth, key, getenv("PAZHOU_KEY_PASSPHRASE"), err, sizeof err)
+            : admin_auth_use_secret(&auth, (const uint8_t *)env_secret, strlen(env_secret))) {
+        fprintf(stderr, "pazhou-bench: %s\n", key ? err : "out of memory");
+        return 2;
+    }
+    cfg.auth = &auth;
+    static struct bench_result res;
+    int rc = bench_register_run(&cfg, &res);
+    static struct bench_config shown = {
+        .transport = BENCH_TCP, .sockets = 1, .window = 1, .rc_names = true, .command = "register"};
+    shown.threads = cfg.clients;
+    if (json)
+        print_json(&shown, &res, server);
+    else
+        print_text(&shown, &res, server);
+    admin_auth_clear(&auth);
+    return rc == 0 && res.answered > 0 ? 0 : 1;
+}
+
 static int cmd_micro(int argc, char **argv)
 {
-    struct bench_micro_opts o = {.records = 100000, .iterations = 1000000, .miss_ratio = 0.05,
-                                 .cache_mb = 256};
+    struct bench_micro_opts o = {
+        .records = 100000, .iterations = 1000000, .miss_ratio = 0.05, .cache_mb = 256};
     for (int i = 1; i + 1 < argc; i += 2) {
         if (strcmp(argv[i], "--records") == 0)
             o.records = strtoull(argv[i + 1], NULL, 10);
@@ -503,8 +612,9 @@ static int cmd_micro(int argc, char **argv)
         else if (strcmp(argv[i], "--ring") == 0)
             o.ring = strtoull(argv[i + 1], NULL, 10);
         else {
-            fprintf(stderr, "Usage: pazhou-bench micro [--records N] [--iterations N] "
-                            "[--miss PCT] [--cache-mb MB] [--answer-cache-mb MB] [--zipf S] [--ring N]\n");
+            fprintf(stderr,
+                    "Usage: pazhou-bench micro [--records N] [--iterations N] "
+                    "[--miss PCT] [--cache-mb MB] [--answer-cache-mb MB] [--zipf S] [--ring N]\n");
             return 2;
         }
     }
@@ -517,6 +627,8 @@ static int cmd_micro(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
+    if (argc >= 2 && strcmp(argv[1], "register") == 0)
+        return cmd_register(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "udp-replay") == 0)
         return cmd_replay(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "micro") == 0)

@@ -58,5 +58,41 @@ class Bench(unittest.TestCase):
         self.assertEqual(r["response_codes"], {"301": r["answered"]})
 
 
+class Register(unittest.TestCase):
+    """pazhou-bench register: authenticated creates, counted and really stored."""
+
+    def test_sessions_and_plain_challenges_create_what_they_count(self):
+        os.environ["PAZHOU_SECRET"] = "prefix-secret"
+        try:
+            node = Node(init_args=["--admin-secret"]).start()
+        finally:
+            del os.environ["PAZHOU_SECRET"]
+        try:
+            env = dict(os.environ, PAZHOU_SECRET="prefix-secret")
+            for extra in ([], ["--no-session"]):
+                p = subprocess.run([BENCH, "register", "--server", "127.0.0.1:%d" % node.port,
+                                    "--auth", "300:0.NA/88.100.1", "--secret", "--clients", "2",
+                                    "--count", "40", "--duration", "20", "--json", *extra],
+                                   capture_output=True, text=True, timeout=60, env=env)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                r = json.loads(p.stdout)
+                self.assertEqual(r["answered"], 40)
+                self.assertEqual(r["response_codes"], {"1": 40})
+                self.assertEqual(r["lost"], 0)
+            # Every create counted is in the registry: the per-prefix count says 80.
+            stats = json.loads(node.cli("stats", "--data", node.data, "--json").stdout)
+            rows = {r["prefix"]: r for r in stats["prefixes"]}
+            self.assertEqual(rows["88.100.1"]["handles"], 80)
+            env_bad = dict(os.environ, PAZHOU_SECRET="wrong")
+            p = subprocess.run([BENCH, "register", "--server", "127.0.0.1:%d" % node.port,
+                                "--auth", "300:0.NA/88.100.1", "--secret", "--count", "3",
+                                "--duration", "10", "--json", "--no-session"],
+                               capture_output=True, text=True, timeout=60, env=env_bad)
+            r = json.loads(p.stdout)
+            self.assertEqual(r["response_codes"], {"403": 3})
+        finally:
+            node.close()
+
+
 if __name__ == "__main__":
     unittest.main()

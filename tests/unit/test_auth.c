@@ -12,6 +12,7 @@
 #include <openssl/evp.h>
 #include <openssl/dh.h>
 #include <openssl/param_build.h>
+#include <openssl/hmac.h>
 #include <openssl/pem.h>
 
 #include "auth.h"
@@ -393,6 +394,99 @@ static void sm2_signatures_with_pem_keys_verify(void **state)
     EVP_PKEY_free(key);
 }
 
+/* Every HS_SECKEY answer code of PROTOCOL.md §13, computed here with OpenSSL directly. */
+static void every_seckey_code_verifies(void **state)
+{
+    (void)state;
+    const uint8_t secret[] = "s3cret";
+    const size_t slen = sizeof secret - 1;
+    uint8_t data[48];
+    memset(data, 0x33, sizeof data);
+    struct {
+        uint8_t code;
+        const EVP_MD *md;
+        bool hmac;
+    } cases[] = {
+        {HDL_SECKEY_MD5, EVP_md5(), false},           {HDL_SECKEY_SHA1, EVP_sha1(), false},
+        {HDL_SECKEY_SHA256, EVP_sha256(), false},     {HDL_SECKEY_HMAC_SHA1, EVP_sha1(), true},
+        {HDL_SECKEY_HMAC_SHA256, EVP_sha256(), true},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t mac[EVP_MAX_MD_SIZE];
+        unsigned mac_len = 0;
+        if (cases[i].hmac) {
+            assert_non_null(HMAC(cases[i].md, secret, (int)slen, data, sizeof data, mac, &mac_len));
+        } else {
+            EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+            EVP_DigestInit_ex(ctx, cases[i].md, NULL);
+            EVP_DigestUpdate(ctx, secret, slen);
+            EVP_DigestUpdate(ctx, data, sizeof data);
+            EVP_DigestUpdate(ctx, secret, slen);
+            EVP_DigestFinal_ex(ctx, mac, &mac_len);
+            EVP_MD_CTX_free(ctx);
+        }
+        struct hdl_seckey_response r = {.code = cases[i].code, .mac = {mac, mac_len}};
+        assert_int_equal(auth_check_seckey(secret, slen, &r, data, sizeof data), HDL_RC_SUCCESS);
+        mac[0] ^= 1;
+        assert_int_equal(auth_check_seckey(secret, slen, &r, data, sizeof data),
+                         HDL_RC_AUTHENTICATION_FAILED);
+    }
+    /* PBKDF2 with too many iterations is refused outright rather than computed. */
+    uint8_t salt[16] = {0}, hmac[20] = {0};
+    struct hdl_seckey_response p = {.code = HDL_SECKEY_PBKDF2_HMAC_SHA1,
+                                    .salt = {salt, 16},
+                                    .iterations = 10000000,
+                                    .key_bits = 160,
+                                    .hmac = {hmac, 20}};
+    assert_int_equal(auth_check_seckey(secret, slen, &p, data, sizeof data),
+                     HDL_RC_AUTHENTICATION_FAILED);
+    struct hdl_seckey_response unknown = {.code = 0x7f, .mac = {hmac, 20}};
+    assert_int_equal(auth_check_seckey(secret, slen, &unknown, data, sizeof data),
+                     HDL_RC_AUTHENTICATION_FAILED);
+}
+
+/* RSA with SHA-1 and DSA with SHA-1, the older HS_PUBKEY answers, in the binary key layout. */
+static void rsa_sha1_and_dsa_answers_verify(void **state)
+{
+    (void)state;
+    EVP_PKEY *keys[2] = {EVP_RSA_gen(2048), NULL};
+    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "DSA", NULL);
+    EVP_PKEY *params = NULL;
+    assert_int_equal(EVP_PKEY_paramgen_init(pctx), 1);
+    assert_int_equal(EVP_PKEY_CTX_set_dsa_paramgen_bits(pctx, 1024), 1);
+    assert_int_equal(EVP_PKEY_paramgen(pctx, &params), 1);
+    EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
+    assert_int_equal(EVP_PKEY_keygen_init(kctx), 1);
+    assert_int_equal(EVP_PKEY_keygen(kctx, &keys[1]), 1);
+    uint8_t data[48];
+    memset(data, 0x44, sizeof data);
+    for (int i = 0; i < 2; i++) {
+        uint8_t pub[2048];
+        struct hdl_writer w;
+        hdl_writer_init(&w, pub, sizeof pub);
+        assert_int_equal(hdl_pubkey_from_evp(&w, keys[i]), HDL_OK);
+        uint8_t sig[512];
+        size_t sig_len = sizeof sig;
+        EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+        assert_int_equal(EVP_DigestSignInit(ctx, NULL, EVP_sha1(), NULL, keys[i]), 1);
+        assert_int_equal(EVP_DigestSign(ctx, sig, &sig_len, data, sizeof data), 1);
+        EVP_MD_CTX_free(ctx);
+        struct hdl_pubkey_response r = {{(const uint8_t *)"SHA1", 4}, {sig, (uint32_t)sig_len}};
+        char msg[200];
+        assert_int_equal(auth_check_pubkey(pub, w.len, &r, data, sizeof data, msg, sizeof msg),
+                         HDL_RC_SUCCESS);
+        data[3] ^= 1;
+        assert_int_equal(auth_check_pubkey(pub, w.len, &r, data, sizeof data, msg, sizeof msg),
+                         HDL_RC_AUTHENTICATION_FAILED);
+        data[3] ^= 1;
+    }
+    EVP_PKEY_free(keys[0]);
+    EVP_PKEY_free(keys[1]);
+    EVP_PKEY_free(params);
+    EVP_PKEY_CTX_free(pctx);
+    EVP_PKEY_CTX_free(kctx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -403,6 +497,8 @@ int main(void)
         cmocka_unit_test(challenges_are_single_use),
         cmocka_unit_test(dh_session_keys_agree),
         cmocka_unit_test(sm2_signatures_with_pem_keys_verify),
+        cmocka_unit_test(every_seckey_code_verifies),
+        cmocka_unit_test(rsa_sha1_and_dsa_answers_verify),
     };
     return cmocka_run_group_tests(tests, load, unload);
 }
