@@ -578,6 +578,183 @@ static int put_admin(struct parse *p, const json_t *val)
     return HDL_OK;
 }
 
+/* A JWK number (base64url, no padding, unsigned) as Java BigInteger bytes into out: a zero byte
+ * in front when the top bit is set. Returns the length, 0 on a bad number. */
+static size_t jwk_to_bigint(struct parse *p, const json_t *j, const char *what, uint8_t *out,
+                            size_t cap)
+{
+    if (!json_is_string(j) || json_string_length(j) == 0 || json_string_length(j) > 2 * cap) {
+        fail(p, "data.value.%s is not a base64url number", what);
+        return 0;
+    }
+    char std[2 * 1024 + 4];
+    size_t n = json_string_length(j);
+    const char *s = json_string_value(j);
+    for (size_t i = 0; i < n; i++)
+        std[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
+    struct hdl_writer w;
+    hdl_writer_init(&w, out + 1, cap - 1);
+    struct parse tmp = {&w, p->err, p->errlen};
+    if (put_base64(&tmp, std, n) != HDL_OK || hdl_writer_status(&w) != HDL_OK || w.len == 0) {
+        fail(p, "data.value.%s is not a base64url number", what);
+        return 0;
+    }
+    if (out[1] & 0x80) {
+        out[0] = 0;
+        return w.len + 1;
+    }
+    memmove(out, out + 1, w.len);
+    return w.len;
+}
+
+/* A JWK-like key ({"kty":"RSA","n","e"} or {"kty":"DSA","y","p","q","g"}) as HS_PUBKEY bytes. */
+static int put_key(struct parse *p, const json_t *val)
+{
+    const char *kty = json_string_value(json_object_get(val, "kty"));
+    static uint8_t nums[4][1025];
+    size_t len[4] = {0};
+    struct hdl_pubkey key;
+    memset(&key, 0, sizeof key);
+    if (kty && !strcmp(kty, "RSA")) {
+        if (!(len[0] = jwk_to_bigint(p, json_object_get(val, "e"), "e", nums[0], 1025)) ||
+            !(len[1] = jwk_to_bigint(p, json_object_get(val, "n"), "n", nums[1], 1025)))
+            return HDL_ERR_MALFORMED;
+        key.kind = HDL_KEY_RSA;
+        key.trailing_zeros = 4; /* as the reference writes RSA keys */
+    } else if (kty && !strcmp(kty, "DSA")) {
+        static const char *const names[4] = {"q", "p", "g", "y"};
+        for (int i = 0; i < 4; i++)
+            if (!(len[i] =
+                      jwk_to_bigint(p, json_object_get(val, names[i]), names[i], nums[i], 1025)))
+                return HDL_ERR_MALFORMED;
+        key.kind = HDL_KEY_DSA;
+    } else {
+        return fail(p, "data.value.kty is not RSA or DSA");
+    }
+    key.a = (struct hdl_slice){nums[0], (uint32_t)len[0]};
+    key.b = (struct hdl_slice){nums[1], (uint32_t)len[1]};
+    key.c = (struct hdl_slice){nums[2], (uint32_t)len[2]};
+    key.d = (struct hdl_slice){nums[3], (uint32_t)len[3]};
+    hdl_pubkey_encode(p->store, &key);
+    return hdl_writer_status(p->store) == HDL_OK ? HDL_OK : fail(p, "no room for the key");
+}
+
+static int site_iface(struct parse *p, const json_t *j, struct hdl_site_iface *i)
+{
+    static const char *const protocols[] = {"UDP", "TCP", "HTTP", "HTTPS"};
+    const json_t *proto = json_object_get(j, "protocol");
+    const json_t *port = json_object_get(j, "port");
+    i->type = (uint8_t)((json_is_true(json_object_get(j, "query")) ? HDL_IF_QUERY : 0) |
+                        (json_is_true(json_object_get(j, "admin")) ? HDL_IF_ADMIN : 0));
+    i->protocol = 255;
+    for (uint8_t k = 0; json_is_string(proto) && k < 4; k++)
+        if (!strcmp(json_string_value(proto), protocols[k]))
+            i->protocol = k;
+    if (json_is_integer(proto) && json_integer_value(proto) >= 0 && json_integer_value(proto) < 256)
+        i->protocol = (uint8_t)json_integer_value(proto);
+    if (i->protocol == 255 || !get_u32(port, &i->port))
+        return fail(p, "data.value.servers[].interfaces[] needs a protocol and a port");
+    return HDL_OK;
+}
+
+/* The site JSON of hdl_site_to_json (the reference's siteinfo.json) as HS_SITE bytes. */
+static int put_site(struct parse *p, const json_t *val)
+{
+    struct hdl_site *site = calloc(1, sizeof *site);
+    uint8_t *keys = malloc(HDL_SITE_MAX_SERVERS * 2048u);
+    int rc = HDL_ERR_MALFORMED;
+    if (!site || !keys) {
+        rc = fail(p, "out of memory");
+        goto out;
+    }
+    uint32_t u;
+    const char *pv = json_string_value(json_object_get(val, "protocolVersion"));
+    unsigned major = 2, minor = 10;
+    if (!json_is_object(val) || (pv && sscanf(pv, "%u.%u", &major, &minor) != 2) || major > 255 ||
+        minor > 255) {
+        fail(p, "data.value is not a site object");
+        goto out;
+    }
+    site->data_version = get_u32(json_object_get(val, "version"), &u) ? (uint16_t)u : 1;
+    site->proto_major = (uint8_t)major;
+    site->proto_minor = (uint8_t)minor;
+    site->serial = get_u32(json_object_get(val, "serialNumber"), &u) ? (uint16_t)u : 1;
+    site->flags =
+        (uint8_t)((json_is_true(json_object_get(val, "primarySite")) ? HDL_SITE_PRIMARY : 0) |
+                  (json_is_true(json_object_get(val, "multiPrimary")) ? HDL_SITE_MULTI_PRIMARY
+                                                                      : 0));
+    site->hash_option =
+        get_u32(json_object_get(val, "hashOption"), &u) ? (uint8_t)u : HDL_HASH_BY_HANDLE;
+    const json_t *filter = json_object_get(val, "hashFilter");
+    if (json_is_string(filter))
+        site->hash_filter = (struct hdl_slice){(const uint8_t *)json_string_value(filter),
+                                               (uint32_t)json_string_length(filter)};
+    const json_t *attrs = json_object_get(val, "attributes");
+    for (size_t i = 0; json_is_array(attrs) && i < json_array_size(attrs); i++) {
+        const json_t *a = json_array_get(attrs, i);
+        const json_t *n = json_object_get(a, "name"), *v = json_object_get(a, "value");
+        if (!json_is_string(n) || !json_is_string(v) || site->attr_count == HDL_SITE_MAX_ATTRS) {
+            fail(p, "data.value.attributes[%zu] is not a {name, value} pair", i);
+            goto out;
+        }
+        site->attrs[site->attr_count++] = (struct hdl_site_attr){
+            {(const uint8_t *)json_string_value(n), (uint32_t)json_string_length(n)},
+            {(const uint8_t *)json_string_value(v), (uint32_t)json_string_length(v)}};
+    }
+    const json_t *servers = json_object_get(val, "servers");
+    for (size_t i = 0; json_is_array(servers) && i < json_array_size(servers); i++) {
+        const json_t *s = json_array_get(servers, i);
+        if (site->server_count == HDL_SITE_MAX_SERVERS) {
+            fail(p, "data.value.servers has more than %d servers", HDL_SITE_MAX_SERVERS);
+            goto out;
+        }
+        struct hdl_site_server *srv = &site->servers[site->server_count];
+        const char *addr = json_string_value(json_object_get(s, "address"));
+        struct in_addr a4;
+        if (!get_u32(json_object_get(s, "serverId"), &srv->server_id) || !addr) {
+            fail(p, "data.value.servers[%zu] needs serverId and address", i);
+            goto out;
+        }
+        if (inet_pton(AF_INET, addr, &a4) == 1)
+            memcpy(srv->address + 12, &a4, 4);
+        else if (inet_pton(AF_INET6, addr, srv->address) != 1) {
+            fail(p, "data.value.servers[%zu].address is not an IP address", i);
+            goto out;
+        }
+        /* The server's key: {"format":"key"|"base64","value":...}, decoded into its own room. */
+        struct hdl_writer kw;
+        hdl_writer_init(&kw, keys + site->server_count * 2048u, 2048);
+        struct parse kp = {&kw, p->err, p->errlen};
+        const json_t *pk = json_object_get(s, "publicKey");
+        const char *kf = json_string_value(json_object_get(pk, "format"));
+        const json_t *kv = json_object_get(pk, "value");
+        if (kf && !strcmp(kf, "key"))
+            rc = put_key(&kp, kv);
+        else if (kf && !strcmp(kf, "base64") && json_is_string(kv))
+            rc = put_base64(&kp, json_string_value(kv), json_string_length(kv));
+        else
+            rc = fail(p, "data.value.servers[%zu].publicKey is not a key or base64", i);
+        if (rc != HDL_OK)
+            goto out;
+        rc = HDL_ERR_MALFORMED;
+        srv->public_key = (struct hdl_slice){kw.buf, (uint32_t)kw.len};
+        const json_t *ifs = json_object_get(s, "interfaces");
+        for (size_t k = 0; json_is_array(ifs) && k < json_array_size(ifs); k++) {
+            if (srv->iface_count == HDL_SITE_MAX_IFACES ||
+                site_iface(p, json_array_get(ifs, k), &srv->ifaces[srv->iface_count]) != HDL_OK)
+                goto out;
+            srv->iface_count++;
+        }
+        site->server_count++;
+    }
+    hdl_site_encode(p->store, site);
+    rc = hdl_writer_status(p->store) == HDL_OK ? HDL_OK : fail(p, "no room for the site");
+out:
+    free(site);
+    free(keys);
+    return rc;
+}
+
 static int put_data(struct parse *p, const json_t *data)
 {
     if (json_is_string(data)) {
@@ -618,9 +795,12 @@ static int put_data(struct parse *p, const json_t *data)
         hdl_patch_u32(p->store, at, count);
         return HDL_OK;
     }
-    if (!strcmp(format, "site") || !strcmp(format, "key"))
-        return fail(p, "data.format '%s' is not supported yet; give the bytes as base64", format);
-    return fail(p, "data.format '%s' is not one of string, base64, hex, admin, vlist", format);
+    if (!strcmp(format, "key"))
+        return json_is_object(val) ? put_key(p, val) : fail(p, "data.value is not a key object");
+    if (!strcmp(format, "site"))
+        return json_is_object(val) ? put_site(p, val) : fail(p, "data.value is not a site object");
+    return fail(p, "data.format '%s' is not one of string, base64, hex, admin, vlist, site, key",
+                format);
 }
 
 static int parse_value(struct parse *p, const json_t *obj, struct hdl_value *v)

@@ -86,9 +86,8 @@ static void captured_seckey_answers_verify(void **state)
         struct hdl_challenge_answer a;
         struct hdl_seckey_response r;
         answer_at(&auth_vec, pairs[p][1], &a);
-        assert_int_equal(hdl_seckey_response_decode(a.signed_response.ptr, a.signed_response.len,
-                                                    &r),
-                         HDL_OK);
+        assert_int_equal(
+            hdl_seckey_response_decode(a.signed_response.ptr, a.signed_response.len, &r), HDL_OK);
         assert_int_equal(r.code, HDL_SECKEY_PBKDF2_HMAC_SHA1);
         assert_int_equal(auth_check_seckey(secret, sizeof secret - 1, &r, data, len),
                          HDL_RC_SUCCESS);
@@ -136,8 +135,8 @@ static void check_pubkey_answer(const struct vec_file *f, size_t challenge, size
     struct hdl_pubkey_response r;
     char msg[200];
     answer_at(f, answer, &a);
-    assert_int_equal(
-        hdl_pubkey_response_decode(a.signed_response.ptr, a.signed_response.len, &r), HDL_OK);
+    assert_int_equal(hdl_pubkey_response_decode(a.signed_response.ptr, a.signed_response.len, &r),
+                     HDL_OK);
     assert_int_equal(auth_check_pubkey(key, key_len, &r, data, len, msg, sizeof msg),
                      HDL_RC_SUCCESS);
     data[len - 1] ^= 1; /* another request digest */
@@ -158,8 +157,12 @@ static void captured_pubkey_answers_verify(void **state)
 
 static size_t demo_response(uint8_t *buf, size_t cap)
 {
-    struct hdl_envelope env = {.major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10,
-                               .session_id = 5, .request_id = 77};
+    struct hdl_envelope env = {.major = 2,
+                               .minor = 10,
+                               .sugg_major = 2,
+                               .sugg_minor = 10,
+                               .session_id = 5,
+                               .request_id = 77};
     struct hdl_header hdr = {.opcode = 1, .response_code = 1, .op_flags = 0xd9000000};
     struct hdl_writer w;
     hdl_writer_init(&w, buf, cap);
@@ -290,8 +293,9 @@ static EVP_PKEY *dh_key(const struct hdl_pubkey *pk, bool with_public)
     EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "DH", NULL);
     EVP_PKEY *k = NULL;
     assert_int_equal(EVP_PKEY_fromdata_init(ctx), 1);
-    assert_int_equal(EVP_PKEY_fromdata(ctx, &k, with_public ? EVP_PKEY_PUBLIC_KEY
-                                                            : EVP_PKEY_KEY_PARAMETERS, params),
+    assert_int_equal(EVP_PKEY_fromdata(ctx, &k,
+                                       with_public ? EVP_PKEY_PUBLIC_KEY : EVP_PKEY_KEY_PARAMETERS,
+                                       params),
                      1);
     EVP_PKEY_CTX_free(ctx);
     OSSL_PARAM_free(params);
@@ -383,12 +387,12 @@ static void sm2_signatures_with_pem_keys_verify(void **state)
     EVP_MD_CTX_free(ctx);
     struct hdl_pubkey_response r = {{(const uint8_t *)"SM3", 3}, {sig, (uint32_t)sig_len}};
     char msg[200];
-    assert_int_equal(auth_check_pubkey((const uint8_t *)pem, (size_t)pem_len, &r, data,
-                                       sizeof data, msg, sizeof msg),
+    assert_int_equal(auth_check_pubkey((const uint8_t *)pem, (size_t)pem_len, &r, data, sizeof data,
+                                       msg, sizeof msg),
                      HDL_RC_SUCCESS);
     data[0] ^= 1;
-    assert_int_equal(auth_check_pubkey((const uint8_t *)pem, (size_t)pem_len, &r, data,
-                                       sizeof data, msg, sizeof msg),
+    assert_int_equal(auth_check_pubkey((const uint8_t *)pem, (size_t)pem_len, &r, data, sizeof data,
+                                       msg, sizeof msg),
                      HDL_RC_AUTHENTICATION_FAILED);
     BIO_free(bio);
     EVP_PKEY_free(key);

@@ -561,9 +561,64 @@ static void site_values_use_the_site_format(void **state)
     json_decref(j);
 }
 
+/* JSON of a value with data in format fmt, back to its bytes. */
+static size_t data_from_json(json_t *data, uint8_t *out, size_t cap, char *err, size_t errlen)
+{
+    json_t *obj = json_pack("{s:i,s:s,s:O}", "index", 1, "type", "HS_X", "data", data);
+    struct hdl_writer w;
+    hdl_writer_init(&w, out, cap);
+    struct hdl_value v;
+    int rc = hdl_value_from_json(obj, &w, &v, err, errlen);
+    json_decref(obj);
+    if (rc != HDL_OK)
+        return 0;
+    memmove(out, v.data.ptr, v.data.len);
+    return v.data.len;
+}
+
+static void keys_and_sites_read_back_to_the_same_bytes(void **state)
+{
+    (void)state;
+    static uint8_t out[8192];
+    char err[200];
+    const uint8_t *keys[] = {rsa_key, dsa_key};
+    size_t lens[] = {sizeof rsa_key, sizeof dsa_key};
+    for (int i = 0; i < 2; i++) {
+        json_t *jwk = hdl_pubkey_to_json(keys[i], lens[i]);
+        json_t *data = json_pack("{s:s,s:o}", "format", "key", "value", jwk);
+        size_t n = data_from_json(data, out, sizeof out, err, sizeof err);
+        json_decref(data);
+        assert_int_equal(n, lens[i]);
+        assert_memory_equal(out, keys[i], n);
+    }
+    uint8_t site[512];
+    size_t site_len = encode_site(site, sizeof site, rsa_key, sizeof rsa_key);
+    json_t *data =
+        json_pack("{s:s,s:o}", "format", "site", "value", hdl_site_to_json(site, site_len));
+    size_t n = data_from_json(data, out, sizeof out, err, sizeof err);
+    json_decref(data);
+    assert_int_equal(n, site_len);
+    assert_memory_equal(out, site, n);
+    /* Bad ones name what is wrong. */
+    data = json_pack("{s:s,s:{s:s}}", "format", "key", "value", "kty", "EC");
+    assert_int_equal(data_from_json(data, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(err, "kty"));
+    json_decref(data);
+    data = json_pack("{s:s,s:{s:s,s:s,s:s}}", "format", "key", "value", "kty", "RSA", "n", "!!",
+                     "e", "AQAB");
+    assert_int_equal(data_from_json(data, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(err, "n"));
+    json_decref(data);
+    data = json_pack("{s:s,s:{s:[{s:i}]}}", "format", "site", "value", "servers", "serverId", 1);
+    assert_int_equal(data_from_json(data, out, sizeof out, err, sizeof err), 0);
+    assert_non_null(strstr(err, "servers"));
+    json_decref(data);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(keys_and_sites_read_back_to_the_same_bytes),
         cmocka_unit_test(captured_url_value_goes_to_wire_bytes),
         cmocka_unit_test(captured_url_wire_bytes_go_to_json),
         cmocka_unit_test(admin_data_round_trips_as_admin_format),
