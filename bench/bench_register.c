@@ -1,5 +1,6 @@
 #include "bench_register.h"
 
+#include <jansson.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -8,6 +9,7 @@
 
 #include "admin_client.h"
 #include "admin_ops.h"
+#include "https_client.h"
 #include "hdl_admin.h"
 #include "hdl_const.h"
 
@@ -27,10 +29,88 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+/* One client over HTTPS: batches of creates to /api/batch; every item answered counts. */
+static void *register_http(struct reg_thread *t)
+{
+    const struct bench_register_config *cfg = t->cfg;
+    char err[512], auth[4096];
+    struct https_conn *c =
+        https_connect(&cfg->server, cfg->cafile, cfg->insecure, 60000, err, sizeof err);
+    if (!c || https_basic_auth(cfg->auth->index, cfg->auth->handle, cfg->auth->secret,
+                               cfg->auth->secret_len, auth, sizeof auth) != 0) {
+        fprintf(stderr, "pazhou-bench: %s\n", c ? "no secret for Basic authentication" : err);
+        https_close(c);
+        t->failed = 1;
+        return NULL;
+    }
+    uint64_t quota =
+        cfg->count ? (cfg->count + (uint64_t)cfg->clients - 1) / (uint64_t)cfg->clients : 0;
+    uint64_t start = now_ns(), deadline = start + (uint64_t)(cfg->duration_s * 1e9), n = 0;
+    char admin_perms[13];
+    hdl_admin_perms_to_json(HDL_ADM_ALL, admin_perms);
+    while ((!quota || n < quota) && now_ns() < deadline) {
+        json_t *ops = json_array();
+        size_t k = 0;
+        for (; k < cfg->batch && (!quota || n + k < quota); k++) {
+            char handle[256], url[128];
+            snprintf(handle, sizeof handle, "%s/REGH-%08x-%02d-%09llu", cfg->prefix, t->run,
+                     t->index, (unsigned long long)(n + k));
+            snprintf(url, sizeof url, "https://example.com/reg/%llu", (unsigned long long)(n + k));
+            json_array_append_new(
+                ops, json_pack("{s:s,s:s,s:[{s:i,s:s,s:{s:s,s:{s:s,s:i,s:s}}},{s:i,s:s,s:s}]}",
+                               "op", "create", "handle", handle, "values", "index", 100, "type",
+                               "HS_ADMIN", "data", "format", "admin", "value", "handle",
+                               cfg->auth->handle, "index", (int)cfg->auth->index, "permissions",
+                               admin_perms, "index", 1, "type", "URL", "data", url));
+        }
+        json_t *doc = json_pack("{s:o}", "operations", ops);
+        char *body = json_dumps(doc, JSON_COMPACT);
+        json_decref(doc);
+        int status = 0;
+        char *answer = NULL;
+        size_t answer_len = 0;
+        uint64_t t0 = now_ns();
+        t->res.sent += k;
+        if (!body || https_request(c, "POST", "/api/batch", auth, body, strlen(body), &status,
+                                   &answer, &answer_len, err, sizeof err) != 0) {
+            fprintf(stderr, "pazhou-bench: %s\n", err);
+            free(body);
+            t->res.lost += k;
+            break;
+        }
+        free(body);
+        uint64_t took = now_ns() - t0;
+        json_t *res = json_loads(answer, 0, NULL);
+        json_t *results = json_object_get(res, "results");
+        for (size_t i = 0; i < json_array_size(results); i++) {
+            json_int_t rc =
+                json_integer_value(json_object_get(json_array_get(results, i), "responseCode"));
+            t->res.rc[rc >= 0 && rc < BENCH_RC_SLOTS ? rc : BENCH_RC_SLOTS - 1]++;
+            t->res.answered++;
+            bench_hist_record(&t->res.hist, took); /* each item waited for its whole batch */
+        }
+        if (!json_is_array(results)) {
+            fprintf(stderr, "pazhou-bench: HTTP %d: %s\n", status, answer);
+            t->res.lost += k;
+            json_decref(res);
+            free(answer);
+            break;
+        }
+        json_decref(res);
+        free(answer);
+        n += k;
+    }
+    t->res.elapsed_s = (double)(now_ns() - start) / 1e9;
+    https_close(c);
+    return NULL;
+}
+
 static void *register_main(void *arg)
 {
     struct reg_thread *t = arg;
     const struct bench_register_config *cfg = t->cfg;
+    if (cfg->http)
+        return register_http(t);
     struct admin_client *c = admin_client_new(&cfg->server, 10000);
     if (!c) {
         t->failed = 1;

@@ -17,6 +17,12 @@ struct bench_register_config {
     bool session;                  /* one DH session per client: one challenge in all */
     double duration_s;
     uint64_t count; /* creates over all clients (0: duration only) */
+    /* Over the REST API instead: POST /api/batch of `batch` creates, Basic authentication
+     * (HS_SECKEY identities), TLS checked against cafile unless insecure. */
+    bool http;
+    size_t batch;
+    const char *cafile;
+    bool insecure;
 };
 
 /* Runs the load; res counts creates as answers (response codes included). 0, or -1. */

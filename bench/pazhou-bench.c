@@ -508,10 +508,14 @@ static int cmd_register(int argc, char **argv)
         {"duration", required_argument, NULL, 'd'},
         {"count", required_argument, NULL, 'C'},
         {"json", no_argument, NULL, 'j'},
+        {"http", no_argument, NULL, 'H'},
+        {"batch", required_argument, NULL, 'B'},
+        {"cacert", required_argument, NULL, 'A'},
+        {"insecure", no_argument, NULL, 'K'},
         {NULL, 0, NULL, 0},
     };
     static struct bench_register_config cfg = {
-        .prefix = "88.100.1", .clients = 1, .session = true, .duration_s = 10};
+        .prefix = "88.100.1", .clients = 1, .session = true, .duration_s = 10, .batch = 1000};
     static struct admin_auth auth;
     const char *server = "127.0.0.1:2641", *identity = NULL, *key = NULL;
     bool secret = false, json = false;
@@ -557,10 +561,26 @@ static int cmd_register(int argc, char **argv)
         case 'j':
             json = true;
             break;
+        case 'H':
+            cfg.http = true;
+            break;
+        case 'B':
+            if (positive("--batch", optarg, 10000, &n))
+                return 2;
+            cfg.batch = (size_t)n;
+            break;
+        case 'A':
+            cfg.cafile = optarg;
+            break;
+        case 'K':
+            cfg.insecure = true;
+            break;
         default:
             fprintf(stderr, "Usage: pazhou-bench register --auth INDEX:HANDLE (--key FILE | "
                             "--secret) [--server HOST:PORT] [--prefix P] [--clients N] "
                             "[--no-session] [--duration SEC] [--count N] [--json]\n"
+                            "       [--http [--batch N] [--cacert FILE | --insecure]]: creates "
+                            "by POST /api/batch over HTTPS (secret identities)\n"
                             "The secret comes from PAZHOU_SECRET.\n");
             return 2;
         }

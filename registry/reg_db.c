@@ -263,6 +263,8 @@ int reg_open(const struct reg_options *opt, struct reg_db **out, char *err, size
     rocksdb_readoptions_set_fill_cache(db->scan_ropt, 0);
     db->wopt = rocksdb_writeoptions_create();
     rocksdb_writeoptions_set_sync(db->wopt, opt->sync_writes);
+    db->wopt_nosync = rocksdb_writeoptions_create();
+    db->sync_writes = opt->sync_writes;
 
     if ((rc = reg_meta_init(db, opt->case_sensitive, err, errlen)) ||
         (rc = reg_txlog_recover(db)) || (!db->read_only && (rc = reg_bulk_recover(db)))) {
@@ -302,6 +304,8 @@ void reg_close(struct reg_db *db)
         rocksdb_readoptions_destroy(db->scan_ropt);
     if (db->wopt)
         rocksdb_writeoptions_destroy(db->wopt);
+    if (db->wopt_nosync)
+        rocksdb_writeoptions_destroy(db->wopt_nosync);
     if (db->cache)
         rocksdb_cache_destroy(db->cache);
     if (db->stats_opts)

@@ -140,6 +140,15 @@ struct reg_update {
 int reg_update_record(struct reg_db *db, const uint8_t *handle, size_t len,
                       int (*fn)(void *ctx, struct reg_update *u), void *ctx, int *fn_rc);
 
+/*
+ * A group of writes by one thread with one sync at the end: between begin and end this thread's
+ * writes reach the WAL unsynced; end syncs the WAL once (when the registry syncs at all), after
+ * which every write of the group is durable. A caller answers none of the group's requests
+ * before end returns REG_OK.
+ */
+void reg_defer_sync_begin(struct reg_db *db);
+int reg_defer_sync_end(struct reg_db *db);
+
 /* The highest txn id below which every change is durable: replication reads up to here, since
  * concurrent commits may land out of id order. */
 uint64_t reg_stable_txn_id(struct reg_db *db);

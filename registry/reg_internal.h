@@ -40,7 +40,9 @@ struct reg_db {
     rocksdb_readoptions_t *ropt;      /* point lookups: shared, never changed after open */
     rocksdb_readoptions_t *scan_ropt; /* scans: do not fill the block cache */
     rocksdb_writeoptions_t *wopt;
+    rocksdb_writeoptions_t *wopt_nosync; /* for writes inside reg_defer_sync_begin/end */
     bool case_sensitive;
+    bool sync_writes;
     bool read_only;
     int bloom_bits; /* as opened: bulk loads write their table files with the same filter */
     /* Guards id assignment and the in-flight list; writes themselves run outside it, so RocksDB
@@ -83,6 +85,9 @@ int reg_commit(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *chang
 
 /* Bumps the change version of a canonical key, once its write is durable. */
 void reg_bump_version(struct reg_db *db, const uint8_t *key, size_t len);
+
+/* Whether this thread is inside reg_defer_sync_begin/end. */
+bool reg_defer_sync_active(void);
 
 /* The lock of a canonical key's stripe. */
 pthread_mutex_t *reg_stripe(struct reg_db *db, const uint8_t *key, size_t len);

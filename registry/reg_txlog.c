@@ -84,6 +84,35 @@ static void inflight_remove(struct reg_db *db, struct reg_inflight *f)
         f->next->prev = f->prev;
 }
 
+/* Set between reg_defer_sync_begin and _end on the thread doing a group of writes. */
+static __thread bool defer_sync;
+
+bool reg_defer_sync_active(void)
+{
+    return defer_sync;
+}
+
+void reg_defer_sync_begin(struct reg_db *db)
+{
+    (void)db;
+    defer_sync = true;
+}
+
+int reg_defer_sync_end(struct reg_db *db)
+{
+    defer_sync = false;
+    if (!db->sync_writes || db->read_only)
+        return REG_OK;
+    char *e = NULL;
+    rocksdb_flush_wal(db->rdb, 1, &e);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        return rc == REG_OK ? REG_ERR_IO : rc;
+    }
+    return REG_OK;
+}
+
 int reg_commit(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *changes,
                size_t changes_len)
 {
@@ -125,7 +154,7 @@ int reg_commit(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *chang
                               (const char *)key, sizeof(key));
 
     char *e = NULL;
-    rocksdb_write(db->rdb, db->wopt, wb, &e);
+    rocksdb_write(db->rdb, reg_defer_sync_active() ? db->wopt_nosync : db->wopt, wb, &e);
     int rc = REG_OK;
     if (e) {
         rc = reg_map_rocksdb_error(e);

@@ -211,6 +211,9 @@ void http_batch_run(struct node *node, const struct identity *who, const char *b
     json_t *results = json_array();
     size_t ok = 0, failed = 0;
     bool oom = !s.store_buf || !s.values || !s.indexes || !results;
+    /* One WAL sync for the whole batch instead of one per operation; nothing is answered
+     * before it. */
+    reg_defer_sync_begin(node->db);
     for (size_t i = 0; !oom && i < json_array_size(ops); i++) {
         json_t *item = run_op(node, who, json_array_get(ops, i), &s);
         if (!item || json_array_append_new(results, item) != 0) {
@@ -222,10 +225,16 @@ void http_batch_run(struct node *node, const struct identity *who, const char *b
         else
             failed++;
     }
+    int synced = reg_defer_sync_end(node->db);
     free(s.store_buf);
     free(s.values);
     free(s.indexes);
     json_decref(doc);
+    if (synced != REG_OK) {
+        json_decref(results);
+        http_reply_rc(r, HDL_RC_ERROR, NULL, "The registry could not sync the batch to disk");
+        return;
+    }
     if (oom) {
         json_decref(results);
         http_reply_rc(r, HDL_RC_SERVER_TOO_BUSY, NULL,

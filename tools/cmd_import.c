@@ -44,6 +44,10 @@ static enum bulk_format guess_format(const char *opt, const char *name)
 
 int cmd_import(int argc, char **argv)
 {
+    /* Into a running node instead of a registry directory. */
+    for (int i = 1; i < argc; i++)
+        if (strcmp(argv[i], "--server") == 0 || strncmp(argv[i], "--server=", 9) == 0)
+            return cmd_import_online(argc, argv);
     static const struct option longopts[] = {
         {"data", required_argument, NULL, 'd'},
         {"on-error", required_argument, NULL, 'e'},

@@ -6,6 +6,7 @@
 int cmd_resolve(int argc, char **argv);
 int cmd_init(int argc, char **argv);
 int cmd_import(int argc, char **argv);
+int cmd_import_online(int argc, char **argv);
 int cmd_demo_data(int argc, char **argv);
 int cmd_create(int argc, char **argv);
 int cmd_delete(int argc, char **argv);
