@@ -58,22 +58,6 @@ static bool created_insert(struct reg_batch *b, uint64_t h)
     return true;
 }
 
-/* REG_OK when key is stored, REG_NOT_FOUND, or an error. */
-static int stored(struct reg_db *db, const uint8_t *key, size_t klen)
-{
-    char *e = NULL;
-    rocksdb_pinnableslice_t *v = rocksdb_get_pinned_cf(db->rdb, db->ropt, db->cf[REG_CF_HANDLES],
-                                                       (const char *)key, klen, &e);
-    if (e) {
-        int rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-        return rc;
-    }
-    if (!v)
-        return REG_NOT_FOUND;
-    rocksdb_pinnableslice_destroy(v);
-    return REG_OK;
-}
 
 struct reg_batch *reg_batch_new(struct reg_db *db)
 {
@@ -114,7 +98,7 @@ int reg_batch_put(struct reg_batch *b, const uint8_t *handle, size_t len, const 
     if (rc)
         return rc;
     /* A key new to the registry and to this batch adds one to its prefix's count. */
-    rc = stored(b->db, key, klen);
+    rc = reg_key_exists(b->db, REG_CF_HANDLES, key, klen);
     if (rc != REG_OK && rc != REG_NOT_FOUND)
         return rc;
     if (rc == REG_NOT_FOUND && created_insert(b, key_hash(key, klen)))

@@ -86,6 +86,9 @@ int reg_commit(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *chang
 /* Bumps the change version of a canonical key, once its write is durable. */
 void reg_bump_version(struct reg_db *db, const uint8_t *key, size_t len);
 
+/* REG_OK when key is in column family cf, REG_NOT_FOUND, or an error. */
+int reg_key_exists(struct reg_db *db, int cf, const uint8_t *key, size_t klen);
+
 /* Whether this thread is inside reg_defer_sync_begin/end. */
 bool reg_defer_sync_active(void);
 

@@ -84,8 +84,7 @@ static int write_one(struct reg_db *db, rocksdb_writebatch_t *wb, int op, const 
     return reg_commit(db, wb, change, n);
 }
 
-/* REG_OK when key is in cf, REG_NOT_FOUND, or an error. */
-static int exists(struct reg_db *db, int cf, const uint8_t *key, size_t klen)
+int reg_key_exists(struct reg_db *db, int cf, const uint8_t *key, size_t klen)
 {
     char *e = NULL;
     rocksdb_pinnableslice_t *v =
@@ -127,7 +126,7 @@ int reg_unhome_prefix(struct reg_db *db, const char *prefix_handle)
     /* The check and the delete share the key's lock, so two unhomes log one change. */
     pthread_mutex_t *lock = reg_stripe(db, key, klen);
     pthread_mutex_lock(lock);
-    int rc = exists(db, REG_CF_PREFIXES, key, klen);
+    int rc = reg_key_exists(db, REG_CF_PREFIXES, key, klen);
     if (rc == REG_OK) {
         rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
         rocksdb_writebatch_delete_cf(wb, db->cf[REG_CF_PREFIXES], (const char *)key, klen);
