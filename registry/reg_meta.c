@@ -95,7 +95,7 @@ int reg_meta_init(struct reg_db *db, bool want_case_sensitive, char *err, size_t
         return REG_ERR_CORRUPT;
     }
     /* Case sensitivity is part of every stored key, so it cannot change after creation. */
-    uint8_t cs;
+    uint8_t cs = 0;
     rc = meta_get(db, REG_META_CASE, &cs, 1);
     if (rc || cs > 1) {
         meta_err(err, errlen, db, "missing or bad case-sensitivity setting");

@@ -13,6 +13,9 @@ run_suite() {
 }
 echo "== normal build"
 run_suite build
+echo "== release build (what deploy/quickstart.sh builds)"
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DPAZHOU_TESTS=OFF >/dev/null
+cmake --build build-release -j"$jobs"
 echo "== sanitized build (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     run_suite build-asan -DSANITIZE=ON
