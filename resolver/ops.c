@@ -131,7 +131,7 @@ struct change {
     const uint8_t *gov;       /* delete of a derived prefix handle: the parent prefix handle */
     size_t gov_len;
     size_t merged_n;
-    uint8_t *record;          /* RECORD_CAP */
+    uint8_t *record; /* RECORD_CAP */
 };
 
 static uint32_t load_values(struct change *c, const uint8_t *old, size_t old_len,
@@ -148,6 +148,16 @@ static uint32_t load_values(struct change *c, const uint8_t *old, size_t old_len
     return HDL_RC_SUCCESS;
 }
 
+/* The stored values of the handle an add, modify or remove works on; -1 (res set) without one. */
+static int load_existing(struct change *c, const struct reg_update *u, struct reg_record_view *view)
+{
+    if (!u->old) {
+        done(c->res, HDL_RC_HANDLE_NOT_FOUND, "Handle not found");
+        return -1;
+    }
+    return load_values(c, u->old, u->old_len, view) == HDL_RC_SUCCESS ? 0 : -1;
+}
+
 static ssize_t find_index(const struct hdl_value *v, size_t n, uint32_t index)
 {
     for (size_t i = 0; i < n; i++)
@@ -160,8 +170,8 @@ static int put_merged(struct change *c, struct reg_update *u)
 {
     struct hdl_writer w;
     hdl_writer_init(&w, c->record, RECORD_CAP);
-    if (reg_record_build(&w, c->merged, c->merged_n) != HDL_OK ||
-        hdl_writer_status(&w) != HDL_OK || w.len > HDL_MAX_MESSAGE_LEN) {
+    if (reg_record_build(&w, c->merged, c->merged_n) != HDL_OK || hdl_writer_status(&w) != HDL_OK ||
+        w.len > HDL_MAX_MESSAGE_LEN) {
         done(c->res, HDL_RC_INVALID_VALUE, "The handle's values would exceed %u bytes",
              HDL_MAX_MESSAGE_LEN);
         return -1;
@@ -197,9 +207,9 @@ static int delete_fn(void *ctx, struct reg_update *u)
         return -1;
     }
     /* A derived prefix handle is deleted by the parent prefix's administrators (DELETE_NA). */
-    uint32_t rc = c->gov_len ? perm_check_handle(c->node, c->who, c->gov, c->gov_len,
-                                                 HDL_ADM_DELETE_NA)
-                             : perm_check(c->node, c->who, &view, HDL_ADM_DELETE_HANDLE);
+    uint32_t rc = c->gov_len
+                      ? perm_check_handle(c->node, c->who, c->gov, c->gov_len, HDL_ADM_DELETE_NA)
+                      : perm_check(c->node, c->who, &view, HDL_ADM_DELETE_HANDLE);
     if (rc != HDL_RC_SUCCESS) {
         done(c->res, rc, "Not allowed to delete this handle");
         return -1;
@@ -223,11 +233,7 @@ static int add_fn(void *ctx, struct reg_update *u)
 {
     struct change *c = ctx;
     struct reg_record_view view;
-    if (!u->old) {
-        done(c->res, HDL_RC_HANDLE_NOT_FOUND, "Handle not found");
-        return -1;
-    }
-    if (load_values(c, u->old, u->old_len, &view) != HDL_RC_SUCCESS)
+    if (load_existing(c, u, &view) != 0)
         return -1;
     for (size_t i = 0; i < c->n; i++) {
         struct hdl_value *v = &c->values[i];
@@ -257,11 +263,7 @@ static int modify_fn(void *ctx, struct reg_update *u)
 {
     struct change *c = ctx;
     struct reg_record_view view;
-    if (!u->old) {
-        done(c->res, HDL_RC_HANDLE_NOT_FOUND, "Handle not found");
-        return -1;
-    }
-    if (load_values(c, u->old, u->old_len, &view) != HDL_RC_SUCCESS)
+    if (load_existing(c, u, &view) != 0)
         return -1;
     for (size_t i = 0; i < c->n; i++) {
         struct hdl_value *v = &c->values[i];
@@ -283,11 +285,7 @@ static int remove_fn(void *ctx, struct reg_update *u)
 {
     struct change *c = ctx;
     struct reg_record_view view;
-    if (!u->old) {
-        done(c->res, HDL_RC_HANDLE_NOT_FOUND, "Handle not found");
-        return -1;
-    }
-    if (load_values(c, u->old, u->old_len, &view) != HDL_RC_SUCCESS)
+    if (load_existing(c, u, &view) != 0)
         return -1;
     for (size_t i = 0; i < c->n; i++) {
         ssize_t at = find_index(c->merged, c->merged_n, c->indexes[i]);
@@ -357,8 +355,8 @@ uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t
         if (!memchr(handle, '/', len))
             res->handle[res->handle_len++] = '/';
         for (size_t i = 0; i < sizeof rnd; i++)
-            res->handle_len += (uint32_t)snprintf((char *)res->handle + res->handle_len, 3,
-                                                  "%02X", rnd[i]);
+            res->handle_len +=
+                (uint32_t)snprintf((char *)res->handle + res->handle_len, 3, "%02X", rnd[i]);
     }
     const uint8_t *h = res->handle;
     len = res->handle_len;
@@ -375,8 +373,8 @@ uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t
         return done(res, rc, "Not allowed to create handles under this prefix");
 
     stamp(values, n);
-    struct change c = {.node = node, .who = who, .res = res, .flags = flags, .values = values,
-                       .n = n};
+    struct change c = {
+        .node = node, .who = who, .res = res, .flags = flags, .values = values, .n = n};
     return run_update(node, h, len, create_fn, &c);
 }
 
@@ -408,8 +406,8 @@ uint32_t ops_add_values(struct node *node, const struct identity *who, const uin
     if (rc != HDL_RC_SUCCESS || (rc = check_values(values, n, res)) != HDL_RC_SUCCESS)
         return rc;
     stamp(values, n);
-    struct change c = {.node = node, .who = who, .res = res, .flags = flags, .values = values,
-                       .n = n};
+    struct change c = {
+        .node = node, .who = who, .res = res, .flags = flags, .values = values, .n = n};
     return run_update(node, handle, len, add_fn, &c);
 }
 
@@ -441,8 +439,8 @@ uint32_t ops_remove_values(struct node *node, const struct identity *who, const 
 }
 
 uint32_t ops_list_handles(struct node *node, const struct identity *who, const uint8_t *prefix,
-                          size_t len, int (*fn)(void *ctx, const uint8_t *h, size_t len),
-                          void *ctx, struct ops_result *res)
+                          size_t len, int (*fn)(void *ctx, const uint8_t *h, size_t len), void *ctx,
+                          struct ops_result *res)
 {
     memset(res, 0, sizeof *res);
     if (!is_prefix_handle(prefix, len) || len > HDL_MAX_HANDLE_LEN)
@@ -491,8 +489,8 @@ static uint32_t home_change(struct node *node, const struct identity *who, const
     return done(res, HDL_RC_SUCCESS, "%s", "");
 }
 
-uint32_t ops_home(struct node *node, const struct identity *who, const uint8_t *prefix,
-                  size_t len, struct ops_result *res)
+uint32_t ops_home(struct node *node, const struct identity *who, const uint8_t *prefix, size_t len,
+                  struct ops_result *res)
 {
     return home_change(node, who, prefix, len, true, res);
 }
