@@ -117,6 +117,52 @@ static int positive(const char *opt, const char *v, long max, long *out)
     return 0;
 }
 
+/* The options every closed-loop load shares, and where they go. */
+struct load_shape {
+    int *threads, *sockets, *window, *timeout_ms;
+    double *duration_s;
+    uint64_t *count;
+};
+
+/* Applies --threads (t), --sockets (S), --window (w), --duration (d), --count (c) or --timeout (o);
+ * -1 with a message on a bad value. */
+static int shape_option(int ch, const char *arg, const struct load_shape *sh)
+{
+    long n;
+    switch (ch) {
+    case 't':
+        if (positive("--threads", arg, 256, &n))
+            return -1;
+        *sh->threads = (int)n;
+        return 0;
+    case 'S':
+        if (positive("--sockets", arg, 4096, &n))
+            return -1;
+        *sh->sockets = (int)n;
+        return 0;
+    case 'w':
+        if (positive("--window", arg, 65535, &n))
+            return -1;
+        *sh->window = (int)n;
+        return 0;
+    case 'd':
+        *sh->duration_s = atof(arg);
+        if (*sh->duration_s <= 0 || *sh->duration_s > MAX_DURATION_S) {
+            fprintf(stderr, "pazhou-bench: --duration takes (0, 3600] seconds\n");
+            return -1;
+        }
+        return 0;
+    case 'c':
+        *sh->count = strtoull(arg, NULL, 10);
+        return 0;
+    default: /* 'o' */
+        if (positive("--timeout", arg, 600000, &n))
+            return -1;
+        *sh->timeout_ms = (int)n;
+        return 0;
+    }
+}
+
 static int cmd_resolve(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -156,11 +202,13 @@ static int cmd_resolve(int argc, char **argv)
     cfg.timeout_ms = 1000;
     cfg.op_flags = HDL_FLAG_REC | HDL_FLAG_CA | HDL_FLAG_PO;
     const char *server = NULL, *prefix = NULL, *pattern = NULL, *keyfile = NULL;
-    long key_count = 1000, n;
+    long key_count = 1000;
     double zipf = 0;
     bool json = false;
     char err[256];
     int ch;
+    struct load_shape shape = {&cfg.threads,    &cfg.sockets,    &cfg.window,
+                               &cfg.timeout_ms, &cfg.duration_s, &cfg.count};
     optind = 1;
     while ((ch = getopt_long(argc, argv, "s:h", longopts, NULL)) != -1) {
         switch (ch) {
@@ -196,34 +244,13 @@ static int cmd_resolve(int argc, char **argv)
             cfg.keys.miss_ratio = atof(optarg) / 100.0;
             break;
         case 't':
-            if (positive("--threads", optarg, 256, &n))
-                return 2;
-            cfg.threads = (int)n;
-            break;
         case 'S':
-            if (positive("--sockets", optarg, 4096, &n))
-                return 2;
-            cfg.sockets = (int)n;
-            break;
         case 'w':
-            if (positive("--window", optarg, 65535, &n))
-                return 2;
-            cfg.window = (int)n;
-            break;
         case 'd':
-            cfg.duration_s = atof(optarg);
-            if (cfg.duration_s <= 0 || cfg.duration_s > MAX_DURATION_S) {
-                fprintf(stderr, "pazhou-bench: --duration takes (0, 3600] seconds\n");
-                return 2;
-            }
-            break;
         case 'c':
-            cfg.count = strtoull(optarg, NULL, 10);
-            break;
         case 'o':
-            if (positive("--timeout", optarg, 600000, &n))
+            if (shape_option(ch, optarg, &shape) != 0)
                 return 2;
-            cfg.timeout_ms = (int)n;
             break;
         case 'j':
             json = true;
@@ -409,8 +436,9 @@ static int cmd_replay(int argc, char **argv)
                                              .timeout_ms = 1000};
     const char *server = NULL;
     bool json = false;
-    long n;
     int ch;
+    struct load_shape shape = {&cfg.threads,    &cfg.sockets,    &cfg.window,
+                               &cfg.timeout_ms, &cfg.duration_s, &cfg.count};
     optind = 1;
     while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
         switch (ch) {
@@ -432,34 +460,13 @@ static int cmd_replay(int argc, char **argv)
                                                         : REPLAY_RAW;
             break;
         case 't':
-            if (positive("--threads", optarg, 256, &n))
-                return 2;
-            cfg.threads = (int)n;
-            break;
         case 'S':
-            if (positive("--sockets", optarg, 4096, &n))
-                return 2;
-            cfg.sockets = (int)n;
-            break;
         case 'w':
-            if (positive("--window", optarg, 65535, &n))
-                return 2;
-            cfg.window = (int)n;
-            break;
         case 'd':
-            cfg.duration_s = atof(optarg);
-            if (cfg.duration_s <= 0 || cfg.duration_s > MAX_DURATION_S) {
-                fprintf(stderr, "pazhou-bench: --duration takes (0, 3600] seconds\n");
-                return 2;
-            }
-            break;
         case 'c':
-            cfg.count = strtoull(optarg, NULL, 10);
-            break;
         case 'o':
-            if (positive("--timeout", optarg, 600000, &n))
+            if (shape_option(ch, optarg, &shape) != 0)
                 return 2;
-            cfg.timeout_ms = (int)n;
             break;
         case 'j':
             json = true;
