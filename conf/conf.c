@@ -26,6 +26,7 @@ void conf_defaults(struct conf *c)
     c->tcp_max_connections = 10000;
     c->max_message_bytes = 262144;
     snprintf(c->log_level, sizeof c->log_level, "%s", "info");
+    snprintf(c->bottommost_compression, sizeof c->bottommost_compression, "%s", "lz4");
 
     c->block_cache_mb = 256;
     c->bloom_bits_per_key = 10;
@@ -63,7 +64,7 @@ enum key_kind {
     K_U32,       /* uint32_t field */
     K_BOOL,      /* bool field */
     K_STR,       /* char[size] field; min is the shortest length accepted */
-    K_LOG_LEVEL, /* char[size] field, one of log_levels */
+    K_CHOICE,    /* char[size] field, one of choices */
     K_ADDRESS,   /* char[size] field, a numeric address or empty */
     K_LISTEN,    /* the listen array */
     K_HTTP,      /* http.listen: endpoints, may be empty */
@@ -79,7 +80,11 @@ struct key {
     size_t size;
     int64_t min, max; /* a number's range, a string's shortest length, a list's entries */
     const struct key *group;
+    const char *const *choices; /* K_CHOICE: the names accepted, NULL-terminated */
 };
+
+static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
+static const char *const compressions[] = {"lz4", "zstd", "none", NULL};
 
 #define FIELD(f) .off = offsetof(struct conf, f), .size = sizeof(((struct conf *)0)->f)
 
@@ -111,6 +116,11 @@ static const struct key registry_keys[] = {
     {.name = "case_sensitive", .kind = K_BOOL, FIELD(case_sensitive)},
     {.name = "sync", .kind = K_BOOL, FIELD(sync_writes)},
     {.name = "statistics", .kind = K_BOOL, FIELD(registry_statistics)},
+    {.name = "bottommost_compression",
+     .kind = K_CHOICE,
+     FIELD(bottommost_compression),
+     .min = 1,
+     .choices = compressions},
     {0},
 };
 
@@ -158,7 +168,7 @@ static const struct key root_keys[] = {
     {.name = "data_dir", .kind = K_STR, FIELD(data_dir), .min = 1},
     {.name = "threads", .kind = K_INT, FIELD(threads), .min = 0, .max = 1024},
     {.name = "listen", .kind = K_LISTEN, .min = 1, .max = CONF_MAX_LISTEN},
-    {.name = "log_level", .kind = K_LOG_LEVEL, FIELD(log_level), .min = 1},
+    {.name = "log_level", .kind = K_CHOICE, FIELD(log_level), .min = 1, .choices = log_levels},
     {.name = "transport", .kind = K_GROUP, .group = transport_keys},
     {.name = "tcp", .kind = K_GROUP, .group = tcp_keys},
     {.name = "registry", .kind = K_GROUP, .group = registry_keys},
@@ -168,7 +178,6 @@ static const struct key root_keys[] = {
     {0},
 };
 
-static const char *const log_levels[] = {"error", "warn", "info", "debug"};
 
 struct loader {
     struct conf *c;
@@ -233,13 +242,16 @@ static int load_string(struct loader *L, const config_setting_t *s, const struct
         return fail_at(L, s, CONF_ERR_VALUE, "%s is too long (at most %zu bytes)", name,
                        k->size - 1);
 
-    if (k->kind == K_LOG_LEVEL) {
+    if (k->kind == K_CHOICE) {
         size_t i = 0;
-        while (i < sizeof log_levels / sizeof log_levels[0] && strcmp(v, log_levels[i]) != 0)
+        char all[128] = "";
+        while (k->choices[i] && strcmp(v, k->choices[i]) != 0) {
+            size_t used = strlen(all);
+            snprintf(all + used, sizeof all - used, "%s%s", used ? ", " : "", k->choices[i]);
             i++;
-        if (i == sizeof log_levels / sizeof log_levels[0])
-            return fail_at(L, s, CONF_ERR_VALUE, "%s '%s' is not one of error, warn, info, debug",
-                           name, v);
+        }
+        if (!k->choices[i])
+            return fail_at(L, s, CONF_ERR_VALUE, "%s '%s' is not one of %s", name, v, all);
     }
     if (k->kind == K_ADDRESS && n > 0 && !conf_valid_address(v))
         return fail_at(L, s, CONF_ERR_VALUE,
@@ -334,7 +346,7 @@ static int load_group(struct loader *L, const config_setting_t *group, const str
             err = CONF_OK;
             break;
         case K_STR:
-        case K_LOG_LEVEL:
+        case K_CHOICE:
         case K_ADDRESS:
             err = load_string(L, s, k, name);
             break;

@@ -55,6 +55,7 @@ struct conf {
     bool case_sensitive;         /* default false: handles fold ASCII case */
     bool sync_writes;            /* default true: fsync before acknowledging a write */
     bool registry_statistics;    /* RocksDB statistics for /metrics; default false */
+    char bottommost_compression[8]; /* "lz4" | "zstd" | "none"; default "lz4" */
 
     /* site: what OC_GET_SITE_INFO answers */
     uint32_t server_id;                    /* default 1 */

@@ -119,6 +119,18 @@ static rocksdb_block_based_table_options_t *scan_table(rocksdb_cache_t *cache)
     return t;
 }
 
+int reg_compression_parse(const char *name, enum reg_compression *out)
+{
+    static const char *const names[] = {
+        [REG_COMPRESS_LZ4] = "lz4", [REG_COMPRESS_ZSTD] = "zstd", [REG_COMPRESS_NONE] = "none"};
+    for (int i = 0; i <= REG_COMPRESS_NONE; i++)
+        if (strcmp(name, names[i]) == 0) {
+            *out = (enum reg_compression)i;
+            return 0;
+        }
+    return -1;
+}
+
 static rocksdb_options_t *base_options(const struct reg_options *opt)
 {
     rocksdb_options_t *o = rocksdb_options_create();
@@ -130,10 +142,16 @@ static rocksdb_options_t *base_options(const struct reg_options *opt)
     /* Level targets follow the size of the last level, which then holds ~90% of the data:
      * space amplification stays near 1.1 however large the registry grows. */
     rocksdb_options_set_level_compaction_dynamic_level_bytes(o, 1);
-    /* LZ4 is cheap to decompress on the hot upper levels; ZSTD on the bottommost level, where
-     * most bytes live and are rewritten rarely, saves the most space. */
+    /* LZ4 is cheap to decompress on the hot upper levels. The bottommost level holds ~90% of
+     * the bytes: LZ4 there by default, because a lookup that misses the block cache decompresses
+     * a block and ZSTD takes ~3x as long for it (docs/scale.md); ZSTD when disk matters more. */
     rocksdb_options_set_compression(o, rocksdb_lz4_compression);
-    rocksdb_options_set_bottommost_compression(o, rocksdb_zstd_compression);
+    static const int bottom[] = {
+        [REG_COMPRESS_LZ4] = rocksdb_lz4_compression,
+        [REG_COMPRESS_ZSTD] = rocksdb_zstd_compression,
+        [REG_COMPRESS_NONE] = rocksdb_no_compression,
+    };
+    rocksdb_options_set_bottommost_compression(o, bottom[opt->bottommost_compression]);
     /* Dirty pages are written back every MiB, so the kernel never flushes a large burst that
      * would stall the reads queued behind it. */
     rocksdb_options_set_bytes_per_sync(o, 1u << 20);
@@ -144,8 +162,8 @@ static rocksdb_options_t *base_options(const struct reg_options *opt)
 
 rocksdb_options_t *reg_cf_options(struct reg_db *db, enum reg_cf cf)
 {
-    struct reg_options none = {0};
-    rocksdb_options_t *o = base_options(&none);
+    struct reg_options as_opened = {.bottommost_compression = db->bottom_compression};
+    rocksdb_options_t *o = base_options(&as_opened);
     rocksdb_block_based_table_options_t *t =
         cf == REG_CF_TXLOG ? scan_table(db->cache) : lookup_table(db->cache, db->bloom_bits);
     rocksdb_options_set_block_based_table_factory(o, t);
@@ -244,6 +262,12 @@ int reg_open(const struct reg_options *opt, struct reg_db **out, char *err, size
         pthread_mutex_init(&db->stripes[i], NULL);
     db->read_only = opt->read_only;
     db->bloom_bits = opt->bloom_bits_per_key;
+    if ((unsigned)opt->bottommost_compression > REG_COMPRESS_NONE) {
+        reg_close(db);
+        set_err(err, errlen, opt->path, "unknown compression");
+        return REG_ERR_INVALID;
+    }
+    db->bottom_compression = opt->bottommost_compression;
 
     char *rerr = NULL;
     int rc = open_rocksdb(db, opt, &rerr);

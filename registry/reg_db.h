@@ -27,6 +27,17 @@ enum reg_err {
     REG_ERR_READONLY,
 };
 
+/* What the bottommost level's table files (and bulk-loaded files) are compressed with; upper
+ * levels always use LZ4. */
+enum reg_compression {
+    REG_COMPRESS_LZ4 = 0, /* the default: cheapest to decompress, ~40% larger than ZSTD */
+    REG_COMPRESS_ZSTD,    /* smallest files, ~3x the decompression time of a 4 KiB block */
+    REG_COMPRESS_NONE,
+};
+
+/* "lz4", "zstd" or "none" to *out; -1 for any other name. */
+int reg_compression_parse(const char *name, enum reg_compression *out);
+
 struct reg_options {
     const char *path;
     size_t block_cache_bytes; /* shared LRU cache for data, index and filter blocks */
@@ -36,6 +47,7 @@ struct reg_options {
     bool sync_writes;    /* fsync the WAL before a write returns */
     bool statistics;     /* RocksDB statistics (block-cache hits and misses): a few % per read */
     bool case_sensitive; /* only used when the registry is created */
+    enum reg_compression bottommost_compression;
 };
 
 struct reg_db;

@@ -269,6 +269,7 @@ static int open_registry(const struct conf *c, struct reg_db **db)
         .statistics = c->registry_statistics,
         .case_sensitive = c->case_sensitive,
     };
+    reg_compression_parse(c->bottommost_compression, &ro.bottommost_compression);
     int rc = reg_open(&ro, db, err, sizeof err);
     if (rc != REG_OK) {
         log_error("%s", err);

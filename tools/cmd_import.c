@@ -25,12 +25,14 @@ static void usage(FILE *f)
     fprintf(
         f, "Usage: pazhou import --data DIR [--format jsonl|csv] [--existing fail|skip|overwrite]\n"
            "                     [--on-error skip|abort] [--memory MB] [--threads N] "
-           "[--quiet] FILE|-\n"
+           "[--compression lz4|zstd|none] [--quiet] FILE|-\n"
            "Loads JSON Lines ({\"handle\":...,\"values\":[...]} per line) or CSV rows\n"
            "(handle,index,type,data[,ttl[,permissions[,timestamp]]]) into the registry at DIR.\n"
            "  --existing   handles already in the registry: replace them (overwrite, the\n"
            "               default), keep them (skip), or abort with nothing written (fail)\n"
-           "  --memory MB  sorted input kept in memory before spilling a run (default 512)\n");
+           "  --memory MB  sorted input kept in memory before spilling a run (default 512)\n"
+           "  --compression  of the table files written: the node's\n"
+           "               registry.bottommost_compression (default lz4)\n");
 }
 
 /* --format from the option, else from the file name (".csv"), else JSON Lines. */
@@ -55,6 +57,7 @@ int cmd_import(int argc, char **argv)
         {"existing", required_argument, NULL, 'x'},
         {"memory", required_argument, NULL, 'm'},
         {"threads", required_argument, NULL, 't'},
+        {"compression", required_argument, NULL, 'z'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -64,6 +67,7 @@ int cmd_import(int argc, char **argv)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o.threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
     bool quiet = false;
+    enum reg_compression compression = REG_COMPRESS_LZ4;
     int ch;
     optind = 1;
     while ((ch = getopt_long(argc, argv, "d:e:h", longopts, NULL)) != -1) {
@@ -112,6 +116,12 @@ int cmd_import(int argc, char **argv)
                 return 2;
             }
             break;
+        case 'z':
+            if (reg_compression_parse(optarg, &compression) != 0) {
+                fprintf(stderr, "pazhou: --compression takes lz4, zstd or none\n");
+                return 2;
+            }
+            break;
         case 'q':
             quiet = true;
             break;
@@ -141,7 +151,7 @@ int cmd_import(int argc, char **argv)
     o.format = guess_format(format, name);
     o.data_dir = data;
     o.progress = !quiet && isatty(STDERR_FILENO);
-    o.db = offline_open(data, false, false);
+    o.db = offline_open(data, false, false, compression);
     if (!o.db) {
         if (!from_stdin)
             close(fd);

@@ -209,7 +209,9 @@ int cmd_init(int argc, char **argv)
     }
     EVP_PKEY_free(key);
 
-    struct reg_db *db = offline_open(data, true, case_sensitive);
+    enum reg_compression compression = REG_COMPRESS_LZ4;
+    reg_compression_parse(conf.bottommost_compression, &compression);
+    struct reg_db *db = offline_open(data, true, case_sensitive, compression);
     if (!db) {
         free(site);
         return 2;

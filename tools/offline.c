@@ -5,7 +5,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-struct reg_db *offline_open(const char *dir, bool create, bool case_sensitive)
+struct reg_db *offline_open(const char *dir, bool create, bool case_sensitive,
+                            enum reg_compression compression)
 {
     if (create && mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "pazhou: cannot create %s: %s\n", dir, strerror(errno));
@@ -17,6 +18,7 @@ struct reg_db *offline_open(const char *dir, bool create, bool case_sensitive)
         .bloom_bits_per_key = 10,
         .create_if_missing = create,
         .case_sensitive = case_sensitive,
+        .bottommost_compression = compression,
     };
     struct reg_db *db = NULL;
     char err[512];

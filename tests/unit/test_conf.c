@@ -94,6 +94,7 @@ static void sample_file_loads_with_the_defaults(void **state)
     c.listen_count = 0;
     c.admin_count = 3;
     c.data_dir[0] = c.site_description[0] = c.server_key_file[0] = c.log_level[0] = '\0';
+    c.bottommost_compression[0] = '\0';
     c.advertise_address[0] = 'x';
     c.advertise_address[1] = '\0';
     c.http_listen_count = 0;
@@ -118,6 +119,8 @@ static void sample_file_loads_with_the_defaults(void **state)
     assert_int_equal(c.bloom_bits_per_key, d.bloom_bits_per_key);
     assert_int_equal(c.case_sensitive, d.case_sensitive);
     assert_int_equal(c.sync_writes, d.sync_writes);
+    assert_string_equal(c.bottommost_compression, "lz4");
+    assert_string_equal(c.bottommost_compression, d.bottommost_compression);
     assert_int_equal(c.server_id, d.server_id);
     assert_int_equal(c.site_serial, d.site_serial);
     assert_string_equal(c.site_description, d.site_description);
@@ -150,7 +153,8 @@ static void every_key_takes_its_value_from_the_file(void **state)
         "tcp = { idle_timeout = 5; max_connections = 20; max_message_bytes = 4096; "
         "};\n"
         "registry = { block_cache_mb = 0; bloom_bits_per_key = 16;\n"
-        "             case_sensitive = true; sync = false; };\n"
+        "             case_sensitive = true; sync = false;\n"
+        "             bottommost_compression = \"zstd\"; };\n"
         "site = { server_id = 3000000000L; serial = 65535; description = \"d\";\n"
         "         key_file = \"k.pem\"; address = \"192.0.2.7\";\n"
         "         primary = false; multi_primary = true; };\n"
@@ -178,6 +182,7 @@ static void every_key_takes_its_value_from_the_file(void **state)
     assert_int_equal(c.bloom_bits_per_key, 16);
     assert_true(c.case_sensitive);
     assert_false(c.sync_writes);
+    assert_string_equal(c.bottommost_compression, "zstd");
     assert_int_equal(c.server_id, 3000000000u);
     assert_int_equal(c.site_serial, 65535);
     assert_string_equal(c.site_description, "d");
@@ -252,6 +257,8 @@ static void bad_strings_name_the_line(void **state)
 {
     expect_error("\n\nlog_level = \"verbose\";\n", CONF_ERR_VALUE, 3,
                  "log_level 'verbose' is not one of error, warn, info, debug");
+    expect_error("registry = {\n  bottommost_compression = \"snappy\";\n};\n", CONF_ERR_VALUE, 2,
+                 "registry.bottommost_compression 'snappy' is not one of lz4, zstd, none");
     expect_error("data_dir = \"\";\n", CONF_ERR_VALUE, 1, "data_dir must not be empty");
     expect_error("site = {\n  address = \"node.example\";\n};\n", CONF_ERR_VALUE, 2,
                  "site.address 'node.example' is not a numeric");
