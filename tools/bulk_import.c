@@ -74,9 +74,16 @@ struct imp {
     size_t nmem, capmem;
     size_t mem_bytes;
     uint64_t total_bytes; /* entry bytes of the whole input */
-    struct run *runs;
+    struct run *runs;     /* appended by the spill thread under mu */
     size_t nruns;
     uint64_t read_bytes;
+
+    /* The spill thread merges one set of chunks into a run while parsing goes on. */
+    pthread_t spiller;
+    bool spiller_started, spill_quit, spill_failed;
+    bool spilled;                  /* a set was handed over (read by the collector only) */
+    struct bulk_chunk **spill_set; /* handed over, NULL when the thread is idle */
+    size_t spill_n;
 
     /* phase 2 */
     uint8_t lo[REG_MAX_KEY], hi[REG_MAX_KEY];
@@ -228,44 +235,33 @@ static void free_mem_chunks(struct imp *m)
     m->mem_bytes = 0;
 }
 
-/* Merges the sorted chunks in memory into one run file, marking every RUN_MARK_EVERY-th entry. */
-static int spill(struct imp *m)
+/* Merges a set of sorted chunks into the run file r->path, marking every RUN_MARK_EVERY-th
+ * entry. Runs on the spill thread; frees nothing. */
+static int write_run(struct bulk_chunk **set, size_t nset, struct run *r)
 {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/run-%06zu.tmp", m->stage, m->nruns);
-    struct run *grown = realloc(m->runs, (m->nruns + 1) * sizeof *grown);
-    if (!grown)
-        return -1;
-    m->runs = grown;
-    struct run *r = &m->runs[m->nruns];
-    memset(r, 0, sizeof *r);
     size_t entries = 0, key_bytes = 0;
-    for (size_t i = 0; i < m->nmem; i++)
-        entries += m->mem[i]->n;
+    for (size_t i = 0; i < nset; i++)
+        entries += set[i]->n;
     size_t nmarks = entries / RUN_MARK_EVERY + 1;
-    FILE *f = fopen(path, "wb");
-    struct source *src = calloc(m->nmem, sizeof *src);
-    struct source **h = calloc(m->nmem, sizeof *h);
-    r->marks = calloc(nmarks, sizeof *r->marks);
-    r->keys = malloc(nmarks * REG_MAX_KEY < (64u << 20) ? nmarks * REG_MAX_KEY : (64u << 20));
     size_t keys_cap = nmarks * REG_MAX_KEY < (64u << 20) ? nmarks * REG_MAX_KEY : (64u << 20);
+    FILE *f = fopen(r->path, "wb");
+    struct source *src = calloc(nset, sizeof *src);
+    struct source **h = calloc(nset, sizeof *h);
+    r->marks = calloc(nmarks, sizeof *r->marks);
+    r->keys = malloc(keys_cap);
+    int rc = 0;
     if (!f || !src || !h || !r->marks || !r->keys) {
-        fprintf(stderr, "pazhou: cannot write %s: %s\n", path, strerror(errno));
-        if (f)
-            fclose(f);
-        free(src);
-        free(h);
-        free(r->marks);
-        free(r->keys);
-        return -1;
+        fprintf(stderr, "pazhou: cannot write %s: %s\n", r->path, strerror(errno));
+        rc = -1;
+        goto out;
     }
     setvbuf(f, NULL, _IOFBF, RUN_BUFFER);
-    for (size_t i = 0; i < m->nmem; i++) {
-        src[i].chunk = m->mem[i];
-        src[i].end = m->mem[i]->n;
+    for (size_t i = 0; i < nset; i++) {
+        src[i].chunk = set[i];
+        src[i].end = set[i]->n;
         source_next(&src[i]);
     }
-    size_t n = heap_init(h, src, m->nmem);
+    size_t n = heap_init(h, src, nset);
     uint64_t off = 0;
     for (size_t k = 0; n > 0; k++) {
         const uint8_t *e = h[0]->cur;
@@ -280,18 +276,121 @@ static int spill(struct imp *m)
         off += size;
         n = heap_pop(h, n);
     }
-    int rc = ferror(f) ? -1 : 0;
-    if (fclose(f) != 0 || rc) {
-        fprintf(stderr, "pazhou: writing %s failed: %s\n", path, strerror(errno));
+    if (ferror(f))
         rc = -1;
-    }
+out:
+    if (f && fclose(f) != 0)
+        rc = -1;
+    if (rc && f)
+        fprintf(stderr, "pazhou: writing %s failed: %s\n", r->path, strerror(errno));
     free(src);
     free(h);
-    free_mem_chunks(m);
-    r->path = strdup(path);
-    m->nruns++;
-    m->s->runs++;
     return rc;
+}
+
+static void *spill_main(void *arg)
+{
+    struct imp *m = arg;
+    pthread_mutex_lock(&m->mu);
+    for (;;) {
+        while (!m->spill_set && !m->spill_quit)
+            pthread_cond_wait(&m->cv, &m->mu);
+        if (!m->spill_set)
+            break;
+        struct bulk_chunk **set = m->spill_set;
+        size_t nset = m->spill_n, seq = m->nruns + 1;
+        pthread_mutex_unlock(&m->mu);
+
+        struct run r = {0};
+        char path[4200];
+        snprintf(path, sizeof path, "%s/run-%06zu.tmp", m->stage, seq);
+        r.path = strdup(path);
+        int rc = r.path ? write_run(set, nset, &r) : -1;
+        for (size_t i = 0; i < nset; i++)
+            bulk_chunk_free(set[i]);
+        free(set);
+
+        pthread_mutex_lock(&m->mu);
+        struct run *grown = rc ? NULL : realloc(m->runs, (m->nruns + 1) * sizeof *grown);
+        if (grown) {
+            m->runs = grown;
+            m->runs[m->nruns++] = r;
+            m->s->runs++;
+        } else {
+            if (r.path)
+                unlink(r.path);
+            free(r.path);
+            free(r.marks);
+            free(r.keys);
+            m->spill_failed = true;
+        }
+        m->spill_set = NULL;
+        pthread_cond_broadcast(&m->cv);
+    }
+    pthread_mutex_unlock(&m->mu);
+    return NULL;
+}
+
+/* Waits until the spill thread is idle; -1 when a spill failed. */
+static int spill_wait(struct imp *m)
+{
+    pthread_mutex_lock(&m->mu);
+    while (m->spill_set)
+        pthread_cond_wait(&m->cv, &m->mu);
+    int rc = m->spill_failed ? -1 : 0;
+    pthread_mutex_unlock(&m->mu);
+    return rc;
+}
+
+/* Hands the chunks in memory to the spill thread (after the previous set is written). */
+static int spill(struct imp *m)
+{
+    if (!m->spiller_started) {
+        if (pthread_create(&m->spiller, NULL, spill_main, m) != 0)
+            return -1;
+        m->spiller_started = true;
+    }
+    if (spill_wait(m) != 0)
+        return -1;
+    pthread_mutex_lock(&m->mu);
+    m->spill_set = m->mem;
+    m->spill_n = m->nmem;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+    m->mem = NULL;
+    m->nmem = m->capmem = 0;
+    m->mem_bytes = 0;
+    m->spilled = true;
+    return 0;
+}
+
+/* Stops the spill thread once its last set is written; -1 when a spill failed. */
+static int spill_finish(struct imp *m)
+{
+    if (!m->spiller_started)
+        return 0;
+    int rc = spill_wait(m);
+    pthread_mutex_lock(&m->mu);
+    m->spill_quit = true;
+    pthread_cond_broadcast(&m->cv);
+    pthread_mutex_unlock(&m->mu);
+    pthread_join(m->spiller, NULL);
+    m->spiller_started = false;
+    return rc;
+}
+
+/* Whether the chunks in memory go to a run now. The input is kept whole in memory when it fits
+ * the budget; when it will not (judged from the share read so far, or at once for input of
+ * unknown size), sets of half the budget are spilled, each while the next fills. */
+static bool spill_due(const struct imp *m)
+{
+    size_t budget = m->o->memory_bytes;
+    if (m->mem_bytes > budget)
+        return true;
+    if (m->mem_bytes <= budget / 2 || m->read_bytes == 0)
+        return false;
+    double expected = (double)m->mem_bytes * ((double)m->o->size / (double)m->read_bytes);
+    return m->o->size == 0 || m->spilled || expected > (double)budget;
 }
 
 /* ---- phase 1: reading and parsing ---- */
@@ -390,7 +489,7 @@ static int collect(struct imp *m, bool wait)
         m->mem[m->nmem++] = c;
         m->mem_bytes += c->arena_cap + c->n * sizeof(uint8_t *);
         m->total_bytes += c->arena_len;
-        if (m->mem_bytes > m->o->memory_bytes && spill(m) != 0)
+        if (spill_due(m) && spill(m) != 0)
             return -1;
     }
 }
@@ -889,6 +988,8 @@ static int phase1(struct imp *m)
         pthread_join(workers[i].thread, NULL);
         bulk_parser_free(&workers[i].parser);
     }
+    if (spill_finish(m) != 0)
+        rc = -1;
     if (m->oom) {
         fprintf(stderr, "pazhou: out of memory while parsing\n");
         rc = -1;

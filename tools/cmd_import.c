@@ -30,9 +30,20 @@ static void usage(FILE *f)
            "(handle,index,type,data[,ttl[,permissions[,timestamp]]]) into the registry at DIR.\n"
            "  --existing   handles already in the registry: replace them (overwrite, the\n"
            "               default), keep them (skip), or abort with nothing written (fail)\n"
-           "  --memory MB  sorted input kept in memory before spilling a run (default 512)\n"
+           "  --memory MB  sorted input kept in memory; beyond it runs are spilled to\n"
+           "               disk (default: a quarter of the RAM, 512 to 16384)\n"
            "  --compression  of the table files written: the node's\n"
            "               registry.bottommost_compression (default lz4)\n");
+}
+
+/* The default --memory: a quarter of the machine's RAM, 512 MiB to 16 GiB. An input whose sorted
+ * entries fit is sorted in memory; a larger one spills runs to disk, written twice more. */
+static size_t default_memory(void)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    uint64_t quarter = pages > 0 && page > 0 ? (uint64_t)pages * (uint64_t)page / 4 : 0;
+    uint64_t lo = 512ull << 20, hi = 16ull << 30;
+    return (size_t)(quarter < lo ? lo : quarter > hi ? hi : quarter);
 }
 
 /* --format from the option, else from the file name (".csv"), else JSON Lines. */
@@ -63,7 +74,7 @@ int cmd_import(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     const char *data = NULL, *format = NULL;
-    struct bulk_opts o = {.existing = BULK_OVERWRITE, .memory_bytes = 512u << 20};
+    struct bulk_opts o = {.existing = BULK_OVERWRITE, .memory_bytes = default_memory()};
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o.threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
     bool quiet = false;
