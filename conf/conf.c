@@ -27,6 +27,8 @@ void conf_defaults(struct conf *c)
     c->max_message_bytes = 262144;
     snprintf(c->log_level, sizeof c->log_level, "%s", "info");
     snprintf(c->bottommost_compression, sizeof c->bottommost_compression, "%s", "lz4");
+    snprintf(c->block_cache_type, sizeof c->block_cache_type, "%s", "clock");
+    c->pin_index_filters = true;
 
     c->block_cache_mb = 256;
     c->bloom_bits_per_key = 10;
@@ -85,6 +87,7 @@ struct key {
 
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const compressions[] = {"lz4", "zstd", "none", NULL};
+static const char *const cache_types[] = {"clock", "lru", NULL};
 
 #define FIELD(f) .off = offsetof(struct conf, f), .size = sizeof(((struct conf *)0)->f)
 
@@ -116,6 +119,12 @@ static const struct key registry_keys[] = {
     {.name = "case_sensitive", .kind = K_BOOL, FIELD(case_sensitive)},
     {.name = "sync", .kind = K_BOOL, FIELD(sync_writes)},
     {.name = "statistics", .kind = K_BOOL, FIELD(registry_statistics)},
+    {.name = "block_cache_type",
+     .kind = K_CHOICE,
+     FIELD(block_cache_type),
+     .min = 1,
+     .choices = cache_types},
+    {.name = "pin_index_filters", .kind = K_BOOL, FIELD(pin_index_filters)},
     {.name = "bottommost_compression",
      .kind = K_CHOICE,
      FIELD(bottommost_compression),

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "reg_cache.h"
 #include "reg_internal.h"
 #include "reg_meta.h"
 
@@ -13,6 +14,8 @@ static const char *const cf_names[REG_CF_COUNT] = {"default", "handles", "prefix
 /* Used when the configuration leaves the cache size at 0: enough to hold the upper levels'
  * index and filter partitions of a small registry. */
 #define REG_DEFAULT_CACHE_BYTES (64u << 20)
+/* Data blocks and index/filter partitions alike; also the clock cache's entry size. */
+#define REG_BLOCK_BYTES 4096
 
 /* Background write budget: well above what the registry's own writes need, well below what a
  * disk delivers, so compaction after a bulk ingestion cannot saturate it. */
@@ -73,13 +76,14 @@ static void set_err(char *err, size_t errlen, const char *path, const char *what
  * is a few hundred bytes, so a lookup that misses the cache reads and decompresses one small
  * block, and the cache holds hot records rather than their neighbours. The index and filter are
  * partitioned (two-level) because at billions of keys a whole-file index or filter block is
- * hundreds of KiB and would thrash the cache; only the small top level is pinned.
+ * hundreds of KiB and would thrash the cache. With pin_partitions, partitions stay in the cache
+ * once read (counted in its size): a lookup then takes only its data block from the cache.
  */
 static rocksdb_block_based_table_options_t *lookup_table(rocksdb_cache_t *cache, int bloom_bits)
 {
     rocksdb_block_based_table_options_t *t = rocksdb_block_based_options_create();
     rocksdb_block_based_options_set_block_cache(t, cache);
-    rocksdb_block_based_options_set_block_size(t, 4096);
+    rocksdb_block_based_options_set_block_size(t, REG_BLOCK_BYTES);
     /* Index and filter blocks live in the shared cache, so memory is bounded by its size
      * instead of growing with the number of open files; L0 files are read by every lookup, so
      * their index and filter stay pinned, as do the top-level partitions. */
@@ -90,7 +94,7 @@ static rocksdb_block_based_table_options_t *lookup_table(rocksdb_cache_t *cache,
     rocksdb_block_based_options_set_index_type(
         t, rocksdb_block_based_table_index_type_two_level_index_search);
     rocksdb_block_based_options_set_partition_filters(t, 1);
-    rocksdb_block_based_options_set_metadata_block_size(t, 4096);
+    rocksdb_block_based_options_set_metadata_block_size(t, REG_BLOCK_BYTES);
     /* A hash index inside each data block turns the in-block binary search of a point lookup
      * into one probe. */
     rocksdb_block_based_options_set_data_block_index_type(
@@ -171,11 +175,33 @@ rocksdb_options_t *reg_cf_options(struct reg_db *db, enum reg_cf cf)
     return o;
 }
 
+/* Pins index and filter partitions in the cache once read. RocksDB 7's C API has no setter for
+ * the metadata cache options; its options-string parser has, and it configures the table
+ * factory already set, block cache included. */
+static rocksdb_options_t *pinned_partitions(rocksdb_options_t *o, char **rerr)
+{
+    rocksdb_options_t *pinned = rocksdb_options_create();
+    rocksdb_get_options_from_string(o,
+                                    "block_based_table_factory={metadata_cache_options={"
+                                    "top_level_index_pinning=kAll;partition_pinning=kAll}}",
+                                    pinned, rerr);
+    if (*rerr) {
+        rocksdb_options_destroy(pinned);
+        return o;
+    }
+    rocksdb_options_destroy(o);
+    return pinned;
+}
+
 static int open_rocksdb(struct reg_db *db, const struct reg_options *opt, char **rerr)
 {
     size_t cache_bytes = opt->block_cache_bytes ? opt->block_cache_bytes : REG_DEFAULT_CACHE_BYTES;
     /* One cache for every column family, so the configured size bounds them all together. */
-    db->cache = rocksdb_cache_create_lru(cache_bytes);
+    db->cache = opt->cache_type == REG_CACHE_LRU
+                    ? rocksdb_cache_create_lru(cache_bytes)
+                    : reg_cache_create_clock(cache_bytes, REG_BLOCK_BYTES);
+    if (!db->cache)
+        return REG_ERR_IO;
 
     rocksdb_options_t *dbo = base_options(opt);
     if (opt->statistics)
@@ -192,6 +218,20 @@ static int open_rocksdb(struct reg_db *db, const struct reg_options *opt, char *
     /* RocksDB's own uint64 add: operands are 8-byte little-endian deltas, negative ones in two's
      * complement, so counts change by merge with no read on the write path. */
     rocksdb_options_set_uint64add_merge_operator(counts);
+    if (opt->pin_partitions) {
+        lookup = pinned_partitions(lookup, rerr);
+        if (!*rerr)
+            counts = pinned_partitions(counts, rerr);
+        if (*rerr) {
+            rocksdb_block_based_options_destroy(lt);
+            rocksdb_block_based_options_destroy(st);
+            rocksdb_options_destroy(dbo);
+            rocksdb_options_destroy(lookup);
+            rocksdb_options_destroy(scan);
+            rocksdb_options_destroy(counts);
+            return REG_ERR_INVALID;
+        }
+    }
     const rocksdb_options_t *cfo[REG_CF_COUNT] = {lookup, lookup, lookup, scan, counts};
     /* Flushes and compactions share REG_BACKGROUND_BYTES_PER_S of write bandwidth, so an import
      * or a compaction burst leaves the disk to foreground lookups (the limiter favours flushes,

@@ -38,6 +38,12 @@ enum reg_compression {
 /* "lz4", "zstd" or "none" to *out; -1 for any other name. */
 int reg_compression_parse(const char *name, enum reg_compression *out);
 
+/* The block cache's kind. */
+enum reg_cache_type {
+    REG_CACHE_CLOCK = 0, /* HyperClockCache: lock-free lookups, no LRU list to reorder */
+    REG_CACHE_LRU,       /* RocksDB's sharded LRU cache */
+};
+
 struct reg_options {
     const char *path;
     size_t block_cache_bytes; /* shared LRU cache for data, index and filter blocks */
@@ -48,6 +54,10 @@ struct reg_options {
     bool statistics;     /* RocksDB statistics (block-cache hits and misses): a few % per read */
     bool case_sensitive; /* only used when the registry is created */
     enum reg_compression bottommost_compression;
+    enum reg_cache_type cache_type;
+    /* Keep every index and filter partition in the cache once read (still counted in its
+     * size): no cache lookup for them on the lookup path, but ~3.3 bytes per handle resident. */
+    bool pin_partitions;
 };
 
 struct reg_db;

@@ -18,8 +18,10 @@
 
 #include "hdl_const.h"
 #include "reg_db.h"
+#include "reg_internal.h"
 #include "reg_meta.h"
 #include "reg_record.h"
+#include "reg_stats.h"
 
 struct fixture {
     char dir[64];
@@ -230,6 +232,54 @@ static void restart_keeps_data(void **state)
     }
     assert_true(reg_estimate_handles(db) > 0);
     reg_close(db);
+}
+
+/* The "handles" family's block-cache capacity as RocksDB reports it. */
+static uint64_t cf_cache_capacity(struct reg_db *db)
+{
+    char *v = rocksdb_property_value_cf(db->rdb, db->cf[REG_CF_HANDLES],
+                                        "rocksdb.block-cache-capacity");
+    assert_non_null(v);
+    uint64_t n = strtoull(v, NULL, 10);
+    rocksdb_free(v);
+    return n;
+}
+
+static void every_cache_kind_serves_reads_through_the_configured_cache(void **state)
+{
+    struct fixture *f = *state;
+    const enum reg_cache_type kinds[] = {REG_CACHE_CLOCK, REG_CACHE_LRU};
+    for (int k = 0; k < 2; k++)
+        for (int pin = 0; pin < 2; pin++) {
+            char dir[96];
+            snprintf(dir, sizeof dir, "%s/%d%d", f->dir, k, pin);
+            struct reg_options opt = options(dir);
+            opt.cache_type = kinds[k];
+            opt.pin_partitions = pin;
+            opt.block_cache_bytes = 12u << 20; /* not RocksDB's default of 8 MiB */
+            struct reg_db *db = open_ok(&opt);
+            char h[32], d[32];
+            for (int i = 0; i < 500; i++) {
+                snprintf(h, sizeof(h), "88.100.1/%d", i);
+                snprintf(d, sizeof(d), "https://x/%d", i);
+                assert_int_equal(put(db, h, d), REG_OK);
+            }
+            reg_close(db); /* the records go to a table file */
+            db = open_ok(&opt);
+            for (int i = 0; i < 500; i++) {
+                snprintf(h, sizeof(h), "88.100.1/%d", i);
+                snprintf(d, sizeof(d), "https://x/%d", i);
+                expect(db, h, d);
+            }
+            expect(db, "88.100.1/none", NULL);
+            /* The pinning options, set through RocksDB's option parser, keep the cache. */
+            assert_int_equal(cf_cache_capacity(db), 12u << 20);
+            struct reg_stats st;
+            reg_get_stats(db, &st);
+            assert_int_equal(st.block_cache_capacity, 12u << 20);
+            assert_true(st.block_cache_usage > 0);
+            reg_close(db);
+        }
 }
 
 struct txn {
@@ -753,6 +803,7 @@ int main(void)
         T(pinned_record_outlives_an_overwrite),
         T(keys_fold_ascii_case),
         T(case_sensitivity_is_fixed_at_creation),
+        T(every_cache_kind_serves_reads_through_the_configured_cache),
         T(restart_keeps_data),
         T(homed_prefixes_are_listed_canonical),
         T(txlog_ids_increase_and_survive_reopen),
