@@ -28,7 +28,7 @@ void conf_defaults(struct conf *c)
     snprintf(c->log_level, sizeof c->log_level, "%s", "info");
     snprintf(c->bottommost_compression, sizeof c->bottommost_compression, "%s", "lz4");
     snprintf(c->block_cache_type, sizeof c->block_cache_type, "%s", "clock");
-    c->pin_index_filters = true;
+    snprintf(c->index_layout, sizeof c->index_layout, "%s", "whole");
 
     c->block_cache_mb = 256;
     c->bloom_bits_per_key = 10;
@@ -88,6 +88,7 @@ struct key {
 static const char *const log_levels[] = {"error", "warn", "info", "debug", NULL};
 static const char *const compressions[] = {"lz4", "zstd", "none", NULL};
 static const char *const cache_types[] = {"clock", "lru", NULL};
+static const char *const index_layouts[] = {"whole", "partitioned", NULL};
 
 #define FIELD(f) .off = offsetof(struct conf, f), .size = sizeof(((struct conf *)0)->f)
 
@@ -124,7 +125,11 @@ static const struct key registry_keys[] = {
      FIELD(block_cache_type),
      .min = 1,
      .choices = cache_types},
-    {.name = "pin_index_filters", .kind = K_BOOL, FIELD(pin_index_filters)},
+    {.name = "index_layout",
+     .kind = K_CHOICE,
+     FIELD(index_layout),
+     .min = 1,
+     .choices = index_layouts},
     {.name = "bottommost_compression",
      .kind = K_CHOICE,
      FIELD(bottommost_compression),

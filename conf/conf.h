@@ -57,7 +57,7 @@ struct conf {
     bool registry_statistics;    /* RocksDB statistics for /metrics; default false */
     char bottommost_compression[8]; /* "lz4" | "zstd" | "none"; default "lz4" */
     char block_cache_type[8];       /* "clock" | "lru"; default "clock" */
-    bool pin_index_filters;         /* keep index/filter partitions cached; default true */
+    char index_layout[16];          /* "whole" | "partitioned"; default "whole" */
 
     /* site: what OC_GET_SITE_INFO answers */
     uint32_t server_id;                    /* default 1 */

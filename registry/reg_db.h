@@ -44,6 +44,20 @@ enum reg_cache_type {
     REG_CACHE_LRU,       /* RocksDB's sharded LRU cache */
 };
 
+/* How table files index their blocks and filter their keys (fixed when a file is written). */
+enum reg_index_layout {
+    /* One index and one filter block per file, kept in the cache for good once read (~3.3 bytes
+     * per handle, counted in the cache size): the fastest lookup, for registries whose index
+     * and filters fit in RAM (a billion handles: ~3.3 GB). */
+    REG_INDEX_WHOLE = 0,
+    /* Two-level index and partitioned filters, their 4 KiB partitions cached like data blocks:
+     * memory bounded by the cache however many handles there are, one more cache lookup each. */
+    REG_INDEX_PARTITIONED,
+};
+
+/* "whole" or "partitioned" to *out; -1 for any other name. */
+int reg_index_layout_parse(const char *name, enum reg_index_layout *out);
+
 struct reg_options {
     const char *path;
     size_t block_cache_bytes; /* shared LRU cache for data, index and filter blocks */
@@ -55,9 +69,7 @@ struct reg_options {
     bool case_sensitive; /* only used when the registry is created */
     enum reg_compression bottommost_compression;
     enum reg_cache_type cache_type;
-    /* Keep every index and filter partition in the cache once read (still counted in its
-     * size): no cache lookup for them on the lookup path, but ~3.3 bytes per handle resident. */
-    bool pin_partitions;
+    enum reg_index_layout index_layout; /* of the files written: flushes, compactions, imports */
 };
 
 struct reg_db;

@@ -46,6 +46,7 @@ struct reg_db {
     bool read_only;
     int bloom_bits; /* as opened: bulk loads write their table files with the same filter */
     enum reg_compression bottom_compression; /* ... and the same compression */
+    enum reg_index_layout index_layout;      /* ... and the same index layout */
     /* Guards id assignment and the in-flight list; writes themselves run outside it, so RocksDB
      * groups concurrent synced writes into one WAL sync (group commit). */
     pthread_mutex_t txn_lock;

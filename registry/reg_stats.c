@@ -17,6 +17,39 @@ static uint64_t sum_property(struct reg_db *db, const char *name)
     return sum;
 }
 
+/* The value of the entry whose name starts with name in RocksDB's "name=value; name=value"
+ * property text ("index block size (user-key? ...)=N" names vary with the format), or 0. */
+static uint64_t field(const char *text, const char *name)
+{
+    size_t n = strlen(name);
+    for (const char *p = text; (p = strstr(p, name)); p += n) {
+        if (p != text && p[-1] != ' ')
+            continue;
+        const char *eq = strchr(p, '='), *end = strchr(p, ';');
+        if (eq && (!end || eq < end) && (p[n] == '=' || p[n] == ' '))
+            return strtoull(eq + 1, NULL, 10);
+    }
+    return 0;
+}
+
+void reg_get_table_stats(struct reg_db *db, struct reg_table_stats *ts)
+{
+    memset(ts, 0, sizeof *ts);
+    char *text = rocksdb_property_value_cf(db->rdb, db->cf[REG_CF_HANDLES],
+                                           "rocksdb.aggregated-table-properties");
+    if (!text)
+        return;
+    ts->entries = field(text, "# entries");
+    ts->data_blocks = field(text, "# data blocks");
+    ts->data_bytes = field(text, "data block size");
+    ts->raw_key_bytes = field(text, "raw key size");
+    ts->raw_value_bytes = field(text, "raw value size");
+    ts->index_bytes = field(text, "index block size");
+    ts->index_partitions = field(text, "# index partitions");
+    ts->filter_bytes = field(text, "filter block size");
+    rocksdb_free(text);
+}
+
 void reg_get_stats(struct reg_db *db, struct reg_stats *st)
 {
     memset(st, 0, sizeof *st);

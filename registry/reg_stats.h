@@ -25,4 +25,20 @@ struct reg_stats {
  * I/O): fit for every scrape. */
 void reg_get_stats(struct reg_db *db, struct reg_stats *st);
 
+/* What the table files of the "handles" family hold, summed over the files: the figures for
+ * sizing memory (index and filter bytes per handle) and checking the index layout. */
+struct reg_table_stats {
+    uint64_t entries;
+    uint64_t data_blocks;
+    uint64_t data_bytes;       /* compressed, as stored */
+    uint64_t raw_key_bytes;    /* uncompressed */
+    uint64_t raw_value_bytes;  /* uncompressed */
+    uint64_t index_bytes;      /* index blocks (partitions and top level) */
+    uint64_t index_partitions; /* 0 for whole-file indexes */
+    uint64_t filter_bytes;
+};
+
+/* Reads them from RocksDB's table properties (held in memory: no I/O); 0 for what it lacks. */
+void reg_get_table_stats(struct reg_db *db, struct reg_table_stats *ts);
+
 #endif

@@ -271,7 +271,7 @@ static int open_registry(const struct conf *c, struct reg_db **db)
     };
     reg_compression_parse(c->bottommost_compression, &ro.bottommost_compression);
     ro.cache_type = strcmp(c->block_cache_type, "lru") == 0 ? REG_CACHE_LRU : REG_CACHE_CLOCK;
-    ro.pin_partitions = c->pin_index_filters;
+    reg_index_layout_parse(c->index_layout, &ro.index_layout);
     int rc = reg_open(&ro, db, err, sizeof err);
     if (rc != REG_OK) {
         log_error("%s", err);

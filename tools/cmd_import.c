@@ -25,15 +25,16 @@ static void usage(FILE *f)
     fprintf(
         f, "Usage: pazhou import --data DIR [--format jsonl|csv] [--existing fail|skip|overwrite]\n"
            "                     [--on-error skip|abort] [--memory MB] [--threads N] "
-           "[--compression lz4|zstd|none] [--quiet] FILE|-\n"
+           "[-c pazhou.conf] [--quiet] FILE|-\n"
            "Loads JSON Lines ({\"handle\":...,\"values\":[...]} per line) or CSV rows\n"
            "(handle,index,type,data[,ttl[,permissions[,timestamp]]]) into the registry at DIR.\n"
            "  --existing   handles already in the registry: replace them (overwrite, the\n"
            "               default), keep them (skip), or abort with nothing written (fail)\n"
            "  --memory MB  sorted input kept in memory; beyond it runs are spilled to\n"
            "               disk (default: a quarter of the RAM, 512 to 16384)\n"
-           "  --compression  of the table files written: the node's\n"
-           "               registry.bottommost_compression (default lz4)\n");
+           "  -c FILE      the node's configuration (default conf/pazhou.conf if present):\n"
+           "               table files are written with its registry settings\n"
+           "               (bottommost_compression, index_layout, bloom_bits_per_key)\n");
 }
 
 /* The default --memory: a quarter of the machine's RAM, 512 MiB to 16 GiB. An input whose sorted
@@ -68,7 +69,7 @@ int cmd_import(int argc, char **argv)
         {"existing", required_argument, NULL, 'x'},
         {"memory", required_argument, NULL, 'm'},
         {"threads", required_argument, NULL, 't'},
-        {"compression", required_argument, NULL, 'z'},
+        {"config", required_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -78,10 +79,10 @@ int cmd_import(int argc, char **argv)
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o.threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
     bool quiet = false;
-    enum reg_compression compression = REG_COMPRESS_LZ4;
+    const char *conf_path = NULL;
     int ch;
     optind = 1;
-    while ((ch = getopt_long(argc, argv, "d:e:h", longopts, NULL)) != -1) {
+    while ((ch = getopt_long(argc, argv, "c:d:e:h", longopts, NULL)) != -1) {
         switch (ch) {
         case 'd':
             data = optarg;
@@ -127,11 +128,8 @@ int cmd_import(int argc, char **argv)
                 return 2;
             }
             break;
-        case 'z':
-            if (reg_compression_parse(optarg, &compression) != 0) {
-                fprintf(stderr, "pazhou: --compression takes lz4, zstd or none\n");
-                return 2;
-            }
+        case 'c':
+            conf_path = optarg;
             break;
         case 'q':
             quiet = true;
@@ -162,7 +160,13 @@ int cmd_import(int argc, char **argv)
     o.format = guess_format(format, name);
     o.data_dir = data;
     o.progress = !quiet && isatty(STDERR_FILENO);
-    o.db = offline_open(data, false, false, compression);
+    static struct conf conf;
+    if (offline_conf(&conf, conf_path) != 0) {
+        if (!from_stdin)
+            close(fd);
+        return 2;
+    }
+    o.db = offline_open(data, false, false, &conf);
     if (!o.db) {
         if (!from_stdin)
             close(fd);

@@ -25,7 +25,6 @@
 #include "site.h"
 
 #define MAX_PREFIXES 64
-#define DEFAULT_CONF "conf/pazhou.conf"
 #define ADMIN_KEY_MAX 8192
 
 static void usage(FILE *f)
@@ -185,13 +184,8 @@ int cmd_init(int argc, char **argv)
 
     static struct conf conf;
     char err[512];
-    conf_defaults(&conf);
-    if (!conf_path && access(DEFAULT_CONF, F_OK) == 0)
-        conf_path = DEFAULT_CONF;
-    if (conf_path && conf_load(&conf, conf_path, err, sizeof err) != CONF_OK) {
-        fprintf(stderr, "pazhou: %s\n", err);
+    if (offline_conf(&conf, conf_path) != 0)
         return 2;
-    }
     if (!data)
         data = conf.data_dir;
     if (!case_flag)
@@ -209,9 +203,7 @@ int cmd_init(int argc, char **argv)
     }
     EVP_PKEY_free(key);
 
-    enum reg_compression compression = REG_COMPRESS_LZ4;
-    reg_compression_parse(conf.bottommost_compression, &compression);
-    struct reg_db *db = offline_open(data, true, case_sensitive, compression);
+    struct reg_db *db = offline_open(data, true, case_sensitive, &conf);
     if (!db) {
         free(site);
         return 2;

@@ -13,6 +13,7 @@
 
 #include "commands.h"
 #include "reg_db.h"
+#include "reg_stats.h"
 
 #define MAX_ROWS 4096
 
@@ -137,8 +138,12 @@ int cmd_stats(int argc, char **argv)
     for (size_t i = 0; i < t.n; i++)
         total += t.rows[i].handles;
     uint64_t estimated = reg_estimate_handles(db);
+    struct reg_table_stats ts;
+    reg_get_table_stats(db, &ts);
     disk_usage(data, &disk, &tables);
     reg_close(db);
+    /* What a node needs in RAM per handle for index and filters (docs/scale.md). */
+    double per = ts.entries ? 1.0 / (double)ts.entries : 0;
 
     if (json) {
         json_t *rows = json_array();
@@ -150,6 +155,15 @@ int cmd_stats(int argc, char **argv)
             json_pack("{s:s,s:o,s:I,s:I,s:I,s:I}", "registry", data, "prefixes", rows, "handles",
                       (json_int_t)total, "handles_estimated", (json_int_t)estimated, "disk_bytes",
                       (json_int_t)disk, "table_bytes", (json_int_t)tables);
+        json_object_set_new(
+            doc, "tables",
+            json_pack("{s:I,s:I,s:I,s:I,s:I,s:I,s:I,s:I}", "entries", (json_int_t)ts.entries,
+                      "data_blocks", (json_int_t)ts.data_blocks, "data_bytes",
+                      (json_int_t)ts.data_bytes, "raw_key_bytes", (json_int_t)ts.raw_key_bytes,
+                      "raw_value_bytes", (json_int_t)ts.raw_value_bytes, "index_bytes",
+                      (json_int_t)ts.index_bytes, "index_partitions",
+                      (json_int_t)ts.index_partitions, "filter_bytes",
+                      (json_int_t)ts.filter_bytes));
         json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
         printf("\n");
         json_decref(doc);
@@ -165,6 +179,11 @@ int cmd_stats(int argc, char **argv)
         printf("  %-32s %15llu\n", "estimated (RocksDB)", (unsigned long long)estimated);
         printf("  %-32s %15.1f MiB (%.1f MiB in table files)\n", "disk", (double)disk / 1048576.0,
                (double)tables / 1048576.0);
+        printf("  %-32s %15.1f B key + %.1f B record, uncompressed\n", "per table entry",
+               (double)ts.raw_key_bytes * per, (double)ts.raw_value_bytes * per);
+        printf("  %-32s %15.2f B index + %.2f B filter (%llu index partitions)\n",
+               "in RAM per entry", (double)ts.index_bytes * per, (double)ts.filter_bytes * per,
+               (unsigned long long)ts.index_partitions);
     }
     free(t.rows);
     return 0;

@@ -4,9 +4,23 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
+
+int offline_conf(struct conf *c, const char *path)
+{
+    char err[512];
+    conf_defaults(c);
+    if (!path && access(OFFLINE_DEFAULT_CONF, F_OK) == 0)
+        path = OFFLINE_DEFAULT_CONF;
+    if (path && conf_load(c, path, err, sizeof err) != CONF_OK) {
+        fprintf(stderr, "pazhou: %s\n", err);
+        return -1;
+    }
+    return 0;
+}
 
 struct reg_db *offline_open(const char *dir, bool create, bool case_sensitive,
-                            enum reg_compression compression)
+                            const struct conf *c)
 {
     if (create && mkdir(dir, 0755) != 0 && errno != EEXIST) {
         fprintf(stderr, "pazhou: cannot create %s: %s\n", dir, strerror(errno));
@@ -15,11 +29,13 @@ struct reg_db *offline_open(const char *dir, bool create, bool case_sensitive,
     struct reg_options ro = {
         .path = dir,
         .block_cache_bytes = 64u << 20,
-        .bloom_bits_per_key = 10,
+        .bloom_bits_per_key = (int)c->bloom_bits_per_key,
         .create_if_missing = create,
         .case_sensitive = case_sensitive,
-        .bottommost_compression = compression,
+        .cache_type = REG_CACHE_LRU, /* a short-lived process: no lookups to speed up */
     };
+    reg_compression_parse(c->bottommost_compression, &ro.bottommost_compression);
+    reg_index_layout_parse(c->index_layout, &ro.index_layout);
     struct reg_db *db = NULL;
     char err[512];
     int rc = reg_open(&ro, &db, err, sizeof err);

@@ -19,6 +19,7 @@
 #include "bulk_import.h"
 #include "hdl_const.h"
 #include "reg_bulk.h"
+#include "reg_stats.h"
 #include "reg_db.h"
 #include "reg_prefix.h"
 #include "reg_record.h"
@@ -353,6 +354,40 @@ static void an_ingestion_interrupted_before_its_counts_is_finished_at_open(void 
     assert_string_equal(url(f->db, path), "prepared");
 }
 
+/* Imported table files are written like the registry's own: its index layout. */
+static void imported_files_take_the_registry_index_layout(void **state)
+{
+    struct fixture *f = *state;
+    const enum reg_index_layout layouts[] = {REG_INDEX_WHOLE, REG_INDEX_PARTITIONED};
+    for (int l = 0; l < 2; l++) {
+        reg_close(f->db);
+        struct reg_options opt = {.path = f->reg,
+                                  .block_cache_bytes = 8u << 20,
+                                  .bloom_bits_per_key = 10,
+                                  .index_layout = layouts[l]};
+        char err[512];
+        assert_int_equal(reg_open(&opt, &f->db, err, sizeof err), REG_OK);
+        size_t cap = 1u << 20, len = 0;
+        char *csv = malloc(cap);
+        for (unsigned i = 0; i < 3000; i++)
+            len += (size_t)snprintf(csv + len, cap - len, "88.100.1/L%u-%05u,1,URL,u%u\n", l, i, i);
+        struct bulk_summary s;
+        assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 64u << 20, &s), 0);
+        free(csv);
+        assert_int_equal(s.loaded, 3000);
+        struct reg_table_stats ts;
+        reg_get_table_stats(f->db, &ts);
+        assert_true(ts.entries >= 3000u * (l + 1)); /* and the import's seal marker */
+        /* Summed over the files: the whole-file ones add no partitions. */
+        if (layouts[l] == REG_INDEX_WHOLE)
+            assert_int_equal(ts.index_partitions, 0);
+        else
+            assert_true(ts.index_partitions > 0);
+    }
+    assert_string_equal(url(f->db, "88.100.1/L0-00007"), "u7");
+    assert_string_equal(url(f->db, "88.100.1/L1-02999"), "u2999");
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -362,6 +397,7 @@ int main(void)
         T(existing_fail_and_abort_write_nothing),
         T(bad_rows_skip_their_whole_handle),
         T(spilled_runs_merge_to_the_same_result),
+        T(imported_files_take_the_registry_index_layout),
         T(prepared_directory_ingests_with_counts_and_one_txlog_entry),
         T(an_ingestion_interrupted_before_its_counts_is_finished_at_open),
     };

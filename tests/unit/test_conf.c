@@ -94,8 +94,7 @@ static void sample_file_loads_with_the_defaults(void **state)
     c.listen_count = 0;
     c.admin_count = 3;
     c.data_dir[0] = c.site_description[0] = c.server_key_file[0] = c.log_level[0] = '\0';
-    c.bottommost_compression[0] = c.block_cache_type[0] = '\0';
-    c.pin_index_filters = false;
+    c.bottommost_compression[0] = c.block_cache_type[0] = c.index_layout[0] = '\0';
     c.advertise_address[0] = 'x';
     c.advertise_address[1] = '\0';
     c.http_listen_count = 0;
@@ -123,7 +122,7 @@ static void sample_file_loads_with_the_defaults(void **state)
     assert_string_equal(c.bottommost_compression, "lz4");
     assert_string_equal(c.bottommost_compression, d.bottommost_compression);
     assert_string_equal(c.block_cache_type, "clock");
-    assert_true(c.pin_index_filters);
+    assert_string_equal(c.index_layout, "whole");
     assert_int_equal(c.server_id, d.server_id);
     assert_int_equal(c.site_serial, d.site_serial);
     assert_string_equal(c.site_description, d.site_description);
@@ -158,7 +157,7 @@ static void every_key_takes_its_value_from_the_file(void **state)
         "registry = { block_cache_mb = 0; bloom_bits_per_key = 16;\n"
         "             case_sensitive = true; sync = false;\n"
         "             bottommost_compression = \"zstd\"; block_cache_type = \"lru\";\n"
-        "             pin_index_filters = false; };\n"
+        "             index_layout = \"partitioned\"; };\n"
         "site = { server_id = 3000000000L; serial = 65535; description = \"d\";\n"
         "         key_file = \"k.pem\"; address = \"192.0.2.7\";\n"
         "         primary = false; multi_primary = true; };\n"
@@ -188,7 +187,7 @@ static void every_key_takes_its_value_from_the_file(void **state)
     assert_false(c.sync_writes);
     assert_string_equal(c.bottommost_compression, "zstd");
     assert_string_equal(c.block_cache_type, "lru");
-    assert_false(c.pin_index_filters);
+    assert_string_equal(c.index_layout, "partitioned");
     assert_int_equal(c.server_id, 3000000000u);
     assert_int_equal(c.site_serial, 65535);
     assert_string_equal(c.site_description, "d");

@@ -245,17 +245,17 @@ static uint64_t cf_cache_capacity(struct reg_db *db)
     return n;
 }
 
-static void every_cache_kind_serves_reads_through_the_configured_cache(void **state)
+static void every_cache_and_index_layout_serves_reads_through_the_cache(void **state)
 {
     struct fixture *f = *state;
     const enum reg_cache_type kinds[] = {REG_CACHE_CLOCK, REG_CACHE_LRU};
     for (int k = 0; k < 2; k++)
-        for (int pin = 0; pin < 2; pin++) {
+        for (int whole = 0; whole < 2; whole++) {
             char dir[96];
-            snprintf(dir, sizeof dir, "%s/%d%d", f->dir, k, pin);
+            snprintf(dir, sizeof dir, "%s/%d%d", f->dir, k, whole);
             struct reg_options opt = options(dir);
             opt.cache_type = kinds[k];
-            opt.pin_partitions = pin;
+            opt.index_layout = whole ? REG_INDEX_WHOLE : REG_INDEX_PARTITIONED;
             opt.block_cache_bytes = 12u << 20; /* not RocksDB's default of 8 MiB */
             struct reg_db *db = open_ok(&opt);
             char h[32], d[32];
@@ -272,7 +272,17 @@ static void every_cache_kind_serves_reads_through_the_configured_cache(void **st
                 expect(db, h, d);
             }
             expect(db, "88.100.1/none", NULL);
-            /* The pinning options, set through RocksDB's option parser, keep the cache. */
+            struct reg_table_stats ts;
+            reg_get_table_stats(db, &ts);
+            assert_int_equal(ts.entries, 500);
+            assert_true(ts.data_blocks > 0 && ts.index_bytes > 0 && ts.filter_bytes > 0);
+            assert_true(ts.raw_key_bytes > 500 * 10 && ts.raw_value_bytes > 500 * 20);
+            if (whole)
+                assert_int_equal(ts.index_partitions, 0);
+            else
+                assert_true(ts.index_partitions > 0);
+            /* The pinning of whole-file blocks, set through RocksDB's option parser, keeps the
+             * cache. */
             assert_int_equal(cf_cache_capacity(db), 12u << 20);
             struct reg_stats st;
             reg_get_stats(db, &st);
@@ -803,7 +813,7 @@ int main(void)
         T(pinned_record_outlives_an_overwrite),
         T(keys_fold_ascii_case),
         T(case_sensitivity_is_fixed_at_creation),
-        T(every_cache_kind_serves_reads_through_the_configured_cache),
+        T(every_cache_and_index_layout_serves_reads_through_the_cache),
         T(restart_keeps_data),
         T(homed_prefixes_are_listed_canonical),
         T(txlog_ids_increase_and_survive_reopen),
