@@ -354,6 +354,25 @@ static void an_ingestion_interrupted_before_its_counts_is_finished_at_open(void 
     assert_string_equal(url(f->db, path), "prepared");
 }
 
+/* A row longer than the 16 MiB read block: the block grows (and stays aligned for O_DIRECT
+ * reads), and the rows after it are read whole. */
+static void a_row_longer_than_a_read_block_is_read_whole(void **state)
+{
+    struct fixture *f = *state;
+    size_t big = (17u << 20) + 123, cap = big + 4096, len = 0;
+    char *csv = malloc(cap);
+    len += (size_t)snprintf(csv + len, cap - len, "88.100.1/A,1,URL,a\n88.100.1/BIG,1,URL,");
+    memset(csv + len, 'x', big);
+    len += big;
+    len += (size_t)snprintf(csv + len, cap - len, "\n88.100.1/C,1,URL,c\n");
+    struct bulk_summary s;
+    assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 64u << 20, &s), 0);
+    free(csv);
+    assert_int_equal(s.loaded + s.bad, 3);
+    assert_string_equal(url(f->db, "88.100.1/A"), "a");
+    assert_string_equal(url(f->db, "88.100.1/C"), "c");
+}
+
 /* Imported table files are written like the registry's own: its index layout. */
 static void imported_files_take_the_registry_index_layout(void **state)
 {
@@ -398,6 +417,7 @@ int main(void)
         T(bad_rows_skip_their_whole_handle),
         T(spilled_runs_merge_to_the_same_result),
         T(imported_files_take_the_registry_index_layout),
+        T(a_row_longer_than_a_read_block_is_read_whole),
         T(prepared_directory_ingests_with_counts_and_one_txlog_entry),
         T(an_ingestion_interrupted_before_its_counts_is_finished_at_open),
     };
