@@ -32,28 +32,27 @@ int csv_next_row(char *buf, size_t len, size_t *pos, uint64_t *line, struct csv_
         char *start = buf + p;
         size_t flen;
         if (p < len && buf[p] == '"') {
-            /* Unquoted in place: the text moves left over the opening quote. */
+            /* Unquoted in place: the text moves left over the opening quote. Quoted fields are
+             * short and JSON in them is full of doubled quotes, so a byte loop beats a memchr and
+             * a memmove for every run between two quotes. */
             size_t w = p++;
             bool closed = false;
             while (p < len) {
-                const char *q = memchr(buf + p, '"', len - p);
-                size_t run = q ? (size_t)(q - buf) - p : len - p;
-                for (const char *nl = buf + p;
-                     (nl = memchr(nl, '\n', (size_t)(buf + p + run - nl))); nl++)
-                    (*line)++;
-                memmove(buf + w, buf + p, run);
-                w += run;
-                p += run;
-                if (!q)
+                char c = buf[p];
+                if (c == '"') {
+                    if (p + 1 < len && buf[p + 1] == '"') {
+                        buf[w++] = '"';
+                        p += 2;
+                        continue;
+                    }
+                    p++;
+                    closed = true;
                     break;
-                if (p + 1 < len && buf[p + 1] == '"') {
-                    buf[w++] = '"';
-                    p += 2;
-                    continue;
                 }
+                if (c == '\n')
+                    (*line)++;
+                buf[w++] = c;
                 p++;
-                closed = true;
-                break;
             }
             flen = (size_t)(buf + w - start);
             if (!closed) {
@@ -107,66 +106,116 @@ bool csv_is_header(const struct csv_row *row)
            strncasecmp(row->f[1].ptr, "index", 5) == 0;
 }
 
-static uint64_t count_lines(const char *buf, size_t len)
+#define ONES 0x0101010101010101ull
+#define LOW7 0x7f7f7f7f7f7f7f7full
+
+/* Of the eight bytes of x, how many are zero: each zero byte becomes exactly 0x80 (no borrow
+ * crosses bytes, so no false matches), then the bytes' low bits are summed by a multiply. */
+static inline uint64_t zero_bytes(uint64_t x)
 {
-    uint64_t n = 0;
-    for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + len - p))); p++)
-        n++;
-    return n;
+    uint64_t zero = ~(((x & LOW7) + LOW7) | x | LOW7);
+    return ((zero >> 7) * ONES) >> 56;
 }
 
-/* The end of the quoted run that starts after the quote at q (the position past its closing
- * quote), or NULL when the buffer ends first. Doubled quotes are two runs back to back. */
-static const char *skip_quoted(const char *q, const char *end)
+/* How many quotes and line breaks buf holds, eight bytes at a time. */
+static void count_quotes_breaks(const char *buf, size_t len, uint64_t *quotes, uint64_t *breaks)
 {
-    const char *c = memchr(q + 1, '"', (size_t)(end - q - 1));
-    return c ? c + 1 : NULL;
+    uint64_t q = 0, b = 0;
+    size_t i = 0;
+    for (; i + 8 <= len; i += 8) {
+        uint64_t x;
+        memcpy(&x, buf + i, 8);
+        q += zero_bytes(x ^ (ONES * '"'));
+        b += zero_bytes(x ^ (ONES * '\n'));
+    }
+    for (; i < len; i++) {
+        q += buf[i] == '"';
+        b += buf[i] == '\n';
+    }
+    *quotes = q;
+    *breaks = b;
 }
 
+/* The previous line break before p (after lo) that lies outside quotes, given that the text at
+ * p is outside quotes; NULL when there is none. Walking back, each quote toggles the state. */
+static const char *prev_break(const char *lo, const char *p)
+{
+    bool quoted = false;
+    while (p > lo) {
+        char c = *--p;
+        if (c == '"')
+            quoted = !quoted;
+        else if (c == '\n' && !quoted)
+            return p;
+    }
+    return NULL;
+}
+
+/* Field 0 of the row [row, stop): up to its first comma outside quotes. */
+static size_t first_field(const char *row, const char *stop)
+{
+    bool quoted = false;
+    for (const char *p = row; p < stop; p++) {
+        if (*p == '"')
+            quoted = !quoted;
+        else if (*p == ',' && !quoted)
+            return (size_t)(p - row);
+    }
+    return (size_t)(stop - row);
+}
+
+/*
+ * The buffer starts outside quotes (at the input's start or a previous cut), so a line break is
+ * outside quotes exactly when an even number of quotes precede it. The last such break ends the
+ * complete rows; from there the rows are walked back while their handle (field 0) stays the
+ * same. Only the buffer's quotes and line breaks are counted, with no per-row calls: the reading
+ * thread does this for every block while the parsers wait for it.
+ */
 size_t csv_cut(const char *buf, size_t len, bool eof, uint64_t *lines)
 {
+    uint64_t quotes, breaks;
     if (eof) {
-        *lines = count_lines(buf, len);
+        count_quotes_breaks(buf, len, &quotes, lines);
         return len;
     }
-    const char *end = buf + len, *row = buf;
-    const char *prev = NULL, *group = buf;
-    size_t prev_len = 0;
-    while (row < end) {
-        /* Find the row's end: the first line break outside quotes. */
-        const char *p = row, *f0_end = NULL, *nl;
-        for (;;) {
-            nl = memchr(p, '\n', (size_t)(end - p));
-            if (!nl)
-                break;
-            const char *q = memchr(p, '"', (size_t)(nl - p));
-            if (!f0_end) {
-                const char *comma = memchr(p, ',', (size_t)((q ? q : nl) - p));
-                if (comma)
-                    f0_end = comma;
-            }
-            if (!q)
-                break;
-            if (!(p = skip_quoted(q, end))) {
-                nl = NULL;
-                break;
-            }
-        }
-        if (!nl)
-            break; /* the row is not complete in the buffer */
-        const char *stop = nl > row && nl[-1] == '\r' ? nl - 1 : nl;
-        if (stop > row) {
-            if (!f0_end || f0_end > stop)
-                f0_end = stop;
-            size_t f0_len = (size_t)(f0_end - row);
-            if (!prev || f0_len != prev_len || memcmp(row, prev, f0_len) != 0)
-                group = row;
-            prev = row;
-            prev_len = f0_len;
-        }
-        row = nl + 1;
+    *lines = 0;
+    const char *nl = memrchr(buf, '\n', len);
+    if (!nl)
+        return 0; /* no complete row yet */
+    count_quotes_breaks(buf, (size_t)(nl - buf), &quotes, &breaks);
+    while (quotes % 2) {
+        /* Inside a quoted field: step back to the break before it. */
+        const char *prev = memrchr(buf, '\n', (size_t)(nl - buf));
+        if (!prev)
+            return 0;
+        uint64_t q, b;
+        count_quotes_breaks(prev, (size_t)(nl - prev), &q, &b);
+        quotes -= q;
+        breaks -= b;
+        nl = prev;
     }
-    *lines = count_lines(buf, (size_t)(group - buf));
+    /* Rows back from the last complete one: [row, stop) with stop before any CR. */
+    const char *group = NULL, *last = NULL;
+    size_t last_len = 0;
+    for (const char *row_end = nl; row_end;) {
+        const char *brk = prev_break(buf, row_end);
+        const char *row = brk ? brk + 1 : buf;
+        const char *stop = row_end > row && row_end[-1] == '\r' ? row_end - 1 : row_end;
+        if (stop > row) {
+            size_t f0 = first_field(row, stop);
+            if (last && (f0 != last_len || memcmp(row, last, f0) != 0))
+                break;
+            last = row;
+            last_len = f0;
+            group = row;
+        }
+        row_end = brk;
+    }
+    if (!group || group == buf)
+        return 0; /* one handle fills the buffer so far */
+    uint64_t q, b;
+    count_quotes_breaks(group, (size_t)(nl - group), &q, &b);
+    *lines = breaks - b;
     return (size_t)(group - buf);
 }
 

@@ -154,6 +154,96 @@ static void cut_keeps_handle_runs_and_quoted_breaks_whole(void **state)
     assert_int_equal(lines, 5);
 }
 
+/* The cut as a plain forward scan, row by row: what csv_cut must agree with. */
+static uint64_t ref_count_lines(const char *buf, size_t len)
+{
+    uint64_t n = 0;
+    for (const char *p = buf; (p = memchr(p, '\n', (size_t)(buf + len - p))); p++)
+        n++;
+    return n;
+}
+
+/* The end of the quoted run that starts after the quote at q (the position past its closing
+ * quote), or NULL when the buffer ends first. Doubled quotes are two runs back to back. */
+static const char *ref_skip_quoted(const char *q, const char *end)
+{
+    const char *c = memchr(q + 1, '"', (size_t)(end - q - 1));
+    return c ? c + 1 : NULL;
+}
+
+static size_t reference_cut(const char *buf, size_t len, bool eof, uint64_t *lines)
+{
+    if (eof) {
+        *lines = ref_count_lines(buf, len);
+        return len;
+    }
+    const char *end = buf + len, *row = buf;
+    const char *prev = NULL, *group = buf;
+    size_t prev_len = 0;
+    while (row < end) {
+        /* Find the row's end: the first line break outside quotes. */
+        const char *p = row, *f0_end = NULL, *nl;
+        for (;;) {
+            nl = memchr(p, '\n', (size_t)(end - p));
+            if (!nl)
+                break;
+            const char *q = memchr(p, '"', (size_t)(nl - p));
+            if (!f0_end) {
+                const char *comma = memchr(p, ',', (size_t)((q ? q : nl) - p));
+                if (comma)
+                    f0_end = comma;
+            }
+            if (!q)
+                break;
+            if (!(p = ref_skip_quoted(q, end))) {
+                nl = NULL;
+                break;
+            }
+        }
+        if (!nl)
+            break; /* the row is not complete in the buffer */
+        const char *stop = nl > row && nl[-1] == '\r' ? nl - 1 : nl;
+        if (stop > row) {
+            if (!f0_end || f0_end > stop)
+                f0_end = stop;
+            size_t f0_len = (size_t)(f0_end - row);
+            if (!prev || f0_len != prev_len || memcmp(row, prev, f0_len) != 0)
+                group = row;
+            prev = row;
+            prev_len = f0_len;
+        }
+        row = nl + 1;
+    }
+    *lines = ref_count_lines(buf, (size_t)(group - buf));
+    return (size_t)(group - buf);
+}
+
+/* csv_cut against the forward scan on random text made of quotes, commas, line breaks (LF and
+ * CRLF) and two handles: every quoting state, doubled quote, empty line and handle run. */
+static void cut_agrees_with_a_forward_scan_on_random_text(void **state)
+{
+    const char alphabet[] = "AAB,,\"\"\n\n\rx";
+    uint64_t seed = 7;
+    char buf[256];
+    for (int round = 0; round < 50000; round++) {
+        seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+        size_t len = (size_t)(seed >> 33) % sizeof buf;
+        for (size_t i = 0; i < len; i++) {
+            seed = seed * 6364136223846793005ull + 1442695040888963407ull;
+            buf[i] = alphabet[(seed >> 33) % (sizeof alphabet - 1)];
+        }
+        for (int eof = 0; eof < 2; eof++) {
+            uint64_t want_lines = 99, got_lines = 99;
+            size_t want = reference_cut(buf, len, eof, &want_lines);
+            size_t got = csv_cut(buf, len, eof, &got_lines);
+            if (want != got || (want && want_lines != got_lines))
+                fail_msg("round %d eof %d: cut %zu (lines %llu), forward scan %zu (lines %llu): "
+                         "%.*s", round, eof, got, (unsigned long long)got_lines, want,
+                         (unsigned long long)want_lines, (int)len, buf);
+        }
+    }
+}
+
 static void export_rows_read_back_the_same(void **state)
 {
     uint8_t admin[64];
@@ -225,6 +315,7 @@ int main(void)
         cmocka_unit_test(data_prefixes_decode_bytes),
         cmocka_unit_test(bad_columns_name_the_column),
         cmocka_unit_test(cut_keeps_handle_runs_and_quoted_breaks_whole),
+        cmocka_unit_test(cut_agrees_with_a_forward_scan_on_random_text),
         cmocka_unit_test(export_rows_read_back_the_same),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
