@@ -8,7 +8,10 @@
 #
 # Environment (defaults): BUILD=build  WORK=/var/tmp/pazhou-scale  RESULTS=bench/scale-results.txt
 #   FORMAT=csv  SEED=7  PREFIXES=88.100.1,88.118.8,88.166.2  PORT=2741  NODE_THREADS=1
-#   CACHE_MB=1024  WARMUP=20  DURATION=20  KEEP=0 (1 keeps the registry and the data file)
+#   CACHE_MB=60% of the RAM (the node's block cache, the same at every size; the rest is left to
+#   the page cache, which holds the table files)  WARMUP=150 (seconds of uniform load before
+#   measuring: a large cache fills from a uniform load slowly)  DURATION=20
+#   KEEP=0 (1 keeps the registry and the data file)
 #   PRELOAD=0 (1 reads the registry's table files once before serving, so the operating system's
 #   page cache holds them: the figures then measure a registry in RAM, not the disk's IOPS)
 # Needs about 0.45 KB of free disk per identifier during a run (data file, staging, registry).
@@ -24,8 +27,8 @@ SEED=${SEED:-7}
 PREFIXES=${PREFIXES:-88.100.1,88.118.8,88.166.2}
 PORT=${PORT:-2741}
 NODE_THREADS=${NODE_THREADS:-1}
-CACHE_MB=${CACHE_MB:-1024}
-WARMUP=${WARMUP:-20}
+CACHE_MB=${CACHE_MB:-$(awk '/MemTotal/ {printf "%d", $2 * 0.6 / 1024}' /proc/meminfo)}
+WARMUP=${WARMUP:-150}
 DURATION=${DURATION:-20}
 KEEP=${KEEP:-0}
 PRELOAD=${PRELOAD:-0}
@@ -76,11 +79,13 @@ EOF
     echo "== N=$N: importing" >&2
     sync
     /usr/bin/time -f "%e %M" -o "$dir/import.time" \
-        "$PAZHOU" import --data "$dir/registry" --quiet "$data" 2>"$dir/import.log"
+        "$PAZHOU" import -c "$dir/pazhou.conf" --data "$dir/registry" --quiet "$data" 2>"$dir/import.log"
     read -r import_s import_rss_kb <"$dir/import.time"
     tail -1 "$dir/import.log" >&2
     [ "$KEEP" = 1 ] || rm -f "$data"
     disk_bytes=$(du -sb "$dir/registry" | cut -f1)
+    meta_per_id=$("$PAZHOU" stats --data "$dir/registry" --json | python3 -c 'import json,sys
+t=json.load(sys.stdin)["tables"]; print("%.2f" % ((t["index_bytes"] + t["filter_bytes"]) / t["entries"]))')
 
     if [ "$PRELOAD" = 1 ]; then
         echo "== N=$N: reading the table files into the page cache" >&2
@@ -103,10 +108,10 @@ EOF
     wait "$node_pid" || true
     node_pid=
 
-    line=$(printf '%s preload=%s N=%s format=%s gen_s=%.1f import_s=%s import_per_s=%.0f import_rss_kb=%s input_bytes_per_id=%.1f disk_bytes_per_id=%.1f node_rss_kb=%s cache_mb=%s uniform_per_s=%s uniform_p50_us=%s uniform_p99_us=%s uniform_lost=%s zipf_per_s=%s zipf_p50_us=%s zipf_p99_us=%s zipf_lost=%s miss_per_s=%s miss_p50_us=%s miss_p99_us=%s miss_lost=%s' \
+    line=$(printf '%s preload=%s N=%s format=%s gen_s=%.1f import_s=%s import_per_s=%.0f import_rss_kb=%s input_bytes_per_id=%.1f disk_bytes_per_id=%.1f index_filter_bytes_per_id=%s node_rss_kb=%s cache_mb=%s uniform_per_s=%s uniform_p50_us=%s uniform_p99_us=%s uniform_lost=%s zipf_per_s=%s zipf_p50_us=%s zipf_p99_us=%s zipf_lost=%s miss_per_s=%s miss_p50_us=%s miss_p99_us=%s miss_lost=%s' \
         "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PRELOAD" "$N" "$FORMAT" "$gen_s" "$import_s" \
         "$(echo "$N / $import_s" | bc -l)" "$import_rss_kb" \
-        "$(echo "$input_bytes / $N" | bc -l)" "$(echo "$disk_bytes / $N" | bc -l)" "$rss_kb" \
+        "$(echo "$input_bytes / $N" | bc -l)" "$(echo "$disk_bytes / $N" | bc -l)" "$meta_per_id" "$rss_kb" \
         "$CACHE_MB" "$uni_rps" "$uni_p50" "$uni_p99" "$uni_lost" "$zipf_rps" "$zipf_p50" \
         "$zipf_p99" "$zipf_lost" "$miss_rps" "$miss_p50" "$miss_p99" "$miss_lost")
     echo "$line" | tee -a "$RESULTS"
