@@ -235,7 +235,7 @@ int bench_http_run(const struct bench_config *cfg, struct bench_result *res)
     for (int i = 0; i < cfg->threads && rc == 0; i++) {
         struct hthread *t = &threads[i];
         t->cfg = cfg;
-        t->rng.s = 0x9E3779B97F4A7C15ull * (uint64_t)(i + 1);
+        bench_rng_init(&t->rng, cfg->key_seed, (unsigned)i);
         t->quota =
             cfg->count ? (cfg->count + (uint64_t)cfg->threads - 1) / (uint64_t)cfg->threads : 0;
         bench_hist_init(&t->res.hist);

@@ -105,6 +105,16 @@ void bench_keys_free(struct bench_keys *k)
     memset(k, 0, sizeof *k);
 }
 
+void bench_rng_init(struct bench_rng *r, uint64_t seed, unsigned stream)
+{
+    /* splitmix64 of the pair: well-spread, and never 0 in practice (0 is replaced). */
+    uint64_t z = seed + 0x9E3779B97F4A7C15ull * ((uint64_t)stream + 1);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    z ^= z >> 31;
+    r->s = z ? z : 0x2545F4914F6CDD1Dull;
+}
+
 uint64_t bench_rng_next(struct bench_rng *r)
 {
     uint64_t x = r->s;

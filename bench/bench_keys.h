@@ -38,6 +38,9 @@ void bench_keys_free(struct bench_keys *k);
 struct bench_rng {
     uint64_t s;
 };
+/* Seeds stream number `stream` of a run seeded with seed: streams of one seed differ, and the
+ * same seed gives the same streams again. */
+void bench_rng_init(struct bench_rng *r, uint64_t seed, unsigned stream);
 uint64_t bench_rng_next(struct bench_rng *r);
 double bench_rng_unit(struct bench_rng *r); /* [0, 1) */
 

@@ -30,6 +30,9 @@ struct bench_config {
     int timeout_ms;    /* a request unanswered this long is lost and replaced */
     uint32_t op_flags;
     struct bench_keys keys;
+    /* Seeds the key choice. A fresh seed per run by default: a run that replayed the previous
+     * run's keys would find them in the server's caches and measure the caches, not the load. */
+    uint64_t key_seed;
     bool progress;
     /* Open loop: requests per second over all threads, sent on a fixed schedule whatever the
      * answers do, latency measured from the scheduled time; 0 = closed loop. */

@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "bench_gen.h"
@@ -37,6 +39,8 @@ static void usage(FILE *f)
             "                         (with --seed S and --prefixes as given to gen)\n"
             "  --key-count N          keys 1..N for --prefix/--pattern (default 1000)\n"
             "  --zipf S               Zipf-distributed keys with exponent S (default uniform)\n"
+            "  --key-seed N           seed of the key choice (default: a fresh one each run,\n"
+            "                         printed in the report)\n"
             "  --miss PCT             percentage of requests for handles that do not exist\n"
             "  --threads T            generator threads (default 1)\n"
             "  --sockets S            sockets (TCP connections) per thread (default 4)\n"
@@ -59,6 +63,9 @@ static void print_text(const struct bench_config *cfg, const struct bench_result
     printf("  answered   %12llu  %.0f/s\n", (unsigned long long)r->answered,
            r->elapsed_s > 0 ? (double)r->answered / r->elapsed_s : 0.0);
     printf("  lost       %12llu\n", (unsigned long long)r->lost);
+    if (cfg->command == NULL)
+        printf("  key seed   %12llu (--key-seed repeats this run's keys)\n",
+               (unsigned long long)cfg->key_seed);
     if (cfg->rate > 0)
         printf("  open loop  %12.0f/s offered, %llu sends skipped (no free slot)\n", cfg->rate,
                (unsigned long long)r->overflow);
@@ -73,6 +80,14 @@ static void print_text(const struct bench_config *cfg, const struct bench_result
            (h->count ? h->min : 0) / 1e3, bench_hist_quantile(h, 0.5) / 1e3,
            bench_hist_quantile(h, 0.9) / 1e3, bench_hist_quantile(h, 0.99) / 1e3,
            bench_hist_quantile(h, 0.999) / 1e3, h->max / 1e3, bench_hist_mean(h) / 1e3);
+}
+
+/* The key seed as text: JSON integers are signed, seeds are not. */
+static const char *key_seed_text(uint64_t seed)
+{
+    static char text[24];
+    snprintf(text, sizeof text, "%llu", (unsigned long long)seed);
+    return text;
 }
 
 static void print_json(const struct bench_config *cfg, const struct bench_result *r,
@@ -93,13 +108,15 @@ static void print_json(const struct bench_config *cfg, const struct bench_result
         (json_int_t)bench_hist_quantile(h, 0.999), "max", (json_int_t)h->max, "mean",
         bench_hist_mean(h));
     json_t *doc = json_pack(
-        "{s:s,s:s,s:s,s:i,s:i,s:i,s:f,s:I,s:I,s:I,s:I,s:f,s:o,s:o,s:f,s:I}", "command", "resolve",
+        "{s:s,s:s,s:s,s:i,s:i,s:i,s:f,s:I,s:I,s:I,s:I,s:f,s:o,s:o,s:f,s:I,s:s}", "command",
+        "resolve",
         "transport", bench_transport_name(cfg->transport), "server", server, "threads",
         cfg->threads, "sockets", cfg->sockets, "window", cfg->window, "elapsed_s", r->elapsed_s,
         "sent", (json_int_t)r->sent, "answered", (json_int_t)r->answered, "lost",
         (json_int_t)r->lost, "malformed", (json_int_t)r->malformed, "per_second",
         r->elapsed_s > 0 ? (double)r->answered / r->elapsed_s : 0.0, "response_codes", rc,
-        "latency_ns", lat, "offered_rate", cfg->rate, "overflow", (json_int_t)r->overflow);
+        "latency_ns", lat, "offered_rate", cfg->rate, "overflow", (json_int_t)r->overflow,
+        "key_seed", key_seed_text(cfg->key_seed));
     json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("\n");
     json_decref(doc);
@@ -187,10 +204,12 @@ static int cmd_resolve(int argc, char **argv)
         {"gen-count", required_argument, NULL, 'G'},
         {"seed", required_argument, NULL, 'E'},
         {"prefixes", required_argument, NULL, 'X'},
+        {"key-seed", required_argument, NULL, 'K'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     static struct bench_config cfg;
+    bool key_seed_given = false;
     static struct bench_gen gen;
     unsigned long long gen_count = 0, seed = 1;
     const char *gen_prefixes = NULL;
@@ -236,6 +255,10 @@ static int cmd_resolve(int argc, char **argv)
         case 'n':
             if (positive("--key-count", optarg, 1L << 40, &key_count))
                 return 2;
+            break;
+        case 'K':
+            cfg.key_seed = strtoull(optarg, NULL, 10);
+            key_seed_given = true;
             break;
         case 'z':
             zipf = atof(optarg);
@@ -283,6 +306,8 @@ static int cmd_resolve(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (!key_seed_given && getrandom(&cfg.key_seed, sizeof cfg.key_seed, 0) != sizeof cfg.key_seed)
+        cfg.key_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
     if (cfg.transport == BENCH_HTTP && cfg.rate > 0) {
         fprintf(stderr, "pazhou-bench: --rate is not available with --http\n");
         return 2;

@@ -98,6 +98,28 @@ static void keys_from_a_pattern_with_misses(void **state)
     bench_keys_free(&k);
 }
 
+/* The key choice repeats for the same seed and stream and differs otherwise, so runs with
+ * fresh seeds do not replay each other's keys into warm caches. */
+static void key_seeds_repeat_exactly_and_differ_between_runs(void **state)
+{
+    (void)state;
+    struct bench_rng a, b, c, d;
+    bench_rng_init(&a, 42, 0);
+    bench_rng_init(&b, 42, 0);
+    bench_rng_init(&c, 43, 0);
+    bench_rng_init(&d, 42, 1);
+    int same_c = 0, same_d = 0;
+    for (int i = 0; i < 1000; i++) {
+        uint64_t x = bench_rng_next(&a);
+        assert_true(x == bench_rng_next(&b));
+        same_c += x % 1000000 == bench_rng_next(&c) % 1000000;
+        same_d += x % 1000000 == bench_rng_next(&d) % 1000000;
+    }
+    assert_true(same_c < 3 && same_d < 3);
+    bench_rng_init(&a, 0, 0);
+    assert_true(a.s != 0);
+}
+
 static void zipf_prefers_the_first_ranks(void **state)
 {
     (void)state;
@@ -182,6 +204,7 @@ int main(void)
         cmocka_unit_test(histogram_quantiles_of_a_known_distribution),
         cmocka_unit_test(histogram_merge_adds_counts),
         cmocka_unit_test(keys_from_a_pattern_with_misses),
+        cmocka_unit_test(key_seeds_repeat_exactly_and_differ_between_runs),
         cmocka_unit_test(zipf_prefers_the_first_ranks),
         cmocka_unit_test(answers_are_parsed_from_envelope_and_header),
         cmocka_unit_test(replay_files_are_read_record_by_record),
