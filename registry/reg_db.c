@@ -78,8 +78,8 @@ static void set_err(char *err, size_t errlen, const char *path, const char *what
  * live in the shared cache (charged to its size, high priority); L0 files are read by every
  * lookup, so their index and filter stay pinned. The layout (reg_index_layout):
  *  - whole: one index and filter block per file, pinned once read (pinned_metadata). Measured
- *    at 100M handles, 24% more uniform lookups per second than partitioned with pinned
- *    partitions (each lookup then goes through two partition maps), 40% more than unpinned.
+ *    at 100M handles, ~20% more uniform lookups per second than partitioned with pinned
+ *    partitions (each lookup then goes through two partition maps), more than unpinned.
  *  - partitioned: at billions of keys a whole-file index or filter does not fit, and cached
  *    unpinned it would be evicted and reloaded at hundreds of KiB a time; 4 KiB partitions are
  *    cached like data blocks, only the top level pinned.

@@ -46,9 +46,9 @@ enum reg_cache_type {
 
 /* How table files index their blocks and filter their keys (fixed when a file is written). */
 enum reg_index_layout {
-    /* One index and one filter block per file, kept in the cache for good once read (~3.3 bytes
+    /* One index and one filter block per file, kept in the cache for good once read (~1.7 bytes
      * per handle, counted in the cache size): the fastest lookup, for registries whose index
-     * and filters fit in RAM (a billion handles: ~3.3 GB). */
+     * and filters fit in RAM (a billion handles: ~1.7 GB). */
     REG_INDEX_WHOLE = 0,
     /* Two-level index and partitioned filters, their 4 KiB partitions cached like data blocks:
      * memory bounded by the cache however many handles there are, one more cache lookup each. */
