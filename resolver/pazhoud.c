@@ -18,6 +18,7 @@
 #include "node_backup.h"
 #include "auth_state.h"
 #include "conf.h"
+#include "conf_registry.h"
 #include "http_server.h"
 #include "http_session.h"
 #include "log.h"
@@ -263,15 +264,12 @@ static int open_registry(const struct conf *c, struct reg_db **db)
     struct reg_options ro = {
         .path = c->data_dir,
         .block_cache_bytes = (size_t)c->block_cache_mb << 20,
-        .bloom_bits_per_key = (int)c->bloom_bits_per_key,
         .create_if_missing = false,
         .sync_writes = c->sync_writes,
         .statistics = c->registry_statistics,
         .case_sensitive = c->case_sensitive,
     };
-    reg_compression_parse(c->bottommost_compression, &ro.bottommost_compression);
-    ro.cache_type = strcmp(c->block_cache_type, "lru") == 0 ? REG_CACHE_LRU : REG_CACHE_CLOCK;
-    reg_index_layout_parse(c->index_layout, &ro.index_layout);
+    conf_registry_options(c, &ro);
     int rc = reg_open(&ro, db, err, sizeof err);
     if (rc != REG_OK) {
         log_error("%s", err);

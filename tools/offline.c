@@ -6,6 +6,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf_registry.h"
+
 int offline_conf(struct conf *c, const char *path)
 {
     char err[512];
@@ -29,13 +31,11 @@ struct reg_db *offline_open(const char *dir, bool create, bool case_sensitive,
     struct reg_options ro = {
         .path = dir,
         .block_cache_bytes = 64u << 20,
-        .bloom_bits_per_key = (int)c->bloom_bits_per_key,
         .create_if_missing = create,
         .case_sensitive = case_sensitive,
-        .cache_type = REG_CACHE_LRU, /* a short-lived process: no lookups to speed up */
     };
-    reg_compression_parse(c->bottommost_compression, &ro.bottommost_compression);
-    reg_index_layout_parse(c->index_layout, &ro.index_layout);
+    conf_registry_options(c, &ro);
+    ro.cache_type = REG_CACHE_LRU; /* a short-lived process: no lookups to speed up */
     struct reg_db *db = NULL;
     char err[512];
     int rc = reg_open(&ro, &db, err, sizeof err);
