@@ -123,6 +123,35 @@ static double open_fds(void)
     return n - 1; /* the directory's own descriptor */
 }
 
+/* A scrape lists at most this many prefixes' counts (a node homes a handful; this bounds the
+ * answer of one homing thousands). */
+#define METRICS_MAX_PREFIXES 1000
+
+struct prefix_counts {
+    struct evbuffer *b;
+    unsigned listed;
+};
+
+static int put_prefix_count(void *ctx, const char *prefix, size_t len, uint64_t count)
+{
+    struct prefix_counts *pc = ctx;
+    if (pc->listed++ == METRICS_MAX_PREFIXES)
+        return 1;
+    /* Label values escape backslash, quote and newline (Prometheus text format). */
+    evbuffer_add_printf(pc->b, "pazhou_prefix_handles{prefix=\"");
+    for (size_t i = 0; i < len; i++) {
+        char ch = prefix[i];
+        if (ch == '\\' || ch == '"')
+            evbuffer_add_printf(pc->b, "\\%c", ch);
+        else if (ch == '\n')
+            evbuffer_add_printf(pc->b, "\\n");
+        else
+            evbuffer_add(pc->b, &ch, 1);
+    }
+    evbuffer_add_printf(pc->b, "\"} %llu\n", (unsigned long long)count);
+    return 0;
+}
+
 static void put_node(struct evbuffer *b, const struct node *node)
 {
     unsigned http_conns = 0;
@@ -137,6 +166,10 @@ static void put_node(struct evbuffer *b, const struct node *node)
     struct reg_prefix_set *prefixes = atomic_load_explicit(&node->prefixes, memory_order_acquire);
     gauge(b, "pazhou_homed_prefixes", "Prefixes homed on this node.",
           (double)reg_prefix_set_count(prefixes));
+    head(b, "pazhou_prefix_handles", "gauge",
+         "Handles stored under each prefix (exact; prefix handles count under 0.NA).");
+    struct prefix_counts pc = {b, 0};
+    reg_list_counts(node->db, put_prefix_count, &pc);
     struct reg_stats rs;
     reg_get_stats(node->db, &rs);
     gauge(b, "pazhou_registry_handles_estimate", "Stored handles (RocksDB estimate).",

@@ -293,6 +293,11 @@ class Http(unittest.TestCase):
             self.assertIn(name, after)
         self.assertGreater(after["pazhou_process_resident_memory_bytes"], 0)
         self.assertGreaterEqual(after["pazhou_http_connections"], 1)
+        # Exact per-prefix counts: every record above sits under 88.100.1; the prefix handle
+        # 0.NA/88.100.1 counts under 0.NA.
+        under = sum(1 for r in RECORDS if r["handle"].startswith("88.100.1/"))
+        self.assertEqual(after['pazhou_prefix_handles{prefix="88.100.1"}'], under)
+        self.assertEqual(after['pazhou_prefix_handles{prefix="0.NA"}'], 1)
 
     def test_healthz(self):
         got = self.get_json("/healthz")
