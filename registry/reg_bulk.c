@@ -337,7 +337,7 @@ static int apply_marker(struct reg_db *db, const uint8_t *key, size_t klen, cons
         size_t tlen = describe(info, d, text, sizeof text);
         uint8_t change[REG_CHANGE_MAX];
         size_t n = reg_change_pack(change, REG_TXN_IMPORT, (const uint8_t *)text, tlen);
-        rc = reg_commit(db, wb, change, n);
+        rc = reg_commit_id(db, wb, change, n, &info->txn_id);
         rocksdb_writebatch_destroy(wb);
     }
     reg_bulk_deltas_free(d);

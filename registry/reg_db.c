@@ -329,6 +329,11 @@ int reg_open(const struct reg_options *opt, struct reg_db **out, char *err, size
     }
     for (int i = 0; i < REG_STRIPES; i++)
         pthread_mutex_init(&db->stripes[i], NULL);
+    pthread_rwlockattr_t gate_attr;
+    pthread_rwlockattr_init(&gate_attr);
+    pthread_rwlockattr_setkind_np(&gate_attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+    pthread_rwlock_init(&db->write_gate, &gate_attr);
+    pthread_rwlockattr_destroy(&gate_attr);
     db->read_only = opt->read_only;
     db->bloom_bits = opt->bloom_bits_per_key;
     db->bottom_compression = opt->bottommost_compression;
@@ -403,6 +408,7 @@ void reg_close(struct reg_db *db)
     free(db->versions);
     for (int i = 0; i < REG_STRIPES; i++)
         pthread_mutex_destroy(&db->stripes[i]);
+    pthread_rwlock_destroy(&db->write_gate);
     free(db->path);
     free(db);
 }

@@ -198,6 +198,12 @@ uint32_t reg_change_version(struct reg_db *db, uint64_t key_hash);
 /* Invalidates every cached record (bulk loads). */
 void reg_bump_all_versions(struct reg_db *db);
 
+/* Holds every handle write (reg_update_record and what uses it) off until reg_release_writes;
+ * writes already under way finish first. A bulk import holds them while it checks which of its
+ * handles exist and ingests, so its per-prefix counts stay exact; reads go on meanwhile. */
+void reg_hold_writes(struct reg_db *db);
+void reg_release_writes(struct reg_db *db);
+
 /* Estimated number of stored handles (RocksDB's estimate-num-keys of "handles"). */
 uint64_t reg_estimate_handles(struct reg_db *db);
 

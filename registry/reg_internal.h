@@ -36,7 +36,7 @@ struct reg_db {
     rocksdb_t *rdb;
     rocksdb_column_family_handle_t *cf[REG_CF_COUNT];
     rocksdb_cache_t *cache;
-    rocksdb_options_t *stats_opts; /* the options holding RocksDB's statistics, when enabled */
+    rocksdb_options_t *stats_opts;    /* the options holding RocksDB's statistics, when enabled */
     rocksdb_readoptions_t *ropt;      /* point lookups: shared, never changed after open */
     rocksdb_readoptions_t *scan_ropt; /* scans: do not fill the block cache */
     rocksdb_writeoptions_t *wopt;
@@ -53,6 +53,9 @@ struct reg_db {
     uint64_t next_txn;
     struct reg_inflight *inflight;
     pthread_mutex_t stripes[REG_STRIPES];
+    /* Handle writes hold it shared; a bulk import exclusively while it checks what exists and
+     * ingests (reg_hold_writes). Writer-preferring, so a stream of writes cannot starve it. */
+    pthread_rwlock_t write_gate;
     _Atomic uint32_t *versions; /* REG_VERSION_SLOTS change versions (reg_change_version) */
     char *path;
 };
@@ -84,6 +87,9 @@ rocksdb_options_t *reg_cf_options(struct reg_db *db, enum reg_cf cf);
  * the caller built it and the reserved ids stay unused. */
 int reg_commit(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *changes,
                size_t changes_len);
+/* reg_commit, telling the txlog id of the first change (*first_id, once committed). */
+int reg_commit_id(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *changes,
+                  size_t changes_len, uint64_t *first_id);
 
 /* Bumps the change version of a canonical key, once its write is durable. */
 void reg_bump_version(struct reg_db *db, const uint8_t *key, size_t len);
@@ -97,7 +103,8 @@ bool reg_defer_sync_active(void);
 /* The lock of a canonical key's stripe. */
 pthread_mutex_t *reg_stripe(struct reg_db *db, const uint8_t *key, size_t len);
 
-/* Per-prefix handle counts (reg_counts.c), kept by merges in the "counts" family. Adds to wb the merge that moves the count of key's prefix (the part before '/') by delta. */
+/* Per-prefix handle counts (reg_counts.c), kept by merges in the "counts" family. Adds to wb the
+ * merge that moves the count of key's prefix (the part before '/') by delta. */
 void reg_counts_add(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *key, size_t len,
                     int64_t delta);
 

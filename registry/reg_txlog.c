@@ -116,6 +116,13 @@ int reg_defer_sync_end(struct reg_db *db)
 int reg_commit(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *changes,
                size_t changes_len)
 {
+    uint64_t first;
+    return reg_commit_id(db, wb, changes, changes_len, &first);
+}
+
+int reg_commit_id(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *changes,
+                  size_t changes_len, uint64_t *first_id)
+{
     size_t count = 0;
     for (size_t pos = 0; pos + 3 <= changes_len; count++)
         pos += 3 + (((size_t)changes[pos + 1] << 8) | changes[pos + 2]);
@@ -171,6 +178,7 @@ int reg_commit(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *chang
     pthread_mutex_lock(&db->txn_lock);
     inflight_remove(db, &me);
     pthread_mutex_unlock(&db->txn_lock);
+    *first_id = me.first;
     return rc;
 }
 

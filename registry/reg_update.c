@@ -16,8 +16,7 @@ uint64_t reg_key_hash(const uint8_t *key, size_t len)
 
 uint32_t reg_change_version(struct reg_db *db, uint64_t key_hash)
 {
-    return atomic_load_explicit(&db->versions[key_hash % REG_VERSION_SLOTS],
-                                memory_order_acquire);
+    return atomic_load_explicit(&db->versions[key_hash % REG_VERSION_SLOTS], memory_order_acquire);
 }
 
 void reg_bump_version(struct reg_db *db, const uint8_t *key, size_t len)
@@ -96,6 +95,7 @@ int reg_update_record(struct reg_db *db, const uint8_t *handle, size_t len,
     if (!klen)
         return REG_ERR_INVALID;
 
+    pthread_rwlock_rdlock(&db->write_gate);
     pthread_mutex_t *lock = reg_stripe(db, key, klen);
     pthread_mutex_lock(lock);
     struct reg_pin pin;
@@ -117,7 +117,18 @@ int reg_update_record(struct reg_db *db, const uint8_t *handle, size_t len,
         reg_pin_release(&pin);
     }
     pthread_mutex_unlock(lock);
+    pthread_rwlock_unlock(&db->write_gate);
     return rc;
+}
+
+void reg_hold_writes(struct reg_db *db)
+{
+    pthread_rwlock_wrlock(&db->write_gate);
+}
+
+void reg_release_writes(struct reg_db *db)
+{
+    pthread_rwlock_unlock(&db->write_gate);
 }
 
 struct put_ctx {

@@ -3,6 +3,9 @@
 #endif
 #include <fcntl.h>
 #include <ftw.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -290,6 +293,7 @@ static void prepared_directory_ingests_with_counts_and_one_txlog_entry(void **st
     assert_int_equal(count(f->db, "88.100.1"), 250);
     assert_string_equal(url(f->db, "88.100.1/F000249"), "prepared");
     assert_int_equal(reg_next_txn_id(f->db), next + 1);
+    assert_int_equal(got.txn_id, next);
     struct last_op last = {0};
     assert_int_equal(reg_txlog_scan(f->db, next, remember, &last), REG_OK);
     assert_int_equal(last.op, REG_TXN_IMPORT);
@@ -407,6 +411,84 @@ static void imported_files_take_the_registry_index_layout(void **state)
     assert_string_equal(url(f->db, "88.100.1/L1-02999"), "u2999");
 }
 
+struct put_job {
+    struct reg_db *db;
+    _Atomic bool done;
+};
+
+static void *put_one(void *arg)
+{
+    struct put_job *j = arg;
+    uint8_t rec[256];
+    size_t n = record("written", rec, sizeof rec);
+    assert_int_equal(reg_put_record(j->db, (const uint8_t *)"88.100.1/W", 10, rec, n), REG_OK);
+    atomic_store(&j->done, true);
+    return NULL;
+}
+
+static void held_writes_wait_until_released(void **state)
+{
+    struct fixture *f = *state;
+    struct put_job j = {f->db, false};
+    pthread_t t;
+    reg_hold_writes(f->db);
+    assert_int_equal(pthread_create(&t, NULL, put_one, &j), 0);
+    usleep(200 * 1000);
+    assert_false(atomic_load(&j.done)); /* the write waits... */
+    assert_null(url(f->db, "88.100.1/W"));
+    reg_release_writes(f->db);
+    pthread_join(t, NULL);
+    assert_true(atomic_load(&j.done)); /* ...and lands once released */
+    assert_string_equal(url(f->db, "88.100.1/W"), "written");
+    assert_int_equal(count(f->db, "88.100.1"), 1);
+}
+
+static void progress_messages_and_cancel(void **state)
+{
+    struct fixture *f = *state;
+    char path[128];
+    snprintf(path, sizeof path, "%s/in.csv", f->dir);
+    FILE *in = fopen(path, "w");
+    fputs("88.100.1/C1,1,URL,u1\n88.999/ELSEWHERE,1,URL,u2\n88.100.1/C3,1,URL,u3\n", in);
+    fclose(in);
+    struct reg_prefix_set *prefixes = reg_prefix_set_load(f->db);
+    char *text = NULL;
+    size_t len = 0;
+    FILE *messages = open_memstream(&text, &len);
+    _Atomic bool cancel = false;
+    struct bulk_opts o = {.db = f->db,
+                          .prefixes = prefixes,
+                          .data_dir = f->reg,
+                          .fd = open(path, O_RDONLY),
+                          .name = "in.csv",
+                          .format = BULK_CSV,
+                          .memory_bytes = 64u << 20,
+                          .threads = 2,
+                          .messages = messages,
+                          .cancel = &cancel};
+    struct bulk_summary s;
+    /* Bad rows go to the given stream, without the command's prefix. */
+    assert_int_equal(bulk_import(&o, &s), 0);
+    fflush(messages);
+    assert_non_null(strstr(text, "in.csv:2: "));
+    assert_null(strstr(text, "pazhou:"));
+    assert_int_equal(s.loaded, 2);
+    assert_true(s.txn_id > 0);
+    /* Cancelled: nothing lands. */
+    atomic_store(&cancel, true);
+    lseek(o.fd, 0, SEEK_SET);
+    assert_int_equal(reg_delete_record(f->db, (const uint8_t *)"88.100.1/C1", 11), REG_OK);
+    assert_int_equal(bulk_import(&o, &s), 2);
+    fflush(messages);
+    assert_non_null(strstr(text, "the import was cancelled"));
+    assert_null(url(f->db, "88.100.1/C1"));
+    assert_int_equal(count(f->db, "88.100.1"), 1);
+    fclose(messages);
+    free(text);
+    close(o.fd);
+    reg_prefix_set_free(prefixes);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -420,6 +502,8 @@ int main(void)
         T(a_row_longer_than_a_read_block_is_read_whole),
         T(prepared_directory_ingests_with_counts_and_one_txlog_entry),
         T(an_ingestion_interrupted_before_its_counts_is_finished_at_open),
+        T(held_writes_wait_until_released),
+        T(progress_messages_and_cancel),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,114 @@
+/*
+ * The parsing half of `pazhou import`: a chunk of input (whole JSON lines, or whole CSV handle
+ * runs) becomes entries, each a canonical key and its record, sorted by key, with the line each
+ * came from; bad lines become messages "NAME:LINE: reason". Workers parse chunks in parallel;
+ * bulk_import.c merges them.
+ *
+ * An entry is  u64 line | u32 record length | u16 key length | key | record  (native order).
+ */
+#ifndef BULK_PARSE_H
+#define BULK_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "hdl_value.h"
+#include "reg_db.h"
+#include "reg_prefix.h"
+
+#define BULK_ENT_HDR 14
+
+static inline uint64_t bulk_ent_line(const uint8_t *e)
+{
+    uint64_t v;
+    memcpy(&v, e, 8);
+    return v;
+}
+static inline uint32_t bulk_ent_rlen(const uint8_t *e)
+{
+    uint32_t v;
+    memcpy(&v, e + 8, 4);
+    return v;
+}
+static inline uint16_t bulk_ent_klen(const uint8_t *e)
+{
+    uint16_t v;
+    memcpy(&v, e + 12, 2);
+    return v;
+}
+static inline const uint8_t *bulk_ent_key(const uint8_t *e)
+{
+    return e + BULK_ENT_HDR;
+}
+static inline const uint8_t *bulk_ent_record(const uint8_t *e)
+{
+    return e + BULK_ENT_HDR + bulk_ent_klen(e);
+}
+static inline size_t bulk_ent_size(const uint8_t *e)
+{
+    return BULK_ENT_HDR + bulk_ent_klen(e) + bulk_ent_rlen(e);
+}
+
+/* Orders entries by key, then by line (so the first occurrence of a key comes first). */
+static inline int bulk_ent_cmp(const uint8_t *a, const uint8_t *b)
+{
+    size_t la = bulk_ent_klen(a), lb = bulk_ent_klen(b);
+    int c = memcmp(a + BULK_ENT_HDR, b + BULK_ENT_HDR, la < lb ? la : lb);
+    if (c)
+        return c;
+    if (la != lb)
+        return la < lb ? -1 : 1;
+    uint64_t xa = bulk_ent_line(a), xb = bulk_ent_line(b);
+    return xa < xb ? -1 : xa > xb;
+}
+
+enum bulk_format { BULK_JSONL, BULK_CSV };
+
+struct bulk_chunk {
+    uint64_t seq;        /* position in the input */
+    uint64_t first_line; /* line number of text[0] */
+    char *text;          /* the input bytes, freed once parsed */
+    size_t len;
+    /* parse results */
+    uint8_t *arena;
+    size_t arena_len, arena_cap;
+    uint8_t **ents; /* sorted */
+    size_t n, ents_cap;
+    char *errs; /* "NAME:LINE: reason\n" for each bad line, in input order */
+    size_t errs_len, errs_cap;
+    uint64_t bad;     /* lines (rows) reported */
+    uint64_t handles; /* entries made */
+    struct bulk_chunk *next;
+};
+
+/* One worker's parser and its scratch buffers. */
+struct bulk_parser {
+    struct reg_db *db;
+    const struct reg_prefix_set *prefixes;
+    const char *name; /* the input's name in messages */
+    enum bulk_format format;
+    uint32_t now;       /* timestamp of values given without one */
+    bool stop_at_error; /* stop parsing the chunk at its first bad line */
+    struct hdl_value *values;
+    uint8_t *store;
+    uint8_t *record;
+};
+
+int bulk_parser_init(struct bulk_parser *p, struct reg_db *db,
+                     const struct reg_prefix_set *prefixes, const char *name,
+                     enum bulk_format format, uint32_t now, bool stop_at_error);
+void bulk_parser_free(struct bulk_parser *p);
+
+/* Parses c->text into c's entries (sorted) and messages, and frees the text. -1 when memory runs
+ * out. A CSV header row is skipped when the chunk starts at line 1. */
+int bulk_parse_chunk(struct bulk_parser *p, struct bulk_chunk *c);
+
+/* Frees a chunk's buffers and the chunk. */
+void bulk_chunk_free(struct bulk_chunk *c);
+
+/* Sorts n entries with bulk_ent_cmp. */
+void bulk_sort(uint8_t **ents, size_t n);
+
+#endif
