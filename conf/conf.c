@@ -16,6 +16,7 @@ void conf_defaults(struct conf *c)
 {
     memset(c, 0, sizeof *c);
     snprintf(c->data_dir, sizeof c->data_dir, "%s", "var/registry");
+    snprintf(c->import_dir, sizeof c->import_dir, "%s", "var/import");
     c->threads = 0;
     snprintf(c->listen[0].host, sizeof c->listen[0].host, "%s", "127.0.0.1");
     c->listen[0].port = 2641;
@@ -61,18 +62,18 @@ void conf_defaults(struct conf *c)
 }
 
 enum key_kind {
-    K_INT,       /* int field, integer in [min, max] */
-    K_U16,       /* uint16_t field */
-    K_U32,       /* uint32_t field */
-    K_BOOL,      /* bool field */
-    K_STR,       /* char[size] field; min is the shortest length accepted */
-    K_CHOICE,    /* char[size] field, one of choices */
-    K_ADDRESS,   /* char[size] field, a numeric address or empty */
-    K_LISTEN,    /* the listen array */
-    K_HTTP,      /* http.listen: endpoints, may be empty */
-    K_HTTPS,     /* http.https_listen: endpoints, may be empty */
-    K_ADMINS,    /* the server_admins array */
-    K_GROUP,     /* a nested group described by keys */
+    K_INT,     /* int field, integer in [min, max] */
+    K_U16,     /* uint16_t field */
+    K_U32,     /* uint32_t field */
+    K_BOOL,    /* bool field */
+    K_STR,     /* char[size] field; min is the shortest length accepted */
+    K_CHOICE,  /* char[size] field, one of choices */
+    K_ADDRESS, /* char[size] field, a numeric address or empty */
+    K_LISTEN,  /* the listen array */
+    K_HTTP,    /* http.listen: endpoints, may be empty */
+    K_HTTPS,   /* http.https_listen: endpoints, may be empty */
+    K_ADMINS,  /* the server_admins array */
+    K_GROUP,   /* a nested group described by keys */
 };
 
 struct key {
@@ -180,6 +181,7 @@ static const struct key http_keys[] = {
 
 static const struct key root_keys[] = {
     {.name = "data_dir", .kind = K_STR, FIELD(data_dir), .min = 1},
+    {.name = "import_dir", .kind = K_STR, FIELD(import_dir), .min = 0},
     {.name = "threads", .kind = K_INT, FIELD(threads), .min = 0, .max = 1024},
     {.name = "listen", .kind = K_LISTEN, .min = 1, .max = CONF_MAX_LISTEN},
     {.name = "log_level", .kind = K_CHOICE, FIELD(log_level), .min = 1, .choices = log_levels},
@@ -191,7 +193,6 @@ static const struct key root_keys[] = {
     {.name = "server_admins", .kind = K_ADMINS, .min = 0, .max = CONF_MAX_ADMINS},
     {0},
 };
-
 
 struct loader {
     struct conf *c;

@@ -38,7 +38,10 @@ struct conf_identity {
 struct conf {
     /* server */
     char data_dir[CONF_PATH_MAX]; /* registry directory; default "var/registry" */
-    int threads;                  /* worker threads; 0 = one per core */
+    /* files server administrators may have the node import (POST /api/imports) live here;
+     * default "var/import"; "" turns such imports off */
+    char import_dir[CONF_PATH_MAX];
+    int threads; /* worker threads; 0 = one per core */
     struct conf_endpoint listen[CONF_MAX_LISTEN];
     int listen_count;             /* default one: 127.0.0.1:2641 */
     bool udp;                     /* serve UDP; default true */
@@ -49,12 +52,12 @@ struct conf {
     char log_level[16];           /* "error" | "warn" | "info" | "debug"; default "info" */
 
     /* registry */
-    uint32_t block_cache_mb;     /* default 256 */
-    uint32_t bloom_bits_per_key; /* default 10 */
-    uint32_t answer_cache_mb;    /* per worker: records of hot handles; 0 = off; default 16 */
-    bool case_sensitive;         /* default false: handles fold ASCII case */
-    bool sync_writes;            /* default true: fsync before acknowledging a write */
-    bool registry_statistics;    /* RocksDB statistics for /metrics; default false */
+    uint32_t block_cache_mb;        /* default 256 */
+    uint32_t bloom_bits_per_key;    /* default 10 */
+    uint32_t answer_cache_mb;       /* per worker: records of hot handles; 0 = off; default 16 */
+    bool case_sensitive;            /* default false: handles fold ASCII case */
+    bool sync_writes;               /* default true: fsync before acknowledging a write */
+    bool registry_statistics;       /* RocksDB statistics for /metrics; default false */
     char bottommost_compression[8]; /* "lz4" | "zstd" | "none"; default "lz4" */
     char block_cache_type[8];       /* "clock" | "lru"; default "clock" */
     char index_layout[16];          /* "whole" | "partitioned"; default "whole" */

@@ -15,6 +15,7 @@
 #include "http_api.h"
 #include "http_auth.h"
 #include "http_batch.h"
+#include "http_import.h"
 #include "http_job.h"
 #include "ops.h"
 #include "reg_record.h"
@@ -36,7 +37,10 @@ enum job_kind {
     J_PREFIXES,
     J_SESSION_NEW,
     J_SESSION_THIS,
-    J_BATCH
+    J_BATCH,
+    J_IMPORT_START,
+    J_IMPORT_STATUS,
+    J_IMPORT_CANCEL
 };
 
 /* What an admin job needs from the request, copied off the worker. */
@@ -593,6 +597,15 @@ static void run_job(void *arg, struct http_reply *r)
     case J_BATCH:
         http_batch_run(j->node, &who.who, j->body, j->body_len, r);
         break;
+    case J_IMPORT_START:
+        http_import_start(j->node, &who.who, j->body, j->body_len, r);
+        break;
+    case J_IMPORT_STATUS:
+        http_import_status(j->node, &who.who, j->handle, r);
+        break;
+    case J_IMPORT_CANCEL:
+        http_import_cancel(j->node, &who.who, j->handle, r);
+        break;
     default:
         break;
     }
@@ -729,5 +742,33 @@ void http_admin_batch(struct http_call *c)
     struct job *j = job_new(c, J_BATCH);
     if (!j || !take_body(c, j))
         return;
+    http_job_submit(c, run_job, j, job_free);
+}
+
+void http_admin_imports(struct http_call *c)
+{
+    if (!over_tls(c, "An import"))
+        return;
+    int method = (int)evhttp_request_get_command(c->req);
+    if (method == EVHTTP_REQ_POST) {
+        struct job *j = job_new(c, J_IMPORT_START);
+        if (j && take_body(c, j))
+            http_job_submit(c, run_job, j, job_free);
+        return;
+    }
+    /* GET or DELETE /api/imports/{id}: the id travels in the job's handle field. */
+    const char *id = c->path + strlen(HTTP_IMPORTS_PATH "/");
+    if (!*id || strlen(id) > 64 || strchr(id, '/')) {
+        send_error(c, 404, HDL_RC_ERROR, "No such import");
+        return;
+    }
+    struct job *j = job_new(c, method == EVHTTP_REQ_GET ? J_IMPORT_STATUS : J_IMPORT_CANCEL);
+    if (!j)
+        return;
+    if (!(j->handle = strdup(id))) {
+        job_free(j);
+        send_error(c, 503, HDL_RC_SERVER_TOO_BUSY, "Out of memory");
+        return;
+    }
     http_job_submit(c, run_job, j, job_free);
 }

@@ -26,5 +26,7 @@ void http_admin_prefixes(struct http_call *c);
 void http_admin_sessions(struct http_call *c);
 /* POST /api/batch. */
 void http_admin_batch(struct http_call *c);
+/* POST /api/imports; GET and DELETE /api/imports/{id} (http_import.h). */
+void http_admin_imports(struct http_call *c);
 
 #endif

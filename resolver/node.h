@@ -29,6 +29,7 @@ struct node {
     struct auth_state *auth;        /* challenges and sessions */
     struct admin_pool *admin;       /* threads for blocking work: writes, signatures, PBKDF2 */
     struct http_sessions *http_sessions; /* REST API sessions (http_session.h) */
+    struct node_imports *imports;        /* imports the node runs itself (node_import.h) */
 };
 
 /* Retires a prefix set swapped out of node->prefixes: freed once no worker can still be reading

@@ -16,6 +16,7 @@
 
 #include "admin_pool.h"
 #include "node_backup.h"
+#include "node_import.h"
 #include "auth_state.h"
 #include "conf.h"
 #include "conf_registry.h"
@@ -390,7 +391,8 @@ int main(int argc, char **argv)
     node.auth = auth_state_new();
     node.admin = admin_pool_new(&node, ADMIN_THREADS);
     node.http_sessions = http_sessions_new(conf.http_session_timeout_s);
-    if (!node.auth || !node.admin || !node.http_sessions) {
+    node.imports = node_imports_new(&node);
+    if (!node.auth || !node.admin || !node.http_sessions || !node.imports) {
         log_error("cannot start the administration threads");
         reg_close(node.db);
         return 1;
@@ -472,6 +474,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < nworkers; i++)
         tcp_conns_close_all(&workers[i]);
     admin_pool_free(node.admin);
+    node_imports_free(node.imports); /* a running import is cancelled: nothing of it lands */
     for (int i = 0; i < nworkers; i++)
         worker_free(&workers[i]);
     auth_state_free(node.auth);

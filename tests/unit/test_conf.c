@@ -94,6 +94,7 @@ static void sample_file_loads_with_the_defaults(void **state)
     c.listen_count = 0;
     c.admin_count = 3;
     c.data_dir[0] = c.site_description[0] = c.server_key_file[0] = c.log_level[0] = '\0';
+    c.import_dir[0] = '\0';
     c.bottommost_compression[0] = c.block_cache_type[0] = c.index_layout[0] = '\0';
     c.advertise_address[0] = 'x';
     c.advertise_address[1] = '\0';
@@ -105,6 +106,7 @@ static void sample_file_loads_with_the_defaults(void **state)
         fail_msg("%s", err);
 
     assert_string_equal(c.data_dir, d.data_dir);
+    assert_string_equal(c.import_dir, d.import_dir);
     assert_int_equal(c.threads, d.threads);
     assert_int_equal(c.listen_count, 1);
     assert_string_equal(c.listen[0].host, "127.0.0.1");
