@@ -19,7 +19,7 @@
 #include "hdl_pubkey.h"
 #include "hdl_site.h"
 
-#define DEFAULT_TTL 86400u
+#define DEFAULT_TTL HDL_JSON_DEFAULT_TTL
 
 /* Length of the well-formed UTF-8 sequence at p (no overlongs, surrogates or > U+10FFFF), or 0. */
 static size_t utf8_seq(const uint8_t *p, size_t n)
@@ -438,6 +438,11 @@ static bool parse_time(const char *s, uint32_t *out)
         return false;
     *out = (uint32_t)t;
     return true;
+}
+
+bool hdl_json_parse_time(const char *s, uint32_t *out)
+{
+    return parse_time(s, out);
 }
 
 static bool get_u32(const json_t *j, uint32_t *out)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "bulk_csv.h"
+#include "hdl_admin.h"
 #include "hdl_const.h"
 #include "hdl_json.h"
 #include "reg_record.h"
@@ -25,7 +26,12 @@ int bulk_parser_init(struct bulk_parser *p, struct reg_db *db,
     p->values = malloc(HDL_MAX_VALUES * sizeof *p->values);
     p->store = malloc(STORE_BYTES);
     p->record = malloc(HDL_MAX_MESSAGE_LEN);
-    if (!p->values || !p->store || !p->record) {
+    if (format == BULK_JSONL) {
+        p->fast = bulk_jsonl_reader_new();
+        p->fast_line = malloc(sizeof *p->fast_line);
+    }
+    if (!p->values || !p->store || !p->record ||
+        (format == BULK_JSONL && (!p->fast || !p->fast_line))) {
         bulk_parser_free(p);
         return -1;
     }
@@ -37,8 +43,15 @@ void bulk_parser_free(struct bulk_parser *p)
     free(p->values);
     free(p->store);
     free(p->record);
+    bulk_jsonl_reader_free(p->fast);
+    free(p->fast_line);
+    free(p->scratch);
+    p->scratch = NULL;
+    p->scratch_cap = 0;
     p->values = NULL;
     p->store = p->record = NULL;
+    p->fast = NULL;
+    p->fast_line = NULL;
 }
 
 void bulk_chunk_free(struct bulk_chunk *c)
@@ -148,8 +161,76 @@ static int add_handle(struct bulk_parser *p, struct bulk_chunk *c, uint64_t line
     return append(c, line, key, klen, p->record, rw.len);
 }
 
-static int parse_json_line(struct bulk_parser *p, struct bulk_chunk *c, uint64_t line,
-                           const char *text, size_t len)
+/* A NUL-terminated copy of s into buf (cap bytes); false when it does not fit. */
+static bool terminated(struct bulk_jsonl_str s, char *buf, size_t cap)
+{
+    if (s.len >= cap)
+        return false;
+    memcpy(buf, s.ptr, s.len);
+    buf[s.len] = '\0';
+    return true;
+}
+
+/* The values of a line the fast path read, encoded as hdl_value_from_json encodes them; false
+ * when one needs the full parser (which then also words the error). */
+static bool fast_values(struct bulk_parser *p, const struct bulk_jsonl_line *l)
+{
+    struct hdl_writer store;
+    hdl_writer_init(&store, p->store, STORE_BYTES);
+    char buf[64];
+    for (size_t i = 0; i < l->count; i++) {
+        const struct bulk_jsonl_value *f = &l->values[i];
+        struct hdl_value *v = &p->values[i];
+        v->index = f->index;
+        size_t at = store.len;
+        hdl_put_raw(&store, f->type.ptr, f->type.len);
+        v->type = (struct hdl_slice){store.buf + at, (uint32_t)(store.len - at)};
+        at = store.len;
+        if (f->admin) {
+            struct hdl_admin adm = {
+                .index = f->admin_index,
+                .handle = {(const uint8_t *)f->data.ptr, (uint32_t)f->data.len}};
+            if (f->data.len == 0 || f->data.len > HDL_MAX_HANDLE_LEN ||
+                !terminated(f->admin_perms, buf, sizeof buf) ||
+                hdl_admin_perms_from_json(buf, &adm.perms))
+                return false;
+            hdl_admin_encode(&store, &adm);
+        } else {
+            hdl_put_raw(&store, f->data.ptr, f->data.len);
+        }
+        v->data = (struct hdl_slice){store.buf + at, (uint32_t)(store.len - at)};
+        v->ttl_type = HDL_TTL_RELATIVE;
+        v->ttl = f->has_ttl && !f->ttl_is_time ? f->ttl : HDL_JSON_DEFAULT_TTL;
+        if (f->has_ttl && f->ttl_is_time) {
+            v->ttl_type = HDL_TTL_ABSOLUTE;
+            if (!terminated(f->ttl_time, buf, sizeof buf) || !hdl_json_parse_time(buf, &v->ttl))
+                return false;
+        }
+        v->timestamp = 0;
+        if (f->has_timestamp && (!terminated(f->timestamp, buf, sizeof buf) ||
+                                 !hdl_json_parse_time(buf, &v->timestamp)))
+            return false;
+        v->perms = HDL_PERM_DEFAULT;
+        if (f->has_perms) {
+            if (f->perms.len != 4)
+                return false;
+            v->perms = 0;
+            for (int k = 0; k < 4; k++) {
+                if (f->perms.ptr[k] != '0' && f->perms.ptr[k] != '1')
+                    return false;
+                if (f->perms.ptr[k] == '1')
+                    v->perms |= (uint8_t)(0x08u >> k);
+            }
+        }
+        v->ref_count = 0;
+        v->refs = (struct hdl_slice){store.buf + store.len, 0};
+    }
+    return !store.overflow;
+}
+
+/* The jansson path: every line the fast path leaves, and the wording of every error. */
+static int parse_json_line_full(struct bulk_parser *p, struct bulk_chunk *c, uint64_t line,
+                                const char *text, size_t len)
 {
     json_error_t jerr;
     json_t *obj = json_loadb(text, len, 0, &jerr);
@@ -183,6 +264,17 @@ static int parse_json_line(struct bulk_parser *p, struct bulk_chunk *c, uint64_t
     return rc;
 }
 
+/* One line; capacity: the bytes readable from text on. */
+static int parse_json_line(struct bulk_parser *p, struct bulk_chunk *c, uint64_t line,
+                           const char *text, size_t len, size_t capacity)
+{
+    if (p->fast && bulk_jsonl_read(p->fast, text, len, capacity, p->fast_line) &&
+        fast_values(p, p->fast_line))
+        return add_handle(p, c, line, p->fast_line->handle.ptr, p->fast_line->handle.len,
+                          p->fast_line->count);
+    return parse_json_line_full(p, c, line, text, len);
+}
+
 static int parse_jsonl(struct bulk_parser *p, struct bulk_chunk *c)
 {
     uint64_t line = c->first_line;
@@ -195,7 +287,8 @@ static int parse_jsonl(struct bulk_parser *p, struct bulk_chunk *c)
             len--;
         if (len == 0)
             continue;
-        int rc = parse_json_line(p, c, line, s, len);
+        int rc =
+            parse_json_line(p, c, line, s, len, c->len + BULK_TEXT_PADDING - (size_t)(s - c->text));
         if (rc < 0)
             return -1;
         if (rc > 0 && p->stop_at_error)
@@ -277,11 +370,16 @@ static int parse_csv(struct bulk_parser *p, struct bulk_chunk *c)
 
 int bulk_parse_chunk(struct bulk_parser *p, struct bulk_chunk *c)
 {
+    /* Entries go to the parser's scratch arena, then, sorted, into one of the chunk's own. */
+    if (!c->arena) {
+        c->arena = p->scratch;
+        c->arena_cap = p->scratch_cap;
+        p->scratch = NULL;
+        p->scratch_cap = 0;
+    }
     int rc = p->format == BULK_CSV ? parse_csv(p, c) : parse_jsonl(p, c);
-    free(c->text);
-    c->text = NULL;
     if (rc)
-        return rc;
+        return rc; /* the scratch stays with the chunk, which frees it */
     for (size_t i = 0; i < c->n; i++)
         c->ents[i] = c->arena + (uintptr_t)c->ents[i];
     bulk_sort(c->ents, c->n);
@@ -298,7 +396,8 @@ int bulk_parse_chunk(struct bulk_parser *p, struct bulk_chunk *c)
         c->ents[i] = sorted + off;
         off += size;
     }
-    free(c->arena);
+    p->scratch = c->arena;
+    p->scratch_cap = c->arena_cap;
     c->arena = sorted;
     c->arena_cap = c->arena_len;
     return 0;

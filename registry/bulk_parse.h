@@ -5,6 +5,9 @@
  * bulk_import.c merges them.
  *
  * An entry is  u64 line | u32 record length | u16 key length | key | record  (native order).
+ *
+ * A chunk's text must be followed by BULK_TEXT_PADDING readable bytes (JSON Lines are read with
+ * SIMD loads that run past a line's end).
  */
 #ifndef BULK_PARSE_H
 #define BULK_PARSE_H
@@ -14,11 +17,13 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "bulk_jsonl.h"
 #include "hdl_value.h"
 #include "reg_db.h"
 #include "reg_prefix.h"
 
 #define BULK_ENT_HDR 14
+#define BULK_TEXT_PADDING 64
 
 static inline uint64_t bulk_ent_line(const uint8_t *e)
 {
@@ -69,7 +74,8 @@ enum bulk_format { BULK_JSONL, BULK_CSV };
 struct bulk_chunk {
     uint64_t seq;        /* position in the input */
     uint64_t first_line; /* line number of text[0] */
-    char *text;          /* the input bytes, freed once parsed */
+    char *text;          /* the input bytes, BULK_TEXT_PADDING more readable */
+    size_t text_cap;     /* its allocation, padding aside */
     size_t len;
     /* parse results */
     uint8_t *arena;
@@ -94,6 +100,12 @@ struct bulk_parser {
     struct hdl_value *values;
     uint8_t *store;
     uint8_t *record;
+    struct bulk_jsonl_reader *fast; /* JSON Lines: the simdjson path (bulk_jsonl.h); NULL: off */
+    struct bulk_jsonl_line *fast_line;
+    /* The arena chunks are parsed into, kept from chunk to chunk: its pages are touched once,
+     * not once a chunk (fresh pages cost the kernel's zeroing) */
+    uint8_t *scratch;
+    size_t scratch_cap;
 };
 
 int bulk_parser_init(struct bulk_parser *p, struct reg_db *db,
@@ -101,8 +113,8 @@ int bulk_parser_init(struct bulk_parser *p, struct reg_db *db,
                      enum bulk_format format, uint32_t now, bool stop_at_error);
 void bulk_parser_free(struct bulk_parser *p);
 
-/* Parses c->text into c's entries (sorted) and messages, and frees the text. -1 when memory runs
- * out. A CSV header row is skipped when the chunk starts at line 1. */
+/* Parses c->text into c's entries (sorted) and messages; the text stays c's (the caller may reuse
+ * it). -1 when memory runs out. A CSV header row is skipped when the chunk starts at line 1. */
 int bulk_parse_chunk(struct bulk_parser *p, struct bulk_chunk *c);
 
 /* Frees a chunk's buffers and the chunk. */
