@@ -95,17 +95,19 @@ void answer_cache_put(struct answer_cache *c, const uint8_t *key, size_t key_len
 {
     struct slot *s = find(c, key, key_len, hash); /* a stale copy of this key is replaced */
     if (!s) {
+        /* Whether a slot is taken is read from the tags (a slot is used exactly when its tag is
+         * not 0): a key refused admission costs no read of a slot from memory. */
         size_t i = hash & c->mask;
-        if (c->slots[i].used && !c->slots[i ^ 1].used)
+        if (c->tags[i] && !c->tags[i ^ 1])
             i ^= 1;
-        s = &c->slots[i];
         /* A free slot takes any key; an occupied one only a key that missed before. */
         uint32_t tag = (uint32_t)(hash >> 32) | 1u;
         uint32_t *door = &c->door[(hash >> 20) & c->mask];
-        if (s->used && *door != tag) {
+        if (c->tags[i] && *door != tag) {
             *door = tag;
             return;
         }
+        s = &c->slots[i];
     }
     size_t i = (size_t)(s - c->slots);
     if (key_len + len > sizeof s->bytes) {
