@@ -4,6 +4,7 @@ Every test node lives in its own temporary directory with its own registry and k
 a free 127.0.0.1 port (UDP and TCP), and is stopped by the test. Nothing here reaches beyond
 loopback.
 """
+import base64
 import json
 import os
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import tempfile
 import time
 import shutil
+import urllib.parse
 
 BIN_DIR = os.environ.get("PAZHOU_BIN_DIR", "build")
 SHARED_DIR = os.environ.get("PAZHOU_SHARED_DIR", "../shared")
@@ -38,6 +40,19 @@ def read_vectors(name):
     path = os.path.join(SHARED_DIR, "handle", "vectors", name)
     with open(path) as f:
         return [bytes.fromhex(l.strip()) for l in f if l.strip() and not l.startswith("#")]
+
+
+
+def seckey_holder(handle, secret, extra=()):
+    """A handle record holding an HS_SECKEY at index 300 (plus extra values): an identity."""
+    return {"handle": handle, "values": [
+        {"index": 300, "type": "HS_SECKEY", "data": secret, "permissions": "1100"}, *extra]}
+
+
+def basic(ident, secret):
+    """The REST API's Basic authorization header value for "index:handle" and its secret."""
+    user = urllib.parse.quote(ident, safe="")
+    return "Basic " + base64.b64encode((user + ":" + secret).encode()).decode()
 
 
 def free_port():

@@ -12,19 +12,13 @@ from handle_admin import (FLAG_OVRW, OC_ADD, OC_CREATE, OC_DELETE, OC_HOME, OC_L
                           Admin, admin_data, mac_credential, seckey_answer, value, values_body,
                           vlist_data, with_session)
 from pazhou_node import (Node, PRODUCT_000001, RC_SUCCESS, Response, bstr, message,
-                         read_tcp_message, read_vectors, resolution)
+                         read_tcp_message, read_vectors, resolution, seckey_holder)
 
 ALL = 0x0fff
 BITS = {"add_handle": 0x0001, "delete_handle": 0x0002, "add_na": 0x0004, "delete_na": 0x0008,
         "modify_value": 0x0010, "remove_value": 0x0020, "add_value": 0x0040,
         "modify_admin": 0x0080, "remove_admin": 0x0100, "add_admin": 0x0200,
         "read_value": 0x0400, "list_handles": 0x0800}
-
-
-def seckey_holder(handle, secret, extra=()):
-    return {"handle": handle, "values": [
-        {"index": 300, "type": "HS_SECKEY", "data": secret, "permissions": "1100"},
-        *extra]}
 
 
 ADMIN = seckey_holder("88.100.1/ADMIN", "anchor-secret")

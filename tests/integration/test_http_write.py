@@ -16,23 +16,13 @@ import time
 import unittest
 import urllib.parse
 
-from pazhou_node import Node, PRODUCT_000001
+from pazhou_node import PRODUCT_000001, Node, basic, seckey_holder
 
 ADMIN_ID, ADMIN_SECRET = "300:88.100.1/ADMIN", "anchor-secret"
 USER_ID, USER_SECRET = "300:88.100.1/USER", "user-secret"
 RSA_ID = "300:88.100.1/RSA"
 CONF = ('server_admins = [ "300:88.100.1/ADMIN", "300:88.100.1/RSA" ];\n'
         'registry = { sync = false; };\n')
-
-
-def seckey_holder(handle, secret):
-    return {"handle": handle, "values": [
-        {"index": 300, "type": "HS_SECKEY", "data": secret, "permissions": "1100"}]}
-
-
-def basic(ident, secret):
-    user = urllib.parse.quote(ident, safe="")
-    return "Basic " + base64.b64encode((user + ":" + secret).encode()).decode()
 
 
 def url_value(url):

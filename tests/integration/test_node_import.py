@@ -2,7 +2,6 @@
 file under the node's import_dir goes through the sorted-table-file pipeline while a bounded
 resolution load runs; counts stay exact, the txlog records it, cached answers follow; bad lines
 come back by number; --existing; refusals; cancel."""
-import base64
 import http.client
 import json
 import os
@@ -11,23 +10,12 @@ import subprocess
 import tempfile
 import time
 import unittest
-import urllib.parse
 
-from pazhou_node import BIN_DIR, PAZHOU, Node, RC_SUCCESS, resolution
+from pazhou_node import BIN_DIR, PAZHOU, RC_SUCCESS, Node, basic, resolution, seckey_holder
 
 BENCH = os.path.join(BIN_DIR, "bench", "pazhou-bench")
 ADMIN = ("300:88.100.1/ADMIN", "import-secret")
 USER = ("300:88.100.1/USER", "user-secret")
-
-
-def seckey_holder(handle, secret):
-    return {"handle": handle, "values": [
-        {"index": 300, "type": "HS_SECKEY", "data": secret, "permissions": "1100"}]}
-
-
-def basic(ident, secret):
-    user = urllib.parse.quote(ident, safe="")
-    return "Basic " + base64.b64encode((user + ":" + secret).encode()).decode()
 
 
 def csv_rows(first, count, url="https://example.com/ni/%d"):
