@@ -75,6 +75,17 @@ static bool running(const struct import_job *j)
     return !j->finished;
 }
 
+void node_imports_cancel_all(struct node_imports *im)
+{
+    if (!im)
+        return;
+    pthread_mutex_lock(&im->mu);
+    for (size_t i = 0; i < im->count; i++)
+        if (running(im->jobs[i]))
+            atomic_store(&im->jobs[i]->cancel, true);
+    pthread_mutex_unlock(&im->mu);
+}
+
 void node_imports_free(struct node_imports *im)
 {
     if (!im)

@@ -39,7 +39,10 @@ enum node_import_start_rc {
 struct node_imports;
 
 struct node_imports *node_imports_new(struct node *node);
-/* Cancels a running import (nothing of it lands) and waits for it; NULL is ignored. */
+/* Asks a running import to stop (nothing of it lands), without waiting: at shutdown, before the
+ * admin threads are joined, since their writes may be waiting for the import. */
+void node_imports_cancel_all(struct node_imports *im);
+/* Cancels a running import and waits for it; NULL is ignored. */
 void node_imports_free(struct node_imports *im);
 
 /* Starts an import; id (at least 32 bytes) gets its id. On failure err says why. */

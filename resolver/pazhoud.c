@@ -473,8 +473,11 @@ int main(int argc, char **argv)
      * job while the workers' bases, which the jobs' events live on, still exist. */
     for (int i = 0; i < nworkers; i++)
         tcp_conns_close_all(&workers[i]);
+    /* A running import is cancelled (nothing of it lands) before the admin threads are joined:
+     * writes on them may be waiting for it to release the registry. */
+    node_imports_cancel_all(node.imports);
     admin_pool_free(node.admin);
-    node_imports_free(node.imports); /* a running import is cancelled: nothing of it lands */
+    node_imports_free(node.imports);
     for (int i = 0; i < nworkers; i++)
         worker_free(&workers[i]);
     auth_state_free(node.auth);

@@ -203,6 +203,16 @@ class NodeImport(unittest.TestCase):
         status, got = self.api("DELETE", "/api/imports/" + ident)
         self.assertEqual(status, 409)
 
+        # A node stopped during an import cancels it and stops at once; nothing of it lands.
+        status, got = self.api("POST", "/api/imports", {"path": "big.csv", "threads": 1})
+        self.assertEqual(status, 202, got)
+        started = time.time()
+        self.assertEqual(self.node.stop(), 0)
+        self.assertLess(time.time() - started, 10)
+        self.assertIn("cancelled: nothing was written", self.node.read_log())
+        self.node.start()
+        self.assertEqual(self.count(), before)
+
 
 if __name__ == "__main__":
     unittest.main()
