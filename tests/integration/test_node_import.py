@@ -174,6 +174,16 @@ class NodeImport(unittest.TestCase):
         self.assertIn("existing", got["message"])
         status, got = self.api("GET", "/api/imports/nonesuch")
         self.assertEqual(status, 404)
+        # Over plain HTTP the credentials are not even read.
+        c = http.client.HTTPConnection("127.0.0.1", self.node.http_port, timeout=30)
+        try:
+            c.request("POST", "/api/imports", body=json.dumps({"path": name}),
+                      headers={"Authorization": basic(*ADMIN)})
+            r = c.getresponse()
+            self.assertIn(r.status, (401, 403))
+            self.assertIn("HTTPS only", json.loads(r.read())["message"])
+        finally:
+            c.close()
         self.assertEqual(self.node.udp(resolution("88.100.1/NK-1")).rc, 100)
 
     def test_cancel_leaves_nothing_and_one_runs_at_a_time(self):
