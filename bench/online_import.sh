@@ -8,7 +8,8 @@
 #
 # Environment (defaults): BUILD=build  WORK=/var/tmp/pazhou-online  RESULTS=bench/online-results.txt
 #   PORT=2751 (UDP/TCP; HTTPS on PORT+1)  NODE_THREADS=1  IMPORT_THREADS=0 (the node's default:
-#   one per core)  DURATION=10 (seconds of the load alone)
+#   one per core)  IMPORT_NICE= (the node's default, 10; 0 for the import's full speed)
+#   DURATION=10 (seconds of the load alone)
 # Traffic stays on 127.0.0.1; every load is bounded in time; the node is stopped at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +23,7 @@ PORT=${PORT:-2751}
 HTTPS_PORT=$((PORT + 1))
 NODE_THREADS=${NODE_THREADS:-1}
 IMPORT_THREADS=${IMPORT_THREADS:-0}
+IMPORT_NICE=${IMPORT_NICE:-}
 DURATION=${DURATION:-10}
 PAZHOU=$BUILD/tools/pazhou
 PAZHOUD=$BUILD/resolver/pazhoud
@@ -90,6 +92,7 @@ sleep 2
 start=$(date +%s.%N)
 thread_args=()
 [ "$IMPORT_THREADS" = 0 ] || thread_args=(--threads "$IMPORT_THREADS")
+[ -z "$IMPORT_NICE" ] || thread_args+=(--nice "$IMPORT_NICE")
 PAZHOU_SECRET=$SECRET "$PAZHOU" import --server "127.0.0.1:$HTTPS_PORT" --auth 300:0.NA/88.100.1 \
     --secret --cacert "$WORK/tls_cert.pem" --on-node --quiet "${thread_args[@]}" new.csv \
     2>"$WORK/import.log"
@@ -108,7 +111,7 @@ read -r during_rps during_min_rps during_p99 lost failed < <(awk -v s="$start" -
 count=$(curl -sk "https://127.0.0.1:$HTTPS_PORT/metrics" |
     awk '/^pazhou_prefix_handles\{prefix="88.100.1"\}/ {print $2}')
 
-line=$(printf '%s N=%s base=%s import_s=%.2f import_per_s=%.0f alone_per_s=%s alone_p99_us=%s during_per_s=%s during_min_per_s=%s during_p99_us=%s lost=%s failed=%s count_after=%s' \
-    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$N" "$BASE" "$import_s" "$(echo "$N / $import_s" | bc -l)" \
+line=$(printf '%s N=%s base=%s threads=%s nice=%s import_s=%.2f import_per_s=%.0f alone_per_s=%s alone_p99_us=%s during_per_s=%s during_min_per_s=%s during_p99_us=%s lost=%s failed=%s count_after=%s' \
+    "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$N" "$BASE" "$IMPORT_THREADS" "${IMPORT_NICE:-default}" "$import_s" "$(echo "$N / $import_s" | bc -l)" \
     "$alone_rps" "$alone_p99" "$during_rps" "$during_min_rps" "$during_p99" "$lost" "$failed" "$count")
 echo "$line" | tee -a "$RESULTS"

@@ -8,6 +8,7 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -149,6 +150,13 @@ static void print_errors(struct imp *m, const char *text, size_t len, uint64_t c
         m->printed++;
     }
     pthread_mutex_unlock(&m->print_mu);
+}
+
+/* Lowers the calling thread's priority to o->nice (Linux: niceness is per thread). */
+static void yield_cpu(const struct imp *m)
+{
+    if (m->o->nice > 0)
+        setpriority(PRIO_PROCESS, (id_t)gettid(), m->o->nice);
 }
 
 static bool cancelled(const struct imp *m)
@@ -325,6 +333,7 @@ out:
 static void *spill_main(void *arg)
 {
     struct imp *m = arg;
+    yield_cpu(m);
     pthread_mutex_lock(&m->mu);
     for (;;) {
         while (!m->spill_set && !m->spill_quit)
@@ -439,6 +448,7 @@ static void *parse_main(void *arg)
 {
     struct parse_worker *w = arg;
     struct imp *m = w->m;
+    yield_cpu(m);
     for (;;) {
         pthread_mutex_lock(&m->mu);
         while (!m->work_head && !m->input_done)
@@ -895,6 +905,7 @@ static void *part_main(void *arg)
 {
     struct part *p = arg;
     struct imp *m = p->m;
+    yield_cpu(m);
     size_t nsrc = m->nruns + m->nmem;
     struct source *src = calloc(nsrc + 1, sizeof *src);
     struct source **h = calloc(nsrc + 1, sizeof *h);
@@ -1147,6 +1158,7 @@ int bulk_import(const struct bulk_opts *o, struct bulk_summary *s)
     m->o = o;
     m->s = s;
     m->out = o->messages ? o->messages : stderr;
+    yield_cpu(m);
     pthread_mutex_init(&m->mu, NULL);
     pthread_cond_init(&m->cv, NULL);
     pthread_mutex_init(&m->print_mu, NULL);

@@ -52,6 +52,8 @@ struct bulk_opts {
     void (*on_progress)(void *ctx, const char *phase, double fraction, uint64_t handles);
     void *progress_ctx;
     const _Atomic bool *cancel; /* when it turns true the import stops, writing nothing */
+    int nice; /* > 0: every thread of the import, the caller's included, runs at this niceness,
+                 so a serving node's workers take the CPU first */
 };
 
 struct bulk_summary {

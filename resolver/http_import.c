@@ -61,6 +61,7 @@ static int parse_request(const char *body, size_t len, struct node_import_reques
     int errors = choice(doc, "onError", on_error, 0);
     json_int_t threads = bounded(doc, "threads", 1, 64);
     json_int_t memory = bounded(doc, "memoryMB", 16, 1 << 20);
+    json_int_t nice = json_object_get(doc, "nice") ? bounded(doc, "nice", 0, 19) : NODE_IMPORT_NICE;
     const char *bad = !json_is_string(path) || json_string_length(path) == 0 ||
                               json_string_length(path) >= sizeof req->path
                           ? "path must name a file"
@@ -69,6 +70,7 @@ static int parse_request(const char *body, size_t len, struct node_import_reques
                       : errors < 0   ? "onError is skip or abort"
                       : threads < 0  ? "threads is 1 to 64"
                       : memory < 0   ? "memoryMB is 16 to 1048576"
+                      : nice < 0     ? "nice is 0 to 19"
                                      : NULL;
     if (bad) {
         snprintf(err, errlen, "%s", bad);
@@ -82,6 +84,7 @@ static int parse_request(const char *body, size_t len, struct node_import_reques
     req->abort_on_error = errors == 1;
     req->threads = (int)threads;
     req->memory_bytes = (size_t)memory << 20;
+    req->nice = (int)nice;
     json_decref(doc);
     return 0;
 }

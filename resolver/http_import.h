@@ -3,7 +3,8 @@
  *
  *   POST   /api/imports  {"path": "factory-7.csv", "format": "csv"|"jsonl",
  *                         "existing": "overwrite"|"skip"|"fail", "onError": "skip"|"abort",
- *                         "threads": N, "memoryMB": N}          (all but path optional)
+ *                         "threads": N, "memoryMB": N, "nice": 0-19}   (all but path optional;
+ *                         nice defaults to 10: resolution takes the CPU first)
  *          -> 202 {"responseCode": 1, "id": ID}, Location: /api/imports/ID
  *   GET    /api/imports/ID  -> {"state": "running", "phase", "fraction", "handles", ...} or,
  *          once finished, "done" | "aborted" | "failed" | "cancelled" with the counts

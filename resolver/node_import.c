@@ -254,6 +254,7 @@ enum node_import_start_rc node_import_start(struct node_imports *im,
         .on_progress = on_progress,
         .progress_ctx = j,
         .cancel = &j->cancel,
+        .nice = req->nice,
     };
     if (!req->format_given) {
         size_t n = strlen(j->path);

@@ -17,6 +17,10 @@
 #include "bulk_import.h"
 #include "node.h"
 
+/* By default an import's threads run at this niceness: the workers take the CPU first, and the
+ * import gets what resolution leaves. */
+#define NODE_IMPORT_NICE 10
+
 struct node_import_request {
     char path[4096]; /* relative to import_dir, or absolute and inside it */
     enum bulk_format format;
@@ -25,6 +29,7 @@ struct node_import_request {
     bool abort_on_error;
     int threads;         /* parser and writer threads; 0: one per core */
     size_t memory_bytes; /* sorted input kept in memory before runs spill; 0: 1 GiB */
+    int nice;            /* the import's threads' niceness, 0 to 19 (NODE_IMPORT_NICE) */
     char by[300];        /* who asked, for the log */
 };
 

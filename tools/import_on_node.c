@@ -97,6 +97,8 @@ int import_on_node(struct https_conn *conn, const char *auth, const struct on_no
         json_object_set_new(req, "format", json_string(o->format));
     if (req && o->threads)
         json_object_set_new(req, "threads", json_integer(o->threads));
+    if (req && o->nice >= 0)
+        json_object_set_new(req, "nice", json_integer(o->nice));
     char *body = req ? json_dumps(req, JSON_COMPACT) : NULL;
     json_decref(req);
     if (!body) {

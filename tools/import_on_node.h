@@ -15,6 +15,7 @@ struct on_node_opts {
     const char *existing; /* "overwrite", "skip", "fail" */
     bool abort_on_error;
     int threads; /* 0: the node's default */
+    int nice;    /* -1: the node's default (10) */
     bool quiet;
 };
 

@@ -114,7 +114,7 @@ class NodeImport(unittest.TestCase):
         self.assertEqual(self.url_of("88.100.1/NI-020000"), "https://example.com/ni/20000")
 
         # Again: kept, refused, or replaced; the count never moves.
-        p = self.on_node(name, "--existing", "skip")
+        p = self.on_node(name, "--existing", "skip", "--nice", "0")
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("0 handles loaded by the node", p.stderr)
         self.assertIn("20000 existing kept", p.stderr)
@@ -172,6 +172,9 @@ class NodeImport(unittest.TestCase):
         status, got = self.api("POST", "/api/imports", {"path": name, "existing": "maybe"})
         self.assertEqual(status, 400)
         self.assertIn("existing", got["message"])
+        status, got = self.api("POST", "/api/imports", {"path": name, "nice": 20})
+        self.assertEqual(status, 400)
+        self.assertIn("nice is 0 to 19", got["message"])
         status, got = self.api("GET", "/api/imports/nonesuch")
         self.assertEqual(status, 404)
         # Over plain HTTP the credentials are not even read.
@@ -216,6 +219,17 @@ class NodeImport(unittest.TestCase):
         # A node stopped during an import cancels it and stops at once; nothing of it lands.
         status, got = self.api("POST", "/api/imports", {"path": "big.csv", "threads": 1})
         self.assertEqual(status, 202, got)
+        # Its threads run at niceness 10 (the default), below the workers' 0.
+        niced, deadline = False, time.time() + 2
+        while not niced and time.time() < deadline:
+            for task in os.listdir("/proc/%d/task" % self.node.proc.pid):
+                try:
+                    with open("/proc/%d/task/%s/stat" % (self.node.proc.pid, task)) as f:
+                        fields = f.read().rsplit(")", 1)[1].split()
+                except OSError:
+                    continue
+                niced = niced or fields[16] == "10"  # field 19 of stat, the niceness
+        self.assertTrue(niced)
         started = time.time()
         self.assertEqual(self.node.stop(), 0)
         self.assertLess(time.time() - started, 10)
