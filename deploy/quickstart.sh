@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 bash deploy/deps.sh
 cmake -S . -B build -DCMAKE_BUILD_TYPE=Release -DPAZHOU_TESTS=OFF >/dev/null
 cmake --build build -j"$(nproc)" >/dev/null
-mkdir -p var
+mkdir -p var var/import # var/import: files the node may import itself (import_dir)
 if [ ! -e var/registry/CURRENT ]; then
     build/tools/pazhou init -c conf/pazhou.conf --prefix 88.100.1
     build/tools/pazhou demo-data 1000 | build/tools/pazhou import --data var/registry -
