@@ -198,24 +198,36 @@ static int pass(struct online *o, FILE *in, bool send)
     return status;
 }
 
+/* Reads the secret (a prompt only when may_prompt), makes the Basic authorization header of
+ * index:handle into auth (cap bytes) and connects; NULL with the reason printed. */
+static struct https_conn *connect_as(const char *server, const char *cafile, bool insecure,
+                                     uint32_t index, const char *handle, bool may_prompt,
+                                     char *auth, size_t cap)
+{
+    char sec[1024], err[512];
+    struct client_opts co;
+    int sec_len =
+        !may_prompt && !getenv(SECRET_ENV) ? -1 : secret_read("Secret: ", sec, sizeof sec);
+    if (sec_len < 0 || client_parse_server(server, &co, err, sizeof err) != 0 ||
+        https_basic_auth(index, handle, (const uint8_t *)sec, (size_t)sec_len, auth, cap) != 0) {
+        fprintf(stderr, "pazhou: bad --server or secret\n");
+        return NULL;
+    }
+    struct https_conn *conn = https_connect(&co, cafile, insecure, 120000, err, sizeof err);
+    if (!conn)
+        fprintf(stderr, "pazhou: %s\n", err);
+    return conn;
+}
+
 /* --on-node: connect, authenticate and hand over to import_on_node. */
 static int on_node_import(const char *server, const char *cafile, bool insecure, uint32_t index,
                           const char *handle, const struct on_node_opts *o)
 {
-    char sec[1024], err[512], auth[4096];
-    struct client_opts co;
-    int sec_len = secret_read("Secret: ", sec, sizeof sec);
-    if (sec_len < 0 || client_parse_server(server, &co, err, sizeof err) != 0 ||
-        https_basic_auth(index, handle, (const uint8_t *)sec, (size_t)sec_len, auth, sizeof auth) !=
-            0) {
-        fprintf(stderr, "pazhou: bad --server or secret\n");
+    char auth[4096];
+    struct https_conn *conn =
+        connect_as(server, cafile, insecure, index, handle, true, auth, sizeof auth);
+    if (!conn)
         return 2;
-    }
-    struct https_conn *conn = https_connect(&co, cafile, insecure, 120000, err, sizeof err);
-    if (!conn) {
-        fprintf(stderr, "pazhou: %s\n", err);
-        return 2;
-    }
     int status = import_on_node(conn, auth, o);
     https_close(conn);
     return status;
@@ -360,25 +372,13 @@ int cmd_import_online(int argc, char **argv)
         }
         rewind(in);
     }
-    char sec[1024];
-    char err[512];
-    struct client_opts co;
-    int sec_len = from_stdin && !getenv(SECRET_ENV) ? -1 : secret_read("Secret: ", sec, sizeof sec);
-    if (sec_len < 0 || client_parse_server(server, &co, err, sizeof err) != 0 ||
-        https_basic_auth((uint32_t)index, handle, (const uint8_t *)sec, (size_t)sec_len,
-                         o.auth_header, sizeof o.auth_header) != 0) {
-        fprintf(stderr, "pazhou: bad --server or secret\n");
-        if (in != stdin)
-            fclose(in);
-        return 2;
-    }
-    o.conn = https_connect(&co, cafile, insecure, 120000, err, sizeof err);
+    /* Standard input is the data: no prompt then, the secret comes from the environment. */
+    o.conn = connect_as(server, cafile, insecure, (uint32_t)index, handle, !from_stdin,
+                        o.auth_header, sizeof o.auth_header);
     o.ops = json_array();
     o.lines = calloc(o.batch, sizeof *o.lines);
     int status = 2;
-    if (!o.conn)
-        fprintf(stderr, "pazhou: %s\n", err);
-    else if (o.ops && o.lines)
+    if (o.conn && o.ops && o.lines)
         status = pass(&o, in, true);
     if (status == 0 && (o.failed || o.bad))
         status = 1;
