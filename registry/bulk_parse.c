@@ -10,6 +10,7 @@
 #include "hdl_const.h"
 #include "hdl_json.h"
 #include "reg_record.h"
+#include "reg_stored.h"
 
 #define STORE_BYTES (1u << 20)
 
@@ -151,7 +152,7 @@ static int add_handle(struct bulk_parser *p, struct bulk_chunk *c, uint64_t line
             p->values[i].timestamp = p->now;
     struct hdl_writer rw;
     hdl_writer_init(&rw, p->record, HDL_MAX_MESSAGE_LEN);
-    int rc = reg_record_build(&rw, p->values, n);
+    int rc = reg_stored_build(&rw, p->values, n);
     if (rc == HDL_ERR_MALFORMED)
         return report(p, c, line, "two values of %.*s have the same index",
                       (int)(hlen > 200 ? 200 : hlen), handle);

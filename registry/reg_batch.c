@@ -97,15 +97,22 @@ int reg_batch_put(struct reg_batch *b, const uint8_t *handle, size_t len, const 
     int rc = reserve(b, 3 + klen);
     if (rc)
         return rc;
+    size_t slen;
+    uint8_t *stored = reg_stored_copy(record, record_len, &slen);
+    if (!stored)
+        return REG_ERR_IO;
     /* A key new to the registry and to this batch adds one to its prefix's count. */
     rc = reg_key_exists(b->db, REG_CF_HANDLES, key, klen);
-    if (rc != REG_OK && rc != REG_NOT_FOUND)
+    if (rc != REG_OK && rc != REG_NOT_FOUND) {
+        free(stored);
         return rc;
+    }
     if (rc == REG_NOT_FOUND && created_insert(b, key_hash(key, klen)))
         reg_counts_add(b->db, b->wb, key, klen, 1);
     b->changes_len += reg_change_pack(b->changes + b->changes_len, REG_TXN_PUT, key, klen);
     rocksdb_writebatch_put_cf(b->wb, b->db->cf[REG_CF_HANDLES], (const char *)key, klen,
-                              (const char *)record, record_len);
+                              (const char *)stored, slen);
+    free(stored);
     b->count++;
     return REG_OK;
 }

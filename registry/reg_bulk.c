@@ -11,7 +11,9 @@
 #include <unistd.h>
 
 #include "hdl_buf.h"
+#include "hdl_error.h"
 #include "reg_internal.h"
+#include "reg_stored.h"
 
 #define MARKER "\0bulk/"
 #define MARKER_LEN 6
@@ -548,6 +550,9 @@ int reg_bulk_scan(struct reg_db *db, const uint8_t *prefix, size_t plen,
     /* Large sequential reads: the whole range is read once, in order. */
     rocksdb_readoptions_set_readahead_size(ro, 2u << 20);
     rocksdb_iterator_t *it = rocksdb_create_iterator_cf(db->rdb, ro, db->cf[REG_CF_HANDLES]);
+    uint8_t *record = NULL;
+    size_t record_cap = 0;
+    int rc = REG_OK;
     if (plen)
         rocksdb_iter_seek(it, (const char *)prefix, plen);
     else
@@ -559,18 +564,36 @@ int reg_bulk_scan(struct reg_db *db, const uint8_t *prefix, size_t plen,
             break;
         if (klen > 0 && k[0] == '\0')
             continue; /* an import's marker */
-        const char *v = rocksdb_iter_value(it, &vlen);
-        if (fn(ctx, (const uint8_t *)k, klen, (const uint8_t *)v, vlen))
+        const uint8_t *v = (const uint8_t *)rocksdb_iter_value(it, &vlen);
+        if (vlen && v[0] == REG_STORED_COMPACT) {
+            /* Expanded for the caller; one that does not expand is passed as stored, which
+             * reg_record_parse refuses. */
+            size_t need = reg_stored_record_len(v, vlen);
+            if (need > record_cap) {
+                uint8_t *grown = realloc(record, need);
+                if (!grown) {
+                    rc = REG_ERR_IO;
+                    break;
+                }
+                record = grown;
+                record_cap = need;
+            }
+            if (need && reg_stored_expand(v, vlen, record, record_cap) == HDL_OK) {
+                v = record;
+                vlen = need;
+            }
+        }
+        if (fn(ctx, (const uint8_t *)k, klen, v, vlen))
             break;
     }
+    free(record);
     char *e = NULL;
     rocksdb_iter_get_error(it, &e);
     rocksdb_iter_destroy(it);
     rocksdb_readoptions_destroy(ro);
     if (e) {
-        int rc = reg_map_rocksdb_error(e);
+        rc = reg_map_rocksdb_error(e);
         rocksdb_free(e);
-        return rc;
     }
-    return REG_OK;
+    return rc;
 }

@@ -91,13 +91,19 @@ bool reg_is_case_sensitive(const struct reg_db *db);
 size_t reg_canonical_key(const struct reg_db *db, const uint8_t *handle, size_t len, uint8_t *out);
 
 /*
- * Zero-copy lookup: on REG_OK, pin->data/len point at the stored record until reg_pin_release.
- * Returns REG_NOT_FOUND when absent.
+ * Lookup: on REG_OK, pin->data/len point at the record (reg_record.h) until reg_pin_release:
+ * in the block cache when it is stored whole, else expanded from its compact stored form
+ * (reg_stored.h) into the pin itself, or into memory the pin owns when it is larger. Returns
+ * REG_NOT_FOUND when absent. A stored value that does not expand is handed over as it is
+ * stored, which reg_record_parse refuses: callers see a damaged record, never a crash.
  */
+#define REG_PIN_LOCAL 512
 struct reg_pin {
     const uint8_t *data;
     size_t len;
-    void *impl;
+    void *impl;    /* the RocksDB pinned value, while data points into it */
+    uint8_t *heap; /* an expanded record larger than local */
+    uint8_t local[REG_PIN_LOCAL];
 };
 int reg_get_record(struct reg_db *db, const uint8_t *handle, size_t len, struct reg_pin *pin);
 void reg_pin_release(struct reg_pin *pin);

@@ -67,6 +67,13 @@ size_t reg_fold_key(bool case_sensitive, const uint8_t *in, size_t len, uint8_t 
 /* Maps a RocksDB error string to a reg_err. */
 int reg_map_rocksdb_error(const char *msg);
 
+/* Fills pin from a value of the handles family, expanding a compact stored form (the pinned
+ * value is then released at once); takes ownership of v. */
+void reg_pin_fill(struct reg_pin *pin, rocksdb_pinnableslice_t *v);
+/* The stored form of a record about to be written (reg_stored_encode) in a buffer the caller
+ * frees; NULL when memory ran out or the record does not parse. */
+uint8_t *reg_stored_copy(const uint8_t *record, size_t len, size_t *stored_len);
+
 /*
  * A packed run of changes, each { int1 op, int2 key length, key }, that a write records in the
  * txlog. REG_CHANGE_MAX is the room one change needs.

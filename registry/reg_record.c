@@ -55,18 +55,27 @@ static void sort_by_index(struct hdl_value *values, size_t n)
     }
 }
 
-int reg_record_build(struct hdl_writer *w, struct hdl_value *values, size_t n)
+int reg_record_prepare(struct hdl_value *values, size_t n, uint8_t *flags)
 {
     if (n > HDL_MAX_VALUES)
         return HDL_ERR_LIMIT;
     sort_by_index(values, n);
-    uint8_t flags = REG_RECORD_ALL_PUBLIC;
+    *flags = REG_RECORD_ALL_PUBLIC;
     for (size_t i = 0; i < n; i++) {
         if (i > 0 && values[i].index == values[i - 1].index)
             return HDL_ERR_MALFORMED;
         if (!(values[i].perms & HDL_PERM_PUBLIC_READ))
-            flags = 0;
+            *flags = 0;
     }
+    return HDL_OK;
+}
+
+int reg_record_build(struct hdl_writer *w, struct hdl_value *values, size_t n)
+{
+    uint8_t flags;
+    int rc = reg_record_prepare(values, n, &flags);
+    if (rc != HDL_OK)
+        return rc;
     hdl_put_u8(w, REG_RECORD_VERSION);
     hdl_put_u8(w, flags);
     hdl_put_u16(w, 0);

@@ -38,4 +38,8 @@ int reg_record_parse(const uint8_t *buf, size_t len, int validate, struct reg_re
  * (HDL_ERR_MALFORMED) and writes the record. */
 int reg_record_build(struct hdl_writer *w, struct hdl_value *values, size_t n);
 
+/* The checks of reg_record_build without the writing: sorts values by index, rejects too many
+ * (HDL_ERR_LIMIT) and duplicate indexes (HDL_ERR_MALFORMED); *flags gets the record's flags. */
+int reg_record_prepare(struct hdl_value *values, size_t n, uint8_t *flags);
+
 #endif

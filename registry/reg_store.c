@@ -1,8 +1,12 @@
 #include <string.h>
 #include <strings.h>
 
+#include <stdlib.h>
+
+#include "hdl_error.h"
 #include "reg_internal.h"
 #include "reg_record.h"
+#include "reg_stored.h"
 
 size_t reg_fold_key(bool case_sensitive, const uint8_t *in, size_t len, uint8_t *out)
 {
@@ -43,11 +47,52 @@ int reg_get_record(struct reg_db *db, const uint8_t *handle, size_t len, struct 
     return reg_get_record_key(db, key, klen, pin);
 }
 
+void reg_pin_fill(struct reg_pin *pin, rocksdb_pinnableslice_t *v)
+{
+    size_t len;
+    const uint8_t *stored = (const uint8_t *)rocksdb_pinnableslice_value(v, &len);
+    pin->data = stored;
+    pin->len = len;
+    pin->impl = v;
+    pin->heap = NULL;
+    if (len == 0 || stored[0] != REG_STORED_COMPACT)
+        return; /* stored whole: served from the block cache as it is */
+    size_t need = reg_stored_record_len(stored, len);
+    uint8_t *out = need <= sizeof pin->local ? pin->local : malloc(need);
+    if (!need || !out || reg_stored_expand(stored, len, out, need) != HDL_OK) {
+        if (out != pin->local)
+            free(out);
+        return; /* handed over as stored: reg_record_parse reports it damaged */
+    }
+    if (out != pin->local)
+        pin->heap = out;
+    pin->data = out;
+    pin->len = need;
+    pin->impl = NULL;
+    rocksdb_pinnableslice_destroy(v);
+}
+
+uint8_t *reg_stored_copy(const uint8_t *record, size_t len, size_t *stored_len)
+{
+    uint8_t *buf = malloc(len ? len : 1);
+    if (!buf)
+        return NULL;
+    struct hdl_writer w;
+    hdl_writer_init(&w, buf, len);
+    if (reg_stored_encode(record, len, &w) != HDL_OK) {
+        free(buf);
+        return NULL;
+    }
+    *stored_len = w.len;
+    return buf;
+}
+
 int reg_get_record_key(struct reg_db *db, const uint8_t *key, size_t klen, struct reg_pin *pin)
 {
     pin->data = NULL;
     pin->len = 0;
     pin->impl = NULL;
+    pin->heap = NULL;
     if (!klen)
         return REG_ERR_INVALID;
     char *e = NULL;
@@ -60,19 +105,21 @@ int reg_get_record_key(struct reg_db *db, const uint8_t *key, size_t klen, struc
     }
     if (!v)
         return REG_NOT_FOUND;
-    pin->data = (const uint8_t *)rocksdb_pinnableslice_value(v, &pin->len);
-    pin->impl = v;
+    reg_pin_fill(pin, v);
     return REG_OK;
 }
 
 void reg_pin_release(struct reg_pin *pin)
 {
-    if (pin && pin->impl) {
+    if (!pin)
+        return;
+    if (pin->impl)
         rocksdb_pinnableslice_destroy(pin->impl);
-        pin->impl = NULL;
-        pin->data = NULL;
-        pin->len = 0;
-    }
+    free(pin->heap);
+    pin->impl = NULL;
+    pin->heap = NULL;
+    pin->data = NULL;
+    pin->len = 0;
 }
 
 /* Writes wb with one txlog entry for (op, key). */

@@ -1,5 +1,6 @@
 /* Writes of handle records: every one a read-modify-write under the handle's stripe lock, so
  * the per-prefix count knows whether a put creates, and updates of one handle never interleave. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "hdl_buf.h"
@@ -44,6 +45,7 @@ static int read_locked(struct reg_db *db, const uint8_t *key, size_t klen, struc
 {
     char *e = NULL;
     pin->impl = NULL;
+    pin->heap = NULL;
     pin->data = NULL;
     pin->len = 0;
     rocksdb_pinnableslice_t *v = rocksdb_get_pinned_cf(db->rdb, db->ropt, db->cf[REG_CF_HANDLES],
@@ -53,10 +55,8 @@ static int read_locked(struct reg_db *db, const uint8_t *key, size_t klen, struc
         rocksdb_free(e);
         return rc;
     }
-    if (v) {
-        pin->data = (const uint8_t *)rocksdb_pinnableslice_value(v, &pin->len);
-        pin->impl = v;
-    }
+    if (v)
+        reg_pin_fill(pin, v);
     return REG_OK;
 }
 
@@ -67,8 +67,15 @@ static int apply(struct reg_db *db, const uint8_t *key, size_t klen, bool existe
     uint8_t change[REG_CHANGE_MAX];
     size_t n;
     if (u->action == REG_UPDATE_PUT) {
+        size_t slen;
+        uint8_t *stored = reg_stored_copy(u->record, u->record_len, &slen);
+        if (!stored) {
+            rocksdb_writebatch_destroy(wb);
+            return REG_ERR_IO;
+        }
         rocksdb_writebatch_put_cf(wb, db->cf[REG_CF_HANDLES], (const char *)key, klen,
-                                  (const char *)u->record, u->record_len);
+                                  (const char *)stored, slen);
+        free(stored);
         if (!existed)
             reg_counts_add(db, wb, key, klen, 1);
         n = reg_change_pack(change, REG_TXN_PUT, key, klen);

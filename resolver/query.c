@@ -155,7 +155,11 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     struct reg_db *db = q->node->db;
     uint8_t key[REG_MAX_KEY];
     size_t key_len = reg_canonical_key(db, name, name_len, key);
-    struct reg_pin pin = {NULL, 0, NULL};
+    struct reg_pin pin;
+    pin.data = NULL;
+    pin.len = 0;
+    pin.impl = NULL;
+    pin.heap = NULL;
     uint64_t hash = 0;
     uint32_t version = 0;
     bool cached = false;

@@ -17,6 +17,7 @@
 #include <rocksdb/c.h>
 
 #include "hdl_const.h"
+#include "reg_bulk.h"
 #include "reg_db.h"
 #include "reg_internal.h"
 #include "reg_meta.h"
@@ -803,6 +804,131 @@ static void concurrent_updates_of_one_handle_never_lose_one(void **state)
     reg_close(db);
 }
 
+/* The value RocksDB holds for handle, copied into out; its length. */
+static size_t stored_value(struct reg_db *db, const char *handle, uint8_t *out, size_t cap)
+{
+    uint8_t key[REG_MAX_KEY];
+    size_t klen = reg_canonical_key(db, (const uint8_t *)handle, strlen(handle), key);
+    char *e = NULL;
+    size_t vlen = 0;
+    char *v = rocksdb_get_cf(db->rdb, db->ropt, db->cf[REG_CF_HANDLES], (const char *)key, klen,
+                             &vlen, &e);
+    assert_null(e);
+    assert_non_null(v);
+    assert_true(vlen <= cap);
+    memcpy(out, v, vlen);
+    rocksdb_free(v);
+    return vlen;
+}
+
+/* A three-value record with a URL of data_len bytes, as generated product records look. */
+static size_t product_record(size_t data_len, uint8_t *buf, size_t cap)
+{
+    static char url[4096];
+    memset(url, 'u', sizeof url);
+    struct hdl_value v[3] = {
+        {.index = 1, .timestamp = 7, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
+         .type = {(const uint8_t *)"URL", 3}, .data = {(const uint8_t *)url, (uint32_t)data_len}},
+        {.index = 2, .timestamp = 7, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
+         .type = {(const uint8_t *)"META", 4}, .data = {(const uint8_t *)"{\"sku\":1}", 9}},
+        {.index = 100, .timestamp = 7, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
+         .type = {(const uint8_t *)"HS_ADMIN", 8}, .data = {(const uint8_t *)"admin", 5}},
+    };
+    struct hdl_writer w;
+    hdl_writer_init(&w, buf, cap);
+    assert_int_equal(reg_record_build(&w, v, 3), HDL_OK);
+    return w.len;
+}
+
+static void expect_record(struct reg_db *db, const char *handle, const uint8_t *want, size_t len)
+{
+    struct reg_pin pin;
+    assert_int_equal(reg_get_record(db, (const uint8_t *)handle, strlen(handle), &pin), REG_OK);
+    assert_int_equal(pin.len, len);
+    assert_memory_equal(pin.data, want, len);
+    reg_pin_release(&pin);
+}
+
+struct scanned {
+    const uint8_t *want;
+    size_t len;
+    int seen;
+};
+
+static int scan_one(void *ctx, const uint8_t *key, size_t klen, const uint8_t *record, size_t rlen)
+{
+    struct scanned *s = ctx;
+    (void)key;
+    (void)klen;
+    assert_int_equal(rlen, s->len);
+    assert_memory_equal(record, s->want, rlen);
+    s->seen++;
+    return 0;
+}
+
+static void records_are_stored_compact_and_read_back_whole(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    uint8_t record[8192], stored[8192];
+
+    /* Small (expanded into the pin) and large (into memory the pin owns). */
+    size_t sizes[] = {40, REG_PIN_LOCAL, 4000};
+    for (size_t i = 0; i < 3; i++) {
+        size_t len = product_record(sizes[i], record, sizeof record);
+        assert_int_equal(reg_put_record(db, (const uint8_t *)"88/p", 4, record, len), REG_OK);
+        size_t slen = stored_value(db, "88/p", stored, sizeof stored);
+        assert_int_equal(stored[0], 2);
+        /* Saved: the fields every value repeats, four-byte lengths, URL and HS_ADMIN spelled
+         * as one-byte codes; one byte less once the URL's length takes two varint bytes. */
+        assert_int_equal(len - slen, sizes[i] < 128 ? 72 : 71);
+        expect_record(db, "88/p", record, len);
+        struct scanned s = {record, len, 0};
+        assert_int_equal(reg_bulk_scan(db, NULL, 0, scan_one, &s), REG_OK);
+        assert_int_equal(s.seen, 1);
+    }
+
+    /* Batches store compact too. */
+    size_t len = product_record(60, record, sizeof record);
+    struct reg_batch *b = reg_batch_new(db);
+    assert_int_equal(reg_batch_put(b, (const uint8_t *)"88/q", 4, record, len), REG_OK);
+    assert_int_equal(reg_batch_commit(b), REG_OK);
+    reg_batch_free(b);
+    assert_int_equal(stored_value(db, "88/q", stored, sizeof stored), len - 72);
+    expect_record(db, "88/q", record, len);
+
+    /* A record with no values gains nothing and is stored whole: read as stored, as the records
+     * of registries written before the compact form are. */
+    struct hdl_writer w;
+    hdl_writer_init(&w, record, sizeof record);
+    assert_int_equal(reg_record_build(&w, NULL, 0), HDL_OK);
+    assert_int_equal(reg_put_record(db, (const uint8_t *)"88/e", 4, record, w.len), REG_OK);
+    assert_int_equal(stored_value(db, "88/e", stored, sizeof stored), w.len);
+    assert_memory_equal(stored, record, w.len);
+    expect_record(db, "88/e", record, w.len);
+    reg_close(db);
+}
+
+static void a_damaged_stored_value_reads_as_a_damaged_record(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    struct reg_db *db = open_ok(&opt);
+    static const uint8_t damaged[] = {2, 1, 40, 1, 0x0e, 0, 0, 0, 0, 1, 0, 0, 0, 7, 0xff};
+    char *e = NULL;
+    rocksdb_put_cf(db->rdb, db->wopt, db->cf[REG_CF_HANDLES], "88/D", 4, (const char *)damaged,
+                   sizeof damaged, &e);
+    assert_null(e);
+    struct reg_pin pin;
+    assert_int_equal(reg_get_record(db, (const uint8_t *)"88/D", 4, &pin), REG_OK);
+    struct reg_record_view view;
+    assert_int_equal(pin.len, sizeof damaged);
+    assert_int_equal(reg_record_parse(pin.data, pin.len, 0, &view), HDL_ERR_VERSION);
+    reg_pin_release(&pin);
+    reg_close(db);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -827,6 +953,8 @@ int main(void)
         T(prefix_counts_follow_creates_overwrites_and_deletes),
         T(update_applies_what_the_callback_decides),
         T(concurrent_updates_of_one_handle_never_lose_one),
+        T(records_are_stored_compact_and_read_back_whole),
+        T(a_damaged_stored_value_reads_as_a_damaged_record),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
