@@ -8,8 +8,9 @@
 #
 # Environment (defaults): BUILD=build  WORK=/var/tmp/pazhou-scale  RESULTS=bench/scale-results.txt
 #   FORMAT=csv  SEED=7  PREFIXES=88.100.1,88.118.8,88.166.2  PORT=2741  NODE_THREADS=1
-#   CACHE_MB=60% of the RAM (the node's block cache, the same at every size; the rest is left to
-#   the page cache, which holds the table files)  WARMUP=150 (seconds of uniform load before
+#   CACHE_MB=68% of the RAM (the node's block cache, the same at every size: 16 GiB of 24 here,
+#   enough for the 100M registry's blocks; the rest is left to the page cache, which holds the
+#   table files, ~3.7 GB at 100M)  WARMUP=150 (seconds of uniform load before
 #   measuring: a large cache fills from a uniform load slowly)  DURATION=20
 #   KEEP=0 (1 keeps the registry and the data file)
 #   PRELOAD=0 (1 reads the registry's table files once before serving, so the operating system's
@@ -27,7 +28,7 @@ SEED=${SEED:-7}
 PREFIXES=${PREFIXES:-88.100.1,88.118.8,88.166.2}
 PORT=${PORT:-2741}
 NODE_THREADS=${NODE_THREADS:-1}
-CACHE_MB=${CACHE_MB:-$(awk '/MemTotal/ {printf "%d", $2 * 0.6 / 1024}' /proc/meminfo)}
+CACHE_MB=${CACHE_MB:-$(awk '/MemTotal/ {printf "%d", $2 * 0.68 / 1024}' /proc/meminfo)}
 WARMUP=${WARMUP:-150}
 DURATION=${DURATION:-20}
 KEEP=${KEEP:-0}

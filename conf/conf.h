@@ -54,6 +54,7 @@ struct conf {
     /* registry */
     uint32_t block_cache_mb;        /* default 256 */
     uint32_t bloom_bits_per_key;    /* default 10 */
+    uint32_t block_size_kb;         /* data blocks of the table files written; default 16 */
     uint32_t answer_cache_mb;       /* per worker: records of hot handles; 0 = off; default 16 */
     bool case_sensitive;            /* default false: handles fold ASCII case */
     bool sync_writes;               /* default true: fsync before acknowledging a write */

@@ -70,7 +70,11 @@ struct reg_options {
     enum reg_compression bottommost_compression;
     enum reg_cache_type cache_type;
     enum reg_index_layout index_layout; /* of the files written: flushes, compactions, imports */
+    unsigned block_kb; /* data block size of the files written, KiB; 0 = REG_DEFAULT_BLOCK_KB */
 };
+
+#define REG_DEFAULT_BLOCK_KB 16
+#define REG_MAX_BLOCK_KB 1024
 
 struct reg_db;
 

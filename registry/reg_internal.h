@@ -47,6 +47,7 @@ struct reg_db {
     int bloom_bits; /* as opened: bulk loads write their table files with the same filter */
     enum reg_compression bottom_compression; /* ... and the same compression */
     enum reg_index_layout index_layout;      /* ... and the same index layout */
+    size_t block_bytes;                      /* ... and the same data block size */
     /* Guards id assignment and the in-flight list; writes themselves run outside it, so RocksDB
      * groups concurrent synced writes into one WAL sync (group commit). */
     pthread_mutex_t txn_lock;

@@ -61,6 +61,7 @@ static void defaults_are_the_documented_ones(void **state)
     assert_string_equal(c.log_level, "info");
     assert_int_equal(c.block_cache_mb, 256);
     assert_int_equal(c.bloom_bits_per_key, 10);
+    assert_int_equal(c.block_size_kb, 16);
     assert_int_equal(c.answer_cache_mb, 16);
     assert_false(c.case_sensitive);
     assert_true(c.sync_writes);
@@ -119,6 +120,7 @@ static void sample_file_loads_with_the_defaults(void **state)
     assert_string_equal(c.log_level, d.log_level);
     assert_int_equal(c.block_cache_mb, d.block_cache_mb);
     assert_int_equal(c.bloom_bits_per_key, d.bloom_bits_per_key);
+    assert_int_equal(c.block_size_kb, d.block_size_kb);
     assert_int_equal(c.case_sensitive, d.case_sensitive);
     assert_int_equal(c.sync_writes, d.sync_writes);
     assert_string_equal(c.bottommost_compression, "lz4");
@@ -156,7 +158,7 @@ static void every_key_takes_its_value_from_the_file(void **state)
         "transport = { udp = false; tcp = true; };\n"
         "tcp = { idle_timeout = 5; max_connections = 20; max_message_bytes = 4096; "
         "};\n"
-        "registry = { block_cache_mb = 0; bloom_bits_per_key = 16;\n"
+        "registry = { block_cache_mb = 0; bloom_bits_per_key = 16; block_size_kb = 4;\n"
         "             case_sensitive = true; sync = false;\n"
         "             bottommost_compression = \"zstd\"; block_cache_type = \"lru\";\n"
         "             index_layout = \"partitioned\"; };\n"
@@ -185,6 +187,7 @@ static void every_key_takes_its_value_from_the_file(void **state)
     assert_int_equal(c.max_message_bytes, 4096);
     assert_int_equal(c.block_cache_mb, 0);
     assert_int_equal(c.bloom_bits_per_key, 16);
+    assert_int_equal(c.block_size_kb, 4);
     assert_true(c.case_sensitive);
     assert_false(c.sync_writes);
     assert_string_equal(c.bottommost_compression, "zstd");
@@ -254,6 +257,8 @@ static void bad_numbers_name_the_line(void **state)
     expect_error("threads = \"4\";\n", CONF_ERR_VALUE, 1, "threads must be an integer");
     expect_error("\ntcp = {\n  max_connections = 0;\n};\n", CONF_ERR_VALUE, 3,
                  "tcp.max_connections = 0 is out of range (1 to 1000000)");
+    expect_error("registry = { block_size_kb = 0; };\n", CONF_ERR_VALUE, 1,
+                 "registry.block_size_kb = 0 is out of range (1 to 1024)");
     expect_error("site = { serial = 65536; };\n", CONF_ERR_VALUE, 1, "site.serial = 65536");
     expect_error("site = { server_id = 4294967296L; };\n", CONF_ERR_VALUE, 1, "site.server_id");
     expect_error("registry = {\n sync = 1;\n};\n", CONF_ERR_VALUE, 2,

@@ -929,6 +929,54 @@ static void a_damaged_stored_value_reads_as_a_damaged_record(void **state)
     reg_close(db);
 }
 
+/* Writes 2,000 product records with data blocks of block_kb KiB (0: the default), closes so
+ * they go to a table file, and returns the number of data blocks. */
+static uint64_t data_blocks_with(const char *dir, unsigned block_kb)
+{
+    struct reg_options opt = options(dir);
+    opt.block_kb = block_kb;
+    struct reg_db *db = open_ok(&opt);
+    uint8_t record[512];
+    char h[32];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(h, sizeof h, "88.100.1/%06d", i);
+        size_t len = product_record(60, record, sizeof record);
+        assert_int_equal(reg_put_record(db, (const uint8_t *)h, strlen(h), record, len), REG_OK);
+    }
+    reg_close(db);
+    db = open_ok(&opt);
+    size_t len = product_record(60, record, sizeof record);
+    expect_record(db, "88.100.1/001999", record, len);
+    struct reg_table_stats ts;
+    reg_get_table_stats(db, &ts);
+    assert_int_equal(ts.entries, 2000);
+    reg_close(db);
+    return ts.data_blocks;
+}
+
+static void data_block_size_follows_the_options(void **state)
+{
+    struct fixture *f = *state;
+    char dir[96];
+    /* ~2,000 × 130 bytes of keys and compact records: ~260 KB uncompressed. */
+    snprintf(dir, sizeof dir, "%s/b4", f->dir);
+    uint64_t small = data_blocks_with(dir, 4);
+    snprintf(dir, sizeof dir, "%s/b16", f->dir);
+    uint64_t dflt = data_blocks_with(dir, 0);
+    snprintf(dir, sizeof dir, "%s/b64", f->dir);
+    uint64_t large = data_blocks_with(dir, 64);
+    assert_true(small >= 50 && small <= 80);
+    assert_true(dflt >= 12 && dflt <= 20);
+    assert_true(large >= 3 && large <= 5);
+
+    struct reg_options opt = options(dir);
+    opt.block_kb = REG_MAX_BLOCK_KB + 1;
+    struct reg_db *db = NULL;
+    char err[256];
+    assert_int_equal(reg_open(&opt, &db, err, sizeof err), REG_ERR_INVALID);
+    assert_null(db);
+}
+
 #define T(fn) cmocka_unit_test_setup_teardown(fn, setup, teardown)
 
 int main(void)
@@ -955,6 +1003,7 @@ int main(void)
         T(concurrent_updates_of_one_handle_never_lose_one),
         T(records_are_stored_compact_and_read_back_whole),
         T(a_damaged_stored_value_reads_as_a_damaged_record),
+        T(data_block_size_follows_the_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
