@@ -195,8 +195,9 @@ rocksdb_options_t *reg_cf_options(struct reg_db *db, enum reg_cf cf)
     struct reg_options as_opened = {.bottommost_compression = db->bottom_compression};
     rocksdb_options_t *o = base_options(&as_opened);
     rocksdb_block_based_table_options_t *t =
-        cf == REG_CF_TXLOG ? scan_table(db->cache)
-                           : lookup_table(db->cache, db->bloom_bits, db->index_layout, db->block_bytes);
+        cf == REG_CF_TXLOG
+            ? scan_table(db->cache)
+            : lookup_table(db->cache, db->bloom_bits, db->index_layout, db->block_bytes);
     rocksdb_options_set_block_based_table_factory(o, t);
     rocksdb_block_based_options_destroy(t);
     return o;

@@ -18,8 +18,8 @@
 /* Codes 1..n of types common enough to spell with one byte. Stored in registries: only ever
  * append to this list. */
 static const char *const well_known_types[] = {
-    "URL",     "EMAIL",     "HS_ADMIN",  "HS_SITE",  "HS_SITE.PREFIX", "HS_SERV",      "HS_ALIAS",
-    "HS_PUBKEY", "HS_SECKEY", "HS_VLIST", "HS_NA_DELEGATE", "HS_SIGNATURE", "HS_CERT", "DESC",
+    "URL",       "EMAIL",     "HS_ADMIN", "HS_SITE",        "HS_SITE.PREFIX", "HS_SERV", "HS_ALIAS",
+    "HS_PUBKEY", "HS_SECKEY", "HS_VLIST", "HS_NA_DELEGATE", "HS_SIGNATURE",   "HS_CERT", "DESC",
 };
 #define WELL_KNOWN_TYPES (sizeof well_known_types / sizeof well_known_types[0])
 

@@ -12,33 +12,8 @@
 #include "hdl_const.h"
 #include "hdl_error.h"
 #include "reg_record.h"
+#include "reg_test_records.h"
 #include "reg_stored.h"
-
-static struct hdl_slice str(const char *s)
-{
-    return (struct hdl_slice){(const uint8_t *)s, (uint32_t)strlen(s)};
-}
-
-static struct hdl_value value(uint32_t index, const char *type, const char *data)
-{
-    struct hdl_value v = {0};
-    v.index = index;
-    v.timestamp = 0x6b079bd4;
-    v.ttl_type = HDL_TTL_RELATIVE;
-    v.ttl = 86400;
-    v.perms = HDL_PERM_DEFAULT;
-    v.type = str(type);
-    v.data = str(data);
-    return v;
-}
-
-static size_t build(struct hdl_value *values, size_t n, uint8_t *buf, size_t cap)
-{
-    struct hdl_writer w;
-    hdl_writer_init(&w, buf, cap);
-    assert_int_equal(reg_record_build(&w, values, n), HDL_OK);
-    return w.len;
-}
 
 /* Encodes record, checks reg_stored_build writes the same bytes from values, expands it back
  * and checks the bytes are the record's; returns the stored length. */
@@ -72,9 +47,9 @@ static void generated_record_is_stored_in_these_bytes(void **state)
 {
     (void)state;
     struct hdl_value v[3] = {
-        value(1, "URL", "https://id.example.com/88.100.1/A1"),
-        value(2, "META", "{\"sku\":\"A0001\"}"),
-        value(100, "HS_ADMIN", "admin"),
+        value(1, HDL_PERM_DEFAULT, "URL", "https://id.example.com/88.100.1/A1"),
+        value(2, HDL_PERM_DEFAULT, "META", "{\"sku\":\"A0001\"}"),
+        value(100, HDL_PERM_DEFAULT, "HS_ADMIN", "admin"),
     };
     uint8_t record[512];
     size_t len = build(v, 3, record, sizeof record);
@@ -87,10 +62,20 @@ static void generated_record_is_stored_in_these_bytes(void **state)
     static const uint8_t head[] = {0x02, 0x01, 0x9b, 0x01};
     assert_memory_equal(stored, head, sizeof head);
     static const uint8_t rest[] = {
-        0x03,                                     /* three values */
-        HDL_PERM_DEFAULT, HDL_TTL_RELATIVE,       /* shared permissions and TTL type */
-        0x00, 0x01, 0x51, 0x80, 0x6b, 0x07, 0x9b, 0xd4, /* shared TTL, timestamp */
-        0x03, 0x01, 34,                           /* next index, type code 1 (URL), 34 bytes */
+        0x03, /* three values */
+        HDL_PERM_DEFAULT,
+        HDL_TTL_RELATIVE, /* shared permissions and TTL type */
+        0x00,
+        0x01,
+        0x51,
+        0x80,
+        0x6b,
+        0x07,
+        0x9b,
+        0xd4, /* shared TTL, timestamp */
+        0x03,
+        0x01,
+        34, /* next index, type code 1 (URL), 34 bytes */
     };
     assert_memory_equal(stored + 4, rest, sizeof rest);
     size_t at = 4 + sizeof rest + 34;
@@ -110,12 +95,12 @@ static void differing_fields_and_references_round_trip(void **state)
     (void)state;
     /* { int4 length, handle, int4 index } twice, as the wire carries references. */
     static const uint8_t refs[] = {0, 0, 0, 4, '8', '8', '/', 'x', 0, 0, 0, 7,
-                                   0, 0, 0, 3, '9', '/', 'y', 0, 0, 1, 0};
+                                   0, 0, 0, 3, '9', '/', 'y', 0,   0, 1, 0};
     struct hdl_value v[4] = {
-        value(5, "URL", "https://a.example/"),
-        value(6, "EMAIL", "a@example.com"),
-        value(300, "HS_PUBKEY", ""),
-        value(0xffffffffu, "custom.type", "x"),
+        value(5, HDL_PERM_DEFAULT, "URL", "https://a.example/"),
+        value(6, HDL_PERM_DEFAULT, "EMAIL", "a@example.com"),
+        value(300, HDL_PERM_DEFAULT, "HS_PUBKEY", ""),
+        value(0xffffffffu, HDL_PERM_DEFAULT, "custom.type", "x"),
     };
     v[1].perms = HDL_PERM_ADMIN_READ;
     v[1].timestamp = 1;
@@ -133,8 +118,8 @@ static void differing_fields_and_references_round_trip(void **state)
 static void random_records_round_trip(void **state)
 {
     (void)state;
-    static const char *types[] = {"URL", "HS_ADMIN", "EMAIL", "HS_SITE", "DESC", "url",
-                                  "META", "x", "", "HS_SERV.PREFIX.", "HS_VLIST"};
+    static const char *types[] = {"URL",  "HS_ADMIN", "EMAIL", "HS_SITE",         "DESC",    "url",
+                                  "META", "x",        "",      "HS_SERV.PREFIX.", "HS_VLIST"};
     static uint8_t blob[70000];
     for (size_t i = 0; i < sizeof blob; i++)
         blob[i] = (uint8_t)(i * 131 + 7);
@@ -146,7 +131,7 @@ static void random_records_round_trip(void **state)
         uint32_t index = (uint32_t)rand() % 3;
         for (size_t i = 0; i < n; i++) {
             index += (rand() % 3 == 0) ? 1 + (uint32_t)rand() % 100000 : 1;
-            v[i] = value(index, types[rand() % 11], "");
+            v[i] = value(index, HDL_PERM_DEFAULT, types[rand() % 11], "");
             size_t dlen = rand() % 10 == 0 ? (size_t)rand() % 20000 : (size_t)rand() % 200;
             v[i].data = (struct hdl_slice){blob + rand() % 1000, (uint32_t)dlen};
             if (rand() % 4 == 0)
@@ -173,7 +158,7 @@ static void records_without_a_gain_stay_whole(void **state)
     assert_int_equal(round_trip(NULL, 0, record, len), len);
 
     /* Reserved header bytes are not 0: kept as they are rather than lost. */
-    struct hdl_value v = value(1, "URL", "https://a.example/");
+    struct hdl_value v = value(1, HDL_PERM_DEFAULT, "URL", "https://a.example/");
     len = build(&v, 1, record, sizeof record);
     record[3] = 1;
     struct hdl_writer w;
@@ -186,7 +171,8 @@ static void records_without_a_gain_stay_whole(void **state)
 static void encode_refuses_what_parse_refuses(void **state)
 {
     (void)state;
-    struct hdl_value v[2] = {value(1, "URL", "a"), value(2, "URL", "b")};
+    struct hdl_value v[2] = {value(1, HDL_PERM_DEFAULT, "URL", "a"),
+                             value(2, HDL_PERM_DEFAULT, "URL", "b")};
     uint8_t record[256], stored[256];
     size_t len = build(v, 2, record, sizeof record);
     struct hdl_writer w;
@@ -196,7 +182,8 @@ static void encode_refuses_what_parse_refuses(void **state)
     assert_int_equal(reg_stored_encode(record, len, &w), HDL_ERR_VERSION);
 
     /* As reg_record_build: duplicate indexes, and no more than the writer's room. */
-    struct hdl_value dup[2] = {value(3, "URL", "a"), value(3, "URL", "b")};
+    struct hdl_value dup[2] = {value(3, HDL_PERM_DEFAULT, "URL", "a"),
+                               value(3, HDL_PERM_DEFAULT, "URL", "b")};
     hdl_writer_init(&w, stored, sizeof stored);
     assert_int_equal(reg_stored_build(&w, dup, 2), HDL_ERR_MALFORMED);
     hdl_writer_init(&w, stored, len - 1);
@@ -208,8 +195,9 @@ static void encode_refuses_what_parse_refuses(void **state)
 static size_t compact_sample(uint8_t *stored, size_t cap, uint8_t *record, size_t *len)
 {
     static const uint8_t refs[] = {0, 0, 0, 2, '8', '8', 0, 0, 0, 1};
-    struct hdl_value v[3] = {value(1, "URL", "u"), value(2, "note", "t"),
-                             value(9, "HS_ADMIN", "admin")};
+    struct hdl_value v[3] = {value(1, HDL_PERM_DEFAULT, "URL", "u"),
+                             value(2, HDL_PERM_DEFAULT, "note", "t"),
+                             value(9, HDL_PERM_DEFAULT, "HS_ADMIN", "admin")};
     v[1].perms = 0;
     v[1].ttl = 5;
     v[1].timestamp = 9;

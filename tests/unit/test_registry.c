@@ -827,12 +827,24 @@ static size_t product_record(size_t data_len, uint8_t *buf, size_t cap)
     static char url[4096];
     memset(url, 'u', sizeof url);
     struct hdl_value v[3] = {
-        {.index = 1, .timestamp = 7, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
-         .type = {(const uint8_t *)"URL", 3}, .data = {(const uint8_t *)url, (uint32_t)data_len}},
-        {.index = 2, .timestamp = 7, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
-         .type = {(const uint8_t *)"META", 4}, .data = {(const uint8_t *)"{\"sku\":1}", 9}},
-        {.index = 100, .timestamp = 7, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
-         .type = {(const uint8_t *)"HS_ADMIN", 8}, .data = {(const uint8_t *)"admin", 5}},
+        {.index = 1,
+         .timestamp = 7,
+         .ttl = 86400,
+         .perms = HDL_PERM_DEFAULT,
+         .type = {(const uint8_t *)"URL", 3},
+         .data = {(const uint8_t *)url, (uint32_t)data_len}},
+        {.index = 2,
+         .timestamp = 7,
+         .ttl = 86400,
+         .perms = HDL_PERM_DEFAULT,
+         .type = {(const uint8_t *)"META", 4},
+         .data = {(const uint8_t *)"{\"sku\":1}", 9}},
+        {.index = 100,
+         .timestamp = 7,
+         .ttl = 86400,
+         .perms = HDL_PERM_DEFAULT,
+         .type = {(const uint8_t *)"HS_ADMIN", 8},
+         .data = {(const uint8_t *)"admin", 5}},
     };
     struct hdl_writer w;
     hdl_writer_init(&w, buf, cap);
