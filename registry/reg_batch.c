@@ -2,7 +2,6 @@
 #include <string.h>
 
 #include "reg_internal.h"
-#include "reg_record.h"
 
 struct reg_batch {
     struct reg_db *db;
@@ -91,16 +90,15 @@ int reg_batch_put(struct reg_batch *b, const uint8_t *handle, size_t len, const 
         return REG_ERR_READONLY;
     uint8_t key[REG_MAX_KEY];
     size_t klen = reg_canonical_key(b->db, handle, len, key);
-    struct reg_record_view view;
-    if (!klen || reg_record_parse(record, record_len, 1, &view) != HDL_OK)
+    if (!klen)
         return REG_ERR_INVALID;
     int rc = reserve(b, 3 + klen);
     if (rc)
         return rc;
+    uint8_t *stored;
     size_t slen;
-    uint8_t *stored = reg_stored_copy(record, record_len, &slen);
-    if (!stored)
-        return REG_ERR_IO;
+    if ((rc = reg_stored_copy(record, record_len, &stored, &slen)) != REG_OK)
+        return rc; /* REG_ERR_INVALID when the record does not parse */
     /* A key new to the registry and to this batch adds one to its prefix's count. */
     rc = reg_key_exists(b->db, REG_CF_HANDLES, key, klen);
     if (rc != REG_OK && rc != REG_NOT_FOUND) {

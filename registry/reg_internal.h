@@ -71,9 +71,10 @@ int reg_map_rocksdb_error(const char *msg);
 /* Fills pin from a value of the handles family, expanding a compact stored form (the pinned
  * value is then released at once); takes ownership of v. */
 void reg_pin_fill(struct reg_pin *pin, rocksdb_pinnableslice_t *v);
-/* The stored form of a record about to be written (reg_stored_encode) in a buffer the caller
- * frees; NULL when memory ran out or the record does not parse. */
-uint8_t *reg_stored_copy(const uint8_t *record, size_t len, size_t *stored_len);
+/* The stored form of a record about to be written (reg_stored_encode, which validates it in
+ * full: lookups trust stored records) in a buffer the caller frees. REG_ERR_INVALID when the
+ * record does not parse, REG_ERR_IO when memory ran out. */
+int reg_stored_copy(const uint8_t *record, size_t len, uint8_t **stored, size_t *stored_len);
 
 /*
  * A packed run of changes, each { int1 op, int2 key length, key }, that a write records in the

@@ -72,19 +72,20 @@ void reg_pin_fill(struct reg_pin *pin, rocksdb_pinnableslice_t *v)
     rocksdb_pinnableslice_destroy(v);
 }
 
-uint8_t *reg_stored_copy(const uint8_t *record, size_t len, size_t *stored_len)
+int reg_stored_copy(const uint8_t *record, size_t len, uint8_t **stored, size_t *stored_len)
 {
     uint8_t *buf = malloc(len ? len : 1);
     if (!buf)
-        return NULL;
+        return REG_ERR_IO;
     struct hdl_writer w;
     hdl_writer_init(&w, buf, len);
     if (reg_stored_encode(record, len, &w) != HDL_OK) {
         free(buf);
-        return NULL;
+        return REG_ERR_INVALID;
     }
+    *stored = buf;
     *stored_len = w.len;
-    return buf;
+    return REG_OK;
 }
 
 int reg_get_record_key(struct reg_db *db, const uint8_t *key, size_t klen, struct reg_pin *pin)
