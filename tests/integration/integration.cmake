@@ -6,5 +6,5 @@ foreach(name resolution malformed lifecycle cli bench tcp_limits admin online_im
              WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/integration)
     set_tests_properties(integration_${name} PROPERTIES
         LABELS integration TIMEOUT 300
-        ENVIRONMENT "PAZHOU_BIN_DIR=${PROJECT_BINARY_DIR};PAZHOU_SHARED_DIR=${PAZHOU_SHARED_DIR};PYTHONDONTWRITEBYTECODE=1")
+        ENVIRONMENT "PAZHOU_BIN_DIR=${PROJECT_BINARY_DIR};PAZHOU_VECTORS_DIR=${PAZHOU_VECTORS_DIR};PYTHONDONTWRITEBYTECODE=1")
 endforeach()

@@ -17,7 +17,8 @@ import shutil
 import urllib.parse
 
 BIN_DIR = os.environ.get("PAZHOU_BIN_DIR", "build")
-SHARED_DIR = os.environ.get("PAZHOU_SHARED_DIR", "../shared")
+VECTORS_DIR = os.environ.get(
+    "PAZHOU_VECTORS_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vectors"))
 PAZHOUD = os.path.join(BIN_DIR, "resolver", "pazhoud")
 PAZHOU = os.path.join(BIN_DIR, "tools", "pazhou")
 
@@ -37,7 +38,7 @@ FLAG_RD = 0x00800000
 
 def read_vectors(name):
     """The hex messages of a vectors file, in order, as bytes."""
-    path = os.path.join(SHARED_DIR, "handle", "vectors", name)
+    path = os.path.join(VECTORS_DIR, name)
     with open(path) as f:
         return [bytes.fromhex(l.strip()) for l in f if l.strip() and not l.startswith("#")]
 

@@ -35,7 +35,7 @@ static int vec_hex(int c)
 static int vec_load(const char *name, struct vec_file *vf)
 {
     char path[512];
-    snprintf(path, sizeof(path), "%s/handle/vectors/%s", PAZHOU_SHARED_DIR, name);
+    snprintf(path, sizeof(path), "%s/%s", PAZHOU_VECTORS_DIR, name);
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return -1;
