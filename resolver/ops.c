@@ -128,6 +128,7 @@ struct change {
     size_t n;
     const uint32_t *indexes;  /* remove */
     struct hdl_value *merged; /* HDL_MAX_VALUES: the stored values, then the result */
+    uint32_t create_rc;       /* create: may who create under the prefix (HDL_RC_*) */
     const uint8_t *gov;       /* delete of a derived prefix handle: the parent prefix handle */
     size_t gov_len;
     size_t merged_n;
@@ -182,12 +183,97 @@ static int put_merged(struct change *c, struct reg_update *u)
     return 0;
 }
 
+static bool slice_same(struct hdl_slice a, struct hdl_slice b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+static bool same_value(const struct hdl_value *a, const struct hdl_value *b)
+{
+    return a->index == b->index && a->ttl_type == b->ttl_type && a->ttl == b->ttl &&
+           a->perms == b->perms && a->ref_count == b->ref_count && slice_same(a->type, b->type) &&
+           slice_same(a->data, b->data) && slice_same(a->refs, b->refs);
+}
+
+/*
+ * The HS_ADMIN bits replacing the stored values old by the request's new ones takes, as the
+ * reference weighs an overwrite: each value added, removed or changed needs the bit of that
+ * change (an admin value turned into a plain one needs REMOVE_ADMIN and MODIFY_VALUE, the reverse
+ * MODIFY_VALUE and ADD_ADMIN; a plain value anyone may write needs nothing to change). A value
+ * sent unchanged needs nothing and keeps its stored timestamp.
+ */
+static uint16_t overwrite_needs(const struct hdl_value *old, size_t old_n, struct hdl_value *new,
+                                size_t new_n)
+{
+    uint16_t need = 0;
+    for (size_t i = 0; i < old_n; i++)
+        if (find_index(new, new_n, old[i].index) < 0)
+            need |= is_admin_value(&old[i]) ? HDL_ADM_REMOVE_ADMIN : HDL_ADM_REMOVE_VALUE;
+    for (size_t j = 0; j < new_n; j++) {
+        struct hdl_value *v = &new[j];
+        ssize_t at = find_index(old, old_n, v->index);
+        bool admin = is_admin_value(v);
+        if (at < 0) {
+            need |= admin ? HDL_ADM_ADD_ADMIN : HDL_ADM_ADD_VALUE;
+            continue;
+        }
+        const struct hdl_value *o = &old[at];
+        if (same_value(o, v)) {
+            v->timestamp = o->timestamp;
+        } else if (is_admin_value(o)) {
+            need |= admin ? HDL_ADM_MODIFY_ADMIN : HDL_ADM_REMOVE_ADMIN | HDL_ADM_MODIFY_VALUE;
+        } else if (admin) {
+            need |= HDL_ADM_MODIFY_VALUE | HDL_ADM_ADD_ADMIN;
+        } else if (!(o->perms & HDL_PERM_PUBLIC_WRITE)) {
+            need |= HDL_ADM_MODIFY_VALUE;
+        }
+    }
+    return need;
+}
+
+/*
+ * May the caller replace the existing handle in view? As the reference decides: an HS_ADMIN of
+ * the handle itself granting every bit the change needs, or ADD_ADMIN (which can grant any bit),
+ * or DELETE_HANDLE together with the prefix's ADD_HANDLE (delete, then create anew). The prefix's
+ * ADD_HANDLE alone is not enough: it would let anyone who may create under a prefix take over
+ * every handle there, their administrators included.
+ */
+static int authorize_overwrite(struct change *c, const struct reg_record_view *view, uint16_t need)
+{
+    if (need == 0 && c->who->authenticated)
+        return 0; /* every value sent as it is stored: nothing changes */
+    if (!(need & HDL_ADM_ADD_ADMIN) && perm_check(c->node, c->who, view, need) == HDL_RC_SUCCESS)
+        return 0;
+    if (perm_check(c->node, c->who, view, HDL_ADM_ADD_ADMIN) == HDL_RC_SUCCESS)
+        return 0;
+    uint32_t rc = perm_check(c->node, c->who, view, HDL_ADM_DELETE_HANDLE);
+    if (rc == HDL_RC_SUCCESS)
+        rc = c->create_rc;
+    if (rc != HDL_RC_SUCCESS) {
+        done(c->res, rc,
+             "Not allowed to overwrite this handle: its administrators do not grant it");
+        return -1;
+    }
+    return 0;
+}
+
 static int create_fn(void *ctx, struct reg_update *u)
 {
     struct change *c = ctx;
     if (u->old && !(c->flags & OPS_OVERWRITE)) {
         done(c->res, HDL_RC_HANDLE_ALREADY_EXISTS, "Handle already exists");
         return -1;
+    }
+    if (!u->old && c->create_rc != HDL_RC_SUCCESS) {
+        done(c->res, c->create_rc, "Not allowed to create handles under this prefix");
+        return -1;
+    }
+    if (u->old) {
+        struct reg_record_view view;
+        if (load_values(c, u->old, u->old_len, &view) != HDL_RC_SUCCESS ||
+            authorize_overwrite(c, &view,
+                                overwrite_needs(c->merged, c->merged_n, c->values, c->n)) != 0)
+            return -1;
     }
     memcpy(c->merged, c->values, c->n * sizeof *c->values);
     c->merged_n = c->n;
@@ -367,14 +453,22 @@ uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t
     uint8_t gov[HDL_MAX_HANDLE_LEN + 8];
     uint16_t need;
     size_t gov_len = governing_handle(h, len, gov, &need);
-    rc = gov_len ? perm_check_handle(node, who, gov, gov_len, need)
-                 : (perm_is_server_admin(node, who) ? HDL_RC_SUCCESS : HDL_RC_INVALID_ADMIN);
-    if (rc != HDL_RC_SUCCESS)
-        return done(res, rc, "Not allowed to create handles under this prefix");
+    /* Whether the prefix lets who create is asked before the handle is locked; whether it is
+     * needed depends on whether the handle exists, which only the update knows. */
+    uint32_t create_rc =
+        gov_len ? perm_check_handle(node, who, gov, gov_len, need)
+                : (perm_is_server_admin(node, who) ? HDL_RC_SUCCESS : HDL_RC_INVALID_ADMIN);
+    if (create_rc != HDL_RC_SUCCESS && !(flags & OPS_OVERWRITE))
+        return done(res, create_rc, "Not allowed to create handles under this prefix");
 
     stamp(values, n);
-    struct change c = {
-        .node = node, .who = who, .res = res, .flags = flags, .values = values, .n = n};
+    struct change c = {.node = node,
+                       .who = who,
+                       .res = res,
+                       .flags = flags,
+                       .values = values,
+                       .n = n,
+                       .create_rc = create_rc};
     return run_update(node, h, len, create_fn, &c);
 }
 

@@ -316,3 +316,40 @@ PRODUCT_000001 = {
                                                "permissions": "111111111111"}}},
     ],
 }
+
+
+class Rest:
+    """JSON requests to a node's REST API, over HTTPS (trusting the node's test certificate) or
+    plain HTTP; each call answers (status, parsed JSON or None, response)."""
+
+    def __init__(self, node, client_cert=None):
+        import ssl
+        self.node = node
+        self.ctx = ssl.create_default_context(cafile=node.tls_cert) if node.https_port else None
+        if self.ctx:
+            self.ctx.check_hostname = False
+            if client_cert:
+                self.ctx.load_cert_chain(*client_cert)
+
+    def __call__(self, method, path, body=None, auth=None, headers=None, tls=True):
+        import http.client
+        if tls:
+            c = http.client.HTTPSConnection("127.0.0.1", self.node.https_port, timeout=30,
+                                            context=self.ctx)
+        else:
+            c = http.client.HTTPConnection("127.0.0.1", self.node.http_port, timeout=30)
+        h = dict(headers or {})
+        if auth:
+            h["Authorization"] = auth
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body)
+            h.setdefault("Content-Type", "application/json")
+        try:
+            c.request(method, path, body=body, headers=h)
+            r = c.getresponse()
+            data = r.read()
+            ctype = r.getheader("Content-Type") or ""
+            parsed = json.loads(data) if data and ctype.startswith("application/json") else None
+            return r.status, parsed, r
+        finally:
+            c.close()
