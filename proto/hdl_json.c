@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "hdl_admin.h"
 #include "hdl_const.h"
+#include "hdl_json_scalar.h"
 #include "hdl_pubkey.h"
 #include "hdl_site.h"
 
@@ -447,13 +449,7 @@ bool hdl_json_parse_time(const char *s, uint32_t *out)
 
 static bool get_u32(const json_t *j, uint32_t *out)
 {
-    if (!json_is_integer(j))
-        return false;
-    json_int_t n = json_integer_value(j);
-    if (n < 0 || n > UINT32_MAX)
-        return false;
-    *out = (uint32_t)n;
-    return true;
+    return hdl_json_u32(j, out);
 }
 
 static bool is_b64(char c)
@@ -567,6 +563,29 @@ static int put_refs(struct parse *p, const json_t *arr, const char *what, uint32
     return HDL_OK;
 }
 
+/* HS_ADMIN permissions as the reference reads them: "011111110011" (addHandle last), "*" or
+ * true for all, false for none, or a number whose binary digits are the string. */
+static int admin_perms(const json_t *j, uint16_t *perms)
+{
+    int64_t n;
+    bool b;
+    if (json_is_string(j) && strcmp(json_string_value(j), "*") == 0) {
+        *perms = HDL_ADM_ALL;
+        return 0;
+    }
+    if (json_is_string(j))
+        return hdl_admin_perms_from_json(json_string_value(j), perms);
+    if (hdl_json_bool(j, &b)) {
+        *perms = b ? HDL_ADM_ALL : 0;
+        return 0;
+    }
+    if (hdl_json_int(j, 0, HDL_ADM_ALL, &n)) {
+        *perms = (uint16_t)n;
+        return 0;
+    }
+    return -1;
+}
+
 static int put_admin(struct parse *p, const json_t *val)
 {
     struct hdl_admin adm = {0};
@@ -574,9 +593,9 @@ static int put_admin(struct parse *p, const json_t *val)
     int err = get_ref(p, val, "data.value", &h, &adm.index);
     if (err)
         return err;
-    const json_t *perms = json_object_get(val, "permissions");
-    if (!json_is_string(perms) || hdl_admin_perms_from_json(json_string_value(perms), &adm.perms))
-        return fail(p, "data.value.permissions is missing or not up to 12 characters of 0 and 1");
+    if (admin_perms(json_object_get(val, "permissions"), &adm.perms) != 0)
+        return fail(p, "data.value.permissions is missing or not up to 12 characters of 0 and 1, "
+                       "\"*\", a number from 0 to 4095 or a boolean");
     adm.handle.ptr = (const uint8_t *)h;
     adm.handle.len = (uint32_t)json_string_length(json_object_get(val, "handle"));
     hdl_admin_encode(p->store, &adm);
@@ -655,8 +674,9 @@ static int site_iface(struct parse *p, const json_t *j, struct hdl_site_iface *i
     for (uint8_t k = 0; json_is_string(proto) && k < 4; k++)
         if (!strcmp(json_string_value(proto), protocols[k]))
             i->protocol = k;
-    if (json_is_integer(proto) && json_integer_value(proto) >= 0 && json_integer_value(proto) < 256)
-        i->protocol = (uint8_t)json_integer_value(proto);
+    int64_t n;
+    if (!json_is_string(proto) && hdl_json_int(proto, 0, 254, &n))
+        i->protocol = (uint8_t)n;
     if (i->protocol == 255 || !get_u32(port, &i->port))
         return fail(p, "data.value.servers[].interfaces[] needs a protocol and a port");
     return HDL_OK;
@@ -762,8 +782,11 @@ out:
 
 static int put_data(struct parse *p, const json_t *data)
 {
-    if (json_is_string(data)) {
-        hdl_put_raw(p->store, json_string_value(data), json_string_length(data));
+    char num[40];
+    size_t n;
+    const char *text = hdl_json_text(data, num, sizeof num, &n);
+    if (text) {
+        hdl_put_raw(p->store, text, n);
         return HDL_OK;
     }
     if (!json_is_object(data))
@@ -773,25 +796,28 @@ static int put_data(struct parse *p, const json_t *data)
         return fail(p, "data.format is missing");
     if (!json_is_string(fj))
         return fail(p, "data.format is not a string");
+    /* Format names in any case, as the reference compares them. */
     const char *format = json_string_value(fj);
     const json_t *val = json_object_get(data, "value");
     if (!val)
         return fail(p, "data.value is missing");
 
-    bool textual = !strcmp(format, "string") || !strcmp(format, "base64") || !strcmp(format, "hex");
-    if (textual && !json_is_string(val))
+    bool textual = !strcasecmp(format, "string") || !strcasecmp(format, "base64") ||
+                   !strcasecmp(format, "hex");
+    text = textual ? hdl_json_text(val, num, sizeof num, &n) : NULL;
+    if (textual && !text)
         return fail(p, "data.value is not a string (format %s)", format);
-    if (!strcmp(format, "string")) {
-        hdl_put_raw(p->store, json_string_value(val), json_string_length(val));
+    if (!strcasecmp(format, "string")) {
+        hdl_put_raw(p->store, text, n);
         return HDL_OK;
     }
-    if (!strcmp(format, "base64"))
-        return put_base64(p, json_string_value(val), json_string_length(val));
-    if (!strcmp(format, "hex"))
-        return put_hex(p, json_string_value(val), json_string_length(val));
-    if (!strcmp(format, "admin"))
+    if (!strcasecmp(format, "base64"))
+        return put_base64(p, text, n);
+    if (!strcasecmp(format, "hex"))
+        return put_hex(p, text, n);
+    if (!strcasecmp(format, "admin"))
         return put_admin(p, val);
-    if (!strcmp(format, "vlist")) {
+    if (!strcasecmp(format, "vlist")) {
         size_t at = hdl_reserve_u32(p->store);
         uint32_t count;
         int err = put_refs(p, val, "data.value", &count);
@@ -800,9 +826,9 @@ static int put_data(struct parse *p, const json_t *data)
         hdl_patch_u32(p->store, at, count);
         return HDL_OK;
     }
-    if (!strcmp(format, "key"))
+    if (!strcasecmp(format, "key"))
         return json_is_object(val) ? put_key(p, val) : fail(p, "data.value is not a key object");
-    if (!strcmp(format, "site"))
+    if (!strcasecmp(format, "site"))
         return json_is_object(val) ? put_site(p, val) : fail(p, "data.value is not a site object");
     return fail(p, "data.format '%s' is not one of string, base64, hex, admin, vlist, site, key",
                 format);
@@ -841,7 +867,11 @@ static int parse_value(struct parse *p, const json_t *obj, struct hdl_value *v)
     v->ttl_type = HDL_TTL_RELATIVE;
     v->ttl = DEFAULT_TTL;
     j = json_object_get(obj, "ttl");
-    if (json_is_string(j)) {
+    /* A string of digits is seconds, as a client meant it; the reference reads it as a date. */
+    int64_t secs;
+    if (json_is_string(j) && hdl_json_int(j, 0, UINT32_MAX, &secs)) {
+        v->ttl = (uint32_t)secs;
+    } else if (json_is_string(j)) {
         v->ttl_type = HDL_TTL_ABSOLUTE;
         if (!parse_time(json_string_value(j), &v->ttl))
             return fail(p, "ttl '%s' is not an ISO-8601 time such as 2026-11-26T02:39:16Z",
@@ -860,7 +890,10 @@ static int parse_value(struct parse *p, const json_t *obj, struct hdl_value *v)
     v->perms = HDL_PERM_DEFAULT;
     j = json_object_get(obj, "permissions");
     if (j) {
-        const char *s = json_string_value(j);
+        char num[40];
+        size_t n;
+        const char *s =
+            json_is_integer(j) ? hdl_json_text(j, num, sizeof num, &n) : json_string_value(j);
         if (!s || strlen(s) != 4 || strspn(s, "01") != 4)
             return fail(p, "permissions is not 4 characters of 0 and 1 (adminRead adminWrite "
                            "publicRead publicWrite)");

@@ -301,7 +301,8 @@ static void do_put(struct job *j, const struct identity *who, struct http_reply 
     } else if (!arr) {
         http_reply_rc(r, HDL_RC_PROTOCOL_ERROR, j->handle, err);
     } else if (http_values_from_json(arr, &store, values, &n, err, sizeof err) != 0) {
-        http_reply_rc(r, HDL_RC_INVALID_VALUE, j->handle, err);
+        /* A body that does not read as values is a protocol error there too (4). */
+        http_reply_rc(r, HDL_RC_PROTOCOL_ERROR, j->handle, err);
     } else if (j->index_count && !same_index_set(j, values, n)) {
         http_reply_rc(r, HDL_RC_PROTOCOL_ERROR, j->handle, "Mismatched indexes in PUT request");
     } else {

@@ -117,6 +117,36 @@ static bool set_encoded_id(struct http_auth *a, const char *s, size_t len)
     return ok;
 }
 
+/*
+ * "300:0.NA/88.100.1:secret" typed as it reads: the first ':' ends the user, leaving "300", a
+ * bare index. The reference refuses it as an unverified identity; say what to send instead (the
+ * identity percent-encoded, 300%3A0.NA%2F88.100.1). buf holds n decoded bytes, the user ulen.
+ */
+static bool unencoded_user(struct http_auth *a, const uint8_t *buf, size_t ulen, size_t n)
+{
+    if (ulen == 0 || ulen > 10 || strspn((const char *)buf, "0123456789") < ulen)
+        return false;
+    const uint8_t *rest = buf + ulen + 1, *end = buf + n;
+    const uint8_t *second = memchr(rest, ':', (size_t)(end - rest));
+    if (!second || !memchr(rest, '/', (size_t)(second - rest)))
+        return false;
+    char handle[96];
+    size_t hlen = (size_t)(second - rest), o = 0;
+    for (size_t i = 0; i < hlen && o + 4 < sizeof handle; i++) {
+        if (rest[i] == '/')
+            o += (size_t)snprintf(handle + o, sizeof handle - o, "%%2F");
+        else
+            handle[o++] = (char)rest[i];
+    }
+    handle[o] = '\0';
+    snprintf(a->error, sizeof a->error,
+             "The Basic user name must be percent-encoded: %.*s%%3A%s, not %.*s:%.*s", (int)ulen,
+             (const char *)buf, handle, (int)ulen, (const char *)buf, (int)hlen,
+             (const char *)rest);
+    a->kind = HTTP_AUTH_MALFORMED;
+    return true;
+}
+
 static void parse_basic(const char *p, struct http_auth *a)
 {
     while (*p == ' ' || *p == '\t')
@@ -138,6 +168,8 @@ static void parse_basic(const char *p, struct http_auth *a)
         return;
     }
     size_t ulen = (size_t)(colon - buf);
+    if (unencoded_user(a, buf, ulen, n))
+        return;
     a->secret_len = n - ulen - 1;
     if (a->secret_len > sizeof a->secret) {
         malformed(a, "Basic password too long");

@@ -44,7 +44,7 @@ enum http_auth_kind {
 
 struct http_auth {
     enum http_auth_kind kind;
-    char error[128];
+    char error[256];
     /* Basic and the Handle scheme's id: index:handle (index 0 when not given) */
     uint32_t index;
     uint8_t handle[HDL_MAX_HANDLE_LEN];

@@ -6,6 +6,7 @@
 
 #include "hdl_const.h"
 #include "hdl_json.h"
+#include "hdl_json_scalar.h"
 #include "ops.h"
 #include "reg_record.h"
 
@@ -98,10 +99,7 @@ static int flag(const json_t *op, const char *name, bool *out)
     const json_t *j = json_object_get(op, name);
     if (!j)
         return 0;
-    if (!json_is_boolean(j))
-        return -1;
-    *out = json_is_true(j);
-    return 0;
+    return hdl_json_bool(j, out) ? 0 : -1;
 }
 
 static json_t *run_op(struct node *node, const struct identity *who, const json_t *op,
@@ -132,7 +130,7 @@ static json_t *run_op(struct node *node, const struct identity *who, const json_
         size_t n = 0;
         if (http_values_from_json(json_object_get(op, "values"), &store, s->values, &n, err,
                                   sizeof err) != 0)
-            return result(HDL_RC_INVALID_VALUE, handle, err);
+            return result(HDL_RC_PROTOCOL_ERROR, handle, err);
         unsigned flags = overwrite ? OPS_OVERWRITE : 0;
         if (create) {
             ops_create(node, who, h, hlen, s->values, n, flags | (mint ? OPS_MINT : 0), &res);
@@ -163,12 +161,9 @@ static json_t *run_op(struct node *node, const struct identity *who, const json_
         if (!json_is_array(ix) || n == 0 || n > HDL_MAX_VALUES)
             return result(HDL_RC_PROTOCOL_ERROR, handle, "indexes must be a non-empty array");
         for (size_t i = 0; i < n; i++) {
-            const json_t *v = json_array_get(ix, i);
-            json_int_t x = json_integer_value(v);
-            if (!json_is_integer(v) || x < 0 || x > (json_int_t)UINT32_MAX)
+            if (!hdl_json_u32(json_array_get(ix, i), &s->indexes[i]))
                 return result(HDL_RC_PROTOCOL_ERROR, handle,
                               "indexes must be numbers from 0 to 4294967295");
-            s->indexes[i] = (uint32_t)x;
         }
         ops_remove_values(node, who, h, hlen, s->indexes, n, &res);
         return result(res.rc, handle, res.message);

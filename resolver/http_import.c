@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "hdl_const.h"
+#include "hdl_json_scalar.h"
 #include "node_import.h"
 #include "perm.h"
 
@@ -37,8 +38,8 @@ static json_int_t bounded(const json_t *doc, const char *name, json_int_t lo, js
     const json_t *j = json_object_get(doc, name);
     if (!j)
         return 0;
-    json_int_t v = json_integer_value(j);
-    return json_is_integer(j) && v >= lo && v <= hi ? v : -1;
+    int64_t v;
+    return hdl_json_int(j, lo, hi, &v) ? (json_int_t)v : -1;
 }
 
 static int parse_request(const char *body, size_t len, struct node_import_request *req, char *err,

@@ -81,12 +81,16 @@ static bool served(struct node *node, const uint8_t *h, size_t len)
     return reg_prefix_set_serves(atomic_load(&node->prefixes), h, len);
 }
 
-/* Checks the values of a request: known layouts decode, indexes are unique. */
-static uint32_t check_values(const struct hdl_value *v, size_t n, struct ops_result *res)
+/* Checks the values of a request: known layouts decode, indexes are unique and, for values
+ * being created or added, positive as the reference's signed int4 indexes must be. */
+static uint32_t check_values(const struct hdl_value *v, size_t n, bool new_values,
+                             struct ops_result *res)
 {
     if (n > HDL_MAX_VALUES)
         return done(res, HDL_RC_INVALID_VALUE, "More than %u values", HDL_MAX_VALUES);
     for (size_t i = 0; i < n; i++) {
+        if (new_values && (v[i].index == 0 || v[i].index > INT32_MAX))
+            return done(res, HDL_RC_INVALID_VALUE, "Value indexes must be positive");
         if (v[i].type.len == 0)
             return done(res, HDL_RC_INVALID_VALUE, "Value %u has no type", v[i].index);
         if (v[i].ttl_type > HDL_TTL_ABSOLUTE)
@@ -101,7 +105,7 @@ static uint32_t check_values(const struct hdl_value *v, size_t n, struct ops_res
             return done(res, HDL_RC_INVALID_VALUE, "Value %u is not a valid HS_VLIST", v[i].index);
         for (size_t j = 0; j < i; j++)
             if (v[j].index == v[i].index)
-                return done(res, HDL_RC_INVALID_VALUE, "Index %u appears twice", v[i].index);
+                return done(res, HDL_RC_VALUE_ALREADY_EXISTS, "Index conflict for %u", v[i].index);
     }
     return HDL_RC_SUCCESS;
 }
@@ -447,7 +451,7 @@ uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t
     const uint8_t *h = res->handle;
     len = res->handle_len;
     uint32_t rc = precheck(node, h, len, res);
-    if (rc != HDL_RC_SUCCESS || (rc = check_values(values, n, res)) != HDL_RC_SUCCESS)
+    if (rc != HDL_RC_SUCCESS || (rc = check_values(values, n, true, res)) != HDL_RC_SUCCESS)
         return rc;
 
     uint8_t gov[HDL_MAX_HANDLE_LEN + 8];
@@ -497,7 +501,7 @@ uint32_t ops_add_values(struct node *node, const struct identity *who, const uin
 {
     memset(res, 0, sizeof *res);
     uint32_t rc = precheck(node, handle, len, res);
-    if (rc != HDL_RC_SUCCESS || (rc = check_values(values, n, res)) != HDL_RC_SUCCESS)
+    if (rc != HDL_RC_SUCCESS || (rc = check_values(values, n, true, res)) != HDL_RC_SUCCESS)
         return rc;
     stamp(values, n);
     struct change c = {
@@ -510,7 +514,7 @@ uint32_t ops_modify_values(struct node *node, const struct identity *who, const 
 {
     memset(res, 0, sizeof *res);
     uint32_t rc = precheck(node, handle, len, res);
-    if (rc != HDL_RC_SUCCESS || (rc = check_values(values, n, res)) != HDL_RC_SUCCESS)
+    if (rc != HDL_RC_SUCCESS || (rc = check_values(values, n, false, res)) != HDL_RC_SUCCESS)
         return rc;
     stamp(values, n);
     struct change c = {.node = node, .who = who, .res = res, .values = values, .n = n};

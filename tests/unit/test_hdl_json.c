@@ -352,11 +352,21 @@ static void bad_inputs_are_rejected_with_the_field_named(void **state)
     expect_bad("[1]", "a value must be a JSON object");
     expect_bad("{\"type\":\"URL\",\"data\":\"x\"}", "index is missing");
     expect_bad("{\"index\":-1,\"type\":\"URL\",\"data\":\"x\"}", "index is not an integer");
-    expect_bad("{\"index\":\"1\",\"type\":\"URL\",\"data\":\"x\"}", "index is not an integer");
+    /* Numbers in strings are read as the reference's Gson reads them: digits and a sign only. */
+    expect_bad("{\"index\":\"1.0\",\"type\":\"URL\",\"data\":\"x\"}", "index is not an integer");
+    expect_bad("{\"index\":\" 1\",\"type\":\"URL\",\"data\":\"x\"}", "index is not an integer");
+    expect_bad("{\"index\":\"1e2\",\"type\":\"URL\",\"data\":\"x\"}", "index is not an integer");
+    expect_bad("{\"index\":\"0x1\",\"type\":\"URL\",\"data\":\"x\"}", "index is not an integer");
+    expect_bad("{\"index\":\"\",\"type\":\"URL\",\"data\":\"x\"}", "index is not an integer");
+    expect_bad("{\"index\":\"-1\",\"type\":\"URL\",\"data\":\"x\"}", "index is not an integer");
+    expect_bad("{\"index\":1.5,\"type\":\"URL\",\"data\":\"x\"}", "index is not an integer");
+    expect_bad("{\"index\":true,\"type\":\"URL\",\"data\":\"x\"}", "index is not an integer");
+    expect_bad("{\"index\":null,\"type\":\"URL\",\"data\":\"x\"}", "index is not an integer");
     expect_bad("{\"index\":1,\"data\":\"x\"}", "type is missing");
     expect_bad("{\"index\":1,\"type\":7,\"data\":\"x\"}", "type is not a string");
     expect_bad("{\"index\":1,\"type\":\"URL\"}", "data is missing");
-    expect_bad("{\"index\":1,\"type\":\"URL\",\"data\":5}", "data is neither");
+    expect_bad("{\"index\":1,\"type\":\"URL\",\"data\":[\"x\"]}", "data is neither");
+    expect_bad("{\"index\":1,\"type\":\"URL\",\"data\":null}", "data is neither");
     expect_bad("{\"index\":1,\"type\":\"URL\",\"data\":{\"value\":\"x\"}}",
                "data.format is missing");
     expect_bad("{\"index\":1,\"type\":\"URL\",\"data\":{\"format\":\"foo\",\"value\":\"x\"}}",
@@ -398,6 +408,80 @@ static void bad_inputs_are_rejected_with_the_field_named(void **state)
                "references is not an array");
     expect_bad("{\"index\":1,\"type\":\"URL\",\"data\":\"x\",\"references\":[{\"index\":1}]}",
                "references[0].handle");
+}
+
+/* text parses, and encodes to the same wire bytes as want does. */
+static void expect_same(const char *text, const char *want)
+{
+    uint8_t sa[512], sb[512], ea[512], eb[512];
+    struct hdl_writer a, b;
+    struct hdl_value va, vb;
+    char err[256];
+    size_t la, lb;
+    hdl_writer_init(&a, sa, sizeof sa);
+    hdl_writer_init(&b, sb, sizeof sb);
+    if (from_text(text, &a, &va, err, sizeof err) != HDL_OK)
+        fail_msg("%s: %s", text, err);
+    assert_int_equal(from_text(want, &b, &vb, err, sizeof err), HDL_OK);
+    encode(&va, ea, sizeof ea, &la);
+    encode(&vb, eb, sizeof eb, &lb);
+    if (la != lb || memcmp(ea, eb, la) != 0)
+        fail_msg("%s does not read as %s", text, want);
+}
+
+static void numbers_and_text_are_read_as_the_reference_reads_them(void **state)
+{
+    /* The HS_ADMIN a widely used REST client library sends by default. */
+    expect_same("{\"index\":\"100\",\"type\":\"HS_ADMIN\",\"data\":{\"format\":\"admin\","
+                "\"value\":{\"index\":\"200\",\"handle\":\"0.NA/88.100.1\","
+                "\"permissions\":\"011111110011\"}}}",
+                "{\"index\":100,\"type\":\"HS_ADMIN\",\"data\":{\"format\":\"admin\","
+                "\"value\":{\"index\":200,\"handle\":\"0.NA/88.100.1\","
+                "\"permissions\":\"011111110011\"}}}");
+    static const char url7[] = "{\"index\":7,\"type\":\"URL\",\"data\":\"x\"}";
+    expect_same("{\"index\":\"+7\",\"type\":\"URL\",\"data\":\"x\"}", url7);
+    expect_same("{\"index\":\"007\",\"type\":\"URL\",\"data\":\"x\"}", url7);
+    expect_same("{\"index\":7.0,\"type\":\"URL\",\"data\":\"x\"}", url7);
+    expect_same("{\"index\":1e2,\"type\":\"URL\",\"data\":\"x\"}",
+                "{\"index\":100,\"type\":\"URL\",\"data\":\"x\"}");
+    /* A TTL of digits in a string is seconds (the reference would read it as a date). */
+    expect_same("{\"index\":1,\"type\":\"URL\",\"data\":\"x\",\"ttl\":\"3600\"}",
+                "{\"index\":1,\"type\":\"URL\",\"data\":\"x\",\"ttl\":3600}");
+    expect_same("{\"index\":1,\"type\":\"URL\",\"data\":\"x\",\"permissions\":1010}",
+                "{\"index\":1,\"type\":\"URL\",\"data\":\"x\",\"permissions\":\"1010\"}");
+    /* Bare numbers and booleans as data are their text; format names in any case. */
+    expect_same("{\"index\":1,\"type\":\"DESC\",\"data\":5}",
+                "{\"index\":1,\"type\":\"DESC\",\"data\":\"5\"}");
+    expect_same("{\"index\":1,\"type\":\"DESC\",\"data\":0.1}",
+                "{\"index\":1,\"type\":\"DESC\",\"data\":\"0.1\"}");
+    expect_same("{\"index\":1,\"type\":\"DESC\",\"data\":true}",
+                "{\"index\":1,\"type\":\"DESC\",\"data\":\"true\"}");
+    expect_same("{\"index\":1,\"type\":\"DESC\",\"data\":{\"format\":\"STRING\",\"value\":42}}",
+                "{\"index\":1,\"type\":\"DESC\",\"data\":\"42\"}");
+    /* Admin permissions as "*", true, false or a number whose binary digits are the string. */
+    static const char all[] =
+        "{\"index\":100,\"type\":\"HS_ADMIN\",\"data\":{\"format\":\"admin\",\"value\":"
+        "{\"index\":300,\"handle\":\"0.NA/1\",\"permissions\":\"111111111111\"}}}";
+    static const char *const alls[] = {"\"*\"", "true", "4095"};
+    for (size_t i = 0; i < sizeof alls / sizeof alls[0]; i++) {
+        char text[300];
+        snprintf(text, sizeof text,
+                 "{\"index\":100,\"type\":\"HS_ADMIN\",\"data\":{\"format\":\"admin\","
+                 "\"value\":{\"index\":\"300\",\"handle\":\"0.NA/1\",\"permissions\":%s}}}",
+                 alls[i]);
+        expect_same(text, all);
+    }
+    expect_same("{\"index\":100,\"type\":\"HS_ADMIN\",\"data\":{\"format\":\"admin\",\"value\":"
+                "{\"index\":300,\"handle\":\"0.NA/1\",\"permissions\":5}}}",
+                "{\"index\":100,\"type\":\"HS_ADMIN\",\"data\":{\"format\":\"admin\",\"value\":"
+                "{\"index\":300,\"handle\":\"0.NA/1\",\"permissions\":\"101\"}}}");
+    expect_same("{\"index\":200,\"type\":\"HS_VLIST\",\"data\":{\"format\":\"vlist\",\"value\":"
+                "[{\"handle\":\"0.NA/1\",\"index\":\"300\"}]}}",
+                "{\"index\":200,\"type\":\"HS_VLIST\",\"data\":{\"format\":\"vlist\",\"value\":"
+                "[{\"handle\":\"0.NA/1\",\"index\":300}]}}");
+    expect_bad("{\"index\":100,\"type\":\"HS_ADMIN\",\"data\":{\"format\":\"admin\",\"value\":"
+               "{\"index\":300,\"handle\":\"0.NA/1\",\"permissions\":4096}}}",
+               "data.value.permissions");
 }
 
 static void times_accept_fractions_and_offsets(void **state)
@@ -630,6 +714,7 @@ int main(void)
         cmocka_unit_test(base64_padding_gives_exact_lengths),
         cmocka_unit_test(binary_and_control_bytes_are_written_as_base64),
         cmocka_unit_test(bad_inputs_are_rejected_with_the_field_named),
+        cmocka_unit_test(numbers_and_text_are_read_as_the_reference_reads_them),
         cmocka_unit_test(times_accept_fractions_and_offsets),
         cmocka_unit_test(full_store_is_nospace_and_keeps_nothing),
         cmocka_unit_test(public_keys_are_written_as_jwk_numbers_without_sign_bytes),

@@ -29,6 +29,19 @@ static void basic_takes_an_urlencoded_index_and_handle(void **state)
     assert_memory_equal(a.secret, "pa:ss", 5);
 }
 
+static void basic_user_typed_without_percent_encoding_is_refused_with_the_fix(void **state)
+{
+    (void)state;
+    /* base64("300:0.NA/88.100.1:anchor-secret"): the first ':' would end the user at "300". */
+    http_auth_parse("Basic MzAwOjAuTkEvODguMTAwLjE6YW5jaG9yLXNlY3JldA==", &a);
+    assert_int_equal(a.kind, HTTP_AUTH_MALFORMED);
+    assert_string_equal(a.error, "The Basic user name must be percent-encoded: "
+                                 "300%3A0.NA%2F88.100.1, not 300:0.NA/88.100.1");
+    /* base64("300:ab:cd"): no handle after the index, so an ordinary (failing) Basic login. */
+    http_auth_parse("Basic MzAwOmFiOmNk", &a);
+    assert_int_equal(a.kind, HTTP_AUTH_BASIC);
+}
+
 static void handle_scheme_reads_quoted_and_token_values(void **state)
 {
     (void)state;
@@ -114,6 +127,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(basic_takes_an_urlencoded_index_and_handle),
+        cmocka_unit_test(basic_user_typed_without_percent_encoding_is_refused_with_the_fix),
         cmocka_unit_test(handle_scheme_reads_quoted_and_token_values),
         cmocka_unit_test(handle_scheme_with_pbkdf2_parameters),
         cmocka_unit_test(session_only_is_not_authenticating),
