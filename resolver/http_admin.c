@@ -3,12 +3,15 @@
 #include <sys/queue.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include <openssl/ssl.h>
 
 #include "hdl_const.h"
 #include "hdl_json.h"
@@ -99,6 +102,22 @@ static const char *authorization(const struct http_call *c)
     return evhttp_find_header(evhttp_request_get_input_headers(c->req), "Authorization");
 }
 
+/* The TLS client certificate of the call's connection, NULL without TLS or certificate. */
+static SSL *call_ssl(const struct http_call *c)
+{
+    if (!c->tls)
+        return NULL;
+    struct evhttp_connection *con = evhttp_request_get_connection(c->req);
+    struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) : NULL;
+    return bev ? bufferevent_openssl_get_ssl(bev) : NULL;
+}
+
+static bool has_client_cert(const struct http_call *c)
+{
+    SSL *ssl = call_ssl(c);
+    return ssl && SSL_get0_peer_certificate(ssl);
+}
+
 static struct job *job_new(struct http_call *c, enum job_kind kind)
 {
     struct job *j = calloc(1, sizeof *j);
@@ -110,6 +129,7 @@ static struct job *job_new(struct http_call *c, enum job_kind kind)
     j->kind = kind;
     j->method = (int)evhttp_request_get_command(c->req);
     http_auth_parse(authorization(c), &j->auth);
+    http_cert_take(call_ssl(c), &j->auth.cert);
     return j;
 }
 
@@ -616,7 +636,7 @@ static void run_job(void *arg, struct http_reply *r)
 
 void http_admin_get_handle(struct http_call *c)
 {
-    if (!c->tls || !authorization(c)) {
+    if (!c->tls || (!authorization(c) && !has_client_cert(c))) {
         http_api_get_handle(c);
         return;
     }

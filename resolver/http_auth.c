@@ -457,7 +457,8 @@ uint32_t http_auth_identify(struct node *node, const struct http_auth *a, struct
     uint32_t rc;
     switch (a->kind) {
     case HTTP_AUTH_NONE:
-        return HDL_RC_SUCCESS;
+        return a->cert.present ? http_cert_identify(node, &a->cert, &out->who, msg, msgcap)
+                               : HDL_RC_SUCCESS;
     case HTTP_AUTH_MALFORMED:
         snprintf(msg, msgcap, "%s", a->error);
         return HDL_RC_AUTHENTICATION_FAILED;
@@ -478,6 +479,8 @@ uint32_t http_auth_identify(struct node *node, const struct http_auth *a, struct
     out->has_session = a->session_id[0] != '\0';
     if (!a->authenticating) {
         out->who = out->session.who;
+        if (!out->who.authenticated && a->cert.present)
+            return http_cert_identify(node, &a->cert, &out->who, msg, msgcap);
         return HDL_RC_SUCCESS;
     }
     if (!out->has_session) {

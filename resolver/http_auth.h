@@ -28,6 +28,7 @@
 #include <stdint.h>
 
 #include "hdl_const.h"
+#include "http_cert.h"
 #include "http_session.h"
 #include "identity.h"
 #include "node.h"
@@ -67,10 +68,13 @@ struct http_auth {
     uint32_t iterations, length;
     bool has_pbkdf2;     /* salt, iterations and length all given */
     bool authenticating; /* id, type, alg or signature present: a signature to check */
+    /* The TLS client certificate, used when no header authenticates (as the reference) */
+    struct http_cert cert;
 };
 
-/* Parses an Authorization header value (NULL for none) into a. Never fails: a header that cannot
- * be understood gives kind HTTP_AUTH_MALFORMED with a reason in a->error. */
+/* Parses an Authorization header value (NULL for none) into a, leaving a->cert to the caller.
+ * Never fails: a header that cannot be understood gives kind HTTP_AUTH_MALFORMED with a reason
+ * in a->error. */
 void http_auth_parse(const char *value, struct http_auth *a);
 
 /* Who sends the request, and the session it names or was given. */
@@ -81,10 +85,11 @@ struct http_who {
 };
 
 /*
- * Establishes who from a (blocking). HDL_RC_SUCCESS when the request may go on (authenticated,
- * or no credentials at all); otherwise AUTHENTICATION_FAILED (wrong secret or signature, unknown
- * session, malformed header), INVALID_ADMIN (no such key) or AUTHEN_ERROR, with msg set: the
- * caller answers 401. A successful Handle signature authenticates its session.
+ * Establishes who from a (blocking): the Authorization header, else a session, else a client
+ * certificate. HDL_RC_SUCCESS when the request may go on (authenticated, or no credentials);
+ * otherwise AUTHENTICATION_FAILED (wrong secret or signature, unknown session, malformed header),
+ * INVALID_ADMIN (no such key) or AUTHEN_ERROR, with msg set: the caller answers 401. A successful
+ * Handle signature authenticates its session.
  */
 uint32_t http_auth_identify(struct node *node, const struct http_auth *a, struct http_who *out,
                             char *msg, size_t msgcap);

@@ -613,6 +613,13 @@ unsigned http_server_connections(const struct worker *w)
     return h ? atomic_load_explicit(&h->conns, memory_order_relaxed) : 0;
 }
 
+static int accept_client_cert(int preverified, X509_STORE_CTX *ctx)
+{
+    (void)preverified;
+    (void)ctx;
+    return 1;
+}
+
 SSL_CTX *http_tls_ctx_new(const char *cert_file, const char *key_file, char *err, size_t errlen)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -622,6 +629,11 @@ SSL_CTX *http_tls_ctx_new(const char *cert_file, const char *key_file, char *err
     }
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    /* Ask for a client certificate without requiring one or a CA chain: its key is checked
+     * against the registry (http_cert.c), as the reference checks it. Resumed sessions keep
+     * the certificate, which needs a session id context. */
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_client_cert);
+    SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"pazhou", 6);
     const char *what = NULL;
     if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1)
         what = "cannot load the TLS certificate";

@@ -1,0 +1,80 @@
+"""The reference server (HANDLE.NET 9) beside the project, for optional differential tests.
+
+It is found where its setup put it: $PAZHOU_REFERENCE, else ~/reference (the folder holding
+cnri/start.sh, cnri/stop.sh and cnri/ports.env). Tests that use it skip cleanly without it. A
+server already running is used and left running; one started here is stopped here. Everything
+stays on loopback."""
+import base64
+import http.client
+import json
+import os
+import ssl
+import subprocess
+import urllib.parse
+
+HOME = os.environ.get("PAZHOU_REFERENCE", os.path.expanduser("~/reference"))
+CNRI = os.path.join(HOME, "cnri")
+WHY = "the reference server is not installed (%s)" % CNRI
+ADMIN, SECRET = "300:88.100.1/ADMIN", "anchor-secret"
+
+
+def available():
+    return all(os.path.exists(os.path.join(CNRI, f))
+               for f in ("start.sh", "stop.sh", "ports.env")) and bool(_ports().get("CNRI_PORT"))
+
+
+def _ports():
+    ports = {}
+    try:
+        with open(os.path.join(CNRI, "ports.env")) as f:
+            for line in f:
+                k, _, v = line.strip().partition("=")
+                if k and v.isdigit():
+                    ports[k] = int(v)
+    except OSError:
+        pass
+    return ports
+
+
+class Server:
+    def __init__(self):
+        p = _ports()
+        self.port, self.http_port = p["CNRI_PORT"], p.get("CNRI_HTTP_PORT", 8000)
+        self.started = False
+        self.ctx = ssl.create_default_context()
+        self.ctx.check_hostname = False
+        self.ctx.verify_mode = ssl.CERT_NONE
+
+    def start(self):
+        pid = os.path.join(CNRI, "server.pid")
+        running = os.path.exists(pid)
+        out = subprocess.run(["bash", os.path.join(CNRI, "start.sh")], capture_output=True,
+                             text=True, timeout=90)
+        if out.returncode != 0:
+            raise AssertionError("the reference did not start: " + out.stdout + out.stderr)
+        self.started = not running or "already running" not in out.stdout
+        return self
+
+    def stop(self):
+        if self.started:
+            subprocess.run(["bash", os.path.join(CNRI, "stop.sh")], capture_output=True,
+                           timeout=60)
+
+    def request(self, method, path, body=None):
+        """(status, parsed JSON or None) of a Basic-authenticated request over HTTPS."""
+        user = urllib.parse.quote(ADMIN, safe="")
+        auth = "Basic " + base64.b64encode((user + ":" + SECRET).encode()).decode()
+        c = http.client.HTTPSConnection("127.0.0.1", self.http_port, timeout=30, context=self.ctx)
+        try:
+            c.request(method, path, body=json.dumps(body) if body is not None else None,
+                      headers={"Authorization": auth, "Content-Type": "application/json"})
+            r = c.getresponse()
+            data = r.read()
+            return r.status, json.loads(data) if data else None
+        finally:
+            c.close()
+
+    def put(self, handle, body):
+        """(status, responseCode) of PUT /api/handles/handle with body."""
+        status, got = self.request("PUT", "/api/handles/" + handle, body)
+        return status, (got or {}).get("responseCode")
