@@ -1,9 +1,11 @@
 /*
  * pazhou init: creates a registry directory that homes the given prefixes. Each prefix P gets
- * its prefix handle 0.NA/P with the node's site information (index 1) and an HS_ADMIN naming
- * 300:0.NA/P with every permission (index 100), and with --admin-key or --admin-secret the key
- * of that administrator at index 300, so the node can be administered at once. Running it again
- * adds prefixes and leaves existing prefix handles as they are.
+ * its prefix handle 0.NA/P with the node's site information (index 1), an HS_ADMIN naming
+ * 300:0.NA/P with every permission (index 100), the administrators' group HS_VLIST (index 200)
+ * holding 300:0.NA/P, and with --admin-key or --admin-secret the key of that administrator at
+ * index 300, so the node can be administered at once. Running it again adds prefixes and
+ * completes existing prefix handles with what they lack (the group, the key), changing no value
+ * they hold.
  */
 #include <getopt.h>
 #include <stdio.h>
@@ -35,63 +37,119 @@ static void usage(FILE *f)
             "Creates (or extends) the registry at DIR (default: data_dir of the configuration)\n"
             "homing each prefix P (\"88.100.1\" or \"0.NA/88.100.1\").\n"
             "--admin-key puts the HS_PUBKEY value in FILE.pub (from pazhou keygen) at index 300\n"
-            "of each new prefix handle; --admin-secret an HS_SECKEY (permissions 1100), read\n"
+            "of each prefix handle that has none; --admin-secret an HS_SECKEY (permissions 1100), "
+            "read\n"
             "from $" SECRET_ENV " or asked for.\n");
 }
 
+#define PREFIX_VALUES_MAX 64
+
+static ssize_t find_index(const struct hdl_value *v, size_t n, uint32_t index)
+{
+    for (size_t i = 0; i < n; i++)
+        if (v[i].index == index)
+            return (ssize_t)i;
+    return -1;
+}
+
+/*
+ * Writes the prefix handle na_handle, or completes an existing one: its site (1), HS_ADMIN (100)
+ * naming 300:na_handle, the administrators' group HS_VLIST (200) holding 300:na_handle (the group
+ * that client libraries name in the HS_ADMIN of new handles), and with admin_key that key at
+ * 300. Values already there stay as they are. Returns 0, 1 when admin_key could not be placed
+ * because index 300 holds another value, -1 on a write failure.
+ */
 static int write_prefix_handle(struct reg_db *db, const char *na_handle, const uint8_t *site,
                                size_t site_len, const struct hdl_value *admin_key)
 {
+    static struct hdl_value values[PREFIX_VALUES_MAX];
+    size_t n = 0;
+    size_t hlen = strlen(na_handle);
     struct reg_pin pin;
-    if (reg_get_record(db, (const uint8_t *)na_handle, strlen(na_handle), &pin) == REG_OK) {
-        reg_pin_release(&pin);
-        if (admin_key)
-            fprintf(stderr,
-                    "pazhou: %s exists; its values, index 300 included, are left as "
-                    "they are\n",
-                    na_handle);
-        return 0;
+    bool existed = reg_get_record(db, (const uint8_t *)na_handle, hlen, &pin) == REG_OK;
+    if (existed) {
+        struct reg_record_view view;
+        struct hdl_reader r;
+        if (reg_record_parse(pin.data, pin.len, 1, &view) != HDL_OK) {
+            fprintf(stderr, "pazhou: the stored %s is damaged\n", na_handle);
+            reg_pin_release(&pin);
+            return -1;
+        }
+        hdl_reader_init(&r, view.values.ptr, view.values.len);
+        while (n < view.value_count && n < PREFIX_VALUES_MAX - 2 &&
+               hdl_value_decode(&r, &values[n]) == HDL_OK)
+            n++;
     }
-    uint8_t admin_data[HDL_MAX_HANDLE_LEN + 16];
-    struct hdl_writer aw;
-    hdl_writer_init(&aw, admin_data, sizeof admin_data);
-    struct hdl_admin adm = {
-        .perms = HDL_ADM_ALL,
-        .handle = {(const uint8_t *)na_handle, (uint32_t)strlen(na_handle)},
-        .index = 300,
-    };
-    hdl_admin_encode(&aw, &adm);
-
     uint32_t now = (uint32_t)time(NULL);
-    struct hdl_value values[3] = {
-        {.index = 1,
-         .timestamp = now,
-         .ttl = 86400,
-         .perms = HDL_PERM_DEFAULT,
-         .type = {(const uint8_t *)"HS_SITE", 7},
-         .data = {site, (uint32_t)site_len}},
-        {.index = 100,
-         .timestamp = now,
-         .ttl = 86400,
-         .perms = HDL_PERM_DEFAULT,
-         .type = {(const uint8_t *)"HS_ADMIN", 8},
-         .data = {admin_data, (uint32_t)aw.len}},
-    };
-    size_t nvalues = 2;
-    if (admin_key) {
-        values[2] = *admin_key;
-        values[2].timestamp = now;
-        nvalues = 3;
+    size_t before = n;
+    uint8_t admin_data[HDL_MAX_HANDLE_LEN + 16], group_data[HDL_MAX_HANDLE_LEN + 16];
+    if (!existed) {
+        struct hdl_writer aw;
+        hdl_writer_init(&aw, admin_data, sizeof admin_data);
+        struct hdl_admin adm = {
+            .perms = HDL_ADM_ALL,
+            .handle = {(const uint8_t *)na_handle, (uint32_t)hlen},
+            .index = 300,
+        };
+        hdl_admin_encode(&aw, &adm);
+        values[n++] = (struct hdl_value){.index = 1,
+                                         .timestamp = now,
+                                         .ttl = 86400,
+                                         .perms = HDL_PERM_DEFAULT,
+                                         .type = {(const uint8_t *)"HS_SITE", 7},
+                                         .data = {site, (uint32_t)site_len}};
+        values[n++] = (struct hdl_value){.index = 100,
+                                         .timestamp = now,
+                                         .ttl = 86400,
+                                         .perms = HDL_PERM_DEFAULT,
+                                         .type = {(const uint8_t *)"HS_ADMIN", 8},
+                                         .data = {admin_data, (uint32_t)aw.len}};
     }
-    uint8_t record[16384 + ADMIN_KEY_MAX];
+    if (find_index(values, n, 200) < 0) {
+        struct hdl_writer gw;
+        hdl_writer_init(&gw, group_data, sizeof group_data);
+        hdl_put_u32(&gw, 1);
+        hdl_put_bytes(&gw, na_handle, hlen);
+        hdl_put_u32(&gw, 300);
+        values[n++] = (struct hdl_value){.index = 200,
+                                         .timestamp = now,
+                                         .ttl = 86400,
+                                         .perms = HDL_PERM_DEFAULT,
+                                         .type = {(const uint8_t *)"HS_VLIST", 8},
+                                         .data = {group_data, (uint32_t)gw.len}};
+    }
+    int status = 0;
+    if (admin_key) {
+        ssize_t at = find_index(values, n, 300);
+        if (at < 0) {
+            values[n] = *admin_key;
+            values[n++].timestamp = now;
+        } else if (values[at].data.len != admin_key->data.len ||
+                   memcmp(values[at].data.ptr, admin_key->data.ptr, admin_key->data.len) != 0) {
+            fprintf(stderr,
+                    "pazhou: %s already holds another value at index 300, left as it is; "
+                    "pazhou add-secret adds an administrator to a running node\n",
+                    na_handle);
+            status = 1;
+        }
+    }
+    if (existed && n == before) {
+        reg_pin_release(&pin);
+        return status;
+    }
+    static uint8_t record[16384 + ADMIN_KEY_MAX + HDL_MAX_MESSAGE_LEN];
     struct hdl_writer rw;
     hdl_writer_init(&rw, record, sizeof record);
-    if (reg_record_build(&rw, values, nvalues) != HDL_OK || hdl_writer_status(&rw) != HDL_OK)
-        return -1;
-    return reg_put_record(db, (const uint8_t *)na_handle, strlen(na_handle), record, rw.len) ==
-                   REG_OK
-               ? 0
-               : -1;
+    int rc = reg_record_build(&rw, values, n) == HDL_OK && hdl_writer_status(&rw) == HDL_OK &&
+                     reg_put_record(db, (const uint8_t *)na_handle, hlen, record, rw.len) == REG_OK
+                 ? status
+                 : -1;
+    if (existed)
+        reg_pin_release(&pin);
+    if (rc >= 0 && existed)
+        printf("completed %s: %zu value%s added\n", na_handle, n - before,
+               n - before == 1 ? "" : "s");
+    return rc;
 }
 
 /* The HS_PUBKEY value bytes of FILE.pub (binary or PEM text); their length, or -1. */
@@ -220,13 +278,15 @@ int cmd_init(int argc, char **argv)
             break;
         }
         snprintf(na_handle, sizeof na_handle, "0.NA/%s", p);
-        if (write_prefix_handle(db, na_handle, site, site_len,
-                                admin_key.data.ptr ? &admin_key : NULL) != 0 ||
-            reg_home_prefix(db, na_handle) != REG_OK) {
+        int w = write_prefix_handle(db, na_handle, site, site_len,
+                                    admin_key.data.ptr ? &admin_key : NULL);
+        if (w < 0 || reg_home_prefix(db, na_handle) != REG_OK) {
             fprintf(stderr, "pazhou: cannot home %s in %s\n", na_handle, data);
             status = 2;
             break;
         }
+        if (w > 0)
+            status = 1;
         printf("homed %s in %s\n", na_handle, data);
     }
     free(site);

@@ -18,6 +18,7 @@ int cmd_home(int argc, char **argv);
 int cmd_unhome(int argc, char **argv);
 int cmd_batch(int argc, char **argv);
 int cmd_keygen(int argc, char **argv);
+int cmd_add_secret(int argc, char **argv);
 int cmd_export(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);

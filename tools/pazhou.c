@@ -20,6 +20,7 @@ static const struct command commands[] = {
     {"list", cmd_list, "list the handles under a prefix (authenticated)"},
     {"home", cmd_home, "home prefixes on a node (server administrators)"},
     {"unhome", cmd_unhome, "unhome prefixes on a node (server administrators)"},
+    {"add-secret", cmd_add_secret, "give an identity an HS_SECKEY on a node (authenticated)"},
     {"batch", cmd_batch, "run a batch file in the hdl-genericbatch format"},
     {"keygen", cmd_keygen, "make an administrator key pair (RSA, DSA or SM2)"},
     {"init", cmd_init, "create a registry directory that homes prefixes"},

@@ -419,6 +419,80 @@ class InitAdminKeyTest(unittest.TestCase):
         p = self.create("--secret", env={"PAZHOU_SECRET": "prefix-secret"})
         self.assertEqual(p.returncode, 0, p.stderr)
 
+    def init_again(self, secret):
+        """pazhou init run again on the node's registry (stopped) with --admin-secret."""
+        return subprocess.run([PAZHOU, "init", "-c", self.node.conf, "--prefix", "88.100.1",
+                               "--admin-secret"], capture_output=True, text=True, timeout=60,
+                              env=dict(os.environ, PAZHOU_SECRET=secret))
+
+    def test_prefix_handles_carry_the_administrators_group(self):
+        self.node = Node().start()
+        vals = {v[0]: v for v in self.node.udp(resolution("0.NA/88.100.1")).values()[1]}
+        # HS_VLIST 200 holding 300:0.NA/88.100.1: count 1, the handle, its index.
+        group = struct.pack(">II", 1, 13) + b"0.NA/88.100.1" + struct.pack(">I", 300)
+        self.assertEqual(vals[200][1:3], ("HS_VLIST", group))
+        self.assertEqual(sorted(vals), [1, 100, 200])
+
+    def test_init_again_adds_a_secret_to_a_registry_that_has_none(self):
+        self.node = Node()
+        p = self.init_again("later-secret")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn("completed 0.NA/88.100.1: 1 value added", p.stdout)
+        self.node.start()
+        p = self.create("--secret", env={"PAZHOU_SECRET": "later-secret"})
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.node.stop()
+        # The same secret again changes nothing; another one is refused, the first kept.
+        self.assertEqual(self.init_again("later-secret").returncode, 0)
+        p = self.init_again("other-secret")
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("already holds another value at index 300", p.stderr)
+        self.node.start()
+        self.assertEqual(self.create("--secret", env={"PAZHOU_SECRET": "later-secret"}).returncode,
+                         1)  # 88.100.1/FIRST exists: refused, but authenticated
+        self.assertIn("HANDLE_ALREADY_EXISTS",
+                      self.create("--secret", env={"PAZHOU_SECRET": "later-secret"}).stderr)
+
+    def test_add_secret_gives_a_running_node_another_administrator(self):
+        os.environ["PAZHOU_SECRET"] = "prefix-secret"
+        try:
+            self.node = Node(init_args=["--admin-secret"],
+                             extra_conf='server_admins = [ "300:88.100.1/FACTORY-A" ];\n').start()
+        finally:
+            del os.environ["PAZHOU_SECRET"]
+        out = os.path.join(self.keys, "factory-a.secret")
+        server = ["--server", "127.0.0.1:%d" % self.node.port]
+        prefix_admin = [*server, "--auth", "300:0.NA/88.100.1", "--secret"]
+        env = dict(os.environ, PAZHOU_SECRET="prefix-secret")
+        p = subprocess.run([PAZHOU, "add-secret", "300:88.100.1/FACTORY-A", "--out", out,
+                            *prefix_admin], capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(os.stat(out).st_mode & 0o777, 0o600)
+        with open(out) as f:
+            secret = f.read().strip()
+        self.assertRegex(secret, r"^[0-9a-f]{32}$")
+        # The new identity authenticates (and, a server administrator here, may create).
+        p = subprocess.run([PAZHOU, "create", *server, "--auth", "300:88.100.1/FACTORY-A",
+                            "--secret", "88.100.1/BY-FACTORY", "--value", "1 URL 86400 1110 UTF8 x"],
+                           capture_output=True, text=True, timeout=60,
+                           env=dict(os.environ, PAZHOU_SECRET=secret))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # Its handle is administered by the prefix's group, which holds the prefix admin.
+        p = subprocess.run([PAZHOU, "add", "88.100.1/FACTORY-A", "--value",
+                            "1 URL 86400 1110 UTF8 https://factory-a.example", *prefix_admin],
+                           capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        # The secret file is never overwritten; index 300 is taken now.
+        p = subprocess.run([PAZHOU, "add-secret", "300:88.100.1/FACTORY-A", "--out", out,
+                            *prefix_admin], capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(p.returncode, 2)
+        again = os.path.join(self.keys, "again.secret")
+        p = subprocess.run([PAZHOU, "add-secret", "300:88.100.1/FACTORY-A", "--out", again,
+                            *prefix_admin], capture_output=True, text=True, timeout=60, env=env)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("VALUE_ALREADY_EXISTS", p.stderr)
+        self.assertFalse(os.path.exists(again))
+
 
 if __name__ == "__main__":
     unittest.main()
