@@ -147,7 +147,7 @@ class Resolution(unittest.TestCase):
         self.assertEqual(r.rc, RC_SUCCESS)
         handle, values = r.values()
         self.assertEqual(handle, "88.100.1")
-        self.assertEqual({v[1] for v in values}, {"HS_SITE", "HS_ADMIN"})
+        self.assertEqual({v[1] for v in values}, {"HS_SITE", "HS_ADMIN", "HS_VLIST"})
 
     def test_response_header_fields(self):
         r = self.node.udp(resolution("88.100.1/PRODUCT-000001", request_id=0x0badcafe))
