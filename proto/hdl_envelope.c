@@ -25,6 +25,22 @@ int hdl_envelope_decode(struct hdl_reader *r, struct hdl_envelope *env)
     return HDL_OK;
 }
 
+int hdl_envelope_check_whole(const struct hdl_envelope *env)
+{
+    if (env->flags & ~(HDL_ENV_COMPRESSED | HDL_ENV_ENCRYPTED | HDL_ENV_TRUNCATED))
+        return HDL_ERR_MALFORMED;
+    /* Reassembly clears both; on a message that arrived whole they are a lie. */
+    if ((env->flags & HDL_ENV_TRUNCATED) || env->message_id != 0)
+        return HDL_ERR_MALFORMED;
+    if (env->minor > HDL_MINOR_VERSION_MAX)
+        return HDL_ERR_VERSION;
+    /* The suggested version is the sender's highest: a lower major one is a contradiction (a
+     * lower minor one is tolerated, as the reference does). */
+    if (env->sugg_major < env->major)
+        return HDL_ERR_MALFORMED;
+    return HDL_OK;
+}
+
 void hdl_envelope_encode(struct hdl_writer *w, const struct hdl_envelope *env)
 {
     hdl_put_u8(w, env->major);

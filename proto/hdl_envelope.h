@@ -24,6 +24,13 @@ struct hdl_envelope {
 int hdl_envelope_decode(struct hdl_reader *r, struct hdl_envelope *env);
 void hdl_envelope_encode(struct hdl_writer *w, const struct hdl_envelope *env);
 
+/* Checks the envelope of a whole message (not one datagram of several): only the COMPRESSED,
+ * ENCRYPTED and TRUNCATED flag bits may be set, TRUNCATED and messageId belong to fragments and
+ * must be clear and 0, the minor version may not exceed HDL_MINOR_VERSION_MAX, and the suggested
+ * major version may not be below the message's. Returns HDL_ERR_MALFORMED, or
+ * HDL_ERR_VERSION for the minor version. */
+int hdl_envelope_check_whole(const struct hdl_envelope *env);
+
 /* The version a response to env is encoded in: min(suggested, ours), never below 2.0. */
 void hdl_envelope_reply_version(const struct hdl_envelope *req, uint8_t *major, uint8_t *minor);
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "hdl_const.h"
+#include "hdl_credential.h"
 
 int hdl_message_split_payload(const uint8_t *payload, size_t len, struct hdl_message *msg)
 {
@@ -17,6 +18,12 @@ int hdl_message_split_payload(const uint8_t *payload, size_t len, struct hdl_mes
         return err;
     if (hdl_reader_left(&r))
         return HDL_ERR_TRAILING;
+    if (msg->credential.len) {
+        /* Its own lengths must agree with its bytes too, whether or not anyone checks it. */
+        struct hdl_credential cred;
+        if (hdl_credential_decode(msg->credential.ptr, msg->credential.len, &cred) != HDL_OK)
+            return HDL_ERR_MALFORMED;
+    }
     msg->signed_part.ptr = payload;
     msg->signed_part.len = HDL_HEADER_LEN + msg->hdr.body_length;
     return HDL_OK;
@@ -44,7 +51,8 @@ int hdl_message_split(const uint8_t *buf, size_t len, struct hdl_message *msg)
      * payload itself. */
     if (msg->env.flags & (HDL_ENV_ENCRYPTED | HDL_ENV_COMPRESSED))
         return HDL_ERR_UNSUPPORTED;
-    return hdl_message_split_payload(buf + r.pos, left, msg);
+    err = hdl_message_split_payload(buf + r.pos, left, msg);
+    return err ? err : hdl_envelope_check_whole(&msg->env);
 }
 
 size_t hdl_response_begin(struct hdl_writer *w, const struct hdl_envelope *env,

@@ -22,7 +22,9 @@ struct hdl_message {
 
 /* Splits buf (envelope + messageLength bytes, nothing more) into its parts. Fails on a
  * messageLength that disagrees with len, a bodyLength past the end, a credential length past
- * the end, or bytes after the credential. env and hdr are filled in as far as they decoded, so a
+ * the end, bytes after the credential, a credential whose own lengths disagree with its bytes, or
+ * an envelope that hdl_envelope_check_whole refuses (fragment fields, unknown flag bits, versions).
+ * env and hdr are filled in as far as they decoded, so a
  * caller can still address an error reply. An ENCRYPTED or COMPRESSED envelope fails with
  * HDL_ERR_UNSUPPORTED (env filled): the caller turns the payload into plain bytes and splits
  * those with hdl_message_split_payload. */

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "hdl_body.h"
 #include "hdl_const.h"
 #include "hdl_error_body.h"
 #include "hdl_message.h"
@@ -249,13 +250,17 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
         return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, why, out, out_len);
     }
     /* Sessions, signed answers and administration leave the event loop. */
-    if (msg.env.session_id != 0 || (msg.hdr.op_flags & HDL_FLAG_CT))
-        return QUERY_DEFER;
+    bool deferred = msg.env.session_id != 0 || (msg.hdr.op_flags & HDL_FLAG_CT);
     switch (msg.hdr.opcode) {
+    case HDL_OC_RESERVED:
+        q->stats->malformed++;
+        return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, "Unknown opCode in message: 0", out,
+                           out_len);
     case HDL_OC_RESOLUTION:
-        return answer_resolution(q, &msg, out, out_len);
+        if (!deferred)
+            return answer_resolution(q, &msg, out, out_len); /* decodes the body itself */
+        break;
     case HDL_OC_GET_SITE_INFO:
-        return answer_site_info(q, &msg, out, out_len);
     case HDL_OC_CREATE_HANDLE:
     case HDL_OC_DELETE_HANDLE:
     case HDL_OC_ADD_VALUE:
@@ -269,11 +274,26 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
     case HDL_OC_SESSION_SETUP:
     case HDL_OC_SESSION_TERMINATE:
     case HDL_OC_LOGIN_ID_SYSTEM:
-        return QUERY_DEFER;
+        break;
     default:
         return reply_error(q, &msg, HDL_RC_OPERATION_NOT_SUPPORTED, "Operation not supported", out,
                            out_len);
     }
+    /* Every body is decoded in full before it is answered or handed on: one whose lengths or
+     * counts disagree with its bytes goes no further. A well-formed body the decoder does not
+     * know (a session mode) is the admin path's to refuse. */
+    struct hdl_body body;
+    err = hdl_body_decode(&msg, &body);
+    if (err != HDL_OK && err != HDL_ERR_UNSUPPORTED) {
+        q->stats->malformed++;
+        msg.hdr.op_flags &= ~HDL_FLAG_RD;
+        return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, "Malformed request body", out, out_len);
+    }
+    if (deferred)
+        return QUERY_DEFER;
+    if (msg.hdr.opcode == HDL_OC_GET_SITE_INFO)
+        return answer_site_info(q, &msg, out, out_len);
+    return QUERY_DEFER;
 }
 
 enum query_result query_error(struct query_ctx *q, const uint8_t *req, size_t len, uint32_t rc,

@@ -159,7 +159,9 @@ static int exchange_udp(const struct client_opts *o, const uint8_t *req, size_t 
                                    &complete) != HDL_OK)
                 continue;
             if (complete) {
+                /* The whole message is no longer a fragment. */
                 env.message_id = 0;
+                env.flags &= (uint8_t)~HDL_ENV_TRUNCATED;
                 struct hdl_writer w;
                 hdl_writer_init(&w, resp, HDL_ENVELOPE_LEN);
                 hdl_envelope_encode(&w, &env);

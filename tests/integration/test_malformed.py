@@ -1,12 +1,19 @@
 """Malformed input: every message gets an error or is dropped, and the node keeps answering."""
+import glob
+import os
 import random
 import socket
 import struct
 import time
 import unittest
 
+import malformed_corpus
+from malformed_corpus import DROP, VALID
 from pazhou_node import (Node, PRODUCT_000001, RC_PROTOCOL_ERROR, RC_SUCCESS, Response, bstr,
                          message, read_tcp_message, resolution)
+
+CORPUS_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "malformed")
+PROBE_ID = 0x7F000000
 
 GOOD = resolution("88.100.1/PRODUCT-000001", request_id=0x7777)
 
@@ -65,6 +72,109 @@ def malformed_messages():
     while len(out) < 50:
         out.append(bytes(rng.randrange(256) for _ in range(rng.randrange(1, 600))))
     return out[:50]
+
+
+def with_request_id(msg, rid):
+    """msg answering to rid (a message too short to carry one is left as it is)."""
+    if len(msg) < 12:
+        return msg
+    return msg[:8] + struct.pack(">I", rid) + msg[12:]
+
+
+def corpus_files():
+    """(class, base, message, expected query, udp, tcp) of every line in tests/malformed."""
+    def parse(e):
+        return None if e == "-" else e if e in (DROP, VALID) else int(e)
+    rows = []
+    for path in sorted(glob.glob(os.path.join(CORPUS_DIR, "*.txt"))):
+        cls = os.path.basename(path)[:-4]
+        with open(path) as f:
+            for line in f:
+                if line.startswith("#") or not line.strip():
+                    continue
+                q, u, t, name, hexmsg = line.split()
+                rows.append((cls, name, bytes.fromhex(hexmsg), parse(q), parse(u), parse(t)))
+    return rows
+
+
+def describe(bad):
+    return "\n".join("%s/%s: expected %s, got %s: %s" % (c, n, e, g, m.hex()[:120])
+                     for c, n, e, g, m in bad[:20]) + "\n(%d in all)" % len(bad)
+
+
+def udp_answers(port, items, batch=200, quiet=1.0):
+    """Sends every (request id, message) over UDP, a valid probe after each batch; returns
+    {request id: response code} of what came back and the probes' codes."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 << 20)
+    s.settimeout(0.05)
+    got, probes = {}, {}
+
+    def drain(until_probe=None, deadline=None):
+        while True:
+            try:
+                d = s.recv(65536)
+            except socket.timeout:
+                if until_probe is None or time.time() > deadline:
+                    return
+                continue
+            if len(d) < 28:
+                continue
+            rid, mid = struct.unpack(">II", d[8:16])
+            rc = struct.unpack(">I", d[24:28])[0]
+            if mid:
+                continue  # a later datagram of a multi-datagram answer
+            if rid >= PROBE_ID:
+                probes[rid] = rc
+                if rid == until_probe:
+                    return
+            else:
+                got[rid] = rc
+
+    for start in range(0, len(items), batch):
+        for rid, m in items[start:start + batch]:
+            s.sendto(m, ("127.0.0.1", port))
+        probe = PROBE_ID + start
+        s.sendto(resolution("88.100.1/PRODUCT-000001", request_id=probe), ("127.0.0.1", port))
+        drain(until_probe=probe, deadline=time.time() + 5)
+    end = time.time() + quiet
+    while time.time() < end:
+        drain()
+    s.close()
+    return got, probes
+
+
+def tcp_answers(port, items, batch=200):
+    """Sends the (request id, message) items pipelined on TCP connections, a probe after each
+    batch; returns the (request id, response code) sequence answered and the probes' codes."""
+    seq, probes = [], {}
+    for start in range(0, len(items), batch):
+        probe = PROBE_ID + start
+        chunk = [m for _, m in items[start:start + batch]]
+        chunk.append(resolution("88.100.1/PRODUCT-000001", request_id=probe))
+        c = socket.create_connection(("127.0.0.1", port), timeout=10)
+        c.sendall(b"".join(chunk))
+        while True:
+            r = Response(read_tcp_message(c))
+            if r.request_id == probe:
+                probes[probe] = r.rc
+                break
+            seq.append((r.request_id, r.rc))
+        c.close()
+    return seq, probes
+
+
+def tcp_alone(port, msg):
+    """The response code to msg sent alone on a connection, or DROP when none comes."""
+    c = socket.create_connection(("127.0.0.1", port), timeout=5)
+    try:
+        c.sendall(msg)
+        c.shutdown(socket.SHUT_WR)
+        return Response(read_tcp_message(c)).rc
+    except (EOFError, ConnectionResetError):
+        return DROP
+    finally:
+        c.close()
 
 
 class Malformed(unittest.TestCase):
@@ -140,6 +250,98 @@ class Malformed(unittest.TestCase):
         with self.assertRaises(socket.timeout):
             s.recv(65536)
         s.close()
+
+
+
+class Corpus(unittest.TestCase):
+    """The generated variants and the kept corpus: each gets exactly its expected answer."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.node = Node([PRODUCT_000001]).start()
+        cls.generated = malformed_corpus.corpus()
+        cls.kept = corpus_files()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.close()
+
+    def check_udp(self, rows):
+        items, want = [], {}
+        for i, (cls, name, m, _q, u, _t) in enumerate(rows):
+            if u == VALID:
+                continue
+            rid = 0x10000 + i
+            items.append((rid, with_request_id(m, rid)))
+            want[rid] = (cls, name, u, m)
+        got, probes = udp_answers(self.node.port, items)
+        self.assertTrue(probes and all(rc == RC_SUCCESS for rc in probes.values()), probes)
+        bad = []
+        for rid, (cls, name, u, m) in want.items():
+            answer = got.get(rid, DROP)
+            if len(m) < 12:
+                continue  # no request id of its own: only the absence of success is checked
+            if answer != u:
+                bad.append((cls, name, u, answer, m))
+        self.assertEqual(bad, [], describe(bad))
+        self.assertNotIn(RC_SUCCESS, got.values())
+
+    def check_tcp(self, rows):
+        pipelined, alone, want = [], [], {}
+        for i, (cls, name, m, _q, _u, t) in enumerate(rows):
+            if t in (None, VALID):
+                continue
+            rid = 0x10000 + i
+            m = with_request_id(m, rid)
+            want[rid] = (cls, name, t, m)
+            major, mlen = m[0], struct.unpack(">I", m[16:20])[0]
+            if major != 2 or mlen > malformed_corpus.MAX_MESSAGE:
+                alone.append(rid)
+            else:
+                pipelined.append((rid, m))
+        seq, probes = tcp_answers(self.node.port, pipelined)
+        self.assertTrue(probes and all(rc == RC_SUCCESS for rc in probes.values()), probes)
+        expected_seq = [(rid, want[rid][2]) for rid, _ in pipelined if want[rid][2] != DROP]
+        got = dict(seq)
+        bad = [(want[rid][0], want[rid][1], rc, got.get(rid, DROP), want[rid][3])
+               for rid, rc in expected_seq if got.get(rid, DROP) != rc]
+        bad += [(want[rid][0], want[rid][1], DROP, rc, want[rid][3])
+                for rid, rc in seq if want[rid][2] == DROP]
+        self.assertEqual(bad, [], describe(bad))
+        self.assertEqual([rid for rid, _ in seq], [rid for rid, _ in expected_seq])
+        for rid in alone:
+            cls, name, t, m = want[rid]
+            self.assertEqual(tcp_alone(self.node.port, m), t, "%s/%s %s" % (cls, name, m.hex()))
+        self.assertEqual(self.node.tcp(GOOD).rc, RC_SUCCESS)
+
+    def test_generated_corpus_is_thousands_of_messages_in_every_class(self):
+        classes = {r[0] for r in self.generated}
+        self.assertGreater(len(self.generated), 3000)
+        self.assertTrue({"truncated", "body-cut", "length-body", "trailing-body", "version",
+                         "envelope-flags", "fragment-fields", "lone-fragment"} <= classes)
+        names = {r[1] for r in self.generated}
+        self.assertEqual(names, {name for name, _ in malformed_corpus.bases()})
+
+    def test_kept_corpus_matches_the_generator(self):
+        self.assertGreater(len(self.kept), 500)
+        for cls, name, m, q, u, t in self.kept:
+            self.assertEqual((malformed_corpus.expect(m, "query"), malformed_corpus.expect(m, "udp"),
+                              malformed_corpus.expect(m, "tcp")), (q, u, t), m.hex())
+
+    def test_generated_corpus_over_udp(self):
+        self.check_udp(self.generated)
+
+    def test_generated_corpus_over_tcp(self):
+        self.check_tcp(self.generated)
+
+    def test_kept_corpus_over_udp_and_tcp(self):
+        self.check_udp(self.kept)
+        self.check_tcp(self.kept)
+
+    def test_node_still_answers_afterwards(self):
+        self.assertEqual(self.node.udp(GOOD).rc, RC_SUCCESS)
+        self.assertEqual(self.node.tcp(GOOD).rc, RC_SUCCESS)
+        self.assertIsNone(self.node.proc.poll())
 
 
 if __name__ == "__main__":
