@@ -1,5 +1,7 @@
 #include "hdl_value.h"
 
+#include <string.h>
+
 #include "hdl_const.h"
 
 /* References: handle strings are bounded like handles; the count like any array. */
@@ -111,4 +113,16 @@ bool hdl_slice_eq_ci(struct hdl_slice s, const char *cstr)
     while (cstr[n])
         n++;
     return s.len == n && eq_ci(s.ptr, (const uint8_t *)cstr, n);
+}
+
+bool hdl_slice_eq(struct hdl_slice a, struct hdl_slice b)
+{
+    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
+}
+
+bool hdl_value_same(const struct hdl_value *a, const struct hdl_value *b)
+{
+    return a->index == b->index && a->ttl_type == b->ttl_type && a->ttl == b->ttl &&
+           a->perms == b->perms && a->ref_count == b->ref_count && hdl_slice_eq(a->type, b->type) &&
+           hdl_slice_eq(a->data, b->data) && hdl_slice_eq(a->refs, b->refs);
 }

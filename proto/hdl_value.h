@@ -40,4 +40,11 @@ bool hdl_type_matches(struct hdl_slice query_type, struct hdl_slice value_type);
 /* ASCII case-insensitive equality of a slice and a C string (types such as "HS_ADMIN"). */
 bool hdl_slice_eq_ci(struct hdl_slice s, const char *cstr);
 
+/* Byte equality of two slices. */
+bool hdl_slice_eq(struct hdl_slice a, struct hdl_slice b);
+
+/* The same value but for its timestamp, which a node sets on every write: index, type, data,
+ * TTL, permissions and references all equal. */
+bool hdl_value_same(const struct hdl_value *a, const struct hdl_value *b);
+
 #endif

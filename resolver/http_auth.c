@@ -78,26 +78,17 @@ void http_auth_b64(const uint8_t *in, size_t len, char *buf)
     buf[o] = '\0';
 }
 
-/* "index:handle" (index digits) or a bare handle (index 0), as the reference reads an id. */
+/* "index:handle" or a bare handle (index 0), as the reference reads an id. */
 static bool set_id(struct http_auth *a, const char *s, size_t len)
 {
-    const char *colon = memchr(s, ':', len);
-    size_t digits = colon ? (size_t)(colon - s) : 0;
-    bool numeric = colon && digits > 0 && digits <= 10 && strspn(s, "0123456789") >= digits;
-    uint64_t index = 0;
-    if (numeric) {
-        for (size_t i = 0; i < digits; i++)
-            index = index * 10 + (uint64_t)(s[i] - '0');
-        if (index > UINT32_MAX)
-            numeric = false;
-    }
-    const char *h = numeric ? colon + 1 : s;
-    size_t hlen = len - (size_t)(h - s);
-    if (hlen == 0 || hlen > sizeof a->handle || memchr(h, '\0', hlen))
+    const char *h;
+    size_t hlen;
+    uint32_t index;
+    if (!identity_parse(s, len, &index, &h, &hlen) || hlen > sizeof a->handle)
         return false;
     memcpy(a->handle, h, hlen);
     a->handle_len = hlen;
-    a->index = numeric ? (uint32_t)index : 0;
+    a->index = index;
     a->has_id = true;
     return true;
 }

@@ -38,19 +38,6 @@ int http_values_from_json(const json_t *arr, struct hdl_writer *store, struct hd
     return 0;
 }
 
-static bool slice_eq(struct hdl_slice a, struct hdl_slice b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
-
-/* Equal but for the timestamp, which the node sets on every write. */
-static bool value_eq(const struct hdl_value *a, const struct hdl_value *b)
-{
-    return a->index == b->index && a->ttl_type == b->ttl_type && a->ttl == b->ttl &&
-           a->perms == b->perms && a->ref_count == b->ref_count && slice_eq(a->type, b->type) &&
-           slice_eq(a->data, b->data) && slice_eq(a->refs, b->refs);
-}
-
 bool http_batch_same_values(struct node *node, const uint8_t *handle, size_t len,
                             const struct hdl_value *values, size_t n, bool exact)
 {
@@ -68,7 +55,7 @@ bool http_batch_same_values(struct node *node, const uint8_t *handle, size_t len
         for (uint32_t k = 0; !found && k < rec.value_count; k++) {
             if (hdl_value_decode(&r, &v) != HDL_OK)
                 break;
-            found = v.index == values[i].index && value_eq(&v, &values[i]);
+            found = v.index == values[i].index && hdl_value_same(&v, &values[i]);
         }
         same = found;
     }

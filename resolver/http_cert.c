@@ -11,23 +11,12 @@
 
 bool http_cert_parse_identity(const char *s, size_t len, struct http_cert *out)
 {
-    const char *colon = memchr(s, ':', len);
-    size_t digits = colon ? (size_t)(colon - s) : 0;
-    uint64_t index = 0;
-    bool numeric = colon && digits > 0 && digits <= 10;
-    for (size_t i = 0; numeric && i < digits; i++) {
-        numeric = s[i] >= '0' && s[i] <= '9';
-        index = index * 10 + (uint64_t)(s[i] - '0');
-    }
-    if (numeric && index > UINT32_MAX)
-        numeric = false;
-    const char *h = numeric ? colon + 1 : s;
-    size_t hlen = len - (size_t)(h - s);
-    if (hlen == 0 || hlen > sizeof out->handle || memchr(h, '\0', hlen))
+    const char *h;
+    size_t hlen;
+    if (!identity_parse(s, len, &out->index, &h, &hlen) || hlen > sizeof out->handle)
         return false;
     memcpy(out->handle, h, hlen);
     out->handle_len = hlen;
-    out->index = numeric ? (uint32_t)index : 0;
     return true;
 }
 

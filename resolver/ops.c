@@ -187,18 +187,6 @@ static int put_merged(struct change *c, struct reg_update *u)
     return 0;
 }
 
-static bool slice_same(struct hdl_slice a, struct hdl_slice b)
-{
-    return a.len == b.len && (a.len == 0 || memcmp(a.ptr, b.ptr, a.len) == 0);
-}
-
-static bool same_value(const struct hdl_value *a, const struct hdl_value *b)
-{
-    return a->index == b->index && a->ttl_type == b->ttl_type && a->ttl == b->ttl &&
-           a->perms == b->perms && a->ref_count == b->ref_count && slice_same(a->type, b->type) &&
-           slice_same(a->data, b->data) && slice_same(a->refs, b->refs);
-}
-
 /*
  * The HS_ADMIN bits replacing the stored values old by the request's new ones takes, as the
  * reference weighs an overwrite: each value added, removed or changed needs the bit of that
@@ -222,7 +210,7 @@ static uint16_t overwrite_needs(const struct hdl_value *old, size_t old_n, struc
             continue;
         }
         const struct hdl_value *o = &old[at];
-        if (same_value(o, v)) {
+        if (hdl_value_same(o, v)) {
             v->timestamp = o->timestamp;
         } else if (is_admin_value(o)) {
             need |= admin ? HDL_ADM_MODIFY_ADMIN : HDL_ADM_REMOVE_ADMIN | HDL_ADM_MODIFY_VALUE;

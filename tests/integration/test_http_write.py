@@ -5,18 +5,16 @@ Standard library plus the openssl command line (RSA key and signature)."""
 import base64
 import hashlib
 import hmac
-import http.client
 import json
 import os
 import re
 import socket
-import ssl
 import subprocess
 import time
 import unittest
 import urllib.parse
 
-from pazhou_node import PRODUCT_000001, Node, basic, seckey_holder
+from pazhou_node import PRODUCT_000001, Node, Rest, basic, seckey_holder
 
 ADMIN_ID, ADMIN_SECRET = "300:88.100.1/ADMIN", "anchor-secret"
 USER_ID, USER_SECRET = "300:88.100.1/USER", "user-secret"
@@ -52,8 +50,7 @@ class HttpWrite(unittest.TestCase):
         ] + [{"handle": "88.100.1/LIST-%02d" % i, "values": [url_value("https://x/%d" % i)]}
              for i in range(1, 6)]
         cls.node = Node(records, tls=True, extra_conf=CONF).start()
-        cls.ctx = ssl.create_default_context(cafile=cls.node.tls_cert)
-        cls.ctx.check_hostname = False
+        cls.rest = Rest(cls.node)
 
     @classmethod
     def tearDownClass(cls):
@@ -61,26 +58,7 @@ class HttpWrite(unittest.TestCase):
         cls.tmp.close()
 
     def https(self, method, path, body=None, auth=None, headers=None, tls=True):
-        if tls:
-            c = http.client.HTTPSConnection("127.0.0.1", self.node.https_port, timeout=30,
-                                            context=self.ctx)
-        else:
-            c = http.client.HTTPConnection("127.0.0.1", self.node.http_port, timeout=30)
-        h = dict(headers or {})
-        if auth:
-            h["Authorization"] = auth
-        if isinstance(body, (dict, list)):
-            body = json.dumps(body)
-            h.setdefault("Content-Type", "application/json")
-        try:
-            c.request(method, path, body=body, headers=h)
-            r = c.getresponse()
-            data = r.read()
-            ctype = r.getheader("Content-Type") or ""
-            parsed = json.loads(data) if data and ctype.startswith("application/json") else None
-            return r.status, parsed, r
-        finally:
-            c.close()
+        return self.rest(method, path, body, auth=auth, headers=headers, tls=tls)
 
     def admin(self, method, path, body=None):
         return self.https(method, path, body, auth=basic(ADMIN_ID, ADMIN_SECRET))
@@ -452,7 +430,7 @@ class HttpWrite(unittest.TestCase):
             for i in range(200)]}).encode()
         for _ in range(5):
             raw = socket.create_connection(("127.0.0.1", self.node.https_port), timeout=10)
-            s = self.ctx.wrap_socket(raw)
+            s = self.rest.ctx.wrap_socket(raw)
             s.sendall(b"POST /api/batch HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
                       b"Authorization: " + basic(ADMIN_ID, ADMIN_SECRET).encode() +
                       b"\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
