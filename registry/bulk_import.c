@@ -71,7 +71,9 @@ struct imp {
     size_t inflight;
     bool input_done;
     uint64_t next_collect;
-    bool stop; /* abort: stop parsing, write nothing */
+    /* abort: stop parsing, write nothing. Set under mu by phase 1, but read and set by the
+     * reader and the writer threads of phase 2 without it. */
+    atomic_bool stop;
     bool oom;
     struct bulk_chunk **mem; /* collected sorted chunks */
     size_t nmem, capmem;
