@@ -466,8 +466,10 @@ static void *parse_main(void *arg)
         if (!stop)
             rc = bulk_parse_chunk(&w->parser, c);
         pthread_mutex_lock(&m->mu);
-        if (rc)
-            m->oom = m->stop = true;
+        if (rc) {
+            m->oom = true;
+            m->stop = true;
+        }
         if (c->text_cap == BLOCK_BYTES && m->nspare < SPARE_TEXTS)
             m->spare_texts[m->nspare++] = c->text;
         else
