@@ -2,7 +2,8 @@
 # Installs the Debian 12 packages Pazhou builds and tests with, when any is missing.
 set -euo pipefail
 packages=(build-essential cmake pkg-config libevent-dev librocksdb-dev libc-ares-dev libssl-dev
-          libjansson-dev libsimdjson-dev libcmocka-dev libconfig-dev python3 openssl)
+          libjansson-dev libsimdjson-dev libcmocka-dev libconfig-dev python3 openssl
+          clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -71,7 +71,9 @@ struct imp {
     size_t inflight;
     bool input_done;
     uint64_t next_collect;
-    bool stop; /* abort: stop parsing, write nothing */
+    /* abort: stop parsing, write nothing. Set under mu by phase 1, but read and set by the
+     * reader and the writer threads of phase 2 without it. */
+    atomic_bool stop;
     bool oom;
     struct bulk_chunk **mem; /* collected sorted chunks */
     size_t nmem, capmem;
@@ -464,8 +466,10 @@ static void *parse_main(void *arg)
         if (!stop)
             rc = bulk_parse_chunk(&w->parser, c);
         pthread_mutex_lock(&m->mu);
-        if (rc)
-            m->oom = m->stop = true;
+        if (rc) {
+            m->oom = true;
+            m->stop = true;
+        }
         if (c->text_cap == BLOCK_BYTES && m->nspare < SPARE_TEXTS)
             m->spare_texts[m->nspare++] = c->text;
         else

@@ -158,14 +158,14 @@ static void parse_basic(const char *p, struct http_auth *a)
         malformed(a, "Basic credentials lack the ':' between user and password");
         return;
     }
-    size_t ulen = (size_t)(colon - buf);
+    size_t ulen = (size_t)(colon - buf), slen = n - ulen - 1;
     if (unencoded_user(a, buf, ulen, n))
         return;
-    a->secret_len = n - ulen - 1;
-    if (a->secret_len > sizeof a->secret) {
+    if (slen > sizeof a->secret) {
         malformed(a, "Basic password too long");
         return;
     }
+    a->secret_len = slen;
     memcpy(a->secret, colon + 1, a->secret_len);
     if (!set_encoded_id(a, (const char *)buf, ulen)) {
         malformed(a, "Basic user is not index:handle");

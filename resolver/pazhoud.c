@@ -382,6 +382,8 @@ int main(int argc, char **argv)
         return 1;
     }
     atomic_store(&node.prefixes, prefixes);
+    /* Counted now: once the admin threads run, a HOME may retire this set. */
+    size_t homed = reg_prefix_set_count(prefixes);
     if (reg_prefix_set_count(prefixes) == 0)
         log_warn("%s homes no prefix: every resolution will be answered 301", conf.data_dir);
 
@@ -431,8 +433,7 @@ int main(int argc, char **argv)
         log_info("serving %s%s%s port %u with %d workers, %zu homed prefixes, registry %s",
                  conf.udp ? "UDP" : "",
                  conf.udp && conf.tcp ? " and TCP " : (conf.tcp ? "TCP " : " "),
-                 conf.listen[i].host, conf.listen[i].port, nworkers, reg_prefix_set_count(prefixes),
-                 conf.data_dir);
+                 conf.listen[i].host, conf.listen[i].port, nworkers, homed, conf.data_dir);
     for (int i = 0; i < conf.http_listen_count; i++)
         log_info("serving HTTP on %s port %u", conf.http_listen[i].host, conf.http_listen[i].port);
     for (int i = 0; i < conf.https_listen_count; i++)

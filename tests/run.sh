@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
 # The whole test suite: unit and integration tests, once in a normal build and once with
-# AddressSanitizer and UndefinedBehaviorSanitizer.
+# AddressSanitizer and UndefinedBehaviorSanitizer; the fuzz targets for a short time (when clang
+# is there); the threaded tests under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/deps.sh
 jobs=$(nproc)
+# run_suite DIR [CMAKE_OPTION] [-R REGEX]
 run_suite() {
     local dir=$1; shift
-    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "$@" >/dev/null
+    local opts=()
+    while [ $# -gt 0 ] && [ "$1" != -R ]; do opts+=("$1"); shift; done
+    cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo "${opts[@]}" >/dev/null
     cmake --build "$dir" -j"$jobs"
-    (cd "$dir" && ctest --output-on-failure --timeout 300)
+    local filter=()
+    [ "${1:-}" = -R ] && filter=(-R "$2")
+    (cd "$dir" && ctest --output-on-failure --timeout 300 "${filter[@]}")
 }
 echo "== normal build"
 run_suite build
@@ -19,3 +25,24 @@ cmake --build build-release -j"$jobs"
 echo "== sanitized build (ASan + UBSan)"
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     run_suite build-asan -DSANITIZE=ON
+echo "== fuzz targets (libFuzzer, ASan + UBSan): corpus replay and 10 s each"
+if command -v clang >/dev/null && command -v clang++ >/dev/null; then
+    CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+        -DPAZHOU_FUZZ=ON -DPAZHOU_TESTS=OFF >/dev/null
+    cmake --build build-fuzz -j"$jobs" --target fuzz
+    LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp bash tests/fuzz/run.sh build-fuzz 10
+else
+    echo "fuzz: skipped, clang is not installed (deploy/deps.sh installs it)"
+fi
+echo "== ThreadSanitizer build: the bulk unit test and the threaded integration tests"
+# A subset, for time: the full set of threaded tests takes ~6 min under TSan (docs/fuzzing.md).
+tsan_logs=$PWD/build-tsan/tsan-logs
+rm -rf "$tsan_logs" && mkdir -p build-tsan && mkdir -p "$tsan_logs"
+TSAN_OPTIONS="log_path=$tsan_logs/tsan suppressions=$PWD/tests/tsan.supp second_deadlock_stack=1" \
+    run_suite build-tsan -DSANITIZE=thread -R '^(test_bulk|integration_resolution|integration_admin)$'
+if ls "$tsan_logs"/tsan.* >/dev/null 2>&1; then
+    cat "$tsan_logs"/tsan.*
+    echo "tsan: $(cat "$tsan_logs"/tsan.* | grep -c '^WARNING: ThreadSanitizer') reports"
+    exit 1
+fi
+echo "tsan: no reports"

@@ -1,10 +1,7 @@
 /*
  * libFuzzer target for the compact stored form of records (registry/reg_stored.h): arbitrary
  * bytes are expanded; whatever expands into a valid record must encode again and expand to the
- * same record. Not part of the default build:
- *   clang -g -O1 -fsanitize=fuzzer,address,undefined -Iproto -Iregistry \
- *         tests/fuzz/fuzz_stored.c registry/reg_stored.c registry/reg_record.c proto/hdl_*.c \
- *         -lcrypto -ljansson -o fuzz_stored
+ * same record. Built by -DPAZHOU_FUZZ=ON (docs/fuzzing.md).
  */
 #include <stdint.h>
 #include <stdlib.h>

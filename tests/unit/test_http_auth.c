@@ -3,6 +3,8 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -111,6 +113,30 @@ static void malformed_headers_say_why(void **state)
     assert_int_equal(a.kind, HTTP_AUTH_NONE);
 }
 
+/* tests/fuzz/corpus/fuzz_http_auth/crash-basic-long-password, sent as Basic credentials (as the
+ * fuzz target sends it): an empty user and a password longer than the secret field. The header
+ * was refused, but the secret length past the field was left behind. */
+static void basic_too_long_password_leaves_no_length(void **state)
+{
+    (void)state;
+    FILE *f = fopen(PAZHOU_SOURCE_DIR "/tests/fuzz/corpus/fuzz_http_auth/crash-basic-long-password",
+                    "rb");
+    assert_non_null(f);
+    uint8_t in[2048];
+    size_t n = fread(in, 1, sizeof in, f);
+    fclose(f);
+    assert_int_equal(n, 1047);
+    char *header = malloc(6 + 4 * (n / 3 + 1) + 1);
+    memcpy(header, "Basic ", 6);
+    http_auth_b64(in, n, header + 6);
+    http_auth_parse(header, &a);
+    free(header);
+    assert_int_equal(a.kind, HTTP_AUTH_MALFORMED);
+    assert_string_equal(a.error, "Basic password too long");
+    assert_int_equal(a.secret_len, 0);
+    assert_false(a.has_id);
+}
+
 static void base64_of_nonces(void **state)
 {
     (void)state;
@@ -132,6 +158,7 @@ int main(void)
         cmocka_unit_test(handle_scheme_with_pbkdf2_parameters),
         cmocka_unit_test(session_only_is_not_authenticating),
         cmocka_unit_test(malformed_headers_say_why),
+        cmocka_unit_test(basic_too_long_password_leaves_no_length),
         cmocka_unit_test(base64_of_nonces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
