@@ -225,6 +225,12 @@ class RestClients(unittest.TestCase):
                          "subject=UID=300:88.100.1/CERT,CN=300:88.100.1/CERT")
 
 
+def stored(values):
+    """Values as a node stored them, without timestamps, in index order."""
+    return sorted(({k: v for k, v in value.items() if k != "timestamp"} for value in values),
+                  key=lambda v: v["index"])
+
+
 @unittest.skipUnless(reference.available(), reference.WHY)
 class AgainstTheReference(unittest.TestCase):
     """The same bodies to the reference server and to Pazhou: status and responseCode agree."""
@@ -252,6 +258,10 @@ class AgainstTheReference(unittest.TestCase):
                 status, got, _ = self.rest("PUT", "/api/handles/" + h, body,
                                            auth=basic(ADMIN_ID, ADMIN_SECRET))
                 self.assertEqual((status, got["responseCode"]), ref)
+                if status == 201:  # what was stored, field by field but the timestamp
+                    mine = self.rest("GET", "/api/handles/" + h)[1]["values"]
+                    self.assertEqual(stored(mine), stored(self.ref.request(
+                        "GET", "/api/handles/" + h)[1]["values"]))
 
 
 if __name__ == "__main__":
