@@ -331,12 +331,13 @@ static void do_put(struct job *j, const struct identity *who, struct http_reply 
         if (add) {
             ops_add_values(j->node, who, h, j->handle_len, values, n,
                            j->overwrite ? OPS_OVERWRITE : 0, &res);
-            reply_ops(r, &res, j->handle, 201);
+            /* As the reference: 201 for what is new, 200 for what replaced something. */
+            reply_ops(r, &res, j->handle, res.replaced ? 200 : 201);
         } else {
             unsigned flags = (j->overwrite ? OPS_OVERWRITE : 0) | (j->mint ? OPS_MINT : 0);
             ops_create(j->node, who, h, j->handle_len, values, n, flags, &res);
             char *created = cstr(res.handle, res.handle_len);
-            reply_ops(r, &res, created ? created : j->handle, 201);
+            reply_ops(r, &res, created ? created : j->handle, res.replaced ? 200 : 201);
             free(created);
         }
     }

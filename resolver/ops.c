@@ -252,6 +252,7 @@ static int authorize_overwrite(struct change *c, const struct reg_record_view *v
 static int create_fn(void *ctx, struct reg_update *u)
 {
     struct change *c = ctx;
+    c->res->replaced = false;
     if (u->old && !(c->flags & OPS_OVERWRITE)) {
         done(c->res, HDL_RC_HANDLE_ALREADY_EXISTS, "Handle already exists");
         return -1;
@@ -262,6 +263,7 @@ static int create_fn(void *ctx, struct reg_update *u)
     }
     if (u->old) {
         struct reg_record_view view;
+        c->res->replaced = true;
         if (load_values(c, u->old, u->old_len, &view) != HDL_RC_SUCCESS ||
             authorize_overwrite(c, &view,
                                 overwrite_needs(c->merged, c->merged_n, c->values, c->n)) != 0)
@@ -310,6 +312,7 @@ static int authorize(struct change *c, const struct reg_record_view *view, uint1
 static int add_fn(void *ctx, struct reg_update *u)
 {
     struct change *c = ctx;
+    c->res->replaced = false;
     struct reg_record_view view;
     if (load_existing(c, u, &view) != 0)
         return -1;
@@ -327,6 +330,7 @@ static int add_fn(void *ctx, struct reg_update *u)
             return -1;
         if (at >= 0) {
             c->merged[at] = *v;
+            c->res->replaced = true;
         } else if (c->merged_n < HDL_MAX_VALUES) {
             c->merged[c->merged_n++] = *v;
         } else {

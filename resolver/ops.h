@@ -21,6 +21,7 @@
 struct ops_result {
     uint32_t rc;              /* HDL_RC_* */
     char message[256];        /* empty on success */
+    bool replaced;            /* create: the handle existed; add: a value was replaced */
     uint32_t handle_len;      /* create: the handle created (minted or as given) */
     uint8_t handle[HDL_MAX_HANDLE_LEN + 40];
 };

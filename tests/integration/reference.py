@@ -55,15 +55,25 @@ class Server:
         self.started = not running or "already running" not in out.stdout
         return self
 
+    def restart(self):
+        """Stops and starts it again: the reference caches prefix handles' administrators, so a
+        change to them shows only after a restart."""
+        subprocess.run(["bash", os.path.join(CNRI, "stop.sh")], capture_output=True, timeout=60)
+        out = subprocess.run(["bash", os.path.join(CNRI, "start.sh")], capture_output=True,
+                             text=True, timeout=90)
+        if out.returncode != 0:
+            raise AssertionError("the reference did not start: " + out.stdout + out.stderr)
+
     def stop(self):
         if self.started:
             subprocess.run(["bash", os.path.join(CNRI, "stop.sh")], capture_output=True,
                            timeout=60)
 
-    def request(self, method, path, body=None):
-        """(status, parsed JSON or None) of a Basic-authenticated request over HTTPS."""
-        user = urllib.parse.quote(ADMIN, safe="")
-        auth = "Basic " + base64.b64encode((user + ":" + SECRET).encode()).decode()
+    def request(self, method, path, body=None, ident=ADMIN, secret=SECRET):
+        """(status, parsed JSON or None) of a request over HTTPS, Basic-authenticated as ident
+        with secret (the reference's administrator unless told)."""
+        user = urllib.parse.quote(ident, safe="")
+        auth = "Basic " + base64.b64encode((user + ":" + secret).encode()).decode()
         c = http.client.HTTPSConnection("127.0.0.1", self.http_port, timeout=30, context=self.ctx)
         try:
             c.request(method, path, body=json.dumps(body) if body is not None else None,
