@@ -67,6 +67,7 @@ struct http_auth {
     uint32_t iterations, length;
     bool has_pbkdf2;     /* salt, iterations and length all given */
     bool authenticating; /* id, type, alg or signature present: a signature to check */
+    char source[64];     /* the client's address, for the failure throttle (auth_throttle.h) */
 };
 
 /* Parses an Authorization header value (NULL for none) into a. Never fails: a header that cannot
