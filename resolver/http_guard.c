@@ -12,7 +12,7 @@
 #define SWEEP_MS 250
 
 struct guard_conn {
-    struct bufferevent *bev; /* referenced: valid until we let go */
+    struct bufferevent *bev; /* referenced until admitted; then evhttp's until it closes */
     struct guard_conn *prev, *next;
     bool admitted;
     bool has_slot;
@@ -35,6 +35,9 @@ struct http_guard {
     struct event *sweep;
     struct event *admit; /* activated when connections wait to be admitted */
     struct conn_map map;
+    void (*closecb)(struct evhttp_connection *, void *); /* the server's, which calls
+                                                              http_guard_closed */
+    void *closecb_arg;
 };
 
 static uint64_t now_ms(void)
@@ -101,24 +104,7 @@ static void map_del(struct conn_map *m, const struct guard_conn *c)
     }
 }
 
-/* evhttp clears a bufferevent's callbacks when it frees it; our reference keeps it readable. */
-static bool released_by_evhttp(struct bufferevent *bev)
-{
-    bufferevent_data_cb rd = NULL;
-    bufferevent_getcb(bev, &rd, NULL, NULL, NULL);
-    return rd == NULL;
-}
-
-static void shut(struct http_guard *g, struct guard_conn *c)
-{
-    (void)g;
-    evutil_socket_t fd = bufferevent_getfd(c->bev);
-    if (fd >= 0)
-        shutdown(fd, SHUT_RDWR);
-    c->shut = true;
-}
-
-static void let_go(struct http_guard *g, struct guard_conn *c)
+static void forget(struct http_guard *g, struct guard_conn *c)
 {
     if (c->has_slot)
         source_limit_release(g->w->node->http_sources, c->slot);
@@ -129,13 +115,39 @@ static void let_go(struct http_guard *g, struct guard_conn *c)
     if (c->next)
         c->next->prev = c->prev;
     map_del(&g->map, c);
-    bufferevent_decref(c->bev);
+    if (!c->admitted)
+        bufferevent_decref(c->bev);
     free(c);
 }
 
+static void shut(struct guard_conn *c)
+{
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
+    if (fd >= 0)
+        shutdown(fd, SHUT_RDWR);
+    c->shut = true;
+}
+
+/*
+ * On the loop's turn after the connection was made, evhttp has set its socket and its
+ * callbacks, whose argument is the evhttp_connection (libevent 2.1's evhttp_get_request): the
+ * close callback goes on it, so the guard hears of the end of every connection, and the
+ * reference taken in http_guard_watch is no longer needed. Holding one longer would keep a
+ * freed bufferevent's events registered on a socket number the next connection may reuse.
+ */
 static void admit_one(struct http_guard *g, struct guard_conn *c)
 {
+    bufferevent_data_cb rd = NULL;
+    void *evcon = NULL;
+    bufferevent_getcb(c->bev, &rd, NULL, NULL, &evcon);
+    if (!rd || !evcon) {
+        forget(g, c); /* evhttp gave it up already */
+        return;
+    }
+    evhttp_connection_set_closecb(evcon, g->closecb, g->closecb_arg);
     c->admitted = true;
+    bufferevent_decref(c->bev);
+
     struct source_limit *limit = g->w->node->http_sources;
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
@@ -147,7 +159,7 @@ static void admit_one(struct http_guard *g, struct guard_conn *c)
         return;
     }
     g->w->stats.http_refused_source++;
-    shut(g, c);
+    shut(c); /* evhttp sees the end of the stream and frees the connection */
 }
 
 static void on_admit(evutil_socket_t fd, short what, void *arg)
@@ -157,11 +169,7 @@ static void on_admit(evutil_socket_t fd, short what, void *arg)
     (void)what;
     for (struct guard_conn *c = g->all, *next; c; c = next) {
         next = c->next;
-        if (c->admitted)
-            continue;
-        if (released_by_evhttp(c->bev))
-            let_go(g, c);
-        else
+        if (!c->admitted)
             admit_one(g, c);
     }
 }
@@ -174,23 +182,24 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
     uint64_t now = now_ms();
     for (struct guard_conn *c = g->all, *next; c; c = next) {
         next = c->next;
-        if (released_by_evhttp(c->bev)) {
-            let_go(g, c);
-        } else if (!c->admitted) {
+        if (!c->admitted) {
             admit_one(g, c);
         } else if (!c->shut && !c->busy && now >= c->deadline_ms) {
             g->w->stats.http_timeouts++;
-            shut(g, c);
+            shut(c);
         }
     }
 }
 
-struct http_guard *http_guard_new(struct worker *w)
+struct http_guard *http_guard_new(struct worker *w,
+                                  void (*closecb)(struct evhttp_connection *, void *), void *arg)
 {
     struct http_guard *g = calloc(1, sizeof *g);
     if (!g)
         return NULL;
     g->w = w;
+    g->closecb = closecb;
+    g->closecb_arg = arg;
     static const struct timeval every = {0, SWEEP_MS * 1000};
     g->sweep = event_new(w->base, -1, EV_PERSIST, on_sweep, g);
     g->admit = event_new(w->base, -1, 0, on_admit, g);
@@ -206,7 +215,7 @@ void http_guard_free(struct http_guard *g)
     if (!g)
         return;
     while (g->all)
-        let_go(g, g->all);
+        forget(g, g->all);
     if (g->sweep)
         event_free(g->sweep);
     if (g->admit)
@@ -242,6 +251,14 @@ static void on_answered(struct evhttp_request *req, void *arg)
     (void)req;
     c->busy = false;
     c->deadline_ms = now_ms() + c->timeout_ms;
+}
+
+void http_guard_closed(struct http_guard *g, struct evhttp_connection *evcon)
+{
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+    struct guard_conn *c = bev ? map_get(&g->map, bev) : NULL;
+    if (c)
+        forget(g, c);
 }
 
 void http_guard_request(struct http_guard *g, struct evhttp_request *req)

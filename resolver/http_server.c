@@ -153,8 +153,13 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
             d->cancel(d, true);
         }
     }
-    set_remove(&h->seen, evcon);
-    atomic_fetch_sub_explicit(&h->conns, 1, memory_order_relaxed);
+    /* Every connection has this callback (http_guard.h); the count is of those that sent a
+     * request. */
+    if (set_has(&h->seen, evcon)) {
+        set_remove(&h->seen, evcon);
+        atomic_fetch_sub_explicit(&h->conns, 1, memory_order_relaxed);
+    }
+    http_guard_closed(h->guard, evcon);
 }
 
 static void track_connection(struct http_server *h, struct evhttp_request *req)
@@ -564,7 +569,7 @@ int http_server_init(struct worker *w, char *err, size_t errlen)
         snprintf(err, errlen, "HTTPS needs a TLS certificate and key");
         return -1;
     }
-    if (!(h->guard = http_guard_new(w))) {
+    if (!(h->guard = http_guard_new(w, on_conn_close, h))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
