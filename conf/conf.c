@@ -26,6 +26,8 @@ void conf_defaults(struct conf *c)
     c->tcp_idle_timeout_s = 60;
     c->tcp_max_connections = 10000;
     c->max_message_bytes = 262144;
+    c->tcp_max_per_source = 256;
+    c->tcp_message_timeout_s = 30;
     snprintf(c->log_level, sizeof c->log_level, "%s", "info");
     snprintf(c->bottommost_compression, sizeof c->bottommost_compression, "%s", "lz4");
     snprintf(c->block_cache_type, sizeof c->block_cache_type, "%s", "clock");
@@ -58,6 +60,24 @@ void conf_defaults(struct conf *c)
     c->http_timeout_s = 30;
     c->http_batch_max_body_bytes = 16u << 20;
     c->http_session_timeout_s = 1800;
+    c->http_max_per_source = 256;
+    c->http_request_timeout_s = 60;
+
+    c->rrl_per_second = 1000;
+    c->rrl_slip = 2;
+    c->rrl_ipv4_prefix = 24;
+    c->rrl_ipv6_prefix = 56;
+    c->rrl_table_size = 16384;
+    conf_parse_net("127.0.0.0/8", &c->udp_exempt[0]);
+    conf_parse_net("::1/128", &c->udp_exempt[1]);
+    c->udp_exempt_count = 2;
+    c->udp_max_amplification = 10;
+    c->max_sessions = 65536;
+    c->max_admin_jobs = 4096;
+    c->auth_max_failures = 5;
+    c->auth_failure_window_s = 60;
+    c->auth_lockout_s = 60;
+    c->auth_failure_delay_ms = 1000;
 
     c->admin_count = 0;
 }
@@ -74,6 +94,7 @@ enum key_kind {
     K_HTTP,    /* http.listen: endpoints, may be empty */
     K_HTTPS,   /* http.https_listen: endpoints, may be empty */
     K_ADMINS,  /* the server_admins array */
+    K_NETS,    /* limits.udp_exempt: networks, may be empty */
     K_GROUP,   /* a nested group described by keys */
 };
 
@@ -112,6 +133,16 @@ static const struct key tcp_keys[] = {
      FIELD(max_message_bytes),
      .min = 1024,
      .max = 67108864},
+    {.name = "max_connections_per_source",
+     .kind = K_U32,
+     FIELD(tcp_max_per_source),
+     .min = 1,
+     .max = 1000000},
+    {.name = "message_timeout",
+     .kind = K_U32,
+     FIELD(tcp_message_timeout_s),
+     .min = 1,
+     .max = 86400},
     {0},
 };
 
@@ -178,6 +209,45 @@ static const struct key http_keys[] = {
      FIELD(http_session_timeout_s),
      .min = 10,
      .max = 604800},
+    {.name = "max_connections_per_source",
+     .kind = K_U32,
+     FIELD(http_max_per_source),
+     .min = 1,
+     .max = 1000000},
+    {.name = "request_timeout",
+     .kind = K_U32,
+     FIELD(http_request_timeout_s),
+     .min = 1,
+     .max = 86400},
+    {0},
+};
+
+static const struct key limits_keys[] = {
+    {.name = "udp_rrl_per_second", .kind = K_U32, FIELD(rrl_per_second), .min = 0, .max = 10000000},
+    {.name = "udp_rrl_slip", .kind = K_U32, FIELD(rrl_slip), .min = 0, .max = 100},
+    {.name = "udp_rrl_ipv4_prefix", .kind = K_U32, FIELD(rrl_ipv4_prefix), .min = 8, .max = 32},
+    {.name = "udp_rrl_ipv6_prefix", .kind = K_U32, FIELD(rrl_ipv6_prefix), .min = 16, .max = 128},
+    {.name = "udp_rrl_table_size", .kind = K_U32, FIELD(rrl_table_size), .min = 64, .max = 1048576},
+    {.name = "udp_exempt", .kind = K_NETS, .min = 0, .max = CONF_MAX_NETS},
+    {.name = "udp_max_amplification",
+     .kind = K_U32,
+     FIELD(udp_max_amplification),
+     .min = 0,
+     .max = 1000},
+    {.name = "max_sessions", .kind = K_U32, FIELD(max_sessions), .min = 1, .max = 1048576},
+    {.name = "max_admin_jobs", .kind = K_U32, FIELD(max_admin_jobs), .min = 1, .max = 1048576},
+    {.name = "auth_max_failures", .kind = K_U32, FIELD(auth_max_failures), .min = 0, .max = 1000},
+    {.name = "auth_failure_window",
+     .kind = K_U32,
+     FIELD(auth_failure_window_s),
+     .min = 1,
+     .max = 86400},
+    {.name = "auth_lockout", .kind = K_U32, FIELD(auth_lockout_s), .min = 1, .max = 86400},
+    {.name = "auth_failure_delay_ms",
+     .kind = K_U32,
+     FIELD(auth_failure_delay_ms),
+     .min = 0,
+     .max = 10000},
     {0},
 };
 
@@ -192,6 +262,7 @@ static const struct key root_keys[] = {
     {.name = "registry", .kind = K_GROUP, .group = registry_keys},
     {.name = "site", .kind = K_GROUP, .group = site_keys},
     {.name = "http", .kind = K_GROUP, .group = http_keys},
+    {.name = "limits", .kind = K_GROUP, .group = limits_keys},
     {.name = "server_admins", .kind = K_ADMINS, .min = 0, .max = CONF_MAX_ADMINS},
     {0},
 };
@@ -301,12 +372,18 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
     /* Parsed into scratch space so that a bad entry leaves the current list alone. */
     struct conf_endpoint eps[CONF_MAX_LISTEN];
     struct conf_identity ids[CONF_MAX_ADMINS];
+    struct conf_net nets[CONF_MAX_NETS];
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         if (config_setting_type(e) != CONFIG_TYPE_STRING)
             return fail_at(L, s, CONF_ERR_VALUE, "%s[%d] must be a string", name, i);
         const char *v = config_setting_get_string(e);
-        if (k->kind != K_ADMINS && conf_parse_endpoint(v, &eps[i]) != 0)
+        if (k->kind == K_NETS && conf_parse_net(v, &nets[i]) != 0)
+            return fail_at(L, s, CONF_ERR_VALUE,
+                           "%s[%d] '%s' is not a network \"ADDR/LEN\" (e.g. \"192.0.2.0/24\", "
+                           "\"2001:db8::/32\")",
+                           name, i, v);
+        if (k->kind != K_ADMINS && k->kind != K_NETS && conf_parse_endpoint(v, &eps[i]) != 0)
             return fail_at(L, s, CONF_ERR_VALUE,
                            "%s[%d] '%s' is not \"ADDR:PORT\" or \"[IPV6ADDR]:PORT\" with a "
                            "numeric address and a port from 1 to 65535 (host names are not "
@@ -326,6 +403,9 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
     } else if (k->kind == K_HTTPS) {
         memcpy(L->c->https_listen, eps, (size_t)n * sizeof eps[0]);
         L->c->https_listen_count = n;
+    } else if (k->kind == K_NETS) {
+        memcpy(L->c->udp_exempt, nets, (size_t)n * sizeof nets[0]);
+        L->c->udp_exempt_count = n;
     } else {
         memcpy(L->c->admins, ids, (size_t)n * sizeof ids[0]);
         L->c->admin_count = n;
@@ -371,6 +451,7 @@ static int load_group(struct loader *L, const config_setting_t *group, const str
         case K_HTTP:
         case K_HTTPS:
         case K_ADMINS:
+        case K_NETS:
             err = load_list(L, s, k, name);
             break;
         case K_GROUP:

@@ -14,6 +14,7 @@
 #define CONF_MAX_ADMINS 16
 #define CONF_PATH_MAX 1024
 #define CONF_ADDR_MAX 128
+#define CONF_MAX_NETS 16
 
 enum conf_err {
     CONF_OK = 0,
@@ -27,6 +28,14 @@ enum conf_err {
 struct conf_endpoint {
     char host[CONF_ADDR_MAX]; /* numeric address: 127.0.0.1, ::1, 0.0.0.0 */
     uint16_t port;
+};
+
+/* A network "ADDR/LEN": family AF_INET or AF_INET6, the address bytes (4 or 16 used), and the
+ * number of leading bits that name it. */
+struct conf_net {
+    int family;
+    uint8_t addr[16];
+    uint8_t bits;
 };
 
 /* An administrator identity "index:handle" (registration work uses these). */
@@ -43,13 +52,15 @@ struct conf {
     char import_dir[CONF_PATH_MAX];
     int threads; /* worker threads; 0 = one per core */
     struct conf_endpoint listen[CONF_MAX_LISTEN];
-    int listen_count;             /* default one: 127.0.0.1:2641 */
-    bool udp;                     /* serve UDP; default true */
-    bool tcp;                     /* serve TCP; default true */
-    uint32_t tcp_idle_timeout_s;  /* default 60 */
-    uint32_t tcp_max_connections; /* whole node; default 10000 */
-    uint32_t max_message_bytes;   /* largest accepted request; default 262144 */
-    char log_level[16];           /* "error" | "warn" | "info" | "debug"; default "info" */
+    int listen_count;               /* default one: 127.0.0.1:2641 */
+    bool udp;                       /* serve UDP; default true */
+    bool tcp;                       /* serve TCP; default true */
+    uint32_t tcp_idle_timeout_s;    /* default 60 */
+    uint32_t tcp_max_connections;   /* whole node; default 10000 */
+    uint32_t max_message_bytes;     /* largest accepted request; default 262144 */
+    uint32_t tcp_max_per_source;    /* open connections from one address; default 256 */
+    uint32_t tcp_message_timeout_s; /* a message must arrive whole within this; default 30 */
+    char log_level[16];             /* "error" | "warn" | "info" | "debug"; default "info" */
 
     /* registry */
     uint32_t block_cache_mb;        /* default 256 */
@@ -86,6 +97,31 @@ struct conf {
 
     uint32_t http_batch_max_body_bytes; /* POST /api/batch body, over HTTPS; default 16 MiB */
     uint32_t http_session_timeout_s;    /* idle life of a REST API session; default 1800 */
+    uint32_t http_max_per_source;       /* open connections from one address; default 256 */
+    uint32_t http_request_timeout_s;    /* a whole request (headers, body) must arrive within
+                                           this of the connection or the previous answer;
+                                           default 60 */
+
+    /* limits against abuse (docs/security.md) */
+    uint32_t rrl_per_second;  /* UDP answers a second per source network, per worker; 0 = off;
+                                 default 1000 */
+    uint32_t rrl_slip;        /* every Nth limited answer goes out as a "retry over TCP"
+                                 answer, the rest are dropped; 0 = drop all; default 2 */
+    uint32_t rrl_ipv4_prefix; /* bits of an IPv4 source that name its network; default 24 */
+    uint32_t rrl_ipv6_prefix; /* bits of an IPv6 source; default 56 */
+    uint32_t rrl_table_size;  /* networks tracked per worker; default 16384 */
+    struct conf_net udp_exempt[CONF_MAX_NETS];
+    int udp_exempt_count; /* neither rate limited nor bounded; default 127.0.0.0/8, ::1/128 */
+    uint32_t udp_max_amplification; /* UDP answer bytes at most this times the request's; 0 =
+                                       off; default 10 */
+    uint32_t max_sessions;          /* open sessions, binary and REST each; default 65536 */
+    uint32_t max_admin_jobs;        /* administrative jobs queued or running; default 4096 */
+    uint32_t auth_max_failures;     /* failures per identity or source before a lockout; 0 = off;
+                                       default 5 */
+    uint32_t auth_failure_window_s; /* ... counted over this many seconds; default 60 */
+    uint32_t auth_lockout_s;        /* how long a lockout lasts; default 60 */
+    uint32_t auth_failure_delay_ms; /* a failed authentication is answered this late; default
+                                       1000 */
 
     /* administrators with full access (identities "index:handle") */
     struct conf_identity admins[CONF_MAX_ADMINS];
@@ -103,6 +139,9 @@ int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
 
 /* Parses "ADDR:PORT" / "[ADDR]:PORT" into an endpoint; 0 on success, -1 on a bad form. */
 int conf_parse_endpoint(const char *text, struct conf_endpoint *ep);
+
+/* Parses "ADDR/LEN" (or a bare address: all its bits); 0 on success, -1 on a bad form. */
+int conf_parse_net(const char *text, struct conf_net *net);
 
 /* Parses "index:handle"; 0 on success, -1 on a bad form. */
 int conf_parse_identity(const char *text, struct conf_identity *id);

@@ -64,6 +64,27 @@ int conf_parse_endpoint(const char *text, struct conf_endpoint *ep)
     return 0;
 }
 
+int conf_parse_net(const char *text, struct conf_net *net)
+{
+    const char *slash = strchr(text, '/');
+    size_t addr_len = slash ? (size_t)(slash - text) : strlen(text);
+    if (addr_len == 0 || addr_len >= CONF_ADDR_MAX)
+        return -1;
+    char addr[CONF_ADDR_MAX];
+    memcpy(addr, text, addr_len);
+    addr[addr_len] = '\0';
+    struct conf_net n = {0};
+    n.family = strchr(addr, ':') ? AF_INET6 : AF_INET;
+    if (inet_pton(n.family, addr, n.addr) != 1)
+        return -1;
+    uint32_t max = n.family == AF_INET ? 32 : 128, bits = max;
+    if (slash && parse_decimal(slash + 1, strlen(slash + 1), max, &bits) != 0)
+        return -1;
+    n.bits = (uint8_t)bits;
+    *net = n;
+    return 0;
+}
+
 int conf_parse_identity(const char *text, struct conf_identity *id)
 {
     const char *colon = strchr(text, ':');

@@ -7,6 +7,7 @@
 
 #include "auth.h"
 #include "auth_state.h"
+#include "auth_throttle.h"
 #include "hdl_admin_ops.h"
 #include "hdl_challenge.h"
 #include "hdl_const.h"
@@ -405,7 +406,7 @@ static void answer_challenge(struct exchange *x, const struct hdl_message *answe
     x->op = &original;
     x->reply.session_id = x->session_id;
     char msg[256] = "";
-    uint32_t rc = auth_verify_answer(x->node, &a, data, dlen, msg, sizeof msg);
+    uint32_t rc = auth_throttle_verify(x->node, &a, NULL, data, dlen, msg, sizeof msg);
     if (rc != HDL_RC_SUCCESS) {
         reply_error(x, rc, msg);
         auth_challenge_free(c);

@@ -10,7 +10,6 @@
 
 /* A job's answers waiting for its worker are capped; a listing waits for the client to read. */
 #define JOB_QUEUE_BYTES (4u << 20)
-#define POOL_QUEUE_MAX 4096
 
 struct chunk {
     struct chunk *next;
@@ -19,7 +18,7 @@ struct chunk {
 };
 
 struct admin_job {
-    struct admin_job *next;   /* the pool's queue */
+    struct admin_job *next;                /* the pool's queue */
     struct admin_job *all_prev, *all_next; /* every live job, for shutdown */
     struct admin_pool *pool;
     struct node *node;
@@ -30,13 +29,14 @@ struct admin_job {
     void *arg;
     void (*free_arg)(void *arg);
     struct admin_owner owner;
-    struct event *ev;         /* on the worker's base: answers are ready */
+    struct event *ev; /* on the worker's base: answers are ready */
 
     pthread_mutex_t mu;
     pthread_cond_t drained;
     struct chunk *head, *tail;
     size_t queued;
     bool done, cancelled, paused;
+    bool live; /* counted in the pool's live jobs */
 };
 
 struct admin_pool {
@@ -45,8 +45,9 @@ struct admin_pool {
     pthread_cond_t ready;
     struct admin_job *head, *tail;
     size_t queued;
+    size_t live; /* jobs queued, running or delivering: limits.max_admin_jobs caps them */
     bool stopping;
-    struct admin_job *all;    /* live jobs: those still unfinished at shutdown are freed there */
+    struct admin_job *all; /* live jobs: those still unfinished at shutdown are freed there */
     int nthreads;
     pthread_t *threads;
 };
@@ -61,6 +62,8 @@ static void job_free(struct admin_job *j)
         p->all = j->all_next;
     if (j->all_next)
         j->all_next->all_prev = j->all_prev;
+    if (j->live)
+        p->live--;
     pthread_mutex_unlock(&p->mu);
     while (j->head) {
         struct chunk *c = j->head;
@@ -252,11 +255,15 @@ static struct admin_job *job_new(struct admin_pool *p, struct event_base *base,
 static struct admin_job *enqueue(struct admin_pool *p, struct admin_job *j)
 {
     pthread_mutex_lock(&p->mu);
-    if (p->stopping || p->queued >= POOL_QUEUE_MAX) {
+    if (p->stopping || p->live >= p->node->conf->max_admin_jobs) {
         pthread_mutex_unlock(&p->mu);
+        if (!p->stopping)
+            atomic_fetch_add_explicit(&p->node->limit_counts.jobs_refused, 1, memory_order_relaxed);
         job_free(j);
         return NULL;
     }
+    j->live = true;
+    p->live++;
     if (p->tail)
         p->tail->next = j;
     else

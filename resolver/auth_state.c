@@ -22,14 +22,15 @@ struct session_entry {
     struct auth_session s;
     time_t expires;
     uint32_t max_counter;
-    uint64_t seen;            /* bit i: counter max_counter - i was accepted */
+    uint64_t seen; /* bit i: counter max_counter - i was accepted */
     struct session_entry *next;
 };
 
 struct auth_state {
     pthread_mutex_t mu;
     uint32_t next_id;
-    size_t pending_count, session_count;
+    size_t pending_count, session_count, max_sessions;
+    unsigned long sessions_refused;
     struct pending *pending[BUCKETS];
     struct session_entry *sessions[BUCKETS];
 };
@@ -41,6 +42,7 @@ struct auth_state *auth_state_new(void)
         return NULL;
     pthread_mutex_init(&st->mu, NULL);
     st->next_id = 1;
+    st->max_sessions = AUTH_MAX_SESSIONS;
     return st;
 }
 
@@ -189,6 +191,21 @@ static struct session_entry *find_session(struct auth_state *st, uint32_t id, ti
     return NULL;
 }
 
+void auth_state_set_max_sessions(struct auth_state *st, size_t max)
+{
+    pthread_mutex_lock(&st->mu);
+    st->max_sessions = max;
+    pthread_mutex_unlock(&st->mu);
+}
+
+unsigned long auth_state_sessions_refused(struct auth_state *st)
+{
+    pthread_mutex_lock(&st->mu);
+    unsigned long n = st->sessions_refused;
+    pthread_mutex_unlock(&st->mu);
+    return n;
+}
+
 uint32_t auth_session_open(struct auth_state *st, const uint8_t *key, size_t key_len,
                            uint32_t timeout_s)
 {
@@ -202,7 +219,8 @@ uint32_t auth_session_open(struct auth_state *st, const uint8_t *key, size_t key
     s->s.timeout_s = timeout_s;
     s->expires = time(NULL) + timeout_s;
     pthread_mutex_lock(&st->mu);
-    if (st->session_count >= AUTH_MAX_SESSIONS) {
+    if (st->session_count >= st->max_sessions) {
+        st->sessions_refused++;
         pthread_mutex_unlock(&st->mu);
         OPENSSL_cleanse(s, sizeof *s);
         free(s);

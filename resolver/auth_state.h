@@ -16,19 +16,19 @@
 #define AUTH_NONCE_LEN 16
 #define AUTH_CHALLENGE_TTL_S 60
 #define AUTH_MAX_PENDING 65536
-#define AUTH_MAX_SESSIONS 65536
+#define AUTH_MAX_SESSIONS 65536 /* default of limits.max_sessions */
 #define AUTH_SESSION_KEY_MAX 32
 
 struct auth_state;
 
 /* A challenge as issued: what the 402 body carries and what the answer must sign. */
 struct auth_challenge {
-    uint32_t id;              /* the envelope sessionId of the 402 */
+    uint32_t id; /* the envelope sessionId of the 402 */
     time_t expires;
     uint8_t nonce[AUTH_NONCE_LEN];
-    uint8_t digest[1 + 64];   /* wire form: algorithm byte + digest */
+    uint8_t digest[1 + 64]; /* wire form: algorithm byte + digest */
     size_t digest_len;
-    uint8_t *request;         /* the challenged request message, envelope included */
+    uint8_t *request; /* the challenged request message, envelope included */
     size_t request_len;
 };
 
@@ -37,11 +37,15 @@ struct auth_session {
     uint32_t timeout_s;
     uint8_t key[AUTH_SESSION_KEY_MAX];
     size_t key_len;
-    struct identity who;      /* set by the session's first successful challenge answer */
+    struct identity who; /* set by the session's first successful challenge answer */
 };
 
 struct auth_state *auth_state_new(void);
 void auth_state_free(struct auth_state *st);
+/* Caps the open sessions (limits.max_sessions; AUTH_MAX_SESSIONS until set). */
+void auth_state_set_max_sessions(struct auth_state *st, size_t max);
+/* Sessions refused because the cap was reached. */
+unsigned long auth_state_sessions_refused(struct auth_state *st);
 
 /* Issues a challenge for the request message req (copied) whose header + body is signed_part.
  * Inside a session the challenge takes the session's id; otherwise a fresh one. Returns 0 and

@@ -130,6 +130,7 @@ static struct job *job_new(struct http_call *c, enum job_kind kind)
     j->method = (int)evhttp_request_get_command(c->req);
     http_auth_parse(authorization(c), &j->auth);
     http_cert_take(call_ssl(c), &j->auth.cert);
+    http_peer_address(c->req, j->auth.source, sizeof j->auth.source);
     return j;
 }
 

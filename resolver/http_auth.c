@@ -10,6 +10,7 @@
 #include <openssl/rand.h>
 
 #include "auth.h"
+#include "auth_throttle.h"
 #include "hdl_challenge.h"
 
 static void malformed(struct http_auth *a, const char *why)
@@ -372,7 +373,7 @@ static uint32_t verify(struct node *node, const struct http_auth *a, bool seckey
         .identity_index = a->index,
         .signed_response = {response, (uint32_t)response_len},
     };
-    return auth_verify_answer(node, &ans, data, len, msg, msgcap);
+    return auth_throttle_verify(node, &ans, a->source, data, len, msg, msgcap);
 }
 
 /* Basic: the password is proven the way the reference proves it, as the answer to a challenge

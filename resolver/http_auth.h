@@ -70,6 +70,7 @@ struct http_auth {
     bool authenticating; /* id, type, alg or signature present: a signature to check */
     /* The TLS client certificate, used when no header authenticates (as the reference) */
     struct http_cert cert;
+    char source[64]; /* the client's address, for the failure throttle (auth_throttle.h) */
 };
 
 /* Parses an Authorization header value (NULL for none) into a, leaving a->cert to the caller.

@@ -10,7 +10,9 @@
 #include <unistd.h>
 
 #include "answer_cache.h"
+#include "auth_state.h"
 #include "hdl_const.h"
+#include "http_session.h"
 #include "reg_stats.h"
 #include "worker.h"
 
@@ -94,6 +96,44 @@ static void put_requests(struct evbuffer *b, const struct node_stats *s)
             s->tcp_timeouts);
     counter(b, "pazhou_http_accepted_total", "HTTP and HTTPS connections accepted.",
             s->http_accepted);
+
+    counter(b, "pazhou_rrl_slipped_total",
+            "UDP answers over a source network's budget sent as a short \"retry over TCP\".",
+            s->rrl_slipped);
+    counter(b, "pazhou_rrl_dropped_total",
+            "UDP answers over a source network's budget not sent (limits.udp_rrl_*).",
+            s->rrl_dropped);
+    counter(b, "pazhou_udp_truncated_total",
+            "UDP answers too large for limits.udp_max_amplification, replaced by \"retry over "
+            "TCP\".",
+            s->udp_truncated);
+    counter(b, "pazhou_tcp_refused_source_total",
+            "TCP connections refused over tcp.max_connections_per_source.", s->tcp_refused_source);
+    counter(b, "pazhou_tcp_slow_total",
+            "TCP connections closed: a message not whole within tcp.message_timeout.", s->tcp_slow);
+    counter(b, "pazhou_http_refused_source_total",
+            "HTTP and HTTPS connections refused over http.max_connections_per_source.",
+            s->http_refused_source);
+    counter(b, "pazhou_http_timeouts_total",
+            "HTTP and HTTPS connections closed: no whole request within http.request_timeout.",
+            s->http_timeouts);
+}
+
+static void put_limits(struct evbuffer *b, struct node *node)
+{
+    const struct node_limit_counts *l = &node->limit_counts;
+    unsigned long sessions =
+        auth_state_sessions_refused(node->auth) + http_sessions_refused(node->http_sessions);
+    counter(b, "pazhou_sessions_refused_total", "Sessions refused over limits.max_sessions.",
+            sessions);
+    counter(b, "pazhou_admin_jobs_refused_total",
+            "Administrative requests refused over limits.max_admin_jobs (SERVER_TOO_BUSY, 503).",
+            atomic_load_explicit(&l->jobs_refused, memory_order_relaxed));
+    counter(b, "pazhou_auth_failures_total", "Authentications that failed (wrong secret or key).",
+            atomic_load_explicit(&l->auth_failures, memory_order_relaxed));
+    counter(b, "pazhou_auth_refused_total",
+            "Authentications refused unchecked: identity or source locked out (limits.auth_*).",
+            atomic_load_explicit(&l->auth_refused, memory_order_relaxed));
 }
 
 /* Resident set size from /proc/self/statm (pages). */
@@ -233,6 +273,7 @@ void http_metrics_scrape(struct http_call *c)
     for (int i = 0; i < node->worker_count; i++)
         node_stats_add(sum, &node->workers[i].stats);
     put_requests(b, sum);
+    put_limits(b, c->w->node);
     put_node(b, node);
     free(sum);
     size_t len = evbuffer_get_length(b);

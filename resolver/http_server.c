@@ -20,8 +20,10 @@
 #include "hdl_const.h"
 #include "http_admin.h"
 #include "http_api.h"
+#include "http_guard.h"
 #include "http_metrics.h"
 #include "net_addr.h"
+#include "server_key.h"
 #include "worker.h"
 
 #define HEARTBEAT_INTERVAL_S 1
@@ -53,6 +55,7 @@ struct http_server {
     struct conn_set seen;
     SSL_CTX *tls;
     struct http_deferred *deferred; /* requests waiting for admin jobs */
+    struct http_guard *guard;       /* per-source cap and request deadline */
 };
 
 static size_t slot_of(const struct conn_set *s, const void *p)
@@ -150,8 +153,13 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
             d->cancel(d, true);
         }
     }
-    set_remove(&h->seen, evcon);
-    atomic_fetch_sub_explicit(&h->conns, 1, memory_order_relaxed);
+    /* Every connection has this callback (http_guard.h); the count is of those that sent a
+     * request. */
+    if (set_has(&h->seen, evcon)) {
+        set_remove(&h->seen, evcon);
+        atomic_fetch_sub_explicit(&h->conns, 1, memory_order_relaxed);
+    }
+    http_guard_closed(h->guard, evcon);
 }
 
 static void track_connection(struct http_server *h, struct evhttp_request *req)
@@ -423,6 +431,7 @@ static void on_request(struct evhttp_request *req, void *arg)
     struct http_front *f = arg;
     struct http_server *h = f->server;
     track_connection(h, req);
+    http_guard_request(h->guard, req);
 
     struct evkeyvalq query;
     TAILQ_INIT(&query);
@@ -461,8 +470,11 @@ static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
     if (!ssl)
         return NULL;
     /* On failure libevent frees ssl itself (it owns it with BEV_OPT_CLOSE_ON_FREE). */
-    return bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-                                          BEV_OPT_CLOSE_ON_FREE);
+    struct bufferevent *bev = bufferevent_openssl_socket_new(
+        base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
+    if (bev)
+        http_guard_watch(h->guard, bev);
+    return bev;
 }
 
 static struct bufferevent *plain_bevcb(struct event_base *base, void *arg)
@@ -471,7 +483,10 @@ static struct bufferevent *plain_bevcb(struct event_base *base, void *arg)
     h->w->stats.http_accepted++;
     /* As evhttp makes its own: evhttp shuts the socket down and closes it itself, in that
      * order, which it cannot do for a bufferevent that closes on free. */
-    return bufferevent_socket_new(base, -1, 0);
+    struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
+    if (bev)
+        http_guard_watch(h->guard, bev);
+    return bev;
 }
 
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
@@ -554,6 +569,10 @@ int http_server_init(struct worker *w, char *err, size_t errlen)
         snprintf(err, errlen, "HTTPS needs a TLS certificate and key");
         return -1;
     }
+    if (!(h->guard = http_guard_new(w, on_conn_close, h))) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
     if (bind_front(h, FRONT_HTTP, cf->http_listen, cf->http_listen_count, err, errlen) != 0 ||
         bind_front(h, FRONT_HTTPS, cf->https_listen, cf->https_listen_count, err, errlen) != 0)
         return -1;
@@ -594,6 +613,7 @@ void http_server_free(struct worker *w)
     for (int i = 0; i < FRONTS; i++)
         if (h->front[i].http)
             evhttp_free(h->front[i].http);
+    http_guard_free(h->guard);
     if (h->beat)
         event_free(h->beat);
     free(h->seen.slots);
@@ -620,6 +640,16 @@ static int accept_client_cert(int preverified, X509_STORE_CTX *ctx)
     return 1;
 }
 
+void http_peer_address(struct evhttp_request *req, char *buf, size_t cap)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    char *host = NULL;
+    ev_uint16_t port = 0;
+    if (evcon)
+        evhttp_connection_get_peer(evcon, &host, &port);
+    snprintf(buf, cap, "%s", host ? host : "");
+}
+
 SSL_CTX *http_tls_ctx_new(const char *cert_file, const char *key_file, char *err, size_t errlen)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
@@ -627,17 +657,26 @@ SSL_CTX *http_tls_ctx_new(const char *cert_file, const char *key_file, char *err
         snprintf(err, errlen, "cannot create a TLS context");
         return NULL;
     }
+    /* TLS 1.2 and 1.3 only, with forward secrecy and AEAD ciphers: nothing with CBC, RSA key
+     * exchange, SHA-1 MACs or compression. */
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION | SSL_OP_CIPHER_SERVER_PREFERENCE |
+                                 SSL_OP_NO_COMPRESSION);
     /* Ask for a client certificate without requiring one or a CA chain: its key is checked
      * against the registry (http_cert.c), as the reference checks it. Resumed sessions keep
      * the certificate, which needs a session id context. */
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_client_cert);
     SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"pazhou", 6);
     const char *what = NULL;
-    if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1)
+    if (SSL_CTX_set_cipher_list(ctx, HTTP_TLS12_CIPHERS) != 1 ||
+        SSL_CTX_set_ciphersuites(ctx, HTTP_TLS13_SUITES) != 1)
+        what = "cannot set the TLS ciphers";
+    else if (SSL_CTX_use_certificate_chain_file(ctx, cert_file) != 1)
         what = "cannot load the TLS certificate";
-    else if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1)
+    else if (server_key_private(key_file, "TLS key", err, errlen) != 0) {
+        SSL_CTX_free(ctx);
+        return NULL;
+    } else if (SSL_CTX_use_PrivateKey_file(ctx, key_file, SSL_FILETYPE_PEM) != 1)
         what = "cannot load the TLS key";
     else if (SSL_CTX_check_private_key(ctx) != 1)
         what = "the TLS key does not match the certificate";

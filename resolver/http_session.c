@@ -20,17 +20,19 @@ struct entry {
 struct http_sessions {
     pthread_mutex_t mu;
     uint32_t timeout_s;
-    size_t count;
+    size_t count, max_open;
+    unsigned long refused;
     struct entry *buckets[BUCKETS];
 };
 
-struct http_sessions *http_sessions_new(uint32_t idle_timeout_s)
+struct http_sessions *http_sessions_new(uint32_t idle_timeout_s, size_t max_open)
 {
     struct http_sessions *s = calloc(1, sizeof *s);
     if (!s)
         return NULL;
     pthread_mutex_init(&s->mu, NULL);
     s->timeout_s = idle_timeout_s;
+    s->max_open = max_open;
     return s;
 }
 
@@ -105,10 +107,11 @@ int http_session_open(struct http_sessions *s, struct http_session *out)
     time_t now = time(NULL);
     e->expires = now + s->timeout_s;
     pthread_mutex_lock(&s->mu);
-    if (s->count >= HTTP_SESSIONS_MAX)
+    if (s->count >= s->max_open)
         for (size_t b = 0; b < BUCKETS; b++)
             sweep(s, b, now);
-    if (s->count >= HTTP_SESSIONS_MAX) {
+    if (s->count >= s->max_open) {
+        s->refused++;
         pthread_mutex_unlock(&s->mu);
         entry_free(e);
         return -1;
@@ -120,6 +123,14 @@ int http_session_open(struct http_sessions *s, struct http_session *out)
     *out = e->s;
     pthread_mutex_unlock(&s->mu);
     return 0;
+}
+
+unsigned long http_sessions_refused(struct http_sessions *s)
+{
+    pthread_mutex_lock(&s->mu);
+    unsigned long n = s->refused;
+    pthread_mutex_unlock(&s->mu);
+    return n;
 }
 
 bool http_session_get(struct http_sessions *s, const char *id, struct http_session *out)

@@ -16,7 +16,6 @@
 #include "identity.h"
 
 #define HTTP_SESSION_ID_LEN 32 /* hex digits of 16 random bytes */
-#define HTTP_SESSIONS_MAX 65536
 
 struct http_session {
     char id[HTTP_SESSION_ID_LEN + 1];
@@ -26,17 +25,19 @@ struct http_session {
 
 struct http_sessions;
 
-/* NULL when memory is short. */
-struct http_sessions *http_sessions_new(uint32_t idle_timeout_s);
+/* At most max_open sessions (limits.max_sessions). NULL when memory is short. */
+struct http_sessions *http_sessions_new(uint32_t idle_timeout_s, size_t max_open);
 void http_sessions_free(struct http_sessions *s);
 
-/* Opens a session with a fresh id and nonce, copied into out. -1 when HTTP_SESSIONS_MAX are open
+/* Opens a session with a fresh id and nonce, copied into out. -1 when max_open are open
  * or randomness fails. */
 int http_session_open(struct http_sessions *s, struct http_session *out);
 /* Copies session id into out and extends its life; false when unknown or expired. */
 bool http_session_get(struct http_sessions *s, const char *id, struct http_session *out);
 /* Marks the session authenticated as who; false when it is gone. */
 bool http_session_authenticate(struct http_sessions *s, const char *id, const struct identity *who);
+/* Sessions refused because max_open were open. */
+unsigned long http_sessions_refused(struct http_sessions *s);
 /* Ends the session; false when there was none. */
 bool http_session_close(struct http_sessions *s, const char *id);
 

@@ -12,6 +12,13 @@
 #include "reg_db.h"
 #include "reg_prefix.h"
 
+/* How often a limit against abuse acted, node-wide (the per-worker ones are in node_stats). */
+struct node_limit_counts {
+    atomic_ulong jobs_refused;  /* limits.max_admin_jobs reached */
+    atomic_ulong auth_failures; /* authentications that failed */
+    atomic_ulong auth_refused;  /* refused unchecked: identity or source locked out */
+};
+
 struct node {
     const struct conf *conf;
     struct reg_db *db;
@@ -30,6 +37,10 @@ struct node {
     struct admin_pool *admin;       /* threads for blocking work: writes, signatures, PBKDF2 */
     struct http_sessions *http_sessions; /* REST API sessions (http_session.h) */
     struct node_imports *imports;        /* imports the node runs itself (node_import.h) */
+    struct source_limit *tcp_sources;    /* TCP connections per source address */
+    struct source_limit *http_sources;   /* HTTP and HTTPS connections per source address */
+    struct auth_throttle *auth_throttle; /* failed authentications (auth_throttle.h) */
+    struct node_limit_counts limit_counts;
 };
 
 /* Retires a prefix set swapped out of node->prefixes: freed once no worker can still be reading

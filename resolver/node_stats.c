@@ -37,6 +37,11 @@ void node_stats_add(struct node_stats *sum, const struct node_stats *s)
     sum->tcp_accepted += s->tcp_accepted;
     sum->tcp_refused += s->tcp_refused;
     sum->tcp_timeouts += s->tcp_timeouts;
+    sum->tcp_refused_source += s->tcp_refused_source;
+    sum->tcp_slow += s->tcp_slow;
+    sum->rrl_slipped += s->rrl_slipped;
+    sum->rrl_dropped += s->rrl_dropped;
+    sum->udp_truncated += s->udp_truncated;
     for (int t = 0; t < NODE_TRANSPORTS; t++) {
         for (int o = 0; o < NODE_OP_BUCKETS; o++)
             for (int a = 0; a < NODE_ANSWER_BUCKETS; a++)
@@ -49,6 +54,8 @@ void node_stats_add(struct node_stats *sum, const struct node_stats *s)
         for (int c = 0; c < 5; c++)
             sum->http_responses[r][c] += s->http_responses[r][c];
     sum->http_accepted += s->http_accepted;
+    sum->http_refused_source += s->http_refused_source;
+    sum->http_timeouts += s->http_timeouts;
 }
 
 const char *const node_transport_names[NODE_TRANSPORTS] = {"udp", "tcp", "http"};

@@ -54,6 +54,11 @@ struct node_stats {
     uint64_t tcp_accepted;
     uint64_t tcp_refused; /* over the connection cap */
     uint64_t tcp_timeouts;
+    uint64_t tcp_refused_source; /* over tcp.max_connections_per_source */
+    uint64_t tcp_slow;           /* closed: a message did not arrive within tcp.message_timeout */
+    uint64_t rrl_slipped;        /* UDP answers replaced by a "retry over TCP" answer */
+    uint64_t rrl_dropped;        /* UDP answers not sent: over the source network's budget */
+    uint64_t udp_truncated;      /* UDP answers too large for limits.udp_max_amplification */
 
     /* By front end, operation and answer (NODE_ANSWER_DROPPED: none was sent), and how long
      * the answer took (node_stats_record). */
@@ -63,6 +68,8 @@ struct node_stats {
     /* HTTP responses by route (enum http_route) and status class (1xx .. 5xx). */
     uint64_t http_responses[NODE_HTTP_ROUTES][5];
     uint64_t http_accepted;
+    uint64_t http_refused_source; /* over http.max_connections_per_source */
+    uint64_t http_timeouts;       /* closed: no whole request within http.request_timeout */
 };
 
 enum node_rc_bucket node_rc_bucket_of(uint32_t response_code);

@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include <openssl/evp.h>
+#include <openssl/rand.h>
 
 #include "admin_pool.h"
 #include "node_backup.h"
 #include "node_import.h"
 #include "auth_state.h"
+#include "auth_throttle.h"
 #include "conf.h"
 #include "conf_registry.h"
 #include "http_server.h"
@@ -28,6 +30,7 @@
 #include "reg_prefix.h"
 #include "server_key.h"
 #include "site.h"
+#include "source_limit.h"
 #include "tcp_handler.h"
 #include "worker.h"
 
@@ -390,11 +393,23 @@ int main(int argc, char **argv)
     static struct worker workers[MAX_WORKERS];
     int nworkers = conf.threads;
     char err[512];
+    uint64_t seeds[3];
+    if (RAND_bytes((uint8_t *)seeds, sizeof seeds) != 1) {
+        log_error("cannot seed the limits' hash tables");
+        reg_close(node.db);
+        return 1;
+    }
     node.auth = auth_state_new();
+    if (node.auth)
+        auth_state_set_max_sessions(node.auth, conf.max_sessions);
+    node.tcp_sources = source_limit_new(conf.tcp_max_per_source, seeds[0]);
+    node.http_sources = source_limit_new(conf.http_max_per_source, seeds[1]);
+    node.auth_throttle = auth_throttle_new(&conf, seeds[2]);
     node.admin = admin_pool_new(&node, ADMIN_THREADS);
-    node.http_sessions = http_sessions_new(conf.http_session_timeout_s);
+    node.http_sessions = http_sessions_new(conf.http_session_timeout_s, conf.max_sessions);
     node.imports = node_imports_new(&node);
-    if (!node.auth || !node.admin || !node.http_sessions || !node.imports) {
+    if (!node.auth || !node.admin || !node.http_sessions || !node.imports || !node.tcp_sources ||
+        !node.http_sources || !node.auth_throttle) {
         log_error("cannot start the administration threads");
         reg_close(node.db);
         return 1;
@@ -483,6 +498,9 @@ int main(int argc, char **argv)
         worker_free(&workers[i]);
     auth_state_free(node.auth);
     http_sessions_free(node.http_sessions);
+    auth_throttle_free(node.auth_throttle);
+    source_limit_free(node.tcp_sources);
+    source_limit_free(node.http_sources);
     EVP_PKEY_free(node.server_key);
     reg_prefix_set_free(atomic_load(&node.prefixes));
     reg_close(node.db);

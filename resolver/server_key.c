@@ -18,8 +18,27 @@ static void ssl_error(char *err, size_t errlen, const char *what, const char *pa
     snprintf(err, errlen, "%s %s: %s", what, path, detail);
 }
 
+int server_key_private(const char *path, const char *what, char *err, size_t errlen)
+{
+    struct stat st;
+    if (stat(path, &st) != 0) {
+        snprintf(err, errlen, "cannot open %s %s: %s", what, path, strerror(errno));
+        return -1;
+    }
+    if (st.st_mode & (S_IRWXG | S_IRWXO)) {
+        snprintf(err, errlen,
+                 "%s %s is accessible by others (mode %04o): a private key must be readable by "
+                 "its owner only; run chmod 600 %s",
+                 what, path, (unsigned)(st.st_mode & 07777), path);
+        return -1;
+    }
+    return 0;
+}
+
 static int load(const char *path, EVP_PKEY **out, char *err, size_t errlen)
 {
+    if (server_key_private(path, "server key", err, errlen) != 0)
+        return -1;
     FILE *f = fopen(path, "r");
     if (!f) {
         snprintf(err, errlen, "cannot open server key %s: %s", path, strerror(errno));

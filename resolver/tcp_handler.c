@@ -17,6 +17,7 @@
 #include "hdl_envelope.h"
 #include "net_addr.h"
 #include "query_counted.h"
+#include "source_limit.h"
 #include "worker.h"
 
 /* A client that stops reading gets this much queued output before its reads are paused. */
@@ -36,6 +37,9 @@ struct tcp_conn {
     bool closing;          /* close once the output has drained */
     struct admin_job *job; /* a request handed to the admin threads; input waits for it */
     uint64_t job_started;  /* node_now_ns() when it was handed over */
+    struct event *slow;    /* armed while a message is partly in: tcp.message_timeout */
+    bool has_slot;         /* holds a slot in node->tcp_sources */
+    uint32_t slot;
 };
 
 static bool conn_process(struct tcp_conn *c);
@@ -51,6 +55,10 @@ static void conn_free(struct tcp_conn *c)
         c->next->prev = c->prev;
     w->conn_count--;
     atomic_fetch_sub_explicit(&w->node->tcp_connections, 1, memory_order_relaxed);
+    if (c->has_slot)
+        source_limit_release(w->node->tcp_sources, c->slot);
+    if (c->slow)
+        event_free(c->slow);
     if (c->job)
         admin_job_cancel(c->job);
     bufferevent_free(c->bev);
@@ -116,6 +124,26 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *msg, size_t len)
         conn_defer(c, msg, len);
 }
 
+/* A message has started to arrive: it must be whole within tcp.message_timeout, however slowly
+ * its bytes come (the idle timeout restarts with each byte, so it alone cannot stop a client
+ * that trickles). */
+static void deadline_arm(struct tcp_conn *c)
+{
+    if (!c->slow || evtimer_pending(c->slow, NULL))
+        return;
+    struct timeval tv = {c->worker->node->conf->tcp_message_timeout_s, 0};
+    evtimer_add(c->slow, &tv);
+}
+
+static void on_slow(evutil_socket_t fd, short what, void *arg)
+{
+    struct tcp_conn *c = arg;
+    (void)fd;
+    (void)what;
+    c->worker->stats.tcp_slow++;
+    conn_free(c);
+}
+
 /* Answers every whole request in the input, in order. Returns false when the connection was
  * freed. */
 static bool conn_process(struct tcp_conn *c)
@@ -130,8 +158,13 @@ static bool conn_process(struct tcp_conn *c)
             return true;
         }
         size_t avail = evbuffer_get_length(in);
-        if (avail < HDL_ENVELOPE_LEN)
+        if (avail == 0 && c->slow)
+            evtimer_del(c->slow);
+        if (avail < HDL_ENVELOPE_LEN) {
+            if (avail > 0)
+                deadline_arm(c);
             return true;
+        }
         uint8_t head[HDL_ENVELOPE_LEN];
         evbuffer_copyout(in, head, sizeof head);
         struct hdl_envelope env;
@@ -148,9 +181,12 @@ static bool conn_process(struct tcp_conn *c)
         size_t whole = HDL_ENVELOPE_LEN + (size_t)env.message_length;
         if (avail < whole) {
             bufferevent_setwatermark(c->bev, EV_READ, whole, 0);
+            deadline_arm(c);
             return true;
         }
         bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
+        if (c->slow)
+            evtimer_del(c->slow);
         const uint8_t *msg = evbuffer_pullup(in, (ssize_t)whole);
         conn_answer(c, msg, whole);
         evbuffer_drain(in, whole);
@@ -203,20 +239,32 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     struct worker *w = l->worker;
     const struct conf *cf = w->node->conf;
     (void)lev;
-    (void)sa;
     (void)salen;
 
+    uint32_t slot = 0;
+    if (w->node->tcp_sources && !source_limit_take(w->node->tcp_sources, sa, &slot)) {
+        w->stats.tcp_refused_source++;
+        close(fd);
+        return;
+    }
     unsigned open = atomic_fetch_add_explicit(&w->node->tcp_connections, 1, memory_order_relaxed);
     if (open >= cf->tcp_max_connections || w->stopping) {
         atomic_fetch_sub_explicit(&w->node->tcp_connections, 1, memory_order_relaxed);
+        if (w->node->tcp_sources)
+            source_limit_release(w->node->tcp_sources, slot);
         w->stats.tcp_refused++;
         close(fd);
         return;
     }
     struct tcp_conn *c = calloc(1, sizeof *c);
     struct bufferevent *bev = bufferevent_socket_new(w->base, fd, BEV_OPT_CLOSE_ON_FREE);
-    if (!c || !bev) {
+    struct event *slow = c ? evtimer_new(w->base, on_slow, c) : NULL;
+    if (!c || !bev || !slow) {
         atomic_fetch_sub_explicit(&w->node->tcp_connections, 1, memory_order_relaxed);
+        if (w->node->tcp_sources)
+            source_limit_release(w->node->tcp_sources, slot);
+        if (slow)
+            event_free(slow);
         free(c);
         if (bev)
             bufferevent_free(bev);
@@ -228,6 +276,9 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->worker = w;
     c->bev = bev;
+    c->slow = slow;
+    c->has_slot = w->node->tcp_sources != NULL;
+    c->slot = slot;
     c->next = w->conns;
     if (w->conns)
         w->conns->prev = c;

@@ -14,9 +14,11 @@
 #include "hdl_const.h"
 #include "hdl_envelope.h"
 #include "hdl_fragment.h"
+#include "hdl_message.h"
 #include "log.h"
 #include "net_addr.h"
 #include "query_counted.h"
+#include "rrl.h"
 #include "worker.h"
 
 #define RECV_BATCH 32
@@ -47,6 +49,8 @@ struct udp_pending {
     socklen_t peer_len;
     struct admin_job *job;
     uint64_t started;
+    uint8_t *request; /* a copy, for the "retry over TCP" answer */
+    size_t request_len;
     struct udp_pending *prev, *next;
 };
 
@@ -193,6 +197,53 @@ static struct reasm_slot *reasm_add(struct udp_handler *u, const struct sockaddr
     return complete ? s : NULL;
 }
 
+/* An answer of len bytes to a request of request_len would amplify beyond
+ * limits.udp_max_amplification. An answer that fits one datagram always goes: the smallest
+ * request (48 bytes, GET_SITE_INFO) is answered in about 450, and the rate limit bounds how
+ * many; it is the multi-datagram answers that would multiply a forged request's bytes. */
+static bool too_large(const struct worker *w, const struct sockaddr_storage *peer, size_t len,
+                      size_t request_len)
+{
+    const struct conf *c = w->node->conf;
+    uint32_t factor = c->udp_max_amplification;
+    if (!factor || len <= HDL_UDP_DATAGRAM_MAX || len <= (size_t)factor * request_len)
+        return false;
+    for (int i = 0; i < c->udp_exempt_count; i++)
+        if (rrl_net_contains(&c->udp_exempt[i], (const struct sockaddr *)peer))
+            return false;
+    return true;
+}
+
+/*
+ * Instead of an answer that is rate limited or too large for UDP: a short error that sends a
+ * real client to TCP, where a forged source address cannot complete a handshake. HANDLE.NET's
+ * resolver treats an ERROR (2) answer as a failure of the interface and tries the next
+ * protocol in its list (TCP); TRUNCATED in the envelope says the same to a client that reads
+ * it, as TC does in DNS. Only requests get it: a response sent to the node is not answered.
+ */
+static void send_retry_tcp(struct udp_handler *u, const struct sockaddr_storage *peer,
+                           socklen_t peer_len, const uint8_t *msg, size_t len)
+{
+    struct worker *w = u->worker;
+    struct hdl_message m;
+    if (hdl_message_split(msg, len, &m) != HDL_OK || m.hdr.response_code != 0)
+        return;
+    size_t out_len;
+    if (query_error(&w->query, msg, len, HDL_RC_ERROR, "Retry over TCP", w->out, &out_len) !=
+        QUERY_REPLY)
+        return;
+    struct hdl_reader r;
+    struct hdl_envelope env;
+    hdl_reader_init(&r, w->out, out_len);
+    if (hdl_envelope_decode(&r, &env) != HDL_OK)
+        return;
+    env.flags |= HDL_ENV_TRUNCATED;
+    struct hdl_writer wr;
+    hdl_writer_init(&wr, w->out, HDL_ENVELOPE_LEN);
+    hdl_envelope_encode(&wr, &env);
+    send_response(u, peer, peer_len, w->out, out_len);
+}
+
 static void pending_unlink(struct udp_pending *p)
 {
     if (p->prev)
@@ -207,6 +258,12 @@ static int job_deliver(void *ctx, const uint8_t *msg, size_t len)
 {
     struct udp_pending *p = ctx;
     node_stats_answered(&p->u->worker->stats, NODE_UDP, msg, len, p->started);
+    if (too_large(p->u->worker, &p->peer, len, p->request_len)) {
+        p->u->worker->stats.udp_truncated++;
+        send_retry_tcp(p->u, &p->peer, p->peer_len, p->request, p->request_len);
+        flush_sends(p->u);
+        return 0;
+    }
     send_response(p->u, &p->peer, p->peer_len, msg, len);
     flush_sends(p->u);
     return 0;
@@ -216,6 +273,7 @@ static void job_done(void *ctx)
 {
     struct udp_pending *p = ctx;
     pending_unlink(p);
+    free(p->request);
     free(p);
 }
 
@@ -229,10 +287,17 @@ static void defer(struct udp_handler *u, const struct sockaddr_storage *peer, so
         memcpy(&p->peer, peer, peer_len);
         p->peer_len = peer_len;
         p->started = node_now_ns();
+        p->request = malloc(len);
+        p->request_len = len;
         struct admin_owner owner = {p, job_deliver, job_done};
-        p->job = admin_submit(w->node->admin, w->base, NODE_UDP, msg, len, &owner);
+        if (p->request) {
+            memcpy(p->request, msg, len);
+            p->job = admin_submit(w->node->admin, w->base, NODE_UDP, msg, len, &owner);
+        }
     }
     if (!p || !p->job) {
+        if (p)
+            free(p->request);
         free(p);
         size_t out_len;
         if (query_error(&w->query, msg, len, HDL_RC_SERVER_TOO_BUSY, "Server too busy", w->out,
@@ -250,9 +315,24 @@ static void answer(struct udp_handler *u, const struct sockaddr_storage *peer, s
                    const uint8_t *msg, size_t len)
 {
     struct worker *w = u->worker;
+    switch (rrl_check(w->rrl, (const struct sockaddr *)peer, node_now_ns() / 1000000u)) {
+    case RRL_PASS:
+        break;
+    case RRL_SLIP:
+        w->stats.rrl_slipped++;
+        send_retry_tcp(u, peer, peer_len, msg, len);
+        return;
+    case RRL_DROP:
+    default:
+        w->stats.rrl_dropped++;
+        return;
+    }
     size_t out_len;
     enum query_result r = query_answer_counted(&w->query, NODE_UDP, msg, len, w->out, &out_len);
-    if (r == QUERY_REPLY)
+    if (r == QUERY_REPLY && too_large(w, peer, out_len, len)) {
+        w->stats.udp_truncated++;
+        send_retry_tcp(u, peer, peer_len, msg, len);
+    } else if (r == QUERY_REPLY)
         send_response(u, peer, peer_len, w->out, out_len);
     else if (r == QUERY_DEFER)
         defer(u, peer, peer_len, msg, len);
@@ -369,6 +449,7 @@ void udp_handler_free(struct udp_handler *u)
         struct udp_pending *p = u->pending_jobs;
         u->pending_jobs = p->next;
         admin_job_cancel(p->job);
+        free(p->request);
         free(p);
     }
     free(u);

@@ -5,9 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/rand.h>
+
 #include "http_server.h"
 #include "answer_cache.h"
 #include "log.h"
+#include "rrl.h"
 #include "tcp_handler.h"
 #include "udp_handler.h"
 
@@ -65,6 +68,14 @@ int worker_init(struct worker *w, struct node *node, int id, char *err, size_t e
     w->query.cache = answer_cache_new((size_t)node->conf->answer_cache_mb << 20);
     w->out = malloc(QUERY_OUT_MAX);
     w->base = event_base_new();
+    struct rrl_settings rs;
+    rrl_settings_of(node->conf, &rs);
+    uint64_t seed = 0;
+    if (rs.per_second &&
+        (RAND_bytes((uint8_t *)&seed, sizeof seed) != 1 || !(w->rrl = rrl_new(&rs, seed)))) {
+        snprintf(err, errlen, "cannot set up UDP rate limiting: out of memory");
+        return -1;
+    }
     if (!w->out || !w->base) {
         snprintf(err, errlen, "out of memory");
         return -1;
@@ -136,6 +147,7 @@ void worker_free(struct worker *w)
     if (w->base)
         event_base_free(w->base);
     free(w->out);
+    rrl_free(w->rrl);
     answer_cache_free(w->query.cache);
     memset(w, 0, sizeof *w);
 }

@@ -18,6 +18,7 @@ struct udp_handler;
 struct tcp_listener;
 struct tcp_conn;
 struct http_server;
+struct rrl_table;
 
 struct worker {
     int id;
@@ -31,7 +32,8 @@ struct worker {
 
     struct query_ctx query;
     struct node_stats stats;
-    uint8_t *out; /* QUERY_OUT_MAX bytes: the response being built */
+    uint8_t *out;          /* QUERY_OUT_MAX bytes: the response being built */
+    struct rrl_table *rrl; /* UDP response rate limiting; NULL when off */
 
     struct udp_handler *udp[CONF_MAX_LISTEN];
     struct tcp_listener *tcp[CONF_MAX_LISTEN];

@@ -245,5 +245,13 @@ int client_exchange(const struct client_opts *o, const uint8_t *req, size_t len,
     }
     if (o->tcp)
         return exchange_tcp(o, req, len, env.request_id, resp, cap, resp_len, err, errlen);
-    return exchange_udp(o, req, len, env.request_id, resp, cap, resp_len, err, errlen);
+    if (exchange_udp(o, req, len, env.request_id, resp, cap, resp_len, err, errlen) != 0)
+        return -1;
+    /* TRUNCATED on an answer: the node would not answer this over UDP (too large, or the rate
+     * limit), and asks for TCP. */
+    struct hdl_envelope got;
+    hdl_reader_init(&r, resp, *resp_len);
+    if (hdl_envelope_decode(&r, &got) == HDL_OK && (got.flags & HDL_ENV_TRUNCATED))
+        return exchange_tcp(o, req, len, env.request_id, resp, cap, resp_len, err, errlen);
+    return 0;
 }

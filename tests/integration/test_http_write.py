@@ -20,7 +20,9 @@ ADMIN_ID, ADMIN_SECRET = "300:88.100.1/ADMIN", "anchor-secret"
 USER_ID, USER_SECRET = "300:88.100.1/USER", "user-secret"
 RSA_ID = "300:88.100.1/RSA"
 CONF = ('server_admins = [ "300:88.100.1/ADMIN", "300:88.100.1/RSA" ];\n'
-        'registry = { sync = false; };\n')
+        'registry = { sync = false; };\n'
+        # Wrong credentials are tried on purpose here; the lockout has tests of its own.
+        'limits = { auth_max_failures = 0; auth_failure_delay_ms = 0; };\n')
 
 
 def url_value(url):

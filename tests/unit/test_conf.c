@@ -102,6 +102,12 @@ static void sample_file_loads_with_the_defaults(void **state)
     c.http_listen_count = 0;
     c.https_listen_count = 3;
     c.tls_cert[0] = c.tls_key[0] = '\0';
+    c.tcp_max_per_source = c.tcp_message_timeout_s = c.http_max_per_source = 7;
+    c.http_request_timeout_s = c.rrl_per_second = c.rrl_slip = c.rrl_ipv4_prefix = 7;
+    c.rrl_ipv6_prefix = c.rrl_table_size = c.udp_max_amplification = c.max_sessions = 7;
+    c.max_admin_jobs = c.auth_max_failures = c.auth_failure_window_s = c.auth_lockout_s = 7;
+    c.auth_failure_delay_ms = 7;
+    c.udp_exempt_count = 0;
     int rc = conf_load(&c, PAZHOU_SOURCE_DIR "/conf/pazhou.conf", err, sizeof err);
     if (rc != CONF_OK)
         fail_msg("%s", err);
@@ -117,6 +123,24 @@ static void sample_file_loads_with_the_defaults(void **state)
     assert_int_equal(c.tcp_idle_timeout_s, d.tcp_idle_timeout_s);
     assert_int_equal(c.tcp_max_connections, d.tcp_max_connections);
     assert_int_equal(c.max_message_bytes, d.max_message_bytes);
+    assert_int_equal(c.tcp_max_per_source, 256);
+    assert_int_equal(c.tcp_message_timeout_s, 30);
+    assert_int_equal(c.http_max_per_source, 256);
+    assert_int_equal(c.http_request_timeout_s, 60);
+    assert_int_equal(c.rrl_per_second, 1000);
+    assert_int_equal(c.rrl_slip, 2);
+    assert_int_equal(c.rrl_ipv4_prefix, 24);
+    assert_int_equal(c.rrl_ipv6_prefix, 56);
+    assert_int_equal(c.rrl_table_size, 16384);
+    assert_int_equal(c.udp_exempt_count, 2);
+    assert_memory_equal(c.udp_exempt, d.udp_exempt, 2 * sizeof c.udp_exempt[0]);
+    assert_int_equal(c.udp_max_amplification, 10);
+    assert_int_equal(c.max_sessions, 65536);
+    assert_int_equal(c.max_admin_jobs, 4096);
+    assert_int_equal(c.auth_max_failures, 5);
+    assert_int_equal(c.auth_failure_window_s, 60);
+    assert_int_equal(c.auth_lockout_s, 60);
+    assert_int_equal(c.auth_failure_delay_ms, 1000);
     assert_string_equal(c.log_level, d.log_level);
     assert_int_equal(c.block_cache_mb, d.block_cache_mb);
     assert_int_equal(c.bloom_bits_per_key, d.bloom_bits_per_key);
@@ -319,6 +343,37 @@ static void failed_load_leaves_the_conf_unchanged(void **state)
     assert_string_equal(c.listen[0].host, "127.0.0.1");
 }
 
+static void limits_load_and_bad_ones_name_their_line(void **state)
+{
+    (void)state;
+    struct conf c;
+    char err[512], path[64];
+    assert_int_equal(load_text("limits = {\n  udp_rrl_per_second = 0;\n"
+                               "  udp_exempt = [ \"10.0.0.0/8\", \"2001:db8::/32\", "
+                               "\"192.0.2.1\" ];\n  auth_lockout = 5;\n};\n"
+                               "tcp = { message_timeout = 3; max_connections_per_source = 9; };\n"
+                               "http = { request_timeout = 4; max_connections_per_source = 8; };\n",
+                               &c, err, sizeof err, path),
+                     CONF_OK);
+    assert_int_equal(c.rrl_per_second, 0);
+    assert_int_equal(c.udp_exempt_count, 3);
+    assert_int_equal(c.udp_exempt[0].bits, 8);
+    assert_int_equal(c.udp_exempt[1].bits, 32);
+    assert_int_equal(c.udp_exempt[2].bits, 32);
+    assert_int_equal(c.auth_lockout_s, 5);
+    assert_int_equal(c.tcp_message_timeout_s, 3);
+    assert_int_equal(c.tcp_max_per_source, 9);
+    assert_int_equal(c.http_request_timeout_s, 4);
+    assert_int_equal(c.http_max_per_source, 8);
+
+    expect_error("limits = {\n udp_exempt = [ \"10.0.0.0/40\" ];\n};\n", CONF_ERR_VALUE, 2,
+                 "limits.udp_exempt[0] '10.0.0.0/40' is not a network \"ADDR/LEN\"");
+    expect_error("limits = {\n udp_rrl_ipv4_prefix = 4;\n};\n", CONF_ERR_VALUE, 2,
+                 "limits.udp_rrl_ipv4_prefix = 4 is out of range (8 to 32)");
+    expect_error("limits = {\n udp_rrl_rate = 4;\n};\n", CONF_ERR_UNKNOWN, 2,
+                 "unknown key 'limits.udp_rrl_rate'");
+}
+
 static void missing_file_is_an_io_error(void **state)
 {
     struct conf c;
@@ -394,6 +449,7 @@ int main(void)
         cmocka_unit_test(bad_listen_entries_name_their_line),
         cmocka_unit_test(bad_admin_entries_name_their_line),
         cmocka_unit_test(failed_load_leaves_the_conf_unchanged),
+        cmocka_unit_test(limits_load_and_bad_ones_name_their_line),
         cmocka_unit_test(missing_file_is_an_io_error),
         cmocka_unit_test(endpoints_parse_numeric_forms_only),
         cmocka_unit_test(identities_parse_index_and_handle),
