@@ -12,6 +12,7 @@
 
 #include "hdl_const.h"
 #include "hdl_envelope.h"
+#include "hdl_header.h"
 #include "hdl_fragment.h"
 
 int client_parse_server(const char *text, struct client_opts *o, char *err, size_t errlen)
@@ -247,11 +248,12 @@ int client_exchange(const struct client_opts *o, const uint8_t *req, size_t len,
         return exchange_tcp(o, req, len, env.request_id, resp, cap, resp_len, err, errlen);
     if (exchange_udp(o, req, len, env.request_id, resp, cap, resp_len, err, errlen) != 0)
         return -1;
-    /* TRUNCATED on an answer: the node would not answer this over UDP (too large, or the rate
-     * limit), and asks for TCP. */
-    struct hdl_envelope got;
-    hdl_reader_init(&r, resp, *resp_len);
-    if (hdl_envelope_decode(&r, &got) == HDL_OK && (got.flags & HDL_ENV_TRUNCATED))
+    /* An ERROR answer over UDP sends the client to TCP, as the reference client goes on to its
+     * next interface: a node answers so when it will not answer over UDP (an answer too large
+     * for the amplification bound, or the rate limit's slip). */
+    struct hdl_header got;
+    hdl_reader_init(&r, resp + HDL_ENVELOPE_LEN, *resp_len - HDL_ENVELOPE_LEN);
+    if (hdl_header_decode(&r, &got) == HDL_OK && got.response_code == HDL_RC_ERROR)
         return exchange_tcp(o, req, len, env.request_id, resp, cap, resp_len, err, errlen);
     return 0;
 }

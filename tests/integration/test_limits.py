@@ -16,7 +16,7 @@ import unittest
 import urllib.error
 import urllib.request
 
-from pazhou_node import (PAZHOUD, PRODUCT_000001, RC_SUCCESS, Node, Response, basic, message,
+from pazhou_node import (PAZHOUD, PRODUCT_000001, RC_SUCCESS, Node, Response, basic, bstr, message,
                          read_tcp_message, resolution, seckey_holder, OC_GET_SITE_INFO)
 
 RC_ERROR = 2
@@ -186,7 +186,7 @@ class Amplification(unittest.TestCase):
     def test_one_datagram_answers_and_site_info_pass(self):
         before = metrics(self.node)["pazhou_udp_truncated_total"]
         self.assertEqual(self.node.udp(resolution("88.100.1/PRODUCT-000001")).rc, RC_SUCCESS)
-        site = self.node.udp(message(OC_GET_SITE_INFO, b""))
+        site = self.node.udp(message(OC_GET_SITE_INFO, bstr("")))
         self.assertEqual(site.rc, RC_SUCCESS)
         self.assertEqual(metrics(self.node)["pazhou_udp_truncated_total"], before)
 
