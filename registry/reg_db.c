@@ -3,10 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "reg_cache.h"
 #include "reg_internal.h"
 #include "reg_meta.h"
+#include "reg_resume.h"
 
 static const char *const cf_names[REG_CF_COUNT] = {"default", "handles", "prefixes", "txlog",
                                                    "counts"};
@@ -42,6 +44,8 @@ const char *reg_strerror(int err)
         return "already exists";
     case REG_ERR_READONLY:
         return "registry is open read-only";
+    case REG_ERR_NOSPACE:
+        return "no space left on the registry's disk";
     }
     return "unknown registry error";
 }
@@ -53,6 +57,10 @@ int reg_map_rocksdb_error(const char *msg)
     /* Corruption first: its messages may mention a "block", which contains "lock". */
     if (strncmp(msg, "Corruption", 10) == 0)
         return REG_ERR_CORRUPT;
+    /* ENOSPC as RocksDB words it (IOStatus::NoSpace, strerror), and as the background error a
+     * failed WAL write or flush leaves behind for every later write. */
+    if (strstr(msg, "No space left on device") || strstr(msg, "No space available"))
+        return REG_ERR_NOSPACE;
     if (strstr(msg, "Resource temporarily unavailable") || strstr(msg, "While lock file") ||
         strstr(msg, "lock hold by") || strstr(msg, "/LOCK"))
         return REG_ERR_LOCKED;
@@ -420,6 +428,37 @@ void reg_close(struct reg_db *db)
     pthread_rwlock_destroy(&db->write_gate);
     free(db->path);
     free(db);
+}
+
+/* A full disk fails every write until resumed; one try a second bounds the cost of resuming (a
+ * flush attempt) while the disk stays full. */
+#define REG_RESUME_INTERVAL_MS 1000
+
+static uint64_t monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+bool reg_write_failed(struct reg_db *db, int rc)
+{
+    atomic_fetch_add_explicit(rc == REG_ERR_NOSPACE ? &db->nospace_failures : &db->other_failures,
+                              1, memory_order_relaxed);
+    if (rc != REG_ERR_NOSPACE && rc != REG_ERR_IO)
+        return false;
+    uint64_t now = monotonic_ms() + REG_RESUME_INTERVAL_MS; /* never 0 before the first try */
+    uint64_t last = atomic_load_explicit(&db->last_resume_ms, memory_order_relaxed);
+    if (now - last < REG_RESUME_INTERVAL_MS ||
+        !atomic_compare_exchange_strong(&db->last_resume_ms, &last, now))
+        return false; /* tried a moment ago, or another writer is trying now */
+    char *e = reg_rocksdb_resume(db->rdb);
+    if (e) {
+        free(e);
+        return false;
+    }
+    atomic_fetch_add_explicit(&db->resumes, 1, memory_order_relaxed);
+    return true;
 }
 
 bool reg_is_case_sensitive(const struct reg_db *db)

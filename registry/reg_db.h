@@ -25,6 +25,7 @@ enum reg_err {
     REG_ERR_INVALID, /* a bad argument: empty or over-long handle, malformed record */
     REG_ERR_EXISTS,
     REG_ERR_READONLY,
+    REG_ERR_NOSPACE, /* the registry's file system is full: writes fail until space returns */
 };
 
 /* What the bottommost level's table files (and bulk-loaded files) are compressed with; upper

@@ -58,6 +58,9 @@ struct reg_db {
      * ingests (reg_hold_writes). Writer-preferring, so a stream of writes cannot starve it. */
     pthread_rwlock_t write_gate;
     _Atomic uint32_t *versions; /* REG_VERSION_SLOTS change versions (reg_change_version) */
+    /* Failed writes and background-error recovery (reg_write_failed), for monitoring. */
+    _Atomic uint64_t nospace_failures, other_failures, resumes;
+    _Atomic uint64_t last_resume_ms; /* monotonic: when reg_write_failed last tried to resume */
     char *path;
 };
 
@@ -99,6 +102,13 @@ int reg_commit(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *chang
 /* reg_commit, telling the txlog id of the first change (*first_id, once committed). */
 int reg_commit_id(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *changes,
                   size_t changes_len, uint64_t *first_id);
+
+/* Counts a failed write (rc, a reg_err) and, when the failure may have left RocksDB in its
+ * background-error state (no space, I/O), tries to resume it, at most once a second: a full disk
+ * stops every write until space returns, and resuming is what lets them through again without a
+ * restart. True when the registry resumed, so the caller may retry its write once (the failed
+ * write left nothing behind: RocksDB applies a batch only after its WAL record is written). */
+bool reg_write_failed(struct reg_db *db, int rc);
 
 /* Bumps the change version of a canonical key, once its write is durable. */
 void reg_bump_version(struct reg_db *db, const uint8_t *key, size_t len);

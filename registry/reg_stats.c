@@ -57,6 +57,9 @@ void reg_get_stats(struct reg_db *db, struct reg_stats *st)
     st->live_data_bytes = sum_property(db, "rocksdb.estimate-live-data-size");
     st->sst_files_bytes = sum_property(db, "rocksdb.total-sst-files-size");
     st->memtable_bytes = sum_property(db, "rocksdb.cur-size-all-mem-tables");
+    st->write_failures_nospace = atomic_load_explicit(&db->nospace_failures, memory_order_relaxed);
+    st->write_failures_other = atomic_load_explicit(&db->other_failures, memory_order_relaxed);
+    st->write_resumes = atomic_load_explicit(&db->resumes, memory_order_relaxed);
     st->pending_compaction_bytes = sum_property(db, "rocksdb.estimate-pending-compaction-bytes");
     uint64_t v = 0;
     if (rocksdb_property_int(db->rdb, "rocksdb.num-running-compactions", &v) == 0)

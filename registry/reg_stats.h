@@ -16,9 +16,12 @@ struct reg_stats {
     uint64_t block_cache_usage;        /* bytes held by the shared block cache */
     uint64_t block_cache_pinned;       /* of which pinned (index and filter tops, open reads) */
     uint64_t block_cache_capacity;
-    int have_hits;                     /* statistics on: the two counters below are real */
+    int have_hits; /* statistics on: the two counters below are real */
     uint64_t block_cache_hits;
     uint64_t block_cache_misses;
+    uint64_t write_failures_nospace; /* writes refused because the disk was full */
+    uint64_t write_failures_other;   /* writes that failed for any other reason */
+    uint64_t write_resumes;          /* times writes were let through again after a failure */
 };
 
 /* Reads the figures; a property RocksDB cannot give is left at 0. Thread-safe and cheap (no

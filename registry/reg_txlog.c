@@ -113,6 +113,17 @@ int reg_defer_sync_end(struct reg_db *db)
     return REG_OK;
 }
 
+static int write_batch(struct reg_db *db, rocksdb_writeoptions_t *wo, rocksdb_writebatch_t *wb)
+{
+    char *e = NULL;
+    rocksdb_write(db->rdb, wo, wb, &e);
+    if (!e)
+        return REG_OK;
+    int rc = reg_map_rocksdb_error(e);
+    rocksdb_free(e);
+    return rc == REG_OK ? REG_ERR_IO : rc;
+}
+
 int reg_commit(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *changes,
                size_t changes_len)
 {
@@ -160,16 +171,14 @@ int reg_commit_id(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *ch
     rocksdb_writebatch_put_cf(wb, db->cf[REG_CF_META], REG_META_LAST_TXN, strlen(REG_META_LAST_TXN),
                               (const char *)key, sizeof(key));
 
+    rocksdb_writeoptions_t *wo = reg_defer_sync_active() ? db->wopt_nosync : db->wopt;
+    int rc = write_batch(db, wo, wb);
+    /* Space came back since the disk filled: the same batch, once more. */
+    if (rc != REG_OK && reg_write_failed(db, rc) && (rc = write_batch(db, wo, wb)) != REG_OK)
+        reg_write_failed(db, rc);
     char *e = NULL;
-    rocksdb_write(db->rdb, reg_defer_sync_active() ? db->wopt_nosync : db->wopt, wb, &e);
-    int rc = REG_OK;
-    if (e) {
-        rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-        e = NULL;
+    if (rc != REG_OK) {
         rocksdb_writebatch_rollback_to_save_point(wb, &e);
-        if (rc == REG_OK)
-            rc = REG_ERR_IO;
     } else {
         rocksdb_writebatch_pop_save_point(wb, &e);
     }

@@ -231,6 +231,15 @@ static void put_node(struct evbuffer *b, const struct node *node)
           (double)rs.block_cache_pinned);
     gauge(b, "pazhou_registry_block_cache_capacity_bytes", "Block cache capacity.",
           (double)rs.block_cache_capacity);
+    head(b, "pazhou_registry_write_failures_total", "counter",
+         "Registry writes that failed: no_space while the disk is full, other for the rest.");
+    evbuffer_add_printf(b, "pazhou_registry_write_failures_total{reason=\"no_space\"} %llu\n",
+                        (unsigned long long)rs.write_failures_nospace);
+    evbuffer_add_printf(b, "pazhou_registry_write_failures_total{reason=\"other\"} %llu\n",
+                        (unsigned long long)rs.write_failures_other);
+    counter(b, "pazhou_registry_write_resumes_total",
+            "Times registry writes were let through again after a failure (space returned).",
+            rs.write_resumes);
     if (rs.have_hits) {
         counter(b, "pazhou_registry_block_cache_hits_total",
                 "Block cache hits (registry.statistics on).", rs.block_cache_hits);

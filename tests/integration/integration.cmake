@@ -1,6 +1,6 @@
 # Integration tests: Python (standard library only) driving a real pazhoud over loopback.
 find_package(Python3 COMPONENTS Interpreter REQUIRED)
-foreach(name resolution malformed lifecycle cli bench tcp_limits admin online_import node_import http http_write admin_cli bulk overwrite rest_clients limits)
+foreach(name resolution malformed lifecycle cli bench tcp_limits admin online_import node_import http http_write admin_cli bulk overwrite rest_clients limits crash_safety)
     add_test(NAME integration_${name}
              COMMAND ${Python3_EXECUTABLE} -m unittest -v test_${name}
              WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/integration)
