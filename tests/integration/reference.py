@@ -8,8 +8,10 @@ import base64
 import http.client
 import json
 import os
+import socket
 import ssl
 import subprocess
+import time
 import urllib.parse
 
 HOME = os.environ.get("PAZHOU_REFERENCE", os.path.expanduser("~/reference"))
@@ -53,7 +55,19 @@ class Server:
         if out.returncode != 0:
             raise AssertionError("the reference did not start: " + out.stdout + out.stderr)
         self.started = not running or "already running" not in out.stdout
+        self.wait_http()
         return self
+
+    def wait_http(self, timeout=60):
+        """start.sh waits for the Handle port; the HTTP interface may come a little later."""
+        deadline = time.time() + timeout
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.http_port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.2)
+        raise AssertionError("the reference's HTTP port %d did not open" % self.http_port)
 
     def restart(self):
         """Stops and starts it again: the reference caches prefix handles' administrators, so a
@@ -63,6 +77,7 @@ class Server:
                              text=True, timeout=90)
         if out.returncode != 0:
             raise AssertionError("the reference did not start: " + out.stdout + out.stderr)
+        self.wait_http()
 
     def stop(self):
         if self.started:
