@@ -8,3 +8,11 @@ foreach(name resolution malformed lifecycle cli bench tcp_limits admin online_im
         LABELS integration TIMEOUT 300
         ENVIRONMENT "PAZHOU_BIN_DIR=${PROJECT_BINARY_DIR};PAZHOU_VECTORS_DIR=${PAZHOU_VECTORS_DIR};PYTHONDONTWRITEBYTECODE=1")
 endforeach()
+
+# The suite runs tests two at a time (one per core here). Tests that measure time, floods or
+# kills run alone, so a neighbour's load cannot move their windows; the tests that start the
+# shared reference server take it in turn.
+set_tests_properties(integration_limits integration_crash_safety integration_tcp_limits
+                     integration_lifecycle integration_bench PROPERTIES RUN_SERIAL TRUE)
+set_tests_properties(integration_overwrite integration_rest_clients PROPERTIES
+                     RESOURCE_LOCK reference_server)
