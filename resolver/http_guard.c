@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <sys/socket.h>
 
+#include "ptr_map.h"
 #include "source_limit.h"
 #include "worker.h"
 
@@ -23,18 +24,12 @@ struct guard_conn {
     uint64_t timeout_ms; /* http.request_timeout */
 };
 
-/* Connections by bufferevent (open addressing, linear probing, backward-shift deletion). */
-struct conn_map {
-    struct guard_conn **slots;
-    size_t cap, count;
-};
-
 struct http_guard {
     struct worker *w;
     struct guard_conn *all;
     struct event *sweep;
     struct event *admit; /* activated when connections wait to be admitted */
-    struct conn_map map;
+    struct ptr_map map;  /* bufferevent -> guard_conn */
     void (*closecb)(struct evhttp_connection *, void *); /* the server's, which calls
                                                               http_guard_closed */
     void *closecb_arg;
@@ -43,65 +38,6 @@ struct http_guard {
 static uint64_t now_ms(void)
 {
     return node_now_ns() / 1000000u;
-}
-
-static size_t slot_of(const struct conn_map *m, const void *p)
-{
-    uintptr_t h = (uintptr_t)p;
-    h ^= h >> 17;
-    h *= 0x9e3779b97f4a7c15u;
-    return (size_t)(h >> 7) & (m->cap - 1);
-}
-
-static struct guard_conn *map_get(const struct conn_map *m, const void *bev)
-{
-    if (!m->cap)
-        return NULL;
-    for (size_t i = slot_of(m, bev); m->slots[i]; i = (i + 1) & (m->cap - 1))
-        if (m->slots[i]->bev == bev)
-            return m->slots[i];
-    return NULL;
-}
-
-static bool map_put(struct conn_map *m, struct guard_conn *c)
-{
-    if ((m->count + 1) * 2 > m->cap) {
-        size_t cap = m->cap ? m->cap * 2 : 64;
-        struct guard_conn **slots = calloc(cap, sizeof *slots);
-        if (!slots)
-            return false;
-        struct conn_map bigger = {slots, cap, 0};
-        for (size_t i = 0; i < m->cap; i++)
-            if (m->slots[i])
-                map_put(&bigger, m->slots[i]);
-        free(m->slots);
-        *m = bigger;
-    }
-    size_t i = slot_of(m, c->bev);
-    while (m->slots[i])
-        i = (i + 1) & (m->cap - 1);
-    m->slots[i] = c;
-    m->count++;
-    return true;
-}
-
-static void map_del(struct conn_map *m, const struct guard_conn *c)
-{
-    size_t i = slot_of(m, c->bev);
-    while (m->slots[i] && m->slots[i] != c)
-        i = (i + 1) & (m->cap - 1);
-    if (!m->slots[i])
-        return;
-    m->slots[i] = NULL;
-    m->count--;
-    for (size_t j = (i + 1) & (m->cap - 1); m->slots[j]; j = (j + 1) & (m->cap - 1)) {
-        struct guard_conn *q = m->slots[j];
-        m->slots[j] = NULL;
-        size_t k = slot_of(m, q->bev);
-        while (m->slots[k])
-            k = (k + 1) & (m->cap - 1);
-        m->slots[k] = q;
-    }
 }
 
 static void forget(struct http_guard *g, struct guard_conn *c)
@@ -114,7 +50,7 @@ static void forget(struct http_guard *g, struct guard_conn *c)
         g->all = c->next;
     if (c->next)
         c->next->prev = c->prev;
-    map_del(&g->map, c);
+    ptr_map_del(&g->map, c->bev);
     if (!c->admitted)
         bufferevent_decref(c->bev);
     free(c);
@@ -220,7 +156,7 @@ void http_guard_free(struct http_guard *g)
         event_free(g->sweep);
     if (g->admit)
         event_free(g->admit);
-    free(g->map.slots);
+    ptr_map_clear(&g->map);
     free(g);
 }
 
@@ -232,7 +168,7 @@ void http_guard_watch(struct http_guard *g, struct bufferevent *bev)
     c->bev = bev;
     c->timeout_ms = (uint64_t)g->w->node->conf->http_request_timeout_s * 1000u;
     c->deadline_ms = now_ms() + c->timeout_ms;
-    if (!map_put(&g->map, c)) {
+    if (!ptr_map_put(&g->map, c->bev, c)) {
         free(c);
         return;
     }
@@ -256,7 +192,7 @@ static void on_answered(struct evhttp_request *req, void *arg)
 void http_guard_closed(struct http_guard *g, struct evhttp_connection *evcon)
 {
     struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
-    struct guard_conn *c = bev ? map_get(&g->map, bev) : NULL;
+    struct guard_conn *c = bev ? ptr_map_get(&g->map, bev) : NULL;
     if (c)
         forget(g, c);
 }
@@ -265,7 +201,7 @@ void http_guard_request(struct http_guard *g, struct evhttp_request *req)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
     struct bufferevent *bev = evcon ? evhttp_connection_get_bufferevent(evcon) : NULL;
-    struct guard_conn *c = bev ? map_get(&g->map, bev) : NULL;
+    struct guard_conn *c = bev ? ptr_map_get(&g->map, bev) : NULL;
     if (!c)
         return;
     c->busy = true;

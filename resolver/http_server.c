@@ -23,6 +23,7 @@
 #include "http_guard.h"
 #include "http_metrics.h"
 #include "net_addr.h"
+#include "ptr_map.h"
 #include "server_key.h"
 #include "worker.h"
 
@@ -38,87 +39,17 @@ struct http_front {
     int bound_count;
 };
 
-/* Connections seen by a request, keyed by pointer (open addressing, linear probing): evhttp
- * tells of a close only to a connection that registered for it, and has no per-connection user
- * data to remember that it did. */
-struct conn_set {
-    const void **slots;
-    size_t cap, count;
-};
-
 struct http_server {
     struct worker *w;
     struct http_front front[FRONTS];
     struct event *beat;
     _Atomic int64_t heartbeat;
     atomic_uint conns;
-    struct conn_set seen;
+    struct ptr_map seen; /* connections whose close evhttp tells us of */
     SSL_CTX *tls;
     struct http_deferred *deferred; /* requests waiting for admin jobs */
     struct http_guard *guard;       /* per-source cap and request deadline */
 };
-
-static size_t slot_of(const struct conn_set *s, const void *p)
-{
-    uintptr_t h = (uintptr_t)p;
-    h ^= h >> 17;
-    h *= 0x9e3779b97f4a7c15u;
-    return (size_t)(h >> 7) & (s->cap - 1);
-}
-
-static bool set_has(const struct conn_set *s, const void *p)
-{
-    if (!s->cap)
-        return false;
-    for (size_t i = slot_of(s, p); s->slots[i]; i = (i + 1) & (s->cap - 1))
-        if (s->slots[i] == p)
-            return true;
-    return false;
-}
-
-static bool set_add(struct conn_set *s, const void *p)
-{
-    if ((s->count + 1) * 2 > s->cap) {
-        size_t cap = s->cap ? s->cap * 2 : 64;
-        const void **slots = calloc(cap, sizeof *slots);
-        if (!slots)
-            return false;
-        struct conn_set bigger = {slots, cap, 0};
-        for (size_t i = 0; i < s->cap; i++)
-            if (s->slots[i])
-                set_add(&bigger, s->slots[i]);
-        free(s->slots);
-        *s = bigger;
-    }
-    size_t i = slot_of(s, p);
-    while (s->slots[i])
-        i = (i + 1) & (s->cap - 1);
-    s->slots[i] = p;
-    s->count++;
-    return true;
-}
-
-static void set_remove(struct conn_set *s, const void *p)
-{
-    if (!s->cap)
-        return;
-    size_t i = slot_of(s, p);
-    while (s->slots[i] && s->slots[i] != p)
-        i = (i + 1) & (s->cap - 1);
-    if (!s->slots[i])
-        return;
-    s->slots[i] = NULL;
-    s->count--;
-    /* Backward shift: re-place the entries of the probe run that follows. */
-    for (size_t j = (i + 1) & (s->cap - 1); s->slots[j]; j = (j + 1) & (s->cap - 1)) {
-        const void *q = s->slots[j];
-        s->slots[j] = NULL;
-        size_t k = slot_of(s, q);
-        while (s->slots[k])
-            k = (k + 1) & (s->cap - 1);
-        s->slots[k] = q;
-    }
-}
 
 void http_defer_watch(struct http_call *c, struct http_deferred *d)
 {
@@ -155,8 +86,8 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
     }
     /* Every connection has this callback (http_guard.h); the count is of those that sent a
      * request. */
-    if (set_has(&h->seen, evcon)) {
-        set_remove(&h->seen, evcon);
+    if (ptr_map_get(&h->seen, evcon)) {
+        ptr_map_del(&h->seen, evcon);
         atomic_fetch_sub_explicit(&h->conns, 1, memory_order_relaxed);
     }
     http_guard_closed(h->guard, evcon);
@@ -165,7 +96,7 @@ static void on_conn_close(struct evhttp_connection *evcon, void *arg)
 static void track_connection(struct http_server *h, struct evhttp_request *req)
 {
     struct evhttp_connection *evcon = evhttp_request_get_connection(req);
-    if (!evcon || set_has(&h->seen, evcon) || !set_add(&h->seen, evcon))
+    if (!evcon || ptr_map_get(&h->seen, evcon) || !ptr_map_put(&h->seen, evcon, evcon))
         return;
     atomic_fetch_add_explicit(&h->conns, 1, memory_order_relaxed);
     evhttp_connection_set_closecb(evcon, on_conn_close, h);
@@ -616,7 +547,7 @@ void http_server_free(struct worker *w)
     http_guard_free(h->guard);
     if (h->beat)
         event_free(h->beat);
-    free(h->seen.slots);
+    ptr_map_clear(&h->seen);
     free(h);
     w->http = NULL;
 }
