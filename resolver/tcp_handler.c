@@ -186,7 +186,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     struct tcp_conn *c = arg;
     if (what & BEV_EVENT_TIMEOUT)
-        c->worker->stats.tcp_timeouts++;
+        node_count(&c->worker->stats.tcp_timeouts, 1);
     if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
         (c->job || evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
         /* The client half-closed after its last request: its answers still go out. */
@@ -209,7 +209,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     unsigned open = atomic_fetch_add_explicit(&w->node->tcp_connections, 1, memory_order_relaxed);
     if (open >= cf->tcp_max_connections || w->stopping) {
         atomic_fetch_sub_explicit(&w->node->tcp_connections, 1, memory_order_relaxed);
-        w->stats.tcp_refused++;
+        node_count(&w->stats.tcp_refused, 1);
         close(fd);
         return;
     }
@@ -233,7 +233,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         w->conns->prev = c;
     w->conns = c;
     w->conn_count++;
-    w->stats.tcp_accepted++;
+    node_count(&w->stats.tcp_accepted, 1);
 
     struct timeval idle = {cf->tcp_idle_timeout_s, 0};
     struct timeval wr = {WRITE_TIMEOUT_S, 0};

@@ -79,7 +79,7 @@ static void flush_sends(struct udp_handler *u)
             if (errno == EINTR)
                 continue;
             /* A full socket buffer drops the rest, as a congested network would. */
-            u->worker->stats.udp_send_errors += u->pending - sent;
+            node_count(&u->worker->stats.udp_send_errors, u->pending - sent);
             break;
         }
         sent += (unsigned)n;
@@ -187,7 +187,7 @@ static struct reasm_slot *reasm_add(struct udp_handler *u, const struct sockaddr
     if (hdl_reassembly_add(&s->ra, env, dgram + HDL_ENVELOPE_LEN, len - HDL_ENVELOPE_LEN,
                            &complete) != HDL_OK) {
         reasm_release(s);
-        u->worker->stats.malformed++;
+        node_count(&u->worker->stats.malformed, 1);
         return NULL;
     }
     return complete ? s : NULL;
