@@ -5,7 +5,10 @@
 #ifndef NODE_H
 #define NODE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -15,9 +18,12 @@
 struct node {
     const struct conf *conf;
     struct reg_db *db;
-    /* Swapped whole when prefixes are homed or unhomed; workers load it per request. */
+    /* Swapped whole when prefixes are homed or unhomed. Workers load it once per request, in
+     * the callback that uses it; any other thread asks node_serves. */
     _Atomic(struct reg_prefix_set *) prefixes;
-    uint8_t *site; /* encoded HS_SITE: the GET_SITE_INFO body */
+    pthread_mutex_t prefixes_mu;    /* held by node_serves; initialised before any thread starts */
+    _Atomic uint64_t quiesce_epoch; /* raised by each node_retire_prefixes */
+    uint8_t *site;                  /* encoded HS_SITE: the GET_SITE_INFO body */
     size_t site_len;
     uint16_t site_serial;
     atomic_uint tcp_connections; /* whole node, for the connection cap (checked at accept) */
@@ -32,8 +38,15 @@ struct node {
     struct node_imports *imports;        /* imports the node runs itself (node_import.h) */
 };
 
-/* Retires a prefix set swapped out of node->prefixes: freed once no worker can still be reading
- * it (a request holds the pointer for microseconds). Blocks for that grace period. */
+/* Whether a handle's prefix is homed here, for threads other than the workers (admin threads,
+ * HTTP authentication): it reads the set under prefixes_mu, which node_retire_prefixes waits
+ * for. */
+bool node_serves(struct node *node, const uint8_t *h, size_t len);
+
+/* Frees a prefix set swapped out of node->prefixes once nothing can still be reading it: every
+ * node_serves that may hold it has returned and every worker has run a callback since the swap
+ * (worker.h, quiesced). Blocks for that, usually well under a millisecond; called from the admin
+ * threads and the main thread, never from a worker. NULL is ignored. */
 void node_retire_prefixes(struct node *node, struct reg_prefix_set *old);
 
 #endif

@@ -78,7 +78,7 @@ static size_t governing_handle(const uint8_t *h, size_t len, uint8_t *out, uint1
 
 static bool served(struct node *node, const uint8_t *h, size_t len)
 {
-    return reg_prefix_set_serves(atomic_load(&node->prefixes), h, len);
+    return node_serves(node, h, len);
 }
 
 /* Checks the values of a request: known layouts decode, indexes are unique and, for values
@@ -548,9 +548,7 @@ static void swap_prefixes(struct node *node)
     if (!fresh)
         return;
     struct reg_prefix_set *old = atomic_exchange(&node->prefixes, fresh);
-    /* Workers load the pointer once per request, which takes microseconds; retire the old set
-     * after a grace period rather than at once. */
-    node_retire_prefixes(node, old);
+    node_retire_prefixes(node, old); /* freed once no reader can hold it */
 }
 
 static uint32_t home_change(struct node *node, const struct identity *who, const uint8_t *prefix,

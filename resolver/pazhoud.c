@@ -319,8 +319,7 @@ static void log_stats(struct worker *workers, int n)
              (unsigned long long)sum.malformed, (unsigned long long)sum.dropped);
 }
 
-/* Re-reads the homed prefixes; the old set is freed once every worker has moved on, which a
- * short grace period guarantees for lookups that take microseconds. */
+/* Re-reads the homed prefixes; the old set is freed once no reader can hold it. */
 static void reload_prefixes(struct node *node)
 {
     struct reg_prefix_set *fresh = reg_prefix_set_load(node->db);
@@ -328,8 +327,10 @@ static void reload_prefixes(struct node *node)
         log_error("reloading homed prefixes failed; keeping the old set");
         return;
     }
+    /* Counted before the swap: once published, a HOME on an admin thread may retire it. */
+    size_t count = reg_prefix_set_count(fresh);
     node_retire_prefixes(node, atomic_exchange(&node->prefixes, fresh));
-    log_info("homed prefixes reloaded: %zu", reg_prefix_set_count(fresh));
+    log_info("homed prefixes reloaded: %zu", count);
 }
 
 static void write_pid_file(const char *path)
@@ -373,6 +374,7 @@ int main(int argc, char **argv)
 
     static struct node node;
     node.conf = &conf;
+    pthread_mutex_init(&node.prefixes_mu, NULL);
     if (build_site(&conf, &node) != 0 || open_registry(&conf, &node.db) != 0)
         return 1;
     struct reg_prefix_set *prefixes = reg_prefix_set_load(node.db);
