@@ -32,10 +32,11 @@ static bool workers_passed(struct node *node, uint64_t e)
     return true;
 }
 
-void node_retire_prefixes(struct node *node, struct reg_prefix_set *old)
+/* Frees a set swapped out of node->prefixes once nothing can still be reading it: every
+ * node_serves that may hold it has returned and every worker has run a callback since the swap
+ * (worker.h, quiesced). Usually well under a millisecond. */
+static void retire(struct node *node, struct reg_prefix_set *old)
 {
-    if (!old)
-        return;
     /* Readers off the workers load the set under the mutex: once it has been free, none holds
      * the old set and every later one loads the new. */
     pthread_mutex_lock(&node->prefixes_mu);
@@ -57,4 +58,16 @@ void node_retire_prefixes(struct node *node, struct reg_prefix_set *old)
         nanosleep(&ts, NULL);
     }
     reg_prefix_set_free(old);
+}
+
+int node_reload_prefixes(struct node *node, size_t *count)
+{
+    pthread_mutex_lock(&node->swap_mu);
+    struct reg_prefix_set *fresh = reg_prefix_set_load(node->db);
+    if (fresh) {
+        *count = reg_prefix_set_count(fresh); /* before it is published and may be retired */
+        retire(node, atomic_exchange(&node->prefixes, fresh));
+    }
+    pthread_mutex_unlock(&node->swap_mu);
+    return fresh ? 0 : -1;
 }

@@ -21,8 +21,10 @@ struct node {
     /* Swapped whole when prefixes are homed or unhomed. Workers load it once per request, in
      * the callback that uses it; any other thread asks node_serves. */
     _Atomic(struct reg_prefix_set *) prefixes;
-    pthread_mutex_t prefixes_mu;    /* held by node_serves; initialised before any thread starts */
-    _Atomic uint64_t quiesce_epoch; /* raised by each node_retire_prefixes */
+    /* Both initialised before any thread starts. */
+    pthread_mutex_t prefixes_mu;    /* held by node_serves */
+    pthread_mutex_t swap_mu;        /* held by node_reload_prefixes */
+    _Atomic uint64_t quiesce_epoch; /* raised by each reload (node.c) */
     uint8_t *site;                  /* encoded HS_SITE: the GET_SITE_INFO body */
     size_t site_len;
     uint16_t site_serial;
@@ -39,14 +41,16 @@ struct node {
 };
 
 /* Whether a handle's prefix is homed here, for threads other than the workers (admin threads,
- * HTTP authentication): it reads the set under prefixes_mu, which node_retire_prefixes waits
+ * HTTP authentication): it reads the set under prefixes_mu, which node_reload_prefixes waits
  * for. */
 bool node_serves(struct node *node, const uint8_t *h, size_t len);
 
-/* Frees a prefix set swapped out of node->prefixes once nothing can still be reading it: every
- * node_serves that may hold it has returned and every worker has run a callback since the swap
- * (worker.h, quiesced). Blocks for that, usually well under a millisecond; called from the admin
- * threads and the main thread, never from a worker. NULL is ignored. */
-void node_retire_prefixes(struct node *node, struct reg_prefix_set *old);
+/* Re-reads the homed prefixes from the registry, publishes them with *count set to their
+ * number, and frees the old set once nothing can still be reading it (every node_serves that
+ * may hold it has returned, every worker has run a callback since the swap: worker.h,
+ * quiesced), which usually takes well under a millisecond. Reloads are serialised, so a set read
+ * earlier never replaces one read later. Returns 0, or -1 when reading failed (the old set
+ * stays). Called from the admin threads and the main thread, never from a worker. */
+int node_reload_prefixes(struct node *node, size_t *count);
 
 #endif

@@ -544,11 +544,8 @@ uint32_t ops_list_handles(struct node *node, const struct identity *who, const u
 
 static void swap_prefixes(struct node *node)
 {
-    struct reg_prefix_set *fresh = reg_prefix_set_load(node->db);
-    if (!fresh)
-        return;
-    struct reg_prefix_set *old = atomic_exchange(&node->prefixes, fresh);
-    node_retire_prefixes(node, old); /* freed once no reader can hold it */
+    size_t count;
+    node_reload_prefixes(node, &count); /* on failure the old set stays */
 }
 
 static uint32_t home_change(struct node *node, const struct identity *who, const uint8_t *prefix,
