@@ -37,7 +37,7 @@ static bool workers_passed(struct node *node, uint64_t e)
  * (worker.h, quiesced). Usually well under a millisecond. */
 static void retire(struct node *node, struct reg_prefix_set *old)
 {
-    /* Readers off the workers load the set under the mutex: once it has been free, none holds
+    /* Readers off the workers load the set under the mutex: once this has held it, none holds
      * the old set and every later one loads the new. */
     pthread_mutex_lock(&node->prefixes_mu);
     pthread_mutex_unlock(&node->prefixes_mu);
