@@ -35,7 +35,7 @@ else
     echo "fuzz: skipped, clang is not installed (deploy/deps.sh installs it)"
 fi
 echo "== ThreadSanitizer build: the bulk unit test and the threaded integration tests"
-# Workers, the admin job pool, node-side and online imports, the bulk import: ~3 min under TSan
+# Workers, the admin job pool, node-side and online imports, the bulk import: 3-4 min under TSan
 # on 2 cores (docs/fuzzing.md).
 tsan_logs=$PWD/build-tsan/tsan-logs
 rm -rf "$tsan_logs" && mkdir -p build-tsan && mkdir -p "$tsan_logs"
