@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "node_counter.h"
+
 struct slot {
     uint64_t hash;
     uint32_t version;
@@ -81,10 +83,10 @@ bool answer_cache_get(struct answer_cache *c, const uint8_t *key, size_t key_len
 {
     struct slot *s = find(c, key, key_len, hash);
     if (!s || s->version != version) {
-        c->counts.misses++;
+        node_count(&c->counts.misses, 1);
         return false;
     }
-    c->counts.hits++;
+    node_count(&c->counts.hits, 1);
     *record = s->bytes + key_len;
     *len = s->rec_len;
     return true;
@@ -116,7 +118,7 @@ void answer_cache_put(struct answer_cache *c, const uint8_t *key, size_t key_len
         return;
     }
     c->tags[i] = hash | 1;
-    c->counts.admitted++;
+    node_count(&c->counts.admitted, 1);
     s->hash = hash;
     s->version = version;
     s->key_len = (uint16_t)key_len;
@@ -130,7 +132,9 @@ void answer_cache_put(struct answer_cache *c, const uint8_t *key, size_t key_len
 void answer_cache_counts(const struct answer_cache *c, struct answer_cache_counts *out)
 {
     if (c)
-        *out = c->counts;
+        *out = (struct answer_cache_counts){node_counter_read(&c->counts.hits),
+                                            node_counter_read(&c->counts.misses),
+                                            node_counter_read(&c->counts.admitted)};
     else
         *out = (struct answer_cache_counts){0, 0, 0};
 }

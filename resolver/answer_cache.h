@@ -35,7 +35,8 @@ bool answer_cache_get(struct answer_cache *c, const uint8_t *key, size_t key_len
 void answer_cache_put(struct answer_cache *c, const uint8_t *key, size_t key_len, uint64_t hash,
                       uint32_t version, const uint8_t *record, size_t len);
 
-/* What the cache did so far (its worker's figures, for metrics and benchmarks). */
+/* What the cache did so far (its worker's figures, for metrics and benchmarks); any thread may
+ * read them while the worker writes (node_counter.h). */
 void answer_cache_counts(const struct answer_cache *c, struct answer_cache_counts *out);
 
 #endif

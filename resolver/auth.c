@@ -149,8 +149,7 @@ uint32_t auth_verify_answer(struct node *node, const struct hdl_challenge_answer
         snprintf(msg, msgcap, "Unknown authentication type");
         return HDL_RC_AUTHENTICATION_FAILED;
     }
-    struct reg_prefix_set *prefixes = atomic_load(&node->prefixes);
-    if (!reg_prefix_set_serves(prefixes, a->identity_handle.ptr, a->identity_handle.len)) {
+    if (!node_serves(node, a->identity_handle.ptr, a->identity_handle.len)) {
         snprintf(msg, msgcap, "The key of %.*s lives on another node; verifying it there is not "
                  "supported yet", (int)a->identity_handle.len, (const char *)a->identity_handle.ptr);
         return HDL_RC_AUTHEN_ERROR;

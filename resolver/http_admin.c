@@ -379,9 +379,7 @@ static void do_get(struct job *j, const struct identity *who, struct http_reply 
     r->opcode = HDL_OC_RESOLUTION;
     uint8_t name[HDL_MAX_HANDLE_LEN + 8];
     size_t name_len = lookup_name(j->handle, j->handle_len, name, sizeof name);
-    struct reg_prefix_set *prefixes =
-        atomic_load_explicit(&j->node->prefixes, memory_order_acquire);
-    if (!reg_prefix_set_serves(prefixes, name, name_len)) {
+    if (!node_serves(j->node, name, name_len)) {
         http_reply_rc(r, HDL_RC_SERVER_NOT_RESP, j->handle, "That prefix doesn't live here");
         return;
     }

@@ -67,7 +67,7 @@ uint32_t http_cert_identify(struct node *node, const struct http_cert *c, struct
         snprintf(msg, msgcap, "%s", c->error);
         return HDL_RC_AUTHENTICATION_FAILED;
     }
-    if (!reg_prefix_set_serves(atomic_load(&node->prefixes), c->handle, c->handle_len)) {
+    if (!node_serves(node, c->handle, c->handle_len)) {
         snprintf(msg, msgcap, "The key of %.*s lives on another node", (int)c->handle_len,
                  (const char *)c->handle);
         return HDL_RC_AUTHEN_ERROR;

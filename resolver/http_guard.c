@@ -94,7 +94,7 @@ static void admit_one(struct http_guard *g, struct guard_conn *c)
         c->has_slot = true;
         return;
     }
-    g->w->stats.http_refused_source++;
+    node_count(&g->w->stats.http_refused_source, 1);
     shut(c); /* evhttp sees the end of the stream and frees the connection */
 }
 
@@ -121,7 +121,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
         if (!c->admitted) {
             admit_one(g, c);
         } else if (!c->shut && !c->busy && now >= c->deadline_ms) {
-            g->w->stats.http_timeouts++;
+            node_count(&g->w->stats.http_timeouts, 1);
             shut(c);
         }
     }

@@ -278,7 +278,7 @@ void http_metrics_scrape(struct http_call *c)
         http_send_bytes(c, 500, "text/plain", "out of memory\n", 14);
         return;
     }
-    /* Workers write their own counters without atomics; a scrape reads a slightly stale sum. */
+    /* Workers write their own counters (node_counter.h); a scrape reads a slightly stale sum. */
     for (int i = 0; i < node->worker_count; i++)
         node_stats_add(sum, &node->workers[i].stats);
     put_requests(b, sum);

@@ -168,7 +168,7 @@ static void count_response(struct http_call *c, int status)
     struct node_stats *st = &c->w->stats;
     int cls = status / 100 - 1;
     if (cls >= 0 && cls < 5)
-        st->http_responses[c->route][cls]++;
+        node_count(&st->http_responses[c->route][cls], 1);
     if (c->opcode >= 0)
         node_stats_record(st, NODE_HTTP, (uint32_t)c->opcode, node_rc_bucket_of(c->rc),
                           node_now_ns() - c->started_ns);
@@ -396,7 +396,7 @@ static void on_request(struct evhttp_request *req, void *arg)
 static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
 {
     struct http_server *h = arg;
-    h->w->stats.http_accepted++;
+    node_count(&h->w->stats.http_accepted, 1);
     SSL *ssl = SSL_new(h->tls);
     if (!ssl)
         return NULL;
@@ -411,7 +411,7 @@ static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
 static struct bufferevent *plain_bevcb(struct event_base *base, void *arg)
 {
     struct http_server *h = arg;
-    h->w->stats.http_accepted++;
+    node_count(&h->w->stats.http_accepted, 1);
     /* As evhttp makes its own: evhttp shuts the socket down and closes it itself, in that
      * order, which it cannot do for a bufferevent that closes on free. */
     struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);

@@ -5,7 +5,10 @@
 #ifndef NODE_H
 #define NODE_H
 
+#include <pthread.h>
 #include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "conf.h"
@@ -22,9 +25,14 @@ struct node_limit_counts {
 struct node {
     const struct conf *conf;
     struct reg_db *db;
-    /* Swapped whole when prefixes are homed or unhomed; workers load it per request. */
+    /* Swapped whole when prefixes are homed or unhomed. Workers load it once per request, in
+     * the callback that uses it; any other thread asks node_serves. */
     _Atomic(struct reg_prefix_set *) prefixes;
-    uint8_t *site; /* encoded HS_SITE: the GET_SITE_INFO body */
+    /* Both initialised before any thread starts. */
+    pthread_mutex_t prefixes_mu;    /* held by node_serves */
+    pthread_mutex_t swap_mu;        /* held by node_reload_prefixes */
+    _Atomic uint64_t quiesce_epoch; /* raised by each reload (node.c) */
+    uint8_t *site;                  /* encoded HS_SITE: the GET_SITE_INFO body */
     size_t site_len;
     uint16_t site_serial;
     atomic_uint tcp_connections; /* whole node, for the connection cap (checked at accept) */
@@ -43,8 +51,17 @@ struct node {
     struct node_limit_counts limit_counts;
 };
 
-/* Retires a prefix set swapped out of node->prefixes: freed once no worker can still be reading
- * it (a request holds the pointer for microseconds). Blocks for that grace period. */
-void node_retire_prefixes(struct node *node, struct reg_prefix_set *old);
+/* Whether a handle's prefix is homed here, for threads other than the workers (admin threads,
+ * HTTP authentication): it reads the set under prefixes_mu, which node_reload_prefixes waits
+ * for. */
+bool node_serves(struct node *node, const uint8_t *h, size_t len);
+
+/* Re-reads the homed prefixes from the registry, publishes them with *count set to their
+ * number, and frees the old set once nothing can still be reading it (every node_serves that
+ * may hold it has returned, every worker has run a callback since the swap: worker.h,
+ * quiesced), which usually takes well under a millisecond. Reloads are serialised, so a set read
+ * earlier never replaces one read later. Returns 0, or -1 when reading failed (the old set
+ * stays). Called from the admin threads and the main thread, never from a worker. */
+int node_reload_prefixes(struct node *node, size_t *count);
 
 #endif

@@ -24,38 +24,40 @@ enum node_rc_bucket node_rc_bucket_of(uint32_t rc)
     }
 }
 
+/* sum[i] += s[i] for n counters the owning worker may be writing. */
+static void add(uint64_t *sum, const uint64_t *s, int n)
+{
+    for (int i = 0; i < n; i++)
+        sum[i] += node_counter_read(&s[i]);
+}
+
 void node_stats_add(struct node_stats *sum, const struct node_stats *s)
 {
-    for (int i = 0; i < NODE_TRANSPORTS; i++)
-        sum->requests[i] += s->requests[i];
-    for (int i = 0; i < NODE_RC_BUCKETS; i++)
-        sum->responses[i] += s->responses[i];
-    sum->heartbeats += s->heartbeats;
-    sum->malformed += s->malformed;
-    sum->dropped += s->dropped;
-    sum->udp_send_errors += s->udp_send_errors;
-    sum->tcp_accepted += s->tcp_accepted;
-    sum->tcp_refused += s->tcp_refused;
-    sum->tcp_timeouts += s->tcp_timeouts;
-    sum->tcp_refused_source += s->tcp_refused_source;
-    sum->tcp_slow += s->tcp_slow;
-    sum->rrl_slipped += s->rrl_slipped;
-    sum->rrl_dropped += s->rrl_dropped;
-    sum->udp_truncated += s->udp_truncated;
+    add(sum->requests, s->requests, NODE_TRANSPORTS);
+    add(sum->responses, s->responses, NODE_RC_BUCKETS);
+    add(&sum->heartbeats, &s->heartbeats, 1);
+    add(&sum->malformed, &s->malformed, 1);
+    add(&sum->dropped, &s->dropped, 1);
+    add(&sum->udp_send_errors, &s->udp_send_errors, 1);
+    add(&sum->tcp_accepted, &s->tcp_accepted, 1);
+    add(&sum->tcp_refused, &s->tcp_refused, 1);
+    add(&sum->tcp_timeouts, &s->tcp_timeouts, 1);
+    add(&sum->tcp_refused_source, &s->tcp_refused_source, 1);
+    add(&sum->tcp_slow, &s->tcp_slow, 1);
+    add(&sum->rrl_slipped, &s->rrl_slipped, 1);
+    add(&sum->rrl_dropped, &s->rrl_dropped, 1);
+    add(&sum->udp_truncated, &s->udp_truncated, 1);
     for (int t = 0; t < NODE_TRANSPORTS; t++) {
         for (int o = 0; o < NODE_OP_BUCKETS; o++)
-            for (int a = 0; a < NODE_ANSWER_BUCKETS; a++)
-                sum->answers[t][o][a] += s->answers[t][o][a];
-        for (int b = 0; b < NODE_LATENCY_BUCKETS; b++)
-            sum->latency[t][b] += s->latency[t][b];
-        sum->latency_sum_ns[t] += s->latency_sum_ns[t];
+            add(sum->answers[t][o], s->answers[t][o], NODE_ANSWER_BUCKETS);
+        add(sum->latency[t], s->latency[t], NODE_LATENCY_BUCKETS);
     }
+    add(sum->latency_sum_ns, s->latency_sum_ns, NODE_TRANSPORTS);
     for (int r = 0; r < NODE_HTTP_ROUTES; r++)
-        for (int c = 0; c < 5; c++)
-            sum->http_responses[r][c] += s->http_responses[r][c];
-    sum->http_accepted += s->http_accepted;
-    sum->http_refused_source += s->http_refused_source;
-    sum->http_timeouts += s->http_timeouts;
+        add(sum->http_responses[r], s->http_responses[r], 5);
+    add(&sum->http_accepted, &s->http_accepted, 1);
+    add(&sum->http_refused_source, &s->http_refused_source, 1);
+    add(&sum->http_timeouts, &s->http_timeouts, 1);
 }
 
 const char *const node_transport_names[NODE_TRANSPORTS] = {"udp", "tcp", "http"};
@@ -115,13 +117,13 @@ enum node_op_bucket node_op_bucket_of(uint32_t opcode)
 void node_stats_record(struct node_stats *s, enum node_transport t, uint32_t opcode, int answer,
                        uint64_t elapsed_ns)
 {
-    s->answers[t][node_op_bucket_of(opcode)][answer]++;
+    node_count(&s->answers[t][node_op_bucket_of(opcode)][answer], 1);
     uint64_t us = elapsed_ns / 1000;
     int b = 0;
     while (b < NODE_LATENCY_BUCKETS - 1 && us > node_latency_bounds_us[b])
         b++;
-    s->latency[t][b]++;
-    s->latency_sum_ns[t] += elapsed_ns;
+    node_count(&s->latency[t][b], 1);
+    node_count(&s->latency_sum_ns[t], elapsed_ns);
 }
 
 uint64_t node_now_ns(void)
@@ -143,6 +145,6 @@ void node_stats_answered(struct node_stats *s, enum node_transport t, const uint
     uint32_t opcode = (uint32_t)h[0] << 24 | (uint32_t)h[1] << 16 | (uint32_t)h[2] << 8 | h[3];
     uint32_t rc = (uint32_t)h[4] << 24 | (uint32_t)h[5] << 16 | (uint32_t)h[6] << 8 | h[7];
     enum node_rc_bucket b = node_rc_bucket_of(rc);
-    s->responses[b]++;
+    node_count(&s->responses[b], 1);
     node_stats_record(s, t, opcode, (int)b, node_now_ns() - started_ns);
 }

@@ -1,12 +1,14 @@
 /*
- * Per-worker counters: each worker writes only its own, without atomics; readers sum them and
- * accept a slightly stale total.
+ * Per-worker counters: each worker writes only its own, through node_count (no locked
+ * instruction); readers sum them with node_stats_add and accept a slightly stale total.
  */
 #ifndef NODE_STATS_H
 #define NODE_STATS_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "node_counter.h"
 
 enum node_transport { NODE_UDP = 0, NODE_TCP = 1, NODE_HTTP = 2, NODE_TRANSPORTS };
 
@@ -73,6 +75,7 @@ struct node_stats {
 };
 
 enum node_rc_bucket node_rc_bucket_of(uint32_t response_code);
+/* Adds the counters of s, which its worker may be writing, to sum (the caller's own). */
 void node_stats_add(struct node_stats *sum, const struct node_stats *s);
 
 enum node_op_bucket node_op_bucket_of(uint32_t opcode);

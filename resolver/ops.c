@@ -78,7 +78,7 @@ static size_t governing_handle(const uint8_t *h, size_t len, uint8_t *out, uint1
 
 static bool served(struct node *node, const uint8_t *h, size_t len)
 {
-    return reg_prefix_set_serves(atomic_load(&node->prefixes), h, len);
+    return node_serves(node, h, len);
 }
 
 /* Checks the values of a request: known layouts decode, indexes are unique and, for values
@@ -548,13 +548,8 @@ uint32_t ops_list_handles(struct node *node, const struct identity *who, const u
 
 static void swap_prefixes(struct node *node)
 {
-    struct reg_prefix_set *fresh = reg_prefix_set_load(node->db);
-    if (!fresh)
-        return;
-    struct reg_prefix_set *old = atomic_exchange(&node->prefixes, fresh);
-    /* Workers load the pointer once per request, which takes microseconds; retire the old set
-     * after a grace period rather than at once. */
-    node_retire_prefixes(node, old);
+    size_t count;
+    node_reload_prefixes(node, &count); /* on failure the old set stays */
 }
 
 static uint32_t home_change(struct node *node, const struct identity *who, const uint8_t *prefix,

@@ -322,17 +322,13 @@ static void log_stats(struct worker *workers, int n)
              (unsigned long long)sum.malformed, (unsigned long long)sum.dropped);
 }
 
-/* Re-reads the homed prefixes; the old set is freed once every worker has moved on, which a
- * short grace period guarantees for lookups that take microseconds. */
 static void reload_prefixes(struct node *node)
 {
-    struct reg_prefix_set *fresh = reg_prefix_set_load(node->db);
-    if (!fresh) {
+    size_t count;
+    if (node_reload_prefixes(node, &count) != 0)
         log_error("reloading homed prefixes failed; keeping the old set");
-        return;
-    }
-    node_retire_prefixes(node, atomic_exchange(&node->prefixes, fresh));
-    log_info("homed prefixes reloaded: %zu", reg_prefix_set_count(fresh));
+    else
+        log_info("homed prefixes reloaded: %zu", count);
 }
 
 static void write_pid_file(const char *path)
@@ -376,6 +372,8 @@ int main(int argc, char **argv)
 
     static struct node node;
     node.conf = &conf;
+    pthread_mutex_init(&node.prefixes_mu, NULL);
+    pthread_mutex_init(&node.swap_mu, NULL);
     if (build_site(&conf, &node) != 0 || open_registry(&conf, &node.db) != 0)
         return 1;
     struct reg_prefix_set *prefixes = reg_prefix_set_load(node.db);

@@ -59,10 +59,10 @@ static void reply_digest(struct reply *r, const struct hdl_message *req)
 static enum query_result reply_finish(struct reply *r, const struct query_ctx *q, size_t *out_len)
 {
     if (hdl_response_finish(&r->w, r->body_offset) != HDL_OK) {
-        q->stats->dropped++;
+        node_count(&q->stats->dropped, 1);
         return QUERY_DROP;
     }
-    q->stats->responses[node_rc_bucket_of(r->response_code)]++;
+    node_count(&q->stats->responses[node_rc_bucket_of(r->response_code)], 1);
     *out_len = r->w.len;
     return QUERY_REPLY;
 }
@@ -127,7 +127,7 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
 {
     struct hdl_resolution_request rr;
     if (hdl_resolution_request_decode(req->body.ptr, req->body.len, &rr) != HDL_OK) {
-        q->stats->malformed++;
+        node_count(&q->stats->malformed, 1);
         return reply_error(q, req, HDL_RC_PROTOCOL_ERROR, "Malformed resolution request", out,
                            out_len);
     }
@@ -136,7 +136,7 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
 
     /* The bare handle "0" is the heartbeat of pooled client connections: answer at once. */
     if (rr.handle.len == 1 && rr.handle.ptr[0] == '0') {
-        q->stats->heartbeats++;
+        node_count(&q->stats->heartbeats, 1);
         return reply_error(q, req, HDL_RC_HANDLE_NOT_FOUND, "", out, out_len);
     }
 
@@ -224,24 +224,24 @@ static enum query_result answer_site_info(struct query_ctx *q, const struct hdl_
 enum query_result query_answer(struct query_ctx *q, enum node_transport transport,
                                const uint8_t *req, size_t len, uint8_t *out, size_t *out_len)
 {
-    q->stats->requests[transport]++;
+    node_count(&q->stats->requests[transport], 1);
 
     struct hdl_message msg;
     memset(&msg, 0, sizeof msg);
     int err = hdl_message_split(req, len, &msg);
     if (err == HDL_ERR_TRUNCATED && len < HDL_ENVELOPE_LEN) {
         /* Without a whole envelope there is no request id to answer to. */
-        q->stats->malformed++;
-        q->stats->dropped++;
+        node_count(&q->stats->malformed, 1);
+        node_count(&q->stats->dropped, 1);
         return QUERY_DROP;
     }
     if (msg.hdr.response_code != 0 && err == HDL_OK) {
         /* A response sent to a server is dropped, so two nodes can never bounce errors. */
-        q->stats->dropped++;
+        node_count(&q->stats->dropped, 1);
         return QUERY_DROP;
     }
     if (err != HDL_OK) {
-        q->stats->malformed++;
+        node_count(&q->stats->malformed, 1);
         const char *why = err == HDL_ERR_VERSION       ? "Unsupported protocol version"
                           : err == HDL_ERR_UNSUPPORTED ? "Compressed or encrypted messages are "
                                                          "not supported"
@@ -253,7 +253,7 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
     bool deferred = msg.env.session_id != 0 || (msg.hdr.op_flags & HDL_FLAG_CT);
     switch (msg.hdr.opcode) {
     case HDL_OC_RESERVED:
-        q->stats->malformed++;
+        node_count(&q->stats->malformed, 1);
         return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, "Unknown opCode in message: 0", out,
                            out_len);
     case HDL_OC_RESOLUTION:
@@ -285,7 +285,7 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
     struct hdl_body body;
     err = hdl_body_decode(&msg, &body);
     if (err != HDL_OK && err != HDL_ERR_UNSUPPORTED) {
-        q->stats->malformed++;
+        node_count(&q->stats->malformed, 1);
         msg.hdr.op_flags &= ~HDL_FLAG_RD;
         return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, "Malformed request body", out, out_len);
     }

@@ -140,7 +140,7 @@ static void on_slow(evutil_socket_t fd, short what, void *arg)
     struct tcp_conn *c = arg;
     (void)fd;
     (void)what;
-    c->worker->stats.tcp_slow++;
+    node_count(&c->worker->stats.tcp_slow, 1);
     conn_free(c);
 }
 
@@ -222,7 +222,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     struct tcp_conn *c = arg;
     if (what & BEV_EVENT_TIMEOUT)
-        c->worker->stats.tcp_timeouts++;
+        node_count(&c->worker->stats.tcp_timeouts, 1);
     if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
         (c->job || evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
         /* The client half-closed after its last request: its answers still go out. */
@@ -243,7 +243,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
 
     uint32_t slot = 0;
     if (w->node->tcp_sources && !source_limit_take(w->node->tcp_sources, sa, &slot)) {
-        w->stats.tcp_refused_source++;
+        node_count(&w->stats.tcp_refused_source, 1);
         close(fd);
         return;
     }
@@ -252,7 +252,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         atomic_fetch_sub_explicit(&w->node->tcp_connections, 1, memory_order_relaxed);
         if (w->node->tcp_sources)
             source_limit_release(w->node->tcp_sources, slot);
-        w->stats.tcp_refused++;
+        node_count(&w->stats.tcp_refused, 1);
         close(fd);
         return;
     }
@@ -284,7 +284,7 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
         w->conns->prev = c;
     w->conns = c;
     w->conn_count++;
-    w->stats.tcp_accepted++;
+    node_count(&w->stats.tcp_accepted, 1);
 
     struct timeval idle = {cf->tcp_idle_timeout_s, 0};
     struct timeval wr = {WRITE_TIMEOUT_S, 0};

@@ -83,7 +83,7 @@ static void flush_sends(struct udp_handler *u)
             if (errno == EINTR)
                 continue;
             /* A full socket buffer drops the rest, as a congested network would. */
-            u->worker->stats.udp_send_errors += u->pending - sent;
+            node_count(&u->worker->stats.udp_send_errors, u->pending - sent);
             break;
         }
         sent += (unsigned)n;
@@ -191,7 +191,7 @@ static struct reasm_slot *reasm_add(struct udp_handler *u, const struct sockaddr
     if (hdl_reassembly_add(&s->ra, env, dgram + HDL_ENVELOPE_LEN, len - HDL_ENVELOPE_LEN,
                            &complete) != HDL_OK) {
         reasm_release(s);
-        u->worker->stats.malformed++;
+        node_count(&u->worker->stats.malformed, 1);
         return NULL;
     }
     return complete ? s : NULL;
@@ -259,7 +259,7 @@ static int job_deliver(void *ctx, const uint8_t *msg, size_t len)
     struct udp_pending *p = ctx;
     node_stats_answered(&p->u->worker->stats, NODE_UDP, msg, len, p->started);
     if (too_large(p->u->worker, &p->peer, len, p->request_len)) {
-        p->u->worker->stats.udp_truncated++;
+        node_count(&p->u->worker->stats.udp_truncated, 1);
         send_retry_tcp(p->u, &p->peer, p->peer_len, p->request, p->request_len);
         flush_sends(p->u);
         return 0;
@@ -319,18 +319,18 @@ static void answer(struct udp_handler *u, const struct sockaddr_storage *peer, s
     case RRL_PASS:
         break;
     case RRL_SLIP:
-        w->stats.rrl_slipped++;
+        node_count(&w->stats.rrl_slipped, 1);
         send_retry_tcp(u, peer, peer_len, msg, len);
         return;
     case RRL_DROP:
     default:
-        w->stats.rrl_dropped++;
+        node_count(&w->stats.rrl_dropped, 1);
         return;
     }
     size_t out_len;
     enum query_result r = query_answer_counted(&w->query, NODE_UDP, msg, len, w->out, &out_len);
     if (r == QUERY_REPLY && too_large(w, peer, out_len, len)) {
-        w->stats.udp_truncated++;
+        node_count(&w->stats.udp_truncated, 1);
         send_retry_tcp(u, peer, peer_len, msg, len);
     } else if (r == QUERY_REPLY)
         send_response(u, peer, peer_len, w->out, out_len);

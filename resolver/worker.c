@@ -31,6 +31,15 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     event_add(w->drain_ev, &tick);
 }
 
+static void on_quiesce(evutil_socket_t fd, short what, void *arg)
+{
+    struct worker *w = arg;
+    (void)fd;
+    (void)what;
+    uint64_t e = atomic_load_explicit(&w->node->quiesce_epoch, memory_order_acquire);
+    atomic_store_explicit(&w->quiesced, e, memory_order_release);
+}
+
 static void on_stop(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
@@ -82,7 +91,8 @@ int worker_init(struct worker *w, struct node *node, int id, char *err, size_t e
     }
     w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
     w->drain_ev = evtimer_new(w->base, on_drain_tick, w);
-    if (!w->stop_ev || !w->drain_ev) {
+    w->quiesce_ev = event_new(w->base, -1, 0, on_quiesce, w);
+    if (!w->stop_ev || !w->drain_ev || !w->quiesce_ev) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -108,6 +118,7 @@ static void *worker_main(void *arg)
 {
     struct worker *w = arg;
     event_base_dispatch(w->base);
+    atomic_store_explicit(&w->quiesced, UINT64_MAX, memory_order_release);
     return NULL;
 }
 
@@ -144,6 +155,8 @@ void worker_free(struct worker *w)
         event_free(w->stop_ev);
     if (w->drain_ev)
         event_free(w->drain_ev);
+    if (w->quiesce_ev)
+        event_free(w->quiesce_ev);
     if (w->base)
         event_base_free(w->base);
     free(w->out);

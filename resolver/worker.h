@@ -26,6 +26,11 @@ struct worker {
     struct event_base *base;
     struct event *stop_ev;
     struct event *drain_ev;
+    /* Quiescent-state acknowledgement for node_reload_prefixes: activated by a reload, its
+     * callback runs between two requests and stores the node's quiesce_epoch here; UINT64_MAX
+     * once the loop has returned. Nothing is written per request. */
+    struct event *quiesce_ev;
+    _Atomic uint64_t quiesced;
     pthread_t thread;
     bool started;
     bool stopping;

@@ -38,11 +38,13 @@ else
     echo "fuzz: skipped, clang is not installed (deploy/deps.sh installs it)"
 fi
 echo "== ThreadSanitizer build: the bulk unit test and the threaded integration tests"
-# A subset, for time: the full set of threaded tests takes ~6 min under TSan (docs/fuzzing.md).
+# Workers, the admin job pool, node-side and online imports, the bulk import: 3-4 min under TSan
+# on 2 cores (docs/fuzzing.md).
 tsan_logs=$PWD/build-tsan/tsan-logs
 rm -rf "$tsan_logs" && mkdir -p build-tsan && mkdir -p "$tsan_logs"
 TSAN_OPTIONS="log_path=$tsan_logs/tsan suppressions=$PWD/tests/tsan.supp second_deadlock_stack=1" \
-    run_suite build-tsan -DSANITIZE=thread -R '^(test_bulk|integration_resolution|integration_admin)$'
+    run_suite build-tsan -DSANITIZE=thread \
+    -R '^(test_bulk|integration_(resolution|admin|online_import|node_import|bulk|http|overwrite))$'
 if ls "$tsan_logs"/tsan.* >/dev/null 2>&1; then
     cat "$tsan_logs"/tsan.*
     echo "tsan: $(cat "$tsan_logs"/tsan.* | grep -c '^WARNING: ThreadSanitizer') reports"

@@ -1,12 +1,21 @@
 # Integration tests: Python (standard library only) driving a real pazhoud over loopback.
 find_package(Python3 COMPONENTS Interpreter REQUIRED)
+# How much slower the binaries of this build run; the tests' bounds on the node's work scale by
+# it (pazhou_node.scaled). ThreadSanitizer slows the node and its tools several times over.
+if(SANITIZE STREQUAL "thread")
+    set(PAZHOU_TIME_SCALE 5)
+elseif(SANITIZE)
+    set(PAZHOU_TIME_SCALE 2)
+else()
+    set(PAZHOU_TIME_SCALE 1)
+endif()
 foreach(name resolution malformed lifecycle cli bench tcp_limits admin online_import node_import http http_write admin_cli bulk overwrite rest_clients limits crash_safety)
     add_test(NAME integration_${name}
              COMMAND ${Python3_EXECUTABLE} -m unittest -v test_${name}
              WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/integration)
     set_tests_properties(integration_${name} PROPERTIES
         LABELS integration TIMEOUT 300
-        ENVIRONMENT "PAZHOU_BIN_DIR=${PROJECT_BINARY_DIR};PAZHOU_VECTORS_DIR=${PAZHOU_VECTORS_DIR};PYTHONDONTWRITEBYTECODE=1")
+        ENVIRONMENT "PAZHOU_BIN_DIR=${PROJECT_BINARY_DIR};PAZHOU_VECTORS_DIR=${PAZHOU_VECTORS_DIR};PYTHONDONTWRITEBYTECODE=1;PAZHOU_TIME_SCALE=${PAZHOU_TIME_SCALE}")
 endforeach()
 
 # The suite runs tests two at a time (one per core here). Tests that measure time, floods or

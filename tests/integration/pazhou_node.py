@@ -21,6 +21,15 @@ VECTORS_DIR = os.environ.get(
     "PAZHOU_VECTORS_DIR", os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "vectors"))
 PAZHOUD = os.path.join(BIN_DIR, "resolver", "pazhoud")
 PAZHOU = os.path.join(BIN_DIR, "tools", "pazhou")
+# How much slower than a plain build the binaries run (ThreadSanitizer: several times): the
+# bounds the tests put on the node's work (start, stop, a command, an answer) are multiplied by
+# it, never loosened in the code. Set by the build (tests/integration/integration.cmake).
+TIME_SCALE = float(os.environ.get("PAZHOU_TIME_SCALE", "1"))
+
+
+def scaled(seconds):
+    """A bound on the node's work, in seconds, for the build under test."""
+    return seconds * TIME_SCALE
 
 OC_RESOLUTION = 1
 OC_GET_SITE_INFO = 2
@@ -193,7 +202,7 @@ class Node:
             self.cli("import", "--data", self.data, path)
 
     def cli(self, *args, check=True, stdin=None):
-        p = subprocess.run([PAZHOU, *args], capture_output=True, text=True, timeout=60,
+        p = subprocess.run([PAZHOU, *args], capture_output=True, text=True, timeout=scaled(60),
                            input=stdin)
         if check and p.returncode != 0:
             raise AssertionError("pazhou %s failed (%d): %s" % (args, p.returncode, p.stderr))
@@ -204,7 +213,7 @@ class Node:
         self.proc = subprocess.Popen([PAZHOUD, "-c", self.conf, "--foreground"],
                                      stdout=logf, stderr=logf)
         logf.close()
-        deadline = time.time() + 20
+        deadline = time.time() + scaled(20)
         while time.time() < deadline:
             if self.proc.poll() is not None:
                 raise AssertionError("pazhoud exited with %d: %s" % (self.proc.returncode,
@@ -215,7 +224,8 @@ class Node:
                     return self
             except socket.timeout:
                 pass
-        raise AssertionError("pazhoud did not answer within 20 s: " + self.read_log())
+        raise AssertionError("pazhoud did not answer within %g s: %s" % (scaled(20),
+                                                                          self.read_log()))
 
     def stop(self):
         """SIGTERM and wait; returns the exit status."""
@@ -223,7 +233,7 @@ class Node:
             return None
         self.proc.send_signal(signal.SIGTERM)
         try:
-            rc = self.proc.wait(timeout=20)
+            rc = self.proc.wait(timeout=scaled(20))
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
@@ -258,7 +268,7 @@ class Node:
     def udp(self, data, timeout=2.0):
         """One request, one reassembled response."""
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-        s.settimeout(timeout)
+        s.settimeout(scaled(timeout))
         try:
             s.sendto(data, ("127.0.0.1", self.port))
             return Response(reassemble(lambda: s.recv(65536)))
@@ -266,7 +276,7 @@ class Node:
             s.close()
 
     def tcp(self, data, timeout=5.0):
-        s = socket.create_connection(("127.0.0.1", self.port), timeout=timeout)
+        s = socket.create_connection(("127.0.0.1", self.port), timeout=scaled(timeout))
         try:
             s.sendall(data)
             return Response(read_tcp_message(s))
@@ -334,10 +344,10 @@ class Rest:
     def __call__(self, method, path, body=None, auth=None, headers=None, tls=True):
         import http.client
         if tls:
-            c = http.client.HTTPSConnection("127.0.0.1", self.node.https_port, timeout=30,
-                                            context=self.ctx)
+            c = http.client.HTTPSConnection("127.0.0.1", self.node.https_port,
+                                            timeout=scaled(30), context=self.ctx)
         else:
-            c = http.client.HTTPConnection("127.0.0.1", self.node.http_port, timeout=30)
+            c = http.client.HTTPConnection("127.0.0.1", self.node.http_port, timeout=scaled(30))
         h = dict(headers or {})
         if auth:
             h["Authorization"] = auth

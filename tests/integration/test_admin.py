@@ -4,6 +4,7 @@ import os
 import signal
 import struct
 import subprocess
+import threading
 import time
 import unittest
 
@@ -266,6 +267,35 @@ class Admin_(unittest.TestCase):
         self.assertEqual(self.node.udp(resolution("55.5/X")).rc, 301)
         user = self.user()
         self.assertEqual(user.request(OC_HOME, bstr("0.NA/55.6")).rc, 400)
+
+    def test_prefix_sets_swap_while_workers_resolve(self):
+        # Every HOME, UNHOME and SIGHUP swaps the homed-prefix set while both workers resolve
+        # from fresh source ports; the old set is freed only once no worker can hold it (under
+        # ThreadSanitizer a free racing a worker's read is reported and fails the suite).
+        stop, rcs = threading.Event(), []
+
+        def resolve():
+            deadline = time.time() + 120
+            while not stop.is_set() and time.time() < deadline and len(rcs) < 100000:
+                rcs.append(self.node.udp(resolution("88.100.1/PRODUCT-000001")).rc)
+
+        readers = [threading.Thread(target=resolve) for _ in range(2)]
+        for t in readers:
+            t.start()
+        try:
+            for i in range(10):
+                self.assertEqual(self.admin.request(OC_HOME, bstr("0.NA/55.7")).rc, 1)
+                self.assertEqual(self.node.udp(resolution("55.7/X")).rc, 100)
+                self.node.proc.send_signal(signal.SIGHUP)
+                self.assertEqual(self.admin.request(OC_UNHOME, bstr("0.NA/55.7")).rc, 1)
+                self.assertEqual(self.node.udp(resolution("55.7/X")).rc, 301)
+        finally:
+            stop.set()
+            for t in readers:
+                t.join()
+        self.assertGreater(len(rcs), 0)
+        self.assertEqual(set(rcs), {1})
+        self.assertIn("homed prefixes reloaded", self.node.read_log())
 
     def test_admin_operations_over_udp_are_refused(self):
         r = self.node.udp(message(OC_CREATE, values_body("88.100.1/UDP", [value(1, "URL", "x")])))

@@ -5,7 +5,7 @@ import shutil
 import subprocess
 import unittest
 
-from pazhou_node import BIN_DIR, Node, RC_HANDLE_NOT_FOUND, RC_SUCCESS, resolution
+from pazhou_node import BIN_DIR, Node, RC_HANDLE_NOT_FOUND, RC_SUCCESS, resolution, scaled
 
 BENCH = os.path.join(BIN_DIR, "bench", "pazhou-bench")
 PREFIXES = "88.100.1,88.118.8"
@@ -16,7 +16,7 @@ def gen(path, count, fmt="jsonl", seed=7, keys=None):
             "--format", fmt, "--out", path]
     if keys:
         args += ["--keys-out", keys]
-    subprocess.run(args, check=True, timeout=60)
+    subprocess.run(args, check=True, timeout=scaled(60))
 
 
 def new_node():

@@ -11,7 +11,8 @@ import tempfile
 import time
 import unittest
 
-from pazhou_node import BIN_DIR, PAZHOU, RC_SUCCESS, Node, basic, resolution, seckey_holder
+from pazhou_node import (BIN_DIR, PAZHOU, RC_SUCCESS, Node, basic, resolution, scaled,
+                         seckey_holder)
 
 BENCH = os.path.join(BIN_DIR, "bench", "pazhou-bench")
 ADMIN = ("300:88.100.1/ADMIN", "import-secret")
@@ -55,11 +56,11 @@ class NodeImport(unittest.TestCase):
         return subprocess.run(
             [PAZHOU, "import", "--server", "127.0.0.1:%d" % self.node.https_port, "--auth",
              who[0], "--secret", "--cacert", self.node.tls_cert, "--on-node", *args, name],
-            capture_output=True, text=True, timeout=120,
+            capture_output=True, text=True, timeout=scaled(120),
             env=dict(os.environ, PAZHOU_SECRET=who[1]))
 
     def api(self, method, path, body=None, who=ADMIN):
-        c = http.client.HTTPSConnection("127.0.0.1", self.node.https_port, timeout=30,
+        c = http.client.HTTPSConnection("127.0.0.1", self.node.https_port, timeout=scaled(30),
                                         context=self.ctx)
         try:
             c.request(method, path, body=json.dumps(body) if body is not None else None,
@@ -71,7 +72,7 @@ class NodeImport(unittest.TestCase):
             c.close()
 
     def count(self, prefix="88.100.1"):
-        c = http.client.HTTPSConnection("127.0.0.1", self.node.https_port, timeout=30,
+        c = http.client.HTTPSConnection("127.0.0.1", self.node.https_port, timeout=scaled(30),
                                         context=self.ctx)
         try:
             c.request("GET", "/metrics")
@@ -101,7 +102,7 @@ class NodeImport(unittest.TestCase):
                                 stdout=subprocess.PIPE, text=True)
         time.sleep(1)
         p = self.on_node(name, "--existing", "fail")
-        out, _ = load.communicate(timeout=60)
+        out, _ = load.communicate(timeout=scaled(60))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("20000 handles loaded by the node, 0 bad lines skipped; 20000 new", p.stderr)
         self.assertRegex(p.stderr, r"txn [1-9][0-9]*")
@@ -178,7 +179,7 @@ class NodeImport(unittest.TestCase):
         status, got = self.api("GET", "/api/imports/nonesuch")
         self.assertEqual(status, 404)
         # Over plain HTTP the credentials are not even read.
-        c = http.client.HTTPConnection("127.0.0.1", self.node.http_port, timeout=30)
+        c = http.client.HTTPConnection("127.0.0.1", self.node.http_port, timeout=scaled(30))
         try:
             c.request("POST", "/api/imports", body=json.dumps({"path": name}),
                       headers={"Authorization": basic(*ADMIN)})
@@ -193,7 +194,7 @@ class NodeImport(unittest.TestCase):
         path = os.path.join(self.imports, "big.csv")
         subprocess.run([BENCH, "gen", "--count", "300000", "--prefixes", "88.100.1",
                         "--format", "csv", "--out", path], check=True, capture_output=True,
-                       timeout=120)
+                       timeout=scaled(120))
         before = self.count()
         status, got = self.api("POST", "/api/imports", {"path": "big.csv", "threads": 1})
         self.assertEqual(status, 202, got)
@@ -203,7 +204,7 @@ class NodeImport(unittest.TestCase):
         self.assertEqual(status, 409, busy)
         self.assertIn(ident, busy["message"])
         self.assertEqual(status_del, 202)
-        for _ in range(600):
+        for _ in range(int(scaled(600))):
             status, got = self.api("GET", "/api/imports/" + ident)
             if got["state"] != "running":
                 break
@@ -220,7 +221,7 @@ class NodeImport(unittest.TestCase):
         status, got = self.api("POST", "/api/imports", {"path": "big.csv", "threads": 1})
         self.assertEqual(status, 202, got)
         # Its threads run at niceness 10 (the default), below the workers' 0.
-        niced, deadline = False, time.time() + 2
+        niced, deadline = False, time.time() + scaled(2)
         while not niced and time.time() < deadline:
             for task in os.listdir("/proc/%d/task" % self.node.proc.pid):
                 try:
@@ -232,7 +233,7 @@ class NodeImport(unittest.TestCase):
         self.assertTrue(niced)
         started = time.time()
         self.assertEqual(self.node.stop(), 0)
-        self.assertLess(time.time() - started, 10)
+        self.assertLess(time.time() - started, scaled(10))
         self.assertIn("cancelled: nothing was written", self.node.read_log())
         self.node.start()
         self.assertEqual(self.count(), before)

@@ -5,7 +5,7 @@ import os
 import subprocess
 import unittest
 
-from pazhou_node import BIN_DIR, PAZHOU, Node, RC_SUCCESS, resolution
+from pazhou_node import BIN_DIR, PAZHOU, Node, RC_SUCCESS, resolution, scaled
 
 BENCH = os.path.join(BIN_DIR, "bench", "pazhou-bench")
 SECRET = "prefix-secret"
@@ -32,7 +32,8 @@ class OnlineImport(unittest.TestCase):
         return subprocess.run([PAZHOU, "import", "--server", "127.0.0.1:%d" % self.node.https_port,
                                "--auth", "300:0.NA/88.100.1", "--secret", "--cacert",
                                self.node.tls_cert, *args, path],
-                              capture_output=True, text=True, timeout=120, env=env or self.env)
+                              capture_output=True, text=True, timeout=scaled(120),
+                              env=env or self.env)
 
     def write(self, name, text):
         path = os.path.join(self.node.dir, name)
@@ -47,7 +48,7 @@ class OnlineImport(unittest.TestCase):
                                  "--key-count", "200", "--duration", "8", "--json"],
                                 stdout=subprocess.PIPE, text=True)
         p = self.online(path, "--batch", "500")
-        out, _ = load.communicate(timeout=60)
+        out, _ = load.communicate(timeout=scaled(60))
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertIn("5000 handles loaded", p.stderr)
         r = json.loads(out)
@@ -94,7 +95,7 @@ class OnlineImport(unittest.TestCase):
                             "127.0.0.1:%d" % self.node.https_port, "--cacert", self.node.tls_cert,
                             "--auth", "300:0.NA/88.100.1", "--secret", "--clients", "2",
                             "--count", "300", "--batch", "100", "--duration", "30", "--json"],
-                           capture_output=True, text=True, timeout=120, env=self.env)
+                           capture_output=True, text=True, timeout=scaled(120), env=self.env)
         self.assertEqual(p.returncode, 0, p.stderr)
         r = json.loads(p.stdout)
         self.assertEqual(r["answered"], 300)
