@@ -28,13 +28,14 @@
 struct exchange {
     struct node *node;
     enum node_transport transport;
+    const char *source; /* the client's address, for the failure throttle; NULL unknown */
     const struct admin_sink *sink;
     uint8_t *out;                 /* QUERY_OUT_MAX */
     const struct hdl_message *op; /* the operation (the original request after a challenge) */
     struct hdl_envelope reply;    /* requestId and sessionId the answer carries */
     uint32_t session_id;          /* the session the request came in, 0 for none */
     struct identity who;
-    bool stopped;                 /* the sink refused more */
+    bool stopped; /* the sink refused more */
 };
 
 struct reply {
@@ -218,8 +219,8 @@ static void resolve_private(struct exchange *x, const uint8_t *req, size_t len)
         challenge(x, req, len);
         return;
     }
-    bool private_ok = !public_only && ops_may_read_private(x->node, &x->who, rr.handle.ptr,
-                                                           rr.handle.len);
+    bool private_ok =
+        !public_only && ops_may_read_private(x->node, &x->who, rr.handle.ptr, rr.handle.len);
     struct reg_pin pin;
     int err = reg_get_record(x->node->db, rr.handle.ptr, rr.handle.len, &pin);
     if (err == REG_NOT_FOUND) {
@@ -328,8 +329,7 @@ static void execute(struct exchange *x, const uint8_t *req, size_t len)
         if (op == HDL_OC_CREATE_HANDLE)
             ops_create(x->node, &x->who, hv.handle.ptr, hv.handle.len, values, n, flags, &res);
         else if (op == HDL_OC_ADD_VALUE)
-            ops_add_values(x->node, &x->who, hv.handle.ptr, hv.handle.len, values, n, flags,
-                           &res);
+            ops_add_values(x->node, &x->who, hv.handle.ptr, hv.handle.len, values, n, flags, &res);
         else
             ops_modify_values(x->node, &x->who, hv.handle.ptr, hv.handle.len, values, n, &res);
         free(values);
@@ -406,7 +406,7 @@ static void answer_challenge(struct exchange *x, const struct hdl_message *answe
     x->op = &original;
     x->reply.session_id = x->session_id;
     char msg[256] = "";
-    uint32_t rc = auth_throttle_verify(x->node, &a, NULL, data, dlen, msg, sizeof msg);
+    uint32_t rc = auth_throttle_verify(x->node, &a, x->source, data, dlen, msg, sizeof msg);
     if (rc != HDL_RC_SUCCESS) {
         reply_error(x, rc, msg);
         auth_challenge_free(c);
@@ -445,12 +445,13 @@ static void setup_session(struct exchange *x)
     finish(x, &r);
 }
 
-void admin_answer(struct node *node, enum node_transport transport, const uint8_t *req,
-                  size_t len, const struct admin_sink *sink)
+void admin_answer(struct node *node, enum node_transport transport, const char *source,
+                  const uint8_t *req, size_t len, const struct admin_sink *sink)
 {
     struct hdl_message msg;
     memset(&msg, 0, sizeof msg);
-    struct exchange x = {.node = node, .transport = transport, .sink = sink, .op = &msg};
+    struct exchange x = {
+        .node = node, .transport = transport, .source = source, .sink = sink, .op = &msg};
     x.out = malloc(QUERY_OUT_MAX);
     if (!x.out)
         return;

@@ -20,7 +20,7 @@ struct admin_sink {
     void *ctx;
 };
 
-void admin_answer(struct node *node, enum node_transport transport, const uint8_t *req,
-                  size_t len, const struct admin_sink *sink);
+void admin_answer(struct node *node, enum node_transport transport, const char *source,
+                  const uint8_t *req, size_t len, const struct admin_sink *sink);
 
 #endif

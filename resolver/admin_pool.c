@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "admin.h"
+#include "net_addr.h"
 
 /* A job's answers waiting for its worker are capped; a listing waits for the client to read. */
 #define JOB_QUEUE_BYTES (4u << 20)
@@ -23,6 +24,7 @@ struct admin_job {
     struct admin_pool *pool;
     struct node *node;
     enum node_transport transport;
+    char source[64]; /* the client's address as text, "" unknown */
     uint8_t *req;
     size_t req_len;
     void (*fn)(void *arg, const struct admin_sink *sink); /* instead of admin_answer */
@@ -178,7 +180,8 @@ static void *pool_main(void *arg)
                 j->free_arg(j->arg);
             j->arg = NULL;
         } else {
-            admin_answer(j->node, j->transport, j->req, j->req_len, &sink);
+            admin_answer(j->node, j->transport, j->source[0] ? j->source : NULL, j->req, j->req_len,
+                         &sink);
         }
         /* The last touch of the job from this thread: the worker may free it once unlocked. */
         pthread_mutex_lock(&j->mu);
@@ -280,13 +283,15 @@ static struct admin_job *enqueue(struct admin_pool *p, struct admin_job *j)
 }
 
 struct admin_job *admin_submit(struct admin_pool *p, struct event_base *base,
-                               enum node_transport transport, const uint8_t *req, size_t len,
-                               const struct admin_owner *owner)
+                               enum node_transport transport, const struct sockaddr *peer,
+                               const uint8_t *req, size_t len, const struct admin_owner *owner)
 {
     struct admin_job *j = job_new(p, base, owner);
     if (!j)
         return NULL;
     j->transport = transport;
+    if (peer)
+        net_addr_text(peer, j->source, sizeof j->source);
     if (!(j->req = malloc(len))) {
         job_free(j);
         return NULL;

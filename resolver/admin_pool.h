@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/socket.h>
 
 #include "node.h"
 #include "node_stats.h"
@@ -29,11 +30,11 @@ struct admin_pool *admin_pool_new(struct node *node, int threads);
 /* Finishes the queued jobs and joins the threads. */
 void admin_pool_free(struct admin_pool *p);
 
-/* Queues req (copied) for admin_answer. NULL when the queue is full or memory short: the caller
- * answers SERVER_TOO_BUSY. */
+/* Queues req (copied) from peer (NULL: unknown) for admin_answer. NULL when the queue is full or
+ * memory short: the caller answers SERVER_TOO_BUSY. */
 struct admin_job *admin_submit(struct admin_pool *p, struct event_base *base,
-                               enum node_transport transport, const uint8_t *req, size_t len,
-                               const struct admin_owner *owner);
+                               enum node_transport transport, const struct sockaddr *peer,
+                               const uint8_t *req, size_t len, const struct admin_owner *owner);
 /* The same for any blocking work: fn runs on an admin thread with arg and emits its answers
  * through sink (they reach owner->deliver on the worker, as above); free_arg, if given, releases
  * arg afterwards on that thread. The HTTP API sends its writes this way. */

@@ -40,6 +40,7 @@ struct tcp_conn {
     struct event *slow;    /* armed while a message is partly in: tcp.message_timeout */
     bool has_slot;         /* holds a slot in node->tcp_sources */
     uint32_t slot;
+    struct sockaddr_storage peer; /* for the authentication failure throttle */
 };
 
 static bool conn_process(struct tcp_conn *c);
@@ -102,7 +103,8 @@ static void conn_defer(struct tcp_conn *c, const uint8_t *msg, size_t len)
     struct worker *w = c->worker;
     struct admin_owner owner = {c, job_deliver, job_done};
     c->job_started = node_now_ns();
-    c->job = admin_submit(w->node->admin, w->base, NODE_TCP, msg, len, &owner);
+    c->job = admin_submit(w->node->admin, w->base, NODE_TCP, (const struct sockaddr *)&c->peer, msg,
+                          len, &owner);
     if (c->job) {
         bufferevent_disable(c->bev, EV_READ); /* job_done reads on */
     } else {
@@ -239,7 +241,6 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     struct worker *w = l->worker;
     const struct conf *cf = w->node->conf;
     (void)lev;
-    (void)salen;
 
     uint32_t slot = 0;
     if (w->node->tcp_sources && !source_limit_take(w->node->tcp_sources, sa, &slot)) {
@@ -279,6 +280,8 @@ static void on_accept(struct evconnlistener *lev, evutil_socket_t fd, struct soc
     c->slow = slow;
     c->has_slot = w->node->tcp_sources != NULL;
     c->slot = slot;
+    if (salen > 0 && (size_t)salen <= sizeof c->peer)
+        memcpy(&c->peer, sa, (size_t)salen);
     c->next = w->conns;
     if (w->conns)
         w->conns->prev = c;

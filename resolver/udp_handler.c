@@ -292,7 +292,8 @@ static void defer(struct udp_handler *u, const struct sockaddr_storage *peer, so
         struct admin_owner owner = {p, job_deliver, job_done};
         if (p->request) {
             memcpy(p->request, msg, len);
-            p->job = admin_submit(w->node->admin, w->base, NODE_UDP, msg, len, &owner);
+            p->job = admin_submit(w->node->admin, w->base, NODE_UDP,
+                                  (const struct sockaddr *)&p->peer, msg, len, &owner);
         }
     }
     if (!p || !p->job) {

@@ -16,6 +16,7 @@ import unittest
 import urllib.error
 import urllib.request
 
+from handle_admin import OC_CREATE, Admin, value, values_body
 from pazhou_node import (PAZHOUD, PRODUCT_000001, RC_SUCCESS, Node, Response, basic, bstr, message,
                          read_tcp_message, resolution, seckey_holder, OC_GET_SITE_INFO)
 
@@ -399,6 +400,32 @@ class AuthLockout(HttpsNode):
         time.sleep(3.2)
         self.assertEqual(self.get(ADMIN_ID, ADMIN_SECRET)[0], 200)
         self.assertEqual(self.get(USER_ID, USER_SECRET)[0], 200)
+
+
+class AuthLockoutNative(HttpsNode):
+    """The same throttle over the Handle protocol: challenge answers over TCP count against the
+    identity and the connection's source address."""
+    EXTRA = AuthLockout.EXTRA
+
+    def create(self, name, secret, handle):
+        a = Admin(self.node.port, "88.100.1/" + name, 300, secret)
+        try:
+            r = a.request(OC_CREATE, values_body(handle, [value(1, "URL", "https://x")]))
+            return r.rc, r.error_message() if r.rc != RC_SUCCESS else ""
+        finally:
+            a.close()
+
+    def test_failed_challenge_answers_lock_out_the_identity_and_the_source(self):
+        for _ in range(3):
+            rc, msg = self.create("ADMIN", "wrong", "88.100.1/NATIVE-LOCK")
+            self.assertEqual(rc, 403)  # AUTHENTICATION_FAILED
+            self.assertNotIn("Too many", msg)
+        # Another identity, the right secret, the same address: refused unchecked.
+        rc, msg = self.create("USER", USER_SECRET, "88.100.1/NATIVE-LOCK")
+        self.assertEqual(rc, 403)
+        self.assertIn("Too many failed authentications", msg)
+        time.sleep(3.2)
+        self.assertEqual(self.create("ADMIN", ADMIN_SECRET, "88.100.1/NATIVE-LOCK"), (1, ""))
 
 
 class Tls(HttpsNode):
