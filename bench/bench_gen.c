@@ -1,4 +1,4 @@
-#include "bench_gen.h"
+#include "bench/bench_gen.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-#include "bench_histogram.h"
+#include "bench/bench_histogram.h"
 
 #include <string.h>
 

@@ -1,4 +1,4 @@
-#include "bench_http.h"
+#include "bench/bench_http.h"
 
 #include <errno.h>
 #include <poll.h>

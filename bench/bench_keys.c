@@ -1,6 +1,6 @@
-#include "bench_keys.h"
+#include "bench/bench_keys.h"
 
-#include "bench_gen.h"
+#include "bench/bench_gen.h"
 
 #include <math.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
-#include "bench_load.h"
+#include "bench/bench_load.h"
 
-#include "bench_http.h"
+#include "bench/bench_http.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -11,12 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hdl_buf.h"
-#include "hdl_const.h"
-#include "hdl_envelope.h"
-#include "hdl_fragment.h"
-#include "hdl_header.h"
-#include "hdl_message.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_envelope.h"
+#include "proto/hdl_fragment.h"
+#include "proto/hdl_header.h"
+#include "proto/hdl_message.h"
 
 #define RECV_BATCH 64
 #define TCP_INBUF (1u << 20)

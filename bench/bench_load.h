@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "bench_histogram.h"
-#include "bench_keys.h"
+#include "bench/bench_histogram.h"
+#include "bench/bench_keys.h"
 
 #define BENCH_RC_SLOTS 1024 /* response codes counted one by one; others in the last slot */
 

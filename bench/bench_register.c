@@ -1,4 +1,4 @@
-#include "bench_register.h"
+#include "bench/bench_register.h"
 
 #include <jansson.h>
 #include <pthread.h>
@@ -7,11 +7,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "admin_client.h"
-#include "admin_ops.h"
-#include "https_client.h"
-#include "hdl_admin.h"
-#include "hdl_const.h"
+#include "client/admin_client.h"
+#include "client/admin_ops.h"
+#include "client/https_client.h"
+#include "proto/hdl_admin.h"
+#include "proto/hdl_const.h"
 
 struct reg_thread {
     const struct bench_register_config *cfg;

@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "admin_auth.h"
-#include "bench_load.h"
-#include "client.h"
+#include "client/admin_auth.h"
+#include "bench/bench_load.h"
+#include "client/client.h"
 
 struct bench_register_config {
     struct client_opts server;

@@ -1,4 +1,4 @@
-#include "bench_replay.h"
+#include "bench/bench_replay.h"
 
 #include <errno.h>
 #include <pthread.h>

@@ -10,7 +10,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "bench_load.h"
+#include "bench/bench_load.h"
 
 enum bench_replay_proto { REPLAY_RAW, REPLAY_DNS, REPLAY_HANDLE };
 

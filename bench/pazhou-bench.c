@@ -1,4 +1,5 @@
 /* pazhou-bench: load generator for any Handle node. */
+#include <errno.h>
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -8,14 +9,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "bench_gen.h"
-#include "bench_load.h"
-#include "bench_micro.h"
-#include "bench_register.h"
-#include "bench_replay.h"
-#include "client.h"
-#include "hdl_const.h"
-#include "request.h"
+#include "bench/bench_gen.h"
+#include "bench/bench_load.h"
+#include "bench/bench_register.h"
+#include "bench/bench_replay.h"
+#include "client/client.h"
+#include "proto/hdl_const.h"
+#include "client/request.h"
 
 #define MAX_DURATION_S 3600.0
 
@@ -644,37 +644,23 @@ static int cmd_register(int argc, char **argv)
     return rc == 0 && res.answered > 0 ? 0 : 1;
 }
 
+/* The micro-benchmark links the node's query code, so it is a program of its own
+ * (bench/micro/); `pazhou-bench micro` runs it from beside this one. */
 static int cmd_micro(int argc, char **argv)
 {
-    struct bench_micro_opts o = {
-        .records = 100000, .iterations = 1000000, .miss_ratio = 0.05, .cache_mb = 256};
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (strcmp(argv[i], "--records") == 0)
-            o.records = strtoull(argv[i + 1], NULL, 10);
-        else if (strcmp(argv[i], "--iterations") == 0)
-            o.iterations = strtoull(argv[i + 1], NULL, 10);
-        else if (strcmp(argv[i], "--miss") == 0)
-            o.miss_ratio = atof(argv[i + 1]) / 100.0;
-        else if (strcmp(argv[i], "--cache-mb") == 0)
-            o.cache_mb = (unsigned)atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--answer-cache-mb") == 0)
-            o.answer_cache_mb = (unsigned)atoi(argv[i + 1]);
-        else if (strcmp(argv[i], "--zipf") == 0)
-            o.zipf = atof(argv[i + 1]);
-        else if (strcmp(argv[i], "--ring") == 0)
-            o.ring = strtoull(argv[i + 1], NULL, 10);
-        else {
-            fprintf(stderr,
-                    "Usage: pazhou-bench micro [--records N] [--iterations N] "
-                    "[--miss PCT] [--cache-mb MB] [--answer-cache-mb MB] [--zipf S] [--ring N]\n");
-            return 2;
-        }
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 32);
+    if (n <= 0) {
+        fprintf(stderr, "pazhou-bench: cannot find its own path\n");
+        return 1;
     }
-    if (o.records == 0 || o.iterations == 0) {
-        fprintf(stderr, "pazhou-bench: --records and --iterations must be positive\n");
-        return 2;
-    }
-    return bench_micro_run(&o);
+    self[n] = 0;
+    char *slash = strrchr(self, '/');
+    strcpy(slash ? slash + 1 : self, "pazhou-bench-micro");
+    argv[0] = self;
+    execv(self, argv);
+    fprintf(stderr, "pazhou-bench: cannot run %s: %s\n", self, strerror(errno));
+    return 1;
 }
 
 int main(int argc, char **argv)

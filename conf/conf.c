@@ -3,7 +3,7 @@
  * that walking them rejects every key this version does not know, with its line, instead of
  * silently ignoring a typo.
  */
-#include "conf.h"
+#include "conf/conf.h"
 
 #include <errno.h>
 #include <inttypes.h>

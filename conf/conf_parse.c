@@ -1,5 +1,5 @@
 /* The string forms inside the configuration: endpoints and administrator identities. */
-#include "conf.h"
+#include "conf/conf.h"
 
 #include <arpa/inet.h>
 #include <string.h>

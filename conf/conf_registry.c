@@ -1,4 +1,4 @@
-#include "conf_registry.h"
+#include "conf/conf_registry.h"
 
 #include <string.h>
 

@@ -2,8 +2,8 @@
 #ifndef CONF_REGISTRY_H
 #define CONF_REGISTRY_H
 
-#include "conf.h"
-#include "reg_db.h"
+#include "conf/conf.h"
+#include "registry/reg_db.h"
 
 /* Sets the table and cache settings of ro from c: filter bits, bottommost compression, index
  * layout and cache type (the names were checked when c was loaded). Leaves the rest of ro. */

@@ -1,8 +1,8 @@
-#include "hdl_admin.h"
+#include "proto/hdl_admin.h"
 
 #include <string.h>
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 int hdl_admin_decode(const uint8_t *buf, size_t len, struct hdl_admin *adm)
 {

@@ -1,6 +1,6 @@
-#include "hdl_admin_ops.h"
+#include "proto/hdl_admin_ops.h"
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 static int finish(const struct hdl_reader *r, int err)
 {

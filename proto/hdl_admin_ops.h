@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdl_buf.h"
-#include "hdl_value.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_value.h"
 
 /* byteString handle: DELETE, LIST_HANDLES, HOME_NA, UNHOME_NA, LIST_HOMED_NAS, GET_SITE_INFO and
  * SESSION_TERMINATE requests, and the CREATE_HANDLE success response. */

@@ -1,8 +1,8 @@
-#include "hdl_body.h"
+#include "proto/hdl_body.h"
 
 #include <string.h>
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 static int decode_request(uint32_t opcode, const uint8_t *p, size_t n, struct hdl_body *b)
 {

@@ -9,14 +9,14 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hdl_admin_ops.h"
-#include "hdl_buf.h"
-#include "hdl_challenge.h"
-#include "hdl_error_body.h"
-#include "hdl_message.h"
-#include "hdl_resolution.h"
-#include "hdl_session.h"
-#include "hdl_site.h"
+#include "proto/hdl_admin_ops.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_challenge.h"
+#include "proto/hdl_error_body.h"
+#include "proto/hdl_message.h"
+#include "proto/hdl_resolution.h"
+#include "proto/hdl_session.h"
+#include "proto/hdl_site.h"
 
 enum hdl_body_kind {
     HDL_BODY_EMPTY = 1,           /* admin success responses */

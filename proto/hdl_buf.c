@@ -1,4 +1,4 @@
-#include "hdl_buf.h"
+#include "proto/hdl_buf.h"
 
 #include <string.h>
 

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdl_error.h"
+#include "proto/hdl_error.h"
 
 /* A borrowed run of bytes inside some buffer: never owns memory. */
 struct hdl_slice {

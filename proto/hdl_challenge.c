@@ -1,6 +1,6 @@
-#include "hdl_challenge.h"
+#include "proto/hdl_challenge.h"
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 /* Nonces, salts, MACs and signatures are small; the bound only stops absurd lengths early. */
 #define AUTH_FIELD_MAX 65536u

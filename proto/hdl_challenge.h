@@ -8,8 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdl_buf.h"
-#include "hdl_error_body.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_error_body.h"
 
 /* HS_SECKEY answer codes (the int1 in front of the MAC). */
 #define HDL_SECKEY_MD5 0x01

@@ -1,7 +1,7 @@
-#include "hdl_credential.h"
+#include "proto/hdl_credential.h"
 
-#include "hdl_const.h"
-#include "hdl_message.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_message.h"
 
 /* Signatures and MACs are small; the bound only stops absurd lengths early. */
 #define CRED_FIELD_MAX 65536u

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdl_buf.h"
+#include "proto/hdl_buf.h"
 
 struct hdl_message;
 

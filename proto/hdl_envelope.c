@@ -1,6 +1,6 @@
-#include "hdl_envelope.h"
+#include "proto/hdl_envelope.h"
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 int hdl_envelope_decode(struct hdl_reader *r, struct hdl_envelope *env)
 {

@@ -1,4 +1,4 @@
-#include "hdl_error.h"
+#include "proto/hdl_error.h"
 
 const char *hdl_strerror(int err)
 {

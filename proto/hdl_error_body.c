@@ -1,8 +1,8 @@
-#include "hdl_error_body.h"
+#include "proto/hdl_error_body.h"
 
 #include <openssl/evp.h>
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 /* Digest sizes by algorithm byte; the old form (alg 0) carries its own length. */
 static uint32_t digest_len(uint8_t alg)

@@ -5,7 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdl_buf.h"
+#include "proto/hdl_buf.h"
 
 struct hdl_digest {
     uint8_t alg; /* HDL_DIGEST_*; 0 = old form (int4 length + MD5) */

@@ -1,8 +1,8 @@
-#include "hdl_fragment.h"
+#include "proto/hdl_fragment.h"
 
 #include <string.h>
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 uint32_t hdl_fragment_count(uint32_t message_len)
 {

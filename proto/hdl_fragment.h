@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdl_envelope.h"
+#include "proto/hdl_envelope.h"
 
 /* Number of datagrams a message of message_len bytes (after the envelope) needs. */
 uint32_t hdl_fragment_count(uint32_t message_len);

@@ -1,4 +1,4 @@
-#include "hdl_header.h"
+#include "proto/hdl_header.h"
 
 int hdl_header_decode(struct hdl_reader *r, struct hdl_header *h)
 {

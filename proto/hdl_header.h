@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "hdl_buf.h"
+#include "proto/hdl_buf.h"
 
 struct hdl_header {
     uint32_t opcode;

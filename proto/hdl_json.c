@@ -3,7 +3,7 @@
  * HS_ADMIN as "admin", HS_VLIST as "vlist", HS_SITE as "site" (siteinfo.json) and HS_PUBKEY as
  * "key" (JWK-like); everything else as "base64". "site" and "key" are written, not accepted.
  */
-#include "hdl_json.h"
+#include "proto/hdl_json.h"
 
 #include <arpa/inet.h>
 #include <limits.h>
@@ -15,11 +15,11 @@
 #include <strings.h>
 #include <time.h>
 
-#include "hdl_admin.h"
-#include "hdl_const.h"
-#include "hdl_json_scalar.h"
-#include "hdl_pubkey.h"
-#include "hdl_site.h"
+#include "proto/hdl_admin.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_json_scalar.h"
+#include "proto/hdl_pubkey.h"
+#include "proto/hdl_site.h"
 
 #define DEFAULT_TTL HDL_JSON_DEFAULT_TTL
 

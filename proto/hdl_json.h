@@ -9,8 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdl_buf.h"
-#include "hdl_value.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_value.h"
 
 /* A new JSON object for v, field for field as the reference's REST API writes it:
  * index, type, data {format, value}, permissions only when not "1110", ttl (number, or ISO-8601

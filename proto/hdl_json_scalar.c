@@ -1,4 +1,4 @@
-#include "hdl_json_scalar.h"
+#include "proto/hdl_json_scalar.h"
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,9 +1,9 @@
-#include "hdl_message.h"
+#include "proto/hdl_message.h"
 
 #include <string.h>
 
-#include "hdl_const.h"
-#include "hdl_credential.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_credential.h"
 
 int hdl_message_split_payload(const uint8_t *payload, size_t len, struct hdl_message *msg)
 {

@@ -8,9 +8,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdl_buf.h"
-#include "hdl_envelope.h"
-#include "hdl_header.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_envelope.h"
+#include "proto/hdl_header.h"
 
 struct hdl_message {
     struct hdl_envelope env;

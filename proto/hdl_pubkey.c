@@ -1,4 +1,4 @@
-#include "hdl_pubkey.h"
+#include "proto/hdl_pubkey.h"
 
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
@@ -6,7 +6,7 @@
 
 #include <string.h>
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 #define ALG_RSA "RSA_PUB_KEY"
 #define ALG_DSA "DSA_PUB_KEY"

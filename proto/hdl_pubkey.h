@@ -8,7 +8,7 @@
 
 #include <openssl/evp.h>
 
-#include "hdl_buf.h"
+#include "proto/hdl_buf.h"
 
 enum hdl_key_kind { HDL_KEY_RSA = 1, HDL_KEY_DSA, HDL_KEY_DH };
 

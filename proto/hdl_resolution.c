@@ -1,7 +1,7 @@
-#include "hdl_resolution.h"
+#include "proto/hdl_resolution.h"
 
-#include "hdl_admin_ops.h"
-#include "hdl_const.h"
+#include "proto/hdl_admin_ops.h"
+#include "proto/hdl_const.h"
 
 int hdl_resolution_request_decode(const uint8_t *body, size_t len,
                                   struct hdl_resolution_request *req)

@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "hdl_buf.h"
-#include "hdl_value.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_value.h"
 
 struct hdl_resolution_request {
     struct hdl_slice handle;

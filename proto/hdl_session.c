@@ -1,6 +1,6 @@
-#include "hdl_session.h"
+#include "proto/hdl_session.h"
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 #define KEY_FIELD_MAX 65536u
 

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdl_buf.h"
+#include "proto/hdl_buf.h"
 
 /* keyExchangeMode */
 #define HDL_KEYX_CIPHER_CLIENT 1 /* the client's RSA key */

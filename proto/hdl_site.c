@@ -1,8 +1,8 @@
-#include "hdl_site.h"
+#include "proto/hdl_site.h"
 
 #include <string.h>
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 static int server_decode(struct hdl_reader *r, struct hdl_site_server *s)
 {

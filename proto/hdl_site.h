@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "hdl_buf.h"
+#include "proto/hdl_buf.h"
 
 #define HDL_SITE_MAX_ATTRS 16
 #define HDL_SITE_MAX_SERVERS 32

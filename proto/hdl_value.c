@@ -1,8 +1,8 @@
-#include "hdl_value.h"
+#include "proto/hdl_value.h"
 
 #include <string.h>
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 /* References: handle strings are bounded like handles; the count like any array. */
 static int refs_decode(struct hdl_reader *r, uint32_t *count, struct hdl_slice *run)

@@ -1,4 +1,4 @@
-#include "reg_backup.h"
+#include "registry/reg_backup.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "reg_internal.h"
+#include "registry/reg_internal.h"
 
 int reg_checkpoint(struct reg_db *db, const char *dir, char *err, size_t errlen)
 {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "reg_db.h"
+#include "registry/reg_db.h"
 
 /* Flushes the memtables and writes a checkpoint of db into dir, which must not exist (RocksDB
  * builds it under dir.tmp and renames it, so dir appears complete or not at all). Files are

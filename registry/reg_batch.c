@@ -1,7 +1,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "reg_internal.h"
+#include "registry/reg_internal.h"
 
 struct reg_batch {
     struct reg_db *db;

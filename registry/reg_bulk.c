@@ -1,4 +1,4 @@
-#include "reg_bulk.h"
+#include "registry/reg_bulk.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -10,10 +10,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "hdl_buf.h"
-#include "hdl_error.h"
-#include "reg_internal.h"
-#include "reg_stored.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_error.h"
+#include "registry/reg_internal.h"
+#include "registry/reg_stored.h"
 
 #define MARKER "\0bulk/"
 #define MARKER_LEN 6

@@ -25,7 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "reg_db.h"
+#include "registry/reg_db.h"
 
 /* The file reg_bulk_seal writes into a prepared directory. */
 #define REG_BULK_SEAL_FILE "seal.sst"

@@ -1,4 +1,4 @@
-#include "reg_cache.h"
+#include "registry/reg_cache.h"
 
 #include <new>
 #include <rocksdb/cache.h>

@@ -2,7 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "reg_internal.h"
+#include "registry/reg_internal.h"
 
 /* The prefix of a canonical key: the part before the first '/'. */
 static size_t prefix_len(const uint8_t *key, size_t len)

@@ -2,7 +2,7 @@
  * iterator folds into one value per prefix. */
 #include <string.h>
 
-#include "reg_internal.h"
+#include "registry/reg_internal.h"
 
 int reg_list_counts(struct reg_db *db,
                     int (*fn)(void *ctx, const char *prefix, size_t len, uint64_t count), void *ctx)

@@ -5,10 +5,10 @@
 #include <sys/stat.h>
 #include <time.h>
 
-#include "reg_cache.h"
-#include "reg_internal.h"
-#include "reg_meta.h"
-#include "reg_resume.h"
+#include "registry/reg_cache.h"
+#include "registry/reg_internal.h"
+#include "registry/reg_meta.h"
+#include "registry/reg_resume.h"
 
 static const char *const cf_names[REG_CF_COUNT] = {"default", "handles", "prefixes", "txlog",
                                                    "counts"};

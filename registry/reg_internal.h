@@ -10,7 +10,7 @@
 
 #include <rocksdb/c.h>
 
-#include "reg_db.h"
+#include "registry/reg_db.h"
 
 enum reg_cf {
     REG_CF_META,

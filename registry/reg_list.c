@@ -1,9 +1,9 @@
-#include "reg_list.h"
+#include "registry/reg_list.h"
 
 #include <string.h>
 #include <strings.h>
 
-#include "reg_internal.h"
+#include "registry/reg_internal.h"
 
 /* RocksDB's default order: bytewise, a key before its extensions. */
 static int key_cmp(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen)

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "reg_db.h"
+#include "registry/reg_db.h"
 
 /*
  * Calls fn with the canonical key of every handle under prefix ("88.100.1", or the prefix handle

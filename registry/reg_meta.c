@@ -1,10 +1,10 @@
-#include "reg_meta.h"
+#include "registry/reg_meta.h"
 
 #include <stdio.h>
 #include <string.h>
 
-#include "hdl_buf.h"
-#include "reg_internal.h"
+#include "proto/hdl_buf.h"
+#include "registry/reg_internal.h"
 
 static void meta_err(char *err, size_t errlen, const struct reg_db *db, const char *what)
 {

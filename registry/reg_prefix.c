@@ -1,9 +1,9 @@
-#include "reg_prefix.h"
+#include "registry/reg_prefix.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "reg_internal.h"
+#include "registry/reg_internal.h"
 
 /* Open addressing with linear probing, at most half full; a slot with len 0 is empty. */
 struct slot {

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "reg_db.h"
+#include "registry/reg_db.h"
 
 struct reg_prefix_set;
 

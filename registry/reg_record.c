@@ -1,6 +1,6 @@
-#include "reg_record.h"
+#include "registry/reg_record.h"
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 int reg_record_parse(const uint8_t *buf, size_t len, int validate, struct reg_record_view *view)
 {

@@ -16,8 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdl_buf.h"
-#include "hdl_value.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_value.h"
 
 #define REG_RECORD_VERSION 1
 #define REG_RECORD_HEADER_LEN 8

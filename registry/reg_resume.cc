@@ -1,4 +1,4 @@
-#include "reg_resume.h"
+#include "registry/reg_resume.h"
 
 #include <cstdlib>
 #include <cstring>

@@ -1,9 +1,9 @@
-#include "reg_stats.h"
+#include "registry/reg_stats.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-#include "reg_internal.h"
+#include "registry/reg_internal.h"
 
 /* The property summed over every column family. */
 static uint64_t sum_property(struct reg_db *db, const char *name)

@@ -4,7 +4,7 @@
 
 #include <stdint.h>
 
-#include "reg_db.h"
+#include "registry/reg_db.h"
 
 struct reg_stats {
     uint64_t handles_estimate;         /* estimate-num-keys of "handles" */

@@ -3,10 +3,10 @@
 
 #include <stdlib.h>
 
-#include "hdl_error.h"
-#include "reg_internal.h"
-#include "reg_record.h"
-#include "reg_stored.h"
+#include "proto/hdl_error.h"
+#include "registry/reg_internal.h"
+#include "registry/reg_record.h"
+#include "registry/reg_stored.h"
 
 size_t reg_fold_key(bool case_sensitive, const uint8_t *in, size_t len, uint8_t *out)
 {

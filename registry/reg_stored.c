@@ -1,10 +1,10 @@
-#include "reg_stored.h"
+#include "registry/reg_stored.h"
 
 #include <string.h>
 
-#include "hdl_const.h"
-#include "hdl_error.h"
-#include "reg_record.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_error.h"
+#include "registry/reg_record.h"
 
 /* What a compact value carries beyond its type and data. */
 #define REG_STORED_V_NEXT_INDEX 0x01u /* index = previous + 1, not stored */

@@ -31,8 +31,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "hdl_buf.h"
-#include "hdl_value.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_value.h"
 
 #define REG_STORED_COMPACT 2
 

@@ -1,9 +1,9 @@
 #include <string.h>
 #include <time.h>
 
-#include "hdl_buf.h"
-#include "reg_internal.h"
-#include "reg_meta.h"
+#include "proto/hdl_buf.h"
+#include "registry/reg_internal.h"
+#include "registry/reg_meta.h"
 
 static void store_u64(uint8_t *p, uint64_t v)
 {

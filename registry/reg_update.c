@@ -3,8 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hdl_buf.h"
-#include "reg_internal.h"
+#include "proto/hdl_buf.h"
+#include "registry/reg_internal.h"
 
 uint64_t reg_key_hash(const uint8_t *key, size_t len)
 {

@@ -1,10 +1,9 @@
-#include "node.h"
+#include "resolver/node.h"
 
 #include <event2/event.h>
 #include <time.h>
 
-#include "log.h"
-#include "worker.h"
+#include "resolver/log.h"
 
 /* How long a retirer waits for the workers to pass a quiescent point: a worker runs the
  * request at most a callback away; a loop stuck this long leaks the old set rather than free it
@@ -25,8 +24,8 @@ bool node_serves(struct node *node, const uint8_t *h, size_t len)
 static bool workers_passed(struct node *node, uint64_t e)
 {
     for (int i = 0; i < node->worker_count; i++) {
-        struct worker *w = &node->workers[i];
-        if (w->quiesce_ev && atomic_load_explicit(&w->quiesced, memory_order_acquire) < e)
+        struct node_quiesce *q = &node->quiesce[i];
+        if (q->ev && atomic_load_explicit(&q->acked, memory_order_acquire) < e)
             return false;
     }
     return true;
@@ -34,7 +33,7 @@ static bool workers_passed(struct node *node, uint64_t e)
 
 /* Frees a set swapped out of node->prefixes once nothing can still be reading it: every
  * node_serves that may hold it has returned and every worker has run a callback since the swap
- * (worker.h, quiesced). Usually well under a millisecond. */
+ * (node.h, struct node_quiesce). Usually well under a millisecond. */
 static void retire(struct node *node, struct reg_prefix_set *old)
 {
     /* Readers off the workers load the set under the mutex: once this has held it, none holds
@@ -47,8 +46,8 @@ static void retire(struct node *node, struct reg_prefix_set *old)
      * after sees the new set (the epoch was raised after the swap). */
     uint64_t e = atomic_fetch_add(&node->quiesce_epoch, 1) + 1;
     for (int i = 0; i < node->worker_count; i++)
-        if (node->workers[i].quiesce_ev)
-            event_active(node->workers[i].quiesce_ev, 0, 0);
+        if (node->quiesce[i].ev)
+            event_active(node->quiesce[i].ev, 0, 0);
     for (int n = 0; !workers_passed(node, e); n++) {
         if (n == QUIESCE_MAX_POLLS) {
             log_warn("a worker has not run its loop for 10 s; the old prefix set is kept");

@@ -11,15 +11,24 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "conf.h"
-#include "reg_db.h"
-#include "reg_prefix.h"
+#include "conf/conf.h"
+#include "registry/reg_db.h"
+#include "registry/reg_prefix.h"
 
 /* How often a limit against abuse acted, node-wide (the per-worker ones are in node_stats). */
 struct node_limit_counts {
     atomic_ulong jobs_refused;  /* limits.max_admin_jobs reached */
     atomic_ulong auth_failures; /* authentications that failed */
     atomic_ulong auth_refused;  /* refused unchecked: identity or source locked out */
+};
+
+/* A worker's acknowledgement of prefix-set swaps (node_reload_prefixes): a reload activates ev,
+ * whose callback runs between two requests on the worker's loop and stores the node's
+ * quiesce_epoch in acked; UINT64_MAX once the loop has returned. Nothing is written per
+ * request. */
+struct node_quiesce {
+    struct event *ev; /* NULL until the worker's base exists */
+    _Atomic uint64_t acked;
 };
 
 struct node {
@@ -39,10 +48,11 @@ struct node {
     struct ssl_ctx_st *tls_ctx;  /* SSL_CTX of the HTTPS listeners; NULL without HTTPS */
     struct worker *workers;      /* every worker, for /metrics and /healthz */
     int worker_count;
+    struct node_quiesce *quiesce; /* worker_count entries, one per worker */
     int64_t started;                /* CLOCK_MONOTONIC seconds at start-up */
     struct evp_pkey_st *server_key; /* signs certified responses; its public half is in HS_SITE */
     struct auth_state *auth;        /* challenges and sessions */
-    struct admin_pool *admin;       /* threads for blocking work: writes, signatures, PBKDF2 */
+    struct job_pool *jobs;        /* threads for blocking work: writes, signatures, PBKDF2 */
     struct http_sessions *http_sessions; /* REST API sessions (http_session.h) */
     struct node_imports *imports;        /* imports the node runs itself (node_import.h) */
     struct source_limit *tcp_sources;    /* TCP connections per source address */

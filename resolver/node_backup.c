@@ -1,4 +1,4 @@
-#include "node_backup.h"
+#include "resolver/node_backup.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -8,8 +8,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "reg_backup.h"
+#include "resolver/log.h"
+#include "registry/reg_backup.h"
 
 static void answer(const char *request, const char *text)
 {

@@ -10,7 +10,7 @@
 #ifndef NODE_BACKUP_H
 #define NODE_BACKUP_H
 
-#include "node.h"
+#include "resolver/node.h"
 
 #define NODE_BACKUP_REQUEST "backup-request-"
 

@@ -1,8 +1,8 @@
-#include "node_stats.h"
+#include "resolver/node_stats.h"
 
 #include <time.h>
 
-#include "hdl_const.h"
+#include "proto/hdl_const.h"
 
 enum node_rc_bucket node_rc_bucket_of(uint32_t rc)
 {

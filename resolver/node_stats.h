@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "node_counter.h"
+#include "resolver/node_counter.h"
 
 enum node_transport { NODE_UDP = 0, NODE_TCP = 1, NODE_HTTP = 2, NODE_TRANSPORTS };
 

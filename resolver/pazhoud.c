@@ -15,24 +15,24 @@
 #include <openssl/evp.h>
 #include <openssl/rand.h>
 
-#include "admin_pool.h"
-#include "node_backup.h"
-#include "node_import.h"
-#include "auth_state.h"
-#include "auth_throttle.h"
-#include "conf.h"
-#include "conf_registry.h"
-#include "http_server.h"
-#include "http_session.h"
-#include "log.h"
-#include "node.h"
-#include "reg_db.h"
-#include "reg_prefix.h"
-#include "server_key.h"
-#include "site.h"
-#include "source_limit.h"
-#include "tcp_handler.h"
-#include "worker.h"
+#include "resolver/admin/job_pool.h"
+#include "resolver/node_backup.h"
+#include "resolver/admin/node_import.h"
+#include "resolver/admin/auth_state.h"
+#include "resolver/admin/auth_throttle.h"
+#include "conf/conf.h"
+#include "conf/conf_registry.h"
+#include "resolver/http/http_server.h"
+#include "resolver/http/http_session.h"
+#include "resolver/log.h"
+#include "resolver/node.h"
+#include "registry/reg_db.h"
+#include "registry/reg_prefix.h"
+#include "crypto/server_key.h"
+#include "conf/conf_site.h"
+#include "resolver/net/source_limit.h"
+#include "resolver/net/tcp_handler.h"
+#include "resolver/worker_thread.h"
 
 #define DEFAULT_CONF "conf/pazhou.conf"
 #define MAX_WORKERS 256
@@ -292,7 +292,7 @@ static int build_site(const struct conf *c, struct node *node)
         log_error("%s", err);
         return -1;
     }
-    int rc = site_build(c, key, &node->site, &node->site_len, err, sizeof err);
+    int rc = conf_site_build(c, key, &node->site, &node->site_len, err, sizeof err);
     if (rc != 0) {
         EVP_PKEY_free(key);
         log_error("%s", err);
@@ -389,6 +389,7 @@ int main(int argc, char **argv)
         log_warn("%s homes no prefix: every resolution will be answered 301", conf.data_dir);
 
     static struct worker workers[MAX_WORKERS];
+    static struct node_quiesce quiesce[MAX_WORKERS];
     int nworkers = conf.threads;
     char err[512];
     uint64_t seeds[3];
@@ -403,10 +404,10 @@ int main(int argc, char **argv)
     node.tcp_sources = source_limit_new(conf.tcp_max_per_source, seeds[0]);
     node.http_sources = source_limit_new(conf.http_max_per_source, seeds[1]);
     node.auth_throttle = auth_throttle_new(&conf, seeds[2]);
-    node.admin = admin_pool_new(&node, ADMIN_THREADS);
+    node.jobs = job_pool_new(&node, ADMIN_THREADS);
     node.http_sessions = http_sessions_new(conf.http_session_timeout_s, conf.max_sessions);
     node.imports = node_imports_new(&node);
-    if (!node.auth || !node.admin || !node.http_sessions || !node.imports || !node.tcp_sources ||
+    if (!node.auth || !node.jobs || !node.http_sessions || !node.imports || !node.tcp_sources ||
         !node.http_sources || !node.auth_throttle) {
         log_error("cannot start the administration threads");
         reg_close(node.db);
@@ -417,6 +418,7 @@ int main(int argc, char **argv)
     node.started = started.tv_sec;
     node.workers = workers;
     node.worker_count = nworkers;
+    node.quiesce = quiesce;
     if (conf.https_listen_count) {
         node.tls_ctx = http_tls_ctx_new(conf.tls_cert, conf.tls_key, err, sizeof err);
         if (!node.tls_ctx) {
@@ -490,7 +492,7 @@ int main(int argc, char **argv)
     /* A running import is cancelled (nothing of it lands) before the admin threads are joined:
      * writes on them may be waiting for it to release the registry. */
     node_imports_cancel_all(node.imports);
-    admin_pool_free(node.admin);
+    job_pool_free(node.jobs);
     node_imports_free(node.imports);
     for (int i = 0; i < nworkers; i++)
         worker_free(&workers[i]);

@@ -1,4 +1,4 @@
-#include "admin_cli.h"
+#include "tools/admin_cli.h"
 
 #include <jansson.h>
 #include <stdio.h>
@@ -7,7 +7,7 @@
 
 #include <openssl/crypto.h>
 
-#include "request.h"
+#include "client/request.h"
 
 #define SECRET_MAX 1024
 

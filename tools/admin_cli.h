@@ -9,10 +9,10 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include "admin_auth.h"
-#include "admin_client.h"
-#include "client.h"
-#include "secret_input.h"
+#include "client/admin_auth.h"
+#include "client/admin_client.h"
+#include "client/client.h"
+#include "tools/secret_input.h"
 
 enum {
     ADMIN_OPT_SERVER = 256,

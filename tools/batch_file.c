@@ -1,11 +1,11 @@
-#include "batch_file.h"
+#include "tools/batch_file.h"
 
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "batch_value.h"
+#include "tools/batch_value.h"
 
 struct batch_reader {
     FILE *f;

@@ -11,8 +11,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "hdl_const.h"
-#include "hdl_value.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_value.h"
 
 enum batch_kind {
     BATCH_INVALID = 1, /* error says why */

@@ -1,4 +1,4 @@
-#include "batch_value.h"
+#include "tools/batch_value.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -6,8 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hdl_admin.h"
-#include "hdl_const.h"
+#include "proto/hdl_admin.h"
+#include "proto/hdl_const.h"
 
 /* A FILE value is at most what one message can carry. */
 #define MAX_FILE_BYTES HDL_MAX_MESSAGE_LEN

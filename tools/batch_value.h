@@ -11,8 +11,8 @@
 
 #include <stddef.h>
 
-#include "hdl_buf.h"
-#include "hdl_value.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_value.h"
 
 /* Parses one value line (without its newline) into v: ttl relative, timestamp 0, no references.
  * The type and data bytes are appended to store and v's slices point into store's buffer, so

@@ -15,10 +15,10 @@
 
 #include <openssl/rand.h>
 
-#include "admin_cli.h"
-#include "admin_ops.h"
-#include "commands.h"
-#include "hdl_admin.h"
+#include "tools/admin_cli.h"
+#include "client/admin_ops.h"
+#include "tools/commands.h"
+#include "proto/hdl_admin.h"
 
 enum { OPT_OUT = ADMIN_OPT_FIRST_FREE, OPT_FROM };
 

@@ -8,12 +8,12 @@
 #include <string.h>
 #include <strings.h>
 
-#include "admin_cli.h"
-#include "admin_ops.h"
-#include "batch_value.h"
-#include "commands.h"
-#include "hdl_admin.h"
-#include "hdl_json.h"
+#include "tools/admin_cli.h"
+#include "client/admin_ops.h"
+#include "tools/batch_value.h"
+#include "tools/commands.h"
+#include "proto/hdl_admin.h"
+#include "proto/hdl_json.h"
 
 enum { OPT_VALUE = ADMIN_OPT_FIRST_FREE, OPT_OVERWRITE, OPT_MINT, OPT_INDEX };
 

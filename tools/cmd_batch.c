@@ -10,13 +10,13 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "admin_client.h"
-#include "admin_ops.h"
-#include "batch_file.h"
-#include "client.h"
-#include "commands.h"
-#include "request.h"
-#include "secret_input.h"
+#include "client/admin_client.h"
+#include "client/admin_ops.h"
+#include "tools/batch_file.h"
+#include "client/client.h"
+#include "tools/commands.h"
+#include "client/request.h"
+#include "tools/secret_input.h"
 
 #define PROGRESS_EVERY_S 0.25
 

@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "commands.h"
+#include "tools/commands.h"
 
 int cmd_demo_data(int argc, char **argv)
 {

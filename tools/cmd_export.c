@@ -14,11 +14,11 @@
 
 #include <openssl/evp.h>
 
-#include "bulk_csv.h"
-#include "commands.h"
-#include "hdl_json.h"
-#include "reg_bulk.h"
-#include "reg_record.h"
+#include "registry/import/bulk_csv.h"
+#include "tools/commands.h"
+#include "proto/hdl_json.h"
+#include "registry/reg_bulk.h"
+#include "registry/reg_record.h"
 
 struct export
 {

@@ -15,10 +15,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "bulk_import.h"
-#include "commands.h"
-#include "offline.h"
-#include "reg_prefix.h"
+#include "registry/import/bulk_import.h"
+#include "tools/commands.h"
+#include "tools/offline.h"
+#include "registry/reg_prefix.h"
 
 static void usage(FILE *f)
 {

@@ -16,15 +16,15 @@
 
 #include <openssl/evp.h>
 
-#include "commands.h"
-#include "conf.h"
-#include "hdl_admin.h"
-#include "hdl_const.h"
-#include "offline.h"
-#include "reg_record.h"
-#include "secret_input.h"
-#include "server_key.h"
-#include "site.h"
+#include "tools/commands.h"
+#include "conf/conf.h"
+#include "proto/hdl_admin.h"
+#include "proto/hdl_const.h"
+#include "tools/offline.h"
+#include "registry/reg_record.h"
+#include "tools/secret_input.h"
+#include "crypto/server_key.h"
+#include "conf/conf_site.h"
 
 #define MAX_PREFIXES 64
 #define ADMIN_KEY_MAX 8192
@@ -254,7 +254,7 @@ int cmd_init(int argc, char **argv)
     uint8_t *site = NULL;
     size_t site_len = 0;
     if (server_key_load_or_create(conf.server_key_file, &key, err, sizeof err) != 0 ||
-        site_build(&conf, key, &site, &site_len, err, sizeof err) != 0) {
+        conf_site_build(&conf, key, &site, &site_len, err, sizeof err) != 0) {
         fprintf(stderr, "pazhou: %s\n", err);
         EVP_PKEY_free(key);
         return 2;

@@ -21,10 +21,10 @@
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 
-#include "client_cert.h"
-#include "commands.h"
-#include "hdl_pubkey.h"
-#include "secret_input.h"
+#include "crypto/client_cert.h"
+#include "tools/commands.h"
+#include "proto/hdl_pubkey.h"
+#include "tools/secret_input.h"
 
 #define PUB_MAX 8192
 

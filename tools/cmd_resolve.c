@@ -5,14 +5,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "client.h"
-#include "commands.h"
-#include "hdl_admin.h"
-#include "hdl_const.h"
-#include "hdl_error_body.h"
-#include "hdl_json.h"
-#include "hdl_resolution.h"
-#include "request.h"
+#include "client/client.h"
+#include "tools/commands.h"
+#include "proto/hdl_admin.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_error_body.h"
+#include "proto/hdl_json.h"
+#include "proto/hdl_resolution.h"
+#include "client/request.h"
 
 #define MAX_FILTERS 64
 

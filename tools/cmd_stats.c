@@ -11,9 +11,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "commands.h"
-#include "reg_db.h"
-#include "reg_stats.h"
+#include "tools/commands.h"
+#include "registry/reg_db.h"
+#include "registry/reg_stats.h"
 
 #define MAX_ROWS 4096
 

@@ -1,4 +1,4 @@
-#include "import_on_node.h"
+#include "tools/import_on_node.h"
 
 #include <jansson.h>
 #include <signal.h>

@@ -7,7 +7,7 @@
 #ifndef TOOLS_IMPORT_ON_NODE_H
 #define TOOLS_IMPORT_ON_NODE_H
 
-#include "https_client.h"
+#include "client/https_client.h"
 
 struct on_node_opts {
     const char *path;     /* as the node sees it: relative to its import_dir, or absolute */

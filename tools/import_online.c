@@ -15,11 +15,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "commands.h"
-#include "hdl_admin.h"
-#include "https_client.h"
-#include "import_on_node.h"
-#include "secret_input.h"
+#include "tools/commands.h"
+#include "proto/hdl_admin.h"
+#include "client/https_client.h"
+#include "tools/import_on_node.h"
+#include "tools/secret_input.h"
 
 #define BATCH_DEFAULT 1000
 #define BATCH_MAX 10000

@@ -1,4 +1,4 @@
-#include "offline.h"
+#include "tools/offline.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -6,7 +6,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "conf_registry.h"
+#include "conf/conf_registry.h"
 
 int offline_conf(struct conf *c, const char *path)
 {

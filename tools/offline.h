@@ -5,8 +5,8 @@
 
 #include <stdbool.h>
 
-#include "conf.h"
-#include "reg_db.h"
+#include "conf/conf.h"
+#include "registry/reg_db.h"
 
 /* The configuration file offline commands read when -c is not given (if it exists). */
 #define OFFLINE_DEFAULT_CONF "conf/pazhou.conf"

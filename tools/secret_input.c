@@ -1,4 +1,4 @@
-#include "secret_input.h"
+#include "tools/secret_input.h"
 
 #include <stdbool.h>
 #include <stdio.h>

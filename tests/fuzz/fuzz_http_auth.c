@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "http_auth.h"
+#include "resolver/http/http_auth.h"
 
 static struct http_auth a;
 

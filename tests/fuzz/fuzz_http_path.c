@@ -14,10 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hdl_const.h"
-#include "hdl_resolution.h"
-#include "http_api.h"
-#include "http_server.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_resolution.h"
+#include "resolver/http/http_api.h"
+#include "resolver/http/http_server.h"
 
 #define HANDLES_PATH "/api/handles/"
 

@@ -11,10 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hdl_const.h"
-#include "hdl_json.h"
-#include "hdl_value.h"
-#include "http_batch.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_json.h"
+#include "proto/hdl_value.h"
+#include "resolver/http/http_batch.h"
 
 #define STORE_CAP (2 * HDL_MAX_MESSAGE_LEN)
 

@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "bulk_parse.h"
-#include "fuzz_registry.h"
+#include "registry/import/bulk_parse.h"
+#include "tests/fuzz/fuzz_registry.h"
 
 static struct bulk_parser fast, full;
 

@@ -10,16 +10,16 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hdl_admin.h"
-#include "hdl_admin_ops.h"
-#include "hdl_body.h"
-#include "hdl_challenge.h"
-#include "hdl_const.h"
-#include "hdl_credential.h"
-#include "hdl_fragment.h"
-#include "hdl_pubkey.h"
-#include "hdl_session.h"
-#include "hdl_value.h"
+#include "proto/hdl_admin.h"
+#include "proto/hdl_admin_ops.h"
+#include "proto/hdl_body.h"
+#include "proto/hdl_challenge.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_credential.h"
+#include "proto/hdl_fragment.h"
+#include "proto/hdl_pubkey.h"
+#include "proto/hdl_session.h"
+#include "proto/hdl_value.h"
 
 static uint8_t out[HDL_MAX_MESSAGE_LEN + 64];
 

@@ -11,11 +11,11 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "hdl_error.h"
-#include "reg_db.h"
-#include "reg_prefix.h"
-#include "reg_record.h"
-#include "reg_stored.h"
+#include "proto/hdl_error.h"
+#include "registry/reg_db.h"
+#include "registry/reg_prefix.h"
+#include "registry/reg_record.h"
+#include "registry/reg_stored.h"
 
 static char fuzz_dir[64];
 static struct reg_db *fuzz_db;

@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "hdl_error.h"
-#include "reg_record.h"
-#include "reg_stored.h"
+#include "proto/hdl_error.h"
+#include "registry/reg_record.h"
+#include "registry/reg_stored.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

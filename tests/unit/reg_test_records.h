@@ -6,8 +6,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "hdl_const.h"
-#include "reg_record.h"
+#include "proto/hdl_const.h"
+#include "registry/reg_record.h"
 
 static inline struct hdl_slice str(const char *s)
 {

@@ -1,0 +1,450 @@
+#include "client/admin_client.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/crypto.h>
+
+#include "client/admin_dh.h"
+#include "proto/hdl_admin_ops.h"
+#include "proto/hdl_challenge.h"
+#include "proto/hdl_envelope.h"
+#include "proto/hdl_error_body.h"
+#include "proto/hdl_session.h"
+#include "client/request.h"
+#include "crypto/sign.h"
+
+#define DEFAULT_TIMEOUT_MS 30000
+/* A request, and room for the MAC credential a session adds. */
+#define REQ_CAP (HDL_ENVELOPE_LEN + HDL_MAX_MESSAGE_LEN + 1024)
+#define IN_CAP (HDL_ENVELOPE_LEN + HDL_MAX_MESSAGE_LEN)
+#define ANSWER_CAP (HDL_ENVELOPE_LEN + HDL_HEADER_LEN + HDL_MAX_HANDLE_LEN + 2048)
+
+struct admin_client {
+    struct client_opts server;
+    int timeout_ms;
+    int fd;
+    const struct admin_auth *auth;
+    FILE *trace;
+    uint32_t session_id;
+    uint8_t session_key[32];
+    size_t session_key_len;
+    uint32_t counter;
+    uint8_t *req; /* the request being sent */
+    struct hdl_writer w;
+    size_t body_at;
+    uint8_t *in;     /* the response being read */
+    uint8_t *answer; /* a challenge answer */
+    struct admin_client_stats stats;
+    char err[256];
+};
+
+static int fail(struct admin_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static int fail(struct admin_client *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, sizeof c->err, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+static void trace(struct admin_client *c, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void trace(struct admin_client *c, const char *fmt, ...)
+{
+    if (!c->trace)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(c->trace, "pazhou: ");
+    vfprintf(c->trace, fmt, ap);
+    fprintf(c->trace, "\n");
+    va_end(ap);
+}
+
+static int64_t now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct admin_client *admin_client_new(const struct client_opts *server, int timeout_ms)
+{
+    struct admin_client *c = calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->server = *server;
+    c->timeout_ms = timeout_ms > 0 ? timeout_ms : DEFAULT_TIMEOUT_MS;
+    c->fd = -1;
+    c->req = malloc(REQ_CAP);
+    c->in = malloc(IN_CAP);
+    c->answer = malloc(ANSWER_CAP);
+    if (!c->req || !c->in || !c->answer) {
+        admin_client_free(c);
+        return NULL;
+    }
+    return c;
+}
+
+static void disconnect(struct admin_client *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+}
+
+void admin_client_free(struct admin_client *c)
+{
+    if (!c)
+        return;
+    if (c->session_id) {
+        struct admin_result res;
+        admin_client_session_end(c, &res);
+    }
+    disconnect(c);
+    OPENSSL_cleanse(c->session_key, sizeof c->session_key);
+    free(c->req);
+    free(c->in);
+    free(c->answer);
+    free(c);
+}
+
+void admin_client_set_auth(struct admin_client *c, const struct admin_auth *auth)
+{
+    if (c->session_id) {
+        struct admin_result res;
+        admin_client_session_end(c, &res);
+    }
+    c->auth = auth;
+}
+
+void admin_client_set_trace(struct admin_client *c, FILE *f)
+{
+    c->trace = f;
+}
+
+uint32_t admin_client_session_id(const struct admin_client *c)
+{
+    return c->session_id;
+}
+
+const char *admin_client_error(const struct admin_client *c)
+{
+    return c->err;
+}
+
+void admin_client_stats(const struct admin_client *c, struct admin_client_stats *out)
+{
+    *out = c->stats;
+}
+
+/* A kept connection the node has closed (idle timeout, restart) reads as EOF: open a new one. */
+static bool connection_usable(struct admin_client *c)
+{
+    if (c->fd < 0)
+        return false;
+    struct pollfd p = {.fd = c->fd, .events = POLLIN};
+    if (poll(&p, 1, 0) == 0)
+        return true;
+    uint8_t b;
+    return recv(c->fd, &b, 1, MSG_PEEK | MSG_DONTWAIT) > 0;
+}
+
+static int ensure_connected(struct admin_client *c)
+{
+    if (connection_usable(c))
+        return 0;
+    disconnect(c);
+    c->fd = socket(c->server.addr.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (c->fd < 0 ||
+        connect(c->fd, (const struct sockaddr *)&c->server.addr, c->server.addr_len) != 0) {
+        int e = errno;
+        disconnect(c);
+        return fail(c, "cannot connect over TCP: %s", strerror(e));
+    }
+    c->stats.connects++;
+    return 0;
+}
+
+static int send_all(struct admin_client *c, const uint8_t *buf, size_t len)
+{
+    while (len > 0) {
+        ssize_t n = send(c->fd, buf, len, MSG_NOSIGNAL);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            int e = errno;
+            disconnect(c);
+            return fail(c, "cannot send over TCP: %s", strerror(e));
+        }
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+static int read_full(struct admin_client *c, uint8_t *buf, size_t n, int64_t deadline)
+{
+    size_t got = 0;
+    while (got < n) {
+        int64_t left = deadline - now_ms();
+        struct pollfd p = {.fd = c->fd, .events = POLLIN};
+        int rc = left > 0 ? poll(&p, 1, (int)left) : 0;
+        if (rc < 0 && errno == EINTR)
+            continue;
+        if (rc <= 0)
+            return fail(c, "no answer from the node within %d ms", c->timeout_ms);
+        ssize_t r = recv(c->fd, buf + got, n - got, 0);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0)
+            return fail(c, "the node closed the connection");
+        got += (size_t)r;
+    }
+    return 0;
+}
+
+/* Reads one whole message into c->in and splits it. */
+static int read_message(struct admin_client *c, int64_t deadline, struct hdl_message *m)
+{
+    struct hdl_reader r;
+    struct hdl_envelope env;
+    if (read_full(c, c->in, HDL_ENVELOPE_LEN, deadline) != 0)
+        goto broken;
+    hdl_reader_init(&r, c->in, HDL_ENVELOPE_LEN);
+    if (hdl_envelope_decode(&r, &env) != HDL_OK ||
+        HDL_ENVELOPE_LEN + (size_t)env.message_length > IN_CAP) {
+        fail(c, "malformed or oversized response envelope");
+        goto broken;
+    }
+    if (read_full(c, c->in + HDL_ENVELOPE_LEN, env.message_length, deadline) != 0)
+        goto broken;
+    if (hdl_message_split(c->in, HDL_ENVELOPE_LEN + env.message_length, m) != HDL_OK) {
+        fail(c, "malformed response from the node");
+        goto broken;
+    }
+    return 0;
+broken:
+    disconnect(c);
+    return -1;
+}
+
+struct hdl_writer *admin_client_begin(struct admin_client *c, uint32_t opcode, uint32_t op_flags)
+{
+    hdl_writer_init(&c->w, c->req, REQ_CAP);
+    c->body_at = request_begin(&c->w, opcode, op_flags, 0);
+    return &c->w;
+}
+
+/* Finishes the request begun last: ids, lengths and, in a session, the MAC. */
+static int seal_request(struct admin_client *c, uint32_t request_id)
+{
+    int rc = hdl_message_finish(&c->w, c->body_at, NULL, 0);
+    if (rc != HDL_OK)
+        return fail(c, "request too large: %s", hdl_strerror(rc));
+    hdl_store_u32(c->req + 4, c->session_id);
+    hdl_store_u32(c->req + 8, request_id);
+    if (c->session_id) {
+        c->counter++;
+        rc = mac_message(c->session_key, c->session_key_len, c->counter, &c->w, 0);
+        if (rc != HDL_OK)
+            return fail(c, "cannot MAC the request: %s", hdl_strerror(rc));
+    }
+    return 0;
+}
+
+/* Builds and sends the opCode-200 answer to the challenge in m for the request in c->req;
+ * returns its requestId in *answer_id. */
+static int answer_challenge(struct admin_client *c, const struct hdl_message *m,
+                            uint32_t *answer_id)
+{
+    if (!c->auth || c->auth->kind == ADMIN_AUTH_NONE)
+        return 1; /* nobody to answer as: the 402 is the result */
+    struct hdl_challenge ch;
+    if (hdl_challenge_decode(m->body.ptr, m->body.len, &ch) != HDL_OK)
+        return fail(c, "malformed challenge from the node");
+    /* The challenge must be about our request: its digest is of our header + body. */
+    struct hdl_message ours;
+    uint8_t want[1 + 64];
+    struct hdl_writer dw;
+    hdl_writer_init(&dw, want, sizeof want);
+    if (hdl_message_split(c->req, c->w.len, &ours) != HDL_OK ||
+        hdl_digest_put(&dw, ch.digest.alg, ours.signed_part.ptr, ours.signed_part.len) != HDL_OK ||
+        dw.len != 1 + (size_t)ch.digest.bytes.len ||
+        CRYPTO_memcmp(want + 1, ch.digest.bytes.ptr, ch.digest.bytes.len) != 0)
+        return fail(c, "the node challenged a request other than ours");
+
+    uint8_t data[256];
+    struct hdl_writer sw;
+    hdl_writer_init(&sw, data, sizeof data);
+    hdl_challenge_signed_data(&sw, &ch);
+    uint8_t signed_response[1200];
+    struct hdl_writer rw;
+    hdl_writer_init(&rw, signed_response, sizeof signed_response);
+    if (hdl_writer_status(&sw) != HDL_OK || admin_auth_answer(c->auth, data, sw.len, &rw) != HDL_OK)
+        return fail(c, "cannot compute the answer to the challenge");
+
+    const char *type = admin_auth_type(c->auth);
+    struct hdl_challenge_answer a = {
+        .auth_type = {(const uint8_t *)type, (uint32_t)strlen(type)},
+        .identity_handle = {(const uint8_t *)c->auth->handle, (uint32_t)strlen(c->auth->handle)},
+        .identity_index = c->auth->index,
+        .signed_response = {signed_response, (uint32_t)rw.len},
+    };
+    *answer_id = request_new_id();
+    struct hdl_writer aw;
+    hdl_writer_init(&aw, c->answer, ANSWER_CAP);
+    size_t body = request_begin(&aw, HDL_OC_CHALLENGE_RESPONSE, ours.hdr.op_flags, *answer_id);
+    hdl_challenge_answer_encode(&aw, &a);
+    if (hdl_message_finish(&aw, body, NULL, 0) != HDL_OK)
+        return fail(c, "challenge answer too large");
+    /* The answer names the challenge by its id; in a session that is the session's id, and the
+     * answer itself carries no MAC. */
+    hdl_store_u32(c->answer + 4, m->env.session_id);
+    c->stats.challenges++;
+    trace(c, "challenge %u answered as %u:%s (%s)", m->env.session_id, c->auth->index,
+          c->auth->handle, type);
+    return send_all(c, c->answer, aw.len);
+}
+
+static void take_result(const struct hdl_message *m, const uint8_t *body, size_t len,
+                        struct admin_result *res)
+{
+    res->rc = m->hdr.response_code;
+    res->body = body;
+    res->body_len = len;
+    res->message[0] = '\0';
+    if (res->rc == HDL_RC_SUCCESS)
+        return;
+    struct hdl_reader r;
+    struct hdl_error_body e = {{NULL, 0}};
+    hdl_reader_init(&r, body, len);
+    if (hdl_error_body_decode(&r, &e) == HDL_OK)
+        snprintf(res->message, sizeof res->message, "%.*s", (int)e.message.len,
+                 (const char *)e.message.ptr);
+}
+
+int admin_client_call(struct admin_client *c, admin_stream_fn fn, void *ctx,
+                      struct admin_result *res)
+{
+    memset(res, 0, sizeof *res);
+    uint32_t expect = request_new_id();
+    if (seal_request(c, expect) != 0 || ensure_connected(c) != 0 ||
+        send_all(c, c->req, c->w.len) != 0)
+        return -1;
+    c->stats.requests++;
+    int64_t deadline = now_ms() + c->timeout_ms;
+    bool answered = false;
+    for (;;) {
+        struct hdl_message m;
+        if (read_message(c, deadline, &m) != 0)
+            return -1;
+        if (m.env.request_id != expect)
+            continue; /* a late answer to something we gave up on */
+        if (m.hdr.response_code == HDL_RC_AUTHENTICATION_NEEDED && !answered) {
+            int rc = answer_challenge(c, &m, &expect);
+            if (rc < 0)
+                return -1;
+            if (rc == 0) {
+                answered = true;
+                deadline = now_ms() + c->timeout_ms;
+                continue;
+            }
+        }
+        const uint8_t *body = m.body.ptr;
+        size_t len = m.body.len;
+        if ((m.hdr.op_flags & HDL_FLAG_RD) || m.hdr.response_code == HDL_RC_AUTHENTICATION_NEEDED) {
+            struct hdl_reader r;
+            struct hdl_digest d;
+            hdl_reader_init(&r, body, len);
+            if (hdl_digest_decode(&r, &d) == HDL_OK) {
+                body += r.pos;
+                len -= r.pos;
+            }
+        }
+        take_result(&m, body, len, res);
+        if (res->rc == HDL_RC_AUTHENTICATION_NEEDED)
+            snprintf(res->message, sizeof res->message, "%s",
+                     answered ? "the node challenged the answer again"
+                              : "the node asks for authentication, and no identity was given");
+        if (res->rc == HDL_RC_SUCCESS && fn && fn(ctx, &m, body, len) != 0) {
+            disconnect(c); /* the rest of the stream is not wanted */
+            return fail(c, "response rejected");
+        }
+        if (res->rc != HDL_RC_SUCCESS || !(m.hdr.op_flags & HDL_FLAG_CN))
+            return 0;
+    }
+}
+
+int admin_client_session_start(struct admin_client *c, uint32_t timeout_s, struct admin_result *res)
+{
+    if (c->session_id)
+        admin_client_session_end(c, res);
+    uint8_t keybuf[1024];
+    struct hdl_writer kw;
+    hdl_writer_init(&kw, keybuf, sizeof keybuf);
+    EVP_PKEY *ours = NULL;
+    if (admin_dh_begin(&ours, &kw) != HDL_OK)
+        return fail(c, "cannot generate a Diffie-Hellman key");
+    const char *handle = c->auth ? c->auth->handle : "";
+    struct hdl_session_request sr = {
+        .mode = HDL_KEYX_DH,
+        .timeout = timeout_s,
+        .identity_handle = {(const uint8_t *)handle, (uint32_t)strlen(handle)},
+        .identity_index = c->auth ? c->auth->index : 0,
+        .public_key = {keybuf, (uint32_t)kw.len},
+        .pad = HDL_SESSION_PAD,
+    };
+    struct hdl_writer *w = admin_client_begin(c, HDL_OC_SESSION_SETUP, ADMIN_FLAGS | HDL_FLAG_RD);
+    hdl_session_request_encode(w, &sr);
+    if (admin_client_call(c, NULL, NULL, res) != 0) {
+        EVP_PKEY_free(ours);
+        return -1;
+    }
+    if (res->rc != HDL_RC_SUCCESS) {
+        EVP_PKEY_free(ours);
+        return 0;
+    }
+    struct hdl_session_response resp;
+    uint32_t cipher = 0;
+    struct hdl_slice server_key;
+    uint32_t sid = hdl_load_u32(c->in + 4);
+    int rc = hdl_session_response_decode(res->body, res->body_len, &resp);
+    if (rc == HDL_OK)
+        rc = hdl_session_dh_data_decode(resp.data.ptr, resp.data.len, &cipher, &server_key);
+    if (rc == HDL_OK)
+        rc = admin_dh_finish(ours, server_key.ptr, server_key.len, c->session_key,
+                             &c->session_key_len);
+    EVP_PKEY_free(ours);
+    if (rc != HDL_OK || sid == 0)
+        return fail(c, "unusable session set-up response: %s",
+                    sid ? hdl_strerror(rc) : "no session id");
+    c->session_id = sid;
+    c->counter = 0;
+    trace(c, "session %u set up", sid);
+    return 0;
+}
+
+int admin_client_session_end(struct admin_client *c, struct admin_result *res)
+{
+    memset(res, 0, sizeof *res);
+    if (!c->session_id)
+        return 0;
+    struct hdl_writer *w = admin_client_begin(c, HDL_OC_SESSION_TERMINATE, ADMIN_FLAGS);
+    hdl_put_cstr(w, "/");
+    int rc = admin_client_call(c, NULL, NULL, res);
+    trace(c, "session %u ended", c->session_id);
+    c->session_id = 0;
+    c->counter = 0;
+    OPENSSL_cleanse(c->session_key, sizeof c->session_key);
+    return rc;
+}

@@ -1,0 +1,18 @@
+/* The node's HS_SITE record (PROTOCOL.md §9.2), built once from the configuration. */
+#ifndef NODE_SITE_H
+#define NODE_SITE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <openssl/evp.h>
+
+#include "conf/conf.h"
+
+/* Encodes the site: one server (server_id, the advertised address, the public half of key),
+ * answering queries on UDP and queries and administration on TCP at the first listen port.
+ * On success *out is malloc'd (the caller frees it). Returns 0, or -1 with a message in err. */
+int conf_site_build(const struct conf *c, EVP_PKEY *key, uint8_t **out, size_t *len, char *err,
+               size_t errlen);
+
+#endif

@@ -1,0 +1,508 @@
+#include "resolver/admin/auth_request.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "resolver/admin/auth.h"
+#include "resolver/admin/auth_state.h"
+#include "resolver/admin/auth_throttle.h"
+#include "proto/hdl_admin_ops.h"
+#include "proto/hdl_challenge.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_error_body.h"
+#include "proto/hdl_message.h"
+#include "proto/hdl_resolution.h"
+#include "proto/hdl_session.h"
+#include "resolver/admin/ops.h"
+#include "resolver/query/query.h"
+#include "registry/reg_record.h"
+#include "resolver/admin/session.h"
+#include "crypto/sign.h"
+
+/* LIST_HANDLES fills each message of its stream to about this many bytes. */
+#define LIST_CHUNK_BYTES 60000
+
+/* One request being answered: the message whose operation runs, and whom the answer goes to. */
+struct exchange {
+    struct node *node;
+    enum node_transport transport;
+    const char *source; /* the client's address, for the failure throttle; NULL unknown */
+    const struct auth_request_sink *sink;
+    uint8_t *out;                 /* QUERY_OUT_MAX */
+    const struct hdl_message *op; /* the operation (the original request after a challenge) */
+    struct hdl_envelope reply;    /* requestId and sessionId the answer carries */
+    uint32_t session_id;          /* the session the request came in, 0 for none */
+    struct identity who;
+    bool stopped; /* the sink refused more */
+};
+
+struct reply {
+    struct hdl_writer w;
+    size_t body;
+};
+
+static void begin(struct exchange *x, struct reply *r, uint32_t rc, uint32_t extra_flags)
+{
+    struct hdl_envelope env = x->reply;
+    hdl_envelope_reply_version(&x->op->env, &env.major, &env.minor);
+    env.flags = 0;
+    env.sugg_major = HDL_MAJOR_VERSION;
+    env.sugg_minor = HDL_MINOR_VERSION;
+    env.message_id = 0;
+    struct hdl_header hdr = {
+        .opcode = x->op->hdr.opcode,
+        .response_code = rc,
+        .op_flags = ((x->op->hdr.op_flags | HDL_FLAG_AT) & ~HDL_FLAG_CN) | extra_flags,
+        .site_serial = x->node->site_serial,
+        .expiration = (uint32_t)time(NULL) + 43200,
+    };
+    hdl_writer_init(&r->w, x->out, QUERY_OUT_MAX);
+    r->body = hdl_response_begin(&r->w, &env, &hdr);
+    if (hdr.op_flags & HDL_FLAG_RD) {
+        uint8_t alg = hdl_digest_alg_for_version(x->op->env.major, x->op->env.minor);
+        hdl_digest_put(&r->w, alg, x->op->signed_part.ptr, x->op->signed_part.len);
+    }
+}
+
+static void finish(struct exchange *x, struct reply *r)
+{
+    if (x->stopped)
+        return;
+    if (hdl_response_finish(&r->w, r->body) != HDL_OK) {
+        /* Only a listing can outgrow a message, and it is cut into parts before that. */
+        return;
+    }
+    if ((x->op->hdr.op_flags & HDL_FLAG_CT) && x->node->server_key &&
+        sign_message(x->node->server_key, &r->w, 0) != HDL_OK)
+        return;
+    if (x->sink->emit(x->sink->ctx, r->w.buf, r->w.len) != 0)
+        x->stopped = true;
+}
+
+static void reply_error(struct exchange *x, uint32_t rc, const char *message)
+{
+    struct reply r;
+    begin(x, &r, rc, 0);
+    hdl_error_body_encode(&r.w, message);
+    finish(x, &r);
+}
+
+static void reply_ops(struct exchange *x, const struct ops_result *res)
+{
+    if (res->rc != HDL_RC_SUCCESS) {
+        reply_error(x, res->rc, res->message);
+        return;
+    }
+    struct reply r;
+    begin(x, &r, HDL_RC_SUCCESS, 0);
+    if (x->op->hdr.opcode == HDL_OC_CREATE_HANDLE)
+        hdl_put_bytes(&r.w, res->handle, res->handle_len);
+    finish(x, &r);
+}
+
+/* Sends the 402 challenge for the operation and remembers it. */
+static void challenge(struct exchange *x, const uint8_t *req, size_t len)
+{
+    struct auth_challenge c;
+    uint8_t alg = hdl_digest_alg_for_version(x->op->env.major, x->op->env.minor);
+    if (auth_challenge_issue(x->node->auth, req, len, x->op->signed_part.ptr,
+                             x->op->signed_part.len, alg, x->session_id, &c) != 0) {
+        reply_error(x, HDL_RC_SERVER_TOO_BUSY, "Too many pending authentications");
+        return;
+    }
+    struct reply r;
+    x->reply.session_id = c.id;
+    /* The challenge body is the digest and the nonce, so it is built here, not by begin. */
+    uint32_t saved = x->op->hdr.op_flags;
+    struct hdl_envelope env = x->reply;
+    hdl_envelope_reply_version(&x->op->env, &env.major, &env.minor);
+    env.flags = 0;
+    env.sugg_major = HDL_MAJOR_VERSION;
+    env.sugg_minor = HDL_MINOR_VERSION;
+    struct hdl_header hdr = {
+        .opcode = x->op->hdr.opcode,
+        .response_code = HDL_RC_AUTHENTICATION_NEEDED,
+        .op_flags = ((saved | HDL_FLAG_AT | HDL_FLAG_RD) & ~HDL_FLAG_CN),
+        .site_serial = x->node->site_serial,
+        .expiration = (uint32_t)time(NULL) + 43200,
+    };
+    hdl_writer_init(&r.w, x->out, QUERY_OUT_MAX);
+    r.body = hdl_response_begin(&r.w, &env, &hdr);
+    hdl_put_raw(&r.w, c.digest, c.digest_len);
+    hdl_put_bytes(&r.w, c.nonce, sizeof c.nonce);
+    finish(x, &r);
+}
+
+/* Collects the values of a create, add or modify body; NULL with an error sent on failure. */
+static struct hdl_value *body_values(struct exchange *x, struct hdl_handle_values *hv, size_t *n)
+{
+    if (hdl_handle_values_decode(x->op->body.ptr, x->op->body.len, hv) != HDL_OK) {
+        reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed request body");
+        return NULL;
+    }
+    struct hdl_value *values = calloc(hv->value_count ? hv->value_count : 1, sizeof *values);
+    if (!values) {
+        reply_error(x, HDL_RC_SERVER_TOO_BUSY, "Out of memory");
+        return NULL;
+    }
+    uint32_t pos = 0;
+    *n = 0;
+    while (*n < hv->value_count && hdl_handle_values_next(hv, &pos, &values[*n]) == HDL_OK)
+        (*n)++;
+    return values;
+}
+
+struct list_stream {
+    struct exchange *x;
+    struct reply r;
+    size_t count_at;
+    uint32_t count;
+};
+
+static void list_open(struct list_stream *ls)
+{
+    begin(ls->x, &ls->r, HDL_RC_SUCCESS, HDL_FLAG_CN);
+    ls->count_at = hdl_reserve_u32(&ls->r.w);
+    ls->count = 0;
+}
+
+static void list_close(struct list_stream *ls, bool last)
+{
+    hdl_patch_u32(&ls->r.w, ls->count_at, ls->count);
+    if (last) {
+        /* The last message of the stream clears the continuous flag. */
+        uint32_t flags = hdl_load_u32(ls->r.w.buf + HDL_ENVELOPE_LEN + 8) & ~HDL_FLAG_CN;
+        hdl_patch_u32(&ls->r.w, HDL_ENVELOPE_LEN + 8, flags);
+    }
+    finish(ls->x, &ls->r);
+}
+
+static int list_item(void *ctx, const uint8_t *h, size_t len)
+{
+    struct list_stream *ls = ctx;
+    if (ls->r.w.len - ls->r.body + len + 4 > LIST_CHUNK_BYTES) {
+        list_close(ls, false);
+        list_open(ls);
+    }
+    hdl_put_bytes(&ls->r.w, h, len);
+    ls->count++;
+    return ls->x->stopped ? 1 : 0;
+}
+
+static void stream_list(struct exchange *x, bool homed, const struct hdl_handle_body *b)
+{
+    struct list_stream ls = {.x = x};
+    struct ops_result res;
+    list_open(&ls);
+    uint32_t rc = homed ? ops_list_homed(x->node, &x->who, list_item, &ls, &res)
+                        : ops_list_handles(x->node, &x->who, b->handle.ptr, b->handle.len,
+                                           list_item, &ls, &res);
+    if (rc != HDL_RC_SUCCESS && ls.count == 0) {
+        reply_error(x, rc, res.message);
+        return;
+    }
+    list_close(&ls, true);
+}
+
+/* A resolution from an authenticated reader, or one asking for values without public read. */
+static void resolve_private(struct exchange *x, const uint8_t *req, size_t len)
+{
+    struct hdl_resolution_request rr;
+    if (hdl_resolution_request_decode(x->op->body.ptr, x->op->body.len, &rr) != HDL_OK) {
+        reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed resolution request");
+        return;
+    }
+    bool public_only = (x->op->hdr.op_flags & HDL_FLAG_PO) != 0;
+    if (!public_only && !x->who.authenticated) {
+        challenge(x, req, len);
+        return;
+    }
+    bool private_ok =
+        !public_only && ops_may_read_private(x->node, &x->who, rr.handle.ptr, rr.handle.len);
+    struct reg_pin pin;
+    int err = reg_get_record(x->node->db, rr.handle.ptr, rr.handle.len, &pin);
+    if (err == REG_NOT_FOUND) {
+        reply_error(x, HDL_RC_HANDLE_NOT_FOUND, "");
+        return;
+    }
+    struct reg_record_view rec;
+    if (err != REG_OK || reg_record_parse(pin.data, pin.len, 0, &rec) != HDL_OK) {
+        if (err == REG_OK)
+            reg_pin_release(&pin);
+        reply_error(x, HDL_RC_ERROR, "Registry read failed");
+        return;
+    }
+    struct reply r;
+    begin(x, &r, HDL_RC_SUCCESS, 0);
+    hdl_put_bytes(&r.w, rr.handle.ptr, rr.handle.len);
+    size_t count_at = hdl_reserve_u32(&r.w);
+    uint32_t n = 0;
+    struct hdl_reader rd;
+    hdl_reader_init(&rd, rec.values.ptr, rec.values.len);
+    bool unfiltered = rr.index_count == 0 && rr.type_count == 0;
+    for (uint32_t i = 0; i < rec.value_count; i++) {
+        size_t start = rd.pos;
+        struct hdl_value v;
+        if (hdl_value_decode(&rd, &v) != HDL_OK)
+            break;
+        if (!(v.perms & HDL_PERM_PUBLIC_READ) && !private_ok)
+            continue;
+        if (!unfiltered && !hdl_resolution_selects(&rr, v.index, v.type))
+            continue;
+        hdl_put_raw(&r.w, rd.buf + start, rd.pos - start);
+        n++;
+    }
+    reg_pin_release(&pin);
+    if (n == 0 && rec.value_count > 0) {
+        reply_error(x, HDL_RC_VALUES_NOT_FOUND, "");
+        return;
+    }
+    hdl_patch_u32(&r.w, count_at, n);
+    finish(x, &r);
+}
+
+static bool needs_identity(uint32_t opcode)
+{
+    switch (opcode) {
+    case HDL_OC_CREATE_HANDLE:
+    case HDL_OC_DELETE_HANDLE:
+    case HDL_OC_ADD_VALUE:
+    case HDL_OC_REMOVE_VALUE:
+    case HDL_OC_MODIFY_VALUE:
+    case HDL_OC_LIST_HANDLES:
+    case HDL_OC_HOME_NA:
+    case HDL_OC_UNHOME_NA:
+    case HDL_OC_LIST_HOMED_NAS:
+    case HDL_OC_LOGIN_ID_SYSTEM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Runs the operation x->op (whose message bytes are req) as x->who. */
+static void execute(struct exchange *x, const uint8_t *req, size_t len)
+{
+    uint32_t op = x->op->hdr.opcode;
+    if (needs_identity(op) && x->transport == NODE_UDP) {
+        reply_error(x, HDL_RC_OPERATION_NOT_SUPPORTED,
+                    "Administration needs TCP or HTTP; UDP answers queries only");
+        return;
+    }
+    if (needs_identity(op) && !x->who.authenticated) {
+        challenge(x, req, len);
+        return;
+    }
+    unsigned flags = ((x->op->hdr.op_flags & HDL_FLAG_OVRW) ? OPS_OVERWRITE : 0) |
+                     ((x->op->hdr.op_flags & HDL_FLAG_MINT) ? OPS_MINT : 0);
+    struct ops_result res;
+    struct hdl_handle_values hv;
+    struct hdl_handle_body hb;
+    struct hdl_remove_values rv;
+    struct hdl_value *values;
+    size_t n = 0;
+    switch (op) {
+    case HDL_OC_RESOLUTION:
+        resolve_private(x, req, len);
+        return;
+    case HDL_OC_GET_SITE_INFO: {
+        struct reply r;
+        begin(x, &r, HDL_RC_SUCCESS, 0);
+        hdl_put_raw(&r.w, x->node->site, x->node->site_len);
+        finish(x, &r);
+        return;
+    }
+    case HDL_OC_LOGIN_ID_SYSTEM: {
+        /* The connection's identity is established by the challenge just answered. */
+        struct reply r;
+        begin(x, &r, HDL_RC_SUCCESS, 0);
+        finish(x, &r);
+        return;
+    }
+    case HDL_OC_CREATE_HANDLE:
+    case HDL_OC_ADD_VALUE:
+    case HDL_OC_MODIFY_VALUE:
+        if (!(values = body_values(x, &hv, &n)))
+            return;
+        if (op == HDL_OC_CREATE_HANDLE)
+            ops_create(x->node, &x->who, hv.handle.ptr, hv.handle.len, values, n, flags, &res);
+        else if (op == HDL_OC_ADD_VALUE)
+            ops_add_values(x->node, &x->who, hv.handle.ptr, hv.handle.len, values, n, flags, &res);
+        else
+            ops_modify_values(x->node, &x->who, hv.handle.ptr, hv.handle.len, values, n, &res);
+        free(values);
+        reply_ops(x, &res);
+        return;
+    case HDL_OC_REMOVE_VALUE: {
+        if (hdl_remove_values_decode(x->op->body.ptr, x->op->body.len, &rv) != HDL_OK ||
+            rv.index_count > HDL_MAX_VALUES) {
+            reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed request body");
+            return;
+        }
+        uint32_t idx[HDL_MAX_VALUES];
+        for (uint32_t i = 0; i < rv.index_count; i++)
+            idx[i] = hdl_remove_values_index_at(&rv, i);
+        ops_remove_values(x->node, &x->who, rv.handle.ptr, rv.handle.len, idx, rv.index_count,
+                          &res);
+        reply_ops(x, &res);
+        return;
+    }
+    case HDL_OC_DELETE_HANDLE:
+    case HDL_OC_HOME_NA:
+    case HDL_OC_UNHOME_NA:
+    case HDL_OC_LIST_HANDLES:
+    case HDL_OC_LIST_HOMED_NAS:
+        if (hdl_handle_body_decode(x->op->body.ptr, x->op->body.len, &hb) != HDL_OK) {
+            reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed request body");
+            return;
+        }
+        if (op == HDL_OC_LIST_HANDLES || op == HDL_OC_LIST_HOMED_NAS) {
+            stream_list(x, op == HDL_OC_LIST_HOMED_NAS, &hb);
+            return;
+        }
+        if (op == HDL_OC_DELETE_HANDLE)
+            ops_delete(x->node, &x->who, hb.handle.ptr, hb.handle.len, &res);
+        else if (op == HDL_OC_HOME_NA)
+            ops_home(x->node, &x->who, hb.handle.ptr, hb.handle.len, &res);
+        else
+            ops_unhome(x->node, &x->who, hb.handle.ptr, hb.handle.len, &res);
+        reply_ops(x, &res);
+        return;
+    default:
+        reply_error(x, HDL_RC_OPERATION_NOT_SUPPORTED, "Operation not supported");
+        return;
+    }
+}
+
+static void answer_challenge(struct exchange *x, const struct hdl_message *answer)
+{
+    struct hdl_challenge_answer a;
+    if (hdl_challenge_answer_decode(answer->body.ptr, answer->body.len, &a) != HDL_OK) {
+        reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed challenge answer");
+        return;
+    }
+    struct auth_challenge *c = auth_challenge_take(x->node->auth, answer->env.session_id);
+    if (!c) {
+        reply_error(x, HDL_RC_AUTHEN_TIMEOUT, "No such challenge, or it expired");
+        return;
+    }
+    /* The answer signs nonce || digest, the digest without its algorithm byte. */
+    uint8_t data[AUTH_NONCE_LEN + 64];
+    size_t dlen = 0;
+    memcpy(data, c->nonce, AUTH_NONCE_LEN);
+    dlen = AUTH_NONCE_LEN;
+    memcpy(data + dlen, c->digest + 1, c->digest_len - 1);
+    dlen += c->digest_len - 1;
+
+    struct hdl_message original;
+    if (hdl_message_split(c->request, c->request_len, &original) != HDL_OK) {
+        auth_challenge_free(c);
+        reply_error(x, HDL_RC_ERROR, "Challenged request lost");
+        return;
+    }
+    /* From here the answer speaks for the original operation. */
+    x->op = &original;
+    x->reply.session_id = x->session_id;
+    char msg[256] = "";
+    uint32_t rc = auth_throttle_verify(x->node, &a, x->source, data, dlen, msg, sizeof msg);
+    if (rc != HDL_RC_SUCCESS) {
+        reply_error(x, rc, msg);
+        auth_challenge_free(c);
+        return;
+    }
+    identity_set(&x->who, a.identity_handle.ptr, a.identity_handle.len, a.identity_index);
+    if (x->session_id)
+        auth_session_authenticate(x->node->auth, x->session_id, &x->who);
+    execute(x, c->request, c->request_len);
+    auth_challenge_free(c);
+}
+
+static void setup_session(struct exchange *x)
+{
+    struct hdl_session_request sr;
+    if (hdl_session_request_decode(x->op->body.ptr, x->op->body.len, &sr) != HDL_OK) {
+        reply_error(x, HDL_RC_INVALID_SESSIONSETUP_REQUEST, "Malformed session set-up");
+        return;
+    }
+    uint8_t data[2048];
+    struct hdl_writer dw;
+    hdl_writer_init(&dw, data, sizeof data);
+    uint32_t sid = 0;
+    char msg[200] = "";
+    uint32_t rc = session_setup_dh(x->node, &sr, &dw, &sid, msg, sizeof msg);
+    if (rc != HDL_RC_SUCCESS) {
+        reply_error(x, rc, msg);
+        return;
+    }
+    x->reply.session_id = sid;
+    struct reply r;
+    begin(x, &r, HDL_RC_SUCCESS, 0);
+    struct hdl_session_response resp = {
+        .mode = sr.mode, .data = {data, (uint32_t)dw.len}, .pad = HDL_SESSION_PAD};
+    hdl_session_response_encode(&r.w, &resp);
+    finish(x, &r);
+}
+
+void auth_request_answer(struct node *node, enum node_transport transport, const char *source,
+                  const uint8_t *req, size_t len, const struct auth_request_sink *sink)
+{
+    struct hdl_message msg;
+    memset(&msg, 0, sizeof msg);
+    struct exchange x = {
+        .node = node, .transport = transport, .source = source, .sink = sink, .op = &msg};
+    x.out = malloc(QUERY_OUT_MAX);
+    if (!x.out)
+        return;
+    int err = hdl_message_split(req, len, &msg);
+    x.reply = msg.env;
+    x.reply.session_id = 0;
+    if (err != HDL_OK) {
+        msg.hdr.op_flags &= ~(HDL_FLAG_RD | HDL_FLAG_CT);
+        reply_error(&x, HDL_RC_PROTOCOL_ERROR, "Malformed message");
+        free(x.out);
+        return;
+    }
+    uint32_t op = msg.hdr.opcode;
+    if (msg.env.session_id && op != HDL_OC_CHALLENGE_RESPONSE && op != HDL_OC_SESSION_SETUP) {
+        /* A request in a session proves itself with the session's MAC and a fresh counter. */
+        struct auth_session s;
+        uint32_t counter = 0;
+        if (!auth_session_get(node->auth, msg.env.session_id, &s)) {
+            reply_error(&x, HDL_RC_SESSION_TIMEOUT, "Unknown or expired session");
+        } else if (mac_verify(s.key, s.key_len, &msg, &counter) != HDL_OK) {
+            reply_error(&x, HDL_RC_SESSION_MESSAGE_REJECTED, "Session MAC missing or wrong");
+        } else if (!auth_session_accept_counter(node->auth, s.id, counter)) {
+            reply_error(&x, HDL_RC_SESSION_MESSAGE_REJECTED, "Session counter replayed");
+        } else {
+            x.session_id = s.id;
+            x.reply.session_id = s.id;
+            x.who = s.who;
+            if (op == HDL_OC_SESSION_TERMINATE) {
+                auth_session_close(node->auth, s.id);
+                x.reply.session_id = 0;
+                struct reply r;
+                begin(&x, &r, HDL_RC_SUCCESS, 0);
+                finish(&x, &r);
+            } else {
+                execute(&x, req, len);
+            }
+        }
+        free(x.out);
+        return;
+    }
+    if (op == HDL_OC_CHALLENGE_RESPONSE) {
+        struct auth_session s;
+        if (msg.env.session_id && auth_session_get(node->auth, msg.env.session_id, &s)) {
+            x.session_id = s.id;
+            x.who = s.who;
+        }
+        answer_challenge(&x, &msg);
+    } else if (op == HDL_OC_SESSION_SETUP) {
+        setup_session(&x);
+    } else {
+        execute(&x, req, len);
+    }
+    free(x.out);
+}

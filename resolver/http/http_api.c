@@ -1,0 +1,211 @@
+#include "resolver/http/http_api.h"
+
+#include <sys/queue.h>
+
+#include <event2/buffer.h>
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "proto/hdl_const.h"
+#include "proto/hdl_json.h"
+#include "proto/hdl_resolution.h"
+#include "resolver/query/query_counted.h"
+#include "registry/reg_record.h"
+#include "resolver/net/worker.h"
+
+#define HANDLES_PATH "/api/handles/"
+#define NATIVE_TYPE "application/x-hdl-message"
+
+static void send_bad_param(struct http_call *c, const char *message)
+{
+    http_send_json(c, 400,
+                   json_pack("{s:i,s:s}", "responseCode", HDL_RC_ERROR, "message", message));
+}
+
+/* A decimal number up to max, the whole string. */
+static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
+{
+    uint64_t v = 0;
+    if (!*s)
+        return false;
+    for (; *s; s++) {
+        if (*s < '0' || *s > '9' || v > (max - (uint64_t)(*s - '0')) / 10)
+            return false;
+        v = v * 10 + (uint64_t)(*s - '0');
+    }
+    *out = v;
+    return true;
+}
+
+/* A handle without a prefix separator names a prefix: "88.100.1" means "0.NA/88.100.1". */
+static size_t lookup_name(const char *handle, size_t len, uint8_t *buf, size_t cap)
+{
+    static const char na[] = "0.NA/";
+    size_t pre = memchr(handle, '/', len) ? 0 : sizeof na - 1;
+    if (len + pre > cap)
+        return 0;
+    memcpy(buf, na, pre);
+    memcpy(buf + pre, handle, len);
+    return len + pre;
+}
+
+const char *http_api_selection(const struct http_call *c, uint8_t *buf, size_t cap,
+                               struct hdl_resolution_request *rr)
+{
+    struct hdl_writer w;
+    hdl_writer_init(&w, buf, cap);
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, c->query, next)
+    {
+        if (strcmp(kv->key, "index") != 0)
+            continue;
+        uint64_t index;
+        if (!parse_uint(kv->value, UINT32_MAX, &index))
+            return "index must be a number from 0 to 4294967295";
+        hdl_put_u32(&w, (uint32_t)index);
+        rr->index_count++;
+    }
+    size_t types_at = w.len;
+    TAILQ_FOREACH(kv, c->query, next)
+    {
+        if (strcmp(kv->key, "type") != 0)
+            continue;
+        if (!*kv->value)
+            return "type must not be empty";
+        hdl_put_bytes(&w, kv->value, strlen(kv->value));
+        rr->type_count++;
+    }
+    if (hdl_writer_status(&w) != HDL_OK)
+        return "too many index and type parameters";
+    rr->indexes = (struct hdl_slice){buf, (uint32_t)types_at};
+    rr->types = (struct hdl_slice){buf + types_at, (uint32_t)(w.len - types_at)};
+    return NULL;
+}
+
+json_t *http_api_values(const struct reg_record_view *rec, const struct hdl_resolution_request *rr,
+                        bool private_ok)
+{
+    json_t *arr = json_array();
+    struct hdl_reader r;
+    hdl_reader_init(&r, rec->values.ptr, rec->values.len);
+    for (uint32_t i = 0; arr && i < rec->value_count; i++) {
+        struct hdl_value v;
+        if (hdl_value_decode(&r, &v) != HDL_OK)
+            break; /* records are validated when written; stop rather than trust a bad tail */
+        /* Values without public read need an authenticated reader, as in query.c. */
+        if ((!(v.perms & HDL_PERM_PUBLIC_READ) && !private_ok) ||
+            !hdl_resolution_selects(rr, v.index, v.type))
+            continue;
+        if (json_array_append_new(arr, hdl_value_to_json(&v)) != 0) {
+            json_decref(arr);
+            arr = NULL;
+        }
+    }
+    return arr;
+}
+
+static void answer_handle(struct http_call *c, const char *handle, size_t len)
+{
+    struct worker *w = c->w;
+    c->opcode = HDL_OC_RESOLUTION;
+    if (len == 0 || len > HDL_MAX_HANDLE_LEN || memchr(handle, '\0', len)) {
+        http_send_rc(c, HDL_RC_INVALID_HANDLE, NULL, "Invalid handle");
+        return;
+    }
+    struct hdl_resolution_request rr = {.handle = {(const uint8_t *)handle, (uint32_t)len}};
+    const char *bad = http_api_selection(c, w->out, QUERY_OUT_MAX, &rr);
+    if (bad) {
+        c->opcode = -1;
+        send_bad_param(c, bad);
+        return;
+    }
+
+    uint8_t name[HDL_MAX_HANDLE_LEN + 8];
+    size_t name_len = lookup_name(handle, len, name, sizeof name);
+    struct reg_prefix_set *prefixes =
+        atomic_load_explicit(&w->node->prefixes, memory_order_acquire);
+    if (!reg_prefix_set_serves(prefixes, name, name_len)) {
+        http_send_rc(c, HDL_RC_SERVER_NOT_RESP, handle, "That prefix doesn't live here");
+        return;
+    }
+    struct reg_pin pin;
+    int err = reg_get_record(w->node->db, name, name_len, &pin);
+    if (err == REG_NOT_FOUND) {
+        http_send_rc(c, HDL_RC_HANDLE_NOT_FOUND, handle, NULL);
+        return;
+    }
+    if (err != REG_OK) {
+        http_send_rc(c, HDL_RC_ERROR, handle, "Registry read failed");
+        return;
+    }
+    struct reg_record_view rec;
+    json_t *values = NULL;
+    if (reg_record_parse(pin.data, pin.len, 0, &rec) == HDL_OK)
+        values = http_api_values(&rec, &rr, false);
+    reg_pin_release(&pin);
+    if (!values) {
+        http_send_rc(c, HDL_RC_ERROR, handle, "Stored record is damaged");
+        return;
+    }
+    c->rc = json_array_size(values) == 0 && rec.value_count > 0 ? HDL_RC_VALUES_NOT_FOUND
+                                                                : HDL_RC_SUCCESS;
+    json_t *o =
+        json_pack("{s:i,s:s,s:o}", "responseCode", (int)c->rc, "handle", handle, "values", values);
+    http_send_json(c, http_status_of_rc(c->rc, c->tls), o);
+}
+
+void http_api_get_handle(struct http_call *c)
+{
+    size_t len = 0;
+    char *handle = evhttp_uridecode(c->path + strlen(HANDLES_PATH), 0, &len);
+    if (!handle) {
+        send_bad_param(c, "Out of memory");
+        return;
+    }
+    /* The handle is echoed in JSON, which carries UTF-8 only. */
+    json_t *probe = json_stringn(handle, len);
+    if (!probe) {
+        c->opcode = HDL_OC_RESOLUTION;
+        http_send_rc(c, HDL_RC_INVALID_HANDLE, NULL, "Invalid handle: not UTF-8");
+    } else {
+        json_decref(probe);
+        answer_handle(c, handle, len);
+    }
+    free(handle);
+}
+
+void http_api_site(struct http_call *c)
+{
+    c->opcode = HDL_OC_GET_SITE_INFO;
+    json_t *site = hdl_site_to_json(c->w->node->site, c->w->node->site_len);
+    if (!site) {
+        http_send_rc(c, HDL_RC_ERROR, NULL, "The site information cannot be rendered");
+        return;
+    }
+    c->rc = HDL_RC_SUCCESS;
+    http_send_json(c, 200, json_pack("{s:i,s:o}", "responseCode", HDL_RC_SUCCESS, "site", site));
+}
+
+void http_api_native(struct http_call *c)
+{
+    struct worker *w = c->w;
+    const char *type = evhttp_find_header(evhttp_request_get_input_headers(c->req), "Content-Type");
+    if (!type || strncasecmp(type, NATIVE_TYPE, sizeof NATIVE_TYPE - 1) != 0) {
+        http_send_json(c, 415,
+                       json_pack("{s:i,s:s}", "responseCode", HDL_RC_ERROR, "message",
+                                 "POST a Handle message as " NATIVE_TYPE));
+        return;
+    }
+    struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
+    size_t len = evbuffer_get_length(in);
+    const uint8_t *msg = len ? evbuffer_pullup(in, -1) : (const uint8_t *)"";
+    size_t out_len = 0;
+    if (query_answer_counted(&w->query, NODE_HTTP, msg, len, w->out, &out_len) != QUERY_REPLY) {
+        send_bad_param(c, "No answer: the body holds no whole envelope, or is a response");
+        return;
+    }
+    http_send_bytes(c, 200, NATIVE_TYPE, w->out, out_len);
+}

@@ -1,0 +1,309 @@
+#include "resolver/query/query.h"
+
+#include <string.h>
+#include <time.h>
+
+#include "proto/hdl_body.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_error_body.h"
+#include "proto/hdl_message.h"
+#include "proto/hdl_resolution.h"
+#include "resolver/query/answer_cache.h"
+#include "registry/reg_record.h"
+
+/* Responses expire twelve hours after they are made, as the reference server's do. */
+#define RESPONSE_LIFETIME_S 43200
+
+struct reply {
+    struct hdl_writer w;
+    size_t body_offset;
+    uint32_t response_code;
+};
+
+static void reply_begin(struct reply *r, uint8_t *out, const struct query_ctx *q,
+                        const struct hdl_envelope *req_env, const struct hdl_header *req_hdr,
+                        uint32_t response_code)
+{
+    struct hdl_envelope env = *req_env;
+    hdl_envelope_reply_version(req_env, &env.major, &env.minor);
+    env.flags = 0;
+    env.sugg_major = HDL_MAJOR_VERSION;
+    env.sugg_minor = HDL_MINOR_VERSION;
+    env.session_id = 0;
+    env.message_id = 0;
+
+    struct hdl_header hdr = {
+        .opcode = req_hdr->opcode,
+        .response_code = response_code,
+        /* The node is the primary site for what it serves: every answer is authoritative.
+         * The continuous bit belongs to a stream of responses, never to a single answer. */
+        .op_flags = (req_hdr->op_flags | HDL_FLAG_AT) & ~HDL_FLAG_CN,
+        .site_serial = q->node->site_serial,
+        .expiration = (uint32_t)time(NULL) + RESPONSE_LIFETIME_S,
+    };
+    hdl_writer_init(&r->w, out, QUERY_OUT_MAX);
+    r->body_offset = hdl_response_begin(&r->w, &env, &hdr);
+    r->response_code = response_code;
+}
+
+/* The request digest a response carries first when the request set RD (PROTOCOL.md §10). */
+static void reply_digest(struct reply *r, const struct hdl_message *req)
+{
+    if (!(req->hdr.op_flags & HDL_FLAG_RD))
+        return;
+    uint8_t alg = hdl_digest_alg_for_version(req->env.major, req->env.minor);
+    if (hdl_digest_put(&r->w, alg, req->signed_part.ptr, req->signed_part.len) != HDL_OK)
+        r->w.overflow = true;
+}
+
+static enum query_result reply_finish(struct reply *r, const struct query_ctx *q, size_t *out_len)
+{
+    if (hdl_response_finish(&r->w, r->body_offset) != HDL_OK) {
+        node_count(&q->stats->dropped, 1);
+        return QUERY_DROP;
+    }
+    node_count(&q->stats->responses[node_rc_bucket_of(r->response_code)], 1);
+    *out_len = r->w.len;
+    return QUERY_REPLY;
+}
+
+static enum query_result reply_error(const struct query_ctx *q, const struct hdl_message *req,
+                                     uint32_t rc, const char *message, uint8_t *out,
+                                     size_t *out_len)
+{
+    struct reply r;
+    reply_begin(&r, out, q, &req->env, &req->hdr, rc);
+    reply_digest(&r, req);
+    hdl_error_body_encode(&r.w, message);
+    return reply_finish(&r, q, out_len);
+}
+
+/* Copies the selected values of a stored record into the response; returns how many. */
+static uint32_t put_selected_values(struct hdl_writer *w, const struct reg_record_view *rec,
+                                    const struct hdl_resolution_request *rr, bool public_only)
+{
+    bool unfiltered = rr->index_count == 0 && rr->type_count == 0;
+    if (unfiltered && (!public_only || (rec->flags & REG_RECORD_ALL_PUBLIC))) {
+        hdl_put_raw(w, rec->values.ptr, rec->values.len);
+        return rec->value_count;
+    }
+    uint32_t n = 0;
+    struct hdl_reader r;
+    hdl_reader_init(&r, rec->values.ptr, rec->values.len);
+    for (uint32_t i = 0; i < rec->value_count; i++) {
+        size_t start = r.pos;
+        struct hdl_value v;
+        if (hdl_value_decode(&r, &v) != HDL_OK)
+            break; /* records are validated when written; stop rather than trust a bad tail */
+        if (public_only && !(v.perms & HDL_PERM_PUBLIC_READ))
+            continue;
+        if (!unfiltered && !hdl_resolution_selects(rr, v.index, v.type))
+            continue;
+        hdl_put_raw(w, r.buf + start, r.pos - start);
+        n++;
+    }
+    return n;
+}
+
+/* A handle without a prefix separator names a prefix: "88.100.1" means "0.NA/88.100.1". */
+static size_t lookup_name(const struct hdl_slice *handle, uint8_t *buf, size_t cap)
+{
+    if (memchr(handle->ptr, '/', handle->len)) {
+        if (handle->len > cap)
+            return 0;
+        memcpy(buf, handle->ptr, handle->len);
+        return handle->len;
+    }
+    static const char na[] = "0.NA/";
+    if (handle->len + sizeof na - 1 > cap)
+        return 0;
+    memcpy(buf, na, sizeof na - 1);
+    memcpy(buf + sizeof na - 1, handle->ptr, handle->len);
+    return handle->len + sizeof na - 1;
+}
+
+static enum query_result answer_resolution(struct query_ctx *q, const struct hdl_message *req,
+                                           uint8_t *out, size_t *out_len)
+{
+    struct hdl_resolution_request rr;
+    if (hdl_resolution_request_decode(req->body.ptr, req->body.len, &rr) != HDL_OK) {
+        node_count(&q->stats->malformed, 1);
+        return reply_error(q, req, HDL_RC_PROTOCOL_ERROR, "Malformed resolution request", out,
+                           out_len);
+    }
+    if (rr.handle.len == 0 || rr.handle.len > HDL_MAX_HANDLE_LEN)
+        return reply_error(q, req, HDL_RC_INVALID_HANDLE, "Invalid handle", out, out_len);
+
+    /* The bare handle "0" is the heartbeat of pooled client connections: answer at once. */
+    if (rr.handle.len == 1 && rr.handle.ptr[0] == '0') {
+        node_count(&q->stats->heartbeats, 1);
+        return reply_error(q, req, HDL_RC_HANDLE_NOT_FOUND, "", out, out_len);
+    }
+
+    uint8_t name[HDL_MAX_HANDLE_LEN + 8];
+    size_t name_len = lookup_name(&rr.handle, name, sizeof name);
+    if (name_len == 0)
+        return reply_error(q, req, HDL_RC_INVALID_HANDLE, "Invalid handle", out, out_len);
+
+    struct reg_prefix_set *prefixes =
+        atomic_load_explicit(&q->node->prefixes, memory_order_acquire);
+    if (!reg_prefix_set_serves(prefixes, name, name_len))
+        return reply_error(q, req, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here", out,
+                           out_len);
+
+    /* The worker's cache first; the version is read before the registry, so a write that
+     * lands meanwhile leaves the new entry stale, never a stale entry current. */
+    struct reg_db *db = q->node->db;
+    uint8_t key[REG_MAX_KEY];
+    size_t key_len = reg_canonical_key(db, name, name_len, key);
+    struct reg_pin pin;
+    pin.data = NULL;
+    pin.len = 0;
+    pin.impl = NULL;
+    pin.heap = NULL;
+    uint64_t hash = 0;
+    uint32_t version = 0;
+    bool cached = false;
+    if (q->cache) {
+        hash = reg_key_hash(key, key_len);
+        version = reg_change_version(db, hash);
+        cached = answer_cache_get(q->cache, key, key_len, hash, version, &pin.data, &pin.len);
+    }
+    if (!cached) {
+        int err = reg_get_record_key(db, key, key_len, &pin);
+        if (err != REG_OK && err != REG_NOT_FOUND)
+            return reply_error(q, req, HDL_RC_ERROR, "Registry read failed", out, out_len);
+        if (q->cache)
+            answer_cache_put(q->cache, key, key_len, hash, version, pin.data,
+                             err == REG_OK ? pin.len : 0);
+    }
+    if (pin.len == 0) {
+        reg_pin_release(&pin);
+        return reply_error(q, req, HDL_RC_HANDLE_NOT_FOUND, "", out, out_len);
+    }
+
+    struct reg_record_view rec;
+    if (reg_record_parse(pin.data, pin.len, 0, &rec) != HDL_OK) {
+        reg_pin_release(&pin);
+        return reply_error(q, req, HDL_RC_ERROR, "Stored record is damaged", out, out_len);
+    }
+
+    if (!(req->hdr.op_flags & HDL_FLAG_PO) && !(rec.flags & REG_RECORD_ALL_PUBLIC)) {
+        /* Values without public read, and a client that wants them: that takes
+         * authentication, which the admin path does. */
+        reg_pin_release(&pin);
+        return QUERY_DEFER;
+    }
+    struct reply r;
+    reply_begin(&r, out, q, &req->env, &req->hdr, HDL_RC_SUCCESS);
+    reply_digest(&r, req);
+    hdl_put_bytes(&r.w, rr.handle.ptr, rr.handle.len); /* echoed as the client spelled it */
+    size_t count_at = hdl_reserve_u32(&r.w);
+    /* Only public values get here: other readers went to the admin path above. */
+    uint32_t n = put_selected_values(&r.w, &rec, &rr, true);
+    reg_pin_release(&pin);
+
+    if (n == 0 && rec.value_count > 0)
+        return reply_error(q, req, HDL_RC_VALUES_NOT_FOUND, "", out, out_len);
+    if (r.w.overflow)
+        return reply_error(q, req, HDL_RC_ERROR, "Response too large", out, out_len);
+    hdl_patch_u32(&r.w, count_at, n);
+    return reply_finish(&r, q, out_len);
+}
+
+static enum query_result answer_site_info(struct query_ctx *q, const struct hdl_message *req,
+                                          uint8_t *out, size_t *out_len)
+{
+    struct reply r;
+    reply_begin(&r, out, q, &req->env, &req->hdr, HDL_RC_SUCCESS);
+    reply_digest(&r, req);
+    hdl_put_raw(&r.w, q->node->site, q->node->site_len);
+    return reply_finish(&r, q, out_len);
+}
+
+enum query_result query_answer(struct query_ctx *q, enum node_transport transport,
+                               const uint8_t *req, size_t len, uint8_t *out, size_t *out_len)
+{
+    node_count(&q->stats->requests[transport], 1);
+
+    struct hdl_message msg;
+    memset(&msg, 0, sizeof msg);
+    int err = hdl_message_split(req, len, &msg);
+    if (err == HDL_ERR_TRUNCATED && len < HDL_ENVELOPE_LEN) {
+        /* Without a whole envelope there is no request id to answer to. */
+        node_count(&q->stats->malformed, 1);
+        node_count(&q->stats->dropped, 1);
+        return QUERY_DROP;
+    }
+    if (msg.hdr.response_code != 0 && err == HDL_OK) {
+        /* A response sent to a server is dropped, so two nodes can never bounce errors. */
+        node_count(&q->stats->dropped, 1);
+        return QUERY_DROP;
+    }
+    if (err != HDL_OK) {
+        node_count(&q->stats->malformed, 1);
+        const char *why = err == HDL_ERR_VERSION       ? "Unsupported protocol version"
+                          : err == HDL_ERR_UNSUPPORTED ? "Compressed or encrypted messages are "
+                                                         "not supported"
+                                                       : "Malformed message";
+        msg.hdr.op_flags &= ~HDL_FLAG_RD; /* a digest of a broken message means nothing */
+        return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, why, out, out_len);
+    }
+    /* Sessions, signed answers and administration leave the event loop. */
+    bool deferred = msg.env.session_id != 0 || (msg.hdr.op_flags & HDL_FLAG_CT);
+    switch (msg.hdr.opcode) {
+    case HDL_OC_RESERVED:
+        node_count(&q->stats->malformed, 1);
+        return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, "Unknown opCode in message: 0", out,
+                           out_len);
+    case HDL_OC_RESOLUTION:
+        if (!deferred)
+            return answer_resolution(q, &msg, out, out_len); /* decodes the body itself */
+        break;
+    case HDL_OC_GET_SITE_INFO:
+    case HDL_OC_CREATE_HANDLE:
+    case HDL_OC_DELETE_HANDLE:
+    case HDL_OC_ADD_VALUE:
+    case HDL_OC_REMOVE_VALUE:
+    case HDL_OC_MODIFY_VALUE:
+    case HDL_OC_LIST_HANDLES:
+    case HDL_OC_CHALLENGE_RESPONSE:
+    case HDL_OC_HOME_NA:
+    case HDL_OC_UNHOME_NA:
+    case HDL_OC_LIST_HOMED_NAS:
+    case HDL_OC_SESSION_SETUP:
+    case HDL_OC_SESSION_TERMINATE:
+    case HDL_OC_LOGIN_ID_SYSTEM:
+        break;
+    default:
+        return reply_error(q, &msg, HDL_RC_OPERATION_NOT_SUPPORTED, "Operation not supported", out,
+                           out_len);
+    }
+    /* Every body is decoded in full before it is answered or handed on: one whose lengths or
+     * counts disagree with its bytes goes no further. A well-formed body the decoder does not
+     * know (a session mode) is the admin path's to refuse. */
+    struct hdl_body body;
+    err = hdl_body_decode(&msg, &body);
+    if (err != HDL_OK && err != HDL_ERR_UNSUPPORTED) {
+        node_count(&q->stats->malformed, 1);
+        msg.hdr.op_flags &= ~HDL_FLAG_RD;
+        return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, "Malformed request body", out, out_len);
+    }
+    if (deferred)
+        return QUERY_DEFER;
+    if (msg.hdr.opcode == HDL_OC_GET_SITE_INFO)
+        return answer_site_info(q, &msg, out, out_len);
+    return QUERY_DEFER;
+}
+
+enum query_result query_error(struct query_ctx *q, const uint8_t *req, size_t len, uint32_t rc,
+                              const char *message, uint8_t *out, size_t *out_len)
+{
+    struct hdl_message msg;
+    memset(&msg, 0, sizeof msg);
+    if (len < HDL_ENVELOPE_LEN)
+        return QUERY_DROP;
+    if (hdl_message_split(req, len, &msg) != HDL_OK)
+        msg.hdr.op_flags &= ~HDL_FLAG_RD;
+    return reply_error(q, &msg, rc, message, out, out_len);
+}

@@ -1,0 +1,25 @@
+#include "resolver/query/query_counted.h"
+
+#include "proto/hdl_buf.h"
+#include "proto/hdl_const.h"
+
+/* The opcode sits right after the envelope, in requests and responses alike; the response code
+ * after it. */
+#define OPCODE_AT HDL_ENVELOPE_LEN
+#define RC_AT (HDL_ENVELOPE_LEN + 4)
+
+enum query_result query_answer_counted(struct query_ctx *q, enum node_transport transport,
+                                       const uint8_t *req, size_t len, uint8_t *out,
+                                       size_t *out_len)
+{
+    uint64_t t0 = node_now_ns();
+    enum query_result r = query_answer(q, transport, req, len, out, out_len);
+    if (r == QUERY_DEFER)
+        return r; /* counted when the admin thread's answer is sent (node_stats_answered) */
+    uint32_t opcode = len >= OPCODE_AT + 4 ? hdl_load_u32(req + OPCODE_AT) : HDL_OC_RESERVED;
+    int answer = NODE_ANSWER_DROPPED;
+    if (r == QUERY_REPLY && *out_len >= RC_AT + 4)
+        answer = (int)node_rc_bucket_of(hdl_load_u32(out + RC_AT));
+    node_stats_record(q->stats, transport, opcode, answer, node_now_ns() - t0);
+    return r;
+}

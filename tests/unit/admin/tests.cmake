@@ -1,0 +1,2 @@
+# Authentication and permissions.
+pazhou_unit_test(test_auth pazhou_admin)

@@ -1,2 +1,0 @@
-pazhou_unit_test(test_bench pazbench)
-pazhou_unit_test(test_bench_http pazbench)

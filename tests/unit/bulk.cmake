@@ -1,3 +1,0 @@
-pazhou_unit_test(test_bulk_csv pazbulk)
-pazhou_unit_test(test_bulk pazbulk)
-pazhou_unit_test(test_bulk_jsonl pazbulk)

@@ -1,0 +1,2 @@
+# The client library: the administrator's challenge answers and sessions, checked by the node's side.
+pazhou_unit_test(test_admin_auth pazhou_client pazhou_admin)

@@ -1,1 +1,0 @@
-pazhou_unit_test(test_conf pazconf)

@@ -1,0 +1,2 @@
+# The configuration loader.
+pazhou_unit_test(test_conf pazhou_conf)

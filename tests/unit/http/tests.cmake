@@ -1,0 +1,2 @@
+# The REST API's authentication.
+pazhou_unit_test(test_http_auth pazhou_http)

@@ -1,1 +1,0 @@
-pazhou_unit_test(test_hdl_json hdlproto)

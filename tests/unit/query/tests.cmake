@@ -1,0 +1,3 @@
+# Resolution: the malformed-request corpus through query_answer, the answer cache.
+pazhou_unit_test(test_query_malformed pazhou_query)
+pazhou_unit_test(test_answer_cache pazhou_query)

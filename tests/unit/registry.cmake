@@ -1,5 +1,0 @@
-pazhou_unit_test(test_reg_record pazregistry)
-pazhou_unit_test(test_registry pazregistry)
-pazhou_unit_test(test_reg_prefix pazregistry)
-pazhou_unit_test(test_reg_list pazregistry)
-pazhou_unit_test(test_reg_stored pazregistry)

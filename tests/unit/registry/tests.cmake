@@ -1,0 +1,6 @@
+# The RocksDB registry.
+pazhou_unit_test(test_reg_record pazhou_registry)
+pazhou_unit_test(test_registry pazhou_registry)
+pazhou_unit_test(test_reg_prefix pazhou_registry)
+pazhou_unit_test(test_reg_list pazhou_registry)
+pazhou_unit_test(test_reg_stored pazhou_registry)

@@ -1,0 +1,2 @@
+# The batch format of `pazhou batch`.
+pazhou_unit_test(test_batch_value pazhou_tools)
