@@ -7,7 +7,7 @@
 #include <string.h>
 
 #include "resolver/admin/auth_request.h"
-#include "resolver/net/net_addr.h"
+#include "common/sockaddr_text.h"
 
 /* A job's answers waiting for its worker are capped; a listing waits for the client to read. */
 #define JOB_QUEUE_BYTES (4u << 20)
@@ -291,7 +291,7 @@ struct job *job_submit(struct job_pool *p, struct event_base *base,
         return NULL;
     j->transport = transport;
     if (peer)
-        net_addr_text(peer, j->source, sizeof j->source);
+        sockaddr_text(peer, j->source, sizeof j->source);
     if (!(j->req = malloc(len))) {
         job_free(j);
         return NULL;

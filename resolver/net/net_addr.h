@@ -9,7 +9,4 @@
 /* Fills ss from a numeric endpoint; returns the address length, 0 for a bad address. */
 socklen_t net_addr_from_endpoint(const struct conf_endpoint *ep, struct sockaddr_storage *ss);
 
-/* The address of sa (IPv4 or IPv6, no port) as text into buf; "" for another family. */
-void net_addr_text(const struct sockaddr *sa, char *buf, size_t cap);
-
 #endif
