@@ -22,7 +22,7 @@
 #include "resolver/admin/auth_throttle.h"
 #include "conf/conf.h"
 #include "conf/conf_registry.h"
-#include "resolver/http/http_server.h"
+#include "resolver/http/http_tls.h"
 #include "resolver/http/http_session.h"
 #include "resolver/log.h"
 #include "resolver/node.h"

@@ -12,6 +12,7 @@
 #include "proto/hdl_const.h"
 #include "proto/hdl_json.h"
 #include "proto/hdl_resolution.h"
+#include "resolver/http/http_send.h"
 #include "resolver/query/query_counted.h"
 #include "registry/reg_record.h"
 #include "resolver/net/worker.h"

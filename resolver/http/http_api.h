@@ -1,12 +1,14 @@
 /*
  * The REST API (PROTOCOL.md §15) read side and the native protocol over HTTP: handlers that
- * the HTTP front end's route table (http_server.c) calls with a parsed request.
+ * the HTTP front end's route table (http_router.c) calls with a parsed request.
  */
 #ifndef NODE_HTTP_API_H
 #define NODE_HTTP_API_H
 
+#include <jansson.h>
+
 #include "proto/hdl_resolution.h"
-#include "resolver/http/http_server.h"
+#include "resolver/http/http_call.h"
 #include "registry/reg_record.h"
 
 /* GET /api/handles/{handle}?index=&type=: the public values, selected as a resolution selects

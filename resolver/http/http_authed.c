@@ -20,6 +20,7 @@
 #include "resolver/http/http_batch.h"
 #include "resolver/http/http_import.h"
 #include "resolver/http/http_job.h"
+#include "resolver/http/http_send.h"
 #include "resolver/admin/ops.h"
 #include "registry/reg_record.h"
 #include "resolver/net/worker.h"

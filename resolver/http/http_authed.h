@@ -9,7 +9,7 @@
 #ifndef NODE_HTTP_ADMIN_H
 #define NODE_HTTP_ADMIN_H
 
-#include "resolver/http/http_server.h"
+#include "resolver/http/http_call.h"
 
 /* GET /api/handles/{handle}: with an Authorization header over HTTPS, as that identity (values
  * without public read when it holds READ_VALUE); otherwise the public read of http_api.h. */

@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "resolver/http/http_conn.h"
+#include "resolver/http/http_send.h"
 #include "resolver/admin/auth_request.h"
 #include "resolver/admin/job_pool.h"
 #include "proto/hdl_const.h"

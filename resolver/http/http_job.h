@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "resolver/http/http_server.h"
+#include "resolver/http/http_call.h"
 
 #define HTTP_REPLY_HEADERS_MAX 1024
 

@@ -12,7 +12,9 @@
 #include "resolver/query/answer_cache.h"
 #include "resolver/admin/auth_state.h"
 #include "proto/hdl_const.h"
+#include "resolver/http/http_send.h"
 #include "resolver/http/http_session.h"
+#include "resolver/http/http_state.h"
 #include "registry/reg_stats.h"
 #include "resolver/net/worker.h"
 

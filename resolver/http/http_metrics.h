@@ -2,7 +2,7 @@
 #ifndef NODE_HTTP_METRICS_H
 #define NODE_HTTP_METRICS_H
 
-#include "resolver/http/http_server.h"
+#include "resolver/http/http_call.h"
 
 /* The node's figures: every worker's counters summed at scrape time, connections, registry and
  * process figures. */

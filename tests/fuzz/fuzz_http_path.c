@@ -17,7 +17,7 @@
 #include "proto/hdl_const.h"
 #include "proto/hdl_resolution.h"
 #include "resolver/http/http_api.h"
-#include "resolver/http/http_server.h"
+#include "resolver/http/http_call.h"
 
 #define HANDLES_PATH "/api/handles/"
 

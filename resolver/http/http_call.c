@@ -1,0 +1,13 @@
+#include "resolver/http/http_call.h"
+
+#include <stdio.h>
+
+void http_peer_address(struct evhttp_request *req, char *buf, size_t cap)
+{
+    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    char *host = NULL;
+    ev_uint16_t port = 0;
+    if (evcon)
+        evhttp_connection_get_peer(evcon, &host, &port);
+    snprintf(buf, cap, "%s", host ? host : "");
+}

@@ -1,0 +1,27 @@
+/*
+ * How a handler answers an HTTP request: a JSON body (with the "pretty" and "callback"
+ * parameters honoured), raw bytes, or a Handle response code, with the reply counted in the
+ * worker's figures.
+ */
+#ifndef NODE_HTTP_SEND_H
+#define NODE_HTTP_SEND_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resolver/http/http_call.h"
+
+/* Sends a JSON body (taking the reference to body) with status, honouring the "pretty" and
+ * "callback" (JSONP) parameters. */
+void http_send_json(struct http_call *c, int status, json_t *body);
+/* Sends body bytes with status and content type. */
+void http_send_bytes(struct http_call *c, int status, const char *content_type, const void *body,
+                     size_t len);
+/* {"responseCode":rc[,"handle":handle][,"message":message]} with the status rc maps to. */
+void http_send_rc(struct http_call *c, uint32_t rc, const char *handle, const char *message);
+/* The HTTP status of a Handle response code (PROTOCOL.md §15). */
+int http_status_of_rc(uint32_t rc, bool tls);
+
+#endif
