@@ -1,5 +1,5 @@
 /*
- * The REST API (PROTOCOL.md §15) read side and the native protocol over HTTP: handlers that
+ * The REST API (docs/protocol.md §15) read side and the native protocol over HTTP: handlers that
  * the HTTP front end's route table (http_server.c) calls with a parsed request.
  */
 #ifndef NODE_HTTP_API_H
