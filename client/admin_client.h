@@ -1,5 +1,5 @@
 /*
- * An administration client (PROTOCOL.md §13, §14): keeps one TCP connection to a node (and opens
+ * An administration client (docs/protocol.md §13, §14): keeps one TCP connection to a node (and opens
  * a new one when the node has closed it), answers the node's 402 challenges with the identity it
  * was given, and optionally runs its requests in a Diffie-Hellman session, where each request
  * carries an HS_MAC credential with an increasing counter and only the first one is challenged.

@@ -1,5 +1,5 @@
 /*
- * The client half of a Diffie-Hellman session set-up (PROTOCOL.md §14, mode 4): a key pair in
+ * The client half of a Diffie-Hellman session set-up (docs/protocol.md §14, mode 4): a key pair in
  * the RFC 7919 group ffdhe2048, sent as DH_PUB_KEY bytes (§9.3); the server answers in the same
  * group and both take the shared secret without leading zero bytes, at most 32 of them.
  */

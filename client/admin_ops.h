@@ -1,5 +1,5 @@
 /*
- * The administration operations as client calls (PROTOCOL.md §17): each encodes its request
+ * The administration operations as client calls (docs/protocol.md §17): each encodes its request
  * body, runs it through an admin_client and returns as admin_client_call does (0 with res->rc,
  * -1 on a transport failure).
  */

@@ -1,4 +1,4 @@
-/* The node's HS_SITE record (PROTOCOL.md §9.2), built once from the configuration. */
+/* The node's HS_SITE record (docs/protocol.md §9.2), built once from the configuration. */
 #ifndef NODE_SITE_H
 #define NODE_SITE_H
 

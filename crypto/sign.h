@@ -1,5 +1,5 @@
 /*
- * Credentials on messages (PROTOCOL.md §11): the node's HS_SIGNED signature on responses to
+ * Credentials on messages (docs/protocol.md §11): the node's HS_SIGNED signature on responses to
  * requests with the certify flag, and the session MAC (HS_MAC, HMAC-SHA256) on requests.
  */
 #ifndef NODE_SIGN_H

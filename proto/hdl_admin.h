@@ -1,4 +1,4 @@
-/* HS_ADMIN and HS_VLIST value data (PROTOCOL.md §9.1, §9.4). */
+/* HS_ADMIN and HS_VLIST value data (docs/protocol.md §9.1, §9.4). */
 #ifndef HDL_ADMIN_H
 #define HDL_ADMIN_H
 

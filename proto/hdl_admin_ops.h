@@ -1,5 +1,5 @@
 /*
- * Bodies of the administration operations (PROTOCOL.md §8, §17) and of the other requests that
+ * Bodies of the administration operations (docs/protocol.md §8, §17) and of the other requests that
  * carry only a handle. Decoders take a whole body and fail with HDL_ERR_TRAILING if bytes remain;
  * slices point into the body.
  */

@@ -1,5 +1,5 @@
 /*
- * Challenge-response authentication bodies (PROTOCOL.md §13): the 402 challenge, the opCode-200
+ * Challenge-response authentication bodies (docs/protocol.md §13): the 402 challenge, the opCode-200
  * answer and the two forms of its signedResponse, and OC 201 VERIFY_CHALLENGE.
  */
 #ifndef HDL_CHALLENGE_H

@@ -1,4 +1,4 @@
-/* Numbers of the Handle protocol (RFC 3652 and the reference implementation): PROTOCOL.md §4-§6. */
+/* Numbers of the Handle protocol (RFC 3652 and the reference implementation): docs/protocol.md §4-§6. */
 #ifndef HDL_CONST_H
 #define HDL_CONST_H
 
@@ -10,13 +10,13 @@
 #define HDL_ENVELOPE_LEN 20
 #define HDL_HEADER_LEN 24
 
-/* Limits of the reference implementation (PROTOCOL.md §2). */
+/* Limits of the reference implementation (docs/protocol.md §2). */
 #define HDL_MAX_MESSAGE_LEN 262144u
 #define HDL_MAX_HANDLE_LEN 2048u
 #define HDL_MAX_VALUES 2048u
 #define HDL_MAX_ARRAY 1048576u
 
-/* UDP: 512-byte datagrams carrying at most 492 message bytes each (PROTOCOL.md §12). */
+/* UDP: 512-byte datagrams carrying at most 492 message bytes each (docs/protocol.md §12). */
 #define HDL_UDP_DATAGRAM_MAX 512u
 #define HDL_UDP_PAYLOAD_MAX 492u
 
@@ -113,7 +113,7 @@ enum hdl_response_code {
 #define HDL_TTL_RELATIVE 0
 #define HDL_TTL_ABSOLUTE 1
 
-/* HS_ADMIN permission bits (PROTOCOL.md §9.1). */
+/* HS_ADMIN permission bits (docs/protocol.md §9.1). */
 #define HDL_ADM_ADD_HANDLE 0x0001u
 #define HDL_ADM_DELETE_HANDLE 0x0002u
 #define HDL_ADM_ADD_NA 0x0004u
@@ -128,7 +128,7 @@ enum hdl_response_code {
 #define HDL_ADM_LIST_HANDLES 0x0800u
 #define HDL_ADM_ALL 0x0fffu
 
-/* Request digest algorithms (PROTOCOL.md §10). */
+/* Request digest algorithms (docs/protocol.md §10). */
 #define HDL_DIGEST_OLD_MD5 0
 #define HDL_DIGEST_MD5 1
 #define HDL_DIGEST_SHA1 2

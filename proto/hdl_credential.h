@@ -1,5 +1,5 @@
 /*
- * The credential section after the body (PROTOCOL.md §11): a server signature (HS_SIGNED) or a
+ * The credential section after the body (docs/protocol.md §11): a server signature (HS_SIGNED) or a
  * session MAC (HS_MAC), and the bytes either one covers.
  */
 #ifndef HDL_CREDENTIAL_H

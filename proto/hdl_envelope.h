@@ -1,4 +1,4 @@
-/* The 20-byte message envelope (PROTOCOL.md §4). */
+/* The 20-byte message envelope (docs/protocol.md §4). */
 #ifndef HDL_ENVELOPE_H
 #define HDL_ENVELOPE_H
 

@@ -1,4 +1,4 @@
-/* Error response bodies and the request-digest prefix (PROTOCOL.md §8, §10). */
+/* Error response bodies and the request-digest prefix (docs/protocol.md §8, §10). */
 #ifndef HDL_ERROR_BODY_H
 #define HDL_ERROR_BODY_H
 
@@ -19,7 +19,7 @@ void hdl_digest_encode(struct hdl_writer *w, const struct hdl_digest *d);
 /* Computes the digest of a request's header + body with OpenSSL and writes it in wire form:
  * alg byte + digest. alg is HDL_DIGEST_SHA256 for ≥ 2.7, SHA1 or MD5 for older peers. */
 int hdl_digest_put(struct hdl_writer *w, uint8_t alg, const uint8_t *signed_part, size_t len);
-/* The digest algorithm a server uses for a peer at major.minor (PROTOCOL.md §1): SHA-256 from
+/* The digest algorithm a server uses for a peer at major.minor (docs/protocol.md §1): SHA-256 from
  * 2.7, SHA-1 from 2.1, the old length-prefixed MD5 before. */
 uint8_t hdl_digest_alg_for_version(uint8_t major, uint8_t minor);
 

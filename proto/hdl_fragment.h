@@ -1,5 +1,5 @@
 /*
- * UDP fragmentation and reassembly (PROTOCOL.md §12): a message longer than 492 bytes travels as
+ * UDP fragmentation and reassembly (docs/protocol.md §12): a message longer than 492 bytes travels as
  * ceil(len/492) datagrams, each with a full envelope carrying the same requestId and the total
  * messageLength; fragment n carries message bytes [n*492, n*492+492) and is placed by messageId.
  */

@@ -1,4 +1,4 @@
-/* The 24-byte message header (PROTOCOL.md §5). */
+/* The 24-byte message header (docs/protocol.md §5). */
 #ifndef HDL_HEADER_H
 #define HDL_HEADER_H
 

@@ -1,5 +1,5 @@
 /*
- * JSON form of handle values (PROTOCOL.md §15). Text leaves as "string" when it is clean UTF-8,
+ * JSON form of handle values (docs/protocol.md §15). Text leaves as "string" when it is clean UTF-8,
  * HS_ADMIN as "admin", HS_VLIST as "vlist", HS_SITE as "site" (siteinfo.json) and HS_PUBKEY as
  * "key" (JWK-like); everything else as "base64". "site" and "key" are written, not accepted.
  */
@@ -886,7 +886,7 @@ static int parse_value(struct parse *p, const json_t *obj, struct hdl_value *v)
         return fail(p, "timestamp is not an ISO-8601 time such as 2026-11-26T02:39:16Z");
 
     /* All four characters count, adminRead included: the reference skips it when the string is
-     * exactly 4 long (PROTOCOL.md §15), which would make "0110" mean "1110". */
+     * exactly 4 long (docs/protocol.md §15), which would make "0110" mean "1110". */
     v->perms = HDL_PERM_DEFAULT;
     j = json_object_get(obj, "permissions");
     if (j) {

@@ -1,5 +1,5 @@
 /*
- * The JSON form of handle values (PROTOCOL.md §15), shared by the HTTP API and the command line
+ * The JSON form of handle values (docs/protocol.md §15), shared by the HTTP API and the command line
  * (`pazhou resolve --json`, `pazhou import`): one piece of code for both directions.
  */
 #ifndef HDL_JSON_H
@@ -23,7 +23,7 @@ json_t *hdl_value_to_json(const struct hdl_value *v);
  * serverId, address, publicKey and interfaces). NULL when the bytes are not a site record. */
 json_t *hdl_site_to_json(const uint8_t *buf, size_t len);
 
-/* The JWK-like object of public key bytes (PROTOCOL.md §9.3): {"kty":"RSA","n","e"} or
+/* The JWK-like object of public key bytes (docs/protocol.md §9.3): {"kty":"RSA","n","e"} or
  * {"kty":"DSA","y","p","q","g"}, unsigned big-endian numbers in base64url without padding.
  * NULL for DH keys and bytes that are not a key. */
 json_t *hdl_pubkey_to_json(const uint8_t *buf, size_t len);

@@ -1,5 +1,5 @@
 /*
- * A whole message: envelope, header, body and credential section (PROTOCOL.md §3).
+ * A whole message: envelope, header, body and credential section (docs/protocol.md §3).
  * Splitting validates every length against what remains; the parts are slices of the input.
  */
 #ifndef HDL_MESSAGE_H

@@ -1,5 +1,5 @@
 /*
- * Public key bytes (HS_PUBKEY data, site server keys; PROTOCOL.md §9.3) and their conversion
+ * Public key bytes (HS_PUBKEY data, site server keys; docs/protocol.md §9.3) and their conversion
  * to and from OpenSSL keys. Big integers are Java BigInteger.toByteArray(): two's complement,
  * with a leading zero byte when the top bit is set.
  */

@@ -1,5 +1,5 @@
 /*
- * OC_SESSION_SETUP request and response bodies (PROTOCOL.md §14). The reference encoder sizes the
+ * OC_SESSION_SETUP request and response bodies (docs/protocol.md §14). The reference encoder sizes the
  * body with 4 bytes for the 2-byte mode field, so both bodies end with 2 zero bytes that belong
  * to no field; decoders accept them (or none) and record which, so re-encoding is exact.
  */

@@ -1,4 +1,4 @@
-/* HS_SITE data: the site record, also the OC_GET_SITE_INFO response body (PROTOCOL.md §9.2). */
+/* HS_SITE data: the site record, also the OC_GET_SITE_INFO response body (docs/protocol.md §9.2). */
 #ifndef HDL_SITE_H
 #define HDL_SITE_H
 

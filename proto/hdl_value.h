@@ -1,4 +1,4 @@
-/* Handle values (PROTOCOL.md §9): decoded as views into the buffer they came from. */
+/* Handle values (docs/protocol.md §9): decoded as views into the buffer they came from. */
 #ifndef HDL_VALUE_H
 #define HDL_VALUE_H
 
@@ -32,7 +32,7 @@ size_t hdl_value_encoded_len(const struct hdl_value *v);
 int hdl_value_next_ref(const struct hdl_value *v, uint32_t *pos, struct hdl_slice *handle,
                        uint32_t *index);
 
-/* Type comparison of a resolution request (PROTOCOL.md §7): ASCII case-insensitive and exact,
+/* Type comparison of a resolution request (docs/protocol.md §7): ASCII case-insensitive and exact,
  * except that a query type ending in '.' matches every type it prefixes and the bare type
  * without the dot. */
 bool hdl_type_matches(struct hdl_slice query_type, struct hdl_slice value_type);

@@ -88,7 +88,7 @@ void reg_close(struct reg_db *db);
 const char *reg_strerror(int err);
 bool reg_is_case_sensitive(const struct reg_db *db);
 
-/* Longest canonical key: a handle is at most 2,048 bytes (PROTOCOL.md §2). */
+/* Longest canonical key: a handle is at most 2,048 bytes (docs/protocol.md §2). */
 #define REG_MAX_KEY 2048
 
 /* Writes the canonical key of handle into out (REG_MAX_KEY bytes); returns its length, or 0 when

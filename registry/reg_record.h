@@ -7,7 +7,7 @@
  *                        resolution without filters copies the value run whole
  *   int2  reserved (0)
  *   int4  value count
- *   values, back to back, exactly as a resolution response carries them (PROTOCOL.md §9),
+ *   values, back to back, exactly as a resolution response carries them (docs/protocol.md §9),
  *   sorted by index, indexes unique
  */
 #ifndef REG_RECORD_H

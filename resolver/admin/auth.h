@@ -1,5 +1,5 @@
 /*
- * Verification of challenge answers (PROTOCOL.md §13) against the identity's own keys in the
+ * Verification of challenge answers (docs/protocol.md §13) against the identity's own keys in the
  * registry: HS_SECKEY answers with every code of §13, HS_PUBKEY answers with RSA (SHA-256 or
  * SHA-1), DSA (SHA-1) and SM2 (SM3) keys, in the binary layout or as PEM text. OpenSSL does every
  * digest, MAC and signature. Blocking (PBKDF2, key parsing): call from an admin thread.

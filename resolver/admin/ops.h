@@ -1,5 +1,5 @@
 /*
- * The administration operations (PROTOCOL.md §8, §17), apart from any wire format: the binary
+ * The administration operations (docs/protocol.md §8, §17), apart from any wire format: the binary
  * protocol (admin.c) and the HTTP API both call these, so there is one implementation of every
  * rule. Each checks permissions (perm.h), applies its change whole or not at all (one atomic,
  * durable registry write under the handle's lock) and returns a Handle response code with a

@@ -1,5 +1,5 @@
 /*
- * Who may do what (PROTOCOL.md §9.1, §13): server administrators from the configuration may do
+ * Who may do what (docs/protocol.md §9.1, §13): server administrators from the configuration may do
  * everything; anyone else needs an HS_ADMIN value of the handle concerned that names them,
  * directly or through HS_VLIST groups (nested, to a bounded depth), with the permission bit.
  */

@@ -1,4 +1,4 @@
-/* Session set-up (PROTOCOL.md §14): Diffie-Hellman key exchange (mode 4) with OpenSSL. */
+/* Session set-up (docs/protocol.md §14): Diffie-Hellman key exchange (mode 4) with OpenSSL. */
 #ifndef NODE_SESSION_H
 #define NODE_SESSION_H
 

@@ -1,6 +1,11 @@
 /*
- * The REST API (PROTOCOL.md §15) read side and the native protocol over HTTP: handlers that
+<<<<<<< HEAD
+ * The REST API (docs/protocol.md §15) read side and the native protocol over HTTP: handlers that
  * the HTTP front end's route table (http_router.c) calls with a parsed request.
+=======
+ * The REST API (docs/protocol.md §15) read side and the native protocol over HTTP: handlers that
+ * the HTTP front end's route table (http_server.c) calls with a parsed request.
+>>>>>>> docs
  */
 #ifndef NODE_HTTP_API_H
 #define NODE_HTTP_API_H

@@ -1,5 +1,5 @@
 /*
- * Authentication of REST API requests (PROTOCOL.md §15), as HANDLE.NET's servlet filter does it,
+ * Authentication of REST API requests (docs/protocol.md §15), as HANDLE.NET's servlet filter does it,
  * over HTTPS only:
  *
  *   Authorization: Basic base64(urlencode("index:handle") ":" secret)

@@ -1,5 +1,5 @@
 /*
- * The REST API's authenticated side (PROTOCOL.md §15): PUT and DELETE of handles and values, the
+ * The REST API's authenticated side (docs/protocol.md §15): PUT and DELETE of handles and values, the
  * handle list, the homed prefixes, sessions, POST /api/batch (http_batch.h), and reads of values
  * without public read. Authentication (http_auth.h) is accepted over HTTPS only; over plain HTTP
  * these answer 403. Everything that authenticates, reads for an identity or writes runs on an

@@ -33,7 +33,7 @@
 void http_batch_run(struct node *node, const struct identity *who, const char *body, size_t len,
                     struct http_reply *r);
 
-/* Parses a JSON array of values (PROTOCOL.md §15) into out (room for HDL_MAX_VALUES), their bytes
+/* Parses a JSON array of values (docs/protocol.md §15) into out (room for HDL_MAX_VALUES), their bytes
  * in store. 0, or -1 with a message naming the value in err. */
 int http_values_from_json(const json_t *arr, struct hdl_writer *store, struct hdl_value *out,
                           size_t *n, char *err, size_t errlen);

@@ -21,7 +21,7 @@ void http_send_bytes(struct http_call *c, int status, const char *content_type, 
                      size_t len);
 /* {"responseCode":rc[,"handle":handle][,"message":message]} with the status rc maps to. */
 void http_send_rc(struct http_call *c, uint32_t rc, const char *handle, const char *message);
-/* The HTTP status of a Handle response code (PROTOCOL.md §15). */
+/* The HTTP status of a Handle response code (docs/protocol.md §15). */
 int http_status_of_rc(uint32_t rc, bool tls);
 
 #endif

@@ -1,5 +1,5 @@
 /*
- * Sessions of the REST API (PROTOCOL.md §15): a random session id, the nonce a client signs to
+ * Sessions of the REST API (docs/protocol.md §15): a random session id, the nonce a client signs to
  * authenticate (`Authorization: Handle sessionId=..., signature=...`), and the identity once it
  * has. The id alone then stands for that identity on later requests, like a cookie, so it is 128
  * random bits and travels over TLS only. Node-wide (any worker may see the next request), behind

@@ -46,7 +46,7 @@ static void reply_begin(struct reply *r, uint8_t *out, const struct query_ctx *q
     r->response_code = response_code;
 }
 
-/* The request digest a response carries first when the request set RD (PROTOCOL.md §10). */
+/* The request digest a response carries first when the request set RD (docs/protocol.md §10). */
 static void reply_digest(struct reply *r, const struct hdl_message *req)
 {
     if (!(req->hdr.op_flags & HDL_FLAG_RD))

@@ -4,7 +4,7 @@
 in every way a length, count or flag can lie: truncation at every byte, each length and count
 field off by one or huge, trailing bytes, envelope flag and version bit flips, fragment fields on
 whole messages, lone fragments, bytes flipped at random (seeded). `expect()` is a strict parser
-written from PROTOCOL.md independently of the node's C decoders: it says, per transport, whether
+written from docs/protocol.md independently of the node's C decoders: it says, per transport, whether
 a message is dropped, answered with a response code, or is a valid request after all (a mutation
 can land on another valid message; those are left out of the corpus).
 

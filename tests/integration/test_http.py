@@ -1,4 +1,4 @@
-"""The HTTP front end of a running pazhoud: the REST API's read side (PROTOCOL.md §15), native
+"""The HTTP front end of a running pazhoud: the REST API's read side (docs/protocol.md §15), native
 messages over HTTP, HTTPS, limits, /metrics and /healthz. Standard library only."""
 import http.client
 import json

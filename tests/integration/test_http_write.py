@@ -1,4 +1,4 @@
-"""The REST API's write side against a real pazhoud (PROTOCOL.md §15): PUT and DELETE of handles
+"""The REST API's write side against a real pazhoud (docs/protocol.md §15): PUT and DELETE of handles
 and values in every data format, Basic and Handle (HS_PUBKEY RSA, HS_SECKEY) authentication over
 HTTPS, sessions, refusals over plain HTTP, limits, the batch endpoint, listing and private reads.
 Standard library plus the openssl command line (RSA key and signature)."""

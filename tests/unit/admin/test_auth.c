@@ -398,7 +398,7 @@ static void sm2_signatures_with_pem_keys_verify(void **state)
     EVP_PKEY_free(key);
 }
 
-/* Every HS_SECKEY answer code of PROTOCOL.md §13, computed here with OpenSSL directly. */
+/* Every HS_SECKEY answer code of docs/protocol.md §13, computed here with OpenSSL directly. */
 static void every_seckey_code_verifies(void **state)
 {
     (void)state;

@@ -144,7 +144,7 @@ static void zipf_prefers_the_first_ranks(void **state)
 static void answers_are_parsed_from_envelope_and_header(void **state)
 {
     (void)state;
-    /* The captured HANDLE_NOT_FOUND answer (PROTOCOL.md §16.3). */
+    /* The captured HANDLE_NOT_FOUND answer (docs/protocol.md §16.3). */
     static const uint8_t nf[] = {
         0x02, 0x0a, 0x02, 0x0a, 0, 0, 0, 0, 0x36, 0x5f, 0x09, 0x4c, 0, 0, 0, 0, 0, 0,
         0,    0x20, 0,    0,    0, 1, 0, 0, 0,    0x64, 0x99, 0,    0, 0, 0, 1, 0, 0,

@@ -1,4 +1,4 @@
-/* Authorization headers of the REST API (PROTOCOL.md §15) as http_auth_parse reads them. */
+/* Authorization headers of the REST API (docs/protocol.md §15) as http_auth_parse reads them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -11,7 +11,7 @@
 #include "proto/hdl_json.h"
 #include "proto/hdl_site.h"
 
-/* Index 1 of 88.100.1/PRODUCT-000001 as captured (PROTOCOL.md §9). */
+/* Index 1 of 88.100.1/PRODUCT-000001 as captured (docs/protocol.md §9). */
 static const char url_json[] =
     "{\"index\":1,\"type\":\"URL\",\"data\":{\"format\":\"string\",\"value\":"
     "\"https://example.com/product/000001\"},\"ttl\":86400,\"timestamp\":\"2026-11-26T02:39:16Z\"}";
@@ -28,7 +28,7 @@ static const uint8_t url_wire[] = {
     0x00, 0x00, 0x00, 0x00,                                         /* no references */
 };
 
-/* HS_ADMIN data: all 12 permissions, admin 300:0.NA/88.100.1 (PROTOCOL.md §9.1). */
+/* HS_ADMIN data: all 12 permissions, admin 300:0.NA/88.100.1 (docs/protocol.md §9.1). */
 static const uint8_t admin_data[] = {
     0x0f, 0xff, 0x00, 0x00, 0x00, 0x0d, '0', '.',  'N',  'A',  '/',  '8',
     '8',  '.',  '1',  '0',  '0',  '.',  '1', 0x00, 0x00, 0x01, 0x2c,
@@ -521,7 +521,7 @@ static void full_store_is_nospace_and_keeps_nothing(void **state)
 }
 
 /* An RSA key as the reference encodes it: exponent 65537, a modulus with its sign byte, and the
- * 4 zero bytes the Java encoder leaves at the end (PROTOCOL.md §9.3). */
+ * 4 zero bytes the Java encoder leaves at the end (docs/protocol.md §9.3). */
 static const uint8_t rsa_key[] = {
     0x00, 0x00, 0x00, 0x0b, 'R',  'S',  'A',  '_',  'P',
     'U',  'B',  '_',  'K',  'E',  'Y',  0x00, 0x00, /* flags */

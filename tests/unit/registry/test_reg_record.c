@@ -12,7 +12,7 @@
 
 static void build_writes_the_captured_value_bytes(void **state)
 {
-    /* Index 1 of 88.100.1/PRODUCT-000001 (PROTOCOL.md §9). */
+    /* Index 1 of 88.100.1/PRODUCT-000001 (docs/protocol.md §9). */
     static const uint8_t want[] = {
         0x01, 0x01, 0x00, 0x00, 0x00, 0x00, 0x00, 0x01, /* header: v1, all public, 1 value */
         0x00, 0x00, 0x00, 0x01, 0x6b, 0x07, 0x9b, 0xd4, 0x00, 0x00, 0x01, 0x51, 0x80,
