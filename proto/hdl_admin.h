@@ -28,7 +28,7 @@ int hdl_vlist_next(const struct hdl_vlist *vl, uint32_t *pos, struct hdl_slice *
                    uint32_t *index);
 
 /* Permission strings. JSON (§15) writes the 12 bits most significant first; the batch format
- * (BATCH.md) writes character i for bit (1 << i). out needs 13 bytes. Parsers return -1 on a
+ * (docs/batch.md) writes character i for bit (1 << i). out needs 13 bytes. Parsers return -1 on a
  * string that is not 12 (JSON: up to 12) characters of '0'/'1'. */
 void hdl_admin_perms_to_json(uint16_t perms, char out[13]);
 int hdl_admin_perms_from_json(const char *s, uint16_t *perms);

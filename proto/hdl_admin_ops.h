@@ -68,7 +68,8 @@ struct hdl_referral {
 int hdl_referral_decode(const uint8_t *body, size_t len, struct hdl_referral *b);
 void hdl_referral_encode(struct hdl_writer *w, const struct hdl_referral *b);
 
-/* byteString handle, int4 index: an identity, as in LOGIN_ID_SYSTEM (2001, EXTENSIONS.md). */
+/* byteString handle, int4 index: an identity, as in LOGIN_ID_SYSTEM
+ * (2001, docs/protocol.md §19.5). */
 struct hdl_identity_body {
     struct hdl_slice handle;
     uint32_t index;

@@ -4,7 +4,7 @@
 
 #define HDL_MAJOR_VERSION 2
 #define HDL_MINOR_VERSION 10
-#define HDL_MINOR_VERSION_MAX 11 /* 2.11 requests (EXTENSIONS.md) are accepted */
+#define HDL_MINOR_VERSION_MAX 11 /* 2.11 requests (docs/protocol.md §19.1) are accepted */
 #define HDL_COMPAT_MINOR_VERSION 3
 
 #define HDL_ENVELOPE_LEN 20
@@ -48,7 +48,7 @@ enum hdl_opcode {
     HDL_OC_RETRIEVE_TXN_LOG = 1001,
     HDL_OC_DUMP_HANDLES = 1002,
     HDL_OC_BACKUP_SERVER = 1003,
-    HDL_OC_LOGIN_ID_SYSTEM = 2001, /* EXTENSIONS.md */
+    HDL_OC_LOGIN_ID_SYSTEM = 2001, /* docs/protocol.md §19.5 */
 };
 
 enum hdl_response_code {
@@ -98,7 +98,7 @@ enum hdl_response_code {
 #define HDL_FLAG_OVRW 0x00400000u /* overwrite */
 #define HDL_FLAG_MINT 0x00200000u /* mint a new suffix */
 #define HDL_FLAG_DNRF 0x00100000u /* do not refer */
-/* Chinese deployments' bits (EXTENSIONS.md); carried, otherwise ignored. */
+/* Chinese deployments' bits (docs/protocol.md §19.3); carried, otherwise ignored. */
 #define HDL_FLAG_PASS_IDENTITY 0x00000004u
 #define HDL_FLAG_TRUSTED_QUERY 0x00000002u
 #define HDL_FLAG_TRUSTED_RESULT 0x00000001u

@@ -18,7 +18,7 @@ int hdl_resolution_request_decode(const uint8_t *body, size_t len,
                                    &req->types)))
         return err;
     if (hdl_reader_left(&r)) {
-        /* 2.11 clients append authBytes (EXTENSIONS.md); anything else is garbage. */
+        /* 2.11 clients append authBytes (docs/protocol.md §19.2); anything else is garbage. */
         if ((err = hdl_get_bytes(&r, HDL_MAX_MESSAGE_LEN, &req->auth_bytes)))
             return err == HDL_ERR_TRUNCATED ? HDL_ERR_TRAILING : err;
         req->has_auth_bytes = true;

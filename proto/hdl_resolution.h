@@ -1,4 +1,4 @@
-/* Resolution request and response bodies (docs/protocol.md §7-§8, EXTENSIONS.md). */
+/* Resolution request and response bodies (docs/protocol.md §7-§8, docs/protocol.md §19.2). */
 #ifndef HDL_RESOLUTION_H
 #define HDL_RESOLUTION_H
 

@@ -1,5 +1,5 @@
 /*
- * Reading batch files in the reference tools' format (BATCH.md, hdl-genericbatch): a stream of
+ * Reading batch files in the reference tools' format (docs/batch.md, hdl-genericbatch): a stream of
  * operations, each with the number of the line it starts on. A malformed operation comes back as
  * BATCH_INVALID with the reason, its block consumed, so a run can go on after it.
  */

@@ -1,5 +1,5 @@
 /*
- * Value lines of the reference batch format (BATCH.md), shared by `pazhou batch` and the
+ * Value lines of the reference batch format (docs/batch.md), shared by `pazhou batch` and the
  * `--value` option of the administration commands:
  *   <index> <type> <ttl> <perms> UTF8 <text>
  *   <index> <type> <ttl> <perms> ADMIN <index>:<12 permission characters>:<handle>

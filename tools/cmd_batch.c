@@ -1,5 +1,5 @@
 /*
- * pazhou batch: runs a batch file in the reference tools' format (BATCH.md) against a node and
+ * pazhou batch: runs a batch file in the reference tools' format (docs/batch.md) against a node and
  * prints one result line per operation as hdl-genericbatch does ("==>SUCCESS[line]: create:h",
  * "==>FAILURE[line]: ...", "==>INVALID[line]: ..."), then its summary.
  */

@@ -84,7 +84,8 @@ EVP_PKEY *auth_load_pubkey(const uint8_t *key, size_t key_len)
     if (hdl_pubkey_decode(key, key_len, &pk) == HDL_OK && pk.kind != HDL_KEY_DH &&
         hdl_pubkey_to_evp(&pk, &pkey) == HDL_OK)
         return pkey;
-    /* The Chinese deployments' clients may register X.509 PEM text instead (EXTENSIONS.md). */
+    /* The Chinese deployments' clients may register X.509 PEM text instead
+     * (docs/protocol.md §19.6). */
     BIO *bio = BIO_new_mem_buf(key, (int)key_len);
     if (!bio)
         return NULL;

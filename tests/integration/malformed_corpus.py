@@ -25,7 +25,7 @@ MAX_HANDLE = 2048
 MAX_VALUES = 2048
 MAX_ARRAY = 1048576
 FIELD_MAX = 65536  # authentication and key fields
-MINOR_MAX = 11     # 2.11 requests are accepted (EXTENSIONS.md)
+MINOR_MAX = 11     # 2.11 requests are accepted (docs/protocol.md §19.1)
 
 RC_PROTOCOL_ERROR = 4
 RC_NOT_SUPPORTED = 5
