@@ -1,6 +1,6 @@
 /*
  * The administration operations (docs/protocol.md §8, §17), apart from any wire format: the binary
- * protocol (admin.c) and the HTTP API both call these, so there is one implementation of every
+ * protocol (auth_request.c) and the HTTP API both call these, so there is one implementation of every
  * rule. Each checks permissions (perm.h), applies its change whole or not at all (one atomic,
  * durable registry write under the handle's lock) and returns a Handle response code with a
  * message. Blocking: call from an admin thread, never from an event loop.

@@ -23,7 +23,7 @@ struct route {
     void (*fn)(struct http_call *c);
 };
 
-/* Reads of public values stay on the worker; whatever authenticates goes to http_admin.h. */
+/* Reads of public values stay on the worker; whatever authenticates goes to http_authed.h. */
 static const struct route routes[] = {
     {EVHTTP_REQ_GET, "/api/handles/", true, HTTP_ROUTE_HANDLE, http_authed_get_handle},
     {EVHTTP_REQ_PUT, "/api/handles/", true, HTTP_ROUTE_HANDLE, http_authed_put_handle},
