@@ -23,6 +23,7 @@
 
 #include "crypto/client_cert.h"
 #include "tools/commands.h"
+#include "crypto/key.h"
 #include "proto/hdl_pubkey.h"
 #include "tools/secret_input.h"
 
@@ -91,7 +92,7 @@ static int public_bytes(EVP_PKEY *key, uint8_t *buf, size_t cap, size_t *len)
     if (!EVP_PKEY_is_a(key, "SM2")) {
         struct hdl_writer w;
         hdl_writer_init(&w, buf, cap);
-        if (hdl_pubkey_from_evp(&w, key) != HDL_OK || hdl_writer_status(&w) != HDL_OK)
+        if (cry_pubkey_from_evp(&w, key) != HDL_OK || hdl_writer_status(&w) != HDL_OK)
             return -1;
         *len = w.len;
         return 0;

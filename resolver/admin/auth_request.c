@@ -11,6 +11,7 @@
 #include "proto/hdl_admin_ops.h"
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_const.h"
+#include "crypto/digest.h"
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_resolution.h"
@@ -62,7 +63,7 @@ static void begin(struct exchange *x, struct reply *r, uint32_t rc, uint32_t ext
     r->body = hdl_response_begin(&r->w, &env, &hdr);
     if (hdr.op_flags & HDL_FLAG_RD) {
         uint8_t alg = hdl_digest_alg_for_version(x->op->env.major, x->op->env.minor);
-        hdl_digest_put(&r->w, alg, x->op->signed_part.ptr, x->op->signed_part.len);
+        cry_digest_put(&r->w, alg, x->op->signed_part.ptr, x->op->signed_part.len);
     }
 }
 

@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 
+#include "crypto/digest.h"
 #include "proto/hdl_error_body.h"
 
 #define BUCKETS 4096
@@ -115,7 +116,7 @@ int auth_challenge_issue(struct auth_state *st, const uint8_t *req, size_t len,
     struct hdl_writer w;
     hdl_writer_init(&w, p->c.digest, sizeof p->c.digest);
     if (RAND_bytes(p->c.nonce, sizeof p->c.nonce) != 1 ||
-        hdl_digest_put(&w, digest_alg, signed_part, signed_len) != HDL_OK ||
+        cry_digest_put(&w, digest_alg, signed_part, signed_len) != HDL_OK ||
         hdl_writer_status(&w) != HDL_OK) {
         auth_challenge_free(&p->c);
         return -1;

@@ -5,6 +5,7 @@
 
 #include "proto/hdl_body.h"
 #include "proto/hdl_const.h"
+#include "crypto/digest.h"
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_resolution.h"
@@ -52,7 +53,7 @@ static void reply_digest(struct reply *r, const struct hdl_message *req)
     if (!(req->hdr.op_flags & HDL_FLAG_RD))
         return;
     uint8_t alg = hdl_digest_alg_for_version(req->env.major, req->env.minor);
-    if (hdl_digest_put(&r->w, alg, req->signed_part.ptr, req->signed_part.len) != HDL_OK)
+    if (cry_digest_put(&r->w, alg, req->signed_part.ptr, req->signed_part.len) != HDL_OK)
         r->w.overflow = true;
 }
 
