@@ -22,6 +22,7 @@
 #include "proto/hdl_body.h"
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_credential.h"
+#include "proto/hdl_credential_data.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_pubkey.h"
 #include "proto/hdl_resolution.h"

@@ -10,6 +10,7 @@
 #include "proto/hdl_body.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_credential.h"
+#include "proto/hdl_credential_data.h"
 #include "proto/hdl_fragment.h"
 #include "proto/hdl_pubkey.h"
 #include "proto/hdl_site.h"
