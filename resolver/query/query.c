@@ -43,7 +43,7 @@ static void reply_begin(struct reply *r, uint8_t *out, const struct query_ctx *q
         .expiration = (uint32_t)time(NULL) + RESPONSE_LIFETIME_S,
     };
     hdl_writer_init(&r->w, out, QUERY_OUT_MAX);
-    r->body_offset = hdl_response_begin(&r->w, &env, &hdr);
+    r->body_offset = hdl_message_begin(&r->w, &env, &hdr);
     r->response_code = response_code;
 }
 
@@ -59,7 +59,7 @@ static void reply_digest(struct reply *r, const struct hdl_message *req)
 
 static enum query_result reply_finish(struct reply *r, const struct query_ctx *q, size_t *out_len)
 {
-    if (hdl_response_finish(&r->w, r->body_offset) != HDL_OK) {
+    if (hdl_message_finish_unsigned(&r->w, r->body_offset) != HDL_OK) {
         node_count(&q->stats->dropped, 1);
         return QUERY_DROP;
     }

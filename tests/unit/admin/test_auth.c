@@ -169,10 +169,10 @@ static size_t demo_response(uint8_t *buf, size_t cap)
     struct hdl_header hdr = {.opcode = 1, .response_code = 1, .op_flags = 0xd9000000};
     struct hdl_writer w;
     hdl_writer_init(&w, buf, cap);
-    size_t body = hdl_response_begin(&w, &env, &hdr);
+    size_t body = hdl_message_begin(&w, &env, &hdr);
     hdl_put_cstr(&w, "88.100.1/SIGNED");
     hdl_put_u32(&w, 0);
-    assert_int_equal(hdl_response_finish(&w, body), HDL_OK);
+    assert_int_equal(hdl_message_finish_unsigned(&w, body), HDL_OK);
     return w.len;
 }
 

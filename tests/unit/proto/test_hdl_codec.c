@@ -54,9 +54,9 @@ static size_t build_message(uint8_t *buf, size_t cap, uint32_t opcode, uint32_t 
                              .expiration = 0x6b084536};
     struct hdl_writer w;
     hdl_writer_init(&w, buf, cap);
-    size_t off = hdl_response_begin(&w, &env, &hdr);
+    size_t off = hdl_message_begin(&w, &env, &hdr);
     hdl_put_raw(&w, body, body_len);
-    assert_int_equal(hdl_response_finish(&w, off), HDL_OK);
+    assert_int_equal(hdl_message_finish_unsigned(&w, off), HDL_OK);
     return w.len;
 }
 

@@ -71,7 +71,7 @@ static void assert_reencodes(const uint8_t *orig, size_t len, const struct hdl_m
     struct hdl_writer w, cw;
     hdl_writer_init(&w, out, sizeof(out));
     hdl_writer_init(&cw, cred, sizeof(cred));
-    size_t off = hdl_response_begin(&w, &m->env, &m->hdr);
+    size_t off = hdl_message_begin(&w, &m->env, &m->hdr);
     assert_int_equal(hdl_body_encode(&w, b), HDL_OK);
     if (m->credential.len) {
         struct hdl_credential c;
@@ -196,9 +196,9 @@ static void not_found_is_an_empty_error_body(void **state)
     uint8_t out[64];
     struct hdl_writer w;
     hdl_writer_init(&w, out, sizeof(out));
-    size_t off = hdl_response_begin(&w, &m.env, &m.hdr);
+    size_t off = hdl_message_begin(&w, &m.env, &m.hdr);
     hdl_error_body_encode(&w, "");
-    assert_int_equal(hdl_response_finish(&w, off), HDL_OK);
+    assert_int_equal(hdl_message_finish_unsigned(&w, off), HDL_OK);
     assert_int_equal(w.len, v->resolve.msgs[9].len);
     assert_memory_equal(out, v->resolve.msgs[9].bytes, w.len);
 }
