@@ -189,6 +189,11 @@ static int passphrase_cb(char *buf, int size, int rwflag, void *u)
     return (int)n;
 }
 
+EVP_PKEY *cry_pem_read_private(FILE *f, const char *passphrase)
+{
+    return PEM_read_PrivateKey(f, NULL, passphrase_cb, (void *)passphrase);
+}
+
 int cry_private_key_load(const char *path, const char *passphrase, EVP_PKEY **out, char *err,
                          size_t errlen)
 {
@@ -198,7 +203,7 @@ int cry_private_key_load(const char *path, const char *passphrase, EVP_PKEY **ou
         snprintf(err, errlen, "cannot open the key %s: %s", path, strerror(errno));
         return -1;
     }
-    EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, passphrase_cb, (void *)passphrase);
+    EVP_PKEY *key = cry_pem_read_private(f, passphrase);
     fclose(f);
     if (!key) {
         unsigned long e = ERR_get_error();
@@ -215,6 +220,34 @@ int cry_private_key_load(const char *path, const char *passphrase, EVP_PKEY **ou
     }
     *out = key;
     return 0;
+}
+
+int cry_pubkey_value(EVP_PKEY *key, uint8_t *buf, size_t cap, size_t *len)
+{
+    if (!EVP_PKEY_is_a(key, "SM2")) {
+        struct hdl_writer w;
+        hdl_writer_init(&w, buf, cap);
+        if (cry_pubkey_from_evp(&w, key) != HDL_OK || hdl_writer_status(&w) != HDL_OK)
+            return -1;
+        *len = w.len;
+        return 0;
+    }
+    BIO *bio = BIO_new(BIO_s_mem());
+    char *data = NULL;
+    long n = 0;
+    int ok = bio && PEM_write_bio_PUBKEY(bio, key) == 1 && (n = BIO_get_mem_data(bio, &data)) > 0 &&
+             (size_t)n <= cap;
+    if (ok) {
+        memcpy(buf, data, (size_t)n);
+        *len = (size_t)n;
+    }
+    BIO_free(bio);
+    return ok ? 0 : -1;
+}
+
+const char *cry_error_reason(void)
+{
+    return ERR_reason_error_string(ERR_get_error());
 }
 
 int cry_key_up_ref(EVP_PKEY *key)

@@ -8,6 +8,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include <openssl/bn.h>
 #include <openssl/evp.h>
@@ -32,6 +33,18 @@ EVP_PKEY *cry_pubkey_load(const uint8_t *key, size_t key_len);
  * cry_key_free), or -1 with a message in err. */
 int cry_private_key_load(const char *path, const char *passphrase, EVP_PKEY **out, char *err,
                          size_t errlen);
+
+/* The HS_PUBKEY value bytes of key into buf (cap bytes): the binary layout for RSA and DSA,
+ * PEM SubjectPublicKeyInfo text for SM2, which the layout has no form for. Returns 0 with *len,
+ * or -1. */
+int cry_pubkey_value(EVP_PKEY *key, uint8_t *buf, size_t cap, size_t *len);
+
+/* Reads a PEM private key of any type from f, decrypting it with passphrase (NULL: none).
+ * Returns the key (free with cry_key_free) or NULL. */
+EVP_PKEY *cry_pem_read_private(FILE *f, const char *passphrase);
+
+/* The reason OpenSSL gave for its last failure in this thread (taken from its queue), or NULL. */
+const char *cry_error_reason(void);
 
 /* Writes a non-negative big integer as Java's BigInteger.toByteArray() does, int4-length
  * prefixed: minimal two's complement, so a leading 0x00 when the top bit is set. */
