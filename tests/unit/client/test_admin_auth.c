@@ -1,7 +1,7 @@
 /*
- * The administration client's cryptography (tools/admin_auth.c, tools/admin_dh.c) checked by the
- * node's own verifiers (resolver/auth.c, resolver/session.c): what the client answers, the node
- * accepts, and nothing else.
+ * The administration client's cryptography (client/admin_auth.c, the client half of
+ * crypto/dh_session.c) checked by the node's own verifiers (resolver/admin/auth.c, the node's half
+ * of crypto/dh_session.c): what the client answers, the node accepts, and nothing else.
  */
 #include <setjmp.h>
 #include <stdarg.h>
