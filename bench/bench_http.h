@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "bench/bench_load.h"
+#include "bench/bench_config.h"
 
 /* Runs the load of cfg (transport BENCH_HTTP) and fills res. 0, or -1 with a message on stderr. */
 int bench_http_run(const struct bench_config *cfg, struct bench_result *res);

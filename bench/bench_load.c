@@ -97,11 +97,11 @@ static size_t build_request(struct thread *t, uint32_t request_id, uint8_t *buf,
                              .expiration = (uint32_t)time(NULL) + 43200};
     struct hdl_writer w;
     hdl_writer_init(&w, buf, cap);
-    size_t body = hdl_response_begin(&w, &env, &hdr);
+    size_t body = hdl_message_begin(&w, &env, &hdr);
     hdl_put_bytes(&w, handle, hlen);
     hdl_put_u32(&w, 0);
     hdl_put_u32(&w, 0);
-    if (hdl_response_finish(&w, body) != HDL_OK)
+    if (hdl_message_finish_unsigned(&w, body) != HDL_OK)
         return 0;
     return w.len;
 }

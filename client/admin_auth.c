@@ -1,19 +1,12 @@
 #include "client/admin_auth.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/err.h>
-#include <openssl/hmac.h>
-#include <openssl/pem.h>
-#include <openssl/rand.h>
-
+#include "crypto/answer.h"
+#include "crypto/secret.h"
 #include "proto/hdl_challenge.h"
-
-#define SM2_DEFAULT_ID "1234567812345678"
 
 int admin_auth_set_identity(struct admin_auth *a, const char *text, char *err, size_t errlen)
 {
@@ -33,10 +26,10 @@ int admin_auth_set_identity(struct admin_auth *a, const char *text, char *err, s
 static void drop_credentials(struct admin_auth *a)
 {
     if (a->secret) {
-        OPENSSL_cleanse(a->secret, a->secret_len);
+        cry_cleanse(a->secret, a->secret_len);
         free(a->secret);
     }
-    EVP_PKEY_free(a->key);
+    cry_key_free(a->key);
     a->secret = NULL;
     a->secret_len = 0;
     a->key = NULL;
@@ -57,7 +50,7 @@ int admin_auth_use_secret(struct admin_auth *a, const uint8_t *secret, size_t le
 
 int admin_auth_use_key(struct admin_auth *a, EVP_PKEY *key)
 {
-    if (!EVP_PKEY_up_ref(key))
+    if (cry_key_up_ref(key) != 0)
         return -1;
     drop_credentials(a);
     a->key = key;
@@ -65,44 +58,14 @@ int admin_auth_use_key(struct admin_auth *a, EVP_PKEY *key)
     return 0;
 }
 
-/* Supplies the passphrase, or none (so OpenSSL never prompts on its own). */
-static int passphrase_cb(char *buf, int size, int rwflag, void *u)
-{
-    const char *pass = u;
-    if (!pass)
-        return 0;
-    size_t n = strlen(pass);
-    if (n > (size_t)size)
-        return 0;
-    memcpy(buf, pass, n);
-    return (int)n;
-}
-
 int admin_auth_load_key(struct admin_auth *a, const char *path, const char *passphrase, char *err,
                         size_t errlen)
 {
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        snprintf(err, errlen, "cannot open the key %s: %s", path, strerror(errno));
+    EVP_PKEY *key;
+    if (cry_private_key_load(path, passphrase, &key, err, errlen) != 0)
         return -1;
-    }
-    EVP_PKEY *key = PEM_read_PrivateKey(f, NULL, passphrase_cb, (void *)passphrase);
-    fclose(f);
-    if (!key) {
-        unsigned long e = ERR_get_error();
-        snprintf(err, errlen, "%s is not a PEM private key%s (%s)", path,
-                 passphrase ? " or the passphrase is wrong" : ", or it is encrypted",
-                 e ? ERR_reason_error_string(e) : "no reason given");
-        ERR_clear_error();
-        return -1;
-    }
-    if (!EVP_PKEY_is_a(key, "RSA") && !EVP_PKEY_is_a(key, "DSA") && !EVP_PKEY_is_a(key, "SM2")) {
-        snprintf(err, errlen, "%s: only RSA, DSA and SM2 keys can answer a challenge", path);
-        EVP_PKEY_free(key);
-        return -1;
-    }
     int rc = admin_auth_use_key(a, key);
-    EVP_PKEY_free(key);
+    cry_key_free(key);
     if (rc != 0)
         snprintf(err, errlen, "out of memory");
     return rc;
@@ -117,23 +80,18 @@ static int seckey_answer(const struct admin_auth *a, const uint8_t *data, size_t
                          struct hdl_writer *w)
 {
     uint8_t salt[ADMIN_SECKEY_SALT_LEN];
-    uint8_t key[ADMIN_SECKEY_KEY_BITS / 8];
-    uint8_t mac[EVP_MAX_MD_SIZE];
+    uint8_t mac[CRY_MAC_MAX];
     unsigned mac_len = 0;
-    int ok = RAND_bytes(salt, sizeof salt) == 1 &&
-             PKCS5_PBKDF2_HMAC((const char *)a->secret, (int)a->secret_len, salt, sizeof salt,
-                               (int)ADMIN_SECKEY_ITERATIONS, EVP_sha1(), sizeof key, key) == 1 &&
-             HMAC(EVP_sha1(), key, sizeof key, data, len, mac, &mac_len) != NULL;
-    OPENSSL_cleanse(key, sizeof key);
-    if (!ok)
-        return HDL_ERR_CRYPTO;
     struct hdl_seckey_response r = {
         .code = HDL_SECKEY_PBKDF2_HMAC_SHA1,
         .salt = {salt, sizeof salt},
         .iterations = ADMIN_SECKEY_ITERATIONS,
         .key_bits = ADMIN_SECKEY_KEY_BITS,
-        .hmac = {mac, mac_len},
     };
+    if (cry_random(salt, sizeof salt) != 0 ||
+        cry_seckey_mac(&r, a->secret, a->secret_len, data, len, mac, &mac_len) != HDL_OK)
+        return HDL_ERR_CRYPTO;
+    r.hmac = (struct hdl_slice){mac, mac_len};
     hdl_seckey_response_encode(w, &r);
     return hdl_writer_status(w);
 }
@@ -141,29 +99,11 @@ static int seckey_answer(const struct admin_auth *a, const uint8_t *data, size_t
 static int pubkey_answer(const struct admin_auth *a, const uint8_t *data, size_t len,
                          struct hdl_writer *w)
 {
-    const char *hash = "SHA-256";
-    const EVP_MD *md = EVP_sha256();
-    bool sm2 = EVP_PKEY_is_a(a->key, "SM2");
-    if (EVP_PKEY_is_a(a->key, "DSA")) {
-        hash = "SHA1";
-        md = EVP_sha1();
-    } else if (sm2) {
-        hash = "SM3";
-        md = EVP_sm3();
-    }
+    const char *hash;
     uint8_t sig[1024];
-    size_t sig_len = sizeof sig;
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    EVP_PKEY_CTX *pctx = NULL;
-    int ok = ctx && EVP_DigestSignInit(ctx, &pctx, md, NULL, a->key) == 1;
-    if (ok && sm2)
-        ok = EVP_PKEY_CTX_set1_id(pctx, SM2_DEFAULT_ID, strlen(SM2_DEFAULT_ID)) > 0;
-    ok = ok && EVP_DigestSign(ctx, sig, &sig_len, data, len) == 1;
-    EVP_MD_CTX_free(ctx);
-    if (!ok) {
-        ERR_clear_error();
+    size_t sig_len = 0;
+    if (cry_answer_sign(a->key, data, len, &hash, sig, sizeof sig, &sig_len) != HDL_OK)
         return HDL_ERR_CRYPTO;
-    }
     struct hdl_pubkey_response r = {
         .hash_alg = {(const uint8_t *)hash, (uint32_t)strlen(hash)},
         .signature = {sig, (uint32_t)sig_len},

@@ -2,7 +2,8 @@
  * Who an administration client authenticates as, and its answers to challenges (docs/protocol.md
  * §13): HS_SECKEY with PBKDF2-HMAC-SHA1 (code 0x22, as the reference client sends at >= 2.7), or
  * HS_PUBKEY signatures with a PEM private key: RSA (SHA-256), DSA (SHA1) and SM2 (SM3 with the
- * default ID 1234567812345678, docs/protocol.md §19.6).
+ * default ID 1234567812345678, docs/protocol.md §19.6). The computations are crypto/answer's, the
+ * same the node checks with.
  */
 #ifndef TOOLS_ADMIN_AUTH_H
 #define TOOLS_ADMIN_AUTH_H
@@ -10,8 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <openssl/evp.h>
-
+#include "crypto/key.h"
 #include "proto/hdl_buf.h"
 #include "proto/hdl_const.h"
 

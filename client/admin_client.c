@@ -8,9 +8,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/crypto.h>
-
-#include "client/admin_dh.h"
+#include "crypto/dh_session.h"
+#include "crypto/digest.h"
+#include "crypto/key.h"
+#include "crypto/secret.h"
 #include "proto/hdl_admin_ops.h"
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_envelope.h"
@@ -111,7 +112,7 @@ void admin_client_free(struct admin_client *c)
         admin_client_session_end(c, &res);
     }
     disconnect(c);
-    OPENSSL_cleanse(c->session_key, sizeof c->session_key);
+    cry_cleanse(c->session_key, sizeof c->session_key);
     free(c->req);
     free(c->in);
     free(c->answer);
@@ -278,9 +279,9 @@ static int answer_challenge(struct admin_client *c, const struct hdl_message *m,
     struct hdl_writer dw;
     hdl_writer_init(&dw, want, sizeof want);
     if (hdl_message_split(c->req, c->w.len, &ours) != HDL_OK ||
-        hdl_digest_put(&dw, ch.digest.alg, ours.signed_part.ptr, ours.signed_part.len) != HDL_OK ||
+        cry_digest_put(&dw, ch.digest.alg, ours.signed_part.ptr, ours.signed_part.len) != HDL_OK ||
         dw.len != 1 + (size_t)ch.digest.bytes.len ||
-        CRYPTO_memcmp(want + 1, ch.digest.bytes.ptr, ch.digest.bytes.len) != 0)
+        !cry_memeq(want + 1, ch.digest.bytes.ptr, ch.digest.bytes.len))
         return fail(c, "the node challenged a request other than ours");
 
     uint8_t data[256];
@@ -393,7 +394,7 @@ int admin_client_session_start(struct admin_client *c, uint32_t timeout_s, struc
     struct hdl_writer kw;
     hdl_writer_init(&kw, keybuf, sizeof keybuf);
     EVP_PKEY *ours = NULL;
-    if (admin_dh_begin(&ours, &kw) != HDL_OK)
+    if (cry_dh_begin(&ours, &kw) != HDL_OK)
         return fail(c, "cannot generate a Diffie-Hellman key");
     const char *handle = c->auth ? c->auth->handle : "";
     struct hdl_session_request sr = {
@@ -407,11 +408,11 @@ int admin_client_session_start(struct admin_client *c, uint32_t timeout_s, struc
     struct hdl_writer *w = admin_client_begin(c, HDL_OC_SESSION_SETUP, ADMIN_FLAGS | HDL_FLAG_RD);
     hdl_session_request_encode(w, &sr);
     if (admin_client_call(c, NULL, NULL, res) != 0) {
-        EVP_PKEY_free(ours);
+        cry_key_free(ours);
         return -1;
     }
     if (res->rc != HDL_RC_SUCCESS) {
-        EVP_PKEY_free(ours);
+        cry_key_free(ours);
         return 0;
     }
     struct hdl_session_response resp;
@@ -422,9 +423,9 @@ int admin_client_session_start(struct admin_client *c, uint32_t timeout_s, struc
     if (rc == HDL_OK)
         rc = hdl_session_dh_data_decode(resp.data.ptr, resp.data.len, &cipher, &server_key);
     if (rc == HDL_OK)
-        rc = admin_dh_finish(ours, server_key.ptr, server_key.len, c->session_key,
-                             &c->session_key_len);
-    EVP_PKEY_free(ours);
+        rc = cry_dh_finish(ours, server_key.ptr, server_key.len, c->session_key,
+                           &c->session_key_len);
+    cry_key_free(ours);
     if (rc != HDL_OK || sid == 0)
         return fail(c, "unusable session set-up response: %s",
                     sid ? hdl_strerror(rc) : "no session id");
@@ -445,6 +446,6 @@ int admin_client_session_end(struct admin_client *c, struct admin_result *res)
     trace(c, "session %u ended", c->session_id);
     c->session_id = 0;
     c->counter = 0;
-    OPENSSL_cleanse(c->session_key, sizeof c->session_key);
+    cry_cleanse(c->session_key, sizeof c->session_key);
     return rc;
 }

@@ -30,7 +30,7 @@ size_t request_begin(struct hdl_writer *w, uint32_t opcode, uint32_t op_flags, u
         .site_serial = 0xffff, /* no site information in hand */
         .expiration = (uint32_t)time(NULL) + 43200,
     };
-    return hdl_response_begin(w, &env, &hdr);
+    return hdl_message_begin(w, &env, &hdr);
 }
 
 const char *request_rc_name(uint32_t rc)

@@ -12,7 +12,7 @@
 uint32_t request_new_id(void);
 
 /* Starts a request message for opcode with opFlags into w; returns the body offset for
- * hdl_response_finish (the same framing serves requests). */
+ * hdl_message_finish_unsigned. */
 size_t request_begin(struct hdl_writer *w, uint32_t opcode, uint32_t op_flags, uint32_t request_id);
 
 /* Name of a response code ("HANDLE_NOT_FOUND"), or "UNKNOWN". */

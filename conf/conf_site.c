@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "proto/hdl_const.h"
+#include "crypto/key.h"
 #include "proto/hdl_pubkey.h"
 #include "proto/hdl_site.h"
 
@@ -27,7 +28,7 @@ int conf_site_build(const struct conf *c, EVP_PKEY *key, uint8_t **out, size_t *
     uint8_t keybuf[4096];
     struct hdl_writer kw;
     hdl_writer_init(&kw, keybuf, sizeof keybuf);
-    if (hdl_pubkey_from_evp(&kw, key) != HDL_OK || hdl_writer_status(&kw) != HDL_OK) {
+    if (cry_pubkey_from_evp(&kw, key) != HDL_OK || hdl_writer_status(&kw) != HDL_OK) {
         snprintf(err, errlen, "the server key is not an RSA or DSA key the protocol can carry");
         return -1;
     }

@@ -8,6 +8,7 @@
 
 #include "proto/hdl_const.h"
 #include "proto/hdl_credential.h"
+#include "proto/hdl_credential_data.h"
 #include "proto/hdl_value.h"
 
 /* The bytes a signature or MAC covers, for the message m (>= 2.8 layout). */

@@ -1,6 +1,6 @@
 /*
  * The credential section after the body (docs/protocol.md §11): a server signature (HS_SIGNED) or a
- * session MAC (HS_MAC), and the bytes either one covers.
+ * session MAC (HS_MAC). The bytes either one covers: proto/hdl_credential_data.
  */
 #ifndef HDL_CREDENTIAL_H
 #define HDL_CREDENTIAL_H
@@ -10,8 +10,6 @@
 #include <stdint.h>
 
 #include "proto/hdl_buf.h"
-
-struct hdl_message;
 
 struct hdl_credential {
     uint8_t version;
@@ -33,11 +31,5 @@ int hdl_credential_decode(const uint8_t *buf, size_t len, struct hdl_credential 
 /* Writes the credential bytes (without the outer int4 length; see hdl_message_finish). With
  * has_alg the section is rebuilt from digest_alg and signature, else section is written. */
 void hdl_credential_encode(struct hdl_writer *w, const struct hdl_credential *c);
-
-/* Writes what a signature or MAC covers at version >= 2.8: major, minor, suggested major and
- * minor, int4 sessionId, int4 requestId, int4 session_counter, then header + body. Older
- * layouts fail with HDL_ERR_UNSUPPORTED. */
-int hdl_credential_signed_data(struct hdl_writer *w, const struct hdl_message *m,
-                               uint32_t session_counter);
 
 #endif

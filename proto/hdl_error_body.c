@@ -1,7 +1,5 @@
 #include "proto/hdl_error_body.h"
 
-#include <openssl/evp.h>
-
 #include "proto/hdl_const.h"
 
 /* Digest sizes by algorithm byte; the old form (alg 0) carries its own length. */
@@ -42,32 +40,6 @@ void hdl_digest_encode(struct hdl_writer *w, const struct hdl_digest *d)
         hdl_put_bytes(w, d->bytes.ptr, d->bytes.len);
     else
         hdl_put_raw(w, d->bytes.ptr, d->bytes.len);
-}
-
-int hdl_digest_put(struct hdl_writer *w, uint8_t alg, const uint8_t *signed_part, size_t len)
-{
-    const EVP_MD *md;
-    switch (alg) {
-    case HDL_DIGEST_OLD_MD5:
-    case HDL_DIGEST_MD5:
-        md = EVP_md5();
-        break;
-    case HDL_DIGEST_SHA1:
-        md = EVP_sha1();
-        break;
-    case HDL_DIGEST_SHA256:
-        md = EVP_sha256();
-        break;
-    default:
-        return HDL_ERR_MALFORMED;
-    }
-    uint8_t out[EVP_MAX_MD_SIZE];
-    unsigned int n = 0;
-    if (md == NULL || !EVP_Digest(signed_part, len, out, &n, md, NULL))
-        return HDL_ERR_CRYPTO;
-    struct hdl_digest d = {.alg = alg, .bytes = {out, n}};
-    hdl_digest_encode(w, &d);
-    return hdl_writer_status(w);
 }
 
 uint8_t hdl_digest_alg_for_version(uint8_t major, uint8_t minor)

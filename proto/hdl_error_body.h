@@ -15,10 +15,8 @@ struct hdl_digest {
 /* Reads a request digest at the reader (alg byte, then 16/20/32 bytes, or int4 length + bytes
  * for alg 0). */
 int hdl_digest_decode(struct hdl_reader *r, struct hdl_digest *d);
+/* Writes d in the same form (crypto/digest computes the digest of a request and writes it so). */
 void hdl_digest_encode(struct hdl_writer *w, const struct hdl_digest *d);
-/* Computes the digest of a request's header + body with OpenSSL and writes it in wire form:
- * alg byte + digest. alg is HDL_DIGEST_SHA256 for ≥ 2.7, SHA1 or MD5 for older peers. */
-int hdl_digest_put(struct hdl_writer *w, uint8_t alg, const uint8_t *signed_part, size_t len);
 /* The digest algorithm a server uses for a peer at major.minor (docs/protocol.md §1): SHA-256 from
  * 2.7, SHA-1 from 2.1, the old length-prefixed MD5 before. */
 uint8_t hdl_digest_alg_for_version(uint8_t major, uint8_t minor);

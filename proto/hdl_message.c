@@ -55,8 +55,8 @@ int hdl_message_split(const uint8_t *buf, size_t len, struct hdl_message *msg)
     return err ? err : hdl_envelope_check_whole(&msg->env);
 }
 
-size_t hdl_response_begin(struct hdl_writer *w, const struct hdl_envelope *env,
-                          const struct hdl_header *hdr)
+size_t hdl_message_begin(struct hdl_writer *w, const struct hdl_envelope *env,
+                         const struct hdl_header *hdr)
 {
     struct hdl_envelope e = *env;
     struct hdl_header h = *hdr;
@@ -87,7 +87,7 @@ int hdl_message_finish(struct hdl_writer *w, size_t body_offset, const uint8_t *
     return HDL_OK;
 }
 
-int hdl_response_finish(struct hdl_writer *w, size_t body_offset)
+int hdl_message_finish_unsigned(struct hdl_writer *w, size_t body_offset)
 {
     return hdl_message_finish(w, body_offset, NULL, 0);
 }

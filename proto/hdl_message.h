@@ -36,17 +36,18 @@ int hdl_message_split(const uint8_t *buf, size_t len, struct hdl_message *msg);
 int hdl_message_split_payload(const uint8_t *payload, size_t len, struct hdl_message *msg);
 
 /*
- * Response building. hdl_response_begin writes envelope and header with placeholder lengths
- * and returns the body offset; the caller appends the body; hdl_response_finish appends an empty
- * credential and patches messageLength and bodyLength. All writes go to a caller-owned writer.
+ * Message building, requests and responses alike. hdl_message_begin writes envelope and header
+ * with placeholder lengths and returns the body offset; the caller appends the body;
+ * hdl_message_finish_unsigned appends an empty credential and patches messageLength and
+ * bodyLength. All writes go to a caller-owned writer.
  */
-size_t hdl_response_begin(struct hdl_writer *w, const struct hdl_envelope *env,
-                          const struct hdl_header *hdr);
-int hdl_response_finish(struct hdl_writer *w, size_t body_offset);
+size_t hdl_message_begin(struct hdl_writer *w, const struct hdl_envelope *env,
+                         const struct hdl_header *hdr);
+int hdl_message_finish_unsigned(struct hdl_writer *w, size_t body_offset);
 
-/* As hdl_response_finish, for any message built with hdl_response_begin (requests too), with a
- * credential section: appends int4 cred_len + cred (cred may be NULL when cred_len is 0).
- * Returns HDL_ERR_NOSPACE if the writer overflowed, HDL_ERR_LIMIT above HDL_MAX_MESSAGE_LEN. */
+/* As hdl_message_finish_unsigned, with a credential section: appends int4 cred_len + cred (cred
+ * may be NULL when cred_len is 0). Returns HDL_ERR_NOSPACE if the writer overflowed,
+ * HDL_ERR_LIMIT above HDL_MAX_MESSAGE_LEN. */
 int hdl_message_finish(struct hdl_writer *w, size_t body_offset, const uint8_t *cred,
                        size_t cred_len);
 

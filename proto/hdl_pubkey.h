@@ -1,12 +1,10 @@
 /*
- * Public key bytes (HS_PUBKEY data, site server keys; docs/protocol.md §9.3) and their conversion
- * to and from OpenSSL keys. Big integers are Java BigInteger.toByteArray(): two's complement,
+ * Public key bytes (HS_PUBKEY data, site server keys; docs/protocol.md §9.3); crypto/key converts
+ * them to and from OpenSSL keys. Big integers are Java BigInteger.toByteArray(): two's complement,
  * with a leading zero byte when the top bit is set.
  */
 #ifndef HDL_PUBKEY_H
 #define HDL_PUBKEY_H
-
-#include <openssl/evp.h>
 
 #include "proto/hdl_buf.h"
 
@@ -24,10 +22,5 @@ struct hdl_pubkey {
  */
 int hdl_pubkey_decode(const uint8_t *buf, size_t len, struct hdl_pubkey *key);
 void hdl_pubkey_encode(struct hdl_writer *w, const struct hdl_pubkey *key);
-
-/* Encodes an OpenSSL RSA or DSA public key in the reference layout (RSA with its 4 zero bytes). */
-int hdl_pubkey_from_evp(struct hdl_writer *w, const EVP_PKEY *pkey);
-/* Builds an OpenSSL key from decoded key bytes; the caller frees it with EVP_PKEY_free. */
-int hdl_pubkey_to_evp(const struct hdl_pubkey *key, EVP_PKEY **out);
 
 #endif

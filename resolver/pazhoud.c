@@ -12,9 +12,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-#include <openssl/rand.h>
-
 #include "resolver/admin/job_pool.h"
 #include "resolver/node_backup.h"
 #include "resolver/admin/node_import.h"
@@ -28,6 +25,8 @@
 #include "resolver/node.h"
 #include "registry/reg_db.h"
 #include "registry/reg_prefix.h"
+#include "crypto/key.h"
+#include "crypto/secret.h"
 #include "crypto/server_key.h"
 #include "conf/conf_site.h"
 #include "resolver/net/source_limit.h"
@@ -294,7 +293,7 @@ static int build_site(const struct conf *c, struct node *node)
     }
     int rc = conf_site_build(c, key, &node->site, &node->site_len, err, sizeof err);
     if (rc != 0) {
-        EVP_PKEY_free(key);
+        cry_key_free(key);
         log_error("%s", err);
         return -1;
     }
@@ -393,7 +392,7 @@ int main(int argc, char **argv)
     int nworkers = conf.threads;
     char err[512];
     uint64_t seeds[3];
-    if (RAND_bytes((uint8_t *)seeds, sizeof seeds) != 1) {
+    if (cry_random((uint8_t *)seeds, sizeof seeds) != 0) {
         log_error("cannot seed the limits' hash tables");
         reg_close(node.db);
         return 1;
@@ -501,7 +500,7 @@ int main(int argc, char **argv)
     auth_throttle_free(node.auth_throttle);
     source_limit_free(node.tcp_sources);
     source_limit_free(node.http_sources);
-    EVP_PKEY_free(node.server_key);
+    cry_key_free(node.server_key);
     reg_prefix_set_free(atomic_load(&node.prefixes));
     reg_close(node.db);
     SSL_CTX_free(node.tls_ctx);

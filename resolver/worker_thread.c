@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/rand.h>
-
+#include "crypto/secret.h"
 #include "resolver/http/http_server.h"
 #include "resolver/query/answer_cache.h"
 #include "resolver/log.h"
@@ -81,7 +80,7 @@ int worker_init(struct worker *w, struct node *node, int id, char *err, size_t e
     rrl_settings_of(node->conf, &rs);
     uint64_t seed = 0;
     if (rs.per_second &&
-        (RAND_bytes((uint8_t *)&seed, sizeof seed) != 1 || !(w->rrl = rrl_new(&rs, seed)))) {
+        (cry_random((uint8_t *)&seed, sizeof seed) != 0 || !(w->rrl = rrl_new(&rs, seed)))) {
         snprintf(err, errlen, "cannot set up UDP rate limiting: out of memory");
         return -1;
     }

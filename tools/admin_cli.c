@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
+#include "crypto/secret.h"
 #include "client/request.h"
 
 #define SECRET_MAX 1024
@@ -89,7 +88,7 @@ static int load_credentials(struct admin_cli *o)
     if (n < 0)
         return 2;
     int rc = admin_auth_use_secret(&o->auth, (const uint8_t *)secret, (size_t)n);
-    OPENSSL_cleanse(secret, sizeof secret);
+    cry_cleanse(secret, sizeof secret);
     return rc == 0 ? 0 : 2;
 }
 

@@ -13,9 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
 #include "tools/admin_cli.h"
+#include "crypto/secret.h"
 #include "client/admin_ops.h"
 #include "tools/commands.h"
 #include "proto/hdl_admin.h"
@@ -40,7 +39,7 @@ static void usage(FILE *f)
 static int make_secret(const char *path, char *secret, size_t cap)
 {
     unsigned char raw[16];
-    if (cap < 2 * sizeof raw + 1 || RAND_bytes(raw, sizeof raw) != 1)
+    if (cap < 2 * sizeof raw + 1 || cry_random(raw, sizeof raw) != 0)
         return -1;
     for (size_t i = 0; i < sizeof raw; i++)
         snprintf(secret + 2 * i, 3, "%02x", raw[i]);

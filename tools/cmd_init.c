@@ -14,9 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <openssl/evp.h>
-
 #include "tools/commands.h"
+#include "crypto/key.h"
 #include "conf/conf.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
@@ -256,10 +255,10 @@ int cmd_init(int argc, char **argv)
     if (server_key_load_or_create(conf.server_key_file, &key, err, sizeof err) != 0 ||
         conf_site_build(&conf, key, &site, &site_len, err, sizeof err) != 0) {
         fprintf(stderr, "pazhou: %s\n", err);
-        EVP_PKEY_free(key);
+        cry_key_free(key);
         return 2;
     }
-    EVP_PKEY_free(key);
+    cry_key_free(key);
 
     struct reg_db *db = offline_open(data, true, case_sensitive, &conf);
     if (!db) {

@@ -17,12 +17,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/err.h>
-#include <openssl/evp.h>
-#include <openssl/pem.h>
+#include <openssl/evp.h> /* EVP_EncodeBlock, until a base64 of our own */
 
 #include "crypto/client_cert.h"
 #include "tools/commands.h"
+#include "crypto/key.h"
+#include "crypto/keygen.h"
 #include "proto/hdl_pubkey.h"
 #include "tools/secret_input.h"
 
@@ -45,34 +45,6 @@ static void usage(FILE *f)
                "--days: how long the certificate is valid (default 365).\n");
 }
 
-static EVP_PKEY *generate(const char *type, unsigned bits)
-{
-    EVP_PKEY *key = NULL;
-    if (strcasecmp(type, "rsa") == 0)
-        return EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)bits);
-    if (strcasecmp(type, "sm2") == 0) {
-        EVP_PKEY_CTX *ctx = EVP_PKEY_CTX_new_from_name(NULL, "SM2", NULL);
-        if (ctx && EVP_PKEY_keygen_init(ctx) == 1)
-            EVP_PKEY_generate(ctx, &key);
-        EVP_PKEY_CTX_free(ctx);
-        return key;
-    }
-    /* DSA: domain parameters first, then the key in them. */
-    EVP_PKEY *params = NULL;
-    EVP_PKEY_CTX *pctx = EVP_PKEY_CTX_new_from_name(NULL, "DSA", NULL);
-    if (pctx && EVP_PKEY_paramgen_init(pctx) == 1 &&
-        EVP_PKEY_CTX_set_dsa_paramgen_bits(pctx, (int)bits) == 1 &&
-        EVP_PKEY_generate(pctx, &params) == 1) {
-        EVP_PKEY_CTX *kctx = EVP_PKEY_CTX_new_from_pkey(NULL, params, NULL);
-        if (kctx && EVP_PKEY_keygen_init(kctx) == 1)
-            EVP_PKEY_generate(kctx, &key);
-        EVP_PKEY_CTX_free(kctx);
-    }
-    EVP_PKEY_free(params);
-    EVP_PKEY_CTX_free(pctx);
-    return key;
-}
-
 static FILE *open_private(const char *path)
 {
     int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
@@ -83,30 +55,6 @@ static FILE *open_private(const char *path)
         return NULL;
     }
     return fdopen(fd, "w");
-}
-
-/* The HS_PUBKEY data of key into buf: binary for RSA and DSA, PEM text for SM2. */
-static int public_bytes(EVP_PKEY *key, uint8_t *buf, size_t cap, size_t *len)
-{
-    if (!EVP_PKEY_is_a(key, "SM2")) {
-        struct hdl_writer w;
-        hdl_writer_init(&w, buf, cap);
-        if (hdl_pubkey_from_evp(&w, key) != HDL_OK || hdl_writer_status(&w) != HDL_OK)
-            return -1;
-        *len = w.len;
-        return 0;
-    }
-    BIO *bio = BIO_new(BIO_s_mem());
-    char *data = NULL;
-    long n = 0;
-    int ok = bio && PEM_write_bio_PUBKEY(bio, key) == 1 && (n = BIO_get_mem_data(bio, &data)) > 0 &&
-             (size_t)n <= cap;
-    if (ok) {
-        memcpy(buf, data, (size_t)n);
-        *len = (size_t)n;
-    }
-    BIO_free(bio);
-    return ok ? 0 : -1;
 }
 
 static int write_file(const char *path, const uint8_t *buf, size_t len)
@@ -139,7 +87,7 @@ static int cert_for_key(const char *key_path, const char *identity, const char *
 {
     FILE *f = fopen(key_path, "r");
     const char *pass = getenv(PASSPHRASE_ENV);
-    EVP_PKEY *key = f ? PEM_read_PrivateKey(f, NULL, NULL, pass ? (void *)pass : (void *)"") : NULL;
+    EVP_PKEY *key = f ? cry_pem_read_private(f, pass) : NULL;
     if (f)
         fclose(f);
     if (!key) {
@@ -150,7 +98,7 @@ static int cert_for_key(const char *key_path, const char *identity, const char *
     }
     char err[256];
     int rc = client_cert_write(out, key, identity, days, err, sizeof err);
-    EVP_PKEY_free(key);
+    cry_key_free(key);
     if (rc != 0) {
         fprintf(stderr, "pazhou: %s\n", err);
         return 2;
@@ -230,10 +178,9 @@ int cmd_keygen(int argc, char **argv)
         fprintf(stderr, "pazhou: --bits %u does not suit a %s key\n", bits, type);
         return 2;
     }
-    EVP_PKEY *key = generate(type, bits);
+    EVP_PKEY *key = cry_key_generate(type, bits);
     if (!key) {
-        fprintf(stderr, "pazhou: cannot generate a %s key (%s)\n", type,
-                ERR_reason_error_string(ERR_get_error()));
+        fprintf(stderr, "pazhou: cannot generate a %s key (%s)\n", type, cry_error_reason());
         return 2;
     }
     static uint8_t pub[PUB_MAX];
@@ -247,16 +194,14 @@ int cmd_keygen(int argc, char **argv)
     snprintf(cert_path, sizeof cert_path, "%s.crt", out);
     if (cert && strcasecmp(type, "sm2") == 0) {
         fprintf(stderr, "pazhou: TLS client certificates take RSA or DSA keys, not SM2\n");
-        EVP_PKEY_free(key);
+        cry_key_free(key);
         return 2;
     }
-    if (public_bytes(key, pub, sizeof pub, &pub_len) != 0) {
+    if (cry_pubkey_value(key, pub, sizeof pub, &pub_len) != 0) {
         fprintf(stderr, "pazhou: cannot encode the public key\n");
     } else if ((f = open_private(out)) != NULL) {
-        int ok = pass ? PEM_write_PrivateKey(f, key, EVP_aes_256_cbc(), (unsigned char *)pass,
-                                             (int)strlen(pass), NULL, NULL)
-                      : PEM_write_PrivateKey(f, key, NULL, NULL, 0, NULL, NULL);
-        if (fclose(f) != 0 || ok != 1)
+        int ok = cry_private_key_write(f, key, pass) == 0;
+        if (fclose(f) != 0 || !ok)
             fprintf(stderr, "pazhou: cannot write %s\n", out);
         else if (write_file(pub_path, pub, pub_len) == 0)
             status = 0;
@@ -266,7 +211,7 @@ int cmd_keygen(int argc, char **argv)
             status = 2;
         }
     }
-    EVP_PKEY_free(key);
+    cry_key_free(key);
     if (status == 0) {
         print_value(index, pub, pub_len);
         fprintf(stderr, "pazhou: wrote %s (private, %s) and %s (HS_PUBKEY value)\n", out,

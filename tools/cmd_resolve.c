@@ -203,7 +203,7 @@ int cmd_resolve(int argc, char **argv)
     hdl_put_u32(&w, (uint32_t)ntypes);
     for (int i = 0; i < ntypes; i++)
         hdl_put_cstr(&w, types[i]);
-    if (hdl_response_finish(&w, body) != HDL_OK) {
+    if (hdl_message_finish_unsigned(&w, body) != HDL_OK) {
         fprintf(stderr, "pazhou: request too large\n");
         return 2;
     }

@@ -88,11 +88,11 @@ static size_t build_request(const char *handle, uint8_t *buf, size_t cap, uint32
                              .expiration = 1795700000};
     struct hdl_writer w;
     hdl_writer_init(&w, buf, cap);
-    size_t body = hdl_response_begin(&w, &env, &hdr);
+    size_t body = hdl_message_begin(&w, &env, &hdr);
     hdl_put_cstr(&w, handle);
     hdl_put_u32(&w, 0);
     hdl_put_u32(&w, 0);
-    return hdl_response_finish(&w, body) == HDL_OK ? w.len : 0;
+    return hdl_message_finish_unsigned(&w, body) == HDL_OK ? w.len : 0;
 }
 
 /* Kept out of line and named, so callgrind can count exactly this loop. */

@@ -11,6 +11,7 @@
 #include "proto/hdl_admin_ops.h"
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_const.h"
+#include "crypto/digest.h"
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_resolution.h"
@@ -59,10 +60,10 @@ static void begin(struct exchange *x, struct reply *r, uint32_t rc, uint32_t ext
         .expiration = (uint32_t)time(NULL) + 43200,
     };
     hdl_writer_init(&r->w, x->out, QUERY_OUT_MAX);
-    r->body = hdl_response_begin(&r->w, &env, &hdr);
+    r->body = hdl_message_begin(&r->w, &env, &hdr);
     if (hdr.op_flags & HDL_FLAG_RD) {
         uint8_t alg = hdl_digest_alg_for_version(x->op->env.major, x->op->env.minor);
-        hdl_digest_put(&r->w, alg, x->op->signed_part.ptr, x->op->signed_part.len);
+        cry_digest_put(&r->w, alg, x->op->signed_part.ptr, x->op->signed_part.len);
     }
 }
 
@@ -70,7 +71,7 @@ static void finish(struct exchange *x, struct reply *r)
 {
     if (x->stopped)
         return;
-    if (hdl_response_finish(&r->w, r->body) != HDL_OK) {
+    if (hdl_message_finish_unsigned(&r->w, r->body) != HDL_OK) {
         /* Only a listing can outgrow a message, and it is cut into parts before that. */
         return;
     }
@@ -129,7 +130,7 @@ static void challenge(struct exchange *x, const uint8_t *req, size_t len)
         .expiration = (uint32_t)time(NULL) + 43200,
     };
     hdl_writer_init(&r.w, x->out, QUERY_OUT_MAX);
-    r.body = hdl_response_begin(&r.w, &env, &hdr);
+    r.body = hdl_message_begin(&r.w, &env, &hdr);
     hdl_put_raw(&r.w, c.digest, c.digest_len);
     hdl_put_bytes(&r.w, c.nonce, sizeof c.nonce);
     finish(x, &r);

@@ -4,9 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
-
+#include "crypto/secret.h"
+#include "crypto/digest.h"
 #include "proto/hdl_error_body.h"
 
 #define BUCKETS 4096
@@ -51,7 +50,7 @@ void auth_challenge_free(struct auth_challenge *c)
     if (!c)
         return;
     free(c->request);
-    OPENSSL_cleanse(c->nonce, sizeof c->nonce);
+    cry_cleanse(c->nonce, sizeof c->nonce);
     free((struct pending *)c);
 }
 
@@ -68,7 +67,7 @@ void auth_state_free(struct auth_state *st)
         while (st->sessions[b]) {
             struct session_entry *s = st->sessions[b];
             st->sessions[b] = s->next;
-            OPENSSL_cleanse(s, sizeof *s);
+            cry_cleanse(s, sizeof *s);
             free(s);
         }
     }
@@ -114,8 +113,8 @@ int auth_challenge_issue(struct auth_state *st, const uint8_t *req, size_t len,
     p->c.request_len = len;
     struct hdl_writer w;
     hdl_writer_init(&w, p->c.digest, sizeof p->c.digest);
-    if (RAND_bytes(p->c.nonce, sizeof p->c.nonce) != 1 ||
-        hdl_digest_put(&w, digest_alg, signed_part, signed_len) != HDL_OK ||
+    if (cry_random(p->c.nonce, sizeof p->c.nonce) != 0 ||
+        cry_digest_put(&w, digest_alg, signed_part, signed_len) != HDL_OK ||
         hdl_writer_status(&w) != HDL_OK) {
         auth_challenge_free(&p->c);
         return -1;
@@ -180,7 +179,7 @@ static struct session_entry *find_session(struct auth_state *st, uint32_t id, ti
         if (s->expires < now) {
             *pp = s->next;
             st->session_count--;
-            OPENSSL_cleanse(s, sizeof *s);
+            cry_cleanse(s, sizeof *s);
             free(s);
             continue;
         }
@@ -222,7 +221,7 @@ uint32_t auth_session_open(struct auth_state *st, const uint8_t *key, size_t key
     if (st->session_count >= st->max_sessions) {
         st->sessions_refused++;
         pthread_mutex_unlock(&st->mu);
-        OPENSSL_cleanse(s, sizeof *s);
+        cry_cleanse(s, sizeof *s);
         free(s);
         return 0;
     }
@@ -289,7 +288,7 @@ bool auth_session_close(struct auth_state *st, uint32_t id)
             struct session_entry *s = *pp;
             *pp = s->next;
             st->session_count--;
-            OPENSSL_cleanse(s, sizeof *s);
+            cry_cleanse(s, sizeof *s);
             free(s);
             found = true;
             break;

@@ -7,8 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
-#include <openssl/rand.h>
-
+#include "crypto/secret.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
 #include "resolver/admin/perm.h"
@@ -432,7 +431,7 @@ uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t
         /* A fresh suffix: 16 random hex digits after the given stem (the prefix alone gets a
          * slash first). */
         uint8_t rnd[8];
-        if (RAND_bytes(rnd, sizeof rnd) != 1 || len + 17 > HDL_MAX_HANDLE_LEN)
+        if (cry_random(rnd, sizeof rnd) != 0 || len + 17 > HDL_MAX_HANDLE_LEN)
             return done(res, HDL_RC_ERROR, "Cannot mint a suffix");
         if (!memchr(handle, '/', len))
             res->handle[res->handle_len++] = '/';

@@ -6,9 +6,9 @@
 #include <strings.h>
 
 #include <event2/http.h>
-#include <openssl/hmac.h>
-#include <openssl/rand.h>
 
+#include "crypto/answer.h"
+#include "crypto/secret.h"
 #include "resolver/admin/auth.h"
 #include "resolver/admin/auth_throttle.h"
 #include "proto/hdl_challenge.h"
@@ -381,10 +381,11 @@ static uint32_t verify(struct node *node, const struct http_auth *a, bool seckey
  * code that checks binary answers. */
 static uint32_t verify_basic(struct node *node, const struct http_auth *a, char *msg, size_t msgcap)
 {
-    uint8_t data[AUTH_NONCE_LEN], mac[EVP_MAX_MD_SIZE], resp[1 + EVP_MAX_MD_SIZE];
+    uint8_t data[AUTH_NONCE_LEN], mac[CRY_MAC_MAX], resp[1 + CRY_MAC_MAX];
     unsigned mac_len = 0;
-    if (RAND_bytes(data, sizeof data) != 1 ||
-        !HMAC(EVP_sha256(), a->secret, (int)a->secret_len, data, sizeof data, mac, &mac_len)) {
+    struct hdl_seckey_response r = {.code = HDL_SECKEY_HMAC_SHA256};
+    if (cry_random(data, sizeof data) != 0 ||
+        cry_seckey_mac(&r, a->secret, a->secret_len, data, sizeof data, mac, &mac_len) != HDL_OK) {
         snprintf(msg, msgcap, "Cannot check the password now");
         return HDL_RC_AUTHEN_ERROR;
     }

@@ -5,7 +5,7 @@
 
 #include <openssl/x509.h>
 
-#include "resolver/admin/auth.h"
+#include "crypto/key.h"
 #include "registry/reg_prefix.h"
 #include "registry/reg_record.h"
 
@@ -93,7 +93,7 @@ uint32_t http_cert_identify(struct node *node, const struct http_cert *c, struct
             if ((c->index != 0 && v.index != c->index) ||
                 (c->index == 0 && !hdl_slice_eq_ci(v.type, "HS_PUBKEY")))
                 continue;
-            EVP_PKEY *stored = auth_load_pubkey(v.data.ptr, v.data.len);
+            EVP_PKEY *stored = cry_pubkey_load(v.data.ptr, v.data.len);
             found = stored && EVP_PKEY_eq(stored, key) == 1;
             matched = v.index;
             EVP_PKEY_free(stored);

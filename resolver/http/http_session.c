@@ -6,8 +6,7 @@
 #include <string.h>
 #include <time.h>
 
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
+#include "crypto/secret.h"
 
 #define BUCKETS 4096
 
@@ -38,7 +37,7 @@ struct http_sessions *http_sessions_new(uint32_t idle_timeout_s, size_t max_open
 
 static void entry_free(struct entry *e)
 {
-    OPENSSL_cleanse(e, sizeof *e);
+    cry_cleanse(e, sizeof *e);
     free(e);
 }
 
@@ -89,7 +88,7 @@ static struct entry *find(struct http_sessions *s, const char *id, time_t now)
     size_t b = bucket_of(id);
     sweep(s, b, now);
     for (struct entry *e = s->buckets[b]; e; e = e->next)
-        if (CRYPTO_memcmp(e->s.id, id, HTTP_SESSION_ID_LEN) == 0)
+        if (cry_memeq(e->s.id, id, HTTP_SESSION_ID_LEN))
             return e;
     return NULL;
 }
@@ -98,7 +97,7 @@ int http_session_open(struct http_sessions *s, struct http_session *out)
 {
     struct entry *e = calloc(1, sizeof *e);
     uint8_t raw[HTTP_SESSION_ID_LEN / 2];
-    if (!e || RAND_bytes(raw, sizeof raw) != 1 || RAND_bytes(e->s.nonce, sizeof e->s.nonce) != 1) {
+    if (!e || cry_random(raw, sizeof raw) != 0 || cry_random(e->s.nonce, sizeof e->s.nonce) != 0) {
         free(e);
         return -1;
     }

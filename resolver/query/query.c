@@ -5,6 +5,7 @@
 
 #include "proto/hdl_body.h"
 #include "proto/hdl_const.h"
+#include "crypto/digest.h"
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_resolution.h"
@@ -42,7 +43,7 @@ static void reply_begin(struct reply *r, uint8_t *out, const struct query_ctx *q
         .expiration = (uint32_t)time(NULL) + RESPONSE_LIFETIME_S,
     };
     hdl_writer_init(&r->w, out, QUERY_OUT_MAX);
-    r->body_offset = hdl_response_begin(&r->w, &env, &hdr);
+    r->body_offset = hdl_message_begin(&r->w, &env, &hdr);
     r->response_code = response_code;
 }
 
@@ -52,13 +53,13 @@ static void reply_digest(struct reply *r, const struct hdl_message *req)
     if (!(req->hdr.op_flags & HDL_FLAG_RD))
         return;
     uint8_t alg = hdl_digest_alg_for_version(req->env.major, req->env.minor);
-    if (hdl_digest_put(&r->w, alg, req->signed_part.ptr, req->signed_part.len) != HDL_OK)
+    if (cry_digest_put(&r->w, alg, req->signed_part.ptr, req->signed_part.len) != HDL_OK)
         r->w.overflow = true;
 }
 
 static enum query_result reply_finish(struct reply *r, const struct query_ctx *q, size_t *out_len)
 {
-    if (hdl_response_finish(&r->w, r->body_offset) != HDL_OK) {
+    if (hdl_message_finish_unsigned(&r->w, r->body_offset) != HDL_OK) {
         node_count(&q->stats->dropped, 1);
         return QUERY_DROP;
     }

@@ -17,6 +17,7 @@
 #include "proto/hdl_const.h"
 #include "proto/hdl_credential.h"
 #include "proto/hdl_fragment.h"
+#include "crypto/key.h"
 #include "proto/hdl_pubkey.h"
 #include "proto/hdl_session.h"
 #include "proto/hdl_value.h"
@@ -114,7 +115,7 @@ static void fuzz_body(const struct hdl_message *m)
         hdl_pubkey_encode(&w, &key);
         same_or_die(m->body.ptr, m->body.len, &w);
         EVP_PKEY *pkey = NULL;
-        if (hdl_pubkey_to_evp(&key, &pkey) == HDL_OK)
+        if (cry_pubkey_to_evp(&key, &pkey) == HDL_OK)
             EVP_PKEY_free(pkey);
     }
 }

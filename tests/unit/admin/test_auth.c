@@ -15,11 +15,14 @@
 #include <openssl/hmac.h>
 #include <openssl/pem.h>
 
+#include "crypto/dh_session.h"
+#include "crypto/key.h"
 #include "resolver/admin/auth.h"
 #include "resolver/admin/auth_state.h"
 #include "proto/hdl_body.h"
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_credential.h"
+#include "proto/hdl_credential_data.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_pubkey.h"
 #include "proto/hdl_resolution.h"
@@ -166,10 +169,10 @@ static size_t demo_response(uint8_t *buf, size_t cap)
     struct hdl_header hdr = {.opcode = 1, .response_code = 1, .op_flags = 0xd9000000};
     struct hdl_writer w;
     hdl_writer_init(&w, buf, cap);
-    size_t body = hdl_response_begin(&w, &env, &hdr);
+    size_t body = hdl_message_begin(&w, &env, &hdr);
     hdl_put_cstr(&w, "88.100.1/SIGNED");
     hdl_put_u32(&w, 0);
-    assert_int_equal(hdl_response_finish(&w, body), HDL_OK);
+    assert_int_equal(hdl_message_finish_unsigned(&w, body), HDL_OK);
     return w.len;
 }
 
@@ -337,7 +340,7 @@ static void dh_session_keys_agree(void **state)
     size_t key_len = 0;
     struct hdl_writer w;
     hdl_writer_init(&w, server_pub, sizeof server_pub);
-    assert_int_equal(session_dh_agree(client_pub, cw.len, &w, key, &key_len), HDL_OK);
+    assert_int_equal(cry_dh_agree(client_pub, cw.len, &w, key, &key_len), HDL_OK);
     assert_int_equal(key_len, 32);
 
     /* The client derives from the server's answer: the same 32 bytes. */
@@ -357,7 +360,7 @@ static void dh_session_keys_agree(void **state)
         skip++;
     assert_memory_equal(secret + skip, key, 32);
     /* A key that is no DH key is refused. */
-    assert_int_not_equal(session_dh_agree((const uint8_t *)"junk", 4, &w, key, &key_len), HDL_OK);
+    assert_int_not_equal(cry_dh_agree((const uint8_t *)"junk", 4, &w, key, &key_len), HDL_OK);
     BN_free(y);
     EVP_PKEY_CTX_free(d);
     EVP_PKEY_CTX_free(gen);
@@ -468,7 +471,7 @@ static void rsa_sha1_and_dsa_answers_verify(void **state)
         uint8_t pub[2048];
         struct hdl_writer w;
         hdl_writer_init(&w, pub, sizeof pub);
-        assert_int_equal(hdl_pubkey_from_evp(&w, keys[i]), HDL_OK);
+        assert_int_equal(cry_pubkey_from_evp(&w, keys[i]), HDL_OK);
         uint8_t sig[512];
         size_t sig_len = sizeof sig;
         EVP_MD_CTX *ctx = EVP_MD_CTX_new();

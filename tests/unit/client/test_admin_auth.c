@@ -1,7 +1,7 @@
 /*
- * The administration client's cryptography (tools/admin_auth.c, tools/admin_dh.c) checked by the
- * node's own verifiers (resolver/auth.c, resolver/session.c): what the client answers, the node
- * accepts, and nothing else.
+ * The administration client's cryptography (client/admin_auth.c, the client half of
+ * crypto/dh_session.c) checked by the node's own verifiers (resolver/admin/auth.c, the node's half
+ * of crypto/dh_session.c): what the client answers, the node accepts, and nothing else.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -18,7 +18,8 @@
 #include <openssl/pem.h>
 
 #include "client/admin_auth.h"
-#include "client/admin_dh.h"
+#include "crypto/dh_session.h"
+#include "crypto/key.h"
 #include "resolver/admin/auth.h"
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_pubkey.h"
@@ -105,7 +106,7 @@ static size_t pubkey_value(EVP_PKEY *key, uint8_t *buf, size_t cap)
     }
     struct hdl_writer w;
     hdl_writer_init(&w, buf, cap);
-    assert_int_equal(hdl_pubkey_from_evp(&w, key), HDL_OK);
+    assert_int_equal(cry_pubkey_from_evp(&w, key), HDL_OK);
     return w.len;
 }
 
@@ -200,7 +201,7 @@ static void dh_client_and_node_agree_on_the_session_key(void **state)
     struct hdl_writer cw, sw;
     hdl_writer_init(&cw, cbuf, sizeof cbuf);
     hdl_writer_init(&sw, sbuf, sizeof sbuf);
-    assert_int_equal(admin_dh_begin(&ours, &cw), HDL_OK);
+    assert_int_equal(cry_dh_begin(&ours, &cw), HDL_OK);
     struct hdl_pubkey pk;
     assert_int_equal(hdl_pubkey_decode(cbuf, cw.len, &pk), HDL_OK);
     assert_int_equal(pk.kind, HDL_KEY_DH);
@@ -208,13 +209,13 @@ static void dh_client_and_node_agree_on_the_session_key(void **state)
 
     uint8_t node_key[32], client_key[32];
     size_t node_len = 0, client_len = 0;
-    assert_int_equal(session_dh_agree(cbuf, cw.len, &sw, node_key, &node_len), HDL_OK);
-    assert_int_equal(admin_dh_finish(ours, sbuf, sw.len, client_key, &client_len), HDL_OK);
+    assert_int_equal(cry_dh_agree(cbuf, cw.len, &sw, node_key, &node_len), HDL_OK);
+    assert_int_equal(cry_dh_finish(ours, sbuf, sw.len, client_key, &client_len), HDL_OK);
     assert_int_equal(client_len, 32);
     assert_int_equal(node_len, client_len);
     assert_memory_equal(node_key, client_key, 32);
     /* A key that is not DH is refused. */
-    assert_int_equal(admin_dh_finish(ours, cbuf, 10, client_key, &client_len), HDL_ERR_MALFORMED);
+    assert_int_equal(cry_dh_finish(ours, cbuf, 10, client_key, &client_len), HDL_ERR_MALFORMED);
     EVP_PKEY_free(ours);
 }
 

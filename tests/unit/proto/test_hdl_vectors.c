@@ -9,10 +9,13 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include "crypto/digest.h"
+#include "crypto/key.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_body.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_credential.h"
+#include "proto/hdl_credential_data.h"
 #include "proto/hdl_fragment.h"
 #include "proto/hdl_pubkey.h"
 #include "proto/hdl_site.h"
@@ -68,7 +71,7 @@ static void assert_reencodes(const uint8_t *orig, size_t len, const struct hdl_m
     struct hdl_writer w, cw;
     hdl_writer_init(&w, out, sizeof(out));
     hdl_writer_init(&cw, cred, sizeof(cred));
-    size_t off = hdl_response_begin(&w, &m->env, &m->hdr);
+    size_t off = hdl_message_begin(&w, &m->env, &m->hdr);
     assert_int_equal(hdl_body_encode(&w, b), HDL_OK);
     if (m->credential.len) {
         struct hdl_credential c;
@@ -193,9 +196,9 @@ static void not_found_is_an_empty_error_body(void **state)
     uint8_t out[64];
     struct hdl_writer w;
     hdl_writer_init(&w, out, sizeof(out));
-    size_t off = hdl_response_begin(&w, &m.env, &m.hdr);
+    size_t off = hdl_message_begin(&w, &m.env, &m.hdr);
     hdl_error_body_encode(&w, "");
-    assert_int_equal(hdl_response_finish(&w, off), HDL_OK);
+    assert_int_equal(hdl_message_finish_unsigned(&w, off), HDL_OK);
     assert_int_equal(w.len, v->resolve.msgs[9].len);
     assert_memory_equal(out, v->resolve.msgs[9].bytes, w.len);
 }
@@ -292,11 +295,11 @@ static EVP_PKEY *site_key(struct vectors *v, struct hdl_site *site)
     assert_int_equal(hdl_pubkey_decode(pk.ptr, pk.len, &key), HDL_OK);
     assert_int_equal(key.kind, HDL_KEY_DSA);
     assert_int_equal(key.trailing_zeros, 0);
-    assert_int_equal(hdl_pubkey_to_evp(&key, &pkey), HDL_OK);
+    assert_int_equal(cry_pubkey_to_evp(&key, &pkey), HDL_OK);
     assert_true(EVP_PKEY_is_a(pkey, "DSA"));
     assert_int_equal(EVP_PKEY_get_bits(pkey), 1024);
     hdl_writer_init(&w, out, sizeof(out));
-    assert_int_equal(hdl_pubkey_from_evp(&w, pkey), HDL_OK);
+    assert_int_equal(cry_pubkey_from_evp(&w, pkey), HDL_OK);
     assert_int_equal(w.len, pk.len);
     assert_memory_equal(out, pk.ptr, w.len);
     return pkey;
@@ -353,14 +356,14 @@ static EVP_PKEY *admin_rsa_key(struct vectors *v)
     assert_int_equal(key.trailing_zeros, 4);
     assert_int_equal(key.a.len, 3); /* 65537 */
     assert_int_equal(key.b.len, 257);
-    assert_int_equal(hdl_pubkey_to_evp(&key, &pkey), HDL_OK);
+    assert_int_equal(cry_pubkey_to_evp(&key, &pkey), HDL_OK);
     assert_true(EVP_PKEY_is_a(pkey, "RSA"));
     assert_int_equal(EVP_PKEY_get_bits(pkey), 2048);
 
     uint8_t out[512];
     struct hdl_writer w;
     hdl_writer_init(&w, out, sizeof(out));
-    assert_int_equal(hdl_pubkey_from_evp(&w, pkey), HDL_OK);
+    assert_int_equal(cry_pubkey_from_evp(&w, pkey), HDL_OK);
     assert_int_equal(w.len, val.data.len);
     assert_memory_equal(out, val.data.ptr, w.len);
     return pkey;
@@ -386,7 +389,7 @@ static void check_digests(const struct vec_file *vf)
         struct hdl_writer w;
         hdl_writer_init(&w, d, sizeof(d));
         assert_int_equal(
-            hdl_digest_put(&w, HDL_DIGEST_SHA256, req.signed_part.ptr, req.signed_part.len),
+            cry_digest_put(&w, HDL_DIGEST_SHA256, req.signed_part.ptr, req.signed_part.len),
             HDL_OK);
         assert_int_equal(w.len, 33);
         assert_int_equal(d[0], HDL_DIGEST_SHA256);
@@ -523,12 +526,12 @@ static void session_setup_is_signed_by_the_site_key(void **state)
     EVP_PKEY *dh = NULL;
     assert_int_equal(hdl_pubkey_decode(sr->public_key.ptr, sr->public_key.len, &ck), HDL_OK);
     assert_int_equal(ck.kind, HDL_KEY_DH);
-    assert_int_equal(hdl_pubkey_to_evp(&ck, &dh), HDL_OK);
+    assert_int_equal(cry_pubkey_to_evp(&ck, &dh), HDL_OK);
     assert_int_equal(EVP_PKEY_get_bits(dh), 1024);
     uint8_t out[512];
     struct hdl_writer w;
     hdl_writer_init(&w, out, sizeof(out));
-    assert_int_equal(hdl_pubkey_from_evp(&w, dh), HDL_OK);
+    assert_int_equal(cry_pubkey_from_evp(&w, dh), HDL_OK);
     assert_int_equal(w.len, sr->public_key.len);
     assert_memory_equal(out, sr->public_key.ptr, w.len);
     EVP_PKEY_free(dh);

@@ -1,4 +1,4 @@
 # The wire codec: captured vectors, malformed input, the JSON form of values.
-pazhou_unit_test(test_hdl_vectors pazhou_proto)
+pazhou_unit_test(test_hdl_vectors pazhou_crypto pazhou_proto)
 pazhou_unit_test(test_hdl_codec pazhou_proto)
 pazhou_unit_test(test_hdl_json pazhou_proto)

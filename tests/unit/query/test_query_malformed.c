@@ -130,7 +130,7 @@ static size_t probe(uint8_t *buf, uint32_t request_id)
         .major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10, .request_id = request_id};
     struct hdl_header hdr = {
         .opcode = HDL_OC_RESOLUTION, .op_flags = 0x19000000u, .site_serial = 1};
-    size_t body = hdl_response_begin(&w, &env, &hdr);
+    size_t body = hdl_message_begin(&w, &env, &hdr);
     hdl_put_cstr(&w, PRODUCT);
     hdl_put_u32(&w, 0);
     hdl_put_u32(&w, 0);
@@ -245,7 +245,7 @@ static void list_counts_and_trailing_bytes_are_refused(void **state)
     hdl_writer_init(&w, s, sizeof s);
     struct hdl_envelope env = {.major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10};
     struct hdl_header hdr = {.opcode = HDL_OC_GET_SITE_INFO, .op_flags = 0x19000000u};
-    size_t body = hdl_response_begin(&w, &env, &hdr);
+    size_t body = hdl_message_begin(&w, &env, &hdr);
     hdl_put_cstr(&w, "/");
     assert_int_equal(hdl_message_finish(&w, body, NULL, 0), HDL_OK);
     size_t sl = w.len;

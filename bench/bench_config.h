@@ -1,0 +1,55 @@
+/* What a resolution load is asked to do and what it measured, for every transport's load. */
+#ifndef BENCH_CONFIG_H
+#define BENCH_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "bench/bench_histogram.h"
+#include "bench/bench_keys.h"
+
+#define BENCH_RC_SLOTS 1024 /* response codes counted one by one; others in the last slot */
+
+enum bench_transport { BENCH_UDP, BENCH_TCP, BENCH_HTTP };
+
+static inline const char *bench_transport_name(enum bench_transport t)
+{
+    return t == BENCH_UDP ? "udp" : t == BENCH_TCP ? "tcp" : "http";
+}
+
+struct bench_config {
+    struct sockaddr_storage addr;
+    socklen_t addr_len;
+    enum bench_transport transport;
+    int threads;
+    int sockets;       /* per thread */
+    int window;        /* requests in flight per socket */
+    double duration_s; /* always bounded */
+    uint64_t count;    /* stop after this many answers (0 = duration only) */
+    int timeout_ms;    /* a request unanswered this long is lost and replaced */
+    uint32_t op_flags;
+    struct bench_keys keys;
+    /* Seeds the key choice. A fresh seed per run by default: a run that replayed the previous
+     * run's keys would find them in the server's caches and measure the caches, not the load. */
+    uint64_t key_seed;
+    bool progress;
+    /* Open loop: requests per second over all threads, sent on a fixed schedule whatever the
+     * answers do, latency measured from the scheduled time; 0 = closed loop. */
+    double rate;
+    bool rc_names; /* report Handle response code names (not for other protocols' replays) */
+    const char *command; /* the report's name for the load: "resolve" when NULL */
+};
+
+struct bench_result {
+    uint64_t sent;
+    uint64_t answered;
+    uint64_t lost;
+    uint64_t malformed; /* answers that did not parse */
+    uint64_t overflow;  /* open loop: sends skipped because every slot was waiting */
+    uint64_t rc[BENCH_RC_SLOTS];
+    double elapsed_s;
+    struct bench_histogram hist;
+};
+
+#endif

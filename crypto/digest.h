@@ -1,0 +1,17 @@
+/* The request digest an error or challenge carries (docs/protocol.md §8, §10), computed with
+ * OpenSSL; proto/hdl_error_body encodes and decodes it. */
+#ifndef CRYPTO_DIGEST_H
+#define CRYPTO_DIGEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "proto/hdl_buf.h"
+
+/* Computes the digest of a request's header + body and writes it in wire form: alg byte +
+ * digest. alg is HDL_DIGEST_SHA256 for >= 2.7, SHA1 or MD5 for older peers (see
+ * hdl_digest_alg_for_version). Returns HDL_OK, HDL_ERR_MALFORMED (unknown alg), HDL_ERR_CRYPTO
+ * or HDL_ERR_NOSPACE. */
+int cry_digest_put(struct hdl_writer *w, uint8_t alg, const uint8_t *signed_part, size_t len);
+
+#endif
