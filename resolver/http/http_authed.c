@@ -13,6 +13,7 @@
 
 #include <openssl/ssl.h>
 
+#include "common/base64.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_json.h"
 #include "resolver/http/http_api.h"
@@ -498,7 +499,7 @@ static json_t *session_json(const struct http_who *who, const char *error)
         return NULL;
     if (who->has_session) {
         char nonce[AUTH_NONCE_LEN * 2 + 4];
-        http_auth_b64(who->session.nonce, AUTH_NONCE_LEN, nonce);
+        b64_encode(who->session.nonce, AUTH_NONCE_LEN, nonce, 0);
         json_object_set_new(o, "sessionId", json_string(who->session.id));
         json_object_set_new(o, "nonce", json_string(nonce));
     }
