@@ -2,9 +2,11 @@
  * Base64 (RFC 4648 §4), the one rule every room reads and writes it by:
  *
  *   - Alphabet: A-Z a-z 0-9 + /. With B64_URL the decoder also takes the URL-safe '-' and '_'
- *     (RFC 4648 §5), mixed freely with '+' and '/': the reference server reads its HTTP
- *     Authorization values with a decoder that takes both alphabets, and JWK numbers are
- *     base64url (RFC 7515 §2). Without the flag '-' and '_' are bad digits.
+ *     (RFC 4648 §5), mixed freely with '+' and '/'. Two callers need that: JWK numbers, which
+ *     are base64url (RFC 7515 §2), and the HTTP Authorization values (Basic credentials,
+ *     signature, cnonce, salt), which the node has always read in both alphabets, so clients
+ *     that sign with a base64url library keep getting in. Without the flag '-' and '_' are bad
+ *     digits.
  *   - Padding: optional, but when present it is exact: one or two '=' that complete the last
  *     group to 4 characters ("YQ==", "YWI="). "YQ=", "YQ===", "YWJj=" and '=' anywhere but at the
  *     end are rejected, as is a last group of one character ("Y", "YWJjZ").

@@ -20,8 +20,8 @@ static void malformed(struct http_auth *a, const char *why)
     snprintf(a->error, sizeof a->error, "%s", why);
 }
 
-/* Base64 as the reference reads Authorization values: both alphabets (common/base64.h).
- * -1 on bad base64 or when out is too small. */
+/* Authorization values in either base64 alphabet, as the node has always taken them
+ * (common/base64.h). -1 on bad base64 or when out is too small. */
 static int auth_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *outlen)
 {
     return b64_decode(in, len, out, cap, outlen, B64_URL) == B64_OK ? 0 : -1;
