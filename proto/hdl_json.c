@@ -7,14 +7,16 @@
 
 #include <arpa/inet.h>
 #include <limits.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "common/base64.h"
+#include "common/hex.h"
+#include "common/iso8601.h"
+#include "common/utf8.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_json_scalar.h"
@@ -22,53 +24,6 @@
 #include "proto/hdl_site.h"
 
 #define DEFAULT_TTL HDL_JSON_DEFAULT_TTL
-
-/* Length of the well-formed UTF-8 sequence at p (no overlongs, surrogates or > U+10FFFF), or 0. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
-{
-    uint8_t c = p[0];
-    size_t len;
-    uint8_t lo = 0x80, hi = 0xbf;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else
-        return 0;
-    if (n < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return len;
-}
-
-/* Data the reference would show as text: UTF-8, and no control bytes but tab, CR and LF. */
-static bool is_text(struct hdl_slice s)
-{
-    for (size_t i = 0; i < s.len;) {
-        uint8_t c = s.ptr[i];
-        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
-            return false;
-        size_t n = utf8_seq(s.ptr + i, s.len - i);
-        if (n == 0)
-            return false;
-        i += n;
-    }
-    return true;
-}
 
 /* A JSON string for bytes meant as text (types, handles): invalid sequences become U+FFFD, as
  * jansson accepts only UTF-8 and a handle still has to be shown. */
@@ -82,7 +37,7 @@ static json_t *text_json(struct hdl_slice s)
         return NULL;
     size_t o = 0;
     for (size_t i = 0; i < s.len;) {
-        size_t n = utf8_seq(s.ptr + i, s.len - i);
+        size_t n = utf8_seq_len(s.ptr + i, s.len - i);
         if (n == 0) {
             memcpy(fixed + o, "\xef\xbf\xbd", 3);
             o += 3;
@@ -100,14 +55,11 @@ static json_t *text_json(struct hdl_slice s)
 
 static json_t *base64_json(struct hdl_slice s)
 {
-    if (s.len > INT_MAX / 4 * 3 - 3)
-        return NULL;
-    size_t cap = ((size_t)s.len + 2) / 3 * 4 + 1;
-    unsigned char *out = malloc(cap);
+    char *out = malloc(b64_encoded_len(s.len, 0) + 1);
     if (!out)
         return NULL;
-    int n = EVP_EncodeBlock(out, s.ptr, (int)s.len);
-    json_t *j = json_stringn((const char *)out, (size_t)n);
+    size_t n = b64_encode(s.ptr, s.len, out, 0);
+    json_t *j = json_stringn(out, n);
     free(out);
     return j;
 }
@@ -115,12 +67,8 @@ static json_t *base64_json(struct hdl_slice s)
 /* "2026-11-26T02:39:16Z" */
 static json_t *time_json(uint32_t t)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char buf[32];
-    if (!gmtime_r(&tt, &tm) || strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        return NULL;
-    return json_string(buf);
+    char buf[ISO8601_MAX];
+    return iso8601_format(t, 0, buf) ? json_string(buf) : NULL;
 }
 
 /* {"handle","index"}: the element of vlists and references. */
@@ -132,23 +80,12 @@ static json_t *ref_json(struct hdl_slice handle, uint32_t index)
 /* Base64url without padding (RFC 7515 §2), as the reference writes JWK numbers. */
 static json_t *base64url_json(const uint8_t *p, size_t n)
 {
-    json_t *j = base64_json((struct hdl_slice){p, (uint32_t)n});
-    if (!j)
+    char *out = malloc(b64_encoded_len(n, B64_URL) + 1);
+    if (!out)
         return NULL;
-    size_t len = json_string_length(j);
-    char *s = malloc(len + 1);
-    if (!s) {
-        json_decref(j);
-        return NULL;
-    }
-    memcpy(s, json_string_value(j), len + 1);
-    while (len && s[len - 1] == '=')
-        len--;
-    for (size_t i = 0; i < len; i++)
-        s[i] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
-    json_decref(j);
-    j = json_stringn(s, len);
-    free(s);
+    size_t len = b64_encode(p, n, out, B64_URL);
+    json_t *j = json_stringn(out, len);
+    free(out);
     return j;
 }
 
@@ -297,7 +234,7 @@ static json_t *data_json(const struct hdl_value *v)
         if (obj)
             return json_pack("{s:s,s:o}", "format", is_site ? "site" : "key", "value", obj);
         /* Undecodable site or key bytes stay binary, even when they look like text. */
-        if (!is_site && !is_key && is_text(v->data))
+        if (!is_site && !is_key && utf8_is_text(v->data.ptr, v->data.len))
             return json_pack("{s:s,s:s%}", "format", "string", "value",
                              v->data.len ? (const char *)v->data.ptr : "", (size_t)v->data.len);
     }
@@ -371,153 +308,45 @@ static int stored(struct parse *p, size_t start, struct hdl_slice *out)
     return HDL_OK;
 }
 
-static int days_in_month(int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* Reads exactly n digits at *s. */
-static bool digits(const char **s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        char c = (*s)[i];
-        if (c < '0' || c > '9')
-            return false;
-        v = v * 10 + (c - '0');
-    }
-    *s += n;
-    *out = v;
-    return true;
-}
-
-/* ISO-8601 "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)" to epoch seconds that fit an int4. */
-static bool parse_time(const char *s, uint32_t *out)
-{
-    int y, mo, d, h, mi, sec, oh = 0, om = 0;
-    if (!digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) || *s++ != '-' ||
-        !digits(&s, 2, &d) || (*s != 'T' && *s != 't'))
-        return false;
-    s++;
-    if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi) || *s++ != ':' ||
-        !digits(&s, 2, &sec))
-        return false;
-    if (*s == '.') {
-        s++;
-        if (*s < '0' || *s > '9')
-            return false;
-        while (*s >= '0' && *s <= '9')
-            s++;
-    }
-    int sign = 0;
-    if (*s == 'Z' || *s == 'z')
-        s++;
-    else if (*s == '+' || *s == '-') {
-        sign = *s++ == '+' ? 1 : -1;
-        if (!digits(&s, 2, &oh) || *s++ != ':' || !digits(&s, 2, &om) || oh > 23 || om > 59)
-            return false;
-    } else
-        return false;
-    if (*s || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
-        sec > 60)
-        return false;
-    int64_t t =
-        days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
-    if (t < 0 || t > UINT32_MAX)
-        return false;
-    *out = (uint32_t)t;
-    return true;
-}
-
-bool hdl_json_parse_time(const char *s, uint32_t *out)
-{
-    return parse_time(s, out);
-}
-
 static bool get_u32(const json_t *j, uint32_t *out)
 {
     return hdl_json_u32(j, out);
 }
 
-static bool is_b64(char c)
+/* Base64 by the rule of common/base64.h (flags 0 or B64_URL) into the store. */
+static int put_base64(struct parse *p, const char *s, size_t n, unsigned flags)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-           c == '/';
-}
-
-/* Standard base64, with or without its '=' padding, into the store. */
-static int put_base64(struct parse *p, const char *s, size_t n)
-{
-    size_t pad = 0;
-    while (pad < 2 && n > pad && s[n - 1 - pad] == '=')
-        pad++;
-    size_t body = n - pad;
-    for (size_t i = 0; i < body; i++)
-        if (!is_b64(s[i]))
-            return fail(p, "data.value is not base64: '%c' at offset %zu", s[i], i);
-    if (body % 4 == 1 || (pad && n % 4 != 0))
+    struct hdl_writer *w = p->store;
+    size_t got = 0;
+    int rc = w->overflow ? B64_ERR_NOSPACE
+                         : b64_decode(s, n, w->buf + w->len, w->cap - w->len, &got, flags);
+    if (rc == B64_ERR_DIGIT)
+        return fail(p, "data.value is not base64: '%c' at offset %zu", s[got], got);
+    if (rc == B64_ERR_LENGTH)
         return fail(p,
                     "data.value is not base64: its length %zu is not a whole number of "
                     "4-character groups",
                     n);
-
-    /* EVP_DecodeBlock takes whole groups only; the last, partial group is padded here. */
-    unsigned char out[768];
-    size_t whole = body - body % 4;
-    for (size_t i = 0; i < whole;) {
-        size_t chunk = whole - i < 1024 ? whole - i : 1024;
-        int got = EVP_DecodeBlock(out, (const unsigned char *)s + i, (int)chunk);
-        if (got < 0)
-            return fail(p, "data.value is not base64");
-        hdl_put_raw(p->store, out, (size_t)got);
-        i += chunk;
-    }
-    size_t tail = body % 4;
-    if (tail) {
-        unsigned char group[4] = {'=', '=', '=', '='};
-        memcpy(group, s + whole, tail);
-        if (EVP_DecodeBlock(out, group, 4) < 0)
-            return fail(p, "data.value is not base64");
-        hdl_put_raw(p->store, out, tail - 1);
-    }
+    if (rc == B64_ERR_NOSPACE)
+        w->overflow = true; /* reported by whoever checks the store, as for any other field */
+    else
+        w->len += got;
     return HDL_OK;
-}
-
-static int hex_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static int put_hex(struct parse *p, const char *s, size_t n)
 {
-    if (n % 2)
+    struct hdl_writer *w = p->store;
+    size_t got = 0;
+    int rc = w->overflow ? HEX_ERR_NOSPACE : hex_decode(s, n, w->buf + w->len, w->cap - w->len, &got);
+    if (rc == HEX_ERR_ODD)
         return fail(p, "data.value is not hex: odd length %zu", n);
-    for (size_t i = 0; i < n; i += 2) {
-        int hi = hex_nibble(s[i]), lo = hex_nibble(s[i + 1]);
-        if (hi < 0 || lo < 0)
-            return fail(p, "data.value is not hex: '%c' at offset %zu", hi < 0 ? s[i] : s[i + 1],
-                        hi < 0 ? i : i + 1);
-        hdl_put_u8(p->store, (uint8_t)(hi << 4 | lo));
-    }
+    if (rc == HEX_ERR_DIGIT)
+        return fail(p, "data.value is not hex: '%c' at offset %zu", s[got], got);
+    if (rc == HEX_ERR_NOSPACE)
+        w->overflow = true; /* reported by whoever checks the store */
+    else
+        w->len += got;
     return HDL_OK;
 }
 
@@ -611,15 +440,11 @@ static size_t jwk_to_bigint(struct parse *p, const json_t *j, const char *what, 
         fail(p, "data.value.%s is not a base64url number", what);
         return 0;
     }
-    char std[2 * 1024 + 4];
-    size_t n = json_string_length(j);
-    const char *s = json_string_value(j);
-    for (size_t i = 0; i < n; i++)
-        std[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
     struct hdl_writer w;
     hdl_writer_init(&w, out + 1, cap - 1);
     struct parse tmp = {&w, p->err, p->errlen};
-    if (put_base64(&tmp, std, n) != HDL_OK || hdl_writer_status(&w) != HDL_OK || w.len == 0) {
+    if (put_base64(&tmp, json_string_value(j), json_string_length(j), B64_URL) != HDL_OK ||
+        hdl_writer_status(&w) != HDL_OK || w.len == 0) {
         fail(p, "data.value.%s is not a base64url number", what);
         return 0;
     }
@@ -756,7 +581,7 @@ static int put_site(struct parse *p, const json_t *val)
         if (kf && !strcmp(kf, "key"))
             rc = put_key(&kp, kv);
         else if (kf && !strcmp(kf, "base64") && json_is_string(kv))
-            rc = put_base64(&kp, json_string_value(kv), json_string_length(kv));
+            rc = put_base64(&kp, json_string_value(kv), json_string_length(kv), 0);
         else
             rc = fail(p, "data.value.servers[%zu].publicKey is not a key or base64", i);
         if (rc != HDL_OK)
@@ -812,7 +637,7 @@ static int put_data(struct parse *p, const json_t *data)
         return HDL_OK;
     }
     if (!strcasecmp(format, "base64"))
-        return put_base64(p, text, n);
+        return put_base64(p, text, n, 0);
     if (!strcasecmp(format, "hex"))
         return put_hex(p, text, n);
     if (!strcasecmp(format, "admin"))
@@ -873,7 +698,7 @@ static int parse_value(struct parse *p, const json_t *obj, struct hdl_value *v)
         v->ttl = (uint32_t)secs;
     } else if (json_is_string(j)) {
         v->ttl_type = HDL_TTL_ABSOLUTE;
-        if (!parse_time(json_string_value(j), &v->ttl))
+        if (!iso8601_parse(json_string_value(j), json_string_length(j), &v->ttl))
             return fail(p, "ttl '%s' is not an ISO-8601 time such as 2026-11-26T02:39:16Z",
                         json_string_value(j));
     } else if (j && !get_u32(j, &v->ttl))
@@ -882,7 +707,8 @@ static int parse_value(struct parse *p, const json_t *obj, struct hdl_value *v)
 
     v->timestamp = 0;
     j = json_object_get(obj, "timestamp");
-    if (j && (!json_is_string(j) || !parse_time(json_string_value(j), &v->timestamp)))
+    if (j && (!json_is_string(j) ||
+              !iso8601_parse(json_string_value(j), json_string_length(j), &v->timestamp)))
         return fail(p, "timestamp is not an ISO-8601 time such as 2026-11-26T02:39:16Z");
 
     /* All four characters count, adminRead included: the reference skips it when the string is

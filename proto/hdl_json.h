@@ -39,10 +39,6 @@ json_t *hdl_pubkey_to_json(const uint8_t *buf, size_t len);
 /* The TTL of a value given without one (seconds). */
 #define HDL_JSON_DEFAULT_TTL 86400u
 
-/* ISO-8601 "YYYY-MM-DDTHH:MM:SS[.fff](Z|+HH:MM)" (NUL-terminated) to epoch seconds fitting an
- * int4; false when s is not such a time. */
-bool hdl_json_parse_time(const char *s, uint32_t *out);
-
 int hdl_value_from_json(const json_t *obj, struct hdl_writer *store, struct hdl_value *v, char *err,
                         size_t errlen);
 

@@ -71,7 +71,4 @@ int csv_write_value(FILE *out, const uint8_t *handle, size_t hlen, const struct 
 /* The CSV header row export writes. */
 #define CSV_HEADER "handle,index,type,data,ttl,permissions,timestamp\n"
 
-/* Whether bytes are shown as text: UTF-8 without control bytes but tab, CR and LF. */
-bool csv_is_text(const uint8_t *p, size_t n);
-
 #endif
