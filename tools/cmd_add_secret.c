@@ -15,6 +15,7 @@
 
 #include <openssl/rand.h>
 
+#include "common/hex.h"
 #include "tools/admin_cli.h"
 #include "client/admin_ops.h"
 #include "tools/commands.h"
@@ -42,8 +43,7 @@ static int make_secret(const char *path, char *secret, size_t cap)
     unsigned char raw[16];
     if (cap < 2 * sizeof raw + 1 || RAND_bytes(raw, sizeof raw) != 1)
         return -1;
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(secret + 2 * i, 3, "%02x", raw[i]);
+    hex_encode(raw, sizeof raw, secret, 0);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         fprintf(stderr, "pazhou: cannot create %s: %s\n", path, strerror(errno));

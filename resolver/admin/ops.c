@@ -9,6 +9,7 @@
 
 #include <openssl/rand.h>
 
+#include "common/hex.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
 #include "resolver/admin/perm.h"
@@ -436,9 +437,8 @@ uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t
             return done(res, HDL_RC_ERROR, "Cannot mint a suffix");
         if (!memchr(handle, '/', len))
             res->handle[res->handle_len++] = '/';
-        for (size_t i = 0; i < sizeof rnd; i++)
-            res->handle_len +=
-                (uint32_t)snprintf((char *)res->handle + res->handle_len, 3, "%02X", rnd[i]);
+        hex_encode(rnd, sizeof rnd, (char *)res->handle + res->handle_len, HEX_UPPER);
+        res->handle_len += 2 * sizeof rnd;
     }
     const uint8_t *h = res->handle;
     len = res->handle_len;
