@@ -15,6 +15,7 @@
 
 #include <openssl/rand.h>
 
+#include "common/handle_name.h"
 #include "common/hex.h"
 #include "tools/admin_cli.h"
 #include "client/admin_ops.h"
@@ -90,7 +91,7 @@ static int parse_target(const char *arg, uint32_t *index, const char **handle, c
     }
     *index = (uint32_t)n;
     *handle = end + 1;
-    snprintf(group, cap, "0.NA/%.*s", (int)(slash - (end + 1)), end + 1);
+    hname_prefix_handle(end + 1, (size_t)(slash - (end + 1)), group, cap);
     return 0;
 }
 

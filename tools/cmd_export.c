@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "common/base64.h"
+#include "common/handle_name.h"
 #include "registry/import/bulk_csv.h"
 #include "tools/commands.h"
 #include "proto/hdl_json.h"
@@ -166,9 +167,9 @@ int cmd_export(int argc, char **argv)
     uint8_t key[REG_MAX_KEY + 1];
     size_t plen = 0;
     if (prefix) {
-        if (strncasecmp(prefix, "0.NA/", 5) == 0 && prefix[5])
-            prefix += 5;
-        plen = reg_canonical_key(db, (const uint8_t *)prefix, strlen(prefix), key);
+        size_t n = strlen(prefix);
+        prefix = hname_strip_na(prefix, &n);
+        plen = reg_canonical_key(db, (const uint8_t *)prefix, n, key);
         if (!plen || plen >= REG_MAX_KEY || memchr(key, '/', plen)) {
             fprintf(stderr, "pazhou: '%s' is not a prefix\n", prefix);
             reg_close(db);

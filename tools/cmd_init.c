@@ -16,6 +16,7 @@
 
 #include <openssl/evp.h>
 
+#include "common/handle_name.h"
 #include "tools/commands.h"
 #include "conf/conf.h"
 #include "proto/hdl_admin.h"
@@ -269,15 +270,15 @@ int cmd_init(int argc, char **argv)
     int status = 0;
     for (int i = 0; i < nprefixes && status == 0; i++) {
         const char *p = prefixes[i];
-        if (strncasecmp(p, "0.NA/", 5) == 0)
-            p += 5;
+        if (hname_has_na_prefix(p, strlen(p)))
+            p += HNAME_NA_PREFIX_LEN;
         char na_handle[HDL_MAX_HANDLE_LEN + 8];
-        if (*p == '\0' || strchr(p, '/') || strlen(p) > HDL_MAX_HANDLE_LEN - 5) {
+        if (*p == '\0' || strchr(p, '/') || strlen(p) > HDL_MAX_HANDLE_LEN - HNAME_NA_PREFIX_LEN) {
             fprintf(stderr, "pazhou: '%s' is not a prefix (e.g. 88.100.1)\n", prefixes[i]);
             status = 2;
             break;
         }
-        snprintf(na_handle, sizeof na_handle, "0.NA/%s", p);
+        hname_prefix_handle(p, strlen(p), na_handle, sizeof na_handle);
         int w = write_prefix_handle(db, na_handle, site, site_len,
                                     admin_key.data.ptr ? &admin_key : NULL);
         if (w < 0 || reg_home_prefix(db, na_handle) != REG_OK) {

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/handle_name.h"
 #include "resolver/query/answer_cache.h"
 #include "resolver/admin/auth_state.h"
 #include "proto/hdl_const.h"
@@ -308,7 +309,7 @@ void http_metrics_health(struct http_call *c)
     if (!reason[0]) {
         /* A point read proves the registry answers, not merely that it was opened. */
         uint64_t n = 0;
-        if (reg_count_prefix(node->db, "0.NA", &n) != REG_OK)
+        if (reg_count_prefix(node->db, HNAME_NA, &n) != REG_OK)
             snprintf(reason, sizeof reason, "the registry does not answer reads");
     }
     json_t *o = reason[0]
