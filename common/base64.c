@@ -2,10 +2,8 @@
 
 #include <stdbool.h>
 
-static const char std_digits[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-static const char url_digits[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+static const char std_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+static const char url_digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 
 size_t b64_encoded_len(size_t n, unsigned flags)
 {
@@ -55,8 +53,7 @@ static int sextet(char c, unsigned flags)
     return -1;
 }
 
-int b64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *outlen,
-               unsigned flags)
+int b64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *outlen, unsigned flags)
 {
     size_t pad = 0;
     while (pad < 2 && n > pad && in[n - 1 - pad] == '=')

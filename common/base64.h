@@ -43,7 +43,6 @@ size_t b64_encode(const uint8_t *in, size_t n, char *out, unsigned flags);
  * Returns B64_OK with the byte count in *outlen; B64_ERR_DIGIT with the offset of the bad
  * character in *outlen; B64_ERR_LENGTH; or B64_ERR_NOSPACE with the bytes needed in *outlen.
  */
-int b64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *outlen,
-               unsigned flags);
+int b64_decode(const char *in, size_t n, uint8_t *out, size_t cap, size_t *outlen, unsigned flags);
 
 #endif

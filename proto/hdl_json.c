@@ -338,7 +338,8 @@ static int put_hex(struct parse *p, const char *s, size_t n)
 {
     struct hdl_writer *w = p->store;
     size_t got = 0;
-    int rc = w->overflow ? HEX_ERR_NOSPACE : hex_decode(s, n, w->buf + w->len, w->cap - w->len, &got);
+    int rc =
+        w->overflow ? HEX_ERR_NOSPACE : hex_decode(s, n, w->buf + w->len, w->cap - w->len, &got);
     if (rc == HEX_ERR_ODD)
         return fail(p, "data.value is not hex: odd length %zu", n);
     if (rc == HEX_ERR_DIGIT)

@@ -32,7 +32,8 @@ static void usage(FILE *f)
             "Usage: pazhou add-secret INDEX:HANDLE (--out FILE | --from FILE) --auth INDEX:HANDLE "
             "(--key FILE | --secret) [options]\n"
             "Adds an HS_SECKEY at INDEX of HANDLE (a new handle administered by the prefix's\n"
-            "group 200:0.NA/<prefix> when it does not exist), so INDEX:HANDLE can authenticate.\n"
+            "group 200:" HNAME_NA_PREFIX
+            "<prefix> when it does not exist), so INDEX:HANDLE can authenticate.\n"
             "  --out FILE           make a random secret and write it to FILE (mode 0600)\n"
             "  --from FILE          the secret is the first line of FILE\n"
             "%s",

@@ -64,7 +64,7 @@ static void usage(FILE *f, const struct admin_command *cmd)
         fprintf(f, "  --index N            an index to remove (repeatable)\n");
     if (cmd->opcode == HDL_OC_LIST_HANDLES || cmd->opcode == HDL_OC_HOME_NA ||
         cmd->opcode == HDL_OC_UNHOME_NA)
-        fprintf(f, "  PREFIX               0.NA/88.100.1, or just 88.100.1\n");
+        fprintf(f, "  PREFIX               " HNAME_NA_PREFIX "88.100.1, or just 88.100.1\n");
     fprintf(f, "%s", ADMIN_CLI_USAGE);
 }
 

@@ -46,8 +46,8 @@ static int importable(json_t *obj, const struct hdl_value *v)
     if (!b64)
         return -1;
     size_t n = b64_encode(v->data.ptr, v->data.len, b64, 0);
-    int rc = json_object_set_new(
-        obj, "data", json_pack("{s:s,s:s%}", "format", "base64", "value", b64, n));
+    int rc = json_object_set_new(obj, "data",
+                                 json_pack("{s:s,s:s%}", "format", "base64", "value", b64, n));
     free(b64);
     return rc;
 }

@@ -36,7 +36,7 @@ static void usage(FILE *f)
             "Usage: pazhou init --prefix P [--prefix P]... [--data DIR] [-c CONF] "
             "[--case-sensitive] [--admin-key FILE.pub | --admin-secret]\n"
             "Creates (or extends) the registry at DIR (default: data_dir of the configuration)\n"
-            "homing each prefix P (\"88.100.1\" or \"0.NA/88.100.1\").\n"
+            "homing each prefix P (\"88.100.1\" or \"" HNAME_NA_PREFIX "88.100.1\").\n"
             "--admin-key puts the HS_PUBKEY value in FILE.pub (from pazhou keygen) at index 300\n"
             "of each prefix handle that has none; --admin-secret an HS_SECKEY (permissions 1100), "
             "read\n"
@@ -227,10 +227,9 @@ int cmd_init(int argc, char **argv)
     static uint8_t admin_key_data[ADMIN_KEY_MAX];
     struct hdl_value admin_key = {.index = 300, .ttl = 86400};
     if (admin_key_path || admin_secret) {
-        int n = admin_key_path
-                    ? read_admin_key(admin_key_path, admin_key_data)
-                    : secret_read("Secret of 300:0.NA/<prefix>: ", (char *)admin_key_data,
-                                  sizeof admin_key_data);
+        int n = admin_key_path ? read_admin_key(admin_key_path, admin_key_data)
+                               : secret_read("Secret of 300:" HNAME_NA_PREFIX "<prefix>: ",
+                                             (char *)admin_key_data, sizeof admin_key_data);
         if (n < 0)
             return 2;
         admin_key.type = admin_key_path ? (struct hdl_slice){(const uint8_t *)"HS_PUBKEY", 9}

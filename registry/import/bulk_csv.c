@@ -5,6 +5,7 @@
 #include <strings.h>
 
 #include "common/base64.h"
+#include "common/handle_name.h"
 #include "common/hex.h"
 #include "common/iso8601.h"
 #include "common/utf8.h"
@@ -242,8 +243,8 @@ static bool parse_u32(const struct csv_field *f, uint32_t *out)
 static bool put_base64(struct hdl_writer *w, const char *s, size_t n)
 {
     size_t got = 0;
-    int rc = w->overflow ? B64_ERR_NOSPACE
-                         : b64_decode(s, n, w->buf + w->len, w->cap - w->len, &got, 0);
+    int rc =
+        w->overflow ? B64_ERR_NOSPACE : b64_decode(s, n, w->buf + w->len, w->cap - w->len, &got, 0);
     if (rc == B64_ERR_NOSPACE)
         w->overflow = true; /* "the value is too large", as for any other data */
     else if (rc == B64_OK)
@@ -329,7 +330,8 @@ int csv_row_value(const struct csv_row *row, struct hdl_writer *store, struct hd
     } else if (has_prefix(data, "admin:", 6)) {
         if (!put_admin(store, data->ptr + 6, data->len - 6))
             return fail(err, errlen,
-                        "data: admin: is not INDEX:HANDLE:PERMS (e.g. 300:0.NA/88.100.1:"
+                        "data: admin: is not INDEX:HANDLE:PERMS (e.g. 300:" HNAME_NA_PREFIX
+                        "88.100.1:"
                         "111111111111)");
     } else if (has_prefix(data, "text:", 5)) {
         hdl_put_raw(store, data->ptr + 5, data->len - 5);

@@ -530,7 +530,8 @@ uint32_t ops_list_handles(struct node *node, const struct identity *who, const u
 {
     memset(res, 0, sizeof *res);
     if (!hname_is_prefix_handle(prefix, len) || len > HDL_MAX_HANDLE_LEN)
-        return done(res, HDL_RC_INVALID_HANDLE, "Listing takes a prefix handle " HNAME_NA_PREFIX "<prefix>");
+        return done(res, HDL_RC_INVALID_HANDLE,
+                    "Listing takes a prefix handle " HNAME_NA_PREFIX "<prefix>");
     if (!served(node, prefix, len))
         return done(res, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here");
     uint32_t rc = perm_check_handle(node, who, prefix, len, HDL_ADM_LIST_HANDLES);
@@ -558,7 +559,8 @@ static uint32_t home_change(struct node *node, const struct identity *who, const
     char name[HDL_MAX_HANDLE_LEN + 1];
     if (!hname_is_prefix_handle(prefix, len) || len > HDL_MAX_HANDLE_LEN ||
         memchr(prefix + 5, '/', len - 5) || memchr(prefix, '\0', len))
-        return done(res, HDL_RC_INVALID_HANDLE, "Expected a prefix handle " HNAME_NA_PREFIX "<prefix>");
+        return done(res, HDL_RC_INVALID_HANDLE,
+                    "Expected a prefix handle " HNAME_NA_PREFIX "<prefix>");
     memcpy(name, prefix, len);
     name[len] = '\0';
     int rc = home ? reg_home_prefix(node->db, name) : reg_unhome_prefix(node->db, name);

@@ -208,7 +208,7 @@ static void put_node(struct evbuffer *b, const struct node *node)
     gauge(b, "pazhou_homed_prefixes", "Prefixes homed on this node.",
           (double)reg_prefix_set_count(prefixes));
     head(b, "pazhou_prefix_handles", "gauge",
-         "Handles stored under each prefix (exact; prefix handles count under 0.NA).");
+         "Handles stored under each prefix (exact; prefix handles count under " HNAME_NA ").");
     struct prefix_counts pc = {b, 0};
     reg_list_counts(node->db, put_prefix_count, &pc);
     struct reg_stats rs;

@@ -19,8 +19,8 @@ static int dec(const char *text, unsigned flags, uint8_t *out, size_t cap, size_
 static void encoding_writes_rfc4648_vectors(void **state)
 {
     (void)state;
-    static const char *const want[] = {"", "Zg==", "Zm8=", "Zm9v", "Zm9vYg==", "Zm9vYmE=",
-                                       "Zm9vYmFy"};
+    static const char *const want[] = {"",         "Zg==",     "Zm8=",    "Zm9v",
+                                       "Zm9vYg==", "Zm9vYmE=", "Zm9vYmFy"};
     char out[16];
     for (size_t i = 0; i < 7; i++) {
         assert_int_equal(b64_encoded_len(i, 0), strlen(want[i]));
@@ -50,9 +50,8 @@ static void decoding_takes_padding_or_none(void **state)
     (void)state;
     static const struct {
         const char *b64, *bytes;
-    } cases[] = {{"", ""},         {"YQ==", "a"}, {"YQ", "a"},     {"YWI=", "ab"},
-                 {"YWI", "ab"},    {"YWJj", "abc"}, {"YWJjZA==", "abcd"},
-                 {"YWJjZA", "abcd"}};
+    } cases[] = {{"", ""},      {"YQ==", "a"},   {"YQ", "a"},          {"YWI=", "ab"},
+                 {"YWI", "ab"}, {"YWJj", "abc"}, {"YWJjZA==", "abcd"}, {"YWJjZA", "abcd"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint8_t out[16];
         size_t n = 99;

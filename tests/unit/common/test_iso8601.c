@@ -18,10 +18,10 @@ static bool parse(const char *s, uint32_t *t)
 static void utc_and_offsets_give_the_same_instant(void **state)
 {
     (void)state;
-    static const char *const same[] = {
-        "2026-11-26T02:39:16Z",      "2026-11-26t02:39:16z",          "2026-11-26T03:39:16+01:00",
-        "2026-11-25T21:09:16-05:30", "2026-11-26T02:39:16.999Z",      "2026-11-26T02:39:16.0+00:00",
-        "2026-11-26T02:39:16-00:00", "2026-11-27T02:38:16+23:59"};
+    static const char *const same[] = {"2026-11-26T02:39:16Z",      "2026-11-26t02:39:16z",
+                                       "2026-11-26T03:39:16+01:00", "2026-11-25T21:09:16-05:30",
+                                       "2026-11-26T02:39:16.999Z",  "2026-11-26T02:39:16.0+00:00",
+                                       "2026-11-26T02:39:16-00:00", "2026-11-27T02:38:16+23:59"};
     for (size_t i = 0; i < sizeof same / sizeof same[0]; i++) {
         uint32_t t = 0;
         assert_true(parse(same[i], &t));

@@ -48,9 +48,9 @@ static void ill_formed_sequences_have_none(void **state)
     assert_int_equal(seq("\xf4\x90\x80\x80", 4), 0); /* U+110000 */
     assert_int_equal(seq("\xf5\x80\x80\x80", 4), 0);
     assert_int_equal(seq("\xff", 1), 0);
-    assert_int_equal(seq("\xc3(", 2), 0);            /* bad continuation */
-    assert_int_equal(seq("\xe2\x82\x28", 3), 0);     /* bad third byte */
-    assert_int_equal(seq("\xe2\x82\xac", 2), 0);     /* cut short by n */
+    assert_int_equal(seq("\xc3(", 2), 0);        /* bad continuation */
+    assert_int_equal(seq("\xe2\x82\x28", 3), 0); /* bad third byte */
+    assert_int_equal(seq("\xe2\x82\xac", 2), 0); /* cut short by n */
     assert_int_equal(seq("\xf0\x9f\x98", 3), 0);
 }
 

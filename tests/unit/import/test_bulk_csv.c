@@ -130,9 +130,9 @@ static void times_take_zone_offsets_as_json_does(void **state)
     assert_int_equal(v.ttl_type, HDL_TTL_ABSOLUTE);
     assert_int_equal(v.ttl, 1795660756u);
     assert_int_equal(v.timestamp, 1767323045u);
-    assert_int_equal(value_of("h/1,5,URL,u,2026-11-26t02:39:16.250z,,2026-01-02T03:04:05.9Z", &v,
-                              store, err),
-                     0);
+    assert_int_equal(
+        value_of("h/1,5,URL,u,2026-11-26t02:39:16.250z,,2026-01-02T03:04:05.9Z", &v, store, err),
+        0);
     assert_int_equal(v.ttl, 1795660756u);
     assert_int_equal(v.timestamp, 1767323045u);
     assert_int_equal(value_of("h/1,1,URL,u,,,2026-01-02T03:04:05+24:00", &v, store, err), -1);
