@@ -2,6 +2,8 @@
 
 #include <string.h>
 
+#include "common/handle_name.h"
+
 /* SplitMix64's finalizer: a bijection of 64-bit values that spreads every input bit. */
 static uint64_t mix(uint64_t x)
 {
@@ -94,7 +96,8 @@ void bench_gen_jsonl(const struct bench_gen *g, uint64_t i, FILE *out)
     }
     fprintf(out,
             "\"},{\"index\":100,\"type\":\"HS_ADMIN\",\"data\":{\"format\":\"admin\",\"value\":"
-            "{\"handle\":\"0.NA/%s\",\"index\":300,\"permissions\":\"111111111111\"}}}]}\n",
+            "{\"handle\":\"" HNAME_NA_PREFIX
+            "%s\",\"index\":300,\"permissions\":\"111111111111\"}}}]}\n",
             g->prefixes[p]);
 }
 
@@ -111,5 +114,6 @@ void bench_gen_csv(const struct bench_gen *g, uint64_t i, FILE *out)
             putc('"', out);
         putc(*c, out);
     }
-    fprintf(out, "\"\n%s,100,HS_ADMIN,admin:300:0.NA/%s:111111111111\n", key, g->prefixes[p]);
+    fprintf(out, "\"\n%s,100,HS_ADMIN,admin:300:" HNAME_NA_PREFIX "%s:111111111111\n", key,
+            g->prefixes[p]);
 }

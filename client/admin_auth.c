@@ -6,6 +6,7 @@
 
 #include "crypto/answer.h"
 #include "crypto/secret.h"
+#include "common/handle_name.h"
 #include "proto/hdl_challenge.h"
 
 int admin_auth_set_identity(struct admin_auth *a, const char *text, char *err, size_t errlen)
@@ -15,7 +16,8 @@ int admin_auth_set_identity(struct admin_auth *a, const char *text, char *err, s
     unsigned long index = colon ? strtoul(text, &end, 10) : 0;
     if (!colon || end != colon || colon == text || index > UINT32_MAX || colon[1] == '\0' ||
         strlen(colon + 1) > HDL_MAX_HANDLE_LEN) {
-        snprintf(err, errlen, "'%s' is not INDEX:HANDLE (e.g. 300:0.NA/88.100.1)", text);
+        snprintf(err, errlen, "'%s' is not INDEX:HANDLE (e.g. 300:" HNAME_NA_PREFIX "88.100.1)",
+                 text);
         return -1;
     }
     a->index = (uint32_t)index;

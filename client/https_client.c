@@ -10,8 +10,9 @@
 #include <unistd.h>
 
 #include <openssl/err.h>
-#include <openssl/evp.h>
 #include <openssl/ssl.h>
+
+#include "common/base64.h"
 
 #define MAX_HEADER 16384
 #define MAX_BODY (64u << 20)
@@ -184,7 +185,7 @@ int https_basic_auth(uint32_t index, const char *handle, const uint8_t *secret, 
     }
     size_t plain_len = u + 1 + secret_len;
     uint8_t *plain = malloc(plain_len);
-    unsigned char *b64 = malloc(4 * (plain_len / 3 + 2) + 1);
+    char *b64 = malloc(b64_encoded_len(plain_len, 0) + 1);
     if (!plain || !b64) {
         free(plain);
         free(b64);
@@ -193,8 +194,8 @@ int https_basic_auth(uint32_t index, const char *handle, const uint8_t *secret, 
     memcpy(plain, user, u);
     plain[u] = ':';
     memcpy(plain + u + 1, secret, secret_len);
-    int n = EVP_EncodeBlock(b64, plain, (int)plain_len);
-    int w = snprintf(out, cap, "Authorization: Basic %.*s\r\n", n, (const char *)b64);
+    b64_encode(plain, plain_len, b64, 0);
+    int w = snprintf(out, cap, "Authorization: Basic %s\r\n", b64);
     free(plain);
     free(b64);
     return w > 0 && (size_t)w < cap ? 0 : -1;

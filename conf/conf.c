@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/handle_name.h"
+
 void conf_defaults(struct conf *c)
 {
     memset(c, 0, sizeof *c);
@@ -391,8 +393,9 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
                            name, i, v);
         if (k->kind == K_ADMINS && conf_parse_identity(v, &ids[i]) != 0)
             return fail_at(L, s, CONF_ERR_VALUE,
-                           "%s[%d] '%s' is not \"index:handle\" (e.g. \"300:0.NA/88.100.1\")", name,
-                           i, v);
+                           "%s[%d] '%s' is not \"index:handle\" (e.g. \"300:" HNAME_NA_PREFIX
+                           "88.100.1\")",
+                           name, i, v);
     }
     if (k->kind == K_LISTEN) {
         memcpy(L->c->listen, eps, (size_t)n * sizeof eps[0]);

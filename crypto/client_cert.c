@@ -8,6 +8,8 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "common/handle_name.h"
+
 static int add_ext(X509 *cert, int nid, const char *value)
 {
     X509V3_CTX ctx;
@@ -31,7 +33,8 @@ int client_cert_write(const char *path, EVP_PKEY *key, const char *identity, uns
     size_t digits = strspn(identity, "0123456789");
     if (!slash || (colon && colon < slash && (digits == 0 || identity + digits != colon))) {
         snprintf(err, errlen,
-                 "the identity must be INDEX:HANDLE or HANDLE, such as 300:0.NA/88.100.1");
+                 "the identity must be INDEX:HANDLE or HANDLE, such as 300:" HNAME_NA_PREFIX
+                 "88.100.1");
         return -1;
     }
     X509 *cert = X509_new();

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/iso8601.h"
 #include "proto/hdl_buf.h"
 #include "proto/hdl_error.h"
 #include "registry/reg_internal.h"
@@ -214,11 +215,8 @@ void reg_bulk_deltas_get(const struct reg_bulk_deltas *d, size_t i, const uint8_
 void reg_bulk_new_id(char out[64])
 {
     static atomic_uint counter;
-    time_t now = time(NULL);
-    struct tm tm;
-    char stamp[32] = "0";
-    if (gmtime_r(&now, &tm))
-        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    char stamp[ISO8601_MAX];
+    iso8601_format(time(NULL), ISO8601_BASIC, stamp);
     snprintf(out, 64, "%s-%ld-%u", stamp, (long)getpid(), atomic_fetch_add(&counter, 1));
 }
 

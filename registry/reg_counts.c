@@ -2,6 +2,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/handle_name.h"
 #include "registry/reg_internal.h"
 
 /* The prefix of a canonical key: the part before the first '/'. */
@@ -26,10 +27,7 @@ int reg_count_prefix(struct reg_db *db, const char *prefix, uint64_t *count)
 {
     uint8_t key[REG_MAX_KEY];
     size_t n = strlen(prefix);
-    if (strncasecmp(prefix, "0.NA/", 5) == 0 && n > 5) {
-        prefix += 5;
-        n -= 5;
-    }
+    prefix = hname_strip_na(prefix, &n);
     size_t klen = reg_canonical_key(db, (const uint8_t *)prefix, n, key);
     *count = 0;
     if (!klen)

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/handle_name.h"
 #include "registry/reg_internal.h"
 
 /* RocksDB's default order: bytewise, a key before its extensions. */
@@ -18,9 +19,9 @@ int reg_scan_prefix(struct reg_db *db, const uint8_t *prefix, size_t len, const 
                     size_t after_len, int (*fn)(void *ctx, const uint8_t *key, size_t len),
                     void *ctx)
 {
-    if (len > 5 && strncasecmp((const char *)prefix, "0.NA/", 5) == 0) {
-        prefix += 5;
-        len -= 5;
+    if (hname_is_prefix_handle(prefix, len)) {
+        prefix += HNAME_NA_PREFIX_LEN;
+        len -= HNAME_NA_PREFIX_LEN;
     }
     /* The scan range is "PREFIX/": room for the slash after a maximal key. */
     uint8_t start[REG_MAX_KEY + 1];

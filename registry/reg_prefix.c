@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/handle_name.h"
 #include "registry/reg_internal.h"
 
 /* Open addressing with linear probing, at most half full; a slot with len 0 is empty. */
@@ -19,9 +20,6 @@ struct reg_prefix_set {
     struct slot *slots;
     uint8_t *keys;
 };
-
-#define NA_LEAD "0.NA/"
-#define NA_LEAD_LEN 5
 
 /* FNV-1a: prefix handles are short, and the set is rebuilt on every HOME/UNHOME, so a simple
  * hash that needs no seed is enough. */
@@ -144,47 +142,34 @@ size_t reg_prefix_set_count(const struct reg_prefix_set *set)
     return set->count;
 }
 
-static bool is_na_lead(const uint8_t *p, size_t len)
-{
-    static const char lead[] = NA_LEAD;
-    if (len < NA_LEAD_LEN)
-        return false;
-    for (size_t i = 0; i < NA_LEAD_LEN; i++) {
-        uint8_t c = (p[i] >= 'a' && p[i] <= 'z') ? (uint8_t)(p[i] - 32) : p[i];
-        if (c != (uint8_t)lead[i])
-            return false;
-    }
-    return true;
-}
-
 /* Writes "0.NA/" + the canonical form of rest into key; returns its length, 0 if too long. */
 static size_t na_key(const struct reg_prefix_set *set, const uint8_t *rest, size_t len,
-                     uint8_t key[REG_MAX_KEY + NA_LEAD_LEN])
+                     uint8_t key[REG_MAX_KEY + HNAME_NA_PREFIX_LEN])
 {
-    memcpy(key, NA_LEAD, NA_LEAD_LEN);
-    if (len == 0 || reg_fold_key(set->case_sensitive, rest, len, key + NA_LEAD_LEN) == 0)
+    memcpy(key, HNAME_NA_PREFIX, HNAME_NA_PREFIX_LEN);
+    if (len == 0 || reg_fold_key(set->case_sensitive, rest, len, key + HNAME_NA_PREFIX_LEN) == 0)
         return 0;
-    return NA_LEAD_LEN + len;
+    return HNAME_NA_PREFIX_LEN + len;
 }
 
 bool reg_prefix_set_has(const struct reg_prefix_set *set, const uint8_t *prefix_handle, size_t len)
 {
-    uint8_t key[REG_MAX_KEY + NA_LEAD_LEN];
+    uint8_t key[REG_MAX_KEY + HNAME_NA_PREFIX_LEN];
     /* The 0.NA part is case-insensitive even in a case-sensitive registry (see reg_home_prefix). */
-    if (!is_na_lead(prefix_handle, len))
+    if (!hname_has_na_prefix(prefix_handle, len))
         return false;
-    size_t n = na_key(set, prefix_handle + NA_LEAD_LEN, len - NA_LEAD_LEN, key);
+    size_t n = na_key(set, prefix_handle + HNAME_NA_PREFIX_LEN, len - HNAME_NA_PREFIX_LEN, key);
     return n && lookup(set, key, n);
 }
 
 bool reg_prefix_set_serves(const struct reg_prefix_set *set, const uint8_t *handle, size_t len)
 {
-    uint8_t key[REG_MAX_KEY + NA_LEAD_LEN];
+    uint8_t key[REG_MAX_KEY + HNAME_NA_PREFIX_LEN];
     const uint8_t *slash = memchr(handle, '/', len);
     if (!slash)
         return false;
     size_t plen = (size_t)(slash - handle);
-    if (!(plen == NA_LEAD_LEN - 1 && is_na_lead(handle, len))) {
+    if (!(plen == HNAME_NA_PREFIX_LEN - 1 && hname_has_na_prefix(handle, len))) {
         /* X/S: served when 0.NA/X is homed. */
         size_t n = na_key(set, handle, plen, key);
         return n && lookup(set, key, n);
@@ -193,9 +178,9 @@ bool reg_prefix_set_serves(const struct reg_prefix_set *set, const uint8_t *hand
     size_t n = na_key(set, slash + 1, len - plen - 1, key);
     if (!n)
         return false;
-    if (lookup(set, key, n) || lookup(set, (const uint8_t *)"0.NA/0.NA", 9))
+    if (lookup(set, key, n) || lookup(set, (const uint8_t *)HNAME_ROOT, HNAME_ROOT_LEN))
         return true;
-    for (size_t i = n - 1; i > NA_LEAD_LEN; i--)
+    for (size_t i = n - 1; i > HNAME_NA_PREFIX_LEN; i--)
         if (key[i] == '.' && lookup(set, key, i))
             return true;
     return false;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "proto/hdl_error.h"
+#include "common/handle_name.h"
 #include "registry/reg_internal.h"
 #include "registry/reg_record.h"
 #include "registry/reg_stored.h"
@@ -34,9 +35,9 @@ static size_t prefix_key(const struct reg_db *db, const char *prefix_handle, uin
 {
     size_t len = strlen(prefix_handle);
     size_t n = reg_canonical_key(db, (const uint8_t *)prefix_handle, len, out);
-    if (n <= 5 || strncasecmp(prefix_handle, "0.NA/", 5) != 0)
+    if (n <= HNAME_NA_PREFIX_LEN || !hname_has_na_prefix(prefix_handle, len))
         return 0;
-    memcpy(out, "0.NA/", 5);
+    memcpy(out, HNAME_NA_PREFIX, HNAME_NA_PREFIX_LEN);
     return n;
 }
 

@@ -5,6 +5,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/iso8601.h"
+
 static enum log_level threshold = LOG_INFO;
 
 int log_set_level(const char *name)
@@ -24,11 +26,8 @@ void log_msg(enum log_level level, const char *fmt, ...)
     static const char *const tags[] = {"error", "warn", "info", "debug"};
     if (level > threshold)
         return;
-    char stamp[32];
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    char stamp[ISO8601_MAX];
+    iso8601_format(time(NULL), 0, stamp);
 
     char line[1024];
     va_list ap;

@@ -8,6 +8,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/iso8601.h"
 #include "resolver/log.h"
 #include "registry/reg_backup.h"
 
@@ -69,11 +70,8 @@ void node_backup_on_signal(struct node *node)
         closedir(d);
     if (served)
         return;
-    char stamp[32] = "0", err[1024];
-    time_t now = time(NULL);
-    struct tm tm;
-    if (gmtime_r(&now, &tm))
-        strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    char stamp[ISO8601_MAX], err[1024];
+    iso8601_format(time(NULL), ISO8601_BASIC, stamp);
     if (snprintf(path, sizeof path, "%s.checkpoint-%s", dir, stamp) >= (int)sizeof path)
         return;
     if (reg_checkpoint(node->db, path, err, sizeof err) != REG_OK)

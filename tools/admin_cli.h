@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdbool.h>
 
+#include "common/handle_name.h"
 #include "client/admin_auth.h"
 #include "client/admin_client.h"
 #include "client/client.h"
@@ -41,7 +42,8 @@ enum {
 
 #define ADMIN_CLI_USAGE                                                                            \
     "  --server HOST:PORT   the node (TCP; default 127.0.0.1:2641)\n"                              \
-    "  --auth INDEX:HANDLE  the identity to authenticate as, e.g. 300:0.NA/88.100.1\n"             \
+    "  --auth INDEX:HANDLE  the identity to authenticate as, e.g. 300:" HNAME_NA_PREFIX            \
+    "88.100.1\n"                                                                                   \
     "  --key FILE           its PEM private key (RSA, DSA or SM2; passphrase in $" PASSPHRASE_ENV  \
     ")\n"                                                                                          \
     "  --secret             its HS_SECKEY secret ($" SECRET_ENV ", else asked for)\n"              \

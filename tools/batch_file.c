@@ -5,6 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/handle_name.h"
 #include "tools/batch_value.h"
 
 struct batch_reader {
@@ -246,7 +247,7 @@ static int read_home_prefix(struct batch_reader *r, struct batch_op *op, char *l
 {
     op->kind = r->home_kind;
     snprintf(op->text, sizeof op->text, "%s", r->home_server);
-    if (strncasecmp(l, "0.NA/", 5) != 0 || !copy_handle(op, l)) {
+    if (!hname_has_na_prefix(l, strlen(l)) || !copy_handle(op, l)) {
         char why[200];
         snprintf(why, sizeof why, "invalid NA handle name: %.150s", l);
         return invalid(op, why);

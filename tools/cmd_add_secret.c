@@ -13,6 +13,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "common/handle_name.h"
+#include "common/hex.h"
 #include "tools/admin_cli.h"
 #include "crypto/secret.h"
 #include "client/admin_ops.h"
@@ -29,7 +31,8 @@ static void usage(FILE *f)
             "Usage: pazhou add-secret INDEX:HANDLE (--out FILE | --from FILE) --auth INDEX:HANDLE "
             "(--key FILE | --secret) [options]\n"
             "Adds an HS_SECKEY at INDEX of HANDLE (a new handle administered by the prefix's\n"
-            "group 200:0.NA/<prefix> when it does not exist), so INDEX:HANDLE can authenticate.\n"
+            "group 200:" HNAME_NA_PREFIX
+            "<prefix> when it does not exist), so INDEX:HANDLE can authenticate.\n"
             "  --out FILE           make a random secret and write it to FILE (mode 0600)\n"
             "  --from FILE          the secret is the first line of FILE\n"
             "%s",
@@ -41,8 +44,7 @@ static int make_secret(const char *path, char *secret, size_t cap)
     unsigned char raw[16];
     if (cap < 2 * sizeof raw + 1 || cry_random(raw, sizeof raw) != 0)
         return -1;
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(secret + 2 * i, 3, "%02x", raw[i]);
+    hex_encode(raw, sizeof raw, secret, 0);
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
         fprintf(stderr, "pazhou: cannot create %s: %s\n", path, strerror(errno));
@@ -89,7 +91,7 @@ static int parse_target(const char *arg, uint32_t *index, const char **handle, c
     }
     *index = (uint32_t)n;
     *handle = end + 1;
-    snprintf(group, cap, "0.NA/%.*s", (int)(slash - (end + 1)), end + 1);
+    hname_prefix_handle(end + 1, (size_t)(slash - (end + 1)), group, cap);
     return 0;
 }
 

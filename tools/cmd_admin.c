@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/handle_name.h"
 #include "tools/admin_cli.h"
 #include "client/admin_ops.h"
 #include "tools/batch_value.h"
@@ -63,7 +64,7 @@ static void usage(FILE *f, const struct admin_command *cmd)
         fprintf(f, "  --index N            an index to remove (repeatable)\n");
     if (cmd->opcode == HDL_OC_LIST_HANDLES || cmd->opcode == HDL_OC_HOME_NA ||
         cmd->opcode == HDL_OC_UNHOME_NA)
-        fprintf(f, "  PREFIX               0.NA/88.100.1, or just 88.100.1\n");
+        fprintf(f, "  PREFIX               " HNAME_NA_PREFIX "88.100.1, or just 88.100.1\n");
     fprintf(f, "%s", ADMIN_CLI_USAGE);
 }
 
@@ -123,10 +124,9 @@ static void add_default_admin(struct value_set *vs, const struct admin_auth *who
 /* "88.100.1" -> "0.NA/88.100.1"; a handle with a slash stays as it is. */
 static void prefix_handle(const char *arg, char *out, size_t cap)
 {
-    if (strchr(arg, '/'))
-        snprintf(out, cap, "%s", arg);
-    else
-        snprintf(out, cap, "0.NA/%s", arg);
+    size_t n = cap ? hname_lookup(arg, strlen(arg), (uint8_t *)out, cap - 1) : 0;
+    if (cap)
+        out[n] = '\0';
 }
 
 struct list_out {

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/handle_name.h"
 #include "tools/commands.h"
 
 int cmd_demo_data(int argc, char **argv)
@@ -46,7 +47,8 @@ int cmd_demo_data(int argc, char **argv)
                "{\"index\":1,\"type\":\"URL\",\"data\":\"https://example.com/product/%06lu\"},"
                "{\"index\":2,\"type\":\"EMAIL\",\"data\":\"product-%06lu@example.com\"},"
                "{\"index\":100,\"type\":\"HS_ADMIN\",\"data\":{\"format\":\"admin\",\"value\":"
-               "{\"handle\":\"0.NA/%s\",\"index\":300,\"permissions\":\"111111111111\"}}}]}\n",
+               "{\"handle\":\"" HNAME_NA_PREFIX
+               "%s\",\"index\":300,\"permissions\":\"111111111111\"}}}]}\n",
                prefix, i, i, i, prefix);
     }
     return fflush(stdout) == 0 ? 0 : 2;

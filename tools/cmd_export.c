@@ -12,8 +12,8 @@
 #include <string.h>
 #include <strings.h>
 
-#include <openssl/evp.h>
-
+#include "common/base64.h"
+#include "common/handle_name.h"
 #include "registry/import/bulk_csv.h"
 #include "tools/commands.h"
 #include "proto/hdl_json.h"
@@ -42,12 +42,12 @@ static int importable(json_t *obj, const struct hdl_value *v)
     const char *format = json_string_value(json_object_get(json_object_get(obj, "data"), "format"));
     if (!format || (strcmp(format, "site") != 0 && strcmp(format, "key") != 0))
         return 0;
-    char *b64 = malloc(((size_t)v->data.len + 2) / 3 * 4 + 1);
+    char *b64 = malloc(b64_encoded_len(v->data.len, 0) + 1);
     if (!b64)
         return -1;
-    int n = EVP_EncodeBlock((unsigned char *)b64, v->data.ptr, (int)v->data.len);
-    int rc = json_object_set_new(
-        obj, "data", json_pack("{s:s,s:s%}", "format", "base64", "value", b64, (size_t)n));
+    size_t n = b64_encode(v->data.ptr, v->data.len, b64, 0);
+    int rc = json_object_set_new(obj, "data",
+                                 json_pack("{s:s,s:s%}", "format", "base64", "value", b64, n));
     free(b64);
     return rc;
 }
@@ -167,9 +167,9 @@ int cmd_export(int argc, char **argv)
     uint8_t key[REG_MAX_KEY + 1];
     size_t plen = 0;
     if (prefix) {
-        if (strncasecmp(prefix, "0.NA/", 5) == 0 && prefix[5])
-            prefix += 5;
-        plen = reg_canonical_key(db, (const uint8_t *)prefix, strlen(prefix), key);
+        size_t n = strlen(prefix);
+        prefix = hname_strip_na(prefix, &n);
+        plen = reg_canonical_key(db, (const uint8_t *)prefix, n, key);
         if (!plen || plen >= REG_MAX_KEY || memchr(key, '/', plen)) {
             fprintf(stderr, "pazhou: '%s' is not a prefix\n", prefix);
             reg_close(db);

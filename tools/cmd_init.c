@@ -14,6 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/handle_name.h"
 #include "tools/commands.h"
 #include "crypto/key.h"
 #include "conf/conf.h"
@@ -34,7 +35,7 @@ static void usage(FILE *f)
             "Usage: pazhou init --prefix P [--prefix P]... [--data DIR] [-c CONF] "
             "[--case-sensitive] [--admin-key FILE.pub | --admin-secret]\n"
             "Creates (or extends) the registry at DIR (default: data_dir of the configuration)\n"
-            "homing each prefix P (\"88.100.1\" or \"0.NA/88.100.1\").\n"
+            "homing each prefix P (\"88.100.1\" or \"" HNAME_NA_PREFIX "88.100.1\").\n"
             "--admin-key puts the HS_PUBKEY value in FILE.pub (from pazhou keygen) at index 300\n"
             "of each prefix handle that has none; --admin-secret an HS_SECKEY (permissions 1100), "
             "read\n"
@@ -225,10 +226,9 @@ int cmd_init(int argc, char **argv)
     static uint8_t admin_key_data[ADMIN_KEY_MAX];
     struct hdl_value admin_key = {.index = 300, .ttl = 86400};
     if (admin_key_path || admin_secret) {
-        int n = admin_key_path
-                    ? read_admin_key(admin_key_path, admin_key_data)
-                    : secret_read("Secret of 300:0.NA/<prefix>: ", (char *)admin_key_data,
-                                  sizeof admin_key_data);
+        int n = admin_key_path ? read_admin_key(admin_key_path, admin_key_data)
+                               : secret_read("Secret of 300:" HNAME_NA_PREFIX "<prefix>: ",
+                                             (char *)admin_key_data, sizeof admin_key_data);
         if (n < 0)
             return 2;
         admin_key.type = admin_key_path ? (struct hdl_slice){(const uint8_t *)"HS_PUBKEY", 9}
@@ -268,15 +268,15 @@ int cmd_init(int argc, char **argv)
     int status = 0;
     for (int i = 0; i < nprefixes && status == 0; i++) {
         const char *p = prefixes[i];
-        if (strncasecmp(p, "0.NA/", 5) == 0)
-            p += 5;
+        if (hname_has_na_prefix(p, strlen(p)))
+            p += HNAME_NA_PREFIX_LEN;
         char na_handle[HDL_MAX_HANDLE_LEN + 8];
-        if (*p == '\0' || strchr(p, '/') || strlen(p) > HDL_MAX_HANDLE_LEN - 5) {
+        if (*p == '\0' || strchr(p, '/') || strlen(p) > HDL_MAX_HANDLE_LEN - HNAME_NA_PREFIX_LEN) {
             fprintf(stderr, "pazhou: '%s' is not a prefix (e.g. 88.100.1)\n", prefixes[i]);
             status = 2;
             break;
         }
-        snprintf(na_handle, sizeof na_handle, "0.NA/%s", p);
+        hname_prefix_handle(p, strlen(p), na_handle, sizeof na_handle);
         int w = write_prefix_handle(db, na_handle, site, site_len,
                                     admin_key.data.ptr ? &admin_key : NULL);
         if (w < 0 || reg_home_prefix(db, na_handle) != REG_OK) {

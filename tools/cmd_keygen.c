@@ -17,8 +17,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include <openssl/evp.h> /* EVP_EncodeBlock, until a base64 of our own */
+#include <openssl/evp.h>
 
+#include "common/base64.h"
 #include "crypto/client_cert.h"
 #include "tools/commands.h"
 #include "crypto/key.h"
@@ -70,10 +71,10 @@ static int write_file(const char *path, const uint8_t *buf, size_t len)
 
 static void print_value(uint32_t index, const uint8_t *pub, size_t len)
 {
-    char *b64 = malloc(4 * ((len + 2) / 3) + 1);
+    char *b64 = malloc(b64_encoded_len(len, 0) + 1);
     if (!b64)
         return;
-    EVP_EncodeBlock((unsigned char *)b64, pub, (int)len);
+    b64_encode(pub, len, b64, 0);
     json_t *j = json_pack("{s:i, s:s, s:{s:s, s:s}}", "index", (json_int_t)index, "type",
                           "HS_PUBKEY", "data", "format", "base64", "value", b64);
     json_dumpf(j, stdout, JSON_COMPACT | JSON_PRESERVE_ORDER);

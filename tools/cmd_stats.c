@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/handle_name.h"
 #include "tools/commands.h"
 #include "registry/reg_db.h"
 #include "registry/reg_stats.h"
@@ -52,7 +53,7 @@ static int on_count(void *ctx, const char *prefix, size_t len, uint64_t count)
 static int on_homed(void *ctx, const char *prefix_handle, size_t len)
 {
     (void)len;
-    struct row *r = find(ctx, prefix_handle + 5); /* past "0.NA/" */
+    struct row *r = find(ctx, prefix_handle + HNAME_NA_PREFIX_LEN);
     if (r)
         r->homed = true;
     return 0;
@@ -174,7 +175,7 @@ int cmd_stats(int argc, char **argv)
             printf("  %-32s %15llu  %s\n", t.rows[i].prefix, (unsigned long long)t.rows[i].handles,
                    t.rows[i].homed
                        ? "yes"
-                       : (strcmp(t.rows[i].prefix, "0.NA") == 0 ? "(prefix handles)" : "no"));
+                       : (strcmp(t.rows[i].prefix, HNAME_NA) == 0 ? "(prefix handles)" : "no"));
         printf("  %-32s %15llu\n", "total", (unsigned long long)total);
         printf("  %-32s %15llu\n", "estimated (RocksDB)", (unsigned long long)estimated);
         printf("  %-32s %15.1f MiB (%.1f MiB in table files)\n", "disk", (double)disk / 1048576.0,

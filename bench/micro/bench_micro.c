@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/handle_name.h"
 #include "resolver/query/answer_cache.h"
 #include "bench/bench_keys.h"
 #include "bench/micro/bench_micro.h"
@@ -48,7 +49,7 @@ static int load(struct reg_db *db, size_t n)
     struct hdl_writer aw;
     hdl_writer_init(&aw, admin, sizeof admin);
     struct hdl_admin adm = {.perms = HDL_ADM_ALL,
-                            .handle = {(const uint8_t *)"0.NA/88.100.1", 13},
+                            .handle = {(const uint8_t *)HNAME_NA_PREFIX "88.100.1", 13},
                             .index = 300};
     hdl_admin_encode(&aw, &adm);
     for (size_t i = 1; i <= n; i++) {
@@ -137,7 +138,7 @@ int bench_micro_run(const struct bench_micro_opts *o)
         goto done;
     }
     uint64_t t0 = now_ns();
-    if (reg_home_prefix(db, "0.NA/88.100.1") != REG_OK || load(db, o->records) != 0) {
+    if (reg_home_prefix(db, HNAME_NA_PREFIX "88.100.1") != REG_OK || load(db, o->records) != 0) {
         fprintf(stderr, "pazhou-bench: loading the registry failed\n");
         goto done;
     }

@@ -3,8 +3,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "common/base64.h"
+#include "common/handle_name.h"
+#include "common/hex.h"
+#include "common/iso8601.h"
+#include "common/utf8.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
 
@@ -235,80 +239,17 @@ static bool parse_u32(const struct csv_field *f, uint32_t *out)
     return true;
 }
 
-/* "2026-11-26T02:39:16Z" to epoch seconds that fit an int4. */
-static bool parse_time(const char *s, size_t n, uint32_t *out)
-{
-    static const char shape[] = "dddd-dd-ddTdd:dd:ddZ";
-    if (n != sizeof shape - 1)
-        return false;
-    for (size_t i = 0; i < n; i++)
-        if (shape[i] == 'd' ? (s[i] < '0' || s[i] > '9') : s[i] != shape[i])
-            return false;
-#define NUM2(o) ((s[o] - '0') * 10 + (s[(o) + 1] - '0'))
-    struct tm tm = {.tm_year = NUM2(0) * 100 + NUM2(2) - 1900,
-                    .tm_mon = NUM2(5) - 1,
-                    .tm_mday = NUM2(8),
-                    .tm_hour = NUM2(11),
-                    .tm_min = NUM2(14),
-                    .tm_sec = NUM2(17)};
-#undef NUM2
-    if (tm.tm_mon > 11 || tm.tm_mday < 1 || tm.tm_mday > 31 || tm.tm_hour > 23 || tm.tm_min > 59 ||
-        tm.tm_sec > 60)
-        return false;
-    struct tm check = tm;
-    time_t t = timegm(&tm);
-    if (t < 0 || (uint64_t)t > UINT32_MAX || tm.tm_mday != check.tm_mday)
-        return false; /* out of range, or a day the month does not have */
-    *out = (uint32_t)t;
-    return true;
-}
-
-static int hex_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-static int b64_sextet(char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
+/* Base64 by the rule of common/base64.h into w; false when it is not base64. */
 static bool put_base64(struct hdl_writer *w, const char *s, size_t n)
 {
-    while (n > 0 && s[n - 1] == '=')
-        n--;
-    if (n % 4 == 1)
-        return false;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < n; i++) {
-        int v = b64_sextet(s[i]);
-        if (v < 0)
-            return false;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            hdl_put_u8(w, (uint8_t)(acc >> bits));
-        }
-    }
-    return true;
+    size_t got = 0;
+    int rc =
+        w->overflow ? B64_ERR_NOSPACE : b64_decode(s, n, w->buf + w->len, w->cap - w->len, &got, 0);
+    if (rc == B64_ERR_NOSPACE)
+        w->overflow = true; /* "the value is too large", as for any other data */
+    else if (rc == B64_OK)
+        w->len += got;
+    return rc == B64_OK || rc == B64_ERR_NOSPACE;
 }
 
 static bool has_prefix(const struct csv_field *f, const char *p, size_t n)
@@ -371,21 +312,26 @@ int csv_row_value(const struct csv_row *row, struct hdl_writer *store, struct hd
 
     start = store->len;
     if (has_prefix(data, "hex:", 4)) {
-        if ((data->len - 4) % 2)
+        size_t got = 0;
+        int rc = store->overflow ? HEX_ERR_NOSPACE
+                                 : hex_decode(data->ptr + 4, data->len - 4, store->buf + store->len,
+                                              store->cap - store->len, &got);
+        if (rc == HEX_ERR_ODD)
             return fail(err, errlen, "data: hex: needs an even number of digits");
-        for (size_t i = 4; i < data->len; i += 2) {
-            int hi = hex_nibble(data->ptr[i]), lo = hex_nibble(data->ptr[i + 1]);
-            if (hi < 0 || lo < 0)
-                return fail(err, errlen, "data: hex: holds a character that is not a hex digit");
-            hdl_put_u8(store, (uint8_t)(hi << 4 | lo));
-        }
+        if (rc == HEX_ERR_DIGIT)
+            return fail(err, errlen, "data: hex: holds a character that is not a hex digit");
+        if (rc == HEX_ERR_NOSPACE)
+            store->overflow = true;
+        else
+            store->len += got;
     } else if (has_prefix(data, "base64:", 7)) {
         if (!put_base64(store, data->ptr + 7, data->len - 7))
             return fail(err, errlen, "data: base64: is not standard base64");
     } else if (has_prefix(data, "admin:", 6)) {
         if (!put_admin(store, data->ptr + 6, data->len - 6))
             return fail(err, errlen,
-                        "data: admin: is not INDEX:HANDLE:PERMS (e.g. 300:0.NA/88.100.1:"
+                        "data: admin: is not INDEX:HANDLE:PERMS (e.g. 300:" HNAME_NA_PREFIX
+                        "88.100.1:"
                         "111111111111)");
     } else if (has_prefix(data, "text:", 5)) {
         hdl_put_raw(store, data->ptr + 5, data->len - 5);
@@ -405,7 +351,7 @@ int csv_row_value(const struct csv_row *row, struct hdl_writer *store, struct hd
                 return fail(err, errlen, "ttl is not a number of seconds from 0 to 4294967295");
         } else {
             v->ttl_type = HDL_TTL_ABSOLUTE;
-            if (!parse_time(t->ptr, t->len, &v->ttl))
+            if (!iso8601_parse(t->ptr, t->len, &v->ttl))
                 return fail(err, errlen,
                             "ttl is neither seconds nor a time such as "
                             "2026-11-26T02:39:16Z");
@@ -425,43 +371,9 @@ int csv_row_value(const struct csv_row *row, struct hdl_writer *store, struct hd
         }
     }
     if (row->nfields > 6 && row->f[6].len &&
-        !parse_time(row->f[6].ptr, row->f[6].len, &v->timestamp))
+        !iso8601_parse(row->f[6].ptr, row->f[6].len, &v->timestamp))
         return fail(err, errlen, "timestamp is not a time such as 2026-11-26T02:39:16Z");
     return 0;
-}
-
-bool csv_is_text(const uint8_t *p, size_t n)
-{
-    for (size_t i = 0; i < n;) {
-        uint8_t c = p[i];
-        if (c < 0x80) {
-            if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
-                return false;
-            i++;
-            continue;
-        }
-        size_t len;
-        uint8_t lo = 0x80, hi = 0xbf;
-        if (c >= 0xc2 && c <= 0xdf)
-            len = 2;
-        else if (c >= 0xe0 && c <= 0xef) {
-            len = 3;
-            lo = c == 0xe0 ? 0xa0 : 0x80;
-            hi = c == 0xed ? 0x9f : 0xbf;
-        } else if (c >= 0xf0 && c <= 0xf4) {
-            len = 4;
-            lo = c == 0xf0 ? 0x90 : 0x80;
-            hi = c == 0xf4 ? 0x8f : 0xbf;
-        } else
-            return false;
-        if (n - i < len || p[i + 1] < lo || p[i + 1] > hi)
-            return false;
-        for (size_t j = 2; j < len; j++)
-            if (p[i + j] < 0x80 || p[i + j] > 0xbf)
-                return false;
-        i += len;
-    }
-    return true;
 }
 
 static void put_field(FILE *out, const void *ptr, size_t len)
@@ -485,11 +397,8 @@ static void put_field(FILE *out, const void *ptr, size_t len)
 
 static void put_time(FILE *out, uint32_t t)
 {
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char buf[32];
-    if (gmtime_r(&tt, &tm) && strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm))
-        fputs(buf, out);
+    char buf[ISO8601_MAX];
+    fputs(iso8601_format(t, 0, buf) ? buf : "", out);
 }
 
 /* The data column; admin data only as admin: when it re-encodes to the same bytes. */
@@ -500,7 +409,7 @@ static void put_data(FILE *out, const struct hdl_value *v)
     size_t n = v->data.len;
     struct hdl_admin adm;
     if (hdl_slice_eq_ci(v->type, "HS_ADMIN") && hdl_admin_decode(d, n, &adm) == HDL_OK &&
-        !adm.legacy_pad && csv_is_text(adm.handle.ptr, adm.handle.len)) {
+        !adm.legacy_pad && utf8_is_text(adm.handle.ptr, adm.handle.len)) {
         uint8_t again[HDL_MAX_HANDLE_LEN + 16];
         struct hdl_writer w;
         hdl_writer_init(&w, again, sizeof again);
@@ -521,7 +430,7 @@ static void put_data(FILE *out, const struct hdl_value *v)
     }
     bool binary = hdl_slice_eq_ci(v->type, "HS_PUBKEY") ||
                   (v->type.len >= 7 && strncasecmp((const char *)v->type.ptr, "HS_SITE", 7) == 0);
-    if (!binary && csv_is_text(d, n)) {
+    if (!binary && utf8_is_text(d, n)) {
         bool clash = false;
         for (size_t i = 0; i < sizeof reserved / sizeof reserved[0]; i++)
             clash |= n >= strlen(reserved[i]) && memcmp(d, reserved[i], strlen(reserved[i])) == 0;
@@ -539,19 +448,12 @@ static void put_data(FILE *out, const struct hdl_value *v)
             return;
         }
     }
-    static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char *b64 = malloc(b64_encoded_len(n, 0) + 1);
+    if (!b64)
+        return;
     fputs("base64:", out);
-    for (size_t i = 0; i < n; i += 3) {
-        uint32_t acc = (uint32_t)d[i] << 16;
-        if (i + 1 < n)
-            acc |= (uint32_t)d[i + 1] << 8;
-        if (i + 2 < n)
-            acc |= d[i + 2];
-        putc(b64[(acc >> 18) & 63], out);
-        putc(b64[(acc >> 12) & 63], out);
-        putc(i + 1 < n ? b64[(acc >> 6) & 63] : '=', out);
-        putc(i + 2 < n ? b64[acc & 63] : '=', out);
-    }
+    fwrite(b64, 1, b64_encode(d, n, b64, 0), out);
+    free(b64);
 }
 
 int csv_write_value(FILE *out, const uint8_t *handle, size_t hlen, const struct hdl_value *v)

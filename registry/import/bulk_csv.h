@@ -7,11 +7,13 @@
  *
  * data is the value's bytes as text (UTF-8), unless it starts with one of:
  *   hex:HEX              the bytes in hexadecimal
- *   base64:B64           the bytes in standard base64 (padding optional)
+ *   base64:B64           the bytes in standard base64, padding optional but exact
+ *                        (common/base64.h)
  *   admin:INDEX:HANDLE:PERMS   HS_ADMIN data: the admin's index and handle, its 12 permission
  *                        bits as in JSON ("111111111111", most significant first)
  *   text:TEXT            TEXT literally (for text that itself starts with one of these)
- * ttl: seconds (default 86400), or an absolute time 2026-11-26T02:39:16Z; permissions: 4
+ * ttl: seconds (default 86400), or an absolute time as JSON takes it (common/iso8601.h:
+ * 2026-11-26T02:39:16Z, 2026-11-26T03:39:16+01:00); permissions: 4
  * characters of 0/1, adminRead adminWrite publicRead publicWrite (default 1110); timestamp: a
  * time as above (default: the import's time). A first row "handle,index,..." is a header.
  */
@@ -70,8 +72,5 @@ int csv_write_value(FILE *out, const uint8_t *handle, size_t hlen, const struct 
 
 /* The CSV header row export writes. */
 #define CSV_HEADER "handle,index,type,data,ttl,permissions,timestamp\n"
-
-/* Whether bytes are shown as text: UTF-8 without control bytes but tab, CR and LF. */
-bool csv_is_text(const uint8_t *p, size_t n);
 
 #endif

@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "common/iso8601.h"
+#include "common/utf8.h"
 #include "registry/import/bulk_csv.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
@@ -140,7 +142,7 @@ static int add_handle(struct bulk_parser *p, struct bulk_chunk *c, uint64_t line
     if (hlen == 0 || hlen > HDL_MAX_HANDLE_LEN || !memchr(handle, '/', hlen))
         return report(p, c, line, "\"%.*s\" is not a handle PREFIX/SUFFIX of at most %u bytes",
                       (int)(hlen > 200 ? 200 : hlen), handle, HDL_MAX_HANDLE_LEN);
-    if (!csv_is_text((const uint8_t *)handle, hlen))
+    if (!utf8_is_text((const uint8_t *)handle, hlen))
         return report(p, c, line, "the handle is not UTF-8 text");
     if (!reg_prefix_set_serves(p->prefixes, (const uint8_t *)handle, hlen))
         return report(p, c, line, "the prefix of %.*s is not homed in this registry (pazhou init)",
@@ -204,12 +206,11 @@ static bool fast_values(struct bulk_parser *p, const struct bulk_jsonl_line *l)
         v->ttl = f->has_ttl && !f->ttl_is_time ? f->ttl : HDL_JSON_DEFAULT_TTL;
         if (f->has_ttl && f->ttl_is_time) {
             v->ttl_type = HDL_TTL_ABSOLUTE;
-            if (!terminated(f->ttl_time, buf, sizeof buf) || !hdl_json_parse_time(buf, &v->ttl))
+            if (!iso8601_parse(f->ttl_time.ptr, f->ttl_time.len, &v->ttl))
                 return false;
         }
         v->timestamp = 0;
-        if (f->has_timestamp && (!terminated(f->timestamp, buf, sizeof buf) ||
-                                 !hdl_json_parse_time(buf, &v->timestamp)))
+        if (f->has_timestamp && !iso8601_parse(f->timestamp.ptr, f->timestamp.len, &v->timestamp))
             return false;
         v->perms = HDL_PERM_DEFAULT;
         if (f->has_perms) {

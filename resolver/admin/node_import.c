@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/iso8601.h"
 #include "resolver/log.h"
 #include "registry/reg_prefix.h"
 
@@ -273,10 +274,8 @@ enum node_import_start_rc node_import_start(struct node_imports *im,
         }
     }
     make_room(im);
-    struct tm tm;
-    gmtime_r(&j->started, &tm);
-    char stamp[24];
-    strftime(stamp, sizeof stamp, "%Y%m%dT%H%M%SZ", &tm);
+    char stamp[ISO8601_MAX];
+    iso8601_format(j->started, ISO8601_BASIC, stamp);
     snprintf(j->id, sizeof j->id, "%s-%u", stamp, ++im->serial);
     if (pthread_create(&j->thread, NULL, import_main, j) != 0) {
         pthread_mutex_unlock(&im->mu);

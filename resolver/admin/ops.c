@@ -7,6 +7,8 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/handle_name.h"
+#include "common/hex.h"
 #include "crypto/secret.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
@@ -42,11 +44,6 @@ static bool valid_handle(const uint8_t *h, size_t len)
     return true;
 }
 
-static bool is_prefix_handle(const uint8_t *h, size_t len)
-{
-    return len > 5 && strncasecmp((const char *)h, "0.NA/", 5) == 0;
-}
-
 /*
  * The handle whose administrators may create h: the prefix handle 0.NA/P of P/S, and for a
  * derived prefix handle 0.NA/P.x the parent's 0.NA/P (which then needs ADD_NA). Returns the
@@ -54,9 +51,9 @@ static bool is_prefix_handle(const uint8_t *h, size_t len)
  */
 static size_t governing_handle(const uint8_t *h, size_t len, uint8_t *out, uint16_t *need)
 {
-    if (is_prefix_handle(h, len)) {
+    if (hname_is_prefix_handle(h, len)) {
         const uint8_t *dot = NULL;
-        for (size_t i = len; i > 5; i--)
+        for (size_t i = len; i > HNAME_NA_PREFIX_LEN; i--)
             if (h[i - 1] == '.') {
                 dot = h + i - 1;
                 break;
@@ -69,10 +66,10 @@ static size_t governing_handle(const uint8_t *h, size_t len, uint8_t *out, uint1
     }
     const uint8_t *slash = memchr(h, '/', len);
     size_t plen = (size_t)(slash - h);
-    memcpy(out, "0.NA/", 5);
-    memcpy(out + 5, h, plen);
+    memcpy(out, HNAME_NA_PREFIX, HNAME_NA_PREFIX_LEN);
+    memcpy(out + HNAME_NA_PREFIX_LEN, h, plen);
     *need = HDL_ADM_ADD_HANDLE;
-    return 5 + plen;
+    return HNAME_NA_PREFIX_LEN + plen;
 }
 
 static bool served(struct node *node, const uint8_t *h, size_t len)
@@ -435,9 +432,8 @@ uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t
             return done(res, HDL_RC_ERROR, "Cannot mint a suffix");
         if (!memchr(handle, '/', len))
             res->handle[res->handle_len++] = '/';
-        for (size_t i = 0; i < sizeof rnd; i++)
-            res->handle_len +=
-                (uint32_t)snprintf((char *)res->handle + res->handle_len, 3, "%02X", rnd[i]);
+        hex_encode(rnd, sizeof rnd, (char *)res->handle + res->handle_len, HEX_UPPER);
+        res->handle_len += 2 * sizeof rnd;
     }
     const uint8_t *h = res->handle;
     len = res->handle_len;
@@ -477,7 +473,7 @@ uint32_t ops_delete(struct node *node, const struct identity *who, const uint8_t
     struct change c = {.node = node, .who = who, .res = res};
     uint8_t gov[HDL_MAX_HANDLE_LEN + 8];
     uint16_t need;
-    if (is_prefix_handle(handle, len)) {
+    if (hname_is_prefix_handle(handle, len)) {
         c.gov = gov;
         c.gov_len = governing_handle(handle, len, gov, &need);
         if (c.gov_len == 0 && !perm_is_server_admin(node, who))
@@ -532,8 +528,9 @@ uint32_t ops_list_handles(struct node *node, const struct identity *who, const u
                           struct ops_result *res)
 {
     memset(res, 0, sizeof *res);
-    if (!is_prefix_handle(prefix, len) || len > HDL_MAX_HANDLE_LEN)
-        return done(res, HDL_RC_INVALID_HANDLE, "Listing takes a prefix handle 0.NA/<prefix>");
+    if (!hname_is_prefix_handle(prefix, len) || len > HDL_MAX_HANDLE_LEN)
+        return done(res, HDL_RC_INVALID_HANDLE,
+                    "Listing takes a prefix handle " HNAME_NA_PREFIX "<prefix>");
     if (!served(node, prefix, len))
         return done(res, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here");
     uint32_t rc = perm_check_handle(node, who, prefix, len, HDL_ADM_LIST_HANDLES);
@@ -559,9 +556,10 @@ static uint32_t home_change(struct node *node, const struct identity *who, const
         return done(res, HDL_RC_INVALID_ADMIN, "Only server administrators may %s prefixes",
                     home ? "home" : "unhome");
     char name[HDL_MAX_HANDLE_LEN + 1];
-    if (!is_prefix_handle(prefix, len) || len > HDL_MAX_HANDLE_LEN ||
+    if (!hname_is_prefix_handle(prefix, len) || len > HDL_MAX_HANDLE_LEN ||
         memchr(prefix + 5, '/', len - 5) || memchr(prefix, '\0', len))
-        return done(res, HDL_RC_INVALID_HANDLE, "Expected a prefix handle 0.NA/<prefix>");
+        return done(res, HDL_RC_INVALID_HANDLE,
+                    "Expected a prefix handle " HNAME_NA_PREFIX "<prefix>");
     memcpy(name, prefix, len);
     name[len] = '\0';
     int rc = home ? reg_home_prefix(node->db, name) : reg_unhome_prefix(node->db, name);

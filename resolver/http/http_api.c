@@ -9,6 +9,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/handle_name.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_json.h"
 #include "proto/hdl_resolution.h"
@@ -39,18 +40,6 @@ static bool parse_uint(const char *s, uint64_t max, uint64_t *out)
     }
     *out = v;
     return true;
-}
-
-/* A handle without a prefix separator names a prefix: "88.100.1" means "0.NA/88.100.1". */
-static size_t lookup_name(const char *handle, size_t len, uint8_t *buf, size_t cap)
-{
-    static const char na[] = "0.NA/";
-    size_t pre = memchr(handle, '/', len) ? 0 : sizeof na - 1;
-    if (len + pre > cap)
-        return 0;
-    memcpy(buf, na, pre);
-    memcpy(buf + pre, handle, len);
-    return len + pre;
 }
 
 const char *http_api_selection(const struct http_call *c, uint8_t *buf, size_t cap,
@@ -125,7 +114,7 @@ static void answer_handle(struct http_call *c, const char *handle, size_t len)
     }
 
     uint8_t name[HDL_MAX_HANDLE_LEN + 8];
-    size_t name_len = lookup_name(handle, len, name, sizeof name);
+    size_t name_len = hname_lookup(handle, len, name, sizeof name);
     struct reg_prefix_set *prefixes =
         atomic_load_explicit(&w->node->prefixes, memory_order_acquire);
     if (!reg_prefix_set_serves(prefixes, name, name_len)) {

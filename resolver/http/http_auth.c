@@ -7,6 +7,7 @@
 
 #include <event2/http.h>
 
+#include "common/base64.h"
 #include "crypto/answer.h"
 #include "crypto/secret.h"
 #include "resolver/admin/auth.h"
@@ -19,64 +20,11 @@ static void malformed(struct http_auth *a, const char *why)
     snprintf(a->error, sizeof a->error, "%s", why);
 }
 
-static int b64_digit(char ch)
+/* Authorization values in either base64 alphabet, as the node has always taken them
+ * (common/base64.h). -1 on bad base64 or when out is too small. */
+static int auth_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *outlen)
 {
-    if (ch >= 'A' && ch <= 'Z')
-        return ch - 'A';
-    if (ch >= 'a' && ch <= 'z')
-        return ch - 'a' + 26;
-    if (ch >= '0' && ch <= '9')
-        return ch - '0' + 52;
-    if (ch == '+' || ch == '-')
-        return 62;
-    if (ch == '/' || ch == '_')
-        return 63;
-    return -1;
-}
-
-/* Base64, standard or URL-safe, padding optional. -1 on a bad digit or when out is too small. */
-static int b64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *outlen)
-{
-    while (len && in[len - 1] == '=')
-        len--;
-    uint32_t acc = 0;
-    int bits = 0;
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        int d = b64_digit(in[i]);
-        if (d < 0)
-            return -1;
-        acc = (acc << 6) | (uint32_t)d;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            if (n >= cap)
-                return -1;
-            out[n++] = (uint8_t)(acc >> bits);
-        }
-    }
-    if (bits >= 6) /* a lone digit encodes no whole byte */
-        return -1;
-    *outlen = n;
-    return 0;
-}
-
-void http_auth_b64(const uint8_t *in, size_t len, char *buf)
-{
-    static const char digits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    size_t o = 0;
-    for (size_t i = 0; i < len; i += 3) {
-        uint32_t v = (uint32_t)in[i] << 16;
-        if (i + 1 < len)
-            v |= (uint32_t)in[i + 1] << 8;
-        if (i + 2 < len)
-            v |= in[i + 2];
-        buf[o++] = digits[(v >> 18) & 63];
-        buf[o++] = digits[(v >> 12) & 63];
-        buf[o++] = i + 1 < len ? digits[(v >> 6) & 63] : '=';
-        buf[o++] = i + 2 < len ? digits[v & 63] : '=';
-    }
-    buf[o] = '\0';
+    return b64_decode(in, len, out, cap, outlen, B64_URL) == B64_OK ? 0 : -1;
 }
 
 /* "index:handle" or a bare handle (index 0), as the reference reads an id. */
@@ -150,7 +98,7 @@ static void parse_basic(const char *p, struct http_auth *a)
     }
     uint8_t buf[HDL_MAX_HANDLE_LEN * 3 + HTTP_AUTH_SECRET_MAX + 32];
     size_t n = 0;
-    if (b64_decode(p, len, buf, sizeof buf - 1, &n) != 0) {
+    if (auth_b64_decode(p, len, buf, sizeof buf - 1, &n) != 0) {
         malformed(a, "Basic credentials are not base64");
         return;
     }
@@ -231,13 +179,13 @@ static bool handle_param(struct http_auth *a, const char *k, size_t klen, const 
     }
     if (KEY("signature")) {
         a->authenticating = true;
-        return b64_decode(v, vlen, a->signature, sizeof a->signature, &a->signature_len) == 0;
+        return auth_b64_decode(v, vlen, a->signature, sizeof a->signature, &a->signature_len) == 0;
     }
     if (KEY("cnonce"))
-        return b64_decode(v, vlen, a->cnonce, sizeof a->cnonce, &a->cnonce_len) == 0;
+        return auth_b64_decode(v, vlen, a->cnonce, sizeof a->cnonce, &a->cnonce_len) == 0;
     if (KEY("salt")) {
         (*seen_pbkdf2)++;
-        return b64_decode(v, vlen, a->salt, sizeof a->salt, &a->salt_len) == 0;
+        return auth_b64_decode(v, vlen, a->salt, sizeof a->salt, &a->salt_len) == 0;
     }
     if (KEY("iterations")) {
         (*seen_pbkdf2)++;
@@ -498,7 +446,7 @@ size_t http_auth_challenge(struct node *node, struct http_who *out, const char *
         out->has_session = true;
     }
     char nonce[AUTH_NONCE_LEN * 2 + 4];
-    http_auth_b64(out->session.nonce, AUTH_NONCE_LEN, nonce);
+    b64_encode(out->session.nonce, AUTH_NONCE_LEN, nonce, 0);
     int n = snprintf(buf, cap, "Handle sessionId=\"%s\", nonce=\"%s\"", out->session.id, nonce);
     if (error && *error && n > 0 && (size_t)n < cap) {
         /* The error goes in a quoted string: no quotes, backslashes or control characters. */

@@ -101,7 +101,4 @@ uint32_t http_auth_identify(struct node *node, const struct http_auth *a, struct
 size_t http_auth_challenge(struct node *node, struct http_who *out, const char *error, char *buf,
                            size_t cap);
 
-/* Base64 (standard alphabet, padded) of len bytes into buf (room for 4*ceil(len/3)+1). */
-void http_auth_b64(const uint8_t *in, size_t len, char *buf);
-
 #endif

@@ -13,6 +13,8 @@
 
 #include <openssl/ssl.h>
 
+#include "common/handle_name.h"
+#include "common/base64.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_json.h"
 #include "resolver/http/http_api.h"
@@ -363,23 +365,11 @@ static void do_delete(struct job *j, const struct identity *who, struct http_rep
     reply_ops(r, &res, j->handle, 200);
 }
 
-/* A handle without a prefix separator names a prefix: "88.100.1" means "0.NA/88.100.1". */
-static size_t lookup_name(const char *handle, size_t len, uint8_t *buf, size_t cap)
-{
-    static const char na[] = "0.NA/";
-    size_t pre = memchr(handle, '/', len) ? 0 : sizeof na - 1;
-    if (len + pre > cap)
-        return 0;
-    memcpy(buf, na, pre);
-    memcpy(buf + pre, handle, len);
-    return len + pre;
-}
-
 static void do_get(struct job *j, const struct identity *who, struct http_reply *r)
 {
     r->opcode = HDL_OC_RESOLUTION;
     uint8_t name[HDL_MAX_HANDLE_LEN + 8];
-    size_t name_len = lookup_name(j->handle, j->handle_len, name, sizeof name);
+    size_t name_len = hname_lookup(j->handle, j->handle_len, name, sizeof name);
     if (!node_serves(j->node, name, name_len)) {
         http_reply_rc(r, HDL_RC_SERVER_NOT_RESP, j->handle, "That prefix doesn't live here");
         return;
@@ -499,7 +489,7 @@ static json_t *session_json(const struct http_who *who, const char *error)
         return NULL;
     if (who->has_session) {
         char nonce[AUTH_NONCE_LEN * 2 + 4];
-        http_auth_b64(who->session.nonce, AUTH_NONCE_LEN, nonce);
+        b64_encode(who->session.nonce, AUTH_NONCE_LEN, nonce, 0);
         json_object_set_new(o, "sessionId", json_string(who->session.id));
         json_object_set_new(o, "nonce", json_string(nonce));
     }
@@ -720,15 +710,13 @@ void http_authed_list_handles(struct http_call *c)
     struct job *j = job_new(c, J_LIST);
     if (!j)
         return;
-    bool has_na = strncasecmp(prefix, "0.NA/", 5) == 0 && prefix[5];
-    size_t n = strlen(prefix) + (has_na ? 0 : 5);
-    if (!(j->handle = malloc(n + 1))) {
+    size_t cap = strlen(prefix) + HNAME_NA_PREFIX_LEN + 1;
+    if (!(j->handle = malloc(cap))) {
         job_free(j);
         send_error(c, 503, HDL_RC_SERVER_TOO_BUSY, "Out of memory");
         return;
     }
-    snprintf(j->handle, n + 1, "%s%s", has_na ? "" : "0.NA/", prefix);
-    j->handle_len = n;
+    j->handle_len = hname_prefix_handle(prefix, strlen(prefix), j->handle, cap);
     j->page = page;
     j->page_size = page_size;
     http_job_submit(c, run_job, j, job_free);

@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/handle_name.h"
 #include "resolver/query/answer_cache.h"
 #include "resolver/admin/auth_state.h"
 #include "proto/hdl_const.h"
@@ -209,7 +210,7 @@ static void put_node(struct evbuffer *b, const struct node *node)
     gauge(b, "pazhou_homed_prefixes", "Prefixes homed on this node.",
           (double)reg_prefix_set_count(prefixes));
     head(b, "pazhou_prefix_handles", "gauge",
-         "Handles stored under each prefix (exact; prefix handles count under 0.NA).");
+         "Handles stored under each prefix (exact; prefix handles count under " HNAME_NA ").");
     struct prefix_counts pc = {b, 0};
     reg_list_counts(node->db, put_prefix_count, &pc);
     struct reg_stats rs;
@@ -310,7 +311,7 @@ void http_metrics_health(struct http_call *c)
     if (!reason[0]) {
         /* A point read proves the registry answers, not merely that it was opened. */
         uint64_t n = 0;
-        if (reg_count_prefix(node->db, "0.NA", &n) != REG_OK)
+        if (reg_count_prefix(node->db, HNAME_NA, &n) != REG_OK)
             snprintf(reason, sizeof reason, "the registry does not answer reads");
     }
     json_t *o = reason[0]

@@ -8,6 +8,8 @@
 
 #include "crypto/secret.h"
 
+#include "common/hex.h"
+
 #define BUCKETS 4096
 
 struct entry {
@@ -101,8 +103,7 @@ int http_session_open(struct http_sessions *s, struct http_session *out)
         free(e);
         return -1;
     }
-    for (size_t i = 0; i < sizeof raw; i++)
-        snprintf(e->s.id + 2 * i, 3, "%02x", raw[i]);
+    hex_encode(raw, sizeof raw, e->s.id, 0);
     time_t now = time(NULL);
     e->expires = now + s->timeout_s;
     pthread_mutex_lock(&s->mu);

@@ -3,6 +3,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "common/handle_name.h"
 #include "proto/hdl_body.h"
 #include "proto/hdl_const.h"
 #include "crypto/digest.h"
@@ -106,23 +107,6 @@ static uint32_t put_selected_values(struct hdl_writer *w, const struct reg_recor
     return n;
 }
 
-/* A handle without a prefix separator names a prefix: "88.100.1" means "0.NA/88.100.1". */
-static size_t lookup_name(const struct hdl_slice *handle, uint8_t *buf, size_t cap)
-{
-    if (memchr(handle->ptr, '/', handle->len)) {
-        if (handle->len > cap)
-            return 0;
-        memcpy(buf, handle->ptr, handle->len);
-        return handle->len;
-    }
-    static const char na[] = "0.NA/";
-    if (handle->len + sizeof na - 1 > cap)
-        return 0;
-    memcpy(buf, na, sizeof na - 1);
-    memcpy(buf + sizeof na - 1, handle->ptr, handle->len);
-    return handle->len + sizeof na - 1;
-}
-
 static enum query_result answer_resolution(struct query_ctx *q, const struct hdl_message *req,
                                            uint8_t *out, size_t *out_len)
 {
@@ -142,7 +126,7 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     }
 
     uint8_t name[HDL_MAX_HANDLE_LEN + 8];
-    size_t name_len = lookup_name(&rr.handle, name, sizeof name);
+    size_t name_len = hname_lookup(rr.handle.ptr, rr.handle.len, name, sizeof name);
     if (name_len == 0)
         return reply_error(q, req, HDL_RC_INVALID_HANDLE, "Invalid handle", out, out_len);
 

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/base64.h"
 #include "resolver/http/http_auth.h"
 
 static struct http_auth a;
@@ -38,7 +39,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
     char *basic = malloc(6 + 4 * (size / 3 + 1) + 1);
     memcpy(basic, "Basic ", 6);
-    http_auth_b64(data, size, basic + 6);
+    b64_encode(data, size, basic + 6, 0);
     parse_or_die(basic);
     free(basic);
     return 0;

@@ -84,6 +84,31 @@ class Bulk(unittest.TestCase):
         counts = self.stats(b)
         self.assertEqual(counts["88.100.1"] + counts["88.118.8"], 3000)
 
+    def test_csv_and_jsonl_read_the_same_times(self):
+        # Zone offsets, lower-case t/z and fractions: one ISO-8601 rule for both formats.
+        a, b = self.node(), self.node()
+        times = [("2026-11-26T03:39:16+01:00", "2026-01-01T22:04:05-05:00"),
+                 ("2026-11-26t02:39:16.5z", "2026-01-02T03:04:05Z")]
+        csv = self.path(a, "times.csv")
+        with open(csv, "w") as f:
+            for i, (ttl, ts) in enumerate(times):
+                f.write("88.118.8/T%d,1,URL,u,%s,,%s\n" % (i, ttl, ts))
+        jl = self.path(b, "times.jsonl")
+        with open(jl, "w") as f:
+            for i, (ttl, ts) in enumerate(times):
+                f.write(json.dumps({"handle": "88.118.8/T%d" % i, "values": [
+                    {"index": 1, "type": "URL", "data": "u", "ttl": ttl, "timestamp": ts}]}) + "\n")
+        self.imp(a, csv)
+        self.imp(b, jl)
+        got = self.export(a, "--prefix", "88.118.8")
+        self.assertEqual(got, self.export(b, "--prefix", "88.118.8"))
+        lines = got.splitlines()
+        self.assertEqual(len(lines), 2)
+        for line in lines:
+            v = json.loads(line)["values"][0]
+            self.assertEqual(v["ttl"], "2026-11-26T02:39:16Z")
+            self.assertEqual(v["timestamp"], "2026-01-02T03:04:05Z")
+
     def test_bad_lines_are_reported_by_number(self):
         a = self.node()
         csv = self.path(a, "bad.csv")

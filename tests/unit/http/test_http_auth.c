@@ -9,6 +9,7 @@
 
 #include <cmocka.h>
 
+#include "common/base64.h"
 #include "resolver/http/http_auth.h"
 
 static struct http_auth a;
@@ -128,7 +129,7 @@ static void basic_too_long_password_leaves_no_length(void **state)
     assert_int_equal(n, 1047);
     char *header = malloc(6 + 4 * (n / 3 + 1) + 1);
     memcpy(header, "Basic ", 6);
-    http_auth_b64(in, n, header + 6);
+    b64_encode(in, n, header + 6, 0);
     http_auth_parse(header, &a);
     free(header);
     assert_int_equal(a.kind, HTTP_AUTH_MALFORMED);
@@ -141,11 +142,11 @@ static void base64_of_nonces(void **state)
 {
     (void)state;
     char out[16];
-    http_auth_b64((const uint8_t *)"foobar", 6, out);
+    b64_encode((const uint8_t *)"foobar", 6, out, 0);
     assert_string_equal(out, "Zm9vYmFy");
-    http_auth_b64((const uint8_t *)"fo", 2, out);
+    b64_encode((const uint8_t *)"fo", 2, out, 0);
     assert_string_equal(out, "Zm8=");
-    http_auth_b64((const uint8_t *)"\xff", 1, out);
+    b64_encode((const uint8_t *)"\xff", 1, out, 0);
     assert_string_equal(out, "/w==");
 }
 

@@ -117,6 +117,30 @@ static void data_prefixes_decode_bytes(void **state)
     assert_int_equal(v.timestamp, 1767323045u);
 }
 
+/* The CSV columns read times as the JSON and JSON Lines forms do (common/iso8601.h): with a zone
+ * offset, lower-case 't'/'z' and a fraction, not only "...Z". */
+static void times_take_zone_offsets_as_json_does(void **state)
+{
+    uint8_t store[4096];
+    char err[200];
+    struct hdl_value v;
+    assert_int_equal(value_of("h/1,5,URL,u,2026-11-26T03:39:16+01:00,,2026-01-01T22:04:05-05:00",
+                              &v, store, err),
+                     0);
+    assert_int_equal(v.ttl_type, HDL_TTL_ABSOLUTE);
+    assert_int_equal(v.ttl, 1795660756u);
+    assert_int_equal(v.timestamp, 1767323045u);
+    assert_int_equal(
+        value_of("h/1,5,URL,u,2026-11-26t02:39:16.250z,,2026-01-02T03:04:05.9Z", &v, store, err),
+        0);
+    assert_int_equal(v.ttl, 1795660756u);
+    assert_int_equal(v.timestamp, 1767323045u);
+    assert_int_equal(value_of("h/1,1,URL,u,,,2026-01-02T03:04:05+24:00", &v, store, err), -1);
+    assert_non_null(strstr(err, "timestamp"));
+    assert_int_equal(value_of("h/1,1,URL,u,,,2026-00-02T03:04:05Z", &v, store, err), -1);
+    assert_non_null(strstr(err, "timestamp"));
+}
+
 static void bad_columns_name_the_column(void **state)
 {
     uint8_t store[4096];
@@ -314,6 +338,7 @@ int main(void)
         cmocka_unit_test(malformed_rows_are_reported_on_their_line),
         cmocka_unit_test(data_prefixes_decode_bytes),
         cmocka_unit_test(bad_columns_name_the_column),
+        cmocka_unit_test(times_take_zone_offsets_as_json_does),
         cmocka_unit_test(cut_keeps_handle_runs_and_quoted_breaks_whole),
         cmocka_unit_test(cut_agrees_with_a_forward_scan_on_random_text),
         cmocka_unit_test(export_rows_read_back_the_same),

@@ -1,20 +1,19 @@
 /*
- * JSON form of handle values (docs/protocol.md §15). Text leaves as "string" when it is clean UTF-8,
- * HS_ADMIN as "admin", HS_VLIST as "vlist", HS_SITE as "site" (siteinfo.json) and HS_PUBKEY as
- * "key" (JWK-like); everything else as "base64". "site" and "key" are written, not accepted.
+ * Handle values from their JSON form (docs/protocol.md §15): every format hdl_json_render.c writes
+ * ("string", "base64", "admin", "vlist", "site", "key"), plus "hex" and a bare string for data.
  */
-#include "proto/hdl_json.h"
+#include "proto/hdl_json_parse.h"
 
 #include <arpa/inet.h>
-#include <limits.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
+#include "common/base64.h"
+#include "common/hex.h"
+#include "common/iso8601.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_json_scalar.h"
@@ -22,325 +21,6 @@
 #include "proto/hdl_site.h"
 
 #define DEFAULT_TTL HDL_JSON_DEFAULT_TTL
-
-/* Length of the well-formed UTF-8 sequence at p (no overlongs, surrogates or > U+10FFFF), or 0. */
-static size_t utf8_seq(const uint8_t *p, size_t n)
-{
-    uint8_t c = p[0];
-    size_t len;
-    uint8_t lo = 0x80, hi = 0xbf;
-    if (c < 0x80)
-        return 1;
-    if (c >= 0xc2 && c <= 0xdf)
-        len = 2;
-    else if (c >= 0xe0 && c <= 0xef) {
-        len = 3;
-        if (c == 0xe0)
-            lo = 0xa0;
-        else if (c == 0xed)
-            hi = 0x9f;
-    } else if (c >= 0xf0 && c <= 0xf4) {
-        len = 4;
-        if (c == 0xf0)
-            lo = 0x90;
-        else if (c == 0xf4)
-            hi = 0x8f;
-    } else
-        return 0;
-    if (n < len || p[1] < lo || p[1] > hi)
-        return 0;
-    for (size_t i = 2; i < len; i++)
-        if (p[i] < 0x80 || p[i] > 0xbf)
-            return 0;
-    return len;
-}
-
-/* Data the reference would show as text: UTF-8, and no control bytes but tab, CR and LF. */
-static bool is_text(struct hdl_slice s)
-{
-    for (size_t i = 0; i < s.len;) {
-        uint8_t c = s.ptr[i];
-        if ((c < 0x20 && c != '\t' && c != '\r' && c != '\n') || c == 0x7f)
-            return false;
-        size_t n = utf8_seq(s.ptr + i, s.len - i);
-        if (n == 0)
-            return false;
-        i += n;
-    }
-    return true;
-}
-
-/* A JSON string for bytes meant as text (types, handles): invalid sequences become U+FFFD, as
- * jansson accepts only UTF-8 and a handle still has to be shown. */
-static json_t *text_json(struct hdl_slice s)
-{
-    json_t *j = json_stringn((const char *)s.ptr, s.len);
-    if (j)
-        return j;
-    char *fixed = malloc((size_t)s.len * 3 + 1);
-    if (!fixed)
-        return NULL;
-    size_t o = 0;
-    for (size_t i = 0; i < s.len;) {
-        size_t n = utf8_seq(s.ptr + i, s.len - i);
-        if (n == 0) {
-            memcpy(fixed + o, "\xef\xbf\xbd", 3);
-            o += 3;
-            i++;
-        } else {
-            memcpy(fixed + o, s.ptr + i, n);
-            o += n;
-            i += n;
-        }
-    }
-    j = json_stringn(fixed, o);
-    free(fixed);
-    return j;
-}
-
-static json_t *base64_json(struct hdl_slice s)
-{
-    if (s.len > INT_MAX / 4 * 3 - 3)
-        return NULL;
-    size_t cap = ((size_t)s.len + 2) / 3 * 4 + 1;
-    unsigned char *out = malloc(cap);
-    if (!out)
-        return NULL;
-    int n = EVP_EncodeBlock(out, s.ptr, (int)s.len);
-    json_t *j = json_stringn((const char *)out, (size_t)n);
-    free(out);
-    return j;
-}
-
-/* "2026-11-26T02:39:16Z" */
-static json_t *time_json(uint32_t t)
-{
-    time_t tt = (time_t)t;
-    struct tm tm;
-    char buf[32];
-    if (!gmtime_r(&tt, &tm) || strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-        return NULL;
-    return json_string(buf);
-}
-
-/* {"handle","index"}: the element of vlists and references. */
-static json_t *ref_json(struct hdl_slice handle, uint32_t index)
-{
-    return json_pack("{s:o,s:I}", "handle", text_json(handle), "index", (json_int_t)index);
-}
-
-/* Base64url without padding (RFC 7515 §2), as the reference writes JWK numbers. */
-static json_t *base64url_json(const uint8_t *p, size_t n)
-{
-    json_t *j = base64_json((struct hdl_slice){p, (uint32_t)n});
-    if (!j)
-        return NULL;
-    size_t len = json_string_length(j);
-    char *s = malloc(len + 1);
-    if (!s) {
-        json_decref(j);
-        return NULL;
-    }
-    memcpy(s, json_string_value(j), len + 1);
-    while (len && s[len - 1] == '=')
-        len--;
-    for (size_t i = 0; i < len; i++)
-        s[i] = s[i] == '+' ? '-' : s[i] == '/' ? '_' : s[i];
-    json_decref(j);
-    j = json_stringn(s, len);
-    free(s);
-    return j;
-}
-
-/* A big integer of the key bytes (Java two's complement) as an unsigned JWK number: without the
- * sign byte the reference strips too. */
-static json_t *jwk_number(struct hdl_slice n)
-{
-    uint32_t skip = 0;
-    while (skip + 1 < n.len && n.ptr[skip] == 0)
-        skip++;
-    return base64url_json(n.ptr + skip, n.len - skip);
-}
-
-json_t *hdl_pubkey_to_json(const uint8_t *buf, size_t len)
-{
-    struct hdl_pubkey key;
-    if (hdl_pubkey_decode(buf, len, &key) != HDL_OK)
-        return NULL;
-    if (key.kind == HDL_KEY_RSA)
-        return json_pack("{s:s,s:o,s:o}", "kty", "RSA", "n", jwk_number(key.b), "e",
-                         jwk_number(key.a));
-    if (key.kind == HDL_KEY_DSA)
-        return json_pack("{s:s,s:o,s:o,s:o,s:o}", "kty", "DSA", "y", jwk_number(key.d), "p",
-                         jwk_number(key.b), "q", jwk_number(key.a), "g", jwk_number(key.c));
-    return NULL; /* DH keys have no JSON form in the reference either */
-}
-
-/* The reference's getAddressString: dotted IPv4 for the 12-zero-byte form (and ::ffff:), IPv6
- * text otherwise. */
-static json_t *address_json(const uint8_t a[16])
-{
-    static const uint8_t zeros[12] = {0};
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-    char text[INET6_ADDRSTRLEN];
-    bool v4 = memcmp(a, zeros, 12) == 0 || memcmp(a, mapped, 12) == 0;
-    if (!inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? a + 12 : a, text, sizeof text))
-        return NULL;
-    return json_string(text);
-}
-
-static json_t *iface_json(const struct hdl_site_iface *i)
-{
-    static const char *const protocols[] = {"UDP", "TCP", "HTTP", "HTTPS"};
-    json_t *proto =
-        i->protocol < 4 ? json_string(protocols[i->protocol]) : json_integer(i->protocol);
-    return json_pack("{s:b,s:b,s:o,s:I}", "query", (i->type & HDL_IF_QUERY) != 0, "admin",
-                     (i->type & HDL_IF_ADMIN) != 0, "protocol", proto, "port", (json_int_t)i->port);
-}
-
-static json_t *server_json(const struct hdl_site_server *srv)
-{
-    json_t *key = hdl_pubkey_to_json(srv->public_key.ptr, srv->public_key.len);
-    json_t *pk =
-        key ? json_pack("{s:s,s:o}", "format", "key", "value", key)
-            : json_pack("{s:s,s:o}", "format", "base64", "value", base64_json(srv->public_key));
-    json_t *ifaces = json_array();
-    for (uint32_t i = 0; ifaces && i < srv->iface_count; i++)
-        if (json_array_append_new(ifaces, iface_json(&srv->ifaces[i])) != 0) {
-            json_decref(ifaces);
-            ifaces = NULL;
-        }
-    return json_pack("{s:I,s:o,s:o,s:o}", "serverId", (json_int_t)srv->server_id, "address",
-                     address_json(srv->address), "publicKey", pk, "interfaces", ifaces);
-}
-
-json_t *hdl_site_to_json(const uint8_t *buf, size_t len)
-{
-    struct hdl_site *site = malloc(sizeof *site);
-    if (!site)
-        return NULL;
-    json_t *obj = NULL;
-    if (hdl_site_decode(buf, len, site) != HDL_OK)
-        goto out;
-    char version[16];
-    snprintf(version, sizeof version, "%u.%u", site->proto_major, site->proto_minor);
-    obj = json_pack("{s:i,s:s,s:i,s:b,s:b}", "version", site->data_version, "protocolVersion",
-                    version, "serialNumber", site->serial, "primarySite",
-                    (site->flags & HDL_SITE_PRIMARY) != 0, "multiPrimary",
-                    (site->flags & HDL_SITE_MULTI_PRIMARY) != 0);
-    if (!obj)
-        goto out;
-    int bad = 0;
-    /* Fields the reference leaves out at their defaults. */
-    if (site->hash_option != HDL_HASH_BY_HANDLE)
-        bad |= json_object_set_new(obj, "hashOption", json_integer(site->hash_option));
-    if (site->hash_filter.len)
-        bad |= json_object_set_new(obj, "hashFilter", text_json(site->hash_filter));
-    json_t *attrs = json_array();
-    for (uint32_t i = 0; attrs && i < site->attr_count; i++)
-        if (json_array_append_new(attrs,
-                                  json_pack("{s:o,s:o}", "name", text_json(site->attrs[i].name),
-                                            "value", text_json(site->attrs[i].value))) != 0) {
-            json_decref(attrs);
-            attrs = NULL;
-        }
-    bad |= json_object_set_new(obj, "attributes", attrs);
-    json_t *servers = json_array();
-    for (uint32_t i = 0; servers && i < site->server_count; i++)
-        if (json_array_append_new(servers, server_json(&site->servers[i])) != 0) {
-            json_decref(servers);
-            servers = NULL;
-        }
-    bad |= json_object_set_new(obj, "servers", servers);
-    if (bad) {
-        json_decref(obj);
-        obj = NULL;
-    }
-out:
-    free(site);
-    return obj;
-}
-
-static json_t *data_json(const struct hdl_value *v)
-{
-    if (hdl_slice_eq_ci(v->type, "HS_ADMIN")) {
-        struct hdl_admin adm;
-        if (hdl_admin_decode(v->data.ptr, v->data.len, &adm) == HDL_OK) {
-            char perms[13];
-            hdl_admin_perms_to_json(adm.perms, perms);
-            return json_pack("{s:s,s:{s:o,s:I,s:s}}", "format", "admin", "value", "handle",
-                             text_json(adm.handle), "index", (json_int_t)adm.index, "permissions",
-                             perms);
-        }
-    } else if (hdl_slice_eq_ci(v->type, "HS_VLIST")) {
-        struct hdl_vlist vl;
-        if (hdl_vlist_decode(v->data.ptr, v->data.len, &vl) == HDL_OK) {
-            json_t *arr = json_array();
-            struct hdl_slice h;
-            uint32_t idx, pos = 0;
-            while (arr && hdl_vlist_next(&vl, &pos, &h, &idx) == HDL_OK)
-                if (json_array_append_new(arr, ref_json(h, idx)) != 0) {
-                    json_decref(arr);
-                    arr = NULL;
-                }
-            return json_pack("{s:s,s:o}", "format", "vlist", "value", arr);
-        }
-    } else {
-        static const struct hdl_slice site = {(const uint8_t *)"HS_SITE.", 8};
-        static const struct hdl_slice pubkey = {(const uint8_t *)"HS_PUBKEY", 9};
-        bool is_site =
-            hdl_type_matches(site, v->type) || hdl_slice_eq_ci(v->type, "HS_NA_DELEGATE");
-        bool is_key = hdl_type_matches(pubkey, v->type);
-        json_t *obj = is_site  ? hdl_site_to_json(v->data.ptr, v->data.len)
-                      : is_key ? hdl_pubkey_to_json(v->data.ptr, v->data.len)
-                               : NULL;
-        if (obj)
-            return json_pack("{s:s,s:o}", "format", is_site ? "site" : "key", "value", obj);
-        /* Undecodable site or key bytes stay binary, even when they look like text. */
-        if (!is_site && !is_key && is_text(v->data))
-            return json_pack("{s:s,s:s%}", "format", "string", "value",
-                             v->data.len ? (const char *)v->data.ptr : "", (size_t)v->data.len);
-    }
-    return json_pack("{s:s,s:o}", "format", "base64", "value", base64_json(v->data));
-}
-
-json_t *hdl_value_to_json(const struct hdl_value *v)
-{
-    json_t *obj = json_pack("{s:I,s:o,s:o}", "index", (json_int_t)v->index, "type",
-                            text_json(v->type), "data", data_json(v));
-    if (!obj)
-        return NULL;
-    int bad = 0;
-    if ((v->perms & 0x0f) != HDL_PERM_DEFAULT) {
-        char perms[5];
-        for (int i = 0; i < 4; i++)
-            perms[i] = (v->perms & (0x08u >> i)) ? '1' : '0';
-        perms[4] = '\0';
-        bad |= json_object_set_new(obj, "permissions", json_string(perms));
-    }
-    if (v->ttl_type == HDL_TTL_ABSOLUTE)
-        bad |= json_object_set_new(obj, "ttl", time_json(v->ttl));
-    else
-        bad |= json_object_set_new(obj, "ttl", json_integer(v->ttl));
-    if (v->timestamp)
-        bad |= json_object_set_new(obj, "timestamp", time_json(v->timestamp));
-    if (v->ref_count) {
-        json_t *refs = json_array();
-        struct hdl_slice h;
-        uint32_t idx, pos = 0;
-        while (refs && hdl_value_next_ref(v, &pos, &h, &idx) == HDL_OK)
-            if (json_array_append_new(refs, ref_json(h, idx)) != 0) {
-                json_decref(refs);
-                refs = NULL;
-            }
-        bad |= json_object_set_new(obj, "references", refs);
-    }
-    if (bad) {
-        json_decref(obj);
-        return NULL;
-    }
-    return obj;
-}
 
 struct parse {
     struct hdl_writer *store;
@@ -371,153 +51,46 @@ static int stored(struct parse *p, size_t start, struct hdl_slice *out)
     return HDL_OK;
 }
 
-static int days_in_month(int y, int m)
-{
-    static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
-    bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
-    return m == 2 && leap ? 29 : days[m - 1];
-}
-
-/* Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-static int64_t days_from_civil(int64_t y, int m, int d)
-{
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* Reads exactly n digits at *s. */
-static bool digits(const char **s, int n, int *out)
-{
-    int v = 0;
-    for (int i = 0; i < n; i++) {
-        char c = (*s)[i];
-        if (c < '0' || c > '9')
-            return false;
-        v = v * 10 + (c - '0');
-    }
-    *s += n;
-    *out = v;
-    return true;
-}
-
-/* ISO-8601 "YYYY-MM-DDTHH:MM:SS[.fff](Z|±HH:MM)" to epoch seconds that fit an int4. */
-static bool parse_time(const char *s, uint32_t *out)
-{
-    int y, mo, d, h, mi, sec, oh = 0, om = 0;
-    if (!digits(&s, 4, &y) || *s++ != '-' || !digits(&s, 2, &mo) || *s++ != '-' ||
-        !digits(&s, 2, &d) || (*s != 'T' && *s != 't'))
-        return false;
-    s++;
-    if (!digits(&s, 2, &h) || *s++ != ':' || !digits(&s, 2, &mi) || *s++ != ':' ||
-        !digits(&s, 2, &sec))
-        return false;
-    if (*s == '.') {
-        s++;
-        if (*s < '0' || *s > '9')
-            return false;
-        while (*s >= '0' && *s <= '9')
-            s++;
-    }
-    int sign = 0;
-    if (*s == 'Z' || *s == 'z')
-        s++;
-    else if (*s == '+' || *s == '-') {
-        sign = *s++ == '+' ? 1 : -1;
-        if (!digits(&s, 2, &oh) || *s++ != ':' || !digits(&s, 2, &om) || oh > 23 || om > 59)
-            return false;
-    } else
-        return false;
-    if (*s || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) || h > 23 || mi > 59 ||
-        sec > 60)
-        return false;
-    int64_t t =
-        days_from_civil(y, mo, d) * 86400 + h * 3600 + mi * 60 + sec - sign * (oh * 3600 + om * 60);
-    if (t < 0 || t > UINT32_MAX)
-        return false;
-    *out = (uint32_t)t;
-    return true;
-}
-
-bool hdl_json_parse_time(const char *s, uint32_t *out)
-{
-    return parse_time(s, out);
-}
-
 static bool get_u32(const json_t *j, uint32_t *out)
 {
     return hdl_json_u32(j, out);
 }
 
-static bool is_b64(char c)
+/* Base64 by the rule of common/base64.h (flags 0 or B64_URL) into the store. */
+static int put_base64(struct parse *p, const char *s, size_t n, unsigned flags)
 {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '+' ||
-           c == '/';
-}
-
-/* Standard base64, with or without its '=' padding, into the store. */
-static int put_base64(struct parse *p, const char *s, size_t n)
-{
-    size_t pad = 0;
-    while (pad < 2 && n > pad && s[n - 1 - pad] == '=')
-        pad++;
-    size_t body = n - pad;
-    for (size_t i = 0; i < body; i++)
-        if (!is_b64(s[i]))
-            return fail(p, "data.value is not base64: '%c' at offset %zu", s[i], i);
-    if (body % 4 == 1 || (pad && n % 4 != 0))
+    struct hdl_writer *w = p->store;
+    size_t got = 0;
+    int rc = w->overflow ? B64_ERR_NOSPACE
+                         : b64_decode(s, n, w->buf + w->len, w->cap - w->len, &got, flags);
+    if (rc == B64_ERR_DIGIT)
+        return fail(p, "data.value is not base64: '%c' at offset %zu", s[got], got);
+    if (rc == B64_ERR_LENGTH)
         return fail(p,
                     "data.value is not base64: its length %zu is not a whole number of "
                     "4-character groups",
                     n);
-
-    /* EVP_DecodeBlock takes whole groups only; the last, partial group is padded here. */
-    unsigned char out[768];
-    size_t whole = body - body % 4;
-    for (size_t i = 0; i < whole;) {
-        size_t chunk = whole - i < 1024 ? whole - i : 1024;
-        int got = EVP_DecodeBlock(out, (const unsigned char *)s + i, (int)chunk);
-        if (got < 0)
-            return fail(p, "data.value is not base64");
-        hdl_put_raw(p->store, out, (size_t)got);
-        i += chunk;
-    }
-    size_t tail = body % 4;
-    if (tail) {
-        unsigned char group[4] = {'=', '=', '=', '='};
-        memcpy(group, s + whole, tail);
-        if (EVP_DecodeBlock(out, group, 4) < 0)
-            return fail(p, "data.value is not base64");
-        hdl_put_raw(p->store, out, tail - 1);
-    }
+    if (rc == B64_ERR_NOSPACE)
+        w->overflow = true; /* reported by whoever checks the store, as for any other field */
+    else
+        w->len += got;
     return HDL_OK;
-}
-
-static int hex_nibble(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
 }
 
 static int put_hex(struct parse *p, const char *s, size_t n)
 {
-    if (n % 2)
+    struct hdl_writer *w = p->store;
+    size_t got = 0;
+    int rc =
+        w->overflow ? HEX_ERR_NOSPACE : hex_decode(s, n, w->buf + w->len, w->cap - w->len, &got);
+    if (rc == HEX_ERR_ODD)
         return fail(p, "data.value is not hex: odd length %zu", n);
-    for (size_t i = 0; i < n; i += 2) {
-        int hi = hex_nibble(s[i]), lo = hex_nibble(s[i + 1]);
-        if (hi < 0 || lo < 0)
-            return fail(p, "data.value is not hex: '%c' at offset %zu", hi < 0 ? s[i] : s[i + 1],
-                        hi < 0 ? i : i + 1);
-        hdl_put_u8(p->store, (uint8_t)(hi << 4 | lo));
-    }
+    if (rc == HEX_ERR_DIGIT)
+        return fail(p, "data.value is not hex: '%c' at offset %zu", s[got], got);
+    if (rc == HEX_ERR_NOSPACE)
+        w->overflow = true; /* reported by whoever checks the store */
+    else
+        w->len += got;
     return HDL_OK;
 }
 
@@ -611,15 +184,11 @@ static size_t jwk_to_bigint(struct parse *p, const json_t *j, const char *what, 
         fail(p, "data.value.%s is not a base64url number", what);
         return 0;
     }
-    char std[2 * 1024 + 4];
-    size_t n = json_string_length(j);
-    const char *s = json_string_value(j);
-    for (size_t i = 0; i < n; i++)
-        std[i] = s[i] == '-' ? '+' : s[i] == '_' ? '/' : s[i];
     struct hdl_writer w;
     hdl_writer_init(&w, out + 1, cap - 1);
     struct parse tmp = {&w, p->err, p->errlen};
-    if (put_base64(&tmp, std, n) != HDL_OK || hdl_writer_status(&w) != HDL_OK || w.len == 0) {
+    if (put_base64(&tmp, json_string_value(j), json_string_length(j), B64_URL) != HDL_OK ||
+        hdl_writer_status(&w) != HDL_OK || w.len == 0) {
         fail(p, "data.value.%s is not a base64url number", what);
         return 0;
     }
@@ -756,7 +325,7 @@ static int put_site(struct parse *p, const json_t *val)
         if (kf && !strcmp(kf, "key"))
             rc = put_key(&kp, kv);
         else if (kf && !strcmp(kf, "base64") && json_is_string(kv))
-            rc = put_base64(&kp, json_string_value(kv), json_string_length(kv));
+            rc = put_base64(&kp, json_string_value(kv), json_string_length(kv), 0);
         else
             rc = fail(p, "data.value.servers[%zu].publicKey is not a key or base64", i);
         if (rc != HDL_OK)
@@ -812,7 +381,7 @@ static int put_data(struct parse *p, const json_t *data)
         return HDL_OK;
     }
     if (!strcasecmp(format, "base64"))
-        return put_base64(p, text, n);
+        return put_base64(p, text, n, 0);
     if (!strcasecmp(format, "hex"))
         return put_hex(p, text, n);
     if (!strcasecmp(format, "admin"))
@@ -873,7 +442,7 @@ static int parse_value(struct parse *p, const json_t *obj, struct hdl_value *v)
         v->ttl = (uint32_t)secs;
     } else if (json_is_string(j)) {
         v->ttl_type = HDL_TTL_ABSOLUTE;
-        if (!parse_time(json_string_value(j), &v->ttl))
+        if (!iso8601_parse(json_string_value(j), json_string_length(j), &v->ttl))
             return fail(p, "ttl '%s' is not an ISO-8601 time such as 2026-11-26T02:39:16Z",
                         json_string_value(j));
     } else if (j && !get_u32(j, &v->ttl))
@@ -882,7 +451,8 @@ static int parse_value(struct parse *p, const json_t *obj, struct hdl_value *v)
 
     v->timestamp = 0;
     j = json_object_get(obj, "timestamp");
-    if (j && (!json_is_string(j) || !parse_time(json_string_value(j), &v->timestamp)))
+    if (j && (!json_is_string(j) ||
+              !iso8601_parse(json_string_value(j), json_string_length(j), &v->timestamp)))
         return fail(p, "timestamp is not an ISO-8601 time such as 2026-11-26T02:39:16Z");
 
     /* All four characters count, adminRead included: the reference skips it when the string is
