@@ -1,0 +1,225 @@
+"""Operations: init from any working directory, the configuration check, privilege drop, the
+systemd unit and the man pages."""
+import os
+import shutil
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+import unittest
+
+from pazhou_node import (PAZHOU, PAZHOUD, RC_HANDLE_NOT_FOUND, RC_SUCCESS, Response, free_port,
+                         make_tls_pair, reassemble, resolution, scaled)
+
+SOURCE_DIR = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+
+
+def udp_ask(port, data, timeout=0.5):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.settimeout(timeout)
+    try:
+        s.sendto(data, ("127.0.0.1", port))
+        return Response(reassemble(lambda: s.recv(65536)))
+    finally:
+        s.close()
+
+
+def wait_serving(proc, port, log):
+    """Waits until the node answers on port; fails with its log when it exits or stays silent."""
+    deadline = time.time() + scaled(20)
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise AssertionError("pazhoud exited with %d: %s" % (proc.returncode, read(log)))
+        try:
+            if udp_ask(port, resolution("0"), timeout=0.2).rc == RC_HANDLE_NOT_FOUND:
+                return
+        except socket.timeout:
+            pass
+    raise AssertionError("pazhoud did not answer: %s" % read(log))
+
+
+def read(path):
+    try:
+        with open(path) as f:
+            return f.read()
+    except OSError:
+        return ""
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        proc.wait(timeout=scaled(20))
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+class InitAnywhere(unittest.TestCase):
+    """pazhou init --data DIR in a working directory without var/ or conf/."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="pazhou-ops-")
+        self.cwd = os.path.join(self.dir, "cwd")
+        os.mkdir(self.cwd)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def run_in_cwd(self, *args):
+        return subprocess.run(list(args), cwd=self.cwd, capture_output=True, text=True,
+                              timeout=scaled(60))
+
+    def test_init_puts_the_key_beside_the_registry_and_the_node_serves_it(self):
+        data = os.path.join(self.dir, "srv", "pazhou", "registry")
+        p = self.run_in_cwd(PAZHOU, "init", "--data", data, "--prefix", "88.100.1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, "homed 0.NA/88.100.1 in %s\n" % data)
+        key = os.path.join(self.dir, "srv", "pazhou", "server_key.pem")
+        self.assertEqual(stat.S_IMODE(os.stat(key).st_mode), 0o600)
+        self.assertEqual(os.listdir(self.cwd), [])
+        with open(key, "rb") as f:
+            key_bytes = f.read()
+
+        port = free_port()
+        log = os.path.join(self.dir, "pazhoud.log")
+        with open(log, "w") as logf:
+            proc = subprocess.Popen([PAZHOUD, "-f", "-d", data, "-l", "127.0.0.1:%d" % port,
+                                     "--http", "off"], cwd=self.cwd, stdout=logf, stderr=logf)
+        try:
+            wait_serving(proc, port, log)
+            r = udp_ask(port, resolution("0.NA/88.100.1", types=("HS_SITE",)), timeout=scaled(2))
+            self.assertEqual(r.rc, RC_SUCCESS)
+        finally:
+            stop(proc)
+        # The node found the key init made: it wrote none of its own, here or anywhere else.
+        self.assertEqual(os.listdir(self.cwd), [])
+        with open(key, "rb") as f:
+            self.assertEqual(f.read(), key_bytes)
+
+    def test_init_with_a_relative_data_directory(self):
+        p = self.run_in_cwd(PAZHOU, "init", "--data", "reg", "--prefix", "88.100.1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(sorted(os.listdir(self.cwd)), ["reg", "server_key.pem"])
+
+    def test_a_key_file_named_in_the_configuration_is_kept(self):
+        conf = os.path.join(self.dir, "pazhou.conf")
+        key = os.path.join(self.dir, "keys", "node.pem")
+        with open(conf, "w") as f:
+            f.write('site = { key_file = "%s"; };\n' % key)
+        data = os.path.join(self.dir, "registry")
+        p = self.run_in_cwd(PAZHOU, "init", "-c", conf, "--data", data, "--prefix", "88.100.1")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertTrue(os.path.isfile(key))
+        self.assertFalse(os.path.exists(os.path.join(self.dir, "server_key.pem")))
+
+
+class CheckConfig(unittest.TestCase):
+    """pazhoud --check-config: 0 for a good file, 1 and every problem for a bad one."""
+
+    def setUp(self):
+        self.dir = tempfile.mkdtemp(prefix="pazhou-check-")
+        self.data = os.path.join(self.dir, "registry")
+        self.key = os.path.join(self.dir, "server_key.pem")
+        p = subprocess.run([PAZHOU, "init", "--data", self.data, "--prefix", "88.100.1"],
+                           cwd=self.dir, capture_output=True, text=True, timeout=scaled(60))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.cert, self.tls_key = make_tls_pair(self.dir)
+
+    def tearDown(self):
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def check(self, text):
+        conf = os.path.join(self.dir, "pazhou.conf")
+        with open(conf, "w") as f:
+            f.write(text)
+        p = subprocess.run([PAZHOUD, "--check-config", "-c", conf], capture_output=True,
+                           text=True, timeout=scaled(30))
+        return conf, p
+
+    def test_a_good_file_passes(self):
+        conf, p = self.check('data_dir = "%s";\nhttp = { https_listen = [ "127.0.0.1:8443" ];\n'
+                             '  tls_cert = "%s"; tls_key = "%s"; };\n'
+                             % (self.data, self.cert, self.tls_key))
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, conf + ": ok\n", ""))
+
+    def test_the_sample_file_passes_once_its_registry_exists(self):
+        p = subprocess.run([PAZHOU, "init", "--prefix", "88.100.1", "-c",
+                            os.path.join(SOURCE_DIR, "conf", "pazhou.conf")],
+                           cwd=self.dir, capture_output=True, text=True, timeout=scaled(60))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        sample = os.path.join(SOURCE_DIR, "conf", "pazhou.conf")
+        p = subprocess.run([PAZHOUD, "--check-config", "-c", sample], cwd=self.dir,
+                           capture_output=True, text=True, timeout=scaled(30))
+        self.assertEqual((p.returncode, p.stderr), (0, ""))
+
+    def test_every_problem_is_reported_with_its_line(self):
+        os.chmod(self.key, 0o644)
+        with open(os.path.join(self.dir, "not_a_cert.pem"), "w") as f:
+            f.write("hello\n")
+        conf, p = self.check(
+            'data_dir = "%s";\n'                        # 1
+            'threads = 5000;\n'                         # 2
+            'bogus = 1;\n'                              # 3
+            'log_level = "loud";\n'                     # 4
+            'tcp = { idle_timeout = "x";\n'             # 5
+            '  nope = 2; };\n'                          # 6
+            'http = { https_listen = [ "127.0.0.1:8443" ];\n'  # 7
+            '  tls_cert = "%s";\n'                      # 8
+            '  tls_key = "%s/missing.pem"; };\n'        # 9
+            % (self.data, os.path.join(self.dir, "not_a_cert.pem"), self.dir))
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stdout, "")
+        self.assertEqual(p.stderr.splitlines(), [
+            conf + ":2: threads = 5000 is out of range (0 to 1024)",
+            conf + ":3: unknown key 'bogus'",
+            conf + ":4: log_level 'loud' is not one of error, warn, info, debug",
+            conf + ":5: tcp.idle_timeout must be an integer from 1 to 86400",
+            conf + ":6: unknown key 'tcp.nope'",
+            conf + ":1: server key %s is accessible by others (mode 0644): a private key must be "
+                   "readable by its owner only; run chmod 600 %s" % (self.key, self.key),
+            conf + ":8: TLS certificate %s/not_a_cert.pem is not a PEM certificate: no start line"
+                   % self.dir,
+            conf + ":9: cannot open TLS key %s/missing.pem: No such file or directory" % self.dir,
+            conf + ": 8 problems",
+        ])
+
+    def test_missing_registry_and_key_directory(self):
+        conf, p = self.check('data_dir = "/nonexistent/registry";\n'
+                             'site = { key_file = "/nonexistent/k.pem"; };\n')
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stderr.splitlines(), [
+            conf + ":1: data_dir /nonexistent/registry: No such file or directory (create it "
+                   "with: pazhou init --data /nonexistent/registry --prefix PREFIX)",
+            conf + ":2: server key /nonexistent/k.pem does not exist and cannot be created in "
+                   "/nonexistent: No such file or directory",
+            conf + ": 2 problems",
+        ])
+
+    def test_a_mismatched_tls_pair(self):
+        other = os.path.join(self.dir, "other")
+        os.mkdir(other)
+        _, other_key = make_tls_pair(other)
+        conf, p = self.check('data_dir = "%s";\nhttp = { https_listen = [ "127.0.0.1:8443" ];\n'
+                             '  tls_cert = "%s";\n  tls_key = "%s"; };\n'
+                             % (self.data, self.cert, other_key))
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stderr.splitlines(), [
+            conf + ":4: TLS key %s does not belong to the certificate %s" % (other_key, self.cert),
+            conf + ": 1 problem",
+        ])
+
+    def test_syntax_errors_and_unreadable_files(self):
+        conf, p = self.check('data_dir = "%s";\nthreads = ;\n' % self.data)
+        self.assertEqual(p.returncode, 1)
+        self.assertEqual(p.stderr.splitlines(), [conf + ":2: syntax error", conf + ": 1 problem"])
+        missing = os.path.join(self.dir, "none.conf")
+        p = subprocess.run([PAZHOUD, "--check-config", "-c", missing], capture_output=True,
+                           text=True, timeout=scaled(30))
+        self.assertEqual((p.returncode, p.stderr.splitlines()), (1, [
+            missing + ": cannot read: No such file or directory", missing + ": 1 problem"]))
+
+
+if __name__ == "__main__":
+    unittest.main()
