@@ -257,6 +257,8 @@ static const struct key root_keys[] = {
     {.name = "threads", .kind = K_INT, FIELD(threads), .min = 0, .max = 1024},
     {.name = "listen", .kind = K_LISTEN, .min = 1, .max = CONF_MAX_LISTEN},
     {.name = "log_level", .kind = K_CHOICE, FIELD(log_level), .min = 1, .choices = log_levels},
+    {.name = "user", .kind = K_STR, FIELD(user), .min = 0},
+    {.name = "group", .kind = K_STR, FIELD(group), .min = 0},
     {.name = "transport", .kind = K_GROUP, .group = transport_keys},
     {.name = "tcp", .kind = K_GROUP, .group = tcp_keys},
     {.name = "registry", .kind = K_GROUP, .group = registry_keys},

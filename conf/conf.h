@@ -61,6 +61,8 @@ struct conf {
     uint32_t tcp_max_per_source;    /* open connections from one address; default 256 */
     uint32_t tcp_message_timeout_s; /* a message must arrive whole within this; default 30 */
     char log_level[16];             /* "error" | "warn" | "info" | "debug"; default "info" */
+    char user[64];                  /* started as root, serve as this user; default "" */
+    char group[64];                 /* ... and this group; default "": the user's own */
 
     /* registry */
     uint32_t block_cache_mb;        /* default 256 */

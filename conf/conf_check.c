@@ -6,6 +6,8 @@
 #include "conf/conf_check.h"
 
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
 #include <libconfig.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -147,6 +149,16 @@ static void check_tls(struct checker *k, const struct conf *c)
     EVP_PKEY_free(key);
 }
 
+static void check_user(struct checker *k, const struct conf *c)
+{
+    if (c->user[0] && !getpwnam(c->user))
+        problem(k, AT("user"), "user '%s' does not exist", c->user);
+    if (c->group[0] && !getgrnam(c->group))
+        problem(k, AT("group"), "group '%s' does not exist", c->group);
+    if (c->group[0] && !c->user[0])
+        problem(k, AT("group"), "group is set without user: set both to drop privileges");
+}
+
 int conf_check(struct conf *c, const char *path, conf_report_fn report, void *ctx)
 {
     struct checker k = {.path = path, .report = report, .ctx = ctx};
@@ -160,6 +172,7 @@ int conf_check(struct conf *c, const char *path, conf_report_fn report, void *ct
         check_server_key(&k, c);
         if (c->https_listen_count > 0)
             check_tls(&k, c);
+        check_user(&k, c);
     }
     config_destroy(&k.cfg);
     return k.problems;

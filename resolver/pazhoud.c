@@ -16,6 +16,7 @@
 #include <openssl/rand.h>
 
 #include "resolver/admin/job_pool.h"
+#include "resolver/daemon.h"
 #include "resolver/node_backup.h"
 #include "resolver/admin/node_import.h"
 #include "resolver/admin/auth_state.h"
@@ -474,6 +475,11 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    /* Ports bound, registry open, keys read: what needs root is done. */
+    if (daemon_drop_privileges(conf.user, conf.group, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return 1;
+    }
     for (int i = 0; i < nworkers; i++) {
         if (worker_start(&workers[i]) != 0) {
             log_error("cannot start worker thread %d", i);
@@ -492,6 +498,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < conf.https_listen_count; i++)
         log_info("serving HTTPS on %s port %u", conf.https_listen[i].host,
                  conf.https_listen[i].port);
+    daemon_notify("READY=1");
     if (ready_fd >= 0) {
         if (write(ready_fd, "1", 1) != 1)
             log_warn("cannot tell the parent process that the node is ready");
@@ -507,7 +514,9 @@ int main(int argc, char **argv)
             continue;
         }
         if (sig == SIGHUP) {
+            daemon_notify("RELOADING=1");
             reload_prefixes(&node);
+            daemon_notify("READY=1");
             continue;
         }
         if (sig == SIGUSR2) {
@@ -515,6 +524,7 @@ int main(int argc, char **argv)
             continue;
         }
         log_info("signal %d: stopping", sig);
+        daemon_notify("STOPPING=1");
         break;
     }
 

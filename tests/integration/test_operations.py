@@ -221,5 +221,87 @@ class CheckConfig(unittest.TestCase):
             missing + ": cannot read: No such file or directory", missing + ": 1 problem"]))
 
 
+def proc_status(pid, field):
+    """The fields of a line of /proc/PID/status, e.g. Uid: real, effective, saved, fs."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return line.split()[1:]
+    raise AssertionError("no %s in /proc/%d/status" % (field, pid))
+
+
+@unittest.skipUnless(os.geteuid() == 0, "the privilege drop needs the test to run as root")
+class PrivilegeDrop(unittest.TestCase):
+    """Started as root with user and group set, the node serves as that user."""
+
+    def setUp(self):
+        import pwd
+        import grp
+        self.user = pwd.getpwnam("nobody")
+        self.group = grp.getgrnam("nogroup")
+        self.dir = tempfile.mkdtemp(prefix="pazhou-drop-")
+        os.chmod(self.dir, 0o755)
+        self.data = os.path.join(self.dir, "registry")
+        p = subprocess.run([PAZHOU, "init", "--data", self.data, "--prefix", "88.100.1"],
+                           cwd=self.dir, capture_output=True, text=True, timeout=scaled(60))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        for root, dirs, files in os.walk(self.data):
+            for name in dirs + files + ["."]:
+                os.chown(os.path.join(root, name), self.user.pw_uid, self.group.gr_gid)
+        self.port = free_port()
+        self.log = os.path.join(self.dir, "pazhoud.log")
+        self.proc = None
+
+    def tearDown(self):
+        if self.proc:
+            stop(self.proc)
+        shutil.rmtree(self.dir, ignore_errors=True)
+
+    def start(self, settings):
+        conf = os.path.join(self.dir, "pazhou.conf")
+        with open(conf, "w") as f:
+            f.write('data_dir = "%s";\nlisten = [ "127.0.0.1:%d" ];\nthreads = 2;\n'
+                    'http = { listen = [ ]; };\n%s' % (self.data, self.port, settings))
+        with open(self.log, "w") as logf:
+            self.proc = subprocess.Popen([PAZHOUD, "-f", "-c", conf], stdout=logf, stderr=logf)
+        wait_serving(self.proc, self.port, self.log)
+
+    def test_serves_as_the_configured_user_and_group(self):
+        self.start('user = "nobody";\ngroup = "nogroup";\n')
+        uid, gid = str(self.user.pw_uid), str(self.group.gr_gid)
+        self.assertEqual(proc_status(self.proc.pid, "Uid"), [uid] * 4)
+        self.assertEqual(proc_status(self.proc.pid, "Gid"), [gid] * 4)
+        self.assertEqual(proc_status(self.proc.pid, "Groups"), [gid])
+        # Every thread, not only the main one, left root (the workers answer the queries).
+        for tid in os.listdir("/proc/%d/task" % self.proc.pid):
+            with open("/proc/%d/task/%s/status" % (self.proc.pid, tid)) as f:
+                uids = [l.split()[1:] for l in f if l.startswith("Uid:")][0]
+            self.assertEqual(uids, [uid] * 4)
+        r = udp_ask(self.port, resolution("0.NA/88.100.1"), timeout=scaled(2))
+        self.assertEqual(r.rc, RC_SUCCESS)
+        self.assertIn("serving as user nobody (uid %s, gid %s)" % (uid, gid), read(self.log))
+        self.assertNotIn("serving as root", read(self.log))
+
+    def test_warns_when_serving_as_root(self):
+        self.start("")
+        self.assertEqual(proc_status(self.proc.pid, "Uid"), ["0"] * 4)
+        self.assertIn("serving as root: set user (and group) in the configuration to drop "
+                      "privileges", read(self.log))
+
+    def test_an_unknown_user_stops_the_start(self):
+        conf = os.path.join(self.dir, "pazhou.conf")
+        with open(conf, "w") as f:
+            f.write('data_dir = "%s";\nlisten = [ "127.0.0.1:%d" ];\nhttp = { listen = [ ]; };\n'
+                    'user = "no-such-user-pazhou";\n' % (self.data, self.port))
+        p = subprocess.run([PAZHOUD, "-f", "-c", conf], capture_output=True, text=True,
+                           timeout=scaled(30))
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("user 'no-such-user-pazhou' does not exist", p.stderr)
+        p = subprocess.run([PAZHOUD, "--check-config", "-c", conf], capture_output=True,
+                           text=True, timeout=scaled(30))
+        self.assertEqual(p.stderr.splitlines(), [
+            conf + ":4: user 'no-such-user-pazhou' does not exist", conf + ": 1 problem"])
+
+
 if __name__ == "__main__":
     unittest.main()
