@@ -2,6 +2,7 @@
 systemd unit and the man pages."""
 import os
 import shutil
+import signal
 import socket
 import stat
 import subprocess
@@ -301,6 +302,75 @@ class PrivilegeDrop(unittest.TestCase):
                            text=True, timeout=scaled(30))
         self.assertEqual(p.stderr.splitlines(), [
             conf + ":4: user 'no-such-user-pazhou' does not exist", conf + ": 1 problem"])
+
+
+@unittest.skipUnless(shutil.which("systemd-analyze"), "systemd-analyze is not installed")
+class SystemdUnit(unittest.TestCase):
+    """deploy/pazhoud.service passes systemd-analyze verify."""
+
+    def test_unit_verifies_clean(self):
+        with open(os.path.join(SOURCE_DIR, "deploy", "pazhoud.service")) as f:
+            unit = f.read()
+        self.assertIn("ExecStart=/usr/sbin/pazhoud --foreground -c /etc/pazhou/pazhou.conf", unit)
+        self.assertIn("Type=notify", unit)
+        self.assertIn("ExecReload=/bin/kill -HUP $MAINPID", unit)
+        with tempfile.TemporaryDirectory(prefix="pazhou-unit-") as d:
+            # The binary as built here: verify checks that the commands exist.
+            path = os.path.join(d, "pazhoud.service")
+            with open(path, "w") as f:
+                f.write(unit.replace("/usr/sbin/pazhoud", os.path.abspath(PAZHOUD)))
+            p = subprocess.run(["systemd-analyze", "verify", "--man=no", path],
+                               capture_output=True, text=True, timeout=scaled(60))
+        self.assertEqual((p.returncode, p.stdout, p.stderr), (0, "", ""))
+
+
+def built_with_libsystemd():
+    try:
+        with open(os.path.join(os.path.dirname(os.path.dirname(PAZHOUD)), "CMakeCache.txt")) as f:
+            return "LIBSYSTEMD_FOUND:INTERNAL=1" in f.read()
+    except OSError:
+        return False
+
+
+@unittest.skipUnless(built_with_libsystemd(), "pazhoud is built without libsystemd")
+class Notify(unittest.TestCase):
+    """Type=notify: the node says READY=1 once it serves, RELOADING=1 on SIGHUP, STOPPING=1."""
+
+    def test_ready_reloading_stopping(self):
+        d = tempfile.mkdtemp(prefix="pazhou-notify-")
+        sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        proc = None
+        try:
+            data = os.path.join(d, "registry")
+            p = subprocess.run([PAZHOU, "init", "--data", data, "--prefix", "88.100.1"], cwd=d,
+                               capture_output=True, text=True, timeout=scaled(60))
+            self.assertEqual(p.returncode, 0, p.stderr)
+            path = os.path.join(d, "notify")
+            sock.bind(path)
+            sock.settimeout(scaled(20))
+            port = free_port()
+            env = dict(os.environ, NOTIFY_SOCKET=path)
+            log = os.path.join(d, "pazhoud.log")
+            with open(log, "w") as logf:
+                proc = subprocess.Popen([PAZHOUD, "-f", "-d", data, "-l", "127.0.0.1:%d" % port,
+                                         "--http", "off"], cwd=d, env=env, stdout=logf,
+                                        stderr=logf)
+            self.assertEqual(sock.recv(4096), b"READY=1")
+            # Ready means serving: the first query after it is answered.
+            r = udp_ask(port, resolution("0.NA/88.100.1"), timeout=scaled(2))
+            self.assertEqual(r.rc, RC_SUCCESS)
+            proc.send_signal(signal.SIGHUP)
+            self.assertEqual(sock.recv(4096), b"RELOADING=1")
+            self.assertEqual(sock.recv(4096), b"READY=1")
+            proc.terminate()
+            self.assertEqual(sock.recv(4096), b"STOPPING=1")
+            self.assertEqual(proc.wait(timeout=scaled(20)), 0)
+            proc = None
+        finally:
+            if proc:
+                stop(proc)
+            sock.close()
+            shutil.rmtree(d, ignore_errors=True)
 
 
 if __name__ == "__main__":
