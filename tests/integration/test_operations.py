@@ -373,5 +373,46 @@ class Notify(unittest.TestCase):
             shutil.rmtree(d, ignore_errors=True)
 
 
+MAN_DIR = os.path.join(os.path.dirname(os.path.dirname(PAZHOUD)), "docs", "man")
+MAN_PAGES = ["pazhoud.8", "pazhou.1", "pazhou-bench.1", "pazhou.conf.5"]
+
+
+@unittest.skipUnless(shutil.which("scdoc") and shutil.which("man"), "scdoc or man is missing")
+class ManPages(unittest.TestCase):
+    """Each page generated from docs/man/*.scd renders, under its own name and section."""
+
+    def test_every_page_renders(self):
+        for page in MAN_PAGES:
+            path = os.path.join(MAN_DIR, page)
+            self.assertTrue(os.path.isfile(path + ".gz"), path + ".gz")
+            name, section = page.rsplit(".", 1)
+            p = subprocess.run(["man", "-l", path], capture_output=True, text=True,
+                               env=dict(os.environ, MANWIDTH="80", MAN_KEEP_FORMATTING="",
+                                        LC_ALL="C.UTF-8"), timeout=scaled(30))
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertEqual(p.stderr, "")
+            lines = p.stdout.splitlines()
+            self.assertTrue(lines[0].startswith("%s(%s)" % (name, section)), lines[0])
+            self.assertIn("NAME", lines)
+            self.assertIn("SEE ALSO", lines)
+            self.assertRegex(p.stdout, r"\n       %s - " % name.replace(".", r"\."))
+            # groff's own warnings (bad requests, escapes) as well, when it is there.
+            if shutil.which("groff"):
+                g = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-z", path],
+                                   capture_output=True, text=True, timeout=scaled(30))
+                self.assertEqual((g.returncode, g.stderr), (0, ""))
+
+    def test_the_check_and_the_drop_are_documented(self):
+        p = subprocess.run(["man", "-l", os.path.join(MAN_DIR, "pazhoud.8")],
+                           capture_output=True, text=True, env=dict(os.environ, MANWIDTH="200"),
+                           timeout=scaled(30))
+        self.assertIn("--check-config", p.stdout)
+        p = subprocess.run(["man", "-l", os.path.join(MAN_DIR, "pazhou.conf.5")],
+                           capture_output=True, text=True, env=dict(os.environ, MANWIDTH="200"),
+                           timeout=scaled(30))
+        self.assertIn("user", p.stdout)
+        self.assertIn("server_key.pem", p.stdout)
+
+
 if __name__ == "__main__":
     unittest.main()
