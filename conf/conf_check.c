@@ -72,8 +72,10 @@ static void check_data_dir(struct checker *k, const struct conf *c)
 {
     struct stat st;
     if (stat(c->data_dir, &st) != 0)
-        problem(k, AT("data_dir"), "data_dir %s: %s (create it with: pazhou init --data %s "
-                "--prefix PREFIX)", c->data_dir, strerror(errno), c->data_dir);
+        problem(k, AT("data_dir"),
+                "data_dir %s: %s (create it with: pazhou init --data %s "
+                "--prefix PREFIX)",
+                c->data_dir, strerror(errno), c->data_dir);
     else if (!S_ISDIR(st.st_mode))
         problem(k, AT("data_dir"), "data_dir %s is not a directory", c->data_dir);
 }
@@ -138,8 +140,8 @@ static void check_tls(struct checker *k, const struct conf *c)
                     "TLS certificate %s is not a PEM certificate: %s", c->tls_cert,
                     ssl_reason(err, sizeof err));
     }
-    EVP_PKEY *key = check_private_key(k, AT("http.tls_key", "http.https_listen"), "TLS key",
-                                      c->tls_key);
+    EVP_PKEY *key =
+        check_private_key(k, AT("http.tls_key", "http.https_listen"), "TLS key", c->tls_key);
     if (cert && key && X509_check_private_key(cert, key) != 1) {
         ERR_clear_error();
         problem(k, AT("http.tls_key", "http.https_listen"),
