@@ -259,6 +259,8 @@ static const struct key root_keys[] = {
     {.name = "threads", .kind = K_INT, FIELD(threads), .min = 0, .max = 1024},
     {.name = "listen", .kind = K_LISTEN, .min = 1, .max = CONF_MAX_LISTEN},
     {.name = "log_level", .kind = K_CHOICE, FIELD(log_level), .min = 1, .choices = log_levels},
+    {.name = "user", .kind = K_STR, FIELD(user), .min = 0},
+    {.name = "group", .kind = K_STR, FIELD(group), .min = 0},
     {.name = "transport", .kind = K_GROUP, .group = transport_keys},
     {.name = "tcp", .kind = K_GROUP, .group = tcp_keys},
     {.name = "registry", .kind = K_GROUP, .group = registry_keys},
@@ -274,6 +276,9 @@ struct loader {
     const char *path;
     char *err;
     size_t errlen;
+    conf_report_fn report; /* set: every problem goes there and the walk goes on */
+    void *ctx;
+    int problems;
 };
 
 static int fail_at(struct loader *L, const config_setting_t *s, int code, const char *fmt, ...)
@@ -289,6 +294,10 @@ static int fail_at(struct loader *L, const config_setting_t *s, int code, const 
         va_start(ap, fmt);
         vsnprintf(L->err + n, L->errlen - (size_t)n, fmt, ap);
         va_end(ap);
+    }
+    if (L->report) {
+        L->report(L->ctx, L->err);
+        L->problems++;
     }
     return code;
 }
@@ -416,9 +425,11 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
     return CONF_OK;
 }
 
+/* Stops at the first problem, or with a report function walks on and returns the first one. */
 static int load_group(struct loader *L, const config_setting_t *group, const struct key *keys,
                       const char *prefix)
 {
+    int first = CONF_OK;
     int n = config_setting_length(group);
     for (int i = 0; i < n; i++) {
         const config_setting_t *s = config_setting_get_elem(group, (unsigned)i);
@@ -429,48 +440,60 @@ static int load_group(struct loader *L, const config_setting_t *group, const str
         const struct key *k = keys;
         while (k->name && (!leaf || strcmp(k->name, leaf) != 0))
             k++;
-        if (!k->name)
-            return fail_at(L, s, CONF_ERR_UNKNOWN, "unknown key '%s'", name);
-
         int err;
-        switch (k->kind) {
-        case K_INT:
-        case K_U16:
-        case K_U32:
-            err = load_number(L, s, k, name);
-            break;
-        case K_BOOL:
-            if (config_setting_type(s) != CONFIG_TYPE_BOOL)
-                return fail_at(L, s, CONF_ERR_VALUE, "%s must be true or false", name);
-            *(bool *)field(L, k) = config_setting_get_bool(s) != 0;
-            err = CONF_OK;
-            break;
-        case K_STR:
-        case K_CHOICE:
-        case K_ADDRESS:
-            err = load_string(L, s, k, name);
-            break;
-        case K_LISTEN:
-        case K_HTTP:
-        case K_HTTPS:
-        case K_ADMINS:
-        case K_NETS:
-            err = load_list(L, s, k, name);
-            break;
-        case K_GROUP:
-        default:
-            if (config_setting_type(s) != CONFIG_TYPE_GROUP)
-                return fail_at(L, s, CONF_ERR_VALUE, "%s must be a group: %s { ... };", name, name);
-            err = load_group(L, s, k->group, name);
-            break;
+        if (!k->name) {
+            err = fail_at(L, s, CONF_ERR_UNKNOWN, "unknown key '%s'", name);
+        } else {
+            switch (k->kind) {
+            case K_INT:
+            case K_U16:
+            case K_U32:
+                err = load_number(L, s, k, name);
+                break;
+            case K_BOOL:
+                if (config_setting_type(s) != CONFIG_TYPE_BOOL) {
+                    err = fail_at(L, s, CONF_ERR_VALUE, "%s must be true or false", name);
+                    break;
+                }
+                *(bool *)field(L, k) = config_setting_get_bool(s) != 0;
+                err = CONF_OK;
+                break;
+            case K_STR:
+            case K_CHOICE:
+            case K_ADDRESS:
+                err = load_string(L, s, k, name);
+                break;
+            case K_LISTEN:
+            case K_HTTP:
+            case K_HTTPS:
+            case K_ADMINS:
+            case K_NETS:
+                err = load_list(L, s, k, name);
+                break;
+            case K_GROUP:
+            default:
+                if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
+                    err = fail_at(L, s, CONF_ERR_VALUE, "%s must be a group: %s { ... };", name,
+                                  name);
+                    break;
+                }
+                err = load_group(L, s, k->group, name);
+                break;
+            }
         }
-        if (err)
+        if (err && !L->report)
             return err;
+        if (err && !first)
+            first = err;
     }
-    return CONF_OK;
+    return first;
 }
 
-int conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+/* Reads path; on a read or syntax error returns its code with the message in err (and given to
+ * report), else walks the keys into a copy of c that replaces c when no key failed (with
+ * report: always, bad keys keeping their current values). */
+static int load_file(struct conf *c, const char *path, char *err, size_t errlen,
+                     conf_report_fn report, void *ctx, int *problems)
 {
     config_t cfg;
     config_init(&cfg);
@@ -487,14 +510,58 @@ int conf_load(struct conf *c, const char *path, char *err, size_t errlen)
             code = CONF_ERR_SYNTAX;
         }
         config_destroy(&cfg);
+        if (report) {
+            report(ctx, err);
+            (*problems)++;
+        }
         return code;
     }
 
     struct conf next = *c;
-    struct loader L = {&next, path, err, errlen};
+    struct loader L = {&next, path, err, errlen, report, ctx, 0};
     int code = load_group(&L, config_root_setting(&cfg), root_keys, "");
+    *problems += L.problems;
+    if (config_lookup(&cfg, "site.key_file"))
+        next.server_key_named = true;
     config_destroy(&cfg);
-    if (code == CONF_OK)
+    if (code == CONF_OK || report) {
         *c = next;
+        conf_place_server_key(c);
+    }
     return code;
+}
+
+int conf_load(struct conf *c, const char *path, char *err, size_t errlen)
+{
+    int problems = 0;
+    return load_file(c, path, err, errlen, NULL, NULL, &problems);
+}
+
+int conf_load_all(struct conf *c, const char *path, conf_report_fn report, void *ctx)
+{
+    char err[1024];
+    int problems = 0;
+    load_file(c, path, err, sizeof err, report, ctx, &problems);
+    return problems;
+}
+
+void conf_place_server_key(struct conf *c)
+{
+    if (c->server_key_named)
+        return;
+    /* The directory part of data_dir, trailing slashes ("var/registry/") ignored. */
+    size_t end = strlen(c->data_dir);
+    while (end > 1 && c->data_dir[end - 1] == '/')
+        end--;
+    while (end > 0 && c->data_dir[end - 1] != '/')
+        end--;
+    while (end > 1 && c->data_dir[end - 1] == '/')
+        end--;
+    if (end == 0)
+        snprintf(c->server_key_file, sizeof c->server_key_file, "server_key.pem");
+    else if (end == 1 && c->data_dir[0] == '/')
+        snprintf(c->server_key_file, sizeof c->server_key_file, "/server_key.pem");
+    else
+        snprintf(c->server_key_file, sizeof c->server_key_file, "%.*s/server_key.pem", (int)end,
+                 c->data_dir);
 }

@@ -61,6 +61,8 @@ struct conf {
     uint32_t tcp_max_per_source;    /* open connections from one address; default 256 */
     uint32_t tcp_message_timeout_s; /* a message must arrive whole within this; default 30 */
     char log_level[16];             /* "error" | "warn" | "info" | "debug"; default "info" */
+    char user[64];                  /* started as root, serve as this user; default "" */
+    char group[64];                 /* ... and this group; default "": the user's own */
 
     /* registry */
     uint32_t block_cache_mb;        /* default 256 */
@@ -79,7 +81,9 @@ struct conf {
     uint16_t site_serial;                  /* default 1 */
     char site_description[256];            /* default "Pazhou identifier resolution node" */
     char server_key_file[CONF_PATH_MAX];   /* PEM private key; created at first start if missing;
-                                              default "var/server_key.pem" */
+                                              default "server_key.pem" beside the registry
+                                              directory (conf_place_server_key) */
+    bool server_key_named;                 /* site.key_file was given in the file */
     char advertise_address[CONF_ADDR_MAX]; /* address in HS_SITE; default: first listen host */
     bool site_primary;                     /* default true */
     bool site_multi_primary;               /* default false */
@@ -134,8 +138,21 @@ void conf_defaults(struct conf *c);
 /* Loads path over the current contents of c (call conf_defaults first). On failure returns a
  * conf_err and writes "file:line: message" into err. Unknown keys and bad values are errors.
  * A list in the file (listen, server_admins) replaces the current one; on failure c is left
- * unchanged. */
+ * unchanged. Without site.key_file the key is placed beside data_dir (conf_place_server_key). */
 int conf_load(struct conf *c, const char *path, char *err, size_t errlen);
+
+/* Called with each problem found, as "file:line: message". */
+typedef void (*conf_report_fn)(void *ctx, const char *problem);
+
+/* Like conf_load, but goes on past a bad key or value (a read or syntax error still ends the
+ * read), giving each problem to report; c takes the good keys, bad ones keep their values.
+ * Returns the number of problems (0: conf_load would succeed). */
+int conf_load_all(struct conf *c, const char *path, conf_report_fn report, void *ctx);
+
+/* When the file did not name site.key_file, points server_key_file at "server_key.pem" in the
+ * directory holding data_dir (data_dir "var/registry" gives "var/server_key.pem"), so the key
+ * follows a data directory given on the command line. Call after the command-line overrides. */
+void conf_place_server_key(struct conf *c);
 
 /* Parses "ADDR:PORT" / "[ADDR]:PORT" into an endpoint; 0 on success, -1 on a bad form. */
 int conf_parse_endpoint(const char *text, struct conf_endpoint *ep);

@@ -13,11 +13,13 @@
 #include <unistd.h>
 
 #include "resolver/admin/job_pool.h"
+#include "resolver/daemon.h"
 #include "resolver/node_backup.h"
 #include "resolver/admin/node_import.h"
 #include "resolver/admin/auth_state.h"
 #include "resolver/admin/auth_throttle.h"
 #include "conf/conf.h"
+#include "conf/conf_check.h"
 #include "conf/conf_registry.h"
 #include "resolver/http/http_tls.h"
 #include "resolver/http/http_session.h"
@@ -53,6 +55,7 @@ struct options {
     int https_count;
     const char *tls_cert;
     const char *tls_key;
+    bool check_config;
 };
 
 static void usage(FILE *f)
@@ -73,6 +76,9 @@ static void usage(FILE *f)
         "      --https ADDR:PORT the same over TLS (overrides http.https_listen)\n"
         "      --tls-cert FILE   PEM certificate for HTTPS (overrides http.tls_cert)\n"
         "      --tls-key FILE    PEM key for HTTPS (overrides http.tls_key)\n"
+        "      --check-config    check the configuration file (every key, the files it names)\n"
+        "                        and exit: 0 when the node would start with it, else 1 with\n"
+        "                        \"file:line: message\" for each problem\n"
         "  -h, --help            this text\n"
         "  -V, --version         the version\n");
 }
@@ -86,7 +92,8 @@ static int parse_args(int argc, char **argv, struct options *o)
         {"pid-file", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},        {"http", required_argument, NULL, 'H'},
         {"https", required_argument, NULL, 'S'},    {"tls-cert", required_argument, NULL, 'C'},
-        {"tls-key", required_argument, NULL, 'K'},  {NULL, 0, NULL, 0},
+        {"tls-key", required_argument, NULL, 'K'},  {"check-config", no_argument, NULL, 'k'},
+        {NULL, 0, NULL, 0},
     };
     memset(o, 0, sizeof *o);
     o->threads = -1;
@@ -143,6 +150,9 @@ static int parse_args(int argc, char **argv, struct options *o)
         case 'K':
             o->tls_key = optarg;
             break;
+        case 'k':
+            o->check_config = true;
+            break;
         case 'h':
             usage(stdout);
             exit(0);
@@ -194,6 +204,7 @@ static int load_conf(const struct options *o, struct conf *c)
     }
     if (o->data_dir)
         snprintf(c->data_dir, sizeof c->data_dir, "%s", o->data_dir);
+    conf_place_server_key(c);
     if (o->listen_count) {
         for (int i = 0; i < o->listen_count; i++) {
             if (conf_parse_endpoint(o->listen[i], &c->listen[i]) != 0) {
@@ -225,6 +236,32 @@ static int load_conf(const struct options *o, struct conf *c)
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         c->threads = n > 0 ? (int)(n > MAX_WORKERS ? MAX_WORKERS : n) : 1;
     }
+    return 0;
+}
+
+static void print_problem(void *ctx, const char *problem)
+{
+    (void)ctx;
+    fprintf(stderr, "%s\n", problem);
+}
+
+/* pazhoud --check-config: every problem on stderr; 0 when there is none, else 1. */
+static int check_config(const struct options *o)
+{
+    const char *path = o->conf_path;
+    if (!path && access(DEFAULT_CONF, F_OK) == 0)
+        path = DEFAULT_CONF;
+    if (!path) {
+        fprintf(stderr, "pazhoud: no configuration file to check: give one with -c FILE\n");
+        return 2;
+    }
+    static struct conf c;
+    int problems = conf_check(&c, path, print_problem, NULL);
+    if (problems) {
+        fprintf(stderr, "%s: %d problem%s\n", path, problems, problems == 1 ? "" : "s");
+        return 1;
+    }
+    printf("%s: ok\n", path);
     return 0;
 }
 
@@ -347,6 +384,8 @@ int main(int argc, char **argv)
     int rc = parse_args(argc, argv, &opt);
     if (rc)
         return rc;
+    if (opt.check_config)
+        return check_config(&opt);
     static struct conf conf;
     if (load_conf(&opt, &conf) != 0)
         return 1;
@@ -435,6 +474,11 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    /* Ports bound, registry open, keys read: what needs root is done. */
+    if (daemon_drop_privileges(conf.user, conf.group, err, sizeof err) != 0) {
+        log_error("%s", err);
+        return 1;
+    }
     for (int i = 0; i < nworkers; i++) {
         if (worker_start(&workers[i]) != 0) {
             log_error("cannot start worker thread %d", i);
@@ -453,6 +497,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < conf.https_listen_count; i++)
         log_info("serving HTTPS on %s port %u", conf.https_listen[i].host,
                  conf.https_listen[i].port);
+    daemon_notify("READY=1");
     if (ready_fd >= 0) {
         if (write(ready_fd, "1", 1) != 1)
             log_warn("cannot tell the parent process that the node is ready");
@@ -468,7 +513,9 @@ int main(int argc, char **argv)
             continue;
         }
         if (sig == SIGHUP) {
+            daemon_notify("RELOADING=1");
             reload_prefixes(&node);
+            daemon_notify("READY=1");
             continue;
         }
         if (sig == SIGUSR2) {
@@ -476,6 +523,7 @@ int main(int argc, char **argv)
             continue;
         }
         log_info("signal %d: stopping", sig);
+        daemon_notify("STOPPING=1");
         break;
     }
 

@@ -7,10 +7,12 @@
  * completes existing prefix handles with what they lack (the group, the key), changing no value
  * they hold.
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -43,6 +45,23 @@ static void usage(FILE *f)
 }
 
 #define PREFIX_VALUES_MAX 64
+
+/* Creates the missing directories leading to path (not path itself), so that init works from
+ * any working directory; prints the reason and returns -1 when one cannot be made. */
+static int make_parents(const char *path)
+{
+    char dir[CONF_PATH_MAX];
+    snprintf(dir, sizeof dir, "%s", path);
+    for (char *p = dir + 1; (p = strchr(p, '/')) != NULL; p++) {
+        *p = '\0';
+        if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+            fprintf(stderr, "pazhou: cannot create %s: %s\n", dir, strerror(errno));
+            return -1;
+        }
+        *p = '/';
+    }
+    return 0;
+}
 
 static ssize_t find_index(const struct hdl_value *v, size_t n, uint32_t index)
 {
@@ -243,8 +262,12 @@ int cmd_init(int argc, char **argv)
     char err[512];
     if (offline_conf(&conf, conf_path) != 0)
         return 2;
-    if (!data)
-        data = conf.data_dir;
+    if (data)
+        snprintf(conf.data_dir, sizeof conf.data_dir, "%s", data);
+    data = conf.data_dir;
+    conf_place_server_key(&conf);
+    if (make_parents(conf.server_key_file) != 0 || make_parents(data) != 0)
+        return 2;
     if (!case_flag)
         case_sensitive = conf.case_sensitive;
 

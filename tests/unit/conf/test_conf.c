@@ -95,6 +95,7 @@ static void sample_file_loads_with_the_defaults(void **state)
     c.listen_count = 0;
     c.admin_count = 3;
     c.data_dir[0] = c.site_description[0] = c.server_key_file[0] = c.log_level[0] = '\0';
+    c.server_key_named = false;
     c.import_dir[0] = '\0';
     c.bottommost_compression[0] = c.block_cache_type[0] = c.index_layout[0] = '\0';
     c.advertise_address[0] = 'x';
@@ -411,6 +412,35 @@ static void endpoints_parse_numeric_forms_only(void **state)
             fail_msg("accepted endpoint \"%s\"", bad[i]);
 }
 
+/* Left out of the file, the server key sits in the directory holding the registry. */
+static void server_key_follows_the_data_directory(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *data_dir, *key;
+    } cases[] = {
+        {"var/registry", "var/server_key.pem"},
+        {"/var/lib/pazhou/registry/", "/var/lib/pazhou/server_key.pem"},
+        {"/srv//reg", "/srv/server_key.pem"},
+        {"/reg", "/server_key.pem"},
+        {"reg", "server_key.pem"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct conf c;
+        conf_defaults(&c);
+        snprintf(c.data_dir, sizeof c.data_dir, "%s", cases[i].data_dir);
+        conf_place_server_key(&c);
+        assert_string_equal(c.server_key_file, cases[i].key);
+    }
+    struct conf c;
+    char err[512], path[64];
+    assert_int_equal(load_text("site = { key_file = \"k.pem\"; };\n", &c, err, sizeof err, path),
+                     CONF_OK);
+    snprintf(c.data_dir, sizeof c.data_dir, "/elsewhere/registry");
+    conf_place_server_key(&c);
+    assert_string_equal(c.server_key_file, "k.pem");
+}
+
 static void identities_parse_index_and_handle(void **state)
 {
     struct conf_identity id;
@@ -453,6 +483,7 @@ int main(void)
         cmocka_unit_test(missing_file_is_an_io_error),
         cmocka_unit_test(endpoints_parse_numeric_forms_only),
         cmocka_unit_test(identities_parse_index_and_handle),
+        cmocka_unit_test(server_key_follows_the_data_directory),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
