@@ -53,7 +53,7 @@ int bulk_import(const struct bulk_opts *o, struct bulk_summary *s)
         rc = (deltas = reg_bulk_deltas_new()) ? bulk_read_and_sort(m) : -1;
     s->parse_seconds = bulk_elapsed(m);
     /* From the existence checks to the ingestion nothing else writes handles (see the header). */
-    bool held = rc == 0 && !m->stop;
+    bool held = rc == 0 && !bulk_stopped(m);
     if (held) {
         reg_hold_writes(o->db);
         rc = bulk_write_tables(m, deltas);

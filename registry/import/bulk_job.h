@@ -35,8 +35,8 @@ struct bulk_run; /* bulk_run.h */
  * progress.
  * What the writer threads of phase 2 read (mem, runs, lo, hi, registry_empty, file_target) is set
  * before they start and not changed while they run; each returns its counts in its own struct,
- * read after pthread_join. merged and parts_done are atomic counters. Output goes through
- * print_mu.
+ * read after pthread_join. merged and parts_done are atomic counters; stop is below. Output goes
+ * through print_mu.
  */
 struct bulk_job {
     const struct bulk_opts *o;
@@ -51,8 +51,7 @@ struct bulk_job {
     size_t inflight;
     bool input_done;
     uint64_t next_collect;
-    /* abort: stop parsing, write nothing. Set under mu by phase 1, but read and set by the
-     * reader and the writer threads of phase 2 without it. */
+    /* abort: stop parsing, write nothing. Only through bulk_stop and bulk_stopped (below). */
     atomic_bool stop;
     bool oom;
     struct bulk_chunk **mem; /* collected sorted chunks */
@@ -86,6 +85,26 @@ struct bulk_job {
     size_t nspare;
     FILE *out; /* o->messages, or stderr */
 };
+
+/*
+ * The stop flag. Any thread sets it (a parser out of memory, the collector on a bad line with
+ * --on-error abort, a writer on a failure or a repeated key, the reader on a read error) and
+ * every other thread polls it to give up early (the merge loop once per entry). The writer
+ * threads of phase 2 and the reader set and read it without holding mu, hence atomic; phase 1
+ * also reads it under mu, together with the queues. Relaxed order is enough: the flag carries no
+ * data with it. Whoever sets it leaves its reason in its own memory (p->st.failed and .aborted,
+ * m->oom under mu, s->aborted on the calling thread), and those are read only after pthread_join or
+ * under mu, which order them; a thread that sees the flag a moment late does a little work that
+ * is thrown away, since nothing reaches the registry before every thread is joined.
+ */
+static inline void bulk_stop(struct bulk_job *m)
+{
+    atomic_store_explicit(&m->stop, true, memory_order_relaxed);
+}
+static inline bool bulk_stopped(struct bulk_job *m)
+{
+    return atomic_load_explicit(&m->stop, memory_order_relaxed);
+}
 
 /* Seconds since the import started. */
 double bulk_elapsed(const struct bulk_job *m);

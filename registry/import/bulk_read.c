@@ -26,7 +26,7 @@ static void *parse_main(void *arg)
         struct bulk_chunk *c = m->work_head;
         if (c && !(m->work_head = c->next))
             m->work_tail = NULL;
-        bool stop = m->stop;
+        bool stop = bulk_stopped(m);
         pthread_mutex_unlock(&m->mu);
         if (!c)
             return NULL;
@@ -36,7 +36,7 @@ static void *parse_main(void *arg)
         pthread_mutex_lock(&m->mu);
         if (rc) {
             m->oom = true;
-            m->stop = true;
+            bulk_stop(m);
         }
         if (c->text_cap == BULK_BLOCK_BYTES && m->nspare < BULK_SPARE_TEXTS)
             m->spare_texts[m->nspare++] = c->text;
@@ -76,7 +76,7 @@ static int collect(struct bulk_job *m, bool wait)
             m->inflight--;
             m->next_collect++;
         }
-        bool stop = m->stop;
+        bool stop = bulk_stopped(m);
         pthread_mutex_unlock(&m->mu);
         if (!c)
             return 0;
@@ -91,7 +91,7 @@ static int collect(struct bulk_job *m, bool wait)
             bulk_print_errors(m, c->errs, c->errs_len, c->bad);
         if (c->bad && m->o->abort_on_error) {
             pthread_mutex_lock(&m->mu);
-            m->stop = true;
+            bulk_stop(m);
             pthread_mutex_unlock(&m->mu);
             m->s->aborted = true;
             bulk_chunk_free(c);
@@ -174,7 +174,7 @@ static int read_input(struct bulk_job *m)
     bool eof = false;
     if (!buf)
         return -1;
-    while (!eof && !m->stop) {
+    while (!eof && !bulk_stopped(m)) {
         if (bulk_cancelled(m)) {
             bulk_report(m, "the import was cancelled");
             free(buf);
@@ -248,14 +248,14 @@ int bulk_read_and_sort(struct bulk_job *m)
     pthread_mutex_lock(&m->mu);
     m->input_done = true;
     if (rc)
-        m->stop = true;
+        bulk_stop(m);
     pthread_cond_broadcast(&m->cv);
     pthread_mutex_unlock(&m->mu);
     for (;;) {
         if (collect(m, true) != 0) {
             rc = -1;
             pthread_mutex_lock(&m->mu);
-            m->stop = true;
+            bulk_stop(m);
             pthread_mutex_unlock(&m->mu);
         }
         pthread_mutex_lock(&m->mu);

@@ -207,7 +207,7 @@ static int merge_part(struct part *p, struct bulk_source *src, struct bulk_sourc
     uint8_t prev[REG_MAX_KEY];
     size_t prev_len = SIZE_MAX;
     uint64_t prev_line = 0, counted = 0;
-    while (n > 0 && !m->stop) {
+    while (n > 0 && !bulk_stopped(m)) {
         const uint8_t *e = h[0]->cur;
         size_t klen = bulk_ent_klen(e);
         if (klen == prev_len && memcmp(prev, bulk_ent_key(e), klen) == 0) {
@@ -220,7 +220,7 @@ static int merge_part(struct part *p, struct bulk_source *src, struct bulk_sourc
             p->st.duplicates++;
             if (m->o->abort_on_error) {
                 p->st.aborted = 1;
-                m->stop = true;
+                bulk_stop(m);
                 break;
             }
         } else {
@@ -247,7 +247,7 @@ static int merge_part(struct part *p, struct bulk_source *src, struct bulk_sourc
         }
     }
     atomic_fetch_add(&m->merged, counted);
-    if (m->stop)
+    if (bulk_stopped(m))
         return 0;
     if (flush_pending(p) != 0 || file_close(p) != 0)
         return -1;
@@ -266,7 +266,7 @@ static void *part_main(void *arg)
     p->pending = malloc(PENDING_BYTES);
     if (!src || !h || !p->pending || merge_part(p, src, h) != 0) {
         p->st.failed = 1;
-        m->stop = true;
+        bulk_stop(m);
     }
     if (p->file)
         reg_bulk_file_abandon(p->file);
@@ -365,7 +365,7 @@ int bulk_write_tables(struct bulk_job *m, struct reg_bulk_deltas *deltas)
             pthread_create(&p->thread, NULL, part_main, p) != 0) {
             reg_bulk_deltas_free(p->st.deltas);
             rc = -1;
-            m->stop = true;
+            bulk_stop(m);
             break;
         }
     }
