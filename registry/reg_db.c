@@ -1,3 +1,5 @@
+/* The registry's error strings and the parsers of its option names (reg_db.h): what callers
+ * need before and beside an open registry, so this file depends on nothing else of it. */
 #include "registry/reg_db.h"
 
 #include <string.h>
