@@ -13,6 +13,7 @@
 
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
+#include "proto/hdl_pubkey.h"
 #include "resolver/http/http_page.h"
 
 static char page[1 << 16];
@@ -210,6 +211,39 @@ static void hs_admin_in_words_in_both_languages(void **state)
     contains(p, "<span class=\"b\">3 bytes of binary data</span>");
 }
 
+static void keys_and_value_lists_are_summarised(void **state)
+{
+    (void)state;
+    /* a 2048-bit modulus with the sign byte Java puts before a set top bit */
+    static uint8_t modulus[257];
+    modulus[1] = 0xc0;
+    static const uint8_t exponent[] = {1, 0, 1};
+    struct hdl_pubkey key = {.kind = HDL_KEY_RSA,
+                             .a = {exponent, sizeof exponent},
+                             .b = {modulus, sizeof modulus},
+                             .trailing_zeros = 4};
+    uint8_t buf[512];
+    struct hdl_writer w;
+    hdl_writer_init(&w, buf, sizeof buf);
+    hdl_pubkey_encode(&w, &key);
+    assert_int_equal(hdl_writer_status(&w), HDL_OK);
+    const char *p = one_value_page(HTTP_LANG_EN, value(300, "HS_PUBKEY", buf, w.len));
+    contains(p, "<div class=\"d\"><span class=\"b\">RSA public key, 2048 bits</span></div>");
+    p = one_value_page(HTTP_LANG_ZH, value(300, "HS_PUBKEY", buf, w.len));
+    contains(p, "<span class=\"b\">RSA 公钥，2048 位</span>");
+
+    hdl_writer_init(&w, buf, sizeof buf);
+    hdl_put_u32(&w, 2);
+    hdl_put_cstr(&w, "0.NA/88.100.1");
+    hdl_put_u32(&w, 200);
+    hdl_put_cstr(&w, "88.100.1/<ADMIN>");
+    hdl_put_u32(&w, 300);
+    p = one_value_page(HTTP_LANG_EN, value(400, "HS_VLIST", buf, w.len));
+    contains(p, "<div class=\"d\"><span class=\"b\">List of 2 values</span><ul class=\"l\">"
+                "<li>0.NA/88.100.1 (index 200)</li><li>88.100.1/&lt;ADMIN&gt; (index 300)</li>"
+                "</ul></div>");
+}
+
 static void timestamps_are_readable(void **state)
 {
     (void)state;
@@ -334,6 +368,7 @@ int main(void)
         cmocka_unit_test(json_shows_as_a_table),
         cmocka_unit_test(text_that_is_not_json_stays_text),
         cmocka_unit_test(hs_admin_in_words_in_both_languages),
+        cmocka_unit_test(keys_and_value_lists_are_summarised),
         cmocka_unit_test(timestamps_are_readable),
         cmocka_unit_test(values_page_frame_in_each_language),
         cmocka_unit_test(error_pages_title_the_status),
