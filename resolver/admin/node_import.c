@@ -195,9 +195,8 @@ static void make_room(struct node_imports *im)
     }
 }
 
-enum node_import_start_rc node_import_start(struct node_imports *im,
-                                            const struct node_import_request *req, char *id,
-                                            size_t idlen, char *err, size_t errlen)
+int node_import_start(struct node_imports *im, const struct node_import_request *req, char *id,
+                      size_t idlen, char *err, size_t errlen)
 {
     const struct conf *conf = im->node->conf;
     if (!conf->import_dir[0]) {

@@ -401,7 +401,7 @@ static uint32_t run_update(struct node *node, const uint8_t *h, size_t len,
     if (rc == REG_ERR_INVALID)
         return done(c->res, HDL_RC_INVALID_VALUE, "Invalid values");
     if (rc != REG_OK)
-        return done(c->res, HDL_RC_ERROR, "Registry write failed: %s", reg_strerror(rc));
+        return done(c->res, HDL_RC_ERROR, "Registry write failed: %s", pz_strerror(rc));
     c->res->message[0] = '\0';
     return HDL_RC_SUCCESS;
 }
@@ -538,7 +538,7 @@ uint32_t ops_list_handles(struct node *node, const struct identity *who, const u
         return done(res, rc, "Not allowed to list handles under this prefix");
     int r = reg_scan_prefix(node->db, prefix + 5, len - 5, NULL, 0, fn, ctx);
     if (r != REG_OK)
-        return done(res, HDL_RC_ERROR, "Registry scan failed: %s", reg_strerror(r));
+        return done(res, HDL_RC_ERROR, "Registry scan failed: %s", pz_strerror(r));
     return done(res, HDL_RC_SUCCESS, "%s", "");
 }
 
@@ -566,7 +566,7 @@ static uint32_t home_change(struct node *node, const struct identity *who, const
     if (rc == REG_NOT_FOUND)
         return done(res, HDL_RC_HANDLE_NOT_FOUND, "Prefix is not homed here");
     if (rc != REG_OK)
-        return done(res, HDL_RC_ERROR, "Registry write failed: %s", reg_strerror(rc));
+        return done(res, HDL_RC_ERROR, "Registry write failed: %s", pz_strerror(rc));
     swap_prefixes(node);
     return done(res, HDL_RC_SUCCESS, "%s", "");
 }
@@ -604,7 +604,7 @@ uint32_t ops_list_homed(struct node *node, const struct identity *who,
     struct homed_ctx h = {fn, ctx};
     int rc = reg_list_prefixes(node->db, homed_cb, &h);
     if (rc != REG_OK)
-        return done(res, HDL_RC_ERROR, "Registry scan failed: %s", reg_strerror(rc));
+        return done(res, HDL_RC_ERROR, "Registry scan failed: %s", pz_strerror(rc));
     return done(res, HDL_RC_SUCCESS, "%s", "");
 }
 
