@@ -12,6 +12,7 @@
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_const.h"
 #include "crypto/digest.h"
+#include "proto/hdl_error.h"
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_resolution.h"
@@ -139,8 +140,9 @@ static void challenge(struct exchange *x, const uint8_t *req, size_t len)
 /* Collects the values of a create, add or modify body; NULL with an error sent on failure. */
 static struct hdl_value *body_values(struct exchange *x, struct hdl_handle_values *hv, size_t *n)
 {
-    if (hdl_handle_values_decode(x->op->body.ptr, x->op->body.len, hv) != HDL_OK) {
-        reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed request body");
+    int derr = hdl_handle_values_decode(x->op->body.ptr, x->op->body.len, hv);
+    if (derr != HDL_OK) {
+        reply_error(x, hdl_rc_of_error(derr), "Malformed request body");
         return NULL;
     }
     struct hdl_value *values = calloc(hv->value_count ? hv->value_count : 1, sizeof *values);
@@ -211,8 +213,9 @@ static void stream_list(struct exchange *x, bool homed, const struct hdl_handle_
 static void resolve_private(struct exchange *x, const uint8_t *req, size_t len)
 {
     struct hdl_resolution_request rr;
-    if (hdl_resolution_request_decode(x->op->body.ptr, x->op->body.len, &rr) != HDL_OK) {
-        reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed resolution request");
+    int derr = hdl_resolution_request_decode(x->op->body.ptr, x->op->body.len, &rr);
+    if (derr != HDL_OK) {
+        reply_error(x, hdl_rc_of_error(derr), "Malformed resolution request");
         return;
     }
     bool public_only = (x->op->hdr.op_flags & HDL_FLAG_PO) != 0;
@@ -224,14 +227,13 @@ static void resolve_private(struct exchange *x, const uint8_t *req, size_t len)
         !public_only && ops_may_read_private(x->node, &x->who, rr.handle.ptr, rr.handle.len);
     struct reg_pin pin;
     int err = reg_get_record(x->node->db, rr.handle.ptr, rr.handle.len, &pin);
-    if (err == REG_NOT_FOUND) {
-        reply_error(x, HDL_RC_HANDLE_NOT_FOUND, "");
+    if (err != REG_OK) {
+        reply_error(x, hdl_rc_of_error(err), err == REG_NOT_FOUND ? "" : "Registry read failed");
         return;
     }
     struct reg_record_view rec;
-    if (err != REG_OK || reg_record_parse(pin.data, pin.len, 0, &rec) != HDL_OK) {
-        if (err == REG_OK)
-            reg_pin_release(&pin);
+    if (reg_record_parse(pin.data, pin.len, 0, &rec) != HDL_OK) {
+        reg_pin_release(&pin);
         reply_error(x, HDL_RC_ERROR, "Registry read failed");
         return;
     }
@@ -299,6 +301,7 @@ static void execute(struct exchange *x, const uint8_t *req, size_t len)
     unsigned flags = ((x->op->hdr.op_flags & HDL_FLAG_OVRW) ? OPS_OVERWRITE : 0) |
                      ((x->op->hdr.op_flags & HDL_FLAG_MINT) ? OPS_MINT : 0);
     struct ops_result res;
+    int derr;
     struct hdl_handle_values hv;
     struct hdl_handle_body hb;
     struct hdl_remove_values rv;
@@ -355,8 +358,9 @@ static void execute(struct exchange *x, const uint8_t *req, size_t len)
     case HDL_OC_UNHOME_NA:
     case HDL_OC_LIST_HANDLES:
     case HDL_OC_LIST_HOMED_NAS:
-        if (hdl_handle_body_decode(x->op->body.ptr, x->op->body.len, &hb) != HDL_OK) {
-            reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed request body");
+        derr = hdl_handle_body_decode(x->op->body.ptr, x->op->body.len, &hb);
+        if (derr != HDL_OK) {
+            reply_error(x, hdl_rc_of_error(derr), "Malformed request body");
             return;
         }
         if (op == HDL_OC_LIST_HANDLES || op == HDL_OC_LIST_HOMED_NAS) {
@@ -380,8 +384,9 @@ static void execute(struct exchange *x, const uint8_t *req, size_t len)
 static void answer_challenge(struct exchange *x, const struct hdl_message *answer)
 {
     struct hdl_challenge_answer a;
-    if (hdl_challenge_answer_decode(answer->body.ptr, answer->body.len, &a) != HDL_OK) {
-        reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed challenge answer");
+    int derr = hdl_challenge_answer_decode(answer->body.ptr, answer->body.len, &a);
+    if (derr != HDL_OK) {
+        reply_error(x, hdl_rc_of_error(derr), "Malformed challenge answer");
         return;
     }
     struct auth_challenge *c = auth_challenge_take(x->node->auth, answer->env.session_id);
@@ -461,7 +466,7 @@ void auth_request_answer(struct node *node, enum node_transport transport, const
     x.reply.session_id = 0;
     if (err != HDL_OK) {
         msg.hdr.op_flags &= ~(HDL_FLAG_RD | HDL_FLAG_CT);
-        reply_error(&x, HDL_RC_PROTOCOL_ERROR, "Malformed message");
+        reply_error(&x, hdl_rc_of_error(err), "Malformed message");
         free(x.out);
         return;
     }

@@ -7,6 +7,7 @@
 #include "proto/hdl_body.h"
 #include "proto/hdl_const.h"
 #include "crypto/digest.h"
+#include "proto/hdl_error.h"
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_resolution.h"
@@ -157,7 +158,8 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     if (!cached) {
         int err = reg_get_record_key(db, key, key_len, &pin);
         if (err != REG_OK && err != REG_NOT_FOUND)
-            return reply_error(q, req, HDL_RC_ERROR, "Registry read failed", out, out_len);
+            return reply_error(q, req, hdl_rc_of_error(err), "Registry read failed", out,
+                               out_len);
         if (q->cache)
             answer_cache_put(q->cache, key, key_len, hash, version, pin.data,
                              err == REG_OK ? pin.len : 0);
@@ -232,7 +234,7 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
                                                          "not supported"
                                                        : "Malformed message";
         msg.hdr.op_flags &= ~HDL_FLAG_RD; /* a digest of a broken message means nothing */
-        return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, why, out, out_len);
+        return reply_error(q, &msg, hdl_rc_of_error(err), why, out, out_len);
     }
     /* Sessions, signed answers and administration leave the event loop. */
     bool deferred = msg.env.session_id != 0 || (msg.hdr.op_flags & HDL_FLAG_CT);
@@ -272,7 +274,8 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
     if (err != HDL_OK && err != HDL_ERR_UNSUPPORTED) {
         node_count(&q->stats->malformed, 1);
         msg.hdr.op_flags &= ~HDL_FLAG_RD;
-        return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, "Malformed request body", out, out_len);
+        return reply_error(q, &msg, hdl_rc_of_error(err), "Malformed request body", out,
+                           out_len);
     }
     if (deferred)
         return QUERY_DEFER;
