@@ -43,6 +43,7 @@ struct exchange {
 struct reply {
     struct hdl_writer w;
     size_t body;
+    int err; /* a failure the writer does not latch (the request digest): nothing is sent */
 };
 
 static void begin(struct exchange *x, struct reply *r, uint32_t rc, uint32_t extra_flags)
@@ -62,9 +63,10 @@ static void begin(struct exchange *x, struct reply *r, uint32_t rc, uint32_t ext
     };
     hdl_writer_init(&r->w, x->out, QUERY_OUT_MAX);
     r->body = hdl_message_begin(&r->w, &env, &hdr);
+    r->err = HDL_OK;
     if (hdr.op_flags & HDL_FLAG_RD) {
         uint8_t alg = hdl_digest_alg_for_version(x->op->env.major, x->op->env.minor);
-        cry_digest_put(&r->w, alg, x->op->signed_part.ptr, x->op->signed_part.len);
+        r->err = cry_digest_put(&r->w, alg, x->op->signed_part.ptr, x->op->signed_part.len);
     }
 }
 
@@ -72,7 +74,7 @@ static void finish(struct exchange *x, struct reply *r)
 {
     if (x->stopped)
         return;
-    if (hdl_message_finish_unsigned(&r->w, r->body) != HDL_OK) {
+    if (r->err != HDL_OK || hdl_message_finish_unsigned(&r->w, r->body) != HDL_OK) {
         /* Only a listing can outgrow a message, and it is cut into parts before that. */
         return;
     }
@@ -132,6 +134,7 @@ static void challenge(struct exchange *x, const uint8_t *req, size_t len)
     };
     hdl_writer_init(&r.w, x->out, QUERY_OUT_MAX);
     r.body = hdl_message_begin(&r.w, &env, &hdr);
+    r.err = HDL_OK; /* the challenge's digest was computed when it was made */
     hdl_put_raw(&r.w, c.digest, c.digest_len);
     hdl_put_bytes(&r.w, c.nonce, sizeof c.nonce);
     finish(x, &r);

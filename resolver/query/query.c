@@ -21,6 +21,7 @@ struct reply {
     struct hdl_writer w;
     size_t body_offset;
     uint32_t response_code;
+    int err; /* a failure the writer does not latch (the request digest): the reply is dropped */
 };
 
 static void reply_begin(struct reply *r, uint8_t *out, const struct query_ctx *q,
@@ -47,6 +48,7 @@ static void reply_begin(struct reply *r, uint8_t *out, const struct query_ctx *q
     hdl_writer_init(&r->w, out, QUERY_OUT_MAX);
     r->body_offset = hdl_message_begin(&r->w, &env, &hdr);
     r->response_code = response_code;
+    r->err = HDL_OK;
 }
 
 /* The request digest a response carries first when the request set RD (docs/protocol.md §10). */
@@ -55,13 +57,12 @@ static void reply_digest(struct reply *r, const struct hdl_message *req)
     if (!(req->hdr.op_flags & HDL_FLAG_RD))
         return;
     uint8_t alg = hdl_digest_alg_for_version(req->env.major, req->env.minor);
-    if (cry_digest_put(&r->w, alg, req->signed_part.ptr, req->signed_part.len) != HDL_OK)
-        r->w.overflow = true;
+    r->err = cry_digest_put(&r->w, alg, req->signed_part.ptr, req->signed_part.len);
 }
 
 static enum query_result reply_finish(struct reply *r, const struct query_ctx *q, size_t *out_len)
 {
-    if (hdl_message_finish_unsigned(&r->w, r->body_offset) != HDL_OK) {
+    if (r->err != HDL_OK || hdl_message_finish_unsigned(&r->w, r->body_offset) != HDL_OK) {
         node_count(&q->stats->dropped, 1);
         return QUERY_DROP;
     }
