@@ -113,9 +113,10 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
                                            uint8_t *out, size_t *out_len)
 {
     struct hdl_resolution_request rr;
-    if (hdl_resolution_request_decode(req->body.ptr, req->body.len, &rr) != HDL_OK) {
+    int derr = hdl_resolution_request_decode(req->body.ptr, req->body.len, &rr);
+    if (derr != HDL_OK) {
         node_count(&q->stats->malformed, 1);
-        return reply_error(q, req, HDL_RC_PROTOCOL_ERROR, "Malformed resolution request", out,
+        return reply_error(q, req, hdl_rc_of_error(derr), "Malformed resolution request", out,
                            out_len);
     }
     if (rr.handle.len == 0 || rr.handle.len > HDL_MAX_HANDLE_LEN)
