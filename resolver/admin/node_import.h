@@ -34,7 +34,6 @@ struct node_import_request {
     char by[300];        /* who asked, for the log */
 };
 
-
 struct node_imports;
 
 struct node_imports *node_imports_new(struct node *node);

@@ -160,8 +160,7 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     if (!cached) {
         int err = reg_get_record_key(db, key, key_len, &pin);
         if (err != REG_OK && err != REG_NOT_FOUND)
-            return reply_error(q, req, hdl_rc_of_error(err), "Registry read failed", out,
-                               out_len);
+            return reply_error(q, req, hdl_rc_of_error(err), "Registry read failed", out, out_len);
         if (q->cache)
             answer_cache_put(q->cache, key, key_len, hash, version, pin.data,
                              err == REG_OK ? pin.len : 0);
@@ -276,8 +275,7 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
     if (err != HDL_OK && err != HDL_ERR_UNSUPPORTED) {
         node_count(&q->stats->malformed, 1);
         msg.hdr.op_flags &= ~HDL_FLAG_RD;
-        return reply_error(q, &msg, hdl_rc_of_error(err), "Malformed request body", out,
-                           out_len);
+        return reply_error(q, &msg, hdl_rc_of_error(err), "Malformed request body", out, out_len);
     }
     if (deferred)
         return QUERY_DEFER;
