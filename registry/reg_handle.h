@@ -1,8 +1,8 @@
 /*
  * The open registry's handle and what every file of the registry needs of it: the column
- * families, the options their table files are written with, RocksDB's errors as registry codes, and the
- * bookkeeping of failed writes. The lowest module of the registry: it calls nothing above it;
- * reg_open.c fills the handle in and tears it down. Internal to the registry.
+ * families, the options their table files are written with, RocksDB's errors as registry
+ * codes, and the bookkeeping of failed writes. The lowest module of the registry: it calls
+ * nothing above it; reg_open.c fills the handle in and tears it down. Internal to the registry.
  */
 #ifndef REG_HANDLE_H
 #define REG_HANDLE_H

@@ -68,8 +68,8 @@ int bulk_import(const struct bulk_opts *o, struct bulk_summary *s)
         fputs("\r\033[K", stderr);
 
     int status = PZ_OK;
-    if (rc != 0)
-        status = bulk_cancelled(m) ? BULK_ERR_CANCELLED : BULK_ERR_FAILED; /* its messages say why */
+    if (rc != 0) /* its messages say why */
+        status = bulk_cancelled(m) ? BULK_ERR_CANCELLED : BULK_ERR_FAILED;
     else if (s->aborted || s->existing_refused > 0) {
         s->aborted = true;
         status = BULK_ERR_ABORTED;
