@@ -10,19 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/errcode.h" /* CONF_OK, CONF_ERR_* */
+
 #define CONF_MAX_LISTEN 8
 #define CONF_MAX_ADMINS 16
 #define CONF_PATH_MAX 1024
 #define CONF_ADDR_MAX 128
 #define CONF_MAX_NETS 16
-
-enum conf_err {
-    CONF_OK = 0,
-    CONF_ERR_IO,      /* the file cannot be read */
-    CONF_ERR_SYNTAX,  /* not valid libconfig syntax */
-    CONF_ERR_UNKNOWN, /* a key this version does not know */
-    CONF_ERR_VALUE,   /* a known key with a bad type or value */
-};
 
 /* One listening endpoint, "ADDR:PORT" or "[V6ADDR]:PORT"; UDP and TCP share it. */
 struct conf_endpoint {

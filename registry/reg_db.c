@@ -1,35 +1,8 @@
-/* The registry's error strings and the parsers of its option names (reg_db.h): what callers
- * need before and beside an open registry, so this file depends on nothing else of it. */
+/* The parsers of the registry's option names (reg_db.h): what callers need before and beside an
+ * open registry, so this file depends on nothing else of it. */
 #include "registry/reg_db.h"
 
 #include <string.h>
-
-const char *reg_strerror(int err)
-{
-    switch (err) {
-    case REG_OK:
-        return "success";
-    case REG_NOT_FOUND:
-        return "not found";
-    case REG_ERR_MISSING:
-        return "no registry at this path";
-    case REG_ERR_LOCKED:
-        return "registry is locked by another process";
-    case REG_ERR_CORRUPT:
-        return "registry is corrupt or of an unknown format";
-    case REG_ERR_IO:
-        return "storage error";
-    case REG_ERR_INVALID:
-        return "invalid argument";
-    case REG_ERR_EXISTS:
-        return "already exists";
-    case REG_ERR_READONLY:
-        return "registry is open read-only";
-    case REG_ERR_NOSPACE:
-        return "no space left on the registry's disk";
-    }
-    return "unknown registry error";
-}
 
 int reg_compression_parse(const char *name, enum reg_compression *out)
 {

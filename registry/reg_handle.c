@@ -32,6 +32,9 @@ int reg_map_rocksdb_error(const char *msg)
      * is gone: the files do not form a registry. */
     if (strstr(msg, "Column famil") || strstr(msg, "MANIFEST"))
         return REG_ERR_CORRUPT;
+    /* A table file writer given keys out of order, or an argument RocksDB refuses. */
+    if (strncmp(msg, "Invalid argument", 16) == 0)
+        return REG_ERR_INVALID;
     return REG_ERR_IO;
 }
 

@@ -1,8 +1,8 @@
 /*
  * The open registry's handle and what every file of the registry needs of it: the column
- * families, the options their table files are written with, RocksDB's errors as reg_err, and the
- * bookkeeping of failed writes. The lowest module of the registry: it calls nothing above it;
- * reg_open.c fills the handle in and tears it down. Internal to the registry.
+ * families, the options their table files are written with, RocksDB's errors as registry
+ * codes, and the bookkeeping of failed writes. The lowest module of the registry: it calls
+ * nothing above it; reg_open.c fills the handle in and tears it down. Internal to the registry.
  */
 #ifndef REG_HANDLE_H
 #define REG_HANDLE_H
@@ -73,7 +73,9 @@ struct reg_db {
 /* The column families' names on disk, indexed by enum reg_cf. */
 extern const char *const reg_cf_names[REG_CF_COUNT];
 
-/* Maps a RocksDB error string to a reg_err (REG_OK for NULL). */
+/* Maps a RocksDB error string to a registry code (REG_ERR_*; REG_OK for NULL): the one place
+ * RocksDB's message text is looked into; every RocksDB error a registry function reports
+ * goes through it. */
 int reg_map_rocksdb_error(const char *msg);
 
 /* A new options object (caller destroys) with what every column family shares: parallelism,

@@ -197,7 +197,7 @@ int reg_open(const struct reg_options *opt, struct reg_db **out, char *err, size
     if ((rc = reg_meta_init(db, opt->case_sensitive, err, errlen)) ||
         (rc = reg_txlog_recover(db)) || (!db->read_only && (rc = reg_bulk_recover(db)))) {
         if (err && errlen && !err[0])
-            set_err(err, errlen, opt->path, reg_strerror(rc));
+            set_err(err, errlen, opt->path, pz_strerror(rc));
         reg_close(db);
         return rc;
     }

@@ -30,7 +30,7 @@ int bulk_import(const struct bulk_opts *o, struct bulk_summary *s)
             fputs("out of memory\n", o->messages);
         else
             fputs("pazhou: out of memory\n", stderr);
-        return 2;
+        return PZ_ERR_NOMEM;
     }
     m->o = o;
     m->s = s;
@@ -67,25 +67,24 @@ int bulk_import(const struct bulk_opts *o, struct bulk_summary *s)
     if (o->progress)
         fputs("\r\033[K", stderr);
 
-    int status = 0;
-    if (rc != 0)
-        status = 2;
+    int status = PZ_OK;
+    if (rc != 0) /* its messages say why */
+        status = bulk_cancelled(m) ? BULK_ERR_CANCELLED : BULK_ERR_FAILED;
     else if (s->aborted || s->existing_refused > 0) {
         s->aborted = true;
-        status = 1;
+        status = BULK_ERR_ABORTED;
     } else if (bulk_cancelled(m)) {
         bulk_report(m, "the import was cancelled");
-        status = 2;
+        status = BULK_ERR_CANCELLED;
     } else if (s->loaded > 0) {
         char err[512];
         info.handles = s->loaded;
         info.created = s->created;
         double before = bulk_elapsed(m);
         bulk_progress(m, "ingesting", -1, s->loaded);
-        if (reg_bulk_seal(o->db, m->stage, &info, deltas, err, sizeof err) != REG_OK ||
-            reg_bulk_ingest(o->db, m->stage, &info, err, sizeof err) != REG_OK) {
+        if ((status = reg_bulk_seal(o->db, m->stage, &info, deltas, err, sizeof err)) != REG_OK ||
+            (status = reg_bulk_ingest(o->db, m->stage, &info, err, sizeof err)) != REG_OK) {
             bulk_report(m, "%s", err);
-            status = 2;
         } else {
             s->txn_id = info.txn_id;
         }
@@ -93,7 +92,7 @@ int bulk_import(const struct bulk_opts *o, struct bulk_summary *s)
     }
     if (held)
         reg_release_writes(o->db);
-    if (status != 0) {
+    if (status != PZ_OK) {
         s->loaded = s->created = s->replaced = 0;
     }
     bulk_stage_clear(m);

@@ -23,11 +23,14 @@
 #ifndef BULK_IMPORT_H
 #define BULK_IMPORT_H
 
+#include "common/errcode.h"
 /* struct bulk_opts, struct bulk_summary, enum bulk_existing */
 #include "registry/import/bulk_opts.h"
 
-/* Runs the import. 0 when it completed (bad lines may have been skipped), 1 when it was aborted
- * with nothing written, 2 on an error (also nothing written). */
+/* Runs the import. PZ_OK when it completed (bad lines may have been skipped); else nothing was
+ * written: BULK_ERR_ABORTED (bad input with abort_on_error, or existing handles with BULK_FAIL),
+ * BULK_ERR_CANCELLED, PZ_ERR_NOMEM, the registry's code when sealing or ingesting failed, or
+ * BULK_ERR_FAILED for any other failure (its messages say which). */
 int bulk_import(const struct bulk_opts *o, struct bulk_summary *s);
 
 #endif

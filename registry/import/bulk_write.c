@@ -108,7 +108,7 @@ static int flush_pending(struct part *p)
     uint8_t exists[EXISTS_BATCH];
     int rc = check_existing(p, exists);
     if (rc) {
-        bulk_report(m, "checking existing handles: %s", reg_strerror(rc));
+        bulk_report(m, "checking existing handles: %s", pz_strerror(rc));
         return -1;
     }
     for (size_t i = 0; i < p->npending; i++) {
@@ -326,7 +326,7 @@ int bulk_write_tables(struct bulk_job *m, struct reg_bulk_deltas *deltas)
 {
     int rc = reg_bulk_key_range(m->o->db, m->lo, &m->lo_len, m->hi, &m->hi_len, &m->registry_empty);
     if (rc) {
-        bulk_report(m, "reading the registry: %s", reg_strerror(rc));
+        bulk_report(m, "reading the registry: %s", pz_strerror(rc));
         return -1;
     }
     int nparts = m->o->threads;

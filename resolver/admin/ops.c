@@ -12,6 +12,7 @@
 #include "crypto/secret.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
+#include "proto/hdl_error.h"
 #include "resolver/admin/perm.h"
 #include "registry/reg_list.h"
 #include "registry/reg_prefix.h"
@@ -399,9 +400,9 @@ static uint32_t run_update(struct node *node, const uint8_t *h, size_t len,
     if (fn_rc != 0)
         return c->res->rc;
     if (rc == REG_ERR_INVALID)
-        return done(c->res, HDL_RC_INVALID_VALUE, "Invalid values");
+        return done(c->res, hdl_rc_of_error(rc), "Invalid values");
     if (rc != REG_OK)
-        return done(c->res, HDL_RC_ERROR, "Registry write failed: %s", reg_strerror(rc));
+        return done(c->res, hdl_rc_of_error(rc), "Registry write failed: %s", pz_strerror(rc));
     c->res->message[0] = '\0';
     return HDL_RC_SUCCESS;
 }
@@ -538,7 +539,7 @@ uint32_t ops_list_handles(struct node *node, const struct identity *who, const u
         return done(res, rc, "Not allowed to list handles under this prefix");
     int r = reg_scan_prefix(node->db, prefix + 5, len - 5, NULL, 0, fn, ctx);
     if (r != REG_OK)
-        return done(res, HDL_RC_ERROR, "Registry scan failed: %s", reg_strerror(r));
+        return done(res, hdl_rc_of_error(r), "Registry scan failed: %s", pz_strerror(r));
     return done(res, HDL_RC_SUCCESS, "%s", "");
 }
 
@@ -564,9 +565,9 @@ static uint32_t home_change(struct node *node, const struct identity *who, const
     name[len] = '\0';
     int rc = home ? reg_home_prefix(node->db, name) : reg_unhome_prefix(node->db, name);
     if (rc == REG_NOT_FOUND)
-        return done(res, HDL_RC_HANDLE_NOT_FOUND, "Prefix is not homed here");
+        return done(res, hdl_rc_of_error(rc), "Prefix is not homed here");
     if (rc != REG_OK)
-        return done(res, HDL_RC_ERROR, "Registry write failed: %s", reg_strerror(rc));
+        return done(res, hdl_rc_of_error(rc), "Registry write failed: %s", pz_strerror(rc));
     swap_prefixes(node);
     return done(res, HDL_RC_SUCCESS, "%s", "");
 }
@@ -604,7 +605,7 @@ uint32_t ops_list_homed(struct node *node, const struct identity *who,
     struct homed_ctx h = {fn, ctx};
     int rc = reg_list_prefixes(node->db, homed_cb, &h);
     if (rc != REG_OK)
-        return done(res, HDL_RC_ERROR, "Registry scan failed: %s", reg_strerror(rc));
+        return done(res, hdl_rc_of_error(rc), "Registry scan failed: %s", pz_strerror(rc));
     return done(res, HDL_RC_SUCCESS, "%s", "");
 }
 

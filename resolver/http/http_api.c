@@ -11,6 +11,7 @@
 
 #include "common/handle_name.h"
 #include "proto/hdl_const.h"
+#include "proto/hdl_error.h"
 #include "proto/hdl_json.h"
 #include "proto/hdl_resolution.h"
 #include "resolver/http/http_send.h"
@@ -123,12 +124,9 @@ static void answer_handle(struct http_call *c, const char *handle, size_t len)
     }
     struct reg_pin pin;
     int err = reg_get_record(w->node->db, name, name_len, &pin);
-    if (err == REG_NOT_FOUND) {
-        http_send_rc(c, HDL_RC_HANDLE_NOT_FOUND, handle, NULL);
-        return;
-    }
     if (err != REG_OK) {
-        http_send_rc(c, HDL_RC_ERROR, handle, "Registry read failed");
+        http_send_rc(c, hdl_rc_of_error(err), handle,
+                     err == REG_NOT_FOUND ? NULL : "Registry read failed");
         return;
     }
     struct reg_record_view rec;

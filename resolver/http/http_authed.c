@@ -16,6 +16,7 @@
 #include "common/handle_name.h"
 #include "common/base64.h"
 #include "proto/hdl_const.h"
+#include "proto/hdl_error.h"
 #include "proto/hdl_json.h"
 #include "resolver/http/http_api.h"
 #include "resolver/http/http_auth.h"
@@ -378,7 +379,7 @@ static void do_get(struct job *j, const struct identity *who, struct http_reply 
     struct reg_pin pin;
     int err = reg_get_record(j->node->db, name, name_len, &pin);
     if (err != REG_OK) {
-        http_reply_rc(r, err == REG_NOT_FOUND ? HDL_RC_HANDLE_NOT_FOUND : HDL_RC_ERROR, j->handle,
+        http_reply_rc(r, hdl_rc_of_error(err), j->handle,
                       err == REG_NOT_FOUND ? NULL : "Registry read failed");
         return;
     }

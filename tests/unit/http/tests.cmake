@@ -1,5 +1,7 @@
 # The REST API's authentication.
 pazhou_unit_test(test_http_auth pazhou_http)
+# Error codes to HTTP statuses.
+pazhou_unit_test(test_http_status pazhou_http)
 # The proxy's HTML pages: escaping, values by type, languages.
 pazhou_unit_test(test_http_page pazhou_http)
 # A sample values page written to a file: the browser check and the screenshot in docs/ load it.
