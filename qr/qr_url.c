@@ -11,8 +11,6 @@ const char *qr_url_handle_problem(const char *handle, size_t len)
     const char *slash = memchr(handle, '/', len);
     if (len == 0)
         return "the handle is empty";
-    if (!slash)
-        return "a handle is prefix/suffix: the '/' is missing";
     if (slash == handle)
         return "the prefix before the '/' is empty";
     if (!utf8_is_text((const uint8_t *)handle, len) || memchr(handle, '\t', len) ||

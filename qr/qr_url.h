@@ -8,9 +8,10 @@
 
 #include <stddef.h>
 
-/* Whether handle[0..len) can be written as a proxy URL: "prefix/suffix" with a prefix, well-formed
- * UTF-8, no control byte. Returns 0 when it can, else a reason for an error message. The caller
- * checks the length limit of its protocol. */
+/* Whether handle[0..len) can be written as a proxy URL: not empty, no empty prefix before a
+ * '/' (a name without '/' names a prefix, common/handle_name.h), well-formed UTF-8, no control
+ * byte. Returns NULL when it can, else a reason for an error message. The caller checks the
+ * length limit of its protocol. */
 const char *qr_url_handle_problem(const char *handle, size_t len);
 
 /* Writes base (an http:// or https:// URL; one trailing '/' is dropped), '/', and handle[0..len)
