@@ -116,9 +116,18 @@ static void answer(struct http_call *c, const char *handle, size_t len)
         return;
     }
     /* The code depends only on the handle, the query and the configuration. */
-    evhttp_add_header(evhttp_request_get_output_headers(c->req), "Cache-Control",
-                      "public, max-age=86400");
-    http_send_bytes(c, 200, qr_format_media_type(fmt), img.data, img.len);
+    struct evkeyvalq *h = evhttp_request_get_output_headers(c->req);
+    evhttp_add_header(h, "Cache-Control", "public, max-age=86400");
+    /* libevent writes whatever body it is given, also to HEAD: the length GET would send goes
+     * in the header and the body stays behind. */
+    size_t body_len = img.len;
+    if (evhttp_request_get_command(c->req) == EVHTTP_REQ_HEAD) {
+        char n[24];
+        snprintf(n, sizeof n, "%zu", img.len);
+        evhttp_add_header(h, "Content-Length", n);
+        body_len = 0;
+    }
+    http_send_bytes(c, 200, qr_format_media_type(fmt), img.data, body_len);
     qr_image_free(&img);
 }
 
