@@ -4,8 +4,8 @@
 #include <string.h>
 #include <strings.h>
 
-int qr_image_render(const void *text, size_t len, const struct qr_style *style,
-                    enum qr_format fmt, struct qr_image *out)
+int qr_image_render(const void *text, size_t len, const struct qr_style *style, enum qr_format fmt,
+                    struct qr_image *out)
 {
     memset(out, 0, sizeof *out);
     if (style->module_px < 1 || style->module_px > QR_MODULE_PX_MAX ||

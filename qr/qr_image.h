@@ -34,8 +34,8 @@ struct qr_image {
 
 /* Draws text[0..len) as a QR code in fmt with style into *out. Returns a qr_err; on QR_OK the
  * caller frees *out with qr_image_free. */
-int qr_image_render(const void *text, size_t len, const struct qr_style *style,
-                    enum qr_format fmt, struct qr_image *out);
+int qr_image_render(const void *text, size_t len, const struct qr_style *style, enum qr_format fmt,
+                    struct qr_image *out);
 
 /* Releases what qr_image_render gave; a zeroed image is fine. */
 void qr_image_free(struct qr_image *img);

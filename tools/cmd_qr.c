@@ -50,8 +50,7 @@ static void help(void)
            ")\n");
 }
 
-static int parse_number(const char *opt, const char *v, unsigned min, unsigned max,
-                        unsigned *out)
+static int parse_number(const char *opt, const char *v, unsigned min, unsigned max, unsigned *out)
 {
     char *end;
     errno = 0;
@@ -186,11 +185,16 @@ static int batch(const struct job *j, const char *from, const char *dir)
 int cmd_qr(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"output", required_argument, NULL, 'o'}, {"from", required_argument, NULL, 'f'},
-        {"out", required_argument, NULL, 'O'},    {"format", required_argument, NULL, 'F'},
-        {"ecc", required_argument, NULL, 'e'},    {"size", required_argument, NULL, 's'},
-        {"margin", required_argument, NULL, 'm'}, {"url", required_argument, NULL, 'u'},
-        {"config", required_argument, NULL, 'c'}, {"help", no_argument, NULL, 'h'},
+        {"output", required_argument, NULL, 'o'},
+        {"from", required_argument, NULL, 'f'},
+        {"out", required_argument, NULL, 'O'},
+        {"format", required_argument, NULL, 'F'},
+        {"ecc", required_argument, NULL, 'e'},
+        {"size", required_argument, NULL, 's'},
+        {"margin", required_argument, NULL, 'm'},
+        {"url", required_argument, NULL, 'u'},
+        {"config", required_argument, NULL, 'c'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     struct job j = {.style = QR_STYLE_DEFAULT, .format = QR_FORMAT_PNG};
@@ -253,8 +257,9 @@ int cmd_qr(int argc, char **argv)
     char base[CONF_PATH_MAX + 64];
     if (url) {
         if (!conf_valid_public_url(url)) {
-            fprintf(stderr, "pazhou qr: --url '%s' is not \"http://host[:port][/path]\" or "
-                            "\"https://...\" (printable ASCII, no spaces, '?', '#' or '%%')\n",
+            fprintf(stderr,
+                    "pazhou qr: --url '%s' is not \"http://host[:port][/path]\" or "
+                    "\"https://...\" (printable ASCII, no spaces, '?', '#' or '%%')\n",
                     url);
             return 2;
         }

@@ -49,8 +49,7 @@ static bool number_param(const struct http_call *c, const char *name, unsigned m
 }
 
 /* The style and format the query asks for; a message for the first bad parameter. */
-static const char *parse_params(const struct http_call *c, struct qr_style *st,
-                                enum qr_format *fmt)
+static const char *parse_params(const struct http_call *c, struct qr_style *st, enum qr_format *fmt)
 {
     const char *v = evhttp_find_header(c->query, "format");
     if (v && qr_format_parse(v, fmt) != QR_OK)

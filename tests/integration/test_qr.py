@@ -162,7 +162,8 @@ class QrEndpointTest(QrTestCase):
         status, _, low, _ = self.request("GET", "/qr/88.100.1/PRODUCT-000001?ecc=L&size=2&margin=0")
         self.assertEqual(status, 200)
         self.assertEqual(ihdr(low), (modules(url, "L") * 2, modules(url, "L") * 2, 1, 0))
-        status, _, high, _ = self.request("GET", "/qr/88.100.1/PRODUCT-000001?ecc=h&size=3&margin=2")
+        status, _, high, _ = self.request("GET",
+                                          "/qr/88.100.1/PRODUCT-000001?ecc=h&size=3&margin=2")
         self.assertEqual(status, 200)
         side = (modules(url, "H") + 4) * 3
         self.assertEqual(ihdr(high), (side, side, 1, 0))

@@ -316,8 +316,8 @@ static void public_url_is_set_or_follows_the_first_listener(void **state)
     assert_string_equal(url, "");
     assert_int_equal(conf_public_url(&c, url, 22), 21);
 
-    assert_int_equal(load_text("http = { listen = [ \"[::1]:8080\", \"127.0.0.1:80\" ]; };\n",
-                               &c, err, sizeof err, path),
+    assert_int_equal(load_text("http = { listen = [ \"[::1]:8080\", \"127.0.0.1:80\" ]; };\n", &c,
+                               err, sizeof err, path),
                      CONF_OK);
     conf_public_url(&c, url, sizeof url);
     assert_string_equal(url, "http://[::1]:8080");

@@ -216,8 +216,7 @@ static void styles_out_of_range_are_refused(void **state)
     assert_int_equal(qr_image_render(big, sizeof big, &st, QR_FORMAT_SVG, &img), QR_OK);
     qr_image_free(&img);
     st.ecc = QR_ECC_M;
-    assert_int_equal(qr_image_render(big, sizeof big, &st, QR_FORMAT_SVG, &img),
-                     QR_ERR_TOO_LONG);
+    assert_int_equal(qr_image_render(big, sizeof big, &st, QR_FORMAT_SVG, &img), QR_ERR_TOO_LONG);
 }
 
 static void formats_are_named_and_taken_from_extensions(void **state)

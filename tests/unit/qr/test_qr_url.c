@@ -19,9 +19,9 @@ static void plain_handles_stay_readable(void **state)
 {
     (void)state;
     char buf[256];
-    assert_int_equal(compose("http://127.0.0.1:8000", "88.100.1/LOT-2026_000123.a~b", buf,
-                             sizeof buf),
-                     strlen("http://127.0.0.1:8000/88.100.1/LOT-2026_000123.a~b"));
+    assert_int_equal(
+        compose("http://127.0.0.1:8000", "88.100.1/LOT-2026_000123.a~b", buf, sizeof buf),
+        strlen("http://127.0.0.1:8000/88.100.1/LOT-2026_000123.a~b"));
     assert_string_equal(buf, "http://127.0.0.1:8000/88.100.1/LOT-2026_000123.a~b");
     /* One trailing '/' of the base is not doubled; a path in the base is kept. */
     compose("https://id.example.com/hdl/", "88.100.1/x/y", buf, sizeof buf);
