@@ -5,6 +5,8 @@
  *   "prefixes"  canonical prefix handle ("0.NA/88.100.1") -> empty: the homed prefixes
  *   "txlog"     int8 transaction id (big-endian) -> reg_txn entry, written in the same atomic
  *               batch as the change it records
+ *   "counts"    canonical prefix (the key's part before '/') -> int8 little-endian handle count,
+ *               changed only by merges (RocksDB's uint64add) in the batch of each write
  * Keys are the handle in canonical form: ASCII case folded to upper case unless the registry was
  * created case-sensitive. Thread-safe: every function may be called from any thread.
  */
