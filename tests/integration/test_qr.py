@@ -234,7 +234,7 @@ class QrEndpointTest(QrTestCase):
         self.assertEqual(r.getheader("Cache-Control"), "public, max-age=86400")
 
     def test_other_methods_are_405(self):
-        for method in ("PUT", "DELETE"):
+        for method in ("PUT", "DELETE", "POST"):
             status, ctype, body, _ = self.request(method, "/qr/88.100.1/PRODUCT-000001")
             self.assertEqual(status, 405, method)
             self.assertEqual(json.loads(body), {"responseCode": 2,
