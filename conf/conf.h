@@ -99,6 +99,10 @@ struct conf {
     uint32_t http_request_timeout_s;    /* a whole request (headers, body) must arrive within
                                            this of the connection or the previous answer;
                                            default 60 */
+    /* What the QR codes of GET /qr/{handle} and `pazhou qr` point at: this node's proxy as the
+     * world reaches it, "http[s]://host[:port][/path]"; "" = http:// and the first HTTP listen
+     * address (conf_public_url) */
+    char http_public_url[CONF_PATH_MAX];
 
     /* limits against abuse (docs/security.md) */
     uint32_t rrl_per_second;  /* UDP answers a second per source network, per worker; 0 = off;
@@ -163,5 +167,14 @@ int conf_valid_address(const char *text);
 /* The address HS_SITE advertises: advertise_address, or when empty the first listen host (a
  * wildcard listen host such as 0.0.0.0 therefore needs an explicit site.address). */
 const char *conf_advertise_address(const struct conf *c);
+
+/* The public URL of the node's proxy into buf (cap bytes): http.public_url when set, else
+ * "http://" and the first HTTP listen address ("[...]" around IPv6), else "https://" and the
+ * first HTTPS one, else "". Returns the length, 0 when there is none or it does not fit. */
+size_t conf_public_url(const struct conf *c, char *buf, size_t cap);
+
+/* Whether text can be http.public_url: "http://" or "https://", a host, and printable ASCII
+ * without spaces, '?', '#' or '%'. */
+int conf_valid_public_url(const char *text);
 
 #endif

@@ -12,6 +12,7 @@
 #include "resolver/http/http_authed.h"
 #include "resolver/http/http_call.h"
 #include "resolver/http/http_metrics.h"
+#include "resolver/http/http_qr.h"
 #include "resolver/http/http_send.h"
 #include "resolver/net/worker.h"
 
@@ -40,6 +41,7 @@ static const struct route routes[] = {
      false, HTTP_ROUTE_SESSIONS, http_authed_sessions},
     {EVHTTP_REQ_GET, "/metrics", false, HTTP_ROUTE_METRICS, http_metrics_scrape},
     {EVHTTP_REQ_GET, "/healthz", false, HTTP_ROUTE_HEALTHZ, http_metrics_health},
+    {EVHTTP_REQ_GET, "/qr/", true, HTTP_ROUTE_QR, http_qr_get},
 };
 
 static bool path_matches(const struct route *r, const char *path)
