@@ -225,7 +225,7 @@ void http_authed_list_handles(struct http_call *c)
     if (!over_tls(c, "Listing handles"))
         return;
     const char *prefix = evhttp_find_header(c->query, "prefix");
-    if (!prefix || !*prefix || strlen(prefix) > HDL_MAX_HANDLE_LEN - 5) {
+    if (!prefix || !*prefix || strlen(prefix) > HDL_MAX_HANDLE_LEN - HNAME_NA_PREFIX_LEN) {
         http_send_rc(c, HDL_RC_INVALID_HANDLE, NULL, "A prefix parameter is required");
         return;
     }

@@ -253,7 +253,8 @@ static void do_list(struct authed_job *j, const struct identity *who, struct htt
         http_reply_rc(r, res.rc, NULL, res.message);
         return;
     }
-    if (p.failed || reg_count_prefix(j->node->db, j->handle + 5, &total) != REG_OK) {
+    if (p.failed ||
+        reg_count_prefix(j->node->db, j->handle + HNAME_NA_PREFIX_LEN, &total) != REG_OK) {
         json_decref(p.handles);
         http_reply_rc(r, HDL_RC_ERROR, NULL, "Registry read failed");
         return;
