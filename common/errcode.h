@@ -4,7 +4,7 @@
  * keeps its prefix (HDL_ERR_ the wire codec, REG_ the registry, CONF_ERR_ the configuration,
  * BULK_ERR_ the bulk importer, NODE_IMPORT_ the node's imports). A code becomes a Handle
  * response code in one place (proto/hdl_error.h: hdl_rc_of_error) and an HTTP status in one
- * place (resolver/http/http_error.h: http_status_of_error).
+ * place (resolver/http/http_send.h: http_status_of_error).
  */
 #ifndef PZ_ERRCODE_H
 #define PZ_ERRCODE_H
