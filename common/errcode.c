@@ -32,6 +32,15 @@ const int pz_err_all[] = {
     NODE_IMPORT_OFF,
     NODE_IMPORT_BAD_PATH,
     NODE_IMPORT_FAILED,
+    CLI_ERR_TIMEOUT,
+    CLI_ERR_NETWORK,
+    CLI_ERR_CLOSED,
+    CLI_ERR_MALFORMED,
+    CLI_ERR_TOO_LARGE,
+    CLI_ERR_TLS,
+    CLI_ERR_CREDENTIAL,
+    CLI_ERR_REJECTED,
+    CLI_ERR_BAD_ARG,
     -1,
 };
 
@@ -102,6 +111,24 @@ const char *pz_strerror(int err)
         return "not a readable file inside import_dir";
     case NODE_IMPORT_FAILED:
         return "the import could not start";
+    case CLI_ERR_TIMEOUT:
+        return "no answer in time";
+    case CLI_ERR_NETWORK:
+        return "cannot reach the server";
+    case CLI_ERR_CLOSED:
+        return "the server closed the connection";
+    case CLI_ERR_MALFORMED:
+        return "malformed or unexpected answer";
+    case CLI_ERR_TOO_LARGE:
+        return "answer too large";
+    case CLI_ERR_TLS:
+        return "TLS failure";
+    case CLI_ERR_CREDENTIAL:
+        return "the identity's key cannot be loaded";
+    case CLI_ERR_REJECTED:
+        return "response rejected";
+    case CLI_ERR_BAD_ARG:
+        return "bad argument";
     }
     return "unknown error";
 }

@@ -2,9 +2,9 @@
  * The one error space of every room, as Knot DNS has KNOT_E*: 0 is success and every other code
  * is distinct across rooms, so a code means the same thing wherever it travels up. Each room
  * keeps its prefix (HDL_ERR_ the wire codec, REG_ the registry, CONF_ERR_ the configuration,
- * BULK_ERR_ the bulk importer, NODE_IMPORT_ the node's imports). A code becomes a Handle
- * response code in one place (proto/hdl_error.h: hdl_rc_of_error) and an HTTP status in one
- * place (resolver/http/http_send.h: http_status_of_error).
+ * BULK_ERR_ the bulk importer, NODE_IMPORT_ the node's imports, CLI_ERR_ the client library). A
+ * code becomes a Handle response code in one place (proto/hdl_error.h: hdl_rc_of_error) and an HTTP
+ * status in one place (resolver/http/http_send.h: http_status_of_error).
  */
 #ifndef PZ_ERRCODE_H
 #define PZ_ERRCODE_H
@@ -57,6 +57,22 @@ enum pz_err {
     NODE_IMPORT_OFF,       /* import_dir is "" */
     NODE_IMPORT_BAD_PATH,  /* not a readable regular file inside import_dir */
     NODE_IMPORT_FAILED,    /* out of memory, no thread */
+
+    /* client/: talking to another server. A decoder's code (HDL_ERR_*) travels up unchanged
+     * when an answer does not decode; these say what else went wrong. */
+    CLI_ERR_TIMEOUT = 80, /* no (whole) answer within the time allowed */
+    CLI_ERR_NETWORK,      /* no socket, connection refused or unreachable, send or receive
+                             failed */
+    CLI_ERR_CLOSED,       /* the server closed the connection before the whole answer */
+    CLI_ERR_MALFORMED,    /* an answer that decodes but is not one this request can get (a
+                             bad HTTP head, a challenge of another request, no session id) */
+    CLI_ERR_TOO_LARGE,    /* the answer is larger than the caller's room or the client's limit */
+    CLI_ERR_TLS,          /* TLS set-up, certificate check or handshake failed */
+    CLI_ERR_CREDENTIAL,   /* the identity's key cannot be loaded (no file, not a usable key,
+                             wrong passphrase) */
+    CLI_ERR_REJECTED,     /* the caller's stream callback refused a response */
+    CLI_ERR_BAD_ARG,      /* a bad argument: an unparsable server or identity, a request that
+                             is not a message */
 };
 
 /* Every code of the space, in order, ending with -1 (for tests and tables). */

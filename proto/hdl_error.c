@@ -45,6 +45,18 @@ uint32_t hdl_rc_of_error(int err)
     case BULK_ERR_CANCELLED:
     case BULK_ERR_FAILED:
         return HDL_RC_ERROR;
+    /* Another server failed to answer a request made on the caller's behalf: this one may
+     * succeed another time. */
+    case CLI_ERR_TIMEOUT:
+    case CLI_ERR_NETWORK:
+    case CLI_ERR_CLOSED:
+    case CLI_ERR_MALFORMED:
+    case CLI_ERR_TOO_LARGE:
+    case CLI_ERR_TLS:
+    case CLI_ERR_CREDENTIAL:
+    case CLI_ERR_REJECTED:
+    case CLI_ERR_BAD_ARG:
+        return HDL_RC_ERROR;
     }
     return HDL_RC_ERROR;
 }

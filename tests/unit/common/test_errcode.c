@@ -37,6 +37,39 @@ static void codes_are_distinct_across_rooms(void **state)
     assert_int_not_equal(HDL_ERR_NOSPACE, REG_ERR_NOSPACE);
     assert_int_not_equal(HDL_ERR_DIGEST, HDL_ERR_NOSPACE);
     assert_int_not_equal(HDL_ERR_DIGEST, HDL_ERR_CRYPTO);
+    /* The client's codes stand apart from the codec's and the node's import codes. */
+    assert_int_not_equal(CLI_ERR_MALFORMED, HDL_ERR_MALFORMED);
+    assert_int_not_equal(CLI_ERR_TOO_LARGE, HDL_ERR_LIMIT);
+    assert_int_not_equal(CLI_ERR_BAD_ARG, REG_ERR_INVALID);
+    assert_true(CLI_ERR_TIMEOUT > NODE_IMPORT_FAILED);
+}
+
+static bool listed(int code)
+{
+    for (size_t i = 0; pz_err_all[i] != -1; i++)
+        if (pz_err_all[i] == code)
+            return true;
+    return false;
+}
+
+static void the_client_codes_are_listed_with_texts(void **state)
+{
+    (void)state;
+    static const int client[] = {
+        CLI_ERR_TIMEOUT, CLI_ERR_NETWORK,    CLI_ERR_CLOSED,   CLI_ERR_MALFORMED, CLI_ERR_TOO_LARGE,
+        CLI_ERR_TLS,     CLI_ERR_CREDENTIAL, CLI_ERR_REJECTED, CLI_ERR_BAD_ARG,
+    };
+    size_t n = sizeof client / sizeof client[0];
+    for (size_t i = 0; i < n; i++) {
+        assert_true(listed(client[i]));
+        assert_string_not_equal(pz_strerror(client[i]), "unknown error");
+        for (size_t j = 0; j < i; j++)
+            assert_int_not_equal(client[i], client[j]);
+    }
+    /* A caller tells these apart by code; the texts say the same for people. */
+    assert_string_equal(pz_strerror(CLI_ERR_TIMEOUT), "no answer in time");
+    assert_string_equal(pz_strerror(CLI_ERR_NETWORK), "cannot reach the server");
+    assert_string_equal(pz_strerror(CLI_ERR_TLS), "TLS failure");
 }
 
 static void success_is_zero_in_every_room(void **state)
@@ -94,6 +127,7 @@ int main(void)
         cmocka_unit_test(success_is_zero_in_every_room),
         cmocka_unit_test(every_code_has_its_own_text),
         cmocka_unit_test(the_list_holds_every_code_with_a_text),
+        cmocka_unit_test(the_client_codes_are_listed_with_texts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

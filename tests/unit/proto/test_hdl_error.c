@@ -46,6 +46,10 @@ static void error_codes_map_to_the_response_codes_the_node_answers_with(void **s
         {NODE_IMPORT_BAD_PATH, HDL_RC_PROTOCOL_ERROR},
         {NODE_IMPORT_FAILED, HDL_RC_SERVER_TOO_BUSY},
         {BULK_ERR_FAILED, HDL_RC_ERROR},
+        /* Another server that did not answer a request made on the caller's behalf. */
+        {CLI_ERR_TIMEOUT, HDL_RC_ERROR},
+        {CLI_ERR_NETWORK, HDL_RC_ERROR},
+        {CLI_ERR_MALFORMED, HDL_RC_ERROR},
     };
     for (size_t i = 0; i < sizeof table / sizeof table[0]; i++) {
         assert_int_equal(hdl_rc_of_error(table[i].err), table[i].rc);
