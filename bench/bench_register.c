@@ -34,8 +34,8 @@ static void *register_http(struct reg_thread *t)
 {
     const struct bench_register_config *cfg = t->cfg;
     char err[512], auth[4096];
-    struct https_conn *c =
-        https_connect(&cfg->server, cfg->cafile, cfg->insecure, 60000, err, sizeof err);
+    struct https_conn *c;
+    https_connect(&cfg->server, cfg->cafile, cfg->insecure, 60000, &c, err, sizeof err);
     if (!c || https_basic_auth(cfg->auth->index, cfg->auth->handle, cfg->auth->secret,
                                cfg->auth->secret_len, auth, sizeof auth) != 0) {
         fprintf(stderr, "pazhou-bench: %s\n", c ? "no secret for Basic authentication" : err);

@@ -18,7 +18,7 @@ int admin_auth_set_identity(struct admin_auth *a, const char *text, char *err, s
         strlen(colon + 1) > HDL_MAX_HANDLE_LEN) {
         snprintf(err, errlen, "'%s' is not INDEX:HANDLE (e.g. 300:" HNAME_NA_PREFIX "88.100.1)",
                  text);
-        return -1;
+        return CLI_ERR_BAD_ARG;
     }
     a->index = (uint32_t)index;
     snprintf(a->handle, sizeof a->handle, "%s", colon + 1);
@@ -43,7 +43,7 @@ int admin_auth_use_secret(struct admin_auth *a, const uint8_t *secret, size_t le
     drop_credentials(a);
     a->secret = malloc(len ? len : 1);
     if (!a->secret)
-        return -1;
+        return PZ_ERR_NOMEM;
     memcpy(a->secret, secret, len);
     a->secret_len = len;
     a->kind = ADMIN_AUTH_SECKEY;
@@ -53,7 +53,7 @@ int admin_auth_use_secret(struct admin_auth *a, const uint8_t *secret, size_t le
 int admin_auth_use_key(struct admin_auth *a, EVP_PKEY *key)
 {
     if (cry_key_up_ref(key) != 0)
-        return -1;
+        return HDL_ERR_CRYPTO;
     drop_credentials(a);
     a->key = key;
     a->kind = ADMIN_AUTH_PUBKEY;
@@ -65,7 +65,7 @@ int admin_auth_load_key(struct admin_auth *a, const char *path, const char *pass
 {
     EVP_PKEY *key;
     if (cry_private_key_load(path, passphrase, &key, err, errlen) != 0)
-        return -1;
+        return CLI_ERR_CREDENTIAL;
     int rc = admin_auth_use_key(a, key);
     cry_key_free(key);
     if (rc != 0)

@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/errcode.h"
 #include "crypto/key.h"
 #include "proto/hdl_buf.h"
 #include "proto/hdl_const.h"
@@ -31,19 +32,22 @@ struct admin_auth {
     EVP_PKEY *key; /* owned; HS_PUBKEY */
 };
 
-/* Sets index and handle from "INDEX:HANDLE" (e.g. "300:0.NA/88.100.1"). Returns 0, or -1 with a
- * message in err. */
+/* Sets index and handle from "INDEX:HANDLE" (e.g. "300:0.NA/88.100.1"). Returns 0, or
+ * CLI_ERR_BAD_ARG with a message in err. */
 int admin_auth_set_identity(struct admin_auth *a, const char *text, char *err, size_t errlen);
 
-/* Makes a an HS_SECKEY identity with a copy of the secret bytes. Returns 0 or -1 (memory). */
+/* Makes a an HS_SECKEY identity with a copy of the secret bytes. Returns 0 or PZ_ERR_NOMEM. */
 int admin_auth_use_secret(struct admin_auth *a, const uint8_t *secret, size_t len);
 
 /* Makes a an HS_PUBKEY identity with the PEM private key at path (RSA, DSA or SM2; encrypted
- * PEM needs passphrase, which may be NULL otherwise). Returns 0, or -1 with a message in err. */
+ * PEM needs passphrase, which may be NULL otherwise). Returns 0, or with a message in err
+ * CLI_ERR_CREDENTIAL (no such file, not a usable key, wrong passphrase) or admin_auth_use_key's
+ * code. */
 int admin_auth_load_key(struct admin_auth *a, const char *path, const char *passphrase, char *err,
                         size_t errlen);
 
-/* The same with a key the caller already holds (a takes a reference of its own). */
+/* The same with a key the caller already holds (a takes a reference of its own). Returns 0 or
+ * HDL_ERR_CRYPTO (no reference could be taken). */
 int admin_auth_use_key(struct admin_auth *a, EVP_PKEY *key);
 
 /* "HS_SECKEY" or "HS_PUBKEY". */

@@ -45,15 +45,17 @@ struct admin_client {
     char err[256];
 };
 
-static int fail(struct admin_client *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Keeps the message for admin_client_error and returns code. */
+static int fail(struct admin_client *c, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
-static int fail(struct admin_client *c, const char *fmt, ...)
+static int fail(struct admin_client *c, int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(c->err, sizeof c->err, fmt, ap);
     va_end(ap);
-    return -1;
+    return code;
 }
 
 static void trace(struct admin_client *c, const char *fmt, ...)
@@ -170,7 +172,7 @@ static int ensure_connected(struct admin_client *c)
         connect(c->fd, (const struct sockaddr *)&c->server.addr, c->server.addr_len) != 0) {
         int e = errno;
         disconnect(c);
-        return fail(c, "cannot connect over TCP: %s", strerror(e));
+        return fail(c, CLI_ERR_NETWORK, "cannot connect over TCP: %s", strerror(e));
     }
     c->stats.connects++;
     return 0;
@@ -185,7 +187,7 @@ static int send_all(struct admin_client *c, const uint8_t *buf, size_t len)
         if (n <= 0) {
             int e = errno;
             disconnect(c);
-            return fail(c, "cannot send over TCP: %s", strerror(e));
+            return fail(c, CLI_ERR_NETWORK, "cannot send over TCP: %s", strerror(e));
         }
         buf += n;
         len -= (size_t)n;
@@ -203,40 +205,48 @@ static int read_full(struct admin_client *c, uint8_t *buf, size_t n, int64_t dea
         if (rc < 0 && errno == EINTR)
             continue;
         if (rc <= 0)
-            return fail(c, "no answer from the node within %d ms", c->timeout_ms);
+            return fail(c, rc == 0 ? CLI_ERR_TIMEOUT : CLI_ERR_NETWORK,
+                        "no answer from the node within %d ms", c->timeout_ms);
         ssize_t r = recv(c->fd, buf + got, n - got, 0);
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0)
-            return fail(c, "the node closed the connection");
+            return fail(c, r == 0 ? CLI_ERR_CLOSED : CLI_ERR_NETWORK,
+                        "the node closed the connection");
         got += (size_t)r;
     }
     return 0;
 }
 
-/* Reads one whole message into c->in and splits it. */
+/* Reads one whole message into c->in and splits it: 0, read_full's codes, CLI_ERR_TOO_LARGE,
+ * or the decoder's. */
 static int read_message(struct admin_client *c, int64_t deadline, struct hdl_message *m)
 {
     struct hdl_reader r;
     struct hdl_envelope env;
-    if (read_full(c, c->in, HDL_ENVELOPE_LEN, deadline) != 0)
+    int rc = read_full(c, c->in, HDL_ENVELOPE_LEN, deadline);
+    if (rc != 0)
         goto broken;
     hdl_reader_init(&r, c->in, HDL_ENVELOPE_LEN);
-    if (hdl_envelope_decode(&r, &env) != HDL_OK ||
-        HDL_ENVELOPE_LEN + (size_t)env.message_length > IN_CAP) {
-        fail(c, "malformed or oversized response envelope");
+    rc = hdl_envelope_decode(&r, &env);
+    if (rc == HDL_OK && HDL_ENVELOPE_LEN + (size_t)env.message_length > IN_CAP)
+        rc = CLI_ERR_TOO_LARGE;
+    if (rc != HDL_OK) {
+        fail(c, rc, "malformed or oversized response envelope");
         goto broken;
     }
-    if (read_full(c, c->in + HDL_ENVELOPE_LEN, env.message_length, deadline) != 0)
+    rc = read_full(c, c->in + HDL_ENVELOPE_LEN, env.message_length, deadline);
+    if (rc != 0)
         goto broken;
-    if (hdl_message_split(c->in, HDL_ENVELOPE_LEN + env.message_length, m) != HDL_OK) {
-        fail(c, "malformed response from the node");
+    rc = hdl_message_split(c->in, HDL_ENVELOPE_LEN + env.message_length, m);
+    if (rc != HDL_OK) {
+        fail(c, rc, "malformed response from the node");
         goto broken;
     }
     return 0;
 broken:
     disconnect(c);
-    return -1;
+    return rc;
 }
 
 struct hdl_writer *admin_client_begin(struct admin_client *c, uint32_t opcode, uint32_t op_flags)
@@ -251,28 +261,27 @@ static int seal_request(struct admin_client *c, uint32_t request_id)
 {
     int rc = hdl_message_finish(&c->w, c->body_at, NULL, 0);
     if (rc != HDL_OK)
-        return fail(c, "request too large: %s", pz_strerror(rc));
+        return fail(c, rc, "request too large: %s", pz_strerror(rc));
     hdl_store_u32(c->req + 4, c->session_id);
     hdl_store_u32(c->req + 8, request_id);
     if (c->session_id) {
         c->counter++;
         rc = mac_message(c->session_key, c->session_key_len, c->counter, &c->w, 0);
         if (rc != HDL_OK)
-            return fail(c, "cannot MAC the request: %s", pz_strerror(rc));
+            return fail(c, rc, "cannot MAC the request: %s", pz_strerror(rc));
     }
     return 0;
 }
 
-/* Builds and sends the opCode-200 answer to the challenge in m for the request in c->req;
- * returns its requestId in *answer_id. */
+/* Builds and sends the opCode-200 answer, as c->auth (which is someone), to the challenge in m
+ * for the request in c->req; returns 0 with its requestId in *answer_id, or a code. */
 static int answer_challenge(struct admin_client *c, const struct hdl_message *m,
                             uint32_t *answer_id)
 {
-    if (!c->auth || c->auth->kind == ADMIN_AUTH_NONE)
-        return 1; /* nobody to answer as: the 402 is the result */
     struct hdl_challenge ch;
-    if (hdl_challenge_decode(m->body.ptr, m->body.len, &ch) != HDL_OK)
-        return fail(c, "malformed challenge from the node");
+    int rc = hdl_challenge_decode(m->body.ptr, m->body.len, &ch);
+    if (rc != HDL_OK)
+        return fail(c, rc, "malformed challenge from the node");
     /* The challenge must be about our request: its digest is of our header + body. */
     struct hdl_message ours;
     uint8_t want[1 + 64];
@@ -282,7 +291,7 @@ static int answer_challenge(struct admin_client *c, const struct hdl_message *m,
         cry_digest_put(&dw, ch.digest.alg, ours.signed_part.ptr, ours.signed_part.len) != HDL_OK ||
         dw.len != 1 + (size_t)ch.digest.bytes.len ||
         !cry_memeq(want + 1, ch.digest.bytes.ptr, ch.digest.bytes.len))
-        return fail(c, "the node challenged a request other than ours");
+        return fail(c, CLI_ERR_MALFORMED, "the node challenged a request other than ours");
 
     uint8_t data[256];
     struct hdl_writer sw;
@@ -291,8 +300,11 @@ static int answer_challenge(struct admin_client *c, const struct hdl_message *m,
     uint8_t signed_response[1200];
     struct hdl_writer rw;
     hdl_writer_init(&rw, signed_response, sizeof signed_response);
-    if (hdl_writer_status(&sw) != HDL_OK || admin_auth_answer(c->auth, data, sw.len, &rw) != HDL_OK)
-        return fail(c, "cannot compute the answer to the challenge");
+    rc = hdl_writer_status(&sw);
+    if (rc == HDL_OK)
+        rc = admin_auth_answer(c->auth, data, sw.len, &rw);
+    if (rc != HDL_OK)
+        return fail(c, rc, "cannot compute the answer to the challenge");
 
     const char *type = admin_auth_type(c->auth);
     struct hdl_challenge_answer a = {
@@ -306,8 +318,9 @@ static int answer_challenge(struct admin_client *c, const struct hdl_message *m,
     hdl_writer_init(&aw, c->answer, ANSWER_CAP);
     size_t body = request_begin(&aw, HDL_OC_CHALLENGE_RESPONSE, ours.hdr.op_flags, *answer_id);
     hdl_challenge_answer_encode(&aw, &a);
-    if (hdl_message_finish(&aw, body, NULL, 0) != HDL_OK)
-        return fail(c, "challenge answer too large");
+    rc = hdl_message_finish(&aw, body, NULL, 0);
+    if (rc != HDL_OK)
+        return fail(c, rc, "challenge answer too large");
     /* The answer names the challenge by its id; in a session that is the session's id, and the
      * answer itself carries no MAC. */
     hdl_store_u32(c->answer + 4, m->env.session_id);
@@ -339,27 +352,32 @@ int admin_client_call(struct admin_client *c, admin_stream_fn fn, void *ctx,
 {
     memset(res, 0, sizeof *res);
     uint32_t expect = request_new_id();
-    if (seal_request(c, expect) != 0 || ensure_connected(c) != 0 ||
-        send_all(c, c->req, c->w.len) != 0)
-        return -1;
+    int rc = seal_request(c, expect);
+    if (rc == 0)
+        rc = ensure_connected(c);
+    if (rc == 0)
+        rc = send_all(c, c->req, c->w.len);
+    if (rc != 0)
+        return rc;
     c->stats.requests++;
     int64_t deadline = now_ms() + c->timeout_ms;
     bool answered = false;
     for (;;) {
         struct hdl_message m;
-        if (read_message(c, deadline, &m) != 0)
-            return -1;
+        rc = read_message(c, deadline, &m);
+        if (rc != 0)
+            return rc;
         if (m.env.request_id != expect)
             continue; /* a late answer to something we gave up on */
-        if (m.hdr.response_code == HDL_RC_AUTHENTICATION_NEEDED && !answered) {
-            int rc = answer_challenge(c, &m, &expect);
-            if (rc < 0)
-                return -1;
-            if (rc == 0) {
-                answered = true;
-                deadline = now_ms() + c->timeout_ms;
-                continue;
-            }
+        /* With nobody to answer as, the 402 is the result. */
+        if (m.hdr.response_code == HDL_RC_AUTHENTICATION_NEEDED && !answered && c->auth &&
+            c->auth->kind != ADMIN_AUTH_NONE) {
+            rc = answer_challenge(c, &m, &expect);
+            if (rc != 0)
+                return rc;
+            answered = true;
+            deadline = now_ms() + c->timeout_ms;
+            continue;
         }
         const uint8_t *body = m.body.ptr;
         size_t len = m.body.len;
@@ -377,9 +395,9 @@ int admin_client_call(struct admin_client *c, admin_stream_fn fn, void *ctx,
             snprintf(res->message, sizeof res->message, "%s",
                      answered ? "the node challenged the answer again"
                               : "the node asks for authentication, and no identity was given");
-        if (res->rc == HDL_RC_SUCCESS && fn && fn(ctx, &m, body, len) != 0) {
+        if (res->rc == HDL_RC_SUCCESS && fn && (rc = fn(ctx, &m, body, len)) != 0) {
             disconnect(c); /* the rest of the stream is not wanted */
-            return fail(c, "response rejected");
+            return fail(c, rc > 0 ? rc : CLI_ERR_REJECTED, "response rejected");
         }
         if (res->rc != HDL_RC_SUCCESS || !(m.hdr.op_flags & HDL_FLAG_CN))
             return 0;
@@ -394,8 +412,9 @@ int admin_client_session_start(struct admin_client *c, uint32_t timeout_s, struc
     struct hdl_writer kw;
     hdl_writer_init(&kw, keybuf, sizeof keybuf);
     EVP_PKEY *ours = NULL;
-    if (cry_dh_begin(&ours, &kw) != HDL_OK)
-        return fail(c, "cannot generate a Diffie-Hellman key");
+    int rc = cry_dh_begin(&ours, &kw);
+    if (rc != HDL_OK)
+        return fail(c, rc, "cannot generate a Diffie-Hellman key");
     const char *handle = c->auth ? c->auth->handle : "";
     struct hdl_session_request sr = {
         .mode = HDL_KEYX_DH,
@@ -407,9 +426,10 @@ int admin_client_session_start(struct admin_client *c, uint32_t timeout_s, struc
     };
     struct hdl_writer *w = admin_client_begin(c, HDL_OC_SESSION_SETUP, ADMIN_FLAGS | HDL_FLAG_RD);
     hdl_session_request_encode(w, &sr);
-    if (admin_client_call(c, NULL, NULL, res) != 0) {
+    rc = admin_client_call(c, NULL, NULL, res);
+    if (rc != 0) {
         cry_key_free(ours);
-        return -1;
+        return rc;
     }
     if (res->rc != HDL_RC_SUCCESS) {
         cry_key_free(ours);
@@ -419,7 +439,7 @@ int admin_client_session_start(struct admin_client *c, uint32_t timeout_s, struc
     uint32_t cipher = 0;
     struct hdl_slice server_key;
     uint32_t sid = hdl_load_u32(c->in + 4);
-    int rc = hdl_session_response_decode(res->body, res->body_len, &resp);
+    rc = hdl_session_response_decode(res->body, res->body_len, &resp);
     if (rc == HDL_OK)
         rc = hdl_session_dh_data_decode(resp.data.ptr, resp.data.len, &cipher, &server_key);
     if (rc == HDL_OK)
@@ -427,7 +447,7 @@ int admin_client_session_start(struct admin_client *c, uint32_t timeout_s, struc
                            &c->session_key_len);
     cry_key_free(ours);
     if (rc != HDL_OK || sid == 0)
-        return fail(c, "unusable session set-up response: %s",
+        return fail(c, sid ? rc : CLI_ERR_MALFORMED, "unusable session set-up response: %s",
                     sid ? pz_strerror(rc) : "no session id");
     c->session_id = sid;
     c->counter = 0;

@@ -42,7 +42,8 @@ struct admin_result {
 
 /* Receives every successful response message of a request with its body (after any digest):
  * several for LIST_HANDLES, all but the last with HDL_FLAG_CN. Returns non-zero to fail the
- * call (its message says why). */
+ * call: a code of common/errcode.h is what the call returns, any other value (-1) makes it
+ * CLI_ERR_REJECTED. */
 typedef int (*admin_stream_fn)(void *ctx, const struct hdl_message *m, const uint8_t *body,
                                size_t len);
 
@@ -61,7 +62,8 @@ void admin_client_set_auth(struct admin_client *c, const struct admin_auth *auth
 void admin_client_set_trace(struct admin_client *c, FILE *f);
 
 /* Sets up a DH session that lasts timeout_s seconds at most. Returns 0 with res->rc
- * (SUCCESS: later requests run in the session), -1 on a transport or crypto failure. */
+ * (SUCCESS: later requests run in the session), or admin_client_call's codes, HDL_ERR_CRYPTO,
+ * or a decoder's code or CLI_ERR_MALFORMED for an unusable set-up answer. */
 int admin_client_session_start(struct admin_client *c, uint32_t timeout_s,
                                struct admin_result *res);
 /* Terminates the session (OC 401, MACed); the client then works without one. */
@@ -74,11 +76,16 @@ struct hdl_writer *admin_client_begin(struct admin_client *c, uint32_t opcode, u
 
 /* Sends the request begun last and collects its response, answering a challenge on the way.
  * fn (may be NULL) sees each successful message. Returns 0 when a final response came (res
- * holds its code, whatever it is), -1 on a transport or encoding failure (admin_client_error). */
+ * holds its code, whatever it is); otherwise a code, with admin_client_error saying more:
+ * CLI_ERR_NETWORK (no connection, send failed), CLI_ERR_TIMEOUT (no answer in timeout_ms),
+ * CLI_ERR_CLOSED (the node closed the connection), CLI_ERR_TOO_LARGE, a decoder's HDL_ERR_*
+ * for an answer (or challenge) that does not decode or a request that does not encode,
+ * CLI_ERR_MALFORMED (a challenge of another request), HDL_ERR_CRYPTO (no challenge answer),
+ * or fn's code. */
 int admin_client_call(struct admin_client *c, admin_stream_fn fn, void *ctx,
                       struct admin_result *res);
 
-/* Why the last call returned -1. */
+/* Why the last call returned a code other than 0. */
 const char *admin_client_error(const struct admin_client *c);
 
 /* Counters for tests and benchmarks. */

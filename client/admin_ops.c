@@ -54,13 +54,14 @@ static int list_part(void *p, const struct hdl_message *m, const uint8_t *body, 
 {
     struct list_ctx *lc = p;
     struct hdl_handle_list hl;
-    if (hdl_handle_list_decode(body, len, &hl) != HDL_OK)
-        return -1;
+    int rc = hdl_handle_list_decode(body, len, &hl);
+    if (rc != HDL_OK)
+        return rc;
     uint32_t pos = 0;
     struct hdl_slice h;
     while (hdl_handle_list_next(&hl, &pos, &h) == HDL_OK)
         if (lc->fn(lc->ctx, h.ptr, h.len) != 0)
-            return -1;
+            return CLI_ERR_REJECTED;
     return 0;
 }
 

@@ -1,7 +1,7 @@
 /*
  * The administration operations as client calls (docs/protocol.md §17): each encodes its request
  * body, runs it through an admin_client and returns as admin_client_call does (0 with res->rc,
- * -1 on a transport failure).
+ * or a code of common/errcode.h on a transport or encoding failure).
  */
 #ifndef TOOLS_ADMIN_OPS_H
 #define TOOLS_ADMIN_OPS_H
@@ -27,7 +27,8 @@ int admin_op_remove(struct admin_client *c, const char *handle, const uint32_t *
 int admin_op_handle(struct admin_client *c, uint32_t opcode, const char *handle,
                     struct admin_result *res);
 
-/* LIST_HANDLES under a prefix handle ("0.NA/88.100.1"): fn sees every handle in order. */
+/* LIST_HANDLES under a prefix handle ("0.NA/88.100.1"): fn sees every handle in order; its
+ * non-zero return stops the list with CLI_ERR_REJECTED. */
 int admin_op_list(struct admin_client *c, const char *prefix,
                   int (*fn)(void *ctx, const uint8_t *handle, size_t len), void *ctx,
                   struct admin_result *res);

@@ -64,7 +64,7 @@ int client_parse_server(const char *text, struct client_opts *o, char *err, size
 bad:
     snprintf(err, errlen, "server '%s': expected a numeric HOST:PORT, [V6ADDR]:PORT or localhost",
              text);
-    return -1;
+    return CLI_ERR_BAD_ARG;
 }
 
 static int64_t now_ms(void)
@@ -88,23 +88,26 @@ static int wait_fd(int fd, short events, int64_t deadline)
     }
 }
 
+/* 0, or CLI_ERR_NETWORK with errno set, or the decoder's code for a request that is not a
+ * message. */
 static int send_udp(int fd, const uint8_t *req, size_t len)
 {
     if (len <= HDL_UDP_DATAGRAM_MAX)
-        return send(fd, req, len, 0) == (ssize_t)len ? 0 : -1;
+        return send(fd, req, len, 0) == (ssize_t)len ? 0 : CLI_ERR_NETWORK;
     /* Multi-datagram requests carry the TRUNCATED flag so the server reassembles them. */
     struct hdl_reader r;
     struct hdl_envelope env;
     hdl_reader_init(&r, req, len);
-    if (hdl_envelope_decode(&r, &env) != HDL_OK)
-        return -1;
+    int rc = hdl_envelope_decode(&r, &env);
+    if (rc != HDL_OK)
+        return rc;
     env.flags |= HDL_ENV_TRUNCATED;
     uint32_t payload_len = (uint32_t)(len - HDL_ENVELOPE_LEN);
     for (uint32_t n = 0; n < hdl_fragment_count(payload_len); n++) {
         uint8_t d[HDL_UDP_DATAGRAM_MAX];
         size_t dl = hdl_fragment_build(&env, req + HDL_ENVELOPE_LEN, payload_len, n, d);
         if (send(fd, d, dl, 0) != (ssize_t)dl)
-            return -1;
+            return CLI_ERR_NETWORK;
     }
     return 0;
 }
@@ -118,21 +121,25 @@ static int exchange_udp(const struct client_opts *o, const uint8_t *req, size_t 
         snprintf(err, errlen, "cannot reach the server over UDP: %s", strerror(errno));
         if (fd >= 0)
             close(fd);
-        return -1;
+        return CLI_ERR_NETWORK;
     }
     struct hdl_reassembly *ra = malloc(sizeof *ra);
     if (!ra) {
         close(fd);
         snprintf(err, errlen, "out of memory");
-        return -1;
+        return PZ_ERR_NOMEM;
     }
-    /* The reference client's schedule: resend after 0.5 s, 1 s, then 1.5 s. */
+    /* The reference client's schedule: resend after 0.5 s, 1 s, then 1.5 s. The code and the
+     * message are those of the last thing that went wrong: a refusal (ICMP port unreachable,
+     * read back as ECONNREFUSED) is a network failure; only silence throughout is a timeout. */
     static const int waits[] = {500, 1000, 1500};
-    int result = -1;
+    int result = CLI_ERR_TIMEOUT;
     snprintf(err, errlen, "no answer over UDP");
     for (int attempt = 0; attempt < 3 && result != 0; attempt++) {
-        if (send_udp(fd, req, len) != 0) {
+        int sent = send_udp(fd, req, len);
+        if (sent != 0) {
             snprintf(err, errlen, "cannot send over UDP: %s", strerror(errno));
+            result = sent;
             break;
         }
         int wait =
@@ -144,6 +151,7 @@ static int exchange_udp(const struct client_opts *o, const uint8_t *req, size_t 
             ssize_t n = recv(fd, d, sizeof d, 0);
             if (n < 0) {
                 snprintf(err, errlen, "UDP receive failed: %s", strerror(errno));
+                result = CLI_ERR_NETWORK;
                 break;
             }
             struct hdl_reader r;
@@ -153,6 +161,7 @@ static int exchange_udp(const struct client_opts *o, const uint8_t *req, size_t 
                 continue;
             if (HDL_ENVELOPE_LEN + (size_t)env.message_length > cap) {
                 snprintf(err, errlen, "response of %u bytes is too large", env.message_length);
+                result = CLI_ERR_TOO_LARGE;
                 break;
             }
             bool complete = false;
@@ -176,15 +185,17 @@ static int exchange_udp(const struct client_opts *o, const uint8_t *req, size_t 
     return result;
 }
 
+/* 0, or CLI_ERR_TIMEOUT, CLI_ERR_CLOSED (end of stream) or CLI_ERR_NETWORK. */
 static int read_full(int fd, uint8_t *buf, size_t n, int64_t deadline)
 {
     size_t got = 0;
     while (got < n) {
-        if (wait_fd(fd, POLLIN, deadline) <= 0)
-            return -1;
+        int ready = wait_fd(fd, POLLIN, deadline);
+        if (ready <= 0)
+            return ready == 0 ? CLI_ERR_TIMEOUT : CLI_ERR_NETWORK;
         ssize_t r = recv(fd, buf + got, n - got, 0);
         if (r <= 0)
-            return -1;
+            return r == 0 ? CLI_ERR_CLOSED : CLI_ERR_NETWORK;
         got += (size_t)r;
     }
     return 0;
@@ -200,27 +211,32 @@ static int exchange_tcp(const struct client_opts *o, const uint8_t *req, size_t 
         snprintf(err, errlen, "cannot connect over TCP: %s", strerror(errno));
         if (fd >= 0)
             close(fd);
-        return -1;
+        return CLI_ERR_NETWORK;
     }
     if (send(fd, req, len, MSG_NOSIGNAL) != (ssize_t)len) {
         snprintf(err, errlen, "cannot send over TCP: %s", strerror(errno));
         close(fd);
-        return -1;
+        return CLI_ERR_NETWORK;
     }
+    int rc;
     for (;;) {
-        if (read_full(fd, resp, HDL_ENVELOPE_LEN, deadline) != 0) {
+        rc = read_full(fd, resp, HDL_ENVELOPE_LEN, deadline);
+        if (rc != 0) {
             snprintf(err, errlen, "no answer over TCP");
             break;
         }
         struct hdl_reader r;
         struct hdl_envelope env;
         hdl_reader_init(&r, resp, HDL_ENVELOPE_LEN);
-        if (hdl_envelope_decode(&r, &env) != HDL_OK ||
-            HDL_ENVELOPE_LEN + (size_t)env.message_length > cap) {
+        rc = hdl_envelope_decode(&r, &env);
+        if (rc == HDL_OK && HDL_ENVELOPE_LEN + (size_t)env.message_length > cap)
+            rc = CLI_ERR_TOO_LARGE;
+        if (rc != HDL_OK) {
             snprintf(err, errlen, "malformed or oversized response envelope");
             break;
         }
-        if (read_full(fd, resp + HDL_ENVELOPE_LEN, env.message_length, deadline) != 0) {
+        rc = read_full(fd, resp + HDL_ENVELOPE_LEN, env.message_length, deadline);
+        if (rc != 0) {
             snprintf(err, errlen, "response cut short");
             break;
         }
@@ -231,7 +247,7 @@ static int exchange_tcp(const struct client_opts *o, const uint8_t *req, size_t 
         return 0;
     }
     close(fd);
-    return -1;
+    return rc;
 }
 
 int client_exchange(const struct client_opts *o, const uint8_t *req, size_t len, uint8_t *resp,
@@ -242,12 +258,13 @@ int client_exchange(const struct client_opts *o, const uint8_t *req, size_t len,
     hdl_reader_init(&r, req, len);
     if (cap < HDL_ENVELOPE_LEN || hdl_envelope_decode(&r, &env) != HDL_OK) {
         snprintf(err, errlen, "bad request");
-        return -1;
+        return CLI_ERR_BAD_ARG;
     }
     if (o->tcp)
         return exchange_tcp(o, req, len, env.request_id, resp, cap, resp_len, err, errlen);
-    if (exchange_udp(o, req, len, env.request_id, resp, cap, resp_len, err, errlen) != 0)
-        return -1;
+    int rc = exchange_udp(o, req, len, env.request_id, resp, cap, resp_len, err, errlen);
+    if (rc != 0)
+        return rc;
     /* An ERROR answer over UDP sends the client to TCP, as the reference client goes on to its
      * next interface: a node answers so when it will not answer over UDP (an answer too large
      * for the amplification bound, or the rate limit's slip). */

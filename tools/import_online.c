@@ -213,8 +213,8 @@ static struct https_conn *connect_as(const char *server, const char *cafile, boo
         fprintf(stderr, "pazhou: bad --server or secret\n");
         return NULL;
     }
-    struct https_conn *conn = https_connect(&co, cafile, insecure, 120000, err, sizeof err);
-    if (!conn)
+    struct https_conn *conn;
+    if (https_connect(&co, cafile, insecure, 120000, &conn, err, sizeof err) != 0)
         fprintf(stderr, "pazhou: %s\n", err);
     return conn;
 }

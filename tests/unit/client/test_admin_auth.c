@@ -172,10 +172,11 @@ static void pem_keys_load_plain_and_encrypted(void **state)
     assert_true(EVP_PKEY_is_a(a.key, "SM2"));
     assert_int_equal(admin_auth_load_key(&a, enc, "pw", err, sizeof err), 0);
     assert_int_equal(a.kind, ADMIN_AUTH_PUBKEY);
-    assert_int_equal(admin_auth_load_key(&a, enc, NULL, err, sizeof err), -1);
+    assert_int_equal(admin_auth_load_key(&a, enc, NULL, err, sizeof err), CLI_ERR_CREDENTIAL);
     assert_non_null(strstr(err, "encrypted"));
-    assert_int_equal(admin_auth_load_key(&a, enc, "wrong", err, sizeof err), -1);
-    assert_int_equal(admin_auth_load_key(&a, "/nonexistent/key.pem", NULL, err, sizeof err), -1);
+    assert_int_equal(admin_auth_load_key(&a, enc, "wrong", err, sizeof err), CLI_ERR_CREDENTIAL);
+    assert_int_equal(admin_auth_load_key(&a, "/nonexistent/key.pem", NULL, err, sizeof err),
+                     CLI_ERR_CREDENTIAL);
     admin_auth_clear(&a);
     unlink(plain);
     unlink(enc);
@@ -189,9 +190,11 @@ static void identity_is_index_colon_handle(void **state)
     assert_int_equal(admin_auth_set_identity(&a, "300:0.NA/88.100.1", err, sizeof err), 0);
     assert_int_equal(a.index, 300);
     assert_string_equal(a.handle, "0.NA/88.100.1");
-    assert_int_equal(admin_auth_set_identity(&a, "0.NA/88.100.1", err, sizeof err), -1);
-    assert_int_equal(admin_auth_set_identity(&a, "x:0.NA/88.100.1", err, sizeof err), -1);
-    assert_int_equal(admin_auth_set_identity(&a, "300:", err, sizeof err), -1);
+    assert_int_equal(admin_auth_set_identity(&a, "0.NA/88.100.1", err, sizeof err),
+                     CLI_ERR_BAD_ARG);
+    assert_int_equal(admin_auth_set_identity(&a, "x:0.NA/88.100.1", err, sizeof err),
+                     CLI_ERR_BAD_ARG);
+    assert_int_equal(admin_auth_set_identity(&a, "300:", err, sizeof err), CLI_ERR_BAD_ARG);
 }
 
 static void dh_client_and_node_agree_on_the_session_key(void **state)
