@@ -1,2 +1,4 @@
 # The client library: the administrator's challenge answers and sessions, checked by the node's side.
 pazhou_unit_test(test_admin_auth pazhou_client pazhou_admin)
+# The client library's failures as codes: refused, silent, hung up, garbage.
+pazhou_unit_test(test_client_errors pazhou_client)
