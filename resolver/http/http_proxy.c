@@ -148,8 +148,7 @@ static void send_redirect(struct proxy *p, int status, const char *url, size_t l
         http_url_escape_html(body, full, n);
         evbuffer_add_printf(body, "</a></body></html>");
         c->rc = HDL_RC_SUCCESS;
-        http_send_bytes(c, status, HTML_TYPE, evbuffer_pullup(body, -1),
-                        evbuffer_get_length(body));
+        http_send_bytes(c, status, HTML_TYPE, evbuffer_pullup(body, -1), evbuffer_get_length(body));
     }
     if (target)
         evbuffer_free(target);
@@ -192,7 +191,6 @@ static void trimmed(const struct hdl_value *v, const char **s, size_t *n)
     *n = len;
 }
 
-
 /* The locatt list of the request: its own locatt parameters, then language:<tag> for each
  * language the client accepts, best first, as the reference adds them. The strings are views
  * into the query and into buf (cap bytes). */
@@ -221,7 +219,8 @@ static size_t gather_locatt(const struct proxy *p, const char **out, char *buf, 
             tag_len--;
         double q = 1;
         const char *semi = memchr(al, ';', len);
-        for (const char *f = semi; f && f < al + len; f = memchr(f + 1, ';', (size_t)(al + len - f - 1))) {
+        for (const char *f = semi; f && f < al + len;
+             f = memchr(f + 1, ';', (size_t)(al + len - f - 1))) {
             const char *v = f + 1;
             while (*v == ' ')
                 v++;
@@ -441,7 +440,8 @@ static void resolve(struct proxy *p)
             return;
         }
         struct reg_pin pin;
-        switch (query_lookup(&c->w->query, (const uint8_t *)p->handle, p->len, &pin)) {
+        switch (
+            query_lookup(c->w->node, c->w->query.cache, (const uint8_t *)p->handle, p->len, &pin)) {
         case QUERY_LOOKUP_FOUND:
             break;
         case QUERY_LOOKUP_INVALID:

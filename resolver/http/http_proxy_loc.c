@@ -49,7 +49,7 @@ static size_t put_entity(const char *s, size_t n, char *out, size_t *consumed)
     digits[len - 1] = '\0';
     char *end;
     unsigned long cp = digits[0] == 'x' || digits[0] == 'X' ? strtoul(digits + 1, &end, 16)
-                                                             : strtoul(digits, &end, 10);
+                                                            : strtoul(digits, &end, 10);
     if (*end || cp == 0 || cp > 0x10FFFF)
         return 0;
     if (cp < 0x80) {
@@ -376,8 +376,8 @@ static unsigned filter_score(const struct http_loc_set *set, const struct http_l
 
 /* The weighted draw of the reference: from the last location back, the first whose running
  * weight reaches draw × total; with no positive weight, a uniform pick. */
-static const struct http_loc *weighted(const struct http_loc_set *set,
-                                       const struct http_loc **cand, unsigned n, double draw)
+static const struct http_loc *weighted(const struct http_loc_set *set, const struct http_loc **cand,
+                                       unsigned n, double draw)
 {
     if (n == 0)
         return NULL;

@@ -11,9 +11,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#define HTTP_LOC_MAX 64        /* locations of one handle taken into account */
-#define HTTP_LOC_MAX_ATTRS 16  /* attributes of one location taken into account */
-#define HTTP_LOC_ARENA 16384   /* bytes of decoded attribute names and values */
+#define HTTP_LOC_MAX 64       /* locations of one handle taken into account */
+#define HTTP_LOC_MAX_ATTRS 16 /* attributes of one location taken into account */
+#define HTTP_LOC_ARENA 16384  /* bytes of decoded attribute names and values */
 
 struct http_loc_attr {
     const char *name, *value; /* NUL-terminated, in the set's arena */

@@ -125,7 +125,7 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     }
 
     struct reg_pin pin;
-    switch (query_lookup(q, rr.handle.ptr, rr.handle.len, &pin)) {
+    switch (query_lookup(q->node, q->cache, rr.handle.ptr, rr.handle.len, &pin)) {
     case QUERY_LOOKUP_FOUND:
         break;
     case QUERY_LOOKUP_INVALID:

@@ -10,7 +10,9 @@
 #include <stdint.h>
 
 #include "registry/reg_db.h"
-#include "resolver/query/query.h"
+#include "resolver/node.h"
+
+struct answer_cache;
 
 enum query_lookup {
     QUERY_LOOKUP_FOUND = 0, /* pin holds the record */
@@ -20,9 +22,10 @@ enum query_lookup {
     QUERY_LOOKUP_FAILED,    /* the registry read failed */
 };
 
-/* Finds the record of handle (len bytes, as the client spelled it). On QUERY_LOOKUP_FOUND the
- * caller releases pin with reg_pin_release; on every other result pin holds nothing. */
-enum query_lookup query_lookup(struct query_ctx *q, const uint8_t *handle, size_t len,
-                               struct reg_pin *pin);
+/* Finds the record of handle (len bytes, as the client spelled it) on node, through cache (the
+ * worker's, or NULL). On QUERY_LOOKUP_FOUND the caller releases pin with reg_pin_release; on
+ * every other result pin holds nothing. */
+enum query_lookup query_lookup(struct node *node, struct answer_cache *cache, const uint8_t *handle,
+                               size_t len, struct reg_pin *pin);
 
 #endif
