@@ -82,13 +82,25 @@ static void put_cache_headers(struct proxy *p)
     evhttp_add_header(h, "Cache-Control", cc);
 }
 
+/* Sends body with status; a HEAD answer keeps the length its GET would have (libevent leaves it
+ * out when no body follows). */
+static void send_body(struct http_call *c, int status, const char *type, const void *body,
+                      size_t len)
+{
+    if (evhttp_request_get_command(c->req) == EVHTTP_REQ_HEAD) {
+        char n[24];
+        snprintf(n, sizeof n, "%zu", len);
+        evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Length", n);
+    }
+    http_send_bytes(c, status, type, body, len);
+}
+
 static void send_html(struct proxy *p, int status, struct evbuffer *body)
 {
     struct evkeyvalq *h = evhttp_request_get_output_headers(p->c->req);
     evhttp_add_header(h, "Content-Security-Policy", HTTP_PAGE_CSP);
     size_t len = evbuffer_get_length(body);
-    http_send_bytes(p->c, status, HTML_TYPE, len ? evbuffer_pullup(body, -1) : (const void *)"",
-                    len);
+    send_body(p->c, status, HTML_TYPE, len ? evbuffer_pullup(body, -1) : (const void *)"", len);
 }
 
 static void send_error_page(struct proxy *p, int status, uint32_t rc, const char *message)
@@ -148,7 +160,7 @@ static void send_redirect(struct proxy *p, int status, const char *url, size_t l
         http_url_escape_html(body, full, n);
         evbuffer_add_printf(body, "</a></body></html>");
         c->rc = HDL_RC_SUCCESS;
-        http_send_bytes(c, status, HTML_TYPE, evbuffer_pullup(body, -1), evbuffer_get_length(body));
+        send_body(c, status, HTML_TYPE, evbuffer_pullup(body, -1), evbuffer_get_length(body));
     }
     if (target)
         evbuffer_free(target);
@@ -642,6 +654,7 @@ static void answer(struct proxy *p)
     /* The handle is shown in pages and JSON, which carry UTF-8 only. */
     if (p->len == 0 || !http_url_is_utf8(p->handle, p->len)) {
         p->c->opcode = HDL_OC_RESOLUTION;
+        p->len = 0; /* not shown: the page is UTF-8 */
         send_error_page(p, 400, HDL_RC_INVALID_HANDLE, "Invalid handle");
         return;
     }
