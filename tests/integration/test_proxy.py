@@ -6,7 +6,6 @@ import http.client
 import json
 import os
 import re
-import socket
 import unittest
 import urllib.parse
 
