@@ -82,7 +82,7 @@ def cases(tag):
     form = {"Content-Type": "application/x-www-form-urlencoded"}
     get = lambda path, headers=None: ("GET", path, headers or {}, None)
     return [
-        get("/"),
+        get("/"), get("/robots.txt"),
         get(h("URL")), get(h("URL").lower()), get(h("URL").replace("/PX", "%2FPX")),
         get("/hdl:" + h("URL")[1:]), get("/doi:" + h("URL")[1:]),
         get(h("URL") + "?noredirect"), get(h("URL") + "?type=EMAIL"),
@@ -328,6 +328,11 @@ class Proxy(unittest.TestCase):
         _, zh = self.assertPage(self.h("NOPE") + "?lang=zh", 404)
         _, zh2 = self.assertPage(self.h("NOPE"), 404, {"Accept-Language": "zh-CN,zh;q=0.9"})
         self.assertEqual(zh2, zh)
+
+    def test_robots_txt_as_the_reference(self):
+        got, hdrs, data = self.get("/robots.txt")
+        self.assertEqual((got, hdrs["content-type"], data),
+                         (200, "text/plain", b"User-agent: *\nCrawl-delay: 1\nRequest-rate: 1/1\n"))
 
     def test_api_paths_stay_the_rest_api(self):
         got, hdrs, _ = self.get("/api/nothing/here")
