@@ -6,6 +6,7 @@ import http.client
 import json
 import os
 import re
+import socket
 import unittest
 import urllib.parse
 
@@ -18,6 +19,7 @@ LOC = ('<locations chooseby="locatt,weighted">'
        '</locations>')
 LOC_301 = ('<locations http_sc="301"><location href="https://example.com/moved" weight="1"/>'
            '</locations>')
+LOC_307 = '<locations><location href="https://example.com/t" http_sc="307"/></locations>'
 LOC_NO_LEGACY = ('<locations no_legacy="true"><location href="https://example.com/only"/>'
                  '</locations>')
 LOC_LANGUAGE = ('<locations><location href="https://example.com/de" language="de" weight="0"/>'
@@ -46,6 +48,7 @@ def records(tag):
         (h("LOC"), [{"index": 1, "type": "10320/loc", "data": LOC},
                     {"index": 2, "type": "URL", "data": "https://example.com/legacy"}]),
         (h("LOC301"), [{"index": 1, "type": "10320/loc", "data": LOC_301}]),
+        (h("LOC307"), [{"index": 1, "type": "10320/loc", "data": LOC_307}]),
         (h("ONLY"), [{"index": 1, "type": "10320/loc", "data": LOC_NO_LEGACY},
                      {"index": 2, "type": "URL", "data": "https://example.com/legacy"}]),
         (h("LANG"), [{"index": 1, "type": "10320/loc", "data": LOC_LANGUAGE}]),
@@ -97,7 +100,7 @@ def cases(tag):
         get(h("LOC") + "?locatt=lang:en"), get(h("LOC") + "?locatt=lang:zh"),
         get(h("LOC") + "?locatt=country:cn"), get(h("LOC") + "?locatt=country:gb"),
         get(h("LOC") + "?locatt=mode:legacy"),
-        get(h("LOC301")), get(h("ONLY")), get(h("ONLY") + "?locatt=mode:legacy"),
+        get(h("LOC301")), get(h("LOC307")), get(h("ONLY")), get(h("ONLY") + "?locatt=mode:legacy"),
         get(h("LANG"), {"Accept-Language": "de"}), get(h("LANG"), {"Accept-Language": "fr"}),
         get(h("LANG") + "?locatt=language:de"),
         get(q(h("\u4ea7\u54c1"))),
@@ -261,6 +264,24 @@ class Proxy(unittest.TestCase):
 
     def test_http_sc_sets_the_redirect_status(self):
         self.assertRedirect(self.h("LOC301"), "https://example.com/moved", 301)
+
+    def test_http_1_0_clients_get_302_for_other_redirects(self):
+        self.assertRedirect(self.h("LOC307"), "https://example.com/t", 307)
+        for path, status in [(self.h("LOC307"), b"302"), (self.h("LOC301"), b"301"),
+                             (self.h("URL"), b"302")]:
+            s = socket.create_connection(("127.0.0.1", self.node.http_port), timeout=10)
+            try:
+                s.sendall(b"GET %s HTTP/1.0\r\n\r\n" % path.encode())
+                data = b""
+                while True:
+                    chunk = s.recv(65536)
+                    if not chunk:
+                        break
+                    data += chunk
+            finally:
+                s.close()
+            self.assertTrue(data.startswith(b"HTTP/1.0 " + status) or
+                            data.startswith(b"HTTP/1.1 " + status), data[:80])
 
     def test_no_legacy_keeps_url_values_out(self):
         self.assertRedirect(self.h("ONLY") + "?locatt=mode:legacy", "https://example.com/only")
