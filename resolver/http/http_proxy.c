@@ -352,22 +352,16 @@ static void answer(struct http_proxy_req *p)
 
 void http_proxy_get(struct http_call *c)
 {
-    struct http_proxy_req *p = malloc(sizeof *p);
-    if (!p) {
-        http_send_bytes(c, 500, "text/plain", "Out of memory\n", 14);
-        return;
-    }
+    struct http_proxy_req req, *p = &req;
     proxy_init(p, c, false);
     if (strncmp(c->path, "/robots.txt", 11) == 0) {
         /* The reference answers crawlers before any handle, with this default. */
         static const char robots[] = "User-agent: *\nCrawl-delay: 1\nRequest-rate: 1/1\n";
         http_proxy_send(p, 200, "text/plain", robots, sizeof robots - 1);
-        free(p);
         return;
     }
     if (strlen(c->path) > MAX_PATH_LEN) {
         send_error_page(p, 414, HDL_RC_INVALID_HANDLE, "The path is too long for a handle");
-        free(p);
         return;
     }
     size_t len = 0;
@@ -385,7 +379,6 @@ void http_proxy_get(struct http_call *c)
     else
         answer(p);
     free(decoded);
-    free(p);
 }
 
 bool http_proxy_is_form(const struct http_call *c)
@@ -396,11 +389,7 @@ bool http_proxy_is_form(const struct http_call *c)
 
 void http_proxy_post(struct http_call *c)
 {
-    struct http_proxy_req *p = malloc(sizeof *p);
-    if (!p) {
-        http_send_bytes(c, 500, "text/plain", "Out of memory\n", 14);
-        return;
-    }
+    struct http_proxy_req req, *p = &req;
     proxy_init(p, c, true);
     /* The form's fields join the query's, as a servlet's parameters do. */
     struct evbuffer *in = evhttp_request_get_input_buffer(c->req);
@@ -415,7 +404,6 @@ void http_proxy_post(struct http_call *c)
     free(body);
     if (!ok) {
         send_error_page(p, 400, HDL_RC_ERROR, "Malformed form");
-        free(p);
         return;
     }
     p->lang = http_page_lang(http_proxy_param(p, "lang"), http_proxy_header(p, "Accept-Language"));
@@ -436,5 +424,4 @@ void http_proxy_post(struct http_call *c)
     else
         answer(p);
     free(decoded);
-    free(p);
 }
