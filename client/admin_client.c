@@ -251,14 +251,14 @@ static int seal_request(struct admin_client *c, uint32_t request_id)
 {
     int rc = hdl_message_finish(&c->w, c->body_at, NULL, 0);
     if (rc != HDL_OK)
-        return fail(c, "request too large: %s", hdl_strerror(rc));
+        return fail(c, "request too large: %s", pz_strerror(rc));
     hdl_store_u32(c->req + 4, c->session_id);
     hdl_store_u32(c->req + 8, request_id);
     if (c->session_id) {
         c->counter++;
         rc = mac_message(c->session_key, c->session_key_len, c->counter, &c->w, 0);
         if (rc != HDL_OK)
-            return fail(c, "cannot MAC the request: %s", hdl_strerror(rc));
+            return fail(c, "cannot MAC the request: %s", pz_strerror(rc));
     }
     return 0;
 }
@@ -428,7 +428,7 @@ int admin_client_session_start(struct admin_client *c, uint32_t timeout_s, struc
     cry_key_free(ours);
     if (rc != HDL_OK || sid == 0)
         return fail(c, "unusable session set-up response: %s",
-                    sid ? hdl_strerror(rc) : "no session id");
+                    sid ? pz_strerror(rc) : "no session id");
     c->session_id = sid;
     c->counter = 0;
     trace(c, "session %u set up", sid);

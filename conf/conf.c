@@ -92,6 +92,7 @@ enum key_kind {
     K_STR,     /* char[size] field; min is the shortest length accepted */
     K_CHOICE,  /* char[size] field, one of choices */
     K_ADDRESS, /* char[size] field, a numeric address or empty */
+    K_URL,     /* char[size] field, an http(s) URL or empty */
     K_LISTEN,  /* the listen array */
     K_HTTP,    /* http.listen: endpoints, may be empty */
     K_HTTPS,   /* http.https_listen: endpoints, may be empty */
@@ -221,6 +222,7 @@ static const struct key http_keys[] = {
      FIELD(http_request_timeout_s),
      .min = 1,
      .max = 86400},
+    {.name = "public_url", .kind = K_URL, FIELD(http_public_url), .min = 0},
     {0},
 };
 
@@ -357,6 +359,11 @@ static int load_string(struct loader *L, const config_setting_t *s, const struct
                        "%s '%s' is not a numeric IPv4 or IPv6 address (host names are not "
                        "resolved)",
                        name, v);
+    if (k->kind == K_URL && n > 0 && !conf_valid_public_url(v))
+        return fail_at(L, s, CONF_ERR_VALUE,
+                       "%s '%s' is not a URL \"http://host[:port][/path]\" or \"https://...\" "
+                       "(printable ASCII, no spaces, '?', '#' or '%%')",
+                       name, v);
     memcpy(field(L, k), v, n + 1);
     return CONF_OK;
 }
@@ -461,6 +468,7 @@ static int load_group(struct loader *L, const config_setting_t *group, const str
             case K_STR:
             case K_CHOICE:
             case K_ADDRESS:
+            case K_URL:
                 err = load_string(L, s, k, name);
                 break;
             case K_LISTEN:

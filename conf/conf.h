@@ -10,19 +10,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/errcode.h" /* CONF_OK, CONF_ERR_* */
+
 #define CONF_MAX_LISTEN 8
 #define CONF_MAX_ADMINS 16
 #define CONF_PATH_MAX 1024
 #define CONF_ADDR_MAX 128
 #define CONF_MAX_NETS 16
-
-enum conf_err {
-    CONF_OK = 0,
-    CONF_ERR_IO,      /* the file cannot be read */
-    CONF_ERR_SYNTAX,  /* not valid libconfig syntax */
-    CONF_ERR_UNKNOWN, /* a key this version does not know */
-    CONF_ERR_VALUE,   /* a known key with a bad type or value */
-};
 
 /* One listening endpoint, "ADDR:PORT" or "[V6ADDR]:PORT"; UDP and TCP share it. */
 struct conf_endpoint {
@@ -105,6 +99,10 @@ struct conf {
     uint32_t http_request_timeout_s;    /* a whole request (headers, body) must arrive within
                                            this of the connection or the previous answer;
                                            default 60 */
+    /* What the QR codes of GET /qr/{handle} and `pazhou qr` point at: this node's proxy as the
+     * world reaches it, "http[s]://host[:port][/path]"; "" = http:// and the first HTTP listen
+     * address (conf_public_url) */
+    char http_public_url[CONF_PATH_MAX];
 
     /* limits against abuse (docs/security.md) */
     uint32_t rrl_per_second;  /* UDP answers a second per source network, per worker; 0 = off;
@@ -169,5 +167,14 @@ int conf_valid_address(const char *text);
 /* The address HS_SITE advertises: advertise_address, or when empty the first listen host (a
  * wildcard listen host such as 0.0.0.0 therefore needs an explicit site.address). */
 const char *conf_advertise_address(const struct conf *c);
+
+/* The public URL of the node's proxy into buf (cap bytes): http.public_url when set, else
+ * "http://" and the first HTTP listen address ("[...]" around IPv6), else "https://" and the
+ * first HTTPS one, else "". Returns the length, 0 when there is none or it does not fit. */
+size_t conf_public_url(const struct conf *c, char *buf, size_t cap);
+
+/* Whether text can be http.public_url: "http://" or "https://", a host, and printable ASCII
+ * without spaces, '?', '#' or '%'. */
+int conf_valid_public_url(const char *text);
 
 #endif

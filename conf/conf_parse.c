@@ -2,6 +2,7 @@
 #include "conf/conf.h"
 
 #include <arpa/inet.h>
+#include <stdio.h>
 #include <string.h>
 
 /* Decimal digits only (no sign, no spaces) up to max; -1 otherwise. */
@@ -122,4 +123,45 @@ const char *conf_advertise_address(const struct conf *c)
     if (c->advertise_address[0] || c->listen_count == 0)
         return c->advertise_address;
     return c->listen[0].host;
+}
+
+int conf_valid_public_url(const char *text)
+{
+    size_t scheme = strncmp(text, "http://", 7) == 0    ? 7
+                    : strncmp(text, "https://", 8) == 0 ? 8
+                                                        : 0;
+    if (scheme == 0 || text[scheme] == '\0' || text[scheme] == '/')
+        return 0;
+    /* The codes append "/" and a percent-encoded handle; a query or fragment here would swallow
+     * it, and a '%' would make the result ambiguous to read back. */
+    for (const char *p = text; *p; p++)
+        if (*p <= ' ' || *p >= 0x7f || *p == '?' || *p == '#' || *p == '%')
+            return 0;
+    return 1;
+}
+
+size_t conf_public_url(const struct conf *c, char *buf, size_t cap)
+{
+    const struct conf_endpoint *ep = NULL;
+    const char *scheme = "http";
+    if (c->http_listen_count > 0) {
+        ep = &c->http_listen[0];
+    } else if (c->https_listen_count > 0) {
+        ep = &c->https_listen[0];
+        scheme = "https";
+    }
+    int n;
+    if (c->http_public_url[0])
+        n = snprintf(buf, cap, "%s", c->http_public_url);
+    else if (ep)
+        n = snprintf(buf, cap, strchr(ep->host, ':') ? "%s://[%s]:%u" : "%s://%s:%u", scheme,
+                     ep->host, (unsigned)ep->port);
+    else
+        n = snprintf(buf, cap, "%s", "");
+    if (n <= 0 || (size_t)n >= cap) {
+        if (cap > 0)
+            buf[0] = '\0';
+        return 0;
+    }
+    return (size_t)n;
 }

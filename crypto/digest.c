@@ -25,7 +25,7 @@ int cry_digest_put(struct hdl_writer *w, uint8_t alg, const uint8_t *signed_part
     uint8_t out[EVP_MAX_MD_SIZE];
     unsigned int n = 0;
     if (md == NULL || !EVP_Digest(signed_part, len, out, &n, md, NULL))
-        return HDL_ERR_CRYPTO;
+        return HDL_ERR_DIGEST;
     struct hdl_digest d = {.alg = alg, .bytes = {out, n}};
     hdl_digest_encode(w, &d);
     return hdl_writer_status(w);

@@ -10,8 +10,8 @@
 
 /* Computes the digest of a request's header + body and writes it in wire form: alg byte +
  * digest. alg is HDL_DIGEST_SHA256 for >= 2.7, SHA1 or MD5 for older peers (see
- * hdl_digest_alg_for_version). Returns HDL_OK, HDL_ERR_MALFORMED (unknown alg), HDL_ERR_CRYPTO
- * or HDL_ERR_NOSPACE. */
+ * hdl_digest_alg_for_version). Returns HDL_OK, HDL_ERR_MALFORMED (unknown alg), HDL_ERR_DIGEST
+ * (OpenSSL failed; nothing written) or HDL_ERR_NOSPACE (w latched). */
 int cry_digest_put(struct hdl_writer *w, uint8_t alg, const uint8_t *signed_part, size_t len);
 
 #endif

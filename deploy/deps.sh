@@ -3,7 +3,12 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config libevent-dev librocksdb-dev libc-ares-dev libssl-dev
           libjansson-dev libsimdjson-dev libcmocka-dev libconfig-dev python3 openssl
-          clang libclang-rt-14-dev libsystemd-dev scdoc)
+          clang libclang-rt-14-dev libsystemd-dev scdoc
+          chromium
+          libqrencode-dev
+          libpng-dev
+          zbar-tools
+          librsvg2-bin)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -1,26 +1,50 @@
 #include "proto/hdl_error.h"
 
-const char *hdl_strerror(int err)
+#include "proto/hdl_const.h"
+
+uint32_t hdl_rc_of_error(int err)
 {
-    switch (err) {
-    case HDL_OK:
-        return "ok";
+    switch ((enum pz_err)err) {
+    case PZ_OK:
+        return HDL_RC_SUCCESS;
     case HDL_ERR_TRUNCATED:
-        return "truncated: fewer bytes remain than a field needs";
     case HDL_ERR_LIMIT:
-        return "a length or count exceeds a protocol limit";
     case HDL_ERR_VERSION:
-        return "unsupported protocol major version";
     case HDL_ERR_MALFORMED:
-        return "malformed field";
     case HDL_ERR_TRAILING:
-        return "bytes remain after the last field";
-    case HDL_ERR_NOSPACE:
-        return "output buffer too small";
     case HDL_ERR_UNSUPPORTED:
-        return "not supported by this codec";
+    case NODE_IMPORT_BAD_PATH:
+        return HDL_RC_PROTOCOL_ERROR;
+    case REG_NOT_FOUND:
+        return HDL_RC_HANDLE_NOT_FOUND;
+    case REG_ERR_EXISTS:
+        return HDL_RC_HANDLE_ALREADY_EXISTS;
+    case REG_ERR_INVALID:
+        return HDL_RC_INVALID_VALUE;
+    case PZ_ERR_NOMEM:
+    case NODE_IMPORT_BUSY:
+    case NODE_IMPORT_FAILED:
+        return HDL_RC_SERVER_TOO_BUSY;
+    case NODE_IMPORT_OFF:
+        return HDL_RC_OPERATION_NOT_SUPPORTED;
+    /* What the node itself failed at: the request may succeed another time. */
+    case HDL_ERR_NOSPACE:
     case HDL_ERR_CRYPTO:
-        return "digest or key operation failed";
+    case HDL_ERR_DIGEST:
+    case REG_ERR_MISSING:
+    case REG_ERR_LOCKED:
+    case REG_ERR_CORRUPT:
+    case REG_ERR_IO:
+    case REG_ERR_READONLY:
+    case REG_ERR_NOSPACE:
+    case CONF_ERR_IO:
+    case CONF_ERR_SYNTAX:
+    case CONF_ERR_UNKNOWN:
+    case CONF_ERR_VALUE:
+    case BULK_ERR_ABORTED:
+    case BULK_ERR_CANCELLED:
+    case BULK_ERR_FAILED:
+        return HDL_RC_ERROR;
     }
-    return "unknown error";
+    return HDL_RC_ERROR;
 }

@@ -1,20 +1,17 @@
-/* Error codes of the wire codec. 0 is success; every decoder and encoder returns one of these. */
+/*
+ * Error codes of the wire codec (HDL_ERR_*, members of the one error space in common/errcode.h)
+ * and the one place where any code of that space becomes a Handle response code.
+ */
 #ifndef HDL_ERROR_H
 #define HDL_ERROR_H
 
-enum hdl_err {
-    HDL_OK = 0,
-    HDL_ERR_TRUNCATED,   /* fewer bytes remain than a field needs */
-    HDL_ERR_LIMIT,       /* a length or count exceeds a protocol limit */
-    HDL_ERR_VERSION,     /* a major version other than 2 */
-    HDL_ERR_MALFORMED,   /* a field holds a value that cannot be right */
-    HDL_ERR_TRAILING,    /* bytes remain after the last field */
-    HDL_ERR_NOSPACE,     /* the caller's output buffer is too small */
-    HDL_ERR_UNSUPPORTED, /* well formed, but not something this codec decodes */
-    HDL_ERR_CRYPTO,      /* a digest or key operation failed */
-};
+#include <stdint.h>
 
-/* A short, static, English description of an error code. */
-const char *hdl_strerror(int err);
+#include "common/errcode.h"
+
+/* The Handle response code (HDL_RC_*) that answers a request which failed with err; err 0 gives
+ * HDL_RC_SUCCESS. Codes of a request that could not be decoded are PROTOCOL_ERROR, a handle the
+ * registry does not hold HANDLE_NOT_FOUND, anything the node itself failed at ERROR. */
+uint32_t hdl_rc_of_error(int err);
 
 #endif

@@ -85,8 +85,9 @@ int reg_bulk_file_add(struct reg_bulk_file *f, const uint8_t *key, size_t klen,
     char *e = NULL;
     rocksdb_sstfilewriter_put(f->w, (const char *)key, klen, (const char *)record, rlen, &e);
     if (e) {
+        int rc = reg_map_rocksdb_error(e); /* REG_ERR_INVALID: out of order */
         rocksdb_free(e);
-        return REG_ERR_INVALID; /* out of order, or the file cannot be written */
+        return rc;
     }
     f->entries++;
     return REG_OK;
@@ -458,7 +459,7 @@ int reg_bulk_ingest(struct reg_db *db, const char *dir, struct reg_bulk_info *in
             snprintf(err, errlen,
                      "the files are ingested, but recording the import failed (%s); "
                      "the next open of the registry finishes it",
-                     reg_strerror(rc));
+                     pz_strerror(rc));
     }
     for (size_t i = 0; i < n; i++)
         free(names[i]);

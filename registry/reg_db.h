@@ -5,6 +5,8 @@
  *   "prefixes"  canonical prefix handle ("0.NA/88.100.1") -> empty: the homed prefixes
  *   "txlog"     int8 transaction id (big-endian) -> reg_txn entry, written in the same atomic
  *               batch as the change it records
+ *   "counts"    canonical prefix (the key's part before '/') -> int8 little-endian handle count,
+ *               changed only by merges (RocksDB's uint64add) in the batch of each write
  * Keys are the handle in canonical form: ASCII case folded to upper case unless the registry was
  * created case-sensitive. Thread-safe: every function may be called from any thread.
  */
@@ -15,18 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum reg_err {
-    REG_OK = 0,
-    REG_NOT_FOUND,
-    REG_ERR_MISSING, /* the directory holds no registry and create_if_missing is off */
-    REG_ERR_LOCKED,  /* another process has the registry open */
-    REG_ERR_CORRUPT, /* RocksDB reports corruption, or the schema is not ours */
-    REG_ERR_IO,      /* any other RocksDB or file-system error */
-    REG_ERR_INVALID, /* a bad argument: empty or over-long handle, malformed record */
-    REG_ERR_EXISTS,
-    REG_ERR_READONLY,
-    REG_ERR_NOSPACE, /* the registry's file system is full: writes fail until space returns */
-};
+#include "common/errcode.h" /* REG_OK, REG_NOT_FOUND, REG_ERR_* */
 
 /* What the bottommost level's table files (and bulk-loaded files) are compressed with; upper
  * levels always use LZ4. */
@@ -85,7 +76,6 @@ int reg_open(const struct reg_options *opt, struct reg_db **out, char *err, size
 /* Flushes and closes; NULL is ignored. */
 void reg_close(struct reg_db *db);
 
-const char *reg_strerror(int err);
 bool reg_is_case_sensitive(const struct reg_db *db);
 
 /* Longest canonical key: a handle is at most 2,048 bytes (docs/protocol.md §2). */

@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "proto/hdl_buf.h"
-#include "registry/reg_internal.h"
+#include "registry/reg_handle.h"
 
 static void meta_err(char *err, size_t errlen, const struct reg_db *db, const char *what)
 {

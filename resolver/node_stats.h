@@ -44,7 +44,7 @@ enum node_op_bucket {
 };
 
 #define NODE_LATENCY_BUCKETS 16
-#define NODE_HTTP_ROUTES 9
+#define NODE_HTTP_ROUTES 10
 
 struct node_stats {
     uint64_t requests[NODE_TRANSPORTS];

@@ -194,7 +194,7 @@ int cmd_export(int argc, char **argv)
     reg_close(db);
     if (rc != REG_OK || x.failed) {
         fprintf(stderr, "pazhou: export failed: %s\n",
-                rc != REG_OK ? reg_strerror(rc) : strerror(errno));
+                rc != REG_OK ? pz_strerror(rc) : strerror(errno));
         return 2;
     }
     fprintf(stderr, "pazhou: %llu handles exported", (unsigned long long)x.handles);

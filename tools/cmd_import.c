@@ -56,6 +56,16 @@ static enum bulk_format guess_format(const char *opt, const char *name)
     return n > 4 && strcasecmp(name + n - 4, ".csv") == 0 ? BULK_CSV : BULK_JSONL;
 }
 
+/* The command's exit status, from bulk_import's code: the one place it is chosen. 0 when every
+ * line loaded, 1 when bad lines were skipped or the load was aborted (nothing written), 2 when it
+ * failed. */
+static int exit_status(int err, const struct bulk_summary *s)
+{
+    if (err == PZ_OK)
+        return s->bad > 0 ? 1 : 0;
+    return err == BULK_ERR_ABORTED ? 1 : 2;
+}
+
 int cmd_import(int argc, char **argv)
 {
     /* Into a running node instead of a registry directory. */
@@ -175,16 +185,16 @@ int cmd_import(int argc, char **argv)
     struct reg_prefix_set *prefixes = reg_prefix_set_load(o.db);
     o.prefixes = prefixes;
     struct bulk_summary s;
-    int status = prefixes ? bulk_import(&o, &s) : 2;
+    int err = prefixes ? bulk_import(&o, &s) : BULK_ERR_FAILED;
     if (!from_stdin)
         close(fd);
-    if (status == 1 && s.existing_refused)
+    if (err == BULK_ERR_ABORTED && s.existing_refused)
         fprintf(stderr,
                 "pazhou: %llu handles exist already (--existing fail); nothing was written\n",
                 (unsigned long long)s.existing_refused);
-    else if (status == 1)
+    else if (err == BULK_ERR_ABORTED)
         fprintf(stderr, "pazhou: load aborted at the first bad line; nothing was written\n");
-    else if (status == 0)
+    else if (err == PZ_OK)
         fprintf(stderr,
                 "pazhou: %llu handles loaded, %llu bad lines skipped; %llu new, %llu replaced, "
                 "%llu existing kept; %.2f s, %.0f handles/s (parse %.2f s, write %.2f s, "
@@ -198,7 +208,5 @@ int cmd_import(int argc, char **argv)
         fprintf(stderr, "pazhou: the import failed\n");
     reg_prefix_set_free(prefixes);
     reg_close(o.db);
-    if (status == 0 && s.bad > 0)
-        return 1;
-    return status;
+    return exit_status(err, &s);
 }

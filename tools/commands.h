@@ -23,5 +23,6 @@ int cmd_export(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_qr(int argc, char **argv);
 
 #endif

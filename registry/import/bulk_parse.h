@@ -1,8 +1,8 @@
 /*
  * The parsing half of `pazhou import`: a chunk of input (whole JSON lines, or whole CSV handle
  * runs) becomes entries, each a canonical key and its record, sorted by key, with the line each
- * came from; bad lines become messages "NAME:LINE: reason". Workers parse chunks in parallel;
- * bulk_import.c merges them.
+ * came from; bad lines become messages "NAME:LINE: reason". Workers parse chunks in parallel
+ * (bulk_read.c); bulk_run.c and bulk_write.c merge them (bulk_merge.h).
  *
  * An entry is  u64 line | u32 record length | u16 key length | key | record  (native order).
  *

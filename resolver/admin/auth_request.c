@@ -12,6 +12,7 @@
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_const.h"
 #include "crypto/digest.h"
+#include "proto/hdl_error.h"
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_resolution.h"
@@ -42,6 +43,7 @@ struct exchange {
 struct reply {
     struct hdl_writer w;
     size_t body;
+    int err; /* a failure the writer does not latch (the request digest): nothing is sent */
 };
 
 static void begin(struct exchange *x, struct reply *r, uint32_t rc, uint32_t extra_flags)
@@ -61,9 +63,10 @@ static void begin(struct exchange *x, struct reply *r, uint32_t rc, uint32_t ext
     };
     hdl_writer_init(&r->w, x->out, QUERY_OUT_MAX);
     r->body = hdl_message_begin(&r->w, &env, &hdr);
+    r->err = HDL_OK;
     if (hdr.op_flags & HDL_FLAG_RD) {
         uint8_t alg = hdl_digest_alg_for_version(x->op->env.major, x->op->env.minor);
-        cry_digest_put(&r->w, alg, x->op->signed_part.ptr, x->op->signed_part.len);
+        r->err = cry_digest_put(&r->w, alg, x->op->signed_part.ptr, x->op->signed_part.len);
     }
 }
 
@@ -71,7 +74,7 @@ static void finish(struct exchange *x, struct reply *r)
 {
     if (x->stopped)
         return;
-    if (hdl_message_finish_unsigned(&r->w, r->body) != HDL_OK) {
+    if (r->err != HDL_OK || hdl_message_finish_unsigned(&r->w, r->body) != HDL_OK) {
         /* Only a listing can outgrow a message, and it is cut into parts before that. */
         return;
     }
@@ -131,6 +134,7 @@ static void challenge(struct exchange *x, const uint8_t *req, size_t len)
     };
     hdl_writer_init(&r.w, x->out, QUERY_OUT_MAX);
     r.body = hdl_message_begin(&r.w, &env, &hdr);
+    r.err = HDL_OK; /* the challenge's digest was computed when it was made */
     hdl_put_raw(&r.w, c.digest, c.digest_len);
     hdl_put_bytes(&r.w, c.nonce, sizeof c.nonce);
     finish(x, &r);
@@ -139,8 +143,9 @@ static void challenge(struct exchange *x, const uint8_t *req, size_t len)
 /* Collects the values of a create, add or modify body; NULL with an error sent on failure. */
 static struct hdl_value *body_values(struct exchange *x, struct hdl_handle_values *hv, size_t *n)
 {
-    if (hdl_handle_values_decode(x->op->body.ptr, x->op->body.len, hv) != HDL_OK) {
-        reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed request body");
+    int derr = hdl_handle_values_decode(x->op->body.ptr, x->op->body.len, hv);
+    if (derr != HDL_OK) {
+        reply_error(x, hdl_rc_of_error(derr), "Malformed request body");
         return NULL;
     }
     struct hdl_value *values = calloc(hv->value_count ? hv->value_count : 1, sizeof *values);
@@ -211,8 +216,9 @@ static void stream_list(struct exchange *x, bool homed, const struct hdl_handle_
 static void resolve_private(struct exchange *x, const uint8_t *req, size_t len)
 {
     struct hdl_resolution_request rr;
-    if (hdl_resolution_request_decode(x->op->body.ptr, x->op->body.len, &rr) != HDL_OK) {
-        reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed resolution request");
+    int derr = hdl_resolution_request_decode(x->op->body.ptr, x->op->body.len, &rr);
+    if (derr != HDL_OK) {
+        reply_error(x, hdl_rc_of_error(derr), "Malformed resolution request");
         return;
     }
     bool public_only = (x->op->hdr.op_flags & HDL_FLAG_PO) != 0;
@@ -224,14 +230,13 @@ static void resolve_private(struct exchange *x, const uint8_t *req, size_t len)
         !public_only && ops_may_read_private(x->node, &x->who, rr.handle.ptr, rr.handle.len);
     struct reg_pin pin;
     int err = reg_get_record(x->node->db, rr.handle.ptr, rr.handle.len, &pin);
-    if (err == REG_NOT_FOUND) {
-        reply_error(x, HDL_RC_HANDLE_NOT_FOUND, "");
+    if (err != REG_OK) {
+        reply_error(x, hdl_rc_of_error(err), err == REG_NOT_FOUND ? "" : "Registry read failed");
         return;
     }
     struct reg_record_view rec;
-    if (err != REG_OK || reg_record_parse(pin.data, pin.len, 0, &rec) != HDL_OK) {
-        if (err == REG_OK)
-            reg_pin_release(&pin);
+    if (reg_record_parse(pin.data, pin.len, 0, &rec) != HDL_OK) {
+        reg_pin_release(&pin);
         reply_error(x, HDL_RC_ERROR, "Registry read failed");
         return;
     }
@@ -299,6 +304,7 @@ static void execute(struct exchange *x, const uint8_t *req, size_t len)
     unsigned flags = ((x->op->hdr.op_flags & HDL_FLAG_OVRW) ? OPS_OVERWRITE : 0) |
                      ((x->op->hdr.op_flags & HDL_FLAG_MINT) ? OPS_MINT : 0);
     struct ops_result res;
+    int derr;
     struct hdl_handle_values hv;
     struct hdl_handle_body hb;
     struct hdl_remove_values rv;
@@ -355,8 +361,9 @@ static void execute(struct exchange *x, const uint8_t *req, size_t len)
     case HDL_OC_UNHOME_NA:
     case HDL_OC_LIST_HANDLES:
     case HDL_OC_LIST_HOMED_NAS:
-        if (hdl_handle_body_decode(x->op->body.ptr, x->op->body.len, &hb) != HDL_OK) {
-            reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed request body");
+        derr = hdl_handle_body_decode(x->op->body.ptr, x->op->body.len, &hb);
+        if (derr != HDL_OK) {
+            reply_error(x, hdl_rc_of_error(derr), "Malformed request body");
             return;
         }
         if (op == HDL_OC_LIST_HANDLES || op == HDL_OC_LIST_HOMED_NAS) {
@@ -380,8 +387,9 @@ static void execute(struct exchange *x, const uint8_t *req, size_t len)
 static void answer_challenge(struct exchange *x, const struct hdl_message *answer)
 {
     struct hdl_challenge_answer a;
-    if (hdl_challenge_answer_decode(answer->body.ptr, answer->body.len, &a) != HDL_OK) {
-        reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed challenge answer");
+    int derr = hdl_challenge_answer_decode(answer->body.ptr, answer->body.len, &a);
+    if (derr != HDL_OK) {
+        reply_error(x, hdl_rc_of_error(derr), "Malformed challenge answer");
         return;
     }
     struct auth_challenge *c = auth_challenge_take(x->node->auth, answer->env.session_id);
@@ -461,7 +469,7 @@ void auth_request_answer(struct node *node, enum node_transport transport, const
     x.reply.session_id = 0;
     if (err != HDL_OK) {
         msg.hdr.op_flags &= ~(HDL_FLAG_RD | HDL_FLAG_CT);
-        reply_error(&x, HDL_RC_PROTOCOL_ERROR, "Malformed message");
+        reply_error(&x, hdl_rc_of_error(err), "Malformed message");
         free(x.out);
         return;
     }

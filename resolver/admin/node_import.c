@@ -37,7 +37,7 @@ struct import_job {
     struct timespec t0;
     /* under im->mu */
     bool finished;
-    int status; /* bulk_import's, once finished */
+    int status; /* bulk_import's code, once finished */
     const char *phase;
     double fraction;
     uint64_t handles;
@@ -123,7 +123,7 @@ static void *import_main(void *arg)
     struct import_job *j = arg;
     struct node *node = j->im->node;
     struct reg_prefix_set *prefixes = reg_prefix_set_load(node->db);
-    int status = 2;
+    int status = BULK_ERR_FAILED;
     if (!prefixes) {
         fprintf(j->stream, "reading the homed prefixes failed\n");
     } else {
@@ -135,7 +135,7 @@ static void *import_main(void *arg)
     fclose(j->stream); /* sets messages and messages_len */
     const struct bulk_summary *s = &j->summary;
     bool was_cancelled = atomic_load(&j->cancel);
-    if (status == 0)
+    if (status == PZ_OK)
         log_info("import %s of %s (by %s): %llu handles loaded (%llu new, %llu replaced, %llu "
                  "kept), %llu bad lines, %.2f s; txn %llu",
                  j->id, j->path, j->by, (unsigned long long)s->loaded,
@@ -144,9 +144,9 @@ static void *import_main(void *arg)
                  (unsigned long long)s->txn_id);
     else
         log_warn("import %s of %s (by %s) %s: nothing was written", j->id, j->path, j->by,
-                 status == 1     ? "aborted"
-                 : was_cancelled ? "cancelled"
-                                 : "failed");
+                 status == BULK_ERR_ABORTED ? "aborted"
+                 : was_cancelled            ? "cancelled"
+                                            : "failed");
     pthread_mutex_lock(&j->im->mu);
     j->status = status;
     j->finished = true;
@@ -195,9 +195,8 @@ static void make_room(struct node_imports *im)
     }
 }
 
-enum node_import_start_rc node_import_start(struct node_imports *im,
-                                            const struct node_import_request *req, char *id,
-                                            size_t idlen, char *err, size_t errlen)
+int node_import_start(struct node_imports *im, const struct node_import_request *req, char *id,
+                      size_t idlen, char *err, size_t errlen)
 {
     const struct conf *conf = im->node->conf;
     if (!conf->import_dir[0]) {
@@ -304,9 +303,9 @@ static const char *state_of(const struct import_job *j)
 {
     if (!j->finished)
         return "running";
-    if (j->status == 0)
+    if (j->status == PZ_OK)
         return "done";
-    if (j->status == 1)
+    if (j->status == BULK_ERR_ABORTED)
         return "aborted";
     return atomic_load(&j->cancel) ? "cancelled" : "failed";
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "common/errcode.h"
 #include "registry/import/bulk_import.h"
 #include "resolver/node.h"
 
@@ -33,14 +34,6 @@ struct node_import_request {
     char by[300];        /* who asked, for the log */
 };
 
-enum node_import_start_rc {
-    NODE_IMPORT_STARTED = 0,
-    NODE_IMPORT_BUSY,     /* another import is running */
-    NODE_IMPORT_OFF,      /* import_dir is "" */
-    NODE_IMPORT_BAD_PATH, /* not a readable regular file inside import_dir */
-    NODE_IMPORT_FAILED,   /* out of memory, no thread */
-};
-
 struct node_imports;
 
 struct node_imports *node_imports_new(struct node *node);
@@ -50,10 +43,10 @@ void node_imports_cancel_all(struct node_imports *im);
 /* Cancels a running import and waits for it; NULL is ignored. */
 void node_imports_free(struct node_imports *im);
 
-/* Starts an import; id (at least 32 bytes) gets its id. On failure err says why. */
-enum node_import_start_rc node_import_start(struct node_imports *im,
-                                            const struct node_import_request *req, char *id,
-                                            size_t idlen, char *err, size_t errlen);
+/* Starts an import; id (at least 32 bytes) gets its id. NODE_IMPORT_STARTED, or a NODE_IMPORT_*
+ * code (common/errcode.h) and err says why. */
+int node_import_start(struct node_imports *im, const struct node_import_request *req, char *id,
+                      size_t idlen, char *err, size_t errlen);
 
 /* The state of import id as the REST API shows it (a new reference); NULL when unknown. */
 json_t *node_import_status(struct node_imports *im, const char *id);

@@ -12,18 +12,14 @@
 #include "crypto/secret.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
-#include "resolver/admin/perm.h"
-#include "registry/reg_list.h"
-#include "registry/reg_prefix.h"
+#include "proto/hdl_error.h"
 #include "registry/reg_record.h"
+#include "resolver/admin/perm.h"
 
 /* Room for a whole record: the values of one message, and their record header. */
 #define RECORD_CAP (HDL_MAX_MESSAGE_LEN + 64)
 
-static uint32_t done(struct ops_result *res, uint32_t rc, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static uint32_t done(struct ops_result *res, uint32_t rc, const char *fmt, ...)
+uint32_t ops_done(struct ops_result *res, uint32_t rc, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -83,25 +79,28 @@ static uint32_t check_values(const struct hdl_value *v, size_t n, bool new_value
                              struct ops_result *res)
 {
     if (n > HDL_MAX_VALUES)
-        return done(res, HDL_RC_INVALID_VALUE, "More than %u values", HDL_MAX_VALUES);
+        return ops_done(res, HDL_RC_INVALID_VALUE, "More than %u values", HDL_MAX_VALUES);
     for (size_t i = 0; i < n; i++) {
         if (new_values && (v[i].index == 0 || v[i].index > INT32_MAX))
-            return done(res, HDL_RC_INVALID_VALUE, "Value indexes must be positive");
+            return ops_done(res, HDL_RC_INVALID_VALUE, "Value indexes must be positive");
         if (v[i].type.len == 0)
-            return done(res, HDL_RC_INVALID_VALUE, "Value %u has no type", v[i].index);
+            return ops_done(res, HDL_RC_INVALID_VALUE, "Value %u has no type", v[i].index);
         if (v[i].ttl_type > HDL_TTL_ABSOLUTE)
-            return done(res, HDL_RC_INVALID_VALUE, "Value %u has a bad TTL type", v[i].index);
+            return ops_done(res, HDL_RC_INVALID_VALUE, "Value %u has a bad TTL type", v[i].index);
         struct hdl_admin adm;
         struct hdl_vlist vl;
         if (hdl_slice_eq_ci(v[i].type, "HS_ADMIN") &&
             hdl_admin_decode(v[i].data.ptr, v[i].data.len, &adm) != HDL_OK)
-            return done(res, HDL_RC_INVALID_VALUE, "Value %u is not a valid HS_ADMIN", v[i].index);
+            return ops_done(res, HDL_RC_INVALID_VALUE, "Value %u is not a valid HS_ADMIN",
+                            v[i].index);
         if (hdl_slice_eq_ci(v[i].type, "HS_VLIST") &&
             hdl_vlist_decode(v[i].data.ptr, v[i].data.len, &vl) != HDL_OK)
-            return done(res, HDL_RC_INVALID_VALUE, "Value %u is not a valid HS_VLIST", v[i].index);
+            return ops_done(res, HDL_RC_INVALID_VALUE, "Value %u is not a valid HS_VLIST",
+                            v[i].index);
         for (size_t j = 0; j < i; j++)
             if (v[j].index == v[i].index)
-                return done(res, HDL_RC_VALUE_ALREADY_EXISTS, "Index conflict for %u", v[i].index);
+                return ops_done(res, HDL_RC_VALUE_ALREADY_EXISTS, "Index conflict for %u",
+                                v[i].index);
     }
     return HDL_RC_SUCCESS;
 }
@@ -139,7 +138,7 @@ static uint32_t load_values(struct change *c, const uint8_t *old, size_t old_len
                             struct reg_record_view *view)
 {
     if (reg_record_parse(old, old_len, 0, view) != HDL_OK)
-        return done(c->res, HDL_RC_ERROR, "Stored record is damaged");
+        return ops_done(c->res, HDL_RC_ERROR, "Stored record is damaged");
     struct hdl_reader r;
     hdl_reader_init(&r, view->values.ptr, view->values.len);
     c->merged_n = 0;
@@ -153,7 +152,7 @@ static uint32_t load_values(struct change *c, const uint8_t *old, size_t old_len
 static int load_existing(struct change *c, const struct reg_update *u, struct reg_record_view *view)
 {
     if (!u->old) {
-        done(c->res, HDL_RC_HANDLE_NOT_FOUND, "Handle not found");
+        ops_done(c->res, HDL_RC_HANDLE_NOT_FOUND, "Handle not found");
         return -1;
     }
     return load_values(c, u->old, u->old_len, view) == HDL_RC_SUCCESS ? 0 : -1;
@@ -173,8 +172,8 @@ static int put_merged(struct change *c, struct reg_update *u)
     hdl_writer_init(&w, c->record, RECORD_CAP);
     if (reg_record_build(&w, c->merged, c->merged_n) != HDL_OK || hdl_writer_status(&w) != HDL_OK ||
         w.len > HDL_MAX_MESSAGE_LEN) {
-        done(c->res, HDL_RC_INVALID_VALUE, "The handle's values would exceed %u bytes",
-             HDL_MAX_MESSAGE_LEN);
+        ops_done(c->res, HDL_RC_INVALID_VALUE, "The handle's values would exceed %u bytes",
+                 HDL_MAX_MESSAGE_LEN);
         return -1;
     }
     u->action = REG_UPDATE_PUT;
@@ -238,8 +237,8 @@ static int authorize_overwrite(struct change *c, const struct reg_record_view *v
     if (rc == HDL_RC_SUCCESS)
         rc = c->create_rc;
     if (rc != HDL_RC_SUCCESS) {
-        done(c->res, rc,
-             "Not allowed to overwrite this handle: its administrators do not grant it");
+        ops_done(c->res, rc,
+                 "Not allowed to overwrite this handle: its administrators do not grant it");
         return -1;
     }
     return 0;
@@ -250,11 +249,11 @@ static int create_fn(void *ctx, struct reg_update *u)
     struct change *c = ctx;
     c->res->replaced = false;
     if (u->old && !(c->flags & OPS_OVERWRITE)) {
-        done(c->res, HDL_RC_HANDLE_ALREADY_EXISTS, "Handle already exists");
+        ops_done(c->res, HDL_RC_HANDLE_ALREADY_EXISTS, "Handle already exists");
         return -1;
     }
     if (!u->old && c->create_rc != HDL_RC_SUCCESS) {
-        done(c->res, c->create_rc, "Not allowed to create handles under this prefix");
+        ops_done(c->res, c->create_rc, "Not allowed to create handles under this prefix");
         return -1;
     }
     if (u->old) {
@@ -275,11 +274,11 @@ static int delete_fn(void *ctx, struct reg_update *u)
     struct change *c = ctx;
     struct reg_record_view view;
     if (!u->old) {
-        done(c->res, HDL_RC_HANDLE_NOT_FOUND, "Handle not found");
+        ops_done(c->res, HDL_RC_HANDLE_NOT_FOUND, "Handle not found");
         return -1;
     }
     if (reg_record_parse(u->old, u->old_len, 0, &view) != HDL_OK) {
-        done(c->res, HDL_RC_ERROR, "Stored record is damaged");
+        ops_done(c->res, HDL_RC_ERROR, "Stored record is damaged");
         return -1;
     }
     /* A derived prefix handle is deleted by the parent prefix's administrators (DELETE_NA). */
@@ -287,7 +286,7 @@ static int delete_fn(void *ctx, struct reg_update *u)
                       ? perm_check_handle(c->node, c->who, c->gov, c->gov_len, HDL_ADM_DELETE_NA)
                       : perm_check(c->node, c->who, &view, HDL_ADM_DELETE_HANDLE);
     if (rc != HDL_RC_SUCCESS) {
-        done(c->res, rc, "Not allowed to delete this handle");
+        ops_done(c->res, rc, "Not allowed to delete this handle");
         return -1;
     }
     u->action = REG_UPDATE_DELETE;
@@ -299,7 +298,7 @@ static int authorize(struct change *c, const struct reg_record_view *view, uint1
 {
     uint32_t rc = perm_check(c->node, c->who, view, need);
     if (rc != HDL_RC_SUCCESS) {
-        done(c->res, rc, "Not allowed to %s", what);
+        ops_done(c->res, rc, "Not allowed to %s", what);
         return -1;
     }
     return 0;
@@ -317,7 +316,7 @@ static int add_fn(void *ctx, struct reg_update *u)
         ssize_t at = find_index(c->merged, c->merged_n, v->index);
         bool admin = is_admin_value(v) || (at >= 0 && is_admin_value(&c->merged[at]));
         if (at >= 0 && !(c->flags & OPS_OVERWRITE)) {
-            done(c->res, HDL_RC_VALUE_ALREADY_EXISTS, "Index conflict for %u", v->index);
+            ops_done(c->res, HDL_RC_VALUE_ALREADY_EXISTS, "Index conflict for %u", v->index);
             return -1;
         }
         uint16_t need = at >= 0 ? (admin ? HDL_ADM_MODIFY_ADMIN : HDL_ADM_MODIFY_VALUE)
@@ -330,7 +329,7 @@ static int add_fn(void *ctx, struct reg_update *u)
         } else if (c->merged_n < HDL_MAX_VALUES) {
             c->merged[c->merged_n++] = *v;
         } else {
-            done(c->res, HDL_RC_INVALID_VALUE, "More than %u values", HDL_MAX_VALUES);
+            ops_done(c->res, HDL_RC_INVALID_VALUE, "More than %u values", HDL_MAX_VALUES);
             return -1;
         }
     }
@@ -347,7 +346,7 @@ static int modify_fn(void *ctx, struct reg_update *u)
         struct hdl_value *v = &c->values[i];
         ssize_t at = find_index(c->merged, c->merged_n, v->index);
         if (at < 0) {
-            done(c->res, HDL_RC_VALUES_NOT_FOUND, "No value at index %u", v->index);
+            ops_done(c->res, HDL_RC_VALUES_NOT_FOUND, "No value at index %u", v->index);
             return -1;
         }
         bool admin = is_admin_value(v) || is_admin_value(&c->merged[at]);
@@ -368,7 +367,7 @@ static int remove_fn(void *ctx, struct reg_update *u)
     for (size_t i = 0; i < c->n; i++) {
         ssize_t at = find_index(c->merged, c->merged_n, c->indexes[i]);
         if (at < 0) {
-            done(c->res, HDL_RC_VALUES_NOT_FOUND, "No value at index %u", c->indexes[i]);
+            ops_done(c->res, HDL_RC_VALUES_NOT_FOUND, "No value at index %u", c->indexes[i]);
             return -1;
         }
         bool admin = is_admin_value(&c->merged[at]);
@@ -389,7 +388,7 @@ static uint32_t run_update(struct node *node, const uint8_t *h, size_t len,
     if (!c->merged || !c->record) {
         free(c->merged);
         free(c->record);
-        return done(c->res, HDL_RC_SERVER_TOO_BUSY, "Out of memory");
+        return ops_done(c->res, HDL_RC_SERVER_TOO_BUSY, "Out of memory");
     }
     c->res->rc = HDL_RC_SUCCESS;
     int fn_rc = 0;
@@ -399,9 +398,9 @@ static uint32_t run_update(struct node *node, const uint8_t *h, size_t len,
     if (fn_rc != 0)
         return c->res->rc;
     if (rc == REG_ERR_INVALID)
-        return done(c->res, HDL_RC_INVALID_VALUE, "Invalid values");
+        return ops_done(c->res, hdl_rc_of_error(rc), "Invalid values");
     if (rc != REG_OK)
-        return done(c->res, HDL_RC_ERROR, "Registry write failed: %s", reg_strerror(rc));
+        return ops_done(c->res, hdl_rc_of_error(rc), "Registry write failed: %s", pz_strerror(rc));
     c->res->message[0] = '\0';
     return HDL_RC_SUCCESS;
 }
@@ -409,9 +408,9 @@ static uint32_t run_update(struct node *node, const uint8_t *h, size_t len,
 static uint32_t precheck(struct node *node, const uint8_t *h, size_t len, struct ops_result *res)
 {
     if (!valid_handle(h, len))
-        return done(res, HDL_RC_INVALID_HANDLE, "Invalid handle");
+        return ops_done(res, HDL_RC_INVALID_HANDLE, "Invalid handle");
     if (!served(node, h, len))
-        return done(res, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here");
+        return ops_done(res, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here");
     return HDL_RC_SUCCESS;
 }
 
@@ -421,7 +420,7 @@ uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t
 {
     memset(res, 0, sizeof *res);
     if (len > HDL_MAX_HANDLE_LEN)
-        return done(res, HDL_RC_INVALID_HANDLE, "Invalid handle");
+        return ops_done(res, HDL_RC_INVALID_HANDLE, "Invalid handle");
     memcpy(res->handle, handle, len);
     res->handle_len = (uint32_t)len;
     if (flags & OPS_MINT) {
@@ -429,7 +428,7 @@ uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t
          * slash first). */
         uint8_t rnd[8];
         if (cry_random(rnd, sizeof rnd) != 0 || len + 17 > HDL_MAX_HANDLE_LEN)
-            return done(res, HDL_RC_ERROR, "Cannot mint a suffix");
+            return ops_done(res, HDL_RC_ERROR, "Cannot mint a suffix");
         if (!memchr(handle, '/', len))
             res->handle[res->handle_len++] = '/';
         hex_encode(rnd, sizeof rnd, (char *)res->handle + res->handle_len, HEX_UPPER);
@@ -450,7 +449,7 @@ uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t
         gov_len ? perm_check_handle(node, who, gov, gov_len, need)
                 : (perm_is_server_admin(node, who) ? HDL_RC_SUCCESS : HDL_RC_INVALID_ADMIN);
     if (create_rc != HDL_RC_SUCCESS && !(flags & OPS_OVERWRITE))
-        return done(res, create_rc, "Not allowed to create handles under this prefix");
+        return ops_done(res, create_rc, "Not allowed to create handles under this prefix");
 
     stamp(values, n);
     struct change c = {.node = node,
@@ -477,7 +476,8 @@ uint32_t ops_delete(struct node *node, const struct identity *who, const uint8_t
         c.gov = gov;
         c.gov_len = governing_handle(handle, len, gov, &need);
         if (c.gov_len == 0 && !perm_is_server_admin(node, who))
-            return done(res, HDL_RC_INVALID_ADMIN, "Only server administrators may delete this");
+            return ops_done(res, HDL_RC_INVALID_ADMIN,
+                            "Only server administrators may delete this");
     }
     return run_update(node, handle, len, delete_fn, &c);
 }
@@ -518,94 +518,9 @@ uint32_t ops_remove_values(struct node *node, const struct identity *who, const 
     for (size_t i = 0; i < n; i++)
         for (size_t j = 0; j < i; j++)
             if (indexes[i] == indexes[j])
-                return done(res, HDL_RC_INVALID_VALUE, "Index %u appears twice", indexes[i]);
+                return ops_done(res, HDL_RC_INVALID_VALUE, "Index %u appears twice", indexes[i]);
     struct change c = {.node = node, .who = who, .res = res, .indexes = indexes, .n = n};
     return run_update(node, handle, len, remove_fn, &c);
-}
-
-uint32_t ops_list_handles(struct node *node, const struct identity *who, const uint8_t *prefix,
-                          size_t len, int (*fn)(void *ctx, const uint8_t *h, size_t len), void *ctx,
-                          struct ops_result *res)
-{
-    memset(res, 0, sizeof *res);
-    if (!hname_is_prefix_handle(prefix, len) || len > HDL_MAX_HANDLE_LEN)
-        return done(res, HDL_RC_INVALID_HANDLE,
-                    "Listing takes a prefix handle " HNAME_NA_PREFIX "<prefix>");
-    if (!served(node, prefix, len))
-        return done(res, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here");
-    uint32_t rc = perm_check_handle(node, who, prefix, len, HDL_ADM_LIST_HANDLES);
-    if (rc != HDL_RC_SUCCESS)
-        return done(res, rc, "Not allowed to list handles under this prefix");
-    int r = reg_scan_prefix(node->db, prefix + 5, len - 5, NULL, 0, fn, ctx);
-    if (r != REG_OK)
-        return done(res, HDL_RC_ERROR, "Registry scan failed: %s", reg_strerror(r));
-    return done(res, HDL_RC_SUCCESS, "%s", "");
-}
-
-static void swap_prefixes(struct node *node)
-{
-    size_t count;
-    node_reload_prefixes(node, &count); /* on failure the old set stays */
-}
-
-static uint32_t home_change(struct node *node, const struct identity *who, const uint8_t *prefix,
-                            size_t len, bool home, struct ops_result *res)
-{
-    memset(res, 0, sizeof *res);
-    if (!perm_is_server_admin(node, who))
-        return done(res, HDL_RC_INVALID_ADMIN, "Only server administrators may %s prefixes",
-                    home ? "home" : "unhome");
-    char name[HDL_MAX_HANDLE_LEN + 1];
-    if (!hname_is_prefix_handle(prefix, len) || len > HDL_MAX_HANDLE_LEN ||
-        memchr(prefix + 5, '/', len - 5) || memchr(prefix, '\0', len))
-        return done(res, HDL_RC_INVALID_HANDLE,
-                    "Expected a prefix handle " HNAME_NA_PREFIX "<prefix>");
-    memcpy(name, prefix, len);
-    name[len] = '\0';
-    int rc = home ? reg_home_prefix(node->db, name) : reg_unhome_prefix(node->db, name);
-    if (rc == REG_NOT_FOUND)
-        return done(res, HDL_RC_HANDLE_NOT_FOUND, "Prefix is not homed here");
-    if (rc != REG_OK)
-        return done(res, HDL_RC_ERROR, "Registry write failed: %s", reg_strerror(rc));
-    swap_prefixes(node);
-    return done(res, HDL_RC_SUCCESS, "%s", "");
-}
-
-uint32_t ops_home(struct node *node, const struct identity *who, const uint8_t *prefix, size_t len,
-                  struct ops_result *res)
-{
-    return home_change(node, who, prefix, len, true, res);
-}
-
-uint32_t ops_unhome(struct node *node, const struct identity *who, const uint8_t *prefix,
-                    size_t len, struct ops_result *res)
-{
-    return home_change(node, who, prefix, len, false, res);
-}
-
-struct homed_ctx {
-    int (*fn)(void *ctx, const uint8_t *h, size_t len);
-    void *ctx;
-};
-
-static int homed_cb(void *p, const char *prefix, size_t len)
-{
-    struct homed_ctx *h = p;
-    return h->fn(h->ctx, (const uint8_t *)prefix, len);
-}
-
-uint32_t ops_list_homed(struct node *node, const struct identity *who,
-                        int (*fn)(void *ctx, const uint8_t *h, size_t len), void *ctx,
-                        struct ops_result *res)
-{
-    memset(res, 0, sizeof *res);
-    if (!perm_is_server_admin(node, who))
-        return done(res, HDL_RC_INVALID_ADMIN, "Only server administrators may list prefixes");
-    struct homed_ctx h = {fn, ctx};
-    int rc = reg_list_prefixes(node->db, homed_cb, &h);
-    if (rc != REG_OK)
-        return done(res, HDL_RC_ERROR, "Registry scan failed: %s", reg_strerror(rc));
-    return done(res, HDL_RC_SUCCESS, "%s", "");
 }
 
 bool ops_may_read_private(struct node *node, const struct identity *who, const uint8_t *handle,

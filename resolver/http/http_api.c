@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "proto/hdl_const.h"
+#include "proto/hdl_error.h"
 #include "proto/hdl_json.h"
 #include "proto/hdl_resolution.h"
 #include "resolver/http/http_send.h"
@@ -114,7 +115,8 @@ void http_api_get_named(struct http_call *c, const char *handle, size_t len)
     }
 
     struct reg_pin pin;
-    switch (query_lookup(w->node, w->query.cache, (const uint8_t *)handle, len, &pin)) {
+    int err = REG_OK;
+    switch (query_lookup(w->node, w->query.cache, (const uint8_t *)handle, len, &pin, &err)) {
     case QUERY_LOOKUP_FOUND:
         break;
     case QUERY_LOOKUP_INVALID:
@@ -127,7 +129,7 @@ void http_api_get_named(struct http_call *c, const char *handle, size_t len)
         http_send_rc(c, HDL_RC_HANDLE_NOT_FOUND, handle, NULL);
         return;
     default:
-        http_send_rc(c, HDL_RC_ERROR, handle, "Registry read failed");
+        http_send_rc(c, hdl_rc_of_error(err), handle, "Registry read failed");
         return;
     }
     struct reg_record_view rec;

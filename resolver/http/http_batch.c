@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "proto/hdl_const.h"
+#include "proto/hdl_error.h"
 #include "proto/hdl_json.h"
 #include "proto/hdl_json_scalar.h"
 #include "resolver/admin/ops.h"
@@ -214,7 +215,8 @@ void http_batch_run(struct node *node, const struct identity *who, const char *b
     json_decref(doc);
     if (synced != REG_OK) {
         json_decref(results);
-        http_reply_rc(r, HDL_RC_ERROR, NULL, "The registry could not sync the batch to disk");
+        http_reply_rc(r, hdl_rc_of_error(synced), NULL,
+                      "The registry could not sync the batch to disk");
         return;
     }
     if (oom) {

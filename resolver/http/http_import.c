@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "proto/hdl_const.h"
+#include "proto/hdl_error.h"
 #include "proto/hdl_json_scalar.h"
 #include "resolver/admin/node_import.h"
 #include "resolver/admin/perm.h"
+#include "resolver/http/http_send.h"
 
 /* Importing reads files on the node's machine and replaces handles without their own admins'
  * say: a server administrator's right alone. */
@@ -104,30 +106,18 @@ void http_import_start(struct node *node, const struct identity *who, const char
     }
     snprintf(req.by, sizeof req.by, "%u:%.*s", who->index, (int)who->handle_len,
              (const char *)who->handle);
-    switch (node_import_start(node->imports, &req, id, sizeof id, err, sizeof err)) {
-    case NODE_IMPORT_STARTED: {
-        char location[64];
-        snprintf(location, sizeof location, "%s/%s", HTTP_IMPORTS_PATH, id);
-        r->rc = HDL_RC_SUCCESS;
-        r->status = 202;
-        r->body = json_pack("{s:i,s:s}", "responseCode", HDL_RC_SUCCESS, "id", id);
-        http_reply_header(r, "Location", location);
+    int rc = node_import_start(node->imports, &req, id, sizeof id, err, sizeof err);
+    if (rc != NODE_IMPORT_STARTED) {
+        http_reply_rc(r, hdl_rc_of_error(rc), NULL, err);
+        r->status = http_status_of_error(rc, true);
         return;
     }
-    case NODE_IMPORT_BUSY:
-        http_reply_rc(r, HDL_RC_SERVER_TOO_BUSY, NULL, err);
-        r->status = 409;
-        return;
-    case NODE_IMPORT_OFF:
-        http_reply_rc(r, HDL_RC_OPERATION_NOT_SUPPORTED, NULL, err);
-        return;
-    case NODE_IMPORT_BAD_PATH:
-        http_reply_rc(r, HDL_RC_PROTOCOL_ERROR, NULL, err);
-        return;
-    default:
-        http_reply_rc(r, HDL_RC_SERVER_TOO_BUSY, NULL, err);
-        return;
-    }
+    char location[64];
+    snprintf(location, sizeof location, "%s/%s", HTTP_IMPORTS_PATH, id);
+    r->rc = HDL_RC_SUCCESS;
+    r->status = 202;
+    r->body = json_pack("{s:i,s:s}", "responseCode", HDL_RC_SUCCESS, "id", id);
+    http_reply_header(r, "Location", location);
 }
 
 void http_import_status(struct node *node, const struct identity *who, const char *id,

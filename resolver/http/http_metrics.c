@@ -23,7 +23,8 @@
 #define HEARTBEAT_STALE_S 5
 
 static const char *const route_names[NODE_HTTP_ROUTES] = {
-    "handle", "list", "prefixes", "site", "sessions", "native", "metrics", "healthz", "other",
+    "handle", "list", "prefixes", "site", "sessions", "native", "metrics", "healthz", "qr",
+    "other",
 };
 
 static void head(struct evbuffer *b, const char *name, const char *type, const char *help)

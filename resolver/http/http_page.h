@@ -9,19 +9,21 @@
 #include <stddef.h>
 
 #include "proto/hdl_value.h"
+#include "resolver/http/http_lang.h"
 
 struct evbuffer;
 
-enum http_lang { HTTP_LANG_EN, HTTP_LANG_ZH };
-
 /* The Content-Security-Policy every page is sent with. */
 #define HTTP_PAGE_CSP                                                                              \
-    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "     \
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "    \
     "base-uri 'none'; frame-ancestors 'none'"
 
 /* The page language: lang_param ("zh" or "en", from ?lang=) when given, else the preferred of
  * zh and en in accept_language (q-values honoured; NULL = none), else English. */
 enum http_lang http_page_lang(const char *lang_param, const char *accept_language);
+
+/* The Content-Language of pages in lang ("en", "zh-CN"); static. */
+const char *http_page_content_language(enum http_lang lang);
 
 /* Appends the values page of handle to out: each of the count values (the caller passes only
  * those with public read) shown by its type, and the search box. */

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "proto/hdl_const.h"
+#include "proto/hdl_error.h"
 #include "proto/hdl_resolution.h"
 #include "proto/hdl_value.h"
 #include "registry/reg_record.h"
@@ -137,8 +138,9 @@ static void resolve(struct http_proxy_req *p)
             return;
         }
         struct reg_pin pin;
-        switch (
-            query_lookup(c->w->node, c->w->query.cache, (const uint8_t *)p->handle, p->len, &pin)) {
+        int err = REG_OK;
+        switch (query_lookup(c->w->node, c->w->query.cache, (const uint8_t *)p->handle, p->len,
+                             &pin, &err)) {
         case QUERY_LOOKUP_FOUND:
             break;
         case QUERY_LOOKUP_INVALID:
@@ -151,7 +153,8 @@ static void resolve(struct http_proxy_req *p)
             send_error_page(p, 404, HDL_RC_HANDLE_NOT_FOUND, NULL);
             return;
         default:
-            send_error_page(p, 500, HDL_RC_ERROR, "Registry read failed");
+            send_error_page(p, http_status_of_error(err, c->tls), hdl_rc_of_error(err),
+                            "Registry read failed");
             return;
         }
         struct reg_record_view rec;

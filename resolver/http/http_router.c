@@ -13,6 +13,7 @@
 #include "resolver/http/http_call.h"
 #include "resolver/http/http_metrics.h"
 #include "resolver/http/http_proxy.h"
+#include "resolver/http/http_qr.h"
 #include "resolver/http/http_send.h"
 #include "resolver/net/worker.h"
 
@@ -41,6 +42,7 @@ static const struct route routes[] = {
      false, HTTP_ROUTE_SESSIONS, http_authed_sessions},
     {EVHTTP_REQ_GET, "/metrics", false, HTTP_ROUTE_METRICS, http_metrics_scrape},
     {EVHTTP_REQ_GET, "/healthz", false, HTTP_ROUTE_HEALTHZ, http_metrics_health},
+    {EVHTTP_REQ_GET, "/qr/", true, HTTP_ROUTE_QR, http_qr_get},
 };
 
 static bool path_matches(const struct route *r, const char *path)
@@ -48,6 +50,15 @@ static bool path_matches(const struct route *r, const char *path)
     size_t n = strlen(r->path);
     return r->subtree ? strncmp(path, r->path, n) == 0 && path[n] != '\0'
                       : strcmp(path, r->path) == 0;
+}
+
+/* A route's folder alone ("/qr/") names nothing: it is not a handle for the proxy either. */
+static bool is_route_folder(const char *path)
+{
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (routes[i].subtree && strcmp(path, routes[i].path) == 0)
+            return true;
+    return false;
 }
 
 static void dispatch(struct http_call *c)
@@ -83,7 +94,7 @@ static void dispatch(struct http_call *c)
     }
     /* Outside /api/ the port is the proxy: a GET resolves the handle its path names, a posted
      * form the handle it names; everything else that is posted is a native message. */
-    if (strncmp(c->path, "/api/", 5) != 0 &&
+    if (strncmp(c->path, "/api/", 5) != 0 && !is_route_folder(c->path) &&
         (method == EVHTTP_REQ_GET || (method == EVHTTP_REQ_POST && http_proxy_is_form(c)))) {
         c->route = strcmp(c->path, "/") == 0 ? HTTP_ROUTE_OTHER : HTTP_ROUTE_HANDLE;
         if (method == EVHTTP_REQ_GET)

@@ -6,7 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/errcode.h"
 #include "proto/hdl_const.h"
+#include "proto/hdl_error.h"
 #include "resolver/net/worker.h"
 
 int http_status_of_rc(uint32_t rc, bool tls)
@@ -33,6 +35,17 @@ int http_status_of_rc(uint32_t rc, bool tls)
         return 501;
     default:
         return rc >= 400 && rc < 500 ? 403 : 500;
+    }
+}
+
+int http_status_of_error(int err, bool tls)
+{
+    switch (err) {
+    case NODE_IMPORT_BUSY:
+        /* The node is not overloaded: the one import slot is taken (409 Conflict). */
+        return 409;
+    default:
+        return http_status_of_rc(hdl_rc_of_error(err), tls);
     }
 }
 

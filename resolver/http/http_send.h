@@ -23,5 +23,10 @@ void http_send_bytes(struct http_call *c, int status, const char *content_type, 
 void http_send_rc(struct http_call *c, uint32_t rc, const char *handle, const char *message);
 /* The HTTP status of a Handle response code (docs/protocol.md §15). */
 int http_status_of_rc(uint32_t rc, bool tls);
+/* The HTTP status that answers a request which failed with err, a code of common/errcode.h (0
+ * gives 200): the one mapping of error codes to statuses. It is the status of the response code
+ * the error maps to (hdl_rc_of_error), except where the REST API says more than the Handle
+ * protocol can. */
+int http_status_of_error(int err, bool tls);
 
 #endif

@@ -6,6 +6,7 @@
 #include "proto/hdl_body.h"
 #include "proto/hdl_const.h"
 #include "crypto/digest.h"
+#include "proto/hdl_error.h"
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_resolution.h"
@@ -19,6 +20,7 @@ struct reply {
     struct hdl_writer w;
     size_t body_offset;
     uint32_t response_code;
+    int err; /* a failure the writer does not latch (the request digest): the reply is dropped */
 };
 
 static void reply_begin(struct reply *r, uint8_t *out, const struct query_ctx *q,
@@ -45,6 +47,7 @@ static void reply_begin(struct reply *r, uint8_t *out, const struct query_ctx *q
     hdl_writer_init(&r->w, out, QUERY_OUT_MAX);
     r->body_offset = hdl_message_begin(&r->w, &env, &hdr);
     r->response_code = response_code;
+    r->err = HDL_OK;
 }
 
 /* The request digest a response carries first when the request set RD (docs/protocol.md §10). */
@@ -53,13 +56,12 @@ static void reply_digest(struct reply *r, const struct hdl_message *req)
     if (!(req->hdr.op_flags & HDL_FLAG_RD))
         return;
     uint8_t alg = hdl_digest_alg_for_version(req->env.major, req->env.minor);
-    if (cry_digest_put(&r->w, alg, req->signed_part.ptr, req->signed_part.len) != HDL_OK)
-        r->w.overflow = true;
+    r->err = cry_digest_put(&r->w, alg, req->signed_part.ptr, req->signed_part.len);
 }
 
 static enum query_result reply_finish(struct reply *r, const struct query_ctx *q, size_t *out_len)
 {
-    if (hdl_message_finish_unsigned(&r->w, r->body_offset) != HDL_OK) {
+    if (r->err != HDL_OK || hdl_message_finish_unsigned(&r->w, r->body_offset) != HDL_OK) {
         node_count(&q->stats->dropped, 1);
         return QUERY_DROP;
     }
@@ -110,9 +112,10 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
                                            uint8_t *out, size_t *out_len)
 {
     struct hdl_resolution_request rr;
-    if (hdl_resolution_request_decode(req->body.ptr, req->body.len, &rr) != HDL_OK) {
+    int derr = hdl_resolution_request_decode(req->body.ptr, req->body.len, &rr);
+    if (derr != HDL_OK) {
         node_count(&q->stats->malformed, 1);
-        return reply_error(q, req, HDL_RC_PROTOCOL_ERROR, "Malformed resolution request", out,
+        return reply_error(q, req, hdl_rc_of_error(derr), "Malformed resolution request", out,
                            out_len);
     }
     if (rr.handle.len == 0 || rr.handle.len > HDL_MAX_HANDLE_LEN)
@@ -125,7 +128,8 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     }
 
     struct reg_pin pin;
-    switch (query_lookup(q->node, q->cache, rr.handle.ptr, rr.handle.len, &pin)) {
+    int err = REG_OK;
+    switch (query_lookup(q->node, q->cache, rr.handle.ptr, rr.handle.len, &pin, &err)) {
     case QUERY_LOOKUP_FOUND:
         break;
     case QUERY_LOOKUP_INVALID:
@@ -136,7 +140,7 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     case QUERY_LOOKUP_NOT_FOUND:
         return reply_error(q, req, HDL_RC_HANDLE_NOT_FOUND, "", out, out_len);
     default:
-        return reply_error(q, req, HDL_RC_ERROR, "Registry read failed", out, out_len);
+        return reply_error(q, req, hdl_rc_of_error(err), "Registry read failed", out, out_len);
     }
 
     struct reg_record_view rec;
@@ -204,7 +208,7 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
                                                          "not supported"
                                                        : "Malformed message";
         msg.hdr.op_flags &= ~HDL_FLAG_RD; /* a digest of a broken message means nothing */
-        return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, why, out, out_len);
+        return reply_error(q, &msg, hdl_rc_of_error(err), why, out, out_len);
     }
     /* Sessions, signed answers and administration leave the event loop. */
     bool deferred = msg.env.session_id != 0 || (msg.hdr.op_flags & HDL_FLAG_CT);
@@ -244,7 +248,7 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
     if (err != HDL_OK && err != HDL_ERR_UNSUPPORTED) {
         node_count(&q->stats->malformed, 1);
         msg.hdr.op_flags &= ~HDL_FLAG_RD;
-        return reply_error(q, &msg, HDL_RC_PROTOCOL_ERROR, "Malformed request body", out, out_len);
+        return reply_error(q, &msg, hdl_rc_of_error(err), "Malformed request body", out, out_len);
     }
     if (deferred)
         return QUERY_DEFER;

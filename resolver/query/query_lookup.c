@@ -8,7 +8,7 @@
 #include "resolver/query/answer_cache.h"
 
 enum query_lookup query_lookup(struct node *node, struct answer_cache *cache, const uint8_t *handle,
-                               size_t len, struct reg_pin *pin)
+                               size_t len, struct reg_pin *pin, int *err)
 {
     pin->data = NULL;
     pin->len = 0;
@@ -37,12 +37,12 @@ enum query_lookup query_lookup(struct node *node, struct answer_cache *cache, co
         cached = answer_cache_get(cache, key, key_len, hash, version, &pin->data, &pin->len);
     }
     if (!cached) {
-        int err = reg_get_record_key(db, key, key_len, pin);
-        if (err != REG_OK && err != REG_NOT_FOUND)
+        *err = reg_get_record_key(db, key, key_len, pin);
+        if (*err != REG_OK && *err != REG_NOT_FOUND)
             return QUERY_LOOKUP_FAILED;
         if (cache)
             answer_cache_put(cache, key, key_len, hash, version, pin->data,
-                             err == REG_OK ? pin->len : 0);
+                             *err == REG_OK ? pin->len : 0);
     }
     if (pin->len == 0) {
         reg_pin_release(pin);

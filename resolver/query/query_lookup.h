@@ -24,8 +24,8 @@ enum query_lookup {
 
 /* Finds the record of handle (len bytes, as the client spelled it) on node, through cache (the
  * worker's, or NULL). On QUERY_LOOKUP_FOUND the caller releases pin with reg_pin_release; on
- * every other result pin holds nothing. */
+ * every other result pin holds nothing. On QUERY_LOOKUP_FAILED *err is the registry's error. */
 enum query_lookup query_lookup(struct node *node, struct answer_cache *cache, const uint8_t *handle,
-                               size_t len, struct reg_pin *pin);
+                               size_t len, struct reg_pin *pin, int *err);
 
 #endif

@@ -60,7 +60,8 @@ class DebianPackage(unittest.TestCase):
         self.assertEqual(self.dpkg_deb("-f", self.deb, "Package"), "pazhou\n")
         self.assertEqual(self.dpkg_deb("-f", self.deb, "Architecture"), "amd64\n")
         depends = self.dpkg_deb("-f", self.deb, "Depends")
-        for lib in ("librocksdb", "libevent-core", "libssl3", "libconfig9"):
+        for lib in ("librocksdb", "libevent-core", "libssl3", "libconfig9", "libqrencode4",
+                    "libpng16"):
             self.assertIn(lib, depends)
         with tempfile.TemporaryDirectory() as control:
             self.dpkg_deb("-e", self.deb, control)

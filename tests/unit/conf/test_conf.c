@@ -82,6 +82,7 @@ static void defaults_are_the_documented_ones(void **state)
     assert_int_equal(c.http_max_header_bytes, 8192);
     assert_int_equal(c.http_max_body_bytes, 262164);
     assert_int_equal(c.http_timeout_s, 30);
+    assert_string_equal(c.http_public_url, "");
     assert_int_equal(c.admin_count, 0);
 }
 
@@ -109,6 +110,7 @@ static void sample_file_loads_with_the_defaults(void **state)
     c.max_admin_jobs = c.auth_max_failures = c.auth_failure_window_s = c.auth_lockout_s = 7;
     c.auth_failure_delay_ms = 7;
     c.udp_exempt_count = 0;
+    snprintf(c.http_public_url, sizeof c.http_public_url, "%s", "x");
     int rc = conf_load(&c, PAZHOU_SOURCE_DIR "/conf/pazhou.conf", err, sizeof err);
     if (rc != CONF_OK)
         fail_msg("%s", err);
@@ -168,6 +170,7 @@ static void sample_file_loads_with_the_defaults(void **state)
     assert_int_equal(c.http_max_header_bytes, d.http_max_header_bytes);
     assert_int_equal(c.http_max_body_bytes, d.http_max_body_bytes);
     assert_int_equal(c.http_timeout_s, d.http_timeout_s);
+    assert_string_equal(c.http_public_url, "");
     assert_int_equal(c.admin_count, 0);
 }
 
@@ -300,6 +303,60 @@ static void bad_strings_name_the_line(void **state)
     expect_error("site = {\n  address = \"node.example\";\n};\n", CONF_ERR_VALUE, 2,
                  "site.address 'node.example' is not a numeric");
     expect_error("tcp = 5;\n", CONF_ERR_VALUE, 1, "tcp must be a group");
+}
+
+static void public_url_is_set_or_follows_the_first_listener(void **state)
+{
+    struct conf c;
+    char err[512], path[64], url[128];
+    conf_defaults(&c);
+    assert_int_equal(conf_public_url(&c, url, sizeof url), strlen("http://127.0.0.1:8000"));
+    assert_string_equal(url, "http://127.0.0.1:8000");
+    assert_int_equal(conf_public_url(&c, url, 21), 0);
+    assert_string_equal(url, "");
+    assert_int_equal(conf_public_url(&c, url, 22), 21);
+
+    assert_int_equal(load_text("http = { listen = [ \"[::1]:8080\", \"127.0.0.1:80\" ]; };\n", &c,
+                               err, sizeof err, path),
+                     CONF_OK);
+    conf_public_url(&c, url, sizeof url);
+    assert_string_equal(url, "http://[::1]:8080");
+    assert_int_equal(load_text("http = { listen = [ ]; https_listen = [ \"0.0.0.0:8443\" ]; };\n",
+                               &c, err, sizeof err, path),
+                     CONF_OK);
+    conf_public_url(&c, url, sizeof url);
+    assert_string_equal(url, "https://0.0.0.0:8443");
+    assert_int_equal(load_text("http = { listen = [ ]; };\n", &c, err, sizeof err, path), CONF_OK);
+    assert_int_equal(conf_public_url(&c, url, sizeof url), 0);
+    assert_string_equal(url, "");
+
+    assert_int_equal(load_text("http = { public_url = \"https://id.example.com/hdl\"; };\n", &c,
+                               err, sizeof err, path),
+                     CONF_OK);
+    assert_string_equal(c.http_public_url, "https://id.example.com/hdl");
+    conf_public_url(&c, url, sizeof url);
+    assert_string_equal(url, "https://id.example.com/hdl");
+    assert_int_equal(load_text("http = { public_url = \"http://192.0.2.1:8000/\"; };\n", &c, err,
+                               sizeof err, path),
+                     CONF_OK);
+    assert_string_equal(c.http_public_url, "http://192.0.2.1:8000/");
+
+    const char *why = "is not a URL \"http://host[:port][/path]\" or \"https://...\"";
+    expect_error("http = {\n  public_url = \"id.example.com\";\n};\n", CONF_ERR_VALUE, 2,
+                 "http.public_url 'id.example.com' ");
+    expect_error("http = {\n  public_url = \"ftp://id.example.com\";\n};\n", CONF_ERR_VALUE, 2,
+                 why);
+    expect_error("http = { public_url = \"http://\"; };\n", CONF_ERR_VALUE, 1, why);
+    expect_error("http = { public_url = \"https:///x\"; };\n", CONF_ERR_VALUE, 1, why);
+    expect_error("http = { public_url = \"http://a b\"; };\n", CONF_ERR_VALUE, 1, why);
+    expect_error("http = { public_url = \"http://a/?x=\"; };\n", CONF_ERR_VALUE, 1, why);
+    expect_error("http = { public_url = \"http://a/#x\"; };\n", CONF_ERR_VALUE, 1, why);
+    expect_error("http = { public_url = \"http://a/%41\"; };\n", CONF_ERR_VALUE, 1, why);
+    expect_error("http = { public_url = \"http://\xc3\xa9.cn\"; };\n", CONF_ERR_VALUE, 1, why);
+    expect_error("http = { public_url = 8000; };\n", CONF_ERR_VALUE, 1,
+                 "http.public_url must be a string");
+    assert_true(conf_valid_public_url("https://x"));
+    assert_false(conf_valid_public_url(""));
 }
 
 static void bad_listen_entries_name_their_line(void **state)
@@ -476,6 +533,7 @@ int main(void)
         cmocka_unit_test(unknown_keys_name_the_key_and_line),
         cmocka_unit_test(bad_numbers_name_the_line),
         cmocka_unit_test(bad_strings_name_the_line),
+        cmocka_unit_test(public_url_is_set_or_follows_the_first_listener),
         cmocka_unit_test(bad_listen_entries_name_their_line),
         cmocka_unit_test(bad_admin_entries_name_their_line),
         cmocka_unit_test(failed_load_leaves_the_conf_unchanged),

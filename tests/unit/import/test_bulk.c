@@ -117,7 +117,7 @@ static int remember(void *ctx, uint64_t id, int op, uint32_t time, const uint8_t
     return 0;
 }
 
-/* Runs bulk_import over text as CSV; returns its status. */
+/* Runs bulk_import over text as CSV; returns its code. */
 static int import_csv(struct fixture *f, const char *text, enum bulk_existing existing,
                       bool abort_on_error, size_t memory, struct bulk_summary *s)
 {
@@ -158,7 +158,7 @@ static void counts_stay_exact_across_create_delete_import_and_reimport(void **st
                       "88.100.1/A,1,URL,new-a\n"
                       "88.118.8/Z,1,URL,z\n";
     struct bulk_summary s;
-    assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 64u << 20, &s), 0);
+    assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 64u << 20, &s), PZ_OK);
     assert_int_equal(s.loaded, 3);
     assert_int_equal(s.created, 2);
     assert_int_equal(s.replaced, 1);
@@ -174,10 +174,10 @@ static void counts_stay_exact_across_create_delete_import_and_reimport(void **st
     assert_non_null(strstr(last.text, "counts=88.100.1:+1,88.118.8:+1"));
 
     /* Again: nothing new, whether kept or replaced. */
-    assert_int_equal(import_csv(f, csv, BULK_SKIP, false, 64u << 20, &s), 0);
+    assert_int_equal(import_csv(f, csv, BULK_SKIP, false, 64u << 20, &s), PZ_OK);
     assert_int_equal(s.kept, 3);
     assert_int_equal(s.loaded, 0);
-    assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 64u << 20, &s), 0);
+    assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 64u << 20, &s), PZ_OK);
     assert_int_equal(s.replaced, 3);
     assert_int_equal(count(f->db, "88.100.1"), 2);
     assert_int_equal(count(f->db, "88.118.8"), 1);
@@ -195,14 +195,14 @@ static void existing_fail_and_abort_write_nothing(void **state)
     struct bulk_summary s;
     assert_int_equal(
         import_csv(f, "88.100.1/N,1,URL,n\n88.100.1/A,1,URL,a\n", BULK_FAIL, false, 1u << 20, &s),
-        1);
+        BULK_ERR_ABORTED);
     assert_int_equal(s.existing_refused, 1);
     assert_null(url(f->db, "88.100.1/N"));
     assert_string_equal(url(f->db, "88.100.1/A"), "old");
 
     assert_int_equal(import_csv(f, "88.100.1/N,1,URL,n\n88.100.1/M,x,URL,m\n", BULK_OVERWRITE, true,
                                 1u << 20, &s),
-                     1);
+                     BULK_ERR_ABORTED);
     assert_null(url(f->db, "88.100.1/N"));
     assert_int_equal(count(f->db, "88.100.1"), 1);
     assert_int_equal(reg_next_txn_id(f->db), next);
@@ -217,7 +217,7 @@ static void bad_rows_skip_their_whole_handle(void **state)
                       "88.100.1/I,1,URL,i\n88.100.1/I,1,URL,dup-index\n"
                       "77.7/J,1,URL,not-homed\n"
                       "88.100.1/G,2,URL,again\n";
-    assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 64u << 20, &s), 0);
+    assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 64u << 20, &s), PZ_OK);
     assert_int_equal(s.bad, 4);
     assert_int_equal(s.loaded, 1);
     assert_string_equal(url(f->db, "88.100.1/G"), "g");
@@ -238,7 +238,7 @@ static void spilled_runs_merge_to_the_same_result(void **state)
     }
     len += (size_t)snprintf(csv + len, cap - len, "88.100.1/K00001,1,URL,again\n");
     struct bulk_summary s;
-    assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 1, &s), 0);
+    assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 1, &s), PZ_OK);
     assert_true(s.runs >= 1);
     assert_int_equal(s.loaded, 3000);
     assert_int_equal(s.bad, 1);
@@ -370,7 +370,7 @@ static void a_row_longer_than_a_read_block_is_read_whole(void **state)
     len += big;
     len += (size_t)snprintf(csv + len, cap - len, "\n88.100.1/C,1,URL,c\n");
     struct bulk_summary s;
-    assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 64u << 20, &s), 0);
+    assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 64u << 20, &s), PZ_OK);
     free(csv);
     assert_int_equal(s.loaded + s.bad, 3);
     assert_string_equal(url(f->db, "88.100.1/A"), "a");
@@ -395,7 +395,7 @@ static void imported_files_take_the_registry_index_layout(void **state)
         for (unsigned i = 0; i < 3000; i++)
             len += (size_t)snprintf(csv + len, cap - len, "88.100.1/L%u-%05u,1,URL,u%u\n", l, i, i);
         struct bulk_summary s;
-        assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 64u << 20, &s), 0);
+        assert_int_equal(import_csv(f, csv, BULK_OVERWRITE, false, 64u << 20, &s), PZ_OK);
         free(csv);
         assert_int_equal(s.loaded, 3000);
         struct reg_table_stats ts;
@@ -468,7 +468,7 @@ static void progress_messages_and_cancel(void **state)
                           .cancel = &cancel};
     struct bulk_summary s;
     /* Bad rows go to the given stream, without the command's prefix. */
-    assert_int_equal(bulk_import(&o, &s), 0);
+    assert_int_equal(bulk_import(&o, &s), PZ_OK);
     fflush(messages);
     assert_non_null(strstr(text, "in.csv:2: "));
     assert_null(strstr(text, "pazhou:"));
@@ -478,7 +478,7 @@ static void progress_messages_and_cancel(void **state)
     atomic_store(&cancel, true);
     lseek(o.fd, 0, SEEK_SET);
     assert_int_equal(reg_delete_record(f->db, (const uint8_t *)"88.100.1/C1", 11), REG_OK);
-    assert_int_equal(bulk_import(&o, &s), 2);
+    assert_int_equal(bulk_import(&o, &s), BULK_ERR_CANCELLED);
     fflush(messages);
     assert_non_null(strstr(text, "the import was cancelled"));
     assert_null(url(f->db, "88.100.1/C1"));

@@ -1,4 +1,6 @@
-/* The wire codec against malformed input, limits, fragmentation and resolution filters. */
+/* The wire codec against malformed input, limits, fragmentation and resolution filters. Over 600
+ * lines because every decoder of proto/ is driven through the same hand-built messages; a file
+ * per decoder would repeat them. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -700,11 +702,13 @@ static void other_bodies_round_trip(void **state)
 
 static void every_error_has_a_description(void **state)
 {
-    for (int e = HDL_OK; e <= HDL_ERR_CRYPTO; e++) {
-        assert_non_null(hdl_strerror(e));
-        assert_string_not_equal(hdl_strerror(e), "unknown error");
+    for (int e = HDL_OK; e <= HDL_ERR_DIGEST; e++) {
+        if (e > HDL_OK && e < HDL_ERR_TRUNCATED)
+            continue; /* not the codec's */
+        assert_non_null(pz_strerror(e));
+        assert_string_not_equal(pz_strerror(e), "unknown error");
     }
-    assert_string_equal(hdl_strerror(-1), "unknown error");
+    assert_string_equal(pz_strerror(-1), "unknown error");
 }
 
 int main(void)

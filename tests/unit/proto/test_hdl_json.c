@@ -1,3 +1,6 @@
+/* The JSON form of values both ways (render and parse, every format the REST API and the importers
+ * read). Over 600 lines because each format's cases go in pairs, written and read back against
+ * the same values. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

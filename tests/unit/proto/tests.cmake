@@ -2,3 +2,4 @@
 pazhou_unit_test(test_hdl_vectors pazhou_crypto pazhou_proto)
 pazhou_unit_test(test_hdl_codec pazhou_proto)
 pazhou_unit_test(test_hdl_json pazhou_proto)
+pazhou_unit_test(test_hdl_error pazhou_proto)

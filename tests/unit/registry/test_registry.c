@@ -1,3 +1,10 @@
+/*
+ * The registry's public API end to end on a real RocksDB in a temporary directory: records,
+ * case folding, homed prefixes, the transaction log, batches and updates under concurrency,
+ * counts, opening (locks, read-only, damaged or foreign stores) and the storage options. Over 600
+ * lines because the cases share one fixture (a fresh store, reopened at will); each case is
+ * independent of the others.
+ */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* nftw */
 #endif
