@@ -8,9 +8,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "resolver/http/http_proxy_att.h"
 #include "resolver/http/http_proxy_loc.h"
 
-#define MAX_LOCATT 32
+#define MAX_LOCATT 64
 
 /* A value of type t or of a subtype of t ("URL.sub"), ASCII case-insensitively. */
 bool http_proxy_has_type(const struct hdl_value *v, const char *t)
@@ -45,70 +46,6 @@ static void trimmed(const struct hdl_value *v, const char **s, size_t *n)
     *n = len;
 }
 
-/* The locatt list of the request: its own locatt parameters, then language:<tag> for each
- * language the client accepts, best first, as the reference adds them. The strings are views
- * into the query and into buf (cap bytes). */
-static size_t gather_locatt(const struct http_proxy_req *p, const char **out, char *buf, size_t cap)
-{
-    size_t n = 0;
-    struct evkeyval *kv;
-    TAILQ_FOREACH(kv, p->c->query, next)
-    {
-        if (strcmp(kv->key, "locatt") == 0 && n < MAX_LOCATT)
-            out[n++] = kv->value;
-    }
-    const char *al = http_proxy_header(p, "Accept-Language");
-    const char *tags[MAX_LOCATT];
-    double qs[MAX_LOCATT];
-    size_t count = 0, used = 0;
-    while (al && *al && count < MAX_LOCATT) {
-        size_t len = strcspn(al, ",");
-        size_t tag_len = strcspn(al, ";,");
-        const char *t = al;
-        while (tag_len && (unsigned char)*t <= ' ') {
-            t++;
-            tag_len--;
-        }
-        while (tag_len && (unsigned char)t[tag_len - 1] <= ' ')
-            tag_len--;
-        double q = 1;
-        const char *semi = memchr(al, ';', len);
-        for (const char *f = semi; f && f < al + len;
-             f = memchr(f + 1, ';', (size_t)(al + len - f - 1))) {
-            const char *v = f + 1;
-            while (*v == ' ')
-                v++;
-            if (v[0] == 'q' && v[1] == '=')
-                q = strtod(v + 2, NULL);
-        }
-        if (used + 9 + tag_len + 1 <= cap) {
-            char *dst = buf + used;
-            memcpy(dst, "language:", 9);
-            for (size_t i = 0; i < tag_len; i++)
-                dst[9 + i] = (char)(t[i] >= 'A' && t[i] <= 'Z' ? t[i] + 32 : t[i]);
-            dst[9 + tag_len] = '\0';
-            used += 9 + tag_len + 1;
-            tags[count] = dst;
-            qs[count] = q;
-            count++;
-        }
-        al += len + (al[len] == ',');
-    }
-    /* Best first, ties in the client's order (Java's stable sort). */
-    for (size_t i = 1; i < count; i++)
-        for (size_t j = i; j > 0 && qs[j] > qs[j - 1]; j--) {
-            const char *t = tags[j];
-            double q = qs[j];
-            tags[j] = tags[j - 1];
-            qs[j] = qs[j - 1];
-            tags[j - 1] = t;
-            qs[j - 1] = q;
-        }
-    for (size_t i = 0; i < count && n < MAX_LOCATT; i++)
-        out[n++] = tags[i];
-    return n;
-}
-
 /* The URL values as legacy locations: all weightless beside 10320/loc locations; on their own,
  * plain URL values weigh 1 and URL subtypes 0 (1 when there is no plain one). */
 static void add_legacy(struct http_proxy_req *p, struct http_loc_set *locs,
@@ -139,15 +76,25 @@ static bool redirect_to_choice(struct http_proxy_req *p, const struct http_loc_s
                                bool loc_status)
 {
     const char *locatt[MAX_LOCATT];
-    char buf[1024];
+    char buf[2048];
     char addr[64];
     http_peer_address(p->c->req, addr, sizeof addr);
     struct http_loc_request req = {
         .locatt = locatt,
-        .locatt_count = gather_locatt(p, locatt, buf, sizeof buf),
+        .locatt_count = http_proxy_locatt(
+            p->c->query, http_proxy_header(p, "Accept"), http_proxy_header(p, "User-Agent"),
+            http_proxy_header(p, "Accept-Language"), locatt, MAX_LOCATT, buf, sizeof buf),
         .client_address = addr[0] ? addr : NULL,
         .draw = (double)random() / ((double)RAND_MAX + 1.0),
     };
+    /* An answer that depends on Accept says so to caches. */
+    for (unsigned i = 0; i < locs->count; i++) {
+        const char *role = http_loc_attr(locs, &locs->locs[i], "http_role", false);
+        if (role && strstr(role, "conneg")) {
+            evhttp_add_header(evhttp_request_get_output_headers(p->c->req), "Vary", "Accept");
+            break;
+        }
+    }
     const struct http_loc *chosen = http_loc_choose(locs, &req);
     const char *href = chosen ? http_loc_attr(locs, chosen, "href", false) : NULL;
     if (!href)

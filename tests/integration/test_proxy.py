@@ -20,6 +20,9 @@ LOC = ('<locations chooseby="locatt,weighted">'
 LOC_301 = ('<locations http_sc="301"><location href="https://example.com/moved" weight="1"/>'
            '</locations>')
 LOC_307 = '<locations><location href="https://example.com/t" http_sc="307"/></locations>'
+LOC_CONNEG = ('<locations><location href="https://example.com/page" http_role="browser" weight="1"/>'
+              '<location href="https://example.com/data.rdf" http_role="conneg" weight="0" '
+              'ctype="application/rdf+xml"/></locations>')
 LOC_NO_LEGACY = ('<locations no_legacy="true"><location href="https://example.com/only"/>'
                  '</locations>')
 LOC_LANGUAGE = ('<locations><location href="https://example.com/de" language="de" weight="0"/>'
@@ -49,6 +52,7 @@ def records(tag):
                     {"index": 2, "type": "URL", "data": "https://example.com/legacy"}]),
         (h("LOC301"), [{"index": 1, "type": "10320/loc", "data": LOC_301}]),
         (h("LOC307"), [{"index": 1, "type": "10320/loc", "data": LOC_307}]),
+        (h("CONNEG"), [{"index": 1, "type": "10320/loc", "data": LOC_CONNEG}]),
         (h("ONLY"), [{"index": 1, "type": "10320/loc", "data": LOC_NO_LEGACY},
                      {"index": 2, "type": "URL", "data": "https://example.com/legacy"}]),
         (h("LANG"), [{"index": 1, "type": "10320/loc", "data": LOC_LANGUAGE}]),
@@ -103,6 +107,9 @@ def cases(tag):
         get(h("LOC301")), get(h("LOC307")), get(h("ONLY")), get(h("ONLY") + "?locatt=mode:legacy"),
         get(h("LANG"), {"Accept-Language": "de"}), get(h("LANG"), {"Accept-Language": "fr"}),
         get(h("LANG") + "?locatt=language:de"),
+        get(h("CONNEG")), get(h("CONNEG"), {"Accept": "application/rdf+xml"}),
+        get(h("CONNEG"), {"Accept": "application/rdf+xml;q=0.5, text/html"}),
+        get(h("CONNEG"), {"User-Agent": "Mozilla/5.0"}),
         get(q(h("\u4ea7\u54c1"))),
         ("HEAD", h("URL"), {}, None),
         ("POST", "/", form, "hdl=" + urllib.parse.quote(h("URL")[1:], safe="")),
@@ -261,6 +268,16 @@ class Proxy(unittest.TestCase):
             "Accept-Language": "fr;q=0.5, de"})
         self.assertRedirect(self.h("LANG"), "https://example.com/fr", headers={
             "Accept-Language": "fr"})
+
+    def test_accept_negotiates_among_locations(self):
+        hdrs = self.assertRedirect(self.h("CONNEG"), "https://example.com/data.rdf",
+                                   headers={"Accept": "application/rdf+xml"})
+        self.assertEqual(hdrs["vary"], "Accept")
+        self.assertRedirect(self.h("CONNEG"), "https://example.com/page",
+                            headers={"Accept": "application/rdf+xml;q=0.5, text/html"})
+        self.assertRedirect(self.h("CONNEG"), "https://example.com/page",
+                            headers={"User-Agent": "Mozilla/5.0"})
+        self.assertRedirect(self.h("CONNEG"), "https://example.com/page")
 
     def test_http_sc_sets_the_redirect_status(self):
         self.assertRedirect(self.h("LOC301"), "https://example.com/moved", 301)
