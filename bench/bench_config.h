@@ -37,8 +37,10 @@ struct bench_config {
     /* Open loop: requests per second over all threads, sent on a fixed schedule whatever the
      * answers do, latency measured from the scheduled time; 0 = closed loop. */
     double rate;
-    bool rc_names; /* report Handle response code names (not for other protocols' replays) */
+    bool rc_names;       /* report Handle response code names (not for other protocols' replays) */
     const char *command; /* the report's name for the load: "resolve" when NULL */
+    /* With BENCH_HTTP: GET /{handle}, the proxy's redirect, rather than /api/handles/{handle}. */
+    bool http_proxy;
 };
 
 struct bench_result {

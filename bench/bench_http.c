@@ -109,6 +109,50 @@ int bench_http_parse_response(const uint8_t *buf, size_t len, size_t *consumed, 
     return 1;
 }
 
+int bench_http_parse_any_response(const uint8_t *buf, size_t len, size_t *consumed, int *status,
+                                  uint32_t *rc)
+{
+    const char *s = (const char *)buf;
+    const char *end = NULL;
+    for (size_t i = 0; i + 3 < len; i++)
+        if (s[i] == '\r' && s[i + 1] == '\n' && s[i + 2] == '\r' && s[i + 3] == '\n') {
+            end = s + i;
+            break;
+        }
+    const char *line2 = end ? memchr(s, '\n', (size_t)(end - s)) : NULL;
+    const char *te = line2 ? header_value(line2 + 1, end, "Transfer-Encoding") : NULL;
+    if (!te || strncasecmp(te, "chunked", 7) != 0)
+        return bench_http_parse_response(buf, len, consumed, status, rc);
+    const char *sp = memchr(s, ' ', (size_t)(end - s));
+    if (len < 5 || strncmp(s, "HTTP/", 5) != 0 || !sp || end - sp < 4 || sp[1] < '1' || sp[1] > '5')
+        return -1;
+    *status = (sp[1] - '0') * 100 + (sp[2] - '0') * 10 + (sp[3] - '0');
+    /* Chunks: a hex size line, the bytes, CRLF; a zero size and an empty line end the body. */
+    size_t pos = (size_t)(end - s) + 4;
+    for (;;) {
+        const char *eol = memchr(s + pos, '\n', len - pos);
+        if (!eol)
+            return len - pos > 64 ? -1 : 0;
+        char *hex_end;
+        unsigned long size = strtoul(s + pos, &hex_end, 16);
+        if (hex_end == s + pos || size > 1u << 24)
+            return -1;
+        pos = (size_t)(eol - s) + 1;
+        if (size == 0) {
+            if (len - pos < 2)
+                return 0;
+            if (s[pos] != '\r' || s[pos + 1] != '\n')
+                return -1; /* trailers: not sent by the servers measured */
+            *consumed = pos + 2;
+            *rc = 0;
+            return 1;
+        }
+        if (len - pos < size + 2)
+            return 0;
+        pos += size + 2;
+    }
+}
+
 static int open_hconn(struct hthread *t, struct hconn *c)
 {
     const struct bench_config *cfg = t->cfg;
@@ -138,9 +182,9 @@ static void fill(struct hthread *t, struct hconn *c, bool may_send)
         size_t hlen = bench_keys_pick(&cfg->keys, &t->rng, handle, sizeof handle);
         if (hlen > 400)
             hlen = 400;
-        int n =
-            snprintf(c->out + c->out_len, c->out_cap - c->out_len,
-                     "GET /api/handles/%.*s HTTP/1.1\r\nHost: bench\r\n\r\n", (int)hlen, handle);
+        int n = snprintf(c->out + c->out_len, c->out_cap - c->out_len,
+                         "GET %s%.*s HTTP/1.1\r\nHost: bench\r\n\r\n",
+                         cfg->http_proxy ? "/" : "/api/handles/", (int)hlen, handle);
         if (n <= 0 || (size_t)n >= c->out_cap - c->out_len)
             break;
         c->out_len += (size_t)n;
@@ -170,7 +214,10 @@ static int drain(struct hthread *t, struct hconn *c)
         size_t used = 0;
         int status = 0;
         uint32_t rc = 0;
-        int r = bench_http_parse_response(c->in + off, c->in_len - off, &used, &status, &rc);
+        int r =
+            t->cfg->http_proxy
+                ? bench_http_parse_any_response(c->in + off, c->in_len - off, &used, &status, &rc)
+                : bench_http_parse_response(c->in + off, c->in_len - off, &used, &status, &rc);
         if (r == 0)
             break;
         if (r < 0 || c->inflight == 0) {
@@ -178,6 +225,10 @@ static int drain(struct hthread *t, struct hconn *c)
             return -1;
         }
         off += used;
+        /* The proxy answers with a status and a page, not a responseCode: count redirects as
+         * successes and 404s as handles not found. */
+        if (t->cfg->http_proxy && rc == 0)
+            rc = status < 400 ? 1 : status == 404 ? 100 : 2;
         bench_hist_record(&t->res.hist, now_ns() - c->sent_ns[c->head]);
         c->head = (c->head + 1) % (unsigned)t->cfg->window;
         c->inflight--;

@@ -21,5 +21,9 @@ int bench_http_run(const struct bench_config *cfg, struct bench_result *res);
  */
 int bench_http_parse_response(const uint8_t *buf, size_t len, size_t *consumed, int *status,
                               uint32_t *rc);
+/* The same, but a chunked body is read too (the reference proxy sends its redirects chunked);
+ * rc is 0 for a chunked body. */
+int bench_http_parse_any_response(const uint8_t *buf, size_t len, size_t *consumed, int *status,
+                                  uint32_t *rc);
 
 #endif

@@ -31,6 +31,7 @@ void bench_usage(FILE *f)
             "Closed-loop resolution load; always bounded by --duration.\n\n"
             "  --udp | --tcp | --http transport (default UDP); --http sends GET /api/handles/{h}\n"
             "                         on keep-alive connections, --window pipelined on each\n"
+            "  --proxy                with --http, GET /{h}: the proxy's redirect\n"
             "  --prefix P             keys P/DEMO-000001.. (the demo data); or\n"
             "  --pattern FMT          keys from a printf pattern with one %%lu, e.g. "
             "88.100.1/DEMO-%%06lu\n"
@@ -60,6 +61,7 @@ int bench_cmd_resolve(int argc, char **argv)
         {"udp", no_argument, NULL, 'U'},
         {"tcp", no_argument, NULL, 'T'},
         {"http", no_argument, NULL, 'H'},
+        {"proxy", no_argument, NULL, 'Y'},
         {"prefix", required_argument, NULL, 'p'},
         {"pattern", required_argument, NULL, 'P'},
         {"keys", required_argument, NULL, 'k'},
@@ -115,6 +117,9 @@ int bench_cmd_resolve(int argc, char **argv)
             break;
         case 'H':
             cfg.transport = BENCH_HTTP;
+            break;
+        case 'Y':
+            cfg.http_proxy = true;
             break;
         case 'p':
             prefix = optarg;
@@ -181,6 +186,10 @@ int bench_cmd_resolve(int argc, char **argv)
     }
     if (!key_seed_given && getrandom(&cfg.key_seed, sizeof cfg.key_seed, 0) != sizeof cfg.key_seed)
         cfg.key_seed = (uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32);
+    if (cfg.http_proxy && cfg.transport != BENCH_HTTP) {
+        fprintf(stderr, "pazhou-bench: --proxy goes with --http\n");
+        return 2;
+    }
     if (cfg.transport == BENCH_HTTP && cfg.rate > 0) {
         fprintf(stderr, "pazhou-bench: --rate is not available with --http\n");
         return 2;

@@ -9,13 +9,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/handle_name.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_error.h"
 #include "proto/hdl_json.h"
 #include "proto/hdl_resolution.h"
 #include "resolver/http/http_send.h"
 #include "resolver/query/query_counted.h"
+#include "resolver/query/query_lookup.h"
 #include "registry/reg_record.h"
 #include "resolver/net/worker.h"
 
@@ -98,7 +98,7 @@ json_t *http_api_values(const struct reg_record_view *rec, const struct hdl_reso
     return arr;
 }
 
-static void answer_handle(struct http_call *c, const char *handle, size_t len)
+void http_api_get_named(struct http_call *c, const char *handle, size_t len)
 {
     struct worker *w = c->w;
     c->opcode = HDL_OC_RESOLUTION;
@@ -114,19 +114,22 @@ static void answer_handle(struct http_call *c, const char *handle, size_t len)
         return;
     }
 
-    uint8_t name[HDL_MAX_HANDLE_LEN + 8];
-    size_t name_len = hname_lookup(handle, len, name, sizeof name);
-    struct reg_prefix_set *prefixes =
-        atomic_load_explicit(&w->node->prefixes, memory_order_acquire);
-    if (!reg_prefix_set_serves(prefixes, name, name_len)) {
+    struct reg_pin pin;
+    int err = REG_OK;
+    switch (query_lookup(w->node, w->query.cache, (const uint8_t *)handle, len, &pin, &err)) {
+    case QUERY_LOOKUP_FOUND:
+        break;
+    case QUERY_LOOKUP_INVALID:
+        http_send_rc(c, HDL_RC_INVALID_HANDLE, NULL, "Invalid handle");
+        return;
+    case QUERY_LOOKUP_NOT_HOMED:
         http_send_rc(c, HDL_RC_SERVER_NOT_RESP, handle, "That prefix doesn't live here");
         return;
-    }
-    struct reg_pin pin;
-    int err = reg_get_record(w->node->db, name, name_len, &pin);
-    if (err != REG_OK) {
-        http_send_rc(c, hdl_rc_of_error(err), handle,
-                     err == REG_NOT_FOUND ? NULL : "Registry read failed");
+    case QUERY_LOOKUP_NOT_FOUND:
+        http_send_rc(c, HDL_RC_HANDLE_NOT_FOUND, handle, NULL);
+        return;
+    default:
+        http_send_rc(c, hdl_rc_of_error(err), handle, "Registry read failed");
         return;
     }
     struct reg_record_view rec;
@@ -160,7 +163,7 @@ void http_api_get_handle(struct http_call *c)
         http_send_rc(c, HDL_RC_INVALID_HANDLE, NULL, "Invalid handle: not UTF-8");
     } else {
         json_decref(probe);
-        answer_handle(c, handle, len);
+        http_api_get_named(c, handle, len);
     }
     free(handle);
 }

@@ -19,6 +19,9 @@
 /* GET /api/handles/{handle}?index=&type=: the public values, selected as a resolution selects
  * them (index and type lists OR-ed), as {"responseCode","handle","values"}. */
 void http_api_get_handle(struct http_call *c);
+/* The same answer for handle (len bytes, percent-decoded, UTF-8), named by the caller rather
+ * than by c's path: the proxy's JSON answer. */
+void http_api_get_named(struct http_call *c, const char *handle, size_t len);
 /* The index and type parameters of c as the wire lists of a resolution request, written into
  * buf (cap bytes) and viewed by rr, so that values are selected by exactly the code a resolution
  * uses. NULL, or a message for a bad parameter. */

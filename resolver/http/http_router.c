@@ -12,6 +12,7 @@
 #include "resolver/http/http_authed.h"
 #include "resolver/http/http_call.h"
 #include "resolver/http/http_metrics.h"
+#include "resolver/http/http_proxy.h"
 #include "resolver/http/http_qr.h"
 #include "resolver/http/http_send.h"
 #include "resolver/net/worker.h"
@@ -51,6 +52,15 @@ static bool path_matches(const struct route *r, const char *path)
                       : strcmp(path, r->path) == 0;
 }
 
+/* A route's folder alone ("/qr/") names nothing: it is not a handle for the proxy either. */
+static bool is_route_folder(const char *path)
+{
+    for (size_t i = 0; i < sizeof routes / sizeof routes[0]; i++)
+        if (routes[i].subtree && strcmp(path, routes[i].path) == 0)
+            return true;
+    return false;
+}
+
 static void dispatch(struct http_call *c)
 {
     unsigned method = (unsigned)evhttp_request_get_command(c->req);
@@ -82,7 +92,17 @@ static void dispatch(struct http_call *c)
         http_send_json(c, 405, o);
         return;
     }
-    /* Everything else that is posted is a native message for the handle in the path. */
+    /* Outside /api/ the port is the proxy: a GET resolves the handle its path names, a posted
+     * form the handle it names; everything else that is posted is a native message. */
+    if (strncmp(c->path, "/api/", 5) != 0 && !is_route_folder(c->path) &&
+        (method == EVHTTP_REQ_GET || (method == EVHTTP_REQ_POST && http_proxy_is_form(c)))) {
+        c->route = strcmp(c->path, "/") == 0 ? HTTP_ROUTE_OTHER : HTTP_ROUTE_HANDLE;
+        if (method == EVHTTP_REQ_GET)
+            http_proxy_get(c);
+        else
+            http_proxy_post(c);
+        return;
+    }
     if (method == EVHTTP_REQ_POST && strncmp(c->path, "/api/", 5) != 0) {
         c->route = HTTP_ROUTE_NATIVE;
         http_api_native(c);

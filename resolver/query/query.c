@@ -3,7 +3,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "common/handle_name.h"
 #include "proto/hdl_body.h"
 #include "proto/hdl_const.h"
 #include "crypto/digest.h"
@@ -11,7 +10,7 @@
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_resolution.h"
-#include "resolver/query/answer_cache.h"
+#include "resolver/query/query_lookup.h"
 #include "registry/reg_record.h"
 
 /* Responses expire twelve hours after they are made, as the reference server's do. */
@@ -128,46 +127,20 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
         return reply_error(q, req, HDL_RC_HANDLE_NOT_FOUND, "", out, out_len);
     }
 
-    uint8_t name[HDL_MAX_HANDLE_LEN + 8];
-    size_t name_len = hname_lookup(rr.handle.ptr, rr.handle.len, name, sizeof name);
-    if (name_len == 0)
+    struct reg_pin pin;
+    int err = REG_OK;
+    switch (query_lookup(q->node, q->cache, rr.handle.ptr, rr.handle.len, &pin, &err)) {
+    case QUERY_LOOKUP_FOUND:
+        break;
+    case QUERY_LOOKUP_INVALID:
         return reply_error(q, req, HDL_RC_INVALID_HANDLE, "Invalid handle", out, out_len);
-
-    struct reg_prefix_set *prefixes =
-        atomic_load_explicit(&q->node->prefixes, memory_order_acquire);
-    if (!reg_prefix_set_serves(prefixes, name, name_len))
+    case QUERY_LOOKUP_NOT_HOMED:
         return reply_error(q, req, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here", out,
                            out_len);
-
-    /* The worker's cache first; the version is read before the registry, so a write that
-     * lands meanwhile leaves the new entry stale, never a stale entry current. */
-    struct reg_db *db = q->node->db;
-    uint8_t key[REG_MAX_KEY];
-    size_t key_len = reg_canonical_key(db, name, name_len, key);
-    struct reg_pin pin;
-    pin.data = NULL;
-    pin.len = 0;
-    pin.impl = NULL;
-    pin.heap = NULL;
-    uint64_t hash = 0;
-    uint32_t version = 0;
-    bool cached = false;
-    if (q->cache) {
-        hash = reg_key_hash(key, key_len);
-        version = reg_change_version(db, hash);
-        cached = answer_cache_get(q->cache, key, key_len, hash, version, &pin.data, &pin.len);
-    }
-    if (!cached) {
-        int err = reg_get_record_key(db, key, key_len, &pin);
-        if (err != REG_OK && err != REG_NOT_FOUND)
-            return reply_error(q, req, hdl_rc_of_error(err), "Registry read failed", out, out_len);
-        if (q->cache)
-            answer_cache_put(q->cache, key, key_len, hash, version, pin.data,
-                             err == REG_OK ? pin.len : 0);
-    }
-    if (pin.len == 0) {
-        reg_pin_release(&pin);
+    case QUERY_LOOKUP_NOT_FOUND:
         return reply_error(q, req, HDL_RC_HANDLE_NOT_FOUND, "", out, out_len);
+    default:
+        return reply_error(q, req, hdl_rc_of_error(err), "Registry read failed", out, out_len);
     }
 
     struct reg_record_view rec;

@@ -174,7 +174,8 @@ class Http(unittest.TestCase):
         self.assertEqual(self.get_json("/api/handles/88.100.1/PRIVATE")["responseCode"], 1)
 
     def test_unknown_path_is_404(self):
-        status, _, _ = self.request("GET", "/nothing/here")
+        # Outside /api/ a path names a handle (the proxy, test_proxy.py).
+        status, _, _ = self.request("GET", "/api/nothing/here")
         self.assertEqual(status, 404)
 
     def test_keep_alive_serves_several_requests_on_one_connection(self):

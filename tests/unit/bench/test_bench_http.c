@@ -72,12 +72,38 @@ static void malformed_responses_are_refused(void **state)
     assert_int_equal(rc, 0);
 }
 
+static void chunked_responses_parse_with_the_any_parser(void **state)
+{
+    (void)state;
+    const char *r = "HTTP/1.1 302 Found\r\nLocation: https://id.example.com/x\r\n"
+                    "Transfer-Encoding: chunked\r\n\r\n5\r\n<html\r\n3\r\n/>\n\r\n0\r\n\r\nX";
+    size_t used = 0;
+    int status = 0;
+    uint32_t rc = 7;
+    assert_int_equal(
+        bench_http_parse_any_response((const uint8_t *)r, strlen(r), &used, &status, &rc), 1);
+    assert_int_equal(status, 302);
+    assert_int_equal(rc, 0);
+    assert_int_equal(used, strlen(r) - 1);
+    /* Cut anywhere before its end, it needs more. */
+    for (size_t cut = 0; cut < strlen(r) - 1; cut++)
+        assert_int_equal(
+            bench_http_parse_any_response((const uint8_t *)r, cut, &used, &status, &rc), 0);
+    /* Not chunked: as the strict parser. */
+    const char *plain = "HTTP/1.1 302 Found\r\nContent-Length: 2\r\n\r\nabHTTP";
+    assert_int_equal(
+        bench_http_parse_any_response((const uint8_t *)plain, strlen(plain), &used, &status, &rc),
+        1);
+    assert_int_equal(used, strlen(plain) - 4);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(whole_response_gives_status_rc_and_length),
         cmocka_unit_test(partial_response_needs_more),
         cmocka_unit_test(pipelined_responses_parse_one_at_a_time),
+        cmocka_unit_test(chunked_responses_parse_with_the_any_parser),
         cmocka_unit_test(malformed_responses_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,9 @@
 # The REST API's authentication.
 pazhou_unit_test(test_http_auth pazhou_http)
+# The proxy's 10320/loc choice, its text handling and the locatt list of a request.
+pazhou_unit_test(test_http_proxy_loc pazhou_http)
+pazhou_unit_test(test_http_proxy_url pazhou_http)
+pazhou_unit_test(test_http_proxy_att pazhou_http)
 # Error codes to HTTP statuses.
 pazhou_unit_test(test_http_status pazhou_http)
 # The proxy's HTML pages: escaping, values by type, languages.

@@ -1,0 +1,106 @@
+#include "resolver/http/http_proxy_req.h"
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+#include <event2/http_struct.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "resolver/http/http_proxy_url.h"
+#include "resolver/http/http_send.h"
+
+/* TTLs beyond two days are not taken at their word (the reference's MAX_RECOGNIZED_TTL). */
+#define MAX_RECOGNIZED_TTL 172800
+#define HTML_TYPE "text/html; charset=utf-8"
+
+const char *http_proxy_param(const struct http_proxy_req *p, const char *name)
+{
+    return p->c->query ? evhttp_find_header(p->c->query, name) : NULL;
+}
+
+const char *http_proxy_header(const struct http_proxy_req *p, const char *name)
+{
+    return evhttp_find_header(evhttp_request_get_input_headers(p->c->req), name);
+}
+
+/* The expiry the reference gives an answer built from v: its TTL, at most two days. */
+void http_proxy_note_ttl(struct http_proxy_req *p, const struct hdl_value *v)
+{
+    int64_t at = v->ttl_type == HDL_TTL_ABSOLUTE ? (int64_t)v->ttl : (int64_t)p->now + v->ttl;
+    if (at > (int64_t)p->now + MAX_RECOGNIZED_TTL)
+        at = (int64_t)p->now + MAX_RECOGNIZED_TTL;
+    if (at < p->expires)
+        p->expires = at;
+}
+
+/* Expires and Cache-Control of an answer whose values said when it expires. */
+static void put_cache_headers(struct http_proxy_req *p)
+{
+    if (p->expires == INT64_MAX)
+        return;
+    struct evkeyvalq *h = evhttp_request_get_output_headers(p->c->req);
+    time_t at = (time_t)p->expires;
+    struct tm tm;
+    char date[64];
+    if (gmtime_r(&at, &tm) && strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+        evhttp_add_header(h, "Expires", date);
+    char cc[48];
+    int64_t age = p->expires - (int64_t)p->now;
+    snprintf(cc, sizeof cc, "max-age=%lld", (long long)(age > 0 ? age : 0));
+    evhttp_add_header(h, "Cache-Control", cc);
+}
+
+/* Sends body with status; a HEAD answer keeps the length its GET would have (libevent leaves it
+ * out when no body follows). */
+void http_proxy_send(struct http_proxy_req *p, int status, const char *type, const void *body,
+                     size_t len)
+{
+    struct http_call *c = p->c;
+    put_cache_headers(p);
+    if (evhttp_request_get_command(c->req) == EVHTTP_REQ_HEAD) {
+        char n[24];
+        snprintf(n, sizeof n, "%zu", len);
+        evhttp_add_header(evhttp_request_get_output_headers(c->req), "Content-Length", n);
+    }
+    http_send_bytes(c, status, type, body, len);
+}
+
+/* A redirect to url (len bytes) plus the urlappend parameter: status and Location (made a URI as
+ * the reference makes it), with the short page the reference sends beside it for clients that do
+ * not follow. */
+void http_proxy_send_redirect(struct http_proxy_req *p, int status, const char *url, size_t len)
+{
+    struct http_call *c = p->c;
+    /* An HTTP/1.0 client knows 301 and 302 only. */
+    if (c->req->major == 1 && c->req->minor == 0 && status != 301)
+        status = 302;
+    struct evbuffer *target = evbuffer_new();
+    struct evbuffer *loc = evbuffer_new();
+    struct evbuffer *body = evbuffer_new();
+    const char *append = http_proxy_param(p, "urlappend");
+    if (!target || !loc || !body || evbuffer_add(target, url, len) != 0 ||
+        (append && evbuffer_add(target, append, strlen(append)) != 0)) {
+        http_send_bytes(c, 500, "text/plain", "Out of memory\n", 14);
+    } else {
+        size_t n = evbuffer_get_length(target);
+        const char *full = (const char *)evbuffer_pullup(target, -1);
+        http_url_encode_uri(loc, full, n);
+        evbuffer_add(loc, "", 1);
+        evhttp_add_header(evhttp_request_get_output_headers(c->req), "Location",
+                          (const char *)evbuffer_pullup(loc, -1));
+        evbuffer_add_printf(body, "<html><head><title>Handle Redirect</title></head>\n"
+                                  "<body><a href=\"");
+        http_url_escape_html(body, full, n);
+        evbuffer_add_printf(body, "\">");
+        http_url_escape_html(body, full, n);
+        evbuffer_add_printf(body, "</a></body></html>");
+        c->rc = HDL_RC_SUCCESS;
+        http_proxy_send(p, status, HTML_TYPE, evbuffer_pullup(body, -1), evbuffer_get_length(body));
+    }
+    if (target)
+        evbuffer_free(target);
+    if (loc)
+        evbuffer_free(loc);
+    if (body)
+        evbuffer_free(body);
+}
