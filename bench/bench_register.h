@@ -5,8 +5,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-#include "client/admin_auth.h"
 #include "bench/bench_load.h"
+#include "client/admin_auth.h"
 #include "client/client.h"
 
 struct bench_register_config {

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/handle_name.h"
 #include "crypto/answer.h"
 #include "crypto/secret.h"
-#include "common/handle_name.h"
 #include "proto/hdl_challenge.h"
 
 int admin_auth_set_identity(struct admin_auth *a, const char *text, char *err, size_t errlen)

@@ -8,17 +8,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/request.h"
 #include "crypto/dh_session.h"
 #include "crypto/digest.h"
 #include "crypto/key.h"
 #include "crypto/secret.h"
+#include "crypto/sign.h"
 #include "proto/hdl_admin_ops.h"
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_envelope.h"
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_session.h"
-#include "client/request.h"
-#include "crypto/sign.h"
 
 #define DEFAULT_TIMEOUT_MS 30000
 /* A request, and room for the MAC credential a session adds. */

@@ -12,8 +12,8 @@
 
 #include "proto/hdl_const.h"
 #include "proto/hdl_envelope.h"
-#include "proto/hdl_header.h"
 #include "proto/hdl_fragment.h"
+#include "proto/hdl_header.h"
 
 int client_parse_server(const char *text, struct client_opts *o, char *err, size_t errlen)
 {

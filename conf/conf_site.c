@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/hdl_const.h"
 #include "crypto/key.h"
+#include "proto/hdl_const.h"
 #include "proto/hdl_pubkey.h"
 #include "proto/hdl_site.h"
 

@@ -3,8 +3,8 @@
 
 #include <stdlib.h>
 
-#include "proto/hdl_error.h"
 #include "common/handle_name.h"
+#include "proto/hdl_error.h"
 #include "registry/reg_internal.h"
 #include "registry/reg_record.h"
 #include "registry/reg_stored.h"

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "common/iso8601.h"
-#include "resolver/log.h"
 #include "registry/reg_backup.h"
+#include "resolver/log.h"
 
 static void answer(const char *request, const char *text)
 {

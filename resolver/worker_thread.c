@@ -7,11 +7,11 @@
 
 #include "crypto/secret.h"
 #include "resolver/http/http_server.h"
-#include "resolver/query/answer_cache.h"
 #include "resolver/log.h"
 #include "resolver/net/rrl.h"
 #include "resolver/net/tcp_handler.h"
 #include "resolver/net/udp_handler.h"
+#include "resolver/query/answer_cache.h"
 
 /* How long in-flight TCP answers may take to drain at shutdown. */
 #define SHUTDOWN_GRACE_MS 3000

@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto/secret.h"
 #include "client/request.h"
+#include "crypto/secret.h"
 
 #define SECRET_MAX 1024
 

@@ -9,10 +9,10 @@
 #include <getopt.h>
 #include <stdbool.h>
 
-#include "common/handle_name.h"
 #include "client/admin_auth.h"
 #include "client/admin_client.h"
 #include "client/client.h"
+#include "common/handle_name.h"
 #include "tools/secret_input.h"
 
 enum {

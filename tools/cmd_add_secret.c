@@ -13,13 +13,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "client/admin_ops.h"
 #include "common/handle_name.h"
 #include "common/hex.h"
-#include "tools/admin_cli.h"
 #include "crypto/secret.h"
-#include "client/admin_ops.h"
-#include "tools/commands.h"
 #include "proto/hdl_admin.h"
+#include "tools/admin_cli.h"
+#include "tools/commands.h"
 
 enum { OPT_OUT = ADMIN_OPT_FIRST_FREE, OPT_FROM };
 

@@ -8,13 +8,13 @@
 #include <string.h>
 #include <strings.h>
 
-#include "common/handle_name.h"
-#include "tools/admin_cli.h"
 #include "client/admin_ops.h"
-#include "tools/batch_value.h"
-#include "tools/commands.h"
+#include "common/handle_name.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_json.h"
+#include "tools/admin_cli.h"
+#include "tools/batch_value.h"
+#include "tools/commands.h"
 
 enum { OPT_VALUE = ADMIN_OPT_FIRST_FREE, OPT_OVERWRITE, OPT_MINT, OPT_INDEX };
 

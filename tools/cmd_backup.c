@@ -19,8 +19,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tools/commands.h"
 #include "registry/reg_backup.h"
+#include "tools/commands.h"
 
 #define REQUEST_PREFIX "backup-request-"
 

@@ -12,10 +12,10 @@
 
 #include "client/admin_client.h"
 #include "client/admin_ops.h"
-#include "tools/batch_file.h"
 #include "client/client.h"
-#include "tools/commands.h"
 #include "client/request.h"
+#include "tools/batch_file.h"
+#include "tools/commands.h"
 #include "tools/secret_input.h"
 
 #define PROGRESS_EVERY_S 0.25

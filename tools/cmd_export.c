@@ -14,11 +14,11 @@
 
 #include "common/base64.h"
 #include "common/handle_name.h"
-#include "registry/import/bulk_csv.h"
-#include "tools/commands.h"
 #include "proto/hdl_json.h"
+#include "registry/import/bulk_csv.h"
 #include "registry/reg_bulk.h"
 #include "registry/reg_record.h"
+#include "tools/commands.h"
 
 struct export
 {

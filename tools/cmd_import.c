@@ -16,9 +16,9 @@
 #include <unistd.h>
 
 #include "registry/import/bulk_import.h"
+#include "registry/reg_prefix.h"
 #include "tools/commands.h"
 #include "tools/offline.h"
-#include "registry/reg_prefix.h"
 
 static void usage(FILE *f)
 {

@@ -17,16 +17,16 @@
 #include <unistd.h>
 
 #include "common/handle_name.h"
-#include "tools/commands.h"
-#include "crypto/key.h"
 #include "conf/conf.h"
+#include "conf/conf_site.h"
+#include "crypto/key.h"
+#include "crypto/server_key.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
-#include "tools/offline.h"
 #include "registry/reg_record.h"
+#include "tools/commands.h"
+#include "tools/offline.h"
 #include "tools/secret_input.h"
-#include "crypto/server_key.h"
-#include "conf/conf_site.h"
 
 #define MAX_PREFIXES 64
 #define ADMIN_KEY_MAX 8192

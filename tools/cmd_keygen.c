@@ -21,10 +21,10 @@
 
 #include "common/base64.h"
 #include "crypto/client_cert.h"
-#include "tools/commands.h"
 #include "crypto/key.h"
 #include "crypto/keygen.h"
 #include "proto/hdl_pubkey.h"
+#include "tools/commands.h"
 #include "tools/secret_input.h"
 
 #define PUB_MAX 8192

@@ -6,13 +6,13 @@
 #include <string.h>
 
 #include "client/client.h"
-#include "tools/commands.h"
+#include "client/request.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_json.h"
 #include "proto/hdl_resolution.h"
-#include "client/request.h"
+#include "tools/commands.h"
 
 #define MAX_FILTERS 64
 

@@ -12,9 +12,9 @@
 #include <sys/stat.h>
 
 #include "common/handle_name.h"
-#include "tools/commands.h"
 #include "registry/reg_db.h"
 #include "registry/reg_stats.h"
+#include "tools/commands.h"
 
 #define MAX_ROWS 4096
 

@@ -15,9 +15,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "tools/commands.h"
-#include "proto/hdl_admin.h"
 #include "client/https_client.h"
+#include "proto/hdl_admin.h"
+#include "tools/commands.h"
 #include "tools/import_on_node.h"
 #include "tools/secret_input.h"
 

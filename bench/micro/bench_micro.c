@@ -11,16 +11,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "common/handle_name.h"
-#include "resolver/query/answer_cache.h"
 #include "bench/bench_keys.h"
 #include "bench/micro/bench_micro.h"
+#include "common/handle_name.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_message.h"
-#include "resolver/query/query.h"
 #include "registry/reg_prefix.h"
 #include "registry/reg_record.h"
+#include "resolver/query/answer_cache.h"
+#include "resolver/query/query.h"
 
 /* Prepared requests, cycled (a power of two): by default far more than any answer cache holds,
  * so a uniform key choice stays uniform instead of replaying a few thousand keys. */

@@ -7,10 +7,10 @@
 
 #include "common/iso8601.h"
 #include "common/utf8.h"
-#include "registry/import/bulk_csv.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_json.h"
+#include "registry/import/bulk_csv.h"
 #include "registry/reg_record.h"
 #include "registry/reg_stored.h"
 

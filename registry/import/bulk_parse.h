@@ -17,8 +17,8 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "registry/import/bulk_jsonl.h"
 #include "proto/hdl_value.h"
+#include "registry/import/bulk_jsonl.h"
 #include "registry/reg_db.h"
 #include "registry/reg_prefix.h"
 

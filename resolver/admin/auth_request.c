@@ -5,23 +5,23 @@
 #include <string.h>
 #include <time.h>
 
-#include "resolver/admin/auth.h"
-#include "resolver/admin/auth_state.h"
-#include "resolver/admin/auth_throttle.h"
+#include "crypto/digest.h"
+#include "crypto/sign.h"
 #include "proto/hdl_admin_ops.h"
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_const.h"
-#include "crypto/digest.h"
 #include "proto/hdl_error.h"
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_resolution.h"
 #include "proto/hdl_session.h"
-#include "resolver/admin/ops.h"
-#include "resolver/query/query.h"
 #include "registry/reg_record.h"
+#include "resolver/admin/auth.h"
+#include "resolver/admin/auth_state.h"
+#include "resolver/admin/auth_throttle.h"
+#include "resolver/admin/ops.h"
 #include "resolver/admin/session.h"
-#include "crypto/sign.h"
+#include "resolver/query/query.h"
 
 /* LIST_HANDLES fills each message of its stream to about this many bytes. */
 #define LIST_CHUNK_BYTES 60000

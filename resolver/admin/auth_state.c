@@ -4,8 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "crypto/secret.h"
 #include "crypto/digest.h"
+#include "crypto/secret.h"
 #include "proto/hdl_error_body.h"
 
 #define BUCKETS 4096

@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "resolver/admin/auth.h"
 #include "proto/hdl_const.h"
+#include "resolver/admin/auth.h"
 
 #define THROTTLE_ENTRIES 16384u
 

@@ -6,8 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolver/admin/auth_request.h"
 #include "common/sockaddr_text.h"
+#include "resolver/admin/auth_request.h"
 
 /* A job's answers waiting for its worker are capped; a listing waits for the client to read. */
 #define JOB_QUEUE_BYTES (4u << 20)

@@ -13,8 +13,8 @@
 #include <unistd.h>
 
 #include "common/iso8601.h"
-#include "resolver/log.h"
 #include "registry/reg_prefix.h"
+#include "resolver/log.h"
 
 /* Finished imports kept for their status: the oldest goes first. */
 #define KEPT_IMPORTS 8

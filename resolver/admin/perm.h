@@ -9,9 +9,9 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "registry/reg_record.h"
 #include "resolver/admin/identity.h"
 #include "resolver/node.h"
-#include "registry/reg_record.h"
 
 #define PERM_VLIST_DEPTH 8
 

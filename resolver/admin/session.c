@@ -5,8 +5,8 @@
 
 #include "crypto/dh_session.h"
 #include "crypto/secret.h"
-#include "resolver/admin/auth_state.h"
 #include "proto/hdl_const.h"
+#include "resolver/admin/auth_state.h"
 
 #define MIN_TIMEOUT_S 2
 #define MAX_TIMEOUT_S 86400

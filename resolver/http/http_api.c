@@ -13,11 +13,11 @@
 #include "proto/hdl_error.h"
 #include "proto/hdl_json.h"
 #include "proto/hdl_resolution.h"
+#include "registry/reg_record.h"
 #include "resolver/http/http_send.h"
+#include "resolver/net/worker.h"
 #include "resolver/query/query_counted.h"
 #include "resolver/query/query_lookup.h"
-#include "registry/reg_record.h"
-#include "resolver/net/worker.h"
 
 #define HANDLES_PATH "/api/handles/"
 #define NATIVE_TYPE "application/x-hdl-message"

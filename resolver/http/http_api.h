@@ -13,8 +13,8 @@
 #include <jansson.h>
 
 #include "proto/hdl_resolution.h"
-#include "resolver/http/http_call.h"
 #include "registry/reg_record.h"
+#include "resolver/http/http_call.h"
 
 /* GET /api/handles/{handle}?index=&type=: the public values, selected as a resolution selects
  * them (index and type lists OR-ed), as {"responseCode","handle","values"}. */

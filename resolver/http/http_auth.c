@@ -10,9 +10,9 @@
 #include "common/base64.h"
 #include "crypto/answer.h"
 #include "crypto/secret.h"
+#include "proto/hdl_challenge.h"
 #include "resolver/admin/auth.h"
 #include "resolver/admin/auth_throttle.h"
-#include "proto/hdl_challenge.h"
 
 static void malformed(struct http_auth *a, const char *why)
 {

@@ -28,9 +28,9 @@
 #include <stdint.h>
 
 #include "proto/hdl_const.h"
+#include "resolver/admin/identity.h"
 #include "resolver/http/http_cert.h"
 #include "resolver/http/http_session.h"
-#include "resolver/admin/identity.h"
 #include "resolver/node.h"
 
 #define HTTP_AUTH_SECRET_MAX 1024

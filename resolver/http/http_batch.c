@@ -8,8 +8,8 @@
 #include "proto/hdl_error.h"
 #include "proto/hdl_json.h"
 #include "proto/hdl_json_scalar.h"
-#include "resolver/admin/ops.h"
 #include "registry/reg_record.h"
+#include "resolver/admin/ops.h"
 
 /* Decoded values of one operation: at most one message's worth, plus what encoding adds. */
 #define STORE_CAP (2 * HDL_MAX_MESSAGE_LEN)

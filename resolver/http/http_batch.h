@@ -23,8 +23,8 @@
 #include <stddef.h>
 
 #include "proto/hdl_value.h"
-#include "resolver/http/http_job.h"
 #include "resolver/admin/identity.h"
+#include "resolver/http/http_job.h"
 #include "resolver/node.h"
 
 #define HTTP_BATCH_MAX_OPS 10000

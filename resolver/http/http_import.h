@@ -17,8 +17,8 @@
 
 #include <stddef.h>
 
-#include "resolver/http/http_job.h"
 #include "resolver/admin/identity.h"
+#include "resolver/http/http_job.h"
 #include "resolver/node.h"
 
 #define HTTP_IMPORTS_PATH "/api/imports"

@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "resolver/http/http_conn.h"
-#include "resolver/http/http_send.h"
+#include "proto/hdl_const.h"
 #include "resolver/admin/auth_request.h"
 #include "resolver/admin/job_pool.h"
-#include "proto/hdl_const.h"
+#include "resolver/http/http_conn.h"
+#include "resolver/http/http_send.h"
 #include "resolver/net/worker.h"
 
 /* The bytes a job sends back: this head, the header lines, the body text. */

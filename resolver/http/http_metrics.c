@@ -10,14 +10,14 @@
 #include <unistd.h>
 
 #include "common/handle_name.h"
-#include "resolver/query/answer_cache.h"
-#include "resolver/admin/auth_state.h"
 #include "proto/hdl_const.h"
+#include "registry/reg_stats.h"
+#include "resolver/admin/auth_state.h"
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_session.h"
 #include "resolver/http/http_state.h"
-#include "registry/reg_stats.h"
 #include "resolver/net/worker.h"
+#include "resolver/query/answer_cache.h"
 
 /* A worker whose loop has not beaten for this long is stuck. */
 #define HEARTBEAT_STALE_S 5

@@ -12,13 +12,13 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "resolver/admin/job_pool.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_envelope.h"
+#include "resolver/admin/job_pool.h"
 #include "resolver/net/net_addr.h"
-#include "resolver/query/query_counted.h"
 #include "resolver/net/source_limit.h"
 #include "resolver/net/worker.h"
+#include "resolver/query/query_counted.h"
 
 /* A client that stops reading gets this much queued output before its reads are paused. */
 #define OUTPUT_HIGH_WATER (1u << 20)

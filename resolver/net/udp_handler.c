@@ -10,16 +10,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "resolver/admin/job_pool.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_envelope.h"
 #include "proto/hdl_fragment.h"
 #include "proto/hdl_message.h"
+#include "resolver/admin/job_pool.h"
 #include "resolver/log.h"
 #include "resolver/net/net_addr.h"
-#include "resolver/query/query_counted.h"
 #include "resolver/net/rrl.h"
 #include "resolver/net/worker.h"
+#include "resolver/query/query_counted.h"
 
 #define RECV_BATCH 32
 #define SEND_BATCH 64

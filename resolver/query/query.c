@@ -3,15 +3,15 @@
 #include <string.h>
 #include <time.h>
 
+#include "crypto/digest.h"
 #include "proto/hdl_body.h"
 #include "proto/hdl_const.h"
-#include "crypto/digest.h"
 #include "proto/hdl_error.h"
 #include "proto/hdl_error_body.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_resolution.h"
-#include "resolver/query/query_lookup.h"
 #include "registry/reg_record.h"
+#include "resolver/query/query_lookup.h"
 
 /* Responses expire twelve hours after they are made, as the reference server's do. */
 #define RESPONSE_LIFETIME_S 43200

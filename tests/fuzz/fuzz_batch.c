@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/hdl_const.h"
 #include "tools/batch_file.h"
 #include "tools/batch_value.h"
-#include "proto/hdl_const.h"
 
 static struct batch_op op;
 static uint8_t store_buf[HDL_MAX_MESSAGE_LEN], wire[HDL_MAX_MESSAGE_LEN + 1024];

@@ -8,10 +8,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "proto/hdl_const.h"
 #include "registry/import/bulk_csv.h"
 #include "registry/import/bulk_parse.h"
 #include "tests/fuzz/fuzz_registry.h"
-#include "proto/hdl_const.h"
 
 static struct bulk_parser parser;
 static uint8_t store_buf[2 * HDL_MAX_MESSAGE_LEN];

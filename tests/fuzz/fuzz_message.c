@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "crypto/key.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_admin_ops.h"
 #include "proto/hdl_body.h"
@@ -17,7 +18,6 @@
 #include "proto/hdl_const.h"
 #include "proto/hdl_credential.h"
 #include "proto/hdl_fragment.h"
-#include "crypto/key.h"
 #include "proto/hdl_pubkey.h"
 #include "proto/hdl_session.h"
 #include "proto/hdl_value.h"

@@ -17,8 +17,7 @@
 
 #include "crypto/dh_session.h"
 #include "crypto/key.h"
-#include "resolver/admin/auth.h"
-#include "resolver/admin/auth_state.h"
+#include "crypto/sign.h"
 #include "proto/hdl_body.h"
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_credential.h"
@@ -27,9 +26,10 @@
 #include "proto/hdl_pubkey.h"
 #include "proto/hdl_resolution.h"
 #include "proto/hdl_session.h"
-#include "tests/unit/hdl_test_vectors.h"
+#include "resolver/admin/auth.h"
+#include "resolver/admin/auth_state.h"
 #include "resolver/admin/session.h"
-#include "crypto/sign.h"
+#include "tests/unit/hdl_test_vectors.h"
 
 static struct vec_file auth_vec, session_vec, resolve_vec;
 

@@ -20,9 +20,9 @@
 #include "client/admin_auth.h"
 #include "crypto/dh_session.h"
 #include "crypto/key.h"
-#include "resolver/admin/auth.h"
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_pubkey.h"
+#include "resolver/admin/auth.h"
 #include "resolver/admin/session.h"
 
 /* nonce || SHA-256 digest, as a 2.10 challenge has it signed. */

@@ -19,13 +19,13 @@
 #include <cmocka.h>
 #include <rocksdb/c.h>
 
-#include "registry/import/bulk_import.h"
 #include "proto/hdl_const.h"
+#include "registry/import/bulk_import.h"
 #include "registry/reg_bulk.h"
-#include "registry/reg_stats.h"
 #include "registry/reg_db.h"
 #include "registry/reg_prefix.h"
 #include "registry/reg_record.h"
+#include "registry/reg_stats.h"
 
 struct fixture {
     char dir[64];

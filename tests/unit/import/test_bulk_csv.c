@@ -8,9 +8,9 @@
 
 #include <cmocka.h>
 
-#include "registry/import/bulk_csv.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
+#include "registry/import/bulk_csv.h"
 
 /* Reads every row of text; returns how many, with their fields joined by '|' into out. */
 static int rows(const char *text, char *out, size_t cap, uint64_t *lines, const char **msg)

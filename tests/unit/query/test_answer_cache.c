@@ -7,8 +7,8 @@
 
 #include <cmocka.h>
 
-#include "resolver/query/answer_cache.h"
 #include "registry/reg_db.h"
+#include "resolver/query/answer_cache.h"
 
 static void hits_need_the_same_key_and_version(void **state)
 {

@@ -21,9 +21,9 @@
 #include "conf/conf.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_message.h"
-#include "resolver/query/query.h"
 #include "registry/reg_db.h"
 #include "registry/reg_record.h"
+#include "resolver/query/query.h"
 
 #define CORPUS_DIR PAZHOU_SOURCE_DIR "/tests/malformed"
 #define PRODUCT "88.100.1/PRODUCT-000001"

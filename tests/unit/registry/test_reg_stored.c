@@ -12,8 +12,8 @@
 #include "proto/hdl_const.h"
 #include "proto/hdl_error.h"
 #include "registry/reg_record.h"
-#include "tests/unit/reg_test_records.h"
 #include "registry/reg_stored.h"
+#include "tests/unit/reg_test_records.h"
 
 /* Encodes record, checks reg_stored_build writes the same bytes from values, expands it back
  * and checks the bytes are the record's; returns the stored length. */

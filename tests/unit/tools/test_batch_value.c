@@ -10,10 +10,10 @@
 
 #include <cmocka.h>
 
-#include "tools/batch_file.h"
-#include "tools/batch_value.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
+#include "tools/batch_file.h"
+#include "tools/batch_value.h"
 
 static uint8_t store_buf[65536];
 
