@@ -3,12 +3,9 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config libevent-dev librocksdb-dev libc-ares-dev libssl-dev
           libjansson-dev libsimdjson-dev libcmocka-dev libconfig-dev python3 openssl
-          clang libclang-rt-14-dev libsystemd-dev scdoc
-          chromium
-          libqrencode-dev
-          libpng-dev
-          zbar-tools
-          librsvg2-bin)
+          libsystemd-dev scdoc libqrencode-dev libpng-dev
+          # tests: fuzzing, the proxy's pages in a browser, QR codes read back
+          clang libclang-rt-14-dev chromium zbar-tools librsvg2-bin)
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
