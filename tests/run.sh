@@ -4,7 +4,7 @@
 # is there); the threaded tests under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bash deploy/deps.sh
+bash deploy/deps.sh --tests
 jobs=$(nproc)
 # run_suite DIR [CMAKE_OPTION] [-R REGEX | -E REGEX]: the tests run two at a time (one per
 # core), those that measure time alone (tests/integration/integration.cmake).
