@@ -35,7 +35,7 @@ if command -v clang >/dev/null && command -v clang++ >/dev/null; then
     cmake --build build-fuzz -j"$jobs" --target fuzz
     LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp bash tests/fuzz/run.sh build-fuzz 5
 else
-    echo "fuzz: skipped, clang is not installed (deploy/deps.sh installs it)"
+    echo "fuzz: skipped, clang is not installed (deploy/deps.sh --tests installs it)"
 fi
 echo "== ThreadSanitizer build: the bulk unit test and the threaded integration tests"
 # Workers, the admin job pool, node-side and online imports, the bulk import: 3-4 min under TSan
