@@ -38,6 +38,9 @@ https://127.0.0.1:8443 (certificate var/tls_cert.pem); Ctrl-C stops it. In anoth
     build/tools/pazhou resolve --tcp --json 88.100.1/DEMO-000042
     curl 'http://127.0.0.1:8000/api/handles/88.100.1/DEMO-000042?pretty'
     curl --cacert var/tls_cert.pem https://127.0.0.1:8443/api/site
+In a browser: http://127.0.0.1:8000/88.100.1/DEMO-000042 (the proxy: a redirect to its URL),
+http://127.0.0.1:8000/88.100.1/DEMO-000042?noredirect (its values), and
+http://127.0.0.1:8000/qr/88.100.1/DEMO-000042 (its QR code).
 
 The prefix administrator is 300:0.NA/88.100.1, its secret in var/admin.secret. To write:
     curl --cacert var/tls_cert.pem -u "300%3A0.NA%2F88.100.1:$(cat var/admin.secret)" \
