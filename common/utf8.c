@@ -33,6 +33,17 @@ size_t utf8_seq_len(const uint8_t *p, size_t n)
     return len;
 }
 
+bool utf8_is_valid(const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n;) {
+        size_t len = utf8_seq_len(p + i, n - i);
+        if (len == 0)
+            return false;
+        i += len;
+    }
+    return true;
+}
+
 bool utf8_is_text(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n;) {

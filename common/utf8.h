@@ -13,6 +13,9 @@
 /* Length (1..4) of the well-formed sequence at p[0..n), n >= 1; 0 when there is none. */
 size_t utf8_seq_len(const uint8_t *p, size_t n);
 
+/* Whether p[0..n) is well-formed UTF-8 (any ASCII byte included). */
+bool utf8_is_valid(const uint8_t *p, size_t n);
+
 /* Whether p[0..n) is text: well-formed UTF-8, and no control byte but '\t', '\r', '\n'. */
 bool utf8_is_text(const uint8_t *p, size_t n);
 

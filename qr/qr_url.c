@@ -4,6 +4,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "common/percent.h"
 #include "common/utf8.h"
 
 const char *qr_url_handle_problem(const char *handle, size_t len)
@@ -19,31 +20,16 @@ const char *qr_url_handle_problem(const char *handle, size_t len)
     return 0;
 }
 
-/* RFC 3986 unreserved characters, and '/' when keep_slash. */
-static bool kept(unsigned char ch, bool keep_slash)
-{
-    return (ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
-           ch == '-' || ch == '.' || ch == '_' || ch == '~' || (keep_slash && ch == '/');
-}
-
+/* Appends handle[0..len) encoded to buf at at, NUL-terminated; '/' kept when keep_slash.
+ * Returns the new length, 0 when it does not fit in cap. */
 static size_t encode(const char *handle, size_t len, bool keep_slash, char *buf, size_t cap,
                      size_t at)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)handle[i];
-        if (kept(ch, keep_slash)) {
-            if (cap - at < 2)
-                return 0;
-            buf[at++] = (char)ch;
-        } else {
-            if (cap - at < 4)
-                return 0;
-            buf[at++] = '%';
-            buf[at++] = hex[ch >> 4];
-            buf[at++] = hex[ch & 15];
-        }
-    }
+    const char *keep = keep_slash ? PCT_UNRESERVED "/" : PCT_UNRESERVED;
+    const uint8_t *h = (const uint8_t *)handle;
+    if (cap - at < pct_encoded_len(h, len, keep) + 1)
+        return 0;
+    at += pct_encode(buf + at, h, len, keep);
     buf[at] = '\0';
     return at;
 }

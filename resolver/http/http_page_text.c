@@ -3,6 +3,7 @@
 #include <event2/buffer.h>
 #include <string.h>
 
+#include "common/percent.h"
 #include "common/utf8.h"
 
 static const char replacement[] = "\xef\xbf\xbd";
@@ -63,19 +64,17 @@ void http_html_str(struct evbuffer *out, const char *s)
     http_html_text(out, (const uint8_t *)s, strlen(s));
 }
 
+void http_url_encode(struct evbuffer *out, const uint8_t *s, size_t n, const char *keep)
+{
+    struct evbuffer_iovec v;
+    size_t len = pct_encoded_len(s, n, keep);
+    if (len == 0 || evbuffer_reserve_space(out, (ev_ssize_t)len, &v, 1) != 1)
+        return;
+    v.iov_len = pct_encode(v.iov_base, s, n, keep);
+    evbuffer_commit_space(out, &v, 1);
+}
+
 void http_url_path(struct evbuffer *out, const uint8_t *p, size_t n)
 {
-    static const char hex[] = "0123456789ABCDEF";
-    size_t run = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint8_t c = p[i];
-        if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-            c == '-' || c == '.' || c == '_' || c == '~' || c == '/')
-            continue;
-        evbuffer_add(out, p + run, i - run);
-        char esc[3] = {'%', hex[c >> 4], hex[c & 15]};
-        evbuffer_add(out, esc, 3);
-        run = i + 1;
-    }
-    evbuffer_add(out, p + run, n - run);
+    http_url_encode(out, p, n, PCT_UNRESERVED "/");
 }

@@ -18,6 +18,10 @@ void http_html_text(struct evbuffer *out, const uint8_t *p, size_t n);
 /* http_html_text of a NUL-terminated string. */
 void http_html_str(struct evbuffer *out, const char *s);
 
+/* Appends s[0..n) percent-encoded (common/percent.h) with letters, digits and the bytes in keep
+ * left as they are. */
+void http_url_encode(struct evbuffer *out, const uint8_t *s, size_t n, const char *keep);
+
 /* Appends p[0..n) percent-encoded for a URL path (RFC 3986 unreserved bytes and '/' as they are,
  * every other byte as %XX), which is also safe in a quoted attribute. */
 void http_url_path(struct evbuffer *out, const uint8_t *p, size_t n);

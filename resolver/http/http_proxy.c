@@ -12,6 +12,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "common/utf8.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_error.h"
 #include "proto/hdl_resolution.h"
@@ -340,7 +341,7 @@ static void answer(struct http_proxy_req *p)
     }
     normalize(p);
     /* The handle is shown in pages and JSON, which carry UTF-8 only. */
-    if (p->len == 0 || !http_url_is_utf8(p->handle, p->len)) {
+    if (p->len == 0 || !utf8_is_valid((const uint8_t *)p->handle, p->len)) {
         p->c->opcode = HDL_OC_RESOLUTION;
         p->len = 0; /* not shown: the page is UTF-8 */
         send_error_page(p, 400, HDL_RC_INVALID_HANDLE, "Invalid handle");

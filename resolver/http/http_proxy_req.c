@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "resolver/http/http_page_text.h"
 #include "resolver/http/http_proxy_url.h"
 #include "resolver/http/http_send.h"
 
@@ -90,9 +91,9 @@ void http_proxy_send_redirect(struct http_proxy_req *p, int status, const char *
                           (const char *)evbuffer_pullup(loc, -1));
         evbuffer_add_printf(body, "<html><head><title>Handle Redirect</title></head>\n"
                                   "<body><a href=\"");
-        http_url_escape_html(body, full, n);
+        http_html_text(body, (const uint8_t *)full, n);
         evbuffer_add_printf(body, "\">");
-        http_url_escape_html(body, full, n);
+        http_html_text(body, (const uint8_t *)full, n);
         evbuffer_add_printf(body, "</a></body></html>");
         c->rc = HDL_RC_SUCCESS;
         http_proxy_send(p, status, HTML_TYPE, evbuffer_pullup(body, -1), evbuffer_get_length(body));

@@ -25,12 +25,6 @@ void http_url_encode_path(struct evbuffer *out, const char *s, size_t n);
 int http_url_for_handle(struct evbuffer *out, struct evhttp_request *req, bool tls,
                         const char *handle, size_t len);
 
-/* Appends s (n bytes) with <, >, ", & and ' as HTML character references. */
-void http_url_escape_html(struct evbuffer *out, const char *s, size_t n);
-
-/* Whether s (n bytes) is well-formed UTF-8. */
-bool http_url_is_utf8(const char *s, size_t n);
-
 /* Adds the fields of an application/x-www-form-urlencoded body (a C string) to out, names and
  * values plus- and percent-decoded; a field without '=' has the value "". 0, or -1 when a field
  * cannot be decoded. */

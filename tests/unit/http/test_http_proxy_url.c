@@ -12,6 +12,8 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "common/utf8.h"
+#include "resolver/http/http_page_text.h"
 #include "resolver/http/http_proxy_url.h"
 
 static char *text(struct evbuffer *b)
@@ -45,7 +47,7 @@ static void html_escape_covers_the_five(void **state)
     (void)state;
     struct evbuffer *b = evbuffer_new();
     const char *v = "<script>alert('x&y')</script>\"";
-    http_url_escape_html(b, v, strlen(v));
+    http_html_text(b, (const uint8_t *)v, strlen(v));
     char *s = text(b);
     assert_string_equal(s, "&lt;script&gt;alert(&#39;x&amp;y&#39;)&lt;/script&gt;&quot;");
     free(s);
@@ -55,14 +57,14 @@ static void html_escape_covers_the_five(void **state)
 static void utf8_is_checked_strictly(void **state)
 {
     (void)state;
-    assert_true(http_url_is_utf8("88.100.1/\xE4\xBA\xA7\xE5\x93\x81", 15));
-    assert_true(http_url_is_utf8("", 0));
-    assert_false(http_url_is_utf8("\xFF\xFE", 2));
-    assert_false(http_url_is_utf8("\xE4\xBA", 2));         /* cut short */
-    assert_false(http_url_is_utf8("\xC0\xAF", 2));         /* overlong */
-    assert_false(http_url_is_utf8("\xED\xA0\x80", 3));     /* surrogate */
-    assert_false(http_url_is_utf8("\xF4\x90\x80\x80", 4)); /* past U+10FFFF */
-    assert_true(http_url_is_utf8("\xF0\x9F\x98\x80", 4));
+    assert_true(utf8_is_valid((const uint8_t *)"88.100.1/\xE4\xBA\xA7\xE5\x93\x81", 15));
+    assert_true(utf8_is_valid((const uint8_t *)"", 0));
+    assert_false(utf8_is_valid((const uint8_t *)"\xFF\xFE", 2));
+    assert_false(utf8_is_valid((const uint8_t *)"\xE4\xBA", 2));         /* cut short */
+    assert_false(utf8_is_valid((const uint8_t *)"\xC0\xAF", 2));         /* overlong */
+    assert_false(utf8_is_valid((const uint8_t *)"\xED\xA0\x80", 3));     /* surrogate */
+    assert_false(utf8_is_valid((const uint8_t *)"\xF4\x90\x80\x80", 4)); /* past U+10FFFF */
+    assert_true(utf8_is_valid((const uint8_t *)"\xF0\x9F\x98\x80", 4));
 }
 
 static void form_fields_are_decoded(void **state)
