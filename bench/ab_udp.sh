@@ -6,7 +6,7 @@
 # of N demo identifiers; figures go to stdout.
 #   bash bench/ab_udp.sh DIR_A DIR_B [N]
 set -euo pipefail
-A=$1 B=$2 N=${3:-100000}
+A=$(realpath "$1") B=$(realpath "$2") N=${3:-100000}
 work=$(mktemp -d /var/tmp/pazhou-ab.XXXXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
 cat > "$work/pazhou.conf" <<EOC
@@ -17,6 +17,8 @@ listen = [ "127.0.0.1:2741" ];
 log_level = "warn";
 site = { key_file = "$work/server_key.pem"; };
 EOC
+# From the work directory, so that no tool of either build reads the tree's conf/pazhou.conf.
+cd "$work"
 "$A/pazhou" init -c "$work/pazhou.conf" --prefix 88.100.1 >/dev/null
 "$A/pazhou" demo-data "$N" | "$A/pazhou" import --data "$work/registry" - >/dev/null
 for side in "$A" "$B"; do
