@@ -81,6 +81,18 @@ void conf_defaults(struct conf *c)
     c->auth_lockout_s = 60;
     c->auth_failure_delay_ms = 1000;
 
+    c->recursion = false;
+    c->root_count = 0;
+    c->max_recursion = 8;
+    c->recursion_timeout_ms = 3000;
+    c->upstream_timeout_ms = 500;
+    c->max_upstream = 1024;
+    c->recursion_cache_mb = 16;
+    c->negative_ttl_s = 10;
+    c->max_ttl_s = 86400;
+    c->dns_server_count = 0;
+    c->dns_timeout_ms = 1000;
+
     c->admin_count = 0;
 }
 
@@ -98,6 +110,8 @@ enum key_kind {
     K_HTTPS,   /* http.https_listen: endpoints, may be empty */
     K_ADMINS,  /* the server_admins array */
     K_NETS,    /* limits.udp_exempt: networks, may be empty */
+    K_ROOTS,   /* resolver.root: "HOST:PORT" peers, may be empty */
+    K_DNS,     /* dns.servers: numeric endpoints, may be empty */
     K_GROUP,   /* a nested group described by keys */
 };
 
@@ -255,6 +269,29 @@ static const struct key limits_keys[] = {
     {0},
 };
 
+static const struct key resolver_keys[] = {
+    {.name = "recursion", .kind = K_BOOL, FIELD(recursion)},
+    {.name = "root", .kind = K_ROOTS, .min = 0, .max = CONF_MAX_ROOTS},
+    {.name = "max_recursion", .kind = K_U32, FIELD(max_recursion), .min = 1, .max = 64},
+    {.name = "timeout_ms", .kind = K_U32, FIELD(recursion_timeout_ms), .min = 10, .max = 600000},
+    {.name = "upstream_timeout_ms",
+     .kind = K_U32,
+     FIELD(upstream_timeout_ms),
+     .min = 10,
+     .max = 60000},
+    {.name = "max_upstream", .kind = K_U32, FIELD(max_upstream), .min = 1, .max = 1048576},
+    {.name = "cache_mb", .kind = K_U32, FIELD(recursion_cache_mb), .min = 0, .max = 65536},
+    {.name = "negative_ttl", .kind = K_U32, FIELD(negative_ttl_s), .min = 0, .max = 86400},
+    {.name = "max_ttl", .kind = K_U32, FIELD(max_ttl_s), .min = 0, .max = 31536000},
+    {0},
+};
+
+static const struct key dns_keys[] = {
+    {.name = "servers", .kind = K_DNS, .min = 0, .max = CONF_MAX_DNS},
+    {.name = "timeout_ms", .kind = K_U32, FIELD(dns_timeout_ms), .min = 10, .max = 60000},
+    {0},
+};
+
 static const struct key root_keys[] = {
     {.name = "data_dir", .kind = K_STR, FIELD(data_dir), .min = 1},
     {.name = "import_dir", .kind = K_STR, FIELD(import_dir), .min = 0},
@@ -269,6 +306,8 @@ static const struct key root_keys[] = {
     {.name = "site", .kind = K_GROUP, .group = site_keys},
     {.name = "http", .kind = K_GROUP, .group = http_keys},
     {.name = "limits", .kind = K_GROUP, .group = limits_keys},
+    {.name = "resolver", .kind = K_GROUP, .group = resolver_keys},
+    {.name = "dns", .kind = K_GROUP, .group = dns_keys},
     {.name = "server_admins", .kind = K_ADMINS, .min = 0, .max = CONF_MAX_ADMINS},
     {0},
 };
@@ -391,6 +430,7 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
     struct conf_endpoint eps[CONF_MAX_LISTEN];
     struct conf_identity ids[CONF_MAX_ADMINS];
     struct conf_net nets[CONF_MAX_NETS];
+    struct conf_hostport hps[CONF_MAX_ROOTS];
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         if (config_setting_type(e) != CONFIG_TYPE_STRING)
@@ -401,7 +441,13 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
                            "%s[%d] '%s' is not a network \"ADDR/LEN\" (e.g. \"192.0.2.0/24\", "
                            "\"2001:db8::/32\")",
                            name, i, v);
-        if (k->kind != K_ADMINS && k->kind != K_NETS && conf_parse_endpoint(v, &eps[i]) != 0)
+        if (k->kind == K_ROOTS && conf_parse_hostport(v, &hps[i]) != 0)
+            return fail_at(L, s, CONF_ERR_VALUE,
+                           "%s[%d] '%s' is not \"HOST:PORT\" or \"[IPV6ADDR]:PORT\" with a DNS "
+                           "name or numeric address and a port from 1 to 65535",
+                           name, i, v);
+        if (k->kind != K_ADMINS && k->kind != K_NETS && k->kind != K_ROOTS &&
+            conf_parse_endpoint(v, &eps[i]) != 0)
             return fail_at(L, s, CONF_ERR_VALUE,
                            "%s[%d] '%s' is not \"ADDR:PORT\" or \"[IPV6ADDR]:PORT\" with a "
                            "numeric address and a port from 1 to 65535 (host names are not "
@@ -425,6 +471,12 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
     } else if (k->kind == K_NETS) {
         memcpy(L->c->udp_exempt, nets, (size_t)n * sizeof nets[0]);
         L->c->udp_exempt_count = n;
+    } else if (k->kind == K_ROOTS) {
+        memcpy(L->c->roots, hps, (size_t)n * sizeof hps[0]);
+        L->c->root_count = n;
+    } else if (k->kind == K_DNS) {
+        memcpy(L->c->dns_servers, eps, (size_t)n * sizeof eps[0]);
+        L->c->dns_server_count = n;
     } else {
         memcpy(L->c->admins, ids, (size_t)n * sizeof ids[0]);
         L->c->admin_count = n;
@@ -476,6 +528,8 @@ static int load_group(struct loader *L, const config_setting_t *group, const str
             case K_HTTPS:
             case K_ADMINS:
             case K_NETS:
+            case K_ROOTS:
+            case K_DNS:
                 err = load_list(L, s, k, name);
                 break;
             case K_GROUP:

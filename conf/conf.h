@@ -17,10 +17,20 @@
 #define CONF_PATH_MAX 1024
 #define CONF_ADDR_MAX 128
 #define CONF_MAX_NETS 16
+#define CONF_MAX_ROOTS 16
+#define CONF_MAX_DNS 8
+#define CONF_HOST_MAX 256
 
 /* One listening endpoint, "ADDR:PORT" or "[V6ADDR]:PORT"; UDP and TCP share it. */
 struct conf_endpoint {
     char host[CONF_ADDR_MAX]; /* numeric address: 127.0.0.1, ::1, 0.0.0.0 */
+    uint16_t port;
+};
+
+/* A peer "HOST:PORT" / "[V6ADDR]:PORT": HOST a DNS name or a numeric address, resolved when
+ * used (c-ares on the worker's loop), never at load. */
+struct conf_hostport {
+    char host[CONF_HOST_MAX];
     uint16_t port;
 };
 
@@ -125,6 +135,23 @@ struct conf {
     uint32_t auth_failure_delay_ms; /* a failed authentication is answered this late; default
                                        1000 */
 
+    /* resolver: recursion for clients that set REC, for prefixes not homed here */
+    bool recursion;                              /* default false */
+    struct conf_hostport roots[CONF_MAX_ROOTS];  /* where prefix handles 0.NA/P are asked */
+    int root_count;                              /* default 0 */
+    uint32_t max_recursion;          /* hops (recursionCount) before RC 6; default 8 */
+    uint32_t recursion_timeout_ms;   /* whole recursive request; default 3000 */
+    uint32_t upstream_timeout_ms;    /* first wait for one upstream UDP answer; default 500 */
+    uint32_t max_upstream;           /* upstream queries outstanding per worker; default 1024 */
+    uint32_t recursion_cache_mb;     /* per worker: answers from other sites; 0 = off; default 16 */
+    uint32_t negative_ttl_s;         /* how long 100 and 301 answers are kept; default 10 */
+    uint32_t max_ttl_s;              /* no answer is kept longer than this; default 86400 */
+
+    /* dns: how host names (resolver.root, site.address, peers) are looked up */
+    struct conf_endpoint dns_servers[CONF_MAX_DNS]; /* default none: /etc/resolv.conf */
+    int dns_server_count;
+    uint32_t dns_timeout_ms; /* first wait for one DNS answer; default 1000 */
+
     /* administrators with full access (identities "index:handle") */
     struct conf_identity admins[CONF_MAX_ADMINS];
     int admin_count;
@@ -154,6 +181,10 @@ void conf_place_server_key(struct conf *c);
 
 /* Parses "ADDR:PORT" / "[ADDR]:PORT" into an endpoint; 0 on success, -1 on a bad form. */
 int conf_parse_endpoint(const char *text, struct conf_endpoint *ep);
+
+/* Parses "HOST:PORT" / "[V6ADDR]:PORT", HOST a DNS name (letters, digits, '-', '.', '_') or a
+ * numeric address; 0 on success, -1 on a bad form. */
+int conf_parse_hostport(const char *text, struct conf_hostport *hp);
 
 /* Parses "ADDR/LEN" (or a bare address: all its bits); 0 on success, -1 on a bad form. */
 int conf_parse_net(const char *text, struct conf_net *net);

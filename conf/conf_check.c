@@ -161,6 +161,13 @@ static void check_user(struct checker *k, const struct conf *c)
         problem(k, AT("group"), "group is set without user: set both to drop privileges");
 }
 
+static void check_resolver(struct checker *k, const struct conf *c)
+{
+    if (c->recursion && c->root_count == 0)
+        problem(k, AT("resolver.recursion"),
+                "resolver.recursion is on but resolver.root names no server to ask for prefixes");
+}
+
 int conf_check(struct conf *c, const char *path, conf_report_fn report, void *ctx)
 {
     struct checker k = {.path = path, .report = report, .ctx = ctx};
@@ -175,6 +182,7 @@ int conf_check(struct conf *c, const char *path, conf_report_fn report, void *ct
         if (c->https_listen_count > 0)
             check_tls(&k, c);
         check_user(&k, c);
+        check_resolver(&k, c);
     }
     config_destroy(&k.cfg);
     return k.problems;

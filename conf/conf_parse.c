@@ -2,6 +2,8 @@
 #include "conf/conf.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,6 +64,60 @@ int conf_parse_endpoint(const char *text, struct conf_endpoint *ep)
 
     memcpy(ep->host, addr, host_len + 1);
     ep->port = (uint16_t)port;
+    return 0;
+}
+
+int conf_parse_hostport(const char *text, struct conf_hostport *hp)
+{
+    const char *host, *colon;
+    size_t host_len;
+    bool v6 = false;
+    if (text[0] == '[') {
+        const char *close = strchr(text, ']');
+        if (!close || close[1] != ':')
+            return -1;
+        host = text + 1;
+        host_len = (size_t)(close - host);
+        colon = close + 1;
+        v6 = true;
+    } else {
+        colon = strchr(text, ':');
+        if (!colon || strchr(colon + 1, ':'))
+            return -1;
+        host = text;
+        host_len = (size_t)(colon - text);
+    }
+    if (host_len == 0 || host_len >= CONF_HOST_MAX)
+        return -1;
+    char name[CONF_HOST_MAX];
+    memcpy(name, host, host_len);
+    name[host_len] = '\0';
+    unsigned char bin[16];
+    if (v6) {
+        if (inet_pton(AF_INET6, name, bin) != 1)
+            return -1;
+    } else if (inet_pton(AF_INET, name, bin) != 1) {
+        /* A DNS name: labels of letters, digits, '-' and '_', a trailing dot allowed. */
+        size_t label = 0;
+        for (size_t i = 0; i < host_len; i++) {
+            char ch = name[i];
+            if (ch == '.') {
+                if (label == 0)
+                    return -1;
+                label = 0;
+            } else if (isalnum((unsigned char)ch) || ch == '-' || ch == '_') {
+                if (++label > 63)
+                    return -1;
+            } else {
+                return -1;
+            }
+        }
+    }
+    uint32_t port;
+    if (parse_decimal(colon + 1, strlen(colon + 1), 65535, &port) || port == 0)
+        return -1;
+    memcpy(hp->host, name, host_len + 1);
+    hp->port = (uint16_t)port;
     return 0;
 }
 
