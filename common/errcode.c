@@ -41,6 +41,9 @@ const int pz_err_all[] = {
     CLI_ERR_CREDENTIAL,
     CLI_ERR_REJECTED,
     CLI_ERR_BAD_ARG,
+    PZ_ERR_DNS_NOTFOUND,
+    PZ_ERR_DNS_FAILED,
+    PZ_ERR_DNS_BADNAME,
     -1,
 };
 
@@ -129,6 +132,12 @@ const char *pz_strerror(int err)
         return "response rejected";
     case CLI_ERR_BAD_ARG:
         return "bad argument";
+    case PZ_ERR_DNS_NOTFOUND:
+        return "host name not found";
+    case PZ_ERR_DNS_FAILED:
+        return "DNS lookup failed";
+    case PZ_ERR_DNS_BADNAME:
+        return "not a valid host name";
     }
     return "unknown error";
 }

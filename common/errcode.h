@@ -73,6 +73,11 @@ enum pz_err {
     CLI_ERR_REJECTED,     /* the caller's stream callback refused a response */
     CLI_ERR_BAD_ARG,      /* a bad argument: an unparsable server or identity, a request that
                              is not a message */
+
+    /* resolver/upstream/: names and other sites, for recursion. */
+    PZ_ERR_DNS_NOTFOUND = 90, /* the name does not exist or has no address */
+    PZ_ERR_DNS_FAILED,        /* the DNS servers failed or did not answer */
+    PZ_ERR_DNS_BADNAME,       /* not a host name c-ares will look up */
 };
 
 /* Every code of the space, in order, ending with -1 (for tests and tables). */

@@ -57,6 +57,11 @@ uint32_t hdl_rc_of_error(int err)
     case CLI_ERR_REJECTED:
     case CLI_ERR_BAD_ARG:
         return HDL_RC_ERROR;
+    /* The site that homes a prefix cannot be reached by name: as when it does not answer. */
+    case PZ_ERR_DNS_NOTFOUND:
+    case PZ_ERR_DNS_FAILED:
+    case PZ_ERR_DNS_BADNAME:
+        return HDL_RC_SERVER_NOT_RESP;
     }
     return HDL_RC_ERROR;
 }

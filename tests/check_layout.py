@@ -13,9 +13,9 @@ import sys
 # only itself).
 ROOMS = [
     ('common', 0), ('proto', 1), ('crypto', 2), ('registry', 3), ('registry/import', 4),
-    ('conf', 5), ('client', 6), ('qr', 6), ('resolver/core', 7), ('resolver/query', 8),
-    ('resolver/admin', 9), ('resolver/net', 10), ('resolver/http', 11), ('resolver/top', 12),
-    ('tools', 13), ('bench', 13), ('bench/micro', 14),
+    ('conf', 5), ('client', 6), ('qr', 6), ('resolver/core', 7), ('resolver/upstream', 8),
+    ('resolver/query', 9), ('resolver/admin', 10), ('resolver/net', 11), ('resolver/http', 12),
+    ('resolver/top', 13), ('tools', 14), ('bench', 14), ('bench/micro', 15),
 ]
 RANK = dict(ROOMS)
 RESOLVER_CORE = {'node', 'node_stats', 'node_counter', 'log'}

@@ -1,0 +1,33 @@
+/*
+ * Choosing where to send a request in a site (HS_SITE, docs/protocol.md §9.2): the server that
+ * holds a handle by the site's hashOption, exactly as the reference client hashes, and the
+ * address and port of one of its interfaces.
+ */
+#ifndef CLIENT_SITE_PICK_H
+#define CLIENT_SITE_PICK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+#include "proto/hdl_site.h"
+
+/* The index (0 .. server_count-1, into site->servers) of the server responsible for handle
+ * (len bytes, as the client spelled it): MD5 over the part the hashOption names (prefix,
+ * suffix or whole handle; the prefix part upper-cased as the reference does), as the reference
+ * client's SiteInfo.determineServerNum. A one-server site gives 0. Returns 0, or
+ * HDL_ERR_MALFORMED for an unknown hashOption or a site without servers. */
+int site_pick_server(const struct hdl_site *site, const uint8_t *handle, size_t len,
+                     uint32_t *index);
+
+/* The socket address of server's interface for protocol (HDL_IF_UDP, HDL_IF_TCP, HDL_IF_HTTP,
+ * HDL_IF_HTTPS) that answers queries (type HDL_IF_QUERY or HDL_IF_ADMIN_QUERY): an IPv4 address
+ * (12 zero bytes first) as AF_INET, else AF_INET6. Returns 0, or -1 when the server has no such
+ * interface. */
+int site_pick_endpoint(const struct hdl_site_server *server, uint8_t protocol,
+                       struct sockaddr_storage *addr, socklen_t *addr_len);
+
+/* Whether handle (len bytes) is a prefix handle "0.NA/..." (ASCII case ignored). */
+int site_is_prefix_handle(const uint8_t *handle, size_t len);
+
+#endif
