@@ -31,73 +31,29 @@ struct pick_case {
  * net.handle.hdllib.SiteInfo.determineServerNum(Util.encodeString(handle), hashOption, n) for each
  * handle, hashOption 0..2 and n in SERVER_COUNTS. Mixed-case ASCII, handles without a slash, with
  * several slashes or an empty prefix or suffix, derived prefixes, prefix handles and non-ASCII
- * UTF-8 (Latin, CJK, Greek: upper-casing leaves their bytes alone).
+ * UTF-8 in octal escapes (Latin, CJK, Greek: upper-casing leaves their bytes alone).
  */
 static const struct pick_case CASES[] = {
-    {"10.1000/abc",
-     {{0, 1, 1, 0, 0, 14},
-      {0, 0, 1, 3, 3, 15},
-      {0, 1, 1, 4, 4, 1}}},
-    {"Test/MixedCase",
-     {{0, 1, 2, 2, 3, 15},
-      {0, 1, 1, 2, 4, 7},
-      {0, 0, 2, 2, 5, 21}}},
-    {"test/mixedcase",
-     {{0, 1, 2, 2, 3, 15},
-      {0, 1, 1, 2, 4, 7},
-      {0, 0, 2, 2, 5, 21}}},
-    {"NoSlash",
-     {{0, 1, 2, 4, 4, 13},
-      {0, 0, 1, 0, 4, 1},
-      {0, 0, 1, 0, 4, 1}}},
-    {"88.100.1.5/x",
-     {{0, 1, 0, 0, 2, 8},
-      {0, 1, 1, 3, 0, 13},
-      {0, 0, 1, 2, 1, 20}}},
-    {"88.100.1/X",
-     {{0, 1, 0, 1, 3, 27},
-      {0, 1, 1, 3, 0, 13},
-      {0, 0, 1, 2, 4, 19}}},
-    {"0.NA/88.100.1",
-     {{0, 1, 2, 4, 4, 13},
-      {0, 1, 0, 1, 3, 27},
-      {0, 0, 0, 4, 5, 13}}},
-    {"0.na/88.100.1",
-     {{0, 1, 2, 4, 4, 13},
-      {0, 1, 0, 1, 3, 27},
-      {0, 0, 0, 4, 5, 13}}},
-    {"0.NA/88.100.1.5",
-     {{0, 1, 2, 4, 4, 13},
-      {0, 1, 0, 0, 2, 8},
-      {0, 0, 1, 4, 6, 25}}},
-    {"a/b/c",
-     {{0, 1, 2, 4, 1, 6},
-      {0, 1, 0, 2, 4, 28},
-      {0, 0, 0, 3, 1, 20}}},
-    {"/leading",
-     {{0, 0, 0, 0, 2, 7},
-      {0, 0, 0, 2, 6, 27},
-      {0, 0, 2, 4, 3, 22}}},
-    {"trailing/",
-     {{0, 1, 2, 2, 3, 30},
-      {0, 0, 0, 0, 2, 7},
-      {0, 1, 0, 1, 1, 26}}},
-    {"20.500.12345/\xc3""\x84""\xc3""\x96""\xc3""\x9c""-\xc3""\x9f",
-     {{0, 1, 2, 3, 1, 27},
-      {0, 0, 2, 4, 1, 9},
-      {0, 0, 0, 3, 6, 16}}},
-    {"pr\xc3""\xa9""fixe/\xc3""\x89""t\xc3""\xa9",
-     {{0, 1, 0, 2, 0, 19},
-      {0, 1, 0, 4, 0, 15},
-      {0, 0, 1, 1, 4, 15}}},
-    {"20.TEST/\xe4""\xb8""\xad""\xe6""\x96""\x87",
-     {{0, 1, 0, 1, 4, 2},
-      {0, 1, 2, 2, 5, 29},
-      {0, 0, 0, 4, 1, 26}}},
-    {"\xce""\xa0""\xcf""\x81""\xce""\xbf""\xce""\xb8""/\xce""\xb4""\xce""\xbf""\xce""\xba""\xce""\xb9""\xce""\xbc""\xce""\xae",
-     {{0, 1, 2, 4, 4, 9},
-      {0, 0, 0, 3, 1, 28},
-      {0, 0, 1, 2, 6, 16}}},
+    {"10.1000/abc", {{0, 1, 1, 0, 0, 14}, {0, 0, 1, 3, 3, 15}, {0, 1, 1, 4, 4, 1}}},
+    {"Test/MixedCase", {{0, 1, 2, 2, 3, 15}, {0, 1, 1, 2, 4, 7}, {0, 0, 2, 2, 5, 21}}},
+    {"test/mixedcase", {{0, 1, 2, 2, 3, 15}, {0, 1, 1, 2, 4, 7}, {0, 0, 2, 2, 5, 21}}},
+    {"NoSlash", {{0, 1, 2, 4, 4, 13}, {0, 0, 1, 0, 4, 1}, {0, 0, 1, 0, 4, 1}}},
+    {"88.100.1.5/x", {{0, 1, 0, 0, 2, 8}, {0, 1, 1, 3, 0, 13}, {0, 0, 1, 2, 1, 20}}},
+    {"88.100.1/X", {{0, 1, 0, 1, 3, 27}, {0, 1, 1, 3, 0, 13}, {0, 0, 1, 2, 4, 19}}},
+    {"0.NA/88.100.1", {{0, 1, 2, 4, 4, 13}, {0, 1, 0, 1, 3, 27}, {0, 0, 0, 4, 5, 13}}},
+    {"0.na/88.100.1", {{0, 1, 2, 4, 4, 13}, {0, 1, 0, 1, 3, 27}, {0, 0, 0, 4, 5, 13}}},
+    {"0.NA/88.100.1.5", {{0, 1, 2, 4, 4, 13}, {0, 1, 0, 0, 2, 8}, {0, 0, 1, 4, 6, 25}}},
+    {"a/b/c", {{0, 1, 2, 4, 1, 6}, {0, 1, 0, 2, 4, 28}, {0, 0, 0, 3, 1, 20}}},
+    {"/leading", {{0, 0, 0, 0, 2, 7}, {0, 0, 0, 2, 6, 27}, {0, 0, 2, 4, 3, 22}}},
+    {"trailing/", {{0, 1, 2, 2, 3, 30}, {0, 0, 0, 0, 2, 7}, {0, 1, 0, 1, 1, 26}}},
+    {"20.500.12345/\303\204\303\226\303\234-\303\237",
+     {{0, 1, 2, 3, 1, 27}, {0, 0, 2, 4, 1, 9}, {0, 0, 0, 3, 6, 16}}},
+    {"pr\303\251fixe/\303\211t\303\251",
+     {{0, 1, 0, 2, 0, 19}, {0, 1, 0, 4, 0, 15}, {0, 0, 1, 1, 4, 15}}},
+    {"20.TEST/\344\270\255\346\226\207",
+     {{0, 1, 0, 1, 4, 2}, {0, 1, 2, 2, 5, 29}, {0, 0, 0, 4, 1, 26}}},
+    {"\316\240\317\201\316\277\316\270/\316\264\316\277\316\272\316\271\316\274\316\256",
+     {{0, 1, 2, 4, 4, 9}, {0, 0, 0, 3, 1, 28}, {0, 0, 1, 2, 6, 16}}},
 };
 
 static struct hdl_site site;
@@ -124,9 +80,8 @@ static void picks_the_reference_server(void **state)
                 uint32_t index = 99;
                 assert_int_equal(site_pick_server(&site, h, len, &index), HDL_OK);
                 if (index != CASES[c].server[opt][n])
-                    fail_msg("%s hashOption %u, %u servers: %u, the reference %u",
-                             CASES[c].handle, opt, SERVER_COUNTS[n], index,
-                             CASES[c].server[opt][n]);
+                    fail_msg("%s hashOption %u, %u servers: %u, the reference %u", CASES[c].handle,
+                             opt, SERVER_COUNTS[n], index, CASES[c].server[opt][n]);
             }
         }
     }
@@ -183,7 +138,7 @@ static void endpoint_maps_ipv4_to_af_inet(void **state)
     s.address[13] = 0;
     s.address[14] = 2;
     s.address[15] = 7;
-    add_iface(&s, HDL_IF_ADMIN, HDL_IF_TCP, 2000);  /* admin only: no queries */
+    add_iface(&s, HDL_IF_ADMIN, HDL_IF_TCP, 2000); /* admin only: no queries */
     add_iface(&s, HDL_IF_QUERY, HDL_IF_UDP, 2641);
     add_iface(&s, HDL_IF_ADMIN_QUERY, HDL_IF_TCP, 2642);
     add_iface(&s, HDL_IF_QUERY, HDL_IF_HTTP, 8000);
