@@ -58,7 +58,20 @@ void node_stats_add(struct node_stats *sum, const struct node_stats *s)
     add(&sum->http_accepted, &s->http_accepted, 1);
     add(&sum->http_refused_source, &s->http_refused_source, 1);
     add(&sum->http_timeouts, &s->http_timeouts, 1);
+    add(&sum->rec.requests, &s->rec.requests, 1);
+    add(&sum->rec.cache_hits, &s->rec.cache_hits, 1);
+    add(&sum->rec.cache_misses, &s->rec.cache_misses, 1);
+    add(&sum->rec.coalesced, &s->rec.coalesced, 1);
+    add(&sum->rec.upstream, &s->rec.upstream, 1);
+    add(&sum->rec.upstream_dropped, &s->rec.upstream_dropped, 1);
+    add(sum->rec.failures, s->rec.failures, NODE_REC_FAILURES);
+    add(sum->rec.latency, s->rec.latency, NODE_LATENCY_BUCKETS);
+    add(&sum->rec.latency_sum_ns, &s->rec.latency_sum_ns, 1);
 }
+
+const char *const node_rec_failure_names[NODE_REC_FAILURES] = {
+    "timeout", "unreachable", "too_deep", "dns", "busy", "no_site",
+};
 
 const char *const node_transport_names[NODE_TRANSPORTS] = {"udp", "tcp", "http"};
 
@@ -124,6 +137,16 @@ void node_stats_record(struct node_stats *s, enum node_transport t, uint32_t opc
         b++;
     node_count(&s->latency[t][b], 1);
     node_count(&s->latency_sum_ns[t], elapsed_ns);
+}
+
+void node_rec_latency(struct node_stats *s, uint64_t elapsed_ns)
+{
+    uint64_t us = elapsed_ns / 1000;
+    int b = 0;
+    while (b < NODE_LATENCY_BUCKETS - 1 && us > node_latency_bounds_us[b])
+        b++;
+    node_count(&s->rec.latency[b], 1);
+    node_count(&s->rec.latency_sum_ns, elapsed_ns);
 }
 
 uint64_t node_now_ns(void)

@@ -44,6 +44,30 @@ enum node_op_bucket {
 };
 
 #define NODE_LATENCY_BUCKETS 16
+
+/* Why a recursive request got an error answer instead of another site's. */
+enum node_rec_failure {
+    NODE_REC_TIMEOUT = 0, /* resolver.timeout_ms passed */
+    NODE_REC_UNREACHABLE, /* no server of the sites answered */
+    NODE_REC_TOO_DEEP,    /* resolver.max_recursion hops (referral or service loops included) */
+    NODE_REC_DNS,         /* a root's name did not resolve */
+    NODE_REC_BUSY,        /* resolver.max_upstream outstanding: SERVER_TOO_BUSY */
+    NODE_REC_NO_SITE,     /* the prefix handle names no usable site */
+    NODE_REC_FAILURES,
+};
+
+/* Recursion: what was asked of other sites and how it went. */
+struct node_rec_stats {
+    uint64_t requests;      /* recursive requests (REC, prefix not homed, recursion on) */
+    uint64_t cache_hits;    /* answered from the recursion cache */
+    uint64_t cache_misses;  /* needed other sites */
+    uint64_t coalesced;     /* joined an identical request already asking */
+    uint64_t upstream;      /* queries sent to other servers */
+    uint64_t upstream_dropped; /* answers dropped: malformed, wrong id, too large */
+    uint64_t failures[NODE_REC_FAILURES];
+    uint64_t latency[NODE_LATENCY_BUCKETS]; /* of the requests that needed other sites */
+    uint64_t latency_sum_ns;
+};
 #define NODE_HTTP_ROUTES 10
 
 struct node_stats {
@@ -72,6 +96,7 @@ struct node_stats {
     uint64_t http_accepted;
     uint64_t http_refused_source; /* over http.max_connections_per_source */
     uint64_t http_timeouts;       /* closed: no whole request within http.request_timeout */
+    struct node_rec_stats rec;
 };
 
 enum node_rc_bucket node_rc_bucket_of(uint32_t response_code);
@@ -89,6 +114,9 @@ extern const char *const node_op_names[NODE_OP_BUCKETS];
 extern const char *const node_answer_names[NODE_ANSWER_BUCKETS];
 extern const char *const node_transport_names[NODE_TRANSPORTS];
 /* Upper bounds of the latency buckets, in microseconds; the last bucket is unbounded. */
+extern const char *const node_rec_failure_names[NODE_REC_FAILURES];
+/* Records the time a recursive request took in its histogram. */
+void node_rec_latency(struct node_stats *s, uint64_t elapsed_ns);
 extern const uint32_t node_latency_bounds_us[NODE_LATENCY_BUCKETS - 1];
 
 /* Counts one request: its opcode, its answer (a node_rc_bucket, or NODE_ANSWER_DROPPED) and the

@@ -12,6 +12,7 @@
 #include "resolver/net/tcp_handler.h"
 #include "resolver/net/udp_handler.h"
 #include "resolver/query/answer_cache.h"
+#include "resolver/upstream/recursor.h"
 
 /* How long in-flight TCP answers may take to drain at shutdown. */
 #define SHUTDOWN_GRACE_MS 3000
@@ -88,6 +89,10 @@ int worker_init(struct worker *w, struct node *node, int id, char *err, size_t e
         snprintf(err, errlen, "out of memory");
         return -1;
     }
+    if (node->conf->recursion && !(w->query.rec = recursor_new(w->base, node, &w->stats))) {
+        snprintf(err, errlen, "cannot set up recursion: out of memory or c-ares failed to start");
+        return -1;
+    }
     w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
     w->drain_ev = evtimer_new(w->base, on_drain_tick, w);
     w->quiesce = &node->quiesce[id];
@@ -151,6 +156,8 @@ void worker_free(struct worker *w)
         tcp_listener_free(w->tcp[i]);
     tcp_conns_close_all(w);
     http_server_free(w);
+    /* After the front ends: they let go of their recursive requests first. */
+    recursor_free(w->query.rec);
     if (w->stop_ev)
         event_free(w->stop_ev);
     if (w->drain_ev)

@@ -194,7 +194,12 @@ void http_api_native(struct http_call *c)
     size_t len = evbuffer_get_length(in);
     const uint8_t *msg = len ? evbuffer_pullup(in, -1) : (const uint8_t *)"";
     size_t out_len = 0;
-    if (query_answer_counted(&w->query, NODE_HTTP, msg, len, w->out, &out_len) != QUERY_REPLY) {
+    enum query_result r = query_answer_counted(&w->query, NODE_HTTP, msg, len, w->out, &out_len);
+    if (r == QUERY_RECURSE)
+        r = query_error(&w->query, msg, len, HDL_RC_SERVER_NOT_RESP,
+                        "That prefix doesn't live here (recursion is offered over UDP and TCP)",
+                        w->out, &out_len);
+    if (r != QUERY_REPLY) {
         send_bad_param(c, "No answer: the body holds no whole envelope, or is a response");
         return;
     }

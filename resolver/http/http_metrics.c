@@ -79,6 +79,53 @@ static void put_requests(struct evbuffer *b, const struct node_stats *s)
                             (unsigned long long)cum);
     }
 
+    const struct node_rec_stats *rc = &s->rec;
+    head(b, "pazhou_recursion_requests_total", "counter",
+         "Requests resolved at other sites for their clients (REC set, prefix not homed here).");
+    evbuffer_add_printf(b, "pazhou_recursion_requests_total %llu\n",
+                        (unsigned long long)rc->requests);
+    head(b, "pazhou_recursion_cache_total", "counter",
+         "Recursive requests answered from the recursion cache (hit) or not (miss).");
+    evbuffer_add_printf(b, "pazhou_recursion_cache_total{result=\"hit\"} %llu\n",
+                        (unsigned long long)rc->cache_hits);
+    evbuffer_add_printf(b, "pazhou_recursion_cache_total{result=\"miss\"} %llu\n",
+                        (unsigned long long)rc->cache_misses);
+    head(b, "pazhou_recursion_coalesced_total", "counter",
+         "Recursive requests that joined an identical one already being resolved.");
+    evbuffer_add_printf(b, "pazhou_recursion_coalesced_total %llu\n",
+                        (unsigned long long)rc->coalesced);
+    head(b, "pazhou_upstream_queries_total", "counter", "Queries sent to other servers.");
+    evbuffer_add_printf(b, "pazhou_upstream_queries_total %llu\n",
+                        (unsigned long long)rc->upstream);
+    head(b, "pazhou_upstream_answers_dropped_total", "counter",
+         "Answers from other servers dropped: malformed, another request's, too large.");
+    evbuffer_add_printf(b, "pazhou_upstream_answers_dropped_total %llu\n",
+                        (unsigned long long)rc->upstream_dropped);
+    head(b, "pazhou_recursion_failures_total", "counter",
+         "Recursive requests answered with an error of the node's own, by kind.");
+    for (int k = 0; k < NODE_REC_FAILURES; k++)
+        evbuffer_add_printf(b, "pazhou_recursion_failures_total{kind=\"%s\"} %llu\n",
+                            node_rec_failure_names[k], (unsigned long long)rc->failures[k]);
+    head(b, "pazhou_recursion_duration_seconds", "histogram",
+         "Time a recursive request took when it needed other sites.");
+    {
+        uint64_t cum = 0;
+        for (int i = 0; i < NODE_LATENCY_BUCKETS; i++) {
+            cum += rc->latency[i];
+            if (i < NODE_LATENCY_BUCKETS - 1)
+                evbuffer_add_printf(b, "pazhou_recursion_duration_seconds_bucket{le=\"%g\"} %llu\n",
+                                    node_latency_bounds_us[i] / 1e6, (unsigned long long)cum);
+            else
+                evbuffer_add_printf(b,
+                                    "pazhou_recursion_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
+                                    (unsigned long long)cum);
+        }
+        evbuffer_add_printf(b, "pazhou_recursion_duration_seconds_sum %.9f\n",
+                            (double)rc->latency_sum_ns / 1e9);
+        evbuffer_add_printf(b, "pazhou_recursion_duration_seconds_count %llu\n",
+                            (unsigned long long)cum);
+    }
+
     head(b, "pazhou_http_responses_total", "counter", "HTTP responses by route and status class.");
     for (int r = 0; r < NODE_HTTP_ROUTES; r++)
         for (int k = 0; k < 5; k++)

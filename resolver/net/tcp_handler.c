@@ -19,6 +19,7 @@
 #include "resolver/net/source_limit.h"
 #include "resolver/net/worker.h"
 #include "resolver/query/query_counted.h"
+#include "resolver/upstream/recursor.h"
 
 /* A client that stops reading gets this much queued output before its reads are paused. */
 #define OUTPUT_HIGH_WATER (1u << 20)
@@ -36,6 +37,7 @@ struct tcp_conn {
     struct tcp_conn *prev, *next;
     bool closing;          /* close once the output has drained */
     struct job *job; /* a request handed to the admin threads; input waits for it */
+    struct rec_request *rec; /* or to the recursor */
     uint64_t job_started;  /* node_now_ns() when it was handed over */
     struct event *slow;    /* armed while a message is partly in: tcp.message_timeout */
     bool has_slot;         /* holds a slot in node->tcp_sources */
@@ -62,6 +64,8 @@ static void conn_free(struct tcp_conn *c)
         event_free(c->slow);
     if (c->job)
         job_cancel(c->job);
+    if (c->rec)
+        recursor_cancel(c->rec);
     bufferevent_free(c->bev);
     free(c);
 }
@@ -71,7 +75,7 @@ static void conn_close_when_sent(struct tcp_conn *c)
     c->closing = true;
     bufferevent_disable(c->bev, EV_READ);
     /* An answer still being worked out will be sent first. */
-    if (!c->job && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
+    if (!c->job && !c->rec && evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
         conn_free(c);
 }
 
@@ -88,6 +92,7 @@ static void job_done(void *ctx)
 {
     struct tcp_conn *c = ctx;
     c->job = NULL;
+    c->rec = NULL;
     if (c->closing) {
         if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
             conn_free(c);
@@ -98,14 +103,20 @@ static void job_done(void *ctx)
     conn_process(c);
 }
 
-static void conn_defer(struct tcp_conn *c, const uint8_t *msg, size_t len)
+/* Hands msg to the admin threads, or with recurse to the worker's recursor; input waits for
+ * the answer. SERVER_TOO_BUSY when neither takes it. */
+static void conn_defer(struct tcp_conn *c, const uint8_t *msg, size_t len, bool recurse)
 {
     struct worker *w = c->worker;
     struct admin_owner owner = {c, job_deliver, job_done};
+    struct rec_owner rec_owner = {c, job_deliver, job_done};
     c->job_started = node_now_ns();
-    c->job = job_submit(w->node->jobs, w->base, NODE_TCP, (const struct sockaddr *)&c->peer, msg,
-                          len, &owner);
-    if (c->job) {
+    if (recurse)
+        c->rec = recursor_submit(w->query.rec, msg, len, &rec_owner);
+    else
+        c->job = job_submit(w->node->jobs, w->base, NODE_TCP, (const struct sockaddr *)&c->peer,
+                            msg, len, &owner);
+    if (c->job || c->rec) {
         bufferevent_disable(c->bev, EV_READ); /* job_done reads on */
     } else {
         size_t out_len;
@@ -122,8 +133,8 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *msg, size_t len)
     enum query_result r = query_answer_counted(&w->query, NODE_TCP, msg, len, w->out, &out_len);
     if (r == QUERY_REPLY)
         bufferevent_write(c->bev, w->out, out_len);
-    else if (r == QUERY_DEFER)
-        conn_defer(c, msg, len);
+    else if (r == QUERY_DEFER || r == QUERY_RECURSE)
+        conn_defer(c, msg, len, r == QUERY_RECURSE);
 }
 
 /* A message has started to arrive: it must be whole within tcp.message_timeout, however slowly
@@ -153,7 +164,7 @@ static bool conn_process(struct tcp_conn *c)
     struct evbuffer *in = bufferevent_get_input(c->bev);
     struct evbuffer *out = bufferevent_get_output(c->bev);
     uint32_t max_len = c->worker->node->conf->max_message_bytes;
-    while (!c->closing && !c->job) {
+    while (!c->closing && !c->job && !c->rec) {
         if (evbuffer_get_length(out) >= OUTPUT_HIGH_WATER) {
             /* Resumed by on_write once the client has read its answers. */
             bufferevent_disable(c->bev, EV_READ);
@@ -209,6 +220,8 @@ static void on_write(struct bufferevent *bev, void *arg)
         job_resume(c->job);
         return;
     }
+    if (c->rec)
+        return; /* job_done reads on */
     if (c->closing) {
         if (evbuffer_get_length(bufferevent_get_output(bev)) == 0)
             conn_free(c);
@@ -226,7 +239,7 @@ static void on_event(struct bufferevent *bev, short what, void *arg)
     if (what & BEV_EVENT_TIMEOUT)
         node_count(&c->worker->stats.tcp_timeouts, 1);
     if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
-        (c->job || evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
+        (c->job || c->rec || evbuffer_get_length(bufferevent_get_output(bev)) > 0)) {
         /* The client half-closed after its last request: its answers still go out. */
         conn_close_when_sent(c);
         return;

@@ -20,6 +20,7 @@
 #include "resolver/net/rrl.h"
 #include "resolver/net/worker.h"
 #include "resolver/query/query_counted.h"
+#include "resolver/upstream/recursor.h"
 
 #define RECV_BATCH 32
 #define SEND_BATCH 64
@@ -42,12 +43,13 @@ struct reasm_slot {
     uint8_t *msg; /* envelope + reassembled message */
 };
 
-/* A request handed to the admin threads, and where its answer goes. */
+/* A request handed to the admin threads or to the recursor, and where its answer goes. */
 struct udp_pending {
     struct udp_handler *u;
     struct sockaddr_storage peer;
     socklen_t peer_len;
     struct job *job;
+    struct rec_request *rec;
     uint64_t started;
     uint8_t *request; /* a copy, for the "retry over TCP" answer */
     size_t request_len;
@@ -277,8 +279,10 @@ static void job_done(void *ctx)
     free(p);
 }
 
+/* Hands msg to the admin threads, or with recurse to the worker's recursor; SERVER_TOO_BUSY
+ * when neither takes it. */
 static void defer(struct udp_handler *u, const struct sockaddr_storage *peer, socklen_t peer_len,
-                  const uint8_t *msg, size_t len)
+                  const uint8_t *msg, size_t len, bool recurse)
 {
     struct worker *w = u->worker;
     struct udp_pending *p = calloc(1, sizeof *p);
@@ -290,13 +294,17 @@ static void defer(struct udp_handler *u, const struct sockaddr_storage *peer, so
         p->request = malloc(len);
         p->request_len = len;
         struct admin_owner owner = {p, job_deliver, job_done};
+        struct rec_owner rec_owner = {p, job_deliver, job_done};
         if (p->request) {
             memcpy(p->request, msg, len);
-            p->job = job_submit(w->node->jobs, w->base, NODE_UDP,
-                                  (const struct sockaddr *)&p->peer, msg, len, &owner);
+            if (recurse)
+                p->rec = recursor_submit(w->query.rec, msg, len, &rec_owner);
+            else
+                p->job = job_submit(w->node->jobs, w->base, NODE_UDP,
+                                    (const struct sockaddr *)&p->peer, msg, len, &owner);
         }
     }
-    if (!p || !p->job) {
+    if (!p || (!p->job && !p->rec)) {
         if (p)
             free(p->request);
         free(p);
@@ -335,8 +343,8 @@ static void answer(struct udp_handler *u, const struct sockaddr_storage *peer, s
         send_retry_tcp(u, peer, peer_len, msg, len);
     } else if (r == QUERY_REPLY)
         send_response(u, peer, peer_len, w->out, out_len);
-    else if (r == QUERY_DEFER)
-        defer(u, peer, peer_len, msg, len);
+    else if (r == QUERY_DEFER || r == QUERY_RECURSE)
+        defer(u, peer, peer_len, msg, len, r == QUERY_RECURSE);
 }
 
 static void handle_datagram(struct udp_handler *u, unsigned i, size_t len, bool cut)
@@ -449,7 +457,10 @@ void udp_handler_free(struct udp_handler *u)
     while (u->pending_jobs) {
         struct udp_pending *p = u->pending_jobs;
         u->pending_jobs = p->next;
-        job_cancel(p->job);
+        if (p->job)
+            job_cancel(p->job);
+        else
+            recursor_cancel(p->rec);
         free(p->request);
         free(p);
     }

@@ -12,6 +12,7 @@
 #include "proto/hdl_resolution.h"
 #include "registry/reg_record.h"
 #include "resolver/query/query_lookup.h"
+#include "resolver/upstream/recursor.h"
 
 /* Responses expire twelve hours after they are made, as the reference server's do. */
 #define RESPONSE_LIFETIME_S 43200
@@ -135,6 +136,17 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     case QUERY_LOOKUP_INVALID:
         return reply_error(q, req, HDL_RC_INVALID_HANDLE, "Invalid handle", out, out_len);
     case QUERY_LOOKUP_NOT_HOMED:
+        if ((req->hdr.op_flags & HDL_FLAG_REC) && q->rec) {
+            /* The client asks the node to resolve it elsewhere (docs/hierarchy.md). */
+            if (req->hdr.recursion_count >= q->node->conf->max_recursion)
+                return reply_error(q, req, HDL_RC_RECURSION_COUNT_TOO_HIGH,
+                                   "Recursion limit exceeded", out, out_len);
+            if (recursor_answer_cached(q->rec, req, &rr, out, QUERY_OUT_MAX, out_len)) {
+                node_count(&q->stats->responses[node_rc_bucket_of(hdl_load_u32(out + 24))], 1);
+                return QUERY_REPLY;
+            }
+            return QUERY_RECURSE;
+        }
         return reply_error(q, req, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here", out,
                            out_len);
     case QUERY_LOOKUP_NOT_FOUND:

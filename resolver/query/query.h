@@ -13,17 +13,20 @@
 #include "resolver/node_stats.h"
 
 struct answer_cache;
+struct recursor;
 
 struct query_ctx {
     struct node *node;
     struct node_stats *stats;
     struct answer_cache *cache; /* the worker's, or NULL */
+    struct recursor *rec;       /* the worker's when resolver.recursion is on, else NULL */
 };
 
 enum query_result {
     QUERY_REPLY = 0, /* out holds a response of *out_len bytes */
     QUERY_DROP,      /* nothing can or should be sent back */
     QUERY_DEFER,     /* needs authentication or blocking work: hand it to auth_request_answer */
+    QUERY_RECURSE,   /* to be resolved at other sites: hand it to recursor_submit */
 };
 
 /* Answers the request message req (envelope + header + body + credential). out must hold at

@@ -14,8 +14,8 @@ enum query_result query_answer_counted(struct query_ctx *q, enum node_transport 
 {
     uint64_t t0 = node_now_ns();
     enum query_result r = query_answer(q, transport, req, len, out, out_len);
-    if (r == QUERY_DEFER)
-        return r; /* counted when the admin thread's answer is sent (node_stats_answered) */
+    if (r == QUERY_DEFER || r == QUERY_RECURSE)
+        return r; /* counted when the answer is sent (node_stats_answered) */
     uint32_t opcode = len >= OPCODE_AT + 4 ? hdl_load_u32(req + OPCODE_AT) : HDL_OC_RESERVED;
     int answer = NODE_ANSWER_DROPPED;
     if (r == QUERY_REPLY && *out_len >= RC_AT + 4)
