@@ -19,7 +19,11 @@
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: pazhou resolve HANDLE [--type T]... [--index N]... [--tcp] "
-               "[--server HOST:PORT] [--json] [--timeout MS]\n"
+               "[--server HOST:PORT] [--json] [--timeout MS] [--recursive | --no-recursive]\n"
+               "  --recursive      ask the server to resolve on the client's behalf (the REC\n"
+               "                   flag); the default, as the reference client sends it\n"
+               "  --no-recursive   clear REC: a server that does not hold the handle answers\n"
+               "                   with a referral instead\n"
                "Exit status: 0 found, 1 not found, 2 error.\n");
 }
 
@@ -124,12 +128,15 @@ int cmd_resolve(int argc, char **argv)
         {"type", required_argument, NULL, 't'}, {"index", required_argument, NULL, 'i'},
         {"tcp", no_argument, NULL, 'T'},        {"server", required_argument, NULL, 's'},
         {"json", no_argument, NULL, 'j'},       {"timeout", required_argument, NULL, 'w'},
+        {"recursive", no_argument, NULL, 'r'},  {"no-recursive", no_argument, NULL, 'R'},
         {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
     };
     const char *types[MAX_FILTERS];
     uint32_t indexes[MAX_FILTERS];
     int ntypes = 0, nindexes = 0;
     bool json = false;
+    /* The reference client's requests are recursive unless told otherwise. */
+    uint32_t flags = HDL_FLAG_REC | HDL_FLAG_CA | HDL_FLAG_PO;
     char err[256];
     struct client_opts co = {.timeout_ms = 0};
     client_parse_server("127.0.0.1:2641", &co, err, sizeof err);
@@ -168,6 +175,12 @@ int cmd_resolve(int argc, char **argv)
         case 'j':
             json = true;
             break;
+        case 'r':
+            flags |= HDL_FLAG_REC;
+            break;
+        case 'R':
+            flags &= ~(uint32_t)HDL_FLAG_REC;
+            break;
         case 'w':
             co.timeout_ms = atoi(optarg);
             break;
@@ -194,8 +207,7 @@ int cmd_resolve(int argc, char **argv)
     static uint8_t resp[HDL_MAX_MESSAGE_LEN + HDL_ENVELOPE_LEN];
     struct hdl_writer w;
     hdl_writer_init(&w, req, sizeof req);
-    size_t body = request_begin(&w, HDL_OC_RESOLUTION, HDL_FLAG_REC | HDL_FLAG_CA | HDL_FLAG_PO,
-                                request_new_id());
+    size_t body = request_begin(&w, HDL_OC_RESOLUTION, flags, request_new_id());
     hdl_put_bytes(&w, handle, hlen);
     hdl_put_u32(&w, (uint32_t)nindexes);
     for (int i = 0; i < nindexes; i++)
