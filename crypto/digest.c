@@ -30,3 +30,11 @@ int cry_digest_put(struct hdl_writer *w, uint8_t alg, const uint8_t *signed_part
     hdl_digest_encode(w, &d);
     return hdl_writer_status(w);
 }
+
+int cry_md5(const uint8_t *p, size_t len, uint8_t out[16])
+{
+    unsigned int n = 0;
+    if (!EVP_Digest(p, len, out, &n, EVP_md5(), NULL) || n != 16)
+        return HDL_ERR_DIGEST;
+    return HDL_OK;
+}

@@ -2,3 +2,7 @@
 pazhou_unit_test(test_admin_auth pazhou_client pazhou_admin)
 # The client library's failures as codes: refused, silent, hung up, garbage.
 pazhou_unit_test(test_client_errors pazhou_client)
+# Choosing a site's server by the reference's handle hash, and one of its interfaces.
+pazhou_unit_test(test_site_pick pazhou_client)
+# Resolution requests built and any answer to one read: captured bytes, referrals, digests, sites.
+pazhou_unit_test(test_resolve_msg pazhou_client)
