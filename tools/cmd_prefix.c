@@ -73,8 +73,8 @@ struct delegation {
 
 /* The values of the prefix handle, their bytes in store. Returns 0 or 2 (message printed). */
 static int build_values(const struct delegation *d, const struct admin_auth *who,
-                        const char *prefix_handle, struct hdl_writer *store,
-                        struct hdl_value *v, size_t *n)
+                        const char *prefix_handle, struct hdl_writer *store, struct hdl_value *v,
+                        size_t *n)
 {
     char err[512];
     uint8_t *site;
@@ -95,8 +95,7 @@ static int build_values(const struct delegation *d, const struct admin_auth *who
     };
 
     struct admin_auth named = {0};
-    if (d->prefix_admin &&
-        admin_auth_set_identity(&named, d->prefix_admin, err, sizeof err) != 0) {
+    if (d->prefix_admin && admin_auth_set_identity(&named, d->prefix_admin, err, sizeof err) != 0) {
         fprintf(stderr, "pazhou: --prefix-admin: %s\n", err);
         return 2;
     }
@@ -180,8 +179,8 @@ static int delegate(struct admin_cli *o, const struct delegation *d, const char 
     char handle[HDL_MAX_HANDLE_LEN + 8];
     size_t hn = hname_prefix_handle(prefix, strlen(prefix), handle, sizeof handle);
     if (hn == 0 || !hname_is_prefix_handle(handle, hn)) {
-        fprintf(stderr, "pazhou: '%s' is not a prefix (88.100.1.5 or " HNAME_NA_PREFIX
-                        "88.100.1.5)\n",
+        fprintf(stderr,
+                "pazhou: '%s' is not a prefix (88.100.1.5 or " HNAME_NA_PREFIX "88.100.1.5)\n",
                 prefix);
         return 2;
     }
@@ -211,8 +210,7 @@ static int delegate(struct admin_cli *o, const struct delegation *d, const char 
     } else {
         status = admin_cli_report(o, handle, handle, &res);
         if (res.rc == HDL_RC_HANDLE_ALREADY_EXISTS)
-            fprintf(stderr, "pazhou: %s already exists; give --overwrite to replace it\n",
-                    handle);
+            fprintf(stderr, "pazhou: %s already exists; give --overwrite to replace it\n", handle);
     }
     admin_cli_finish(o, c);
     free(buf);

@@ -21,17 +21,16 @@
 
 static void usage(FILE *f)
 {
-    fprintf(f,
-            "Usage: pazhou site export [-c CONF] [--json FILE] [--binary FILE]\n"
-            "  -c, --config CONF  the node's configuration (default " OFFLINE_DEFAULT_CONF
-            " if present)\n"
-            "  --json FILE        write siteinfo.json there ('-': standard output)\n"
-            "  --binary FILE      write siteinfo.bin (the HS_SITE bytes) there ('-': standard "
-            "output)\n"
-            "Without --json or --binary the JSON goes to standard output. The site is the one\n"
-            "pazhoud serves with this configuration: its server key (site.key_file, made as\n"
-            "pazhoud makes it when it does not exist yet), advertised address, ports, serial.\n"
-            "Exit status: 0 written, 2 usage, configuration, key or write error.\n");
+    fprintf(f, "Usage: pazhou site export [-c CONF] [--json FILE] [--binary FILE]\n"
+               "  -c, --config CONF  the node's configuration (default " OFFLINE_DEFAULT_CONF
+               " if present)\n"
+               "  --json FILE        write siteinfo.json there ('-': standard output)\n"
+               "  --binary FILE      write siteinfo.bin (the HS_SITE bytes) there ('-': standard "
+               "output)\n"
+               "Without --json or --binary the JSON goes to standard output. The site is the one\n"
+               "pazhoud serves with this configuration: its server key (site.key_file, made as\n"
+               "pazhoud makes it when it does not exist yet), advertised address, ports, serial.\n"
+               "Exit status: 0 written, 2 usage, configuration, key or write error.\n");
 }
 
 static int write_file(const char *path, const void *buf, size_t len, bool newline)
@@ -79,8 +78,10 @@ static int site_bytes(const char *conf_path, uint8_t **site, size_t *len)
 static int site_export(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'}, {"json", required_argument, NULL, 'j'},
-        {"binary", required_argument, NULL, 'b'}, {"help", no_argument, NULL, 'h'},
+        {"config", required_argument, NULL, 'c'},
+        {"json", required_argument, NULL, 'j'},
+        {"binary", required_argument, NULL, 'b'},
+        {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
     const char *conf_path = NULL, *json_path = NULL, *bin_path = NULL;

@@ -252,7 +252,9 @@ static int read_all(const char *path, uint8_t **out, size_t *len, char *err, siz
     if (bad || n > SITE_FILE_MAX) {
         free(buf);
         snprintf(err, errlen, "%s: %s", path,
-                 !buf ? "out of memory" : bad ? "read error" : "larger than 1 MiB");
+                 !buf  ? "out of memory"
+                 : bad ? "read error"
+                       : "larger than 1 MiB");
         return -1;
     }
     buf[n] = '\0';

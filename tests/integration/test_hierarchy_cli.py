@@ -161,6 +161,43 @@ class HierarchyCliTest(unittest.TestCase):
         r = self.root.udp(resolution("0.NA/88.100.1.6"))
         self.assertNotEqual(r.rc, RC_SUCCESS)
 
+    def test_trace_walks_from_the_root_to_the_prefix_site(self):
+        # The tree, built with site export and delegate: the root's 0.NA/88.100.1 names the child.
+        js = self.path("tree.json")
+        self.export(self.child, "--json", js)
+        p = self.delegate("88.100.1", "--site", js, "--overwrite")
+        self.assertEqual(p.returncode, 0, p.stderr)
+        root = "127.0.0.1:%d" % self.root.port
+        for transport in ([], ["--tcp"]):
+            proto = "tcp" if transport else "udp"
+            p = pazhou("resolve", "--trace", "88.100.1/PRODUCT-1", "-s", root, *transport)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            lines = p.stdout.splitlines()
+            self.assertRegex(lines[0], r"^;; 127\.0\.0\.1:%d/%s  0\.NA/88\.100\.1  SUCCESS \(1\)  "
+                             r"\d+ ms$" % (self.root.port, proto))
+            self.assertRegex(lines[1], r"^;; 127\.0\.0\.1:%d/%s  88\.100\.1/PRODUCT-1  SUCCESS "
+                             r"\(1\)  \d+ ms$" % (self.child.port, proto))
+            self.assertEqual(lines[2:], [
+                "88.100.1/PRODUCT-1",
+                ' index=1 type=URL rwr- "https://example.com/product/1"',
+                ' index=2 type=EMAIL rwr- "product-1@example.com"'])
+        # Filters reach the last hop; a missing handle is the last hop's answer, exit 1.
+        p = pazhou("resolve", "--trace", "88.100.1/PRODUCT-1", "-s", root, "--type", "EMAIL")
+        self.assertEqual(p.stdout.splitlines()[3:], [
+            ' index=2 type=EMAIL rwr- "product-1@example.com"'])
+        p = pazhou("resolve", "--trace", "88.100.1/NOPE", "-s", root)
+        self.assertEqual(p.returncode, 1)
+        self.assertIn("88.100.1/NOPE  HANDLE_NOT_FOUND (100)", p.stdout.splitlines()[1])
+        # --json keeps standard output JSON and puts the hops on standard error.
+        p = pazhou("resolve", "--trace", "--json", "88.100.1/PRODUCT-1", "-s", root)
+        self.assertEqual(json.loads(p.stdout)["values"][0]["data"]["value"],
+                         "https://example.com/product/1")
+        self.assertEqual(len(p.stderr.splitlines()), 2)
+        # A prefix the root knows nothing of ends the walk at the root, exit 2.
+        p = pazhou("resolve", "--trace", "99.1/X", "-s", root)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("0.NA/99.1", p.stdout)
+
     @unittest.skipUnless(os.path.exists(CONVERTER), reference.WHY)
     def test_reference_converter_reads_the_json_as_the_same_bytes(self):
         served = self.site_info(self.child)

@@ -36,10 +36,19 @@ static const char ref_json[] =
     "        \"format\": \"key\",\n"
     "        \"value\": {\n"
     "          \"kty\": \"DSA\",\n"
-    "          \"y\": \"9C7WYi78KeGw52y4vfOw42DR0Hlz9ihutMNKNLfWQ2btXszDQ-mLbYrgaI0NtJWPxX5oXwNg9FvjnAtMYKR25iLFEcActwC4Dit2CBKXu2xptyxOAJ3M1fjcMg1GKWAS76U9oDCWrCglpZnkeXMqWfC75yPcvT4oRgHx_FTJDqw\",\n"
-    "          \"p\": \"_X9TgR11EilS30qcLuzk5_YRt1I870QAwx4_gLZRJmlFXUAiUftZPY1Y-r_F9bow9subVWzXgTuAHTRv8mZgt2uZUKWkn5_oBHsQIsJPu6nX_rfGG_g7V-fGqKYVDwT7g_bTxR7DAjVUE1oWkTL2dfOuK2HXKu_yIgMZndFIAcc\",\n"
+    "          \"y\": "
+    "\"9C7WYi78KeGw52y4vfOw42DR0Hlz9ihutMNKNLfWQ2btXszDQ-"
+    "mLbYrgaI0NtJWPxX5oXwNg9FvjnAtMYKR25iLFEcActwC4Dit2CBKXu2xptyxOAJ3M1fjcMg1GKWAS76U9oDCWrCglpZnk"
+    "eXMqWfC75yPcvT4oRgHx_FTJDqw\",\n"
+    "          \"p\": "
+    "\"_X9TgR11EilS30qcLuzk5_YRt1I870QAwx4_gLZRJmlFXUAiUftZPY1Y-r_"
+    "F9bow9subVWzXgTuAHTRv8mZgt2uZUKWkn5_oBHsQIsJPu6nX_rfGG_g7V-fGqKYVDwT7g_"
+    "bTxR7DAjVUE1oWkTL2dfOuK2HXKu_yIgMZndFIAcc\",\n"
     "          \"q\": \"l2BQjxUjC8yykrmCouuEC_BYHPU\",\n"
-    "          \"g\": \"9-GghdabPd7LvKtcNrhXuXmUr7v6OuqC-VdMCz0HgmdRWVeOutRZT-ZxBxCBgLRJFnEj6EwoFhO3zwkyjMim4TwWeotUfI0o4KOuHiuzpnWRbqN_C_ohNWLx-2J6ASQ7zKTxvqhRkImog9_hWuWfBpKLZl6Ae1UlZAFMO_7PSSo\"\n"
+    "          \"g\": "
+    "\"9-GghdabPd7LvKtcNrhXuXmUr7v6OuqC-VdMCz0HgmdRWVeOutRZT-"
+    "ZxBxCBgLRJFnEj6EwoFhO3zwkyjMim4TwWeotUfI0o4KOuHiuzpnWRbqN_C_ohNWLx-2J6ASQ7zKTxvqhRkImog9_"
+    "hWuWfBpKLZl6Ae1UlZAFMO_7PSSo\"\n"
     "        }\n"
     "      },\n"
     "      \"interfaces\": [\n"
@@ -68,17 +77,28 @@ static const char ref_json[] =
 
 /* What the reference's hdl-convert-siteinfo makes of it (570 bytes). */
 static const char ref_bin_hex[] =
-    "0001020a000180020000000000000001000000046465736300000033434e52492048414e444c452e4e455420392e302e"
-    "3020616e63686f7220746573742073657276657220286c6f6f706261636b290000000100000001000000000000000000"
-    "0000007f000001000001b90000000b4453415f5055425f4b4559000000000015009760508f15230bccb292b982a2eb84"
-    "0bf0581cf50000008100fd7f53811d75122952df4a9c2eece4e7f611b7523cef4400c31e3f80b6512669455d402251fb"
-    "593d8d58fabfc5f5ba30f6cb9b556cd7813b801d346ff26660b76b9950a5a49f9fe8047b1022c24fbba9d7feb7c61bf8"
-    "3b57e7c6a8a6150f04fb83f6d3c51ec3023554135a169132f675f3ae2b61d72aeff22203199dd14801c70000008100f7"
-    "e1a085d69b3ddecbbcab5c36b857b97994afbbfa3aea82f9574c0b3d0782675159578ebad4594fe67107108180b44916"
-    "7123e84c281613b7cf09328cc8a6e13c167a8b547c8d28e0a3ae1e2bb3a675916ea37f0bfa213562f1fb627a01243bcc"
-    "a4f1bea8519089a883dfe15ae59f06928b665e807b552564014c3bfecf492a0000008100f42ed6622efc29e1b0e76cb8"
-    "bdf3b0e360d1d07973f6286eb4c34a34b7d64366ed5eccc343e98b6d8ae0688d0db4958fc57e685f0360f45be39c0b4c"
-    "60a476e622c511c01cb700b80e2b76081297bb6c69b72c4e009dccd5f8dc320d46296012efa53da03096ac2825a599e4"
+    "0001020a000180020000000000000001000000046465736300000033434e52492048414e444c452e4e455420392e30"
+    "2e"
+    "3020616e63686f7220746573742073657276657220286c6f6f706261636b2900000001000000010000000000000000"
+    "00"
+    "0000007f000001000001b90000000b4453415f5055425f4b4559000000000015009760508f15230bccb292b982a2eb"
+    "84"
+    "0bf0581cf50000008100fd7f53811d75122952df4a9c2eece4e7f611b7523cef4400c31e3f80b6512669455d402251"
+    "fb"
+    "593d8d58fabfc5f5ba30f6cb9b556cd7813b801d346ff26660b76b9950a5a49f9fe8047b1022c24fbba9d7feb7c61b"
+    "f8"
+    "3b57e7c6a8a6150f04fb83f6d3c51ec3023554135a169132f675f3ae2b61d72aeff22203199dd14801c70000008100"
+    "f7"
+    "e1a085d69b3ddecbbcab5c36b857b97994afbbfa3aea82f9574c0b3d0782675159578ebad4594fe67107108180b449"
+    "16"
+    "7123e84c281613b7cf09328cc8a6e13c167a8b547c8d28e0a3ae1e2bb3a675916ea37f0bfa213562f1fb627a01243b"
+    "cc"
+    "a4f1bea8519089a883dfe15ae59f06928b665e807b552564014c3bfecf492a0000008100f42ed6622efc29e1b0e76c"
+    "b8"
+    "bdf3b0e360d1d07973f6286eb4c34a34b7d64366ed5eccc343e98b6d8ae0688d0db4958fc57e685f0360f45be39c0b"
+    "4c"
+    "60a476e622c511c01cb700b80e2b76081297bb6c69b72c4e009dccd5f8dc320d46296012efa53da03096ac2825a599"
+    "e4"
     "79732a59f0bbe723dcbd3e284601f1fc54c90eac00000003030100003161020000003161030200004650";
 
 static uint8_t ref_bin[1024];
@@ -153,15 +173,15 @@ static void older_layout_gives_the_same_bytes(void **state)
     char *hex = malloc(pk.len * 2 + 1);
     for (uint32_t i = 0; i < pk.len; i++)
         sprintf(hex + 2 * i, "%02x", pk.ptr[i]);
-    json_t *old = json_pack(
-        "{s:i,s:s,s:i,s:s,s:b,s:{s:s},s:[{s:i,s:s,s:s,s:[{s:b,s:b,s:s,s:i},{s:s,s:b,s:s,"
-        "s:i},{s:b,s:b,s:s,s:i}]}]}",
-        "Version", 1, "ProtocolVersion", "2.10", "SerialNumber", 1, "PrimarySite", "true",
-        "MultiPrimary", 0, "Attributes", "desc",
-        "CNRI HANDLE.NET 9.0.0 anchor test server (loopback)", "ServerList", "ServerId", 1,
-        "Address", "127.0.0.1", "PublicKey", hex, "InterfaceList", "Query", 1, "Admin", 1,
-        "Protocol", "TCP", "Port", 12641, "Query", "true", "Admin", 0, "Protocol", "UDP", "Port",
-        12641, "Query", 1, "Admin", 1, "Protocol", "HTTP", "Port", 18000);
+    json_t *old =
+        json_pack("{s:i,s:s,s:i,s:s,s:b,s:{s:s},s:[{s:i,s:s,s:s,s:[{s:b,s:b,s:s,s:i},{s:s,s:b,s:s,"
+                  "s:i},{s:b,s:b,s:s,s:i}]}]}",
+                  "Version", 1, "ProtocolVersion", "2.10", "SerialNumber", 1, "PrimarySite", "true",
+                  "MultiPrimary", 0, "Attributes", "desc",
+                  "CNRI HANDLE.NET 9.0.0 anchor test server (loopback)", "ServerList", "ServerId",
+                  1, "Address", "127.0.0.1", "PublicKey", hex, "InterfaceList", "Query", 1, "Admin",
+                  1, "Protocol", "TCP", "Port", 12641, "Query", "true", "Admin", 0, "Protocol",
+                  "UDP", "Port", 12641, "Query", 1, "Admin", 1, "Protocol", "HTTP", "Port", 18000);
     assert_non_null(old);
     assert_ref_bytes(old);
     json_decref(old);
@@ -237,9 +257,8 @@ static void files_are_json_or_binary(void **state)
     assert_non_null(strstr(err, "not JSON"));
     unlink(path);
 
-    assert_int_equal(site_file_read("/nonexistent/siteinfo.json", false, &out, &len, err,
-                                    sizeof err),
-                     -1);
+    assert_int_equal(
+        site_file_read("/nonexistent/siteinfo.json", false, &out, &len, err, sizeof err), -1);
     assert_non_null(strstr(err, "/nonexistent/siteinfo.json: No such file"));
 }
 
