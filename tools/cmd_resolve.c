@@ -13,13 +13,23 @@
 #include "proto/hdl_json.h"
 #include "proto/hdl_resolution.h"
 #include "tools/commands.h"
+#include "tools/resolve_trace.h"
 
 #define MAX_FILTERS 64
 
 static void usage(FILE *f)
 {
     fprintf(f, "Usage: pazhou resolve HANDLE [--type T]... [--index N]... [--tcp] "
-               "[--server HOST:PORT] [--json] [--timeout MS]\n"
+               "[--server HOST:PORT] [--json] [--timeout MS] [--recursive | --no-recursive]\n"
+               "       pazhou resolve --trace HANDLE --server ROOT [--type T]... [--index N]...\n"
+               "  --recursive      ask the server to resolve on the client's behalf (the REC\n"
+               "                   flag); the default, as the reference client sends it\n"
+               "  --no-recursive   clear REC: a server that does not hold the handle answers\n"
+               "                   with a referral instead\n"
+               "  --trace          walk the tree from ROOT without recursion: 0.NA/<prefix>,\n"
+               "                   referrals, service handles, the site's server by hash;\n"
+               "                   one line a hop (;; HOST:PORT/udp HANDLE CODE (N) T ms),\n"
+               "                   then the values (with --json the hops go to stderr)\n"
                "Exit status: 0 found, 1 not found, 2 error.\n");
 }
 
@@ -121,15 +131,24 @@ static int print_response(const struct hdl_message *m, const char *handle, bool 
 int cmd_resolve(int argc, char **argv)
 {
     static const struct option longopts[] = {
-        {"type", required_argument, NULL, 't'}, {"index", required_argument, NULL, 'i'},
-        {"tcp", no_argument, NULL, 'T'},        {"server", required_argument, NULL, 's'},
-        {"json", no_argument, NULL, 'j'},       {"timeout", required_argument, NULL, 'w'},
-        {"help", no_argument, NULL, 'h'},       {NULL, 0, NULL, 0},
+        {"type", required_argument, NULL, 't'},
+        {"index", required_argument, NULL, 'i'},
+        {"tcp", no_argument, NULL, 'T'},
+        {"server", required_argument, NULL, 's'},
+        {"json", no_argument, NULL, 'j'},
+        {"timeout", required_argument, NULL, 'w'},
+        {"recursive", no_argument, NULL, 'r'},
+        {"no-recursive", no_argument, NULL, 'R'},
+        {"trace", no_argument, NULL, 'x'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *types[MAX_FILTERS];
     uint32_t indexes[MAX_FILTERS];
     int ntypes = 0, nindexes = 0;
-    bool json = false;
+    bool json = false, trace = false;
+    /* The reference client's requests are recursive unless told otherwise. */
+    uint32_t flags = HDL_FLAG_REC | HDL_FLAG_CA | HDL_FLAG_PO;
     char err[256];
     struct client_opts co = {.timeout_ms = 0};
     client_parse_server("127.0.0.1:2641", &co, err, sizeof err);
@@ -168,6 +187,15 @@ int cmd_resolve(int argc, char **argv)
         case 'j':
             json = true;
             break;
+        case 'r':
+            flags |= HDL_FLAG_REC;
+            break;
+        case 'R':
+            flags &= ~(uint32_t)HDL_FLAG_REC;
+            break;
+        case 'x':
+            trace = true;
+            break;
         case 'w':
             co.timeout_ms = atoi(optarg);
             break;
@@ -192,10 +220,25 @@ int cmd_resolve(int argc, char **argv)
 
     static uint8_t req[HDL_MAX_MESSAGE_LEN + HDL_ENVELOPE_LEN];
     static uint8_t resp[HDL_MAX_MESSAGE_LEN + HDL_ENVELOPE_LEN];
+    struct hdl_message m;
+    if (trace) {
+        struct hdl_slice tslices[MAX_FILTERS];
+        for (int i = 0; i < ntypes; i++)
+            tslices[i] = (struct hdl_slice){(const uint8_t *)types[i], (uint32_t)strlen(types[i])};
+        struct trace_query tq = {handle, tslices, (uint32_t)ntypes, indexes, (uint32_t)nindexes};
+        size_t resp_len;
+        int status = resolve_trace(&co, &tq, json ? stderr : stdout, resp, sizeof resp, &resp_len);
+        if (status != 0)
+            return status;
+        if (hdl_message_split(resp, resp_len, &m) != HDL_OK) {
+            fprintf(stderr, "pazhou: malformed response from the server\n");
+            return 2;
+        }
+        return print_response(&m, handle, json);
+    }
     struct hdl_writer w;
     hdl_writer_init(&w, req, sizeof req);
-    size_t body = request_begin(&w, HDL_OC_RESOLUTION, HDL_FLAG_REC | HDL_FLAG_CA | HDL_FLAG_PO,
-                                request_new_id());
+    size_t body = request_begin(&w, HDL_OC_RESOLUTION, flags, request_new_id());
     hdl_put_bytes(&w, handle, hlen);
     hdl_put_u32(&w, (uint32_t)nindexes);
     for (int i = 0; i < nindexes; i++)
@@ -213,7 +256,6 @@ int cmd_resolve(int argc, char **argv)
         fprintf(stderr, "pazhou: %s\n", err);
         return 2;
     }
-    struct hdl_message m;
     if (hdl_message_split(resp, resp_len, &m) != HDL_OK) {
         fprintf(stderr, "pazhou: malformed response from the server\n");
         return 2;
