@@ -2,3 +2,6 @@
 pazhou_unit_test(test_admin_auth pazhou_client pazhou_admin)
 # The client library's failures as codes: refused, silent, hung up, garbage.
 pazhou_unit_test(test_client_errors pazhou_client)
+# The event-driven exchange against fake UDP and TCP servers on the same loop: retries, fallback,
+# fragments, filtering, errors, cancelling.
+pazhou_unit_test(test_exchange_ev pazhou_client PkgConfig::LIBEVENT)
