@@ -35,7 +35,7 @@ enum cx_state {
     CX_TCP_CONNECT, /* waiting for the connection; the timer is the TCP deadline */
     CX_TCP_WRITE,
     CX_TCP_READ,
-    CX_FAILED,      /* TCP failed with pending_err; the timer (already due) calls back */
+    CX_FAILED, /* TCP failed with pending_err; the timer (already due) calls back */
 };
 
 struct cx_exchange {
@@ -92,8 +92,8 @@ static uint32_t elapsed_us(const struct timespec *since)
 {
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    int64_t us = (int64_t)(now.tv_sec - since->tv_sec) * 1000000 +
-                 (now.tv_nsec - since->tv_nsec) / 1000;
+    int64_t us =
+        (int64_t)(now.tv_sec - since->tv_sec) * 1000000 + (now.tv_nsec - since->tv_nsec) / 1000;
     if (us < 0)
         return 0;
     return us > UINT32_MAX ? UINT32_MAX : (uint32_t)us;
@@ -372,8 +372,8 @@ static bool udp_datagram(struct cx_exchange *x, const uint8_t *d, size_t n)
         hdl_reassembly_init(&x->ra, x->resp + HDL_ENVELOPE_LEN, whole - HDL_ENVELOPE_LEN);
     }
     bool complete = false;
-    if (hdl_reassembly_add(&x->ra, &env, d + HDL_ENVELOPE_LEN, n - HDL_ENVELOPE_LEN,
-                           &complete) != HDL_OK ||
+    if (hdl_reassembly_add(&x->ra, &env, d + HDL_ENVELOPE_LEN, n - HDL_ENVELOPE_LEN, &complete) !=
+            HDL_OK ||
         !complete)
         return false;
     /* The whole message is no longer a fragment. */

@@ -47,8 +47,8 @@ struct cx_result {
     const uint8_t *msg; /* err 0: the whole answer message (envelope first), valid during the
                            callback only */
     size_t len;
-    bool tcp;           /* the answer came over TCP */
-    uint32_t rtt_us;    /* from the start to the answer */
+    bool tcp;        /* the answer (or the failure) came over TCP */
+    uint32_t rtt_us; /* from the start to the answer */
 };
 
 /* Called once, on the loop's thread and never from inside cx_start, unless the exchange is

@@ -55,9 +55,8 @@ static size_t build_answer(uint8_t *out, size_t cap, uint32_t id, uint32_t rc, u
                                .request_id = id,
                                .message_length = (uint32_t)(24 + body_len)};
     hdl_envelope_encode(&w, &env);
-    struct hdl_header h = {.opcode = HDL_OC_RESOLUTION,
-                           .response_code = rc,
-                           .body_length = (uint32_t)body_len};
+    struct hdl_header h = {
+        .opcode = HDL_OC_RESOLUTION, .response_code = rc, .body_length = (uint32_t)body_len};
     hdl_header_encode(&w, &h);
     for (size_t i = 0; i < body_len; i++)
         hdl_put_u8(&w, mark ? mark : (uint8_t)(i * 7));
@@ -98,8 +97,8 @@ enum udp_mode {
     U_WRONG_ID,     /* MARK_WRONG with requestId + 1 first, then the answer */
     U_FRAGMENTS,    /* a 3-datagram answer, sent 2, 0, 1 */
     U_SILENT,
-    U_RETRY_TCP,    /* what resolver/net/udp_handler.c sends: ERROR with the TRUNCATED flag */
-    U_LATE,         /* the answer after 40 ms */
+    U_RETRY_TCP, /* what resolver/net/udp_handler.c sends: ERROR with the TRUNCATED flag */
+    U_LATE,      /* the answer after 40 ms */
 };
 
 struct udp_srv {
@@ -121,8 +120,7 @@ struct udp_srv {
 
 static void udp_reply(struct udp_srv *s, const uint8_t *m, size_t n)
 {
-    assert_int_equal(sendto(s->fd, m, n, 0, (struct sockaddr *)&s->peer, s->peer_len),
-                     (ssize_t)n);
+    assert_int_equal(sendto(s->fd, m, n, 0, (struct sockaddr *)&s->peer, s->peer_len), (ssize_t)n);
 }
 
 static void udp_request(struct udp_srv *s, uint32_t id)
@@ -138,8 +136,8 @@ static void udp_request(struct udp_srv *s, uint32_t id)
         break;
     case U_WRONG_SOURCE:
         n = build_answer(m, sizeof m, id, HDL_RC_SUCCESS, MARK_WRONG, 8, 0);
-        assert_int_equal(
-            sendto(s->alt_fd, m, n, 0, (struct sockaddr *)&s->peer, s->peer_len), (ssize_t)n);
+        assert_int_equal(sendto(s->alt_fd, m, n, 0, (struct sockaddr *)&s->peer, s->peer_len),
+                         (ssize_t)n);
         udp_reply(s, m, build_answer(m, sizeof m, id, HDL_RC_SUCCESS, MARK_RIGHT, 8, 0));
         break;
     case U_WRONG_ID:
@@ -170,8 +168,8 @@ static void udp_request(struct udp_srv *s, uint32_t id)
         udp_reply(s, m, build_answer(m, sizeof m, id, HDL_RC_ERROR, 0, 16, HDL_ENV_TRUNCATED));
         break;
     case U_LATE: {
-        s->late_len = build_answer(s->late_msg, sizeof s->late_msg, id, HDL_RC_SUCCESS,
-                                   MARK_RIGHT, 8, 0);
+        s->late_len =
+            build_answer(s->late_msg, sizeof s->late_msg, id, HDL_RC_SUCCESS, MARK_RIGHT, 8, 0);
         struct timeval tv = {0, 40000};
         evtimer_add(s->late, &tv);
         break;
@@ -222,10 +220,10 @@ static void udp_readable(evutil_socket_t fd, short what, void *arg)
 /* ---- the fake TCP server ---- */
 
 enum tcp_mode {
-    T_ANSWER,   /* an answer with another requestId, then MARK_TCP */
-    T_SILENT,   /* reads, never answers */
+    T_ANSWER,    /* an answer with another requestId, then MARK_TCP */
+    T_SILENT,    /* reads, never answers */
     T_TOO_LARGE, /* announces a 5000-byte message */
-    T_HANG_UP,  /* half an answer, then closes */
+    T_HANG_UP,   /* half an answer, then closes */
 };
 
 struct tcp_conn {
@@ -280,8 +278,8 @@ static void tcp_readable(evutil_socket_t fd, short what, void *arg)
     size_t len;
     switch (c->s->mode) {
     case T_ANSWER:
-        tcp_send(fd, m, build_answer(m, sizeof m, env.request_id + 7, HDL_RC_SUCCESS,
-                                     MARK_WRONG, 30, 0));
+        tcp_send(fd, m,
+                 build_answer(m, sizeof m, env.request_id + 7, HDL_RC_SUCCESS, MARK_WRONG, 30, 0));
         tcp_send(fd, m,
                  build_answer(m, sizeof m, env.request_id, HDL_RC_SUCCESS, MARK_TCP, 600, 0));
         break;
@@ -339,9 +337,8 @@ static int loopback_socket(int type, uint16_t port, struct sockaddr_in *got)
     assert_true(fd >= 0);
     int one = 1;
     setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    struct sockaddr_in a = {.sin_family = AF_INET,
-                            .sin_addr.s_addr = htonl(INADDR_LOOPBACK),
-                            .sin_port = htons(port)};
+    struct sockaddr_in a = {
+        .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK), .sin_port = htons(port)};
     if (bind(fd, (struct sockaddr *)&a, sizeof a) != 0) {
         close(fd);
         return -1;
@@ -364,7 +361,13 @@ static int setup(void **state)
 {
     struct fx *f = calloc(1, sizeof *f);
     assert_non_null(f);
-    f->base = event_base_new();
+    /* A precise clock (libevent's default is the coarse one, a jiffy off), so the tests can
+     * check the waits. */
+    struct event_config *cfg = event_config_new();
+    assert_non_null(cfg);
+    event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
+    f->base = event_base_new_with_config(cfg);
+    event_config_free(cfg);
     assert_non_null(f->base);
     /* A UDP port whose TCP twin is free too. */
     for (int i = 0; i < 50 && f->tcp.fd <= 0; i++) {
@@ -458,8 +461,8 @@ static struct cx_exchange *start(struct fx *f, const struct cx_opts *o, uint32_t
 {
     uint8_t req[512];
     size_t len = build_request(req, sizeof req, id, 0);
-    struct cx_exchange *x = cx_start(f->base, (struct sockaddr *)&f->addr, sizeof f->addr, req,
-                                     len, o, on_done, out);
+    struct cx_exchange *x =
+        cx_start(f->base, (struct sockaddr *)&f->addr, sizeof f->addr, req, len, o, on_done, out);
     assert_non_null(x);
     return x;
 }
@@ -722,13 +725,13 @@ static void udp_refused_then_tcp_refused_is_a_network_error_soon(void **state)
     struct fx *f = *state;
     close_servers(f);
     struct cx_opts o = short_opts();
-    o.udp_timeout_ms = 1000; /* refusals end the tries long before that */
+    o.udp_timeout_ms = 100; /* silence would take 600 ms; refusals end the tries at once */
     struct outcome out = {0};
     int64_t t0 = now_ms();
     start(f, &o, 1014, &out);
     run_until(f, &out.calls, 1, 3000);
     assert_int_equal(out.err, CLI_ERR_NETWORK);
-    assert_true(out.at_ms - t0 < 500);
+    assert_true(out.at_ms - t0 < 400);
 
     o.tcp = false;
     struct outcome out2 = {0};
@@ -798,10 +801,13 @@ static void fifty_exchanges_at_once_all_complete(void **state)
     int done = 0;
     for (int i = 0; i < MANY; i++) {
         struct cx_opts o = short_opts();
+        /* Not a test of the waits: room enough that no UDP try times out on a slow machine. */
+        o.udp_timeout_ms = 1000;
+        o.tcp_timeout_ms = 3000;
         o.udp = i % 3 != 0; /* a third over TCP alone */
         start(f, &o, 2000 + (uint32_t)i, &out[i]);
     }
-    int64_t end = now_ms() + 3000;
+    int64_t end = now_ms() + 5000;
     while (done < MANY && now_ms() < end) {
         event_base_loop(f->base, EVLOOP_ONCE);
         done = 0;
@@ -828,8 +834,8 @@ static void bad_requests_are_refused_at_the_start(void **state)
     /* Cut short: the envelope announces more than there is. */
     assert_null(cx_start(f->base, (struct sockaddr *)&f->addr, sizeof f->addr, req, len - 1, &o,
                          on_done, &out));
-    assert_null(cx_start(f->base, (struct sockaddr *)&f->addr, sizeof f->addr, req, 10, &o,
-                         on_done, &out));
+    assert_null(
+        cx_start(f->base, (struct sockaddr *)&f->addr, sizeof f->addr, req, 10, &o, on_done, &out));
     o.udp = false;
     o.tcp = false;
     assert_null(cx_start(f->base, (struct sockaddr *)&f->addr, sizeof f->addr, req, len, &o,
