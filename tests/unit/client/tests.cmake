@@ -6,3 +6,6 @@ pazhou_unit_test(test_client_errors pazhou_client)
 pazhou_unit_test(test_site_pick pazhou_client)
 # Resolution requests built and any answer to one read: captured bytes, referrals, digests, sites.
 pazhou_unit_test(test_resolve_msg pazhou_client)
+# The event-driven exchange against fake UDP and TCP servers on the same loop: retries, fallback,
+# fragments, filtering, errors, cancelling.
+pazhou_unit_test(test_exchange_ev pazhou_client PkgConfig::LIBEVENT)
