@@ -174,8 +174,12 @@ struct updns *updns_new(struct event_base *base, const struct conf_endpoint *ser
     o.sock_state_cb_data = d;
     o.timeout = timeout_ms ? (int)timeout_ms : 1000;
     o.tries = TRIES;
-    if (ares_init_options(&d->channel, &o, ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS |
-                                              ARES_OPT_TRIES) != ARES_SUCCESS)
+    /* Names come from the configuration and site records and are complete: no search domains
+     * of resolv.conf appended (a failure would otherwise be retried under each). */
+    o.ndomains = 0;
+    o.domains = NULL;
+    int mask = ARES_OPT_SOCK_STATE_CB | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_DOMAINS;
+    if (ares_init_options(&d->channel, &o, mask) != ARES_SUCCESS)
         goto fail;
     d->channel_ok = true;
 

@@ -4,8 +4,8 @@
  * least TTL (clamped to 1 s .. 1 day); "no such name" or "no address" is kept 5 s. An expired
  * name is looked up again while callers go on getting the old addresses until the new ones
  * arrive; if the servers do not answer, the old addresses are served up to 5 minutes past
- * their TTL. Numeric hosts answer at once without DNS. One per worker, used only from its
- * loop's thread (no locks).
+ * their TTL. Names are complete (no search domains); /etc/hosts is read before DNS. Numeric
+ * hosts answer at once without DNS. One per worker, used only from its loop's thread.
  */
 #ifndef UPSTREAM_DNS_H
 #define UPSTREAM_DNS_H
