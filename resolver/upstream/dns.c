@@ -49,9 +49,9 @@ struct dns_name {
     int count;
     struct sockaddr_storage addrs[UPDNS_MAX_ADDRS]; /* port 0 */
     socklen_t lens[UPDNS_MAX_ADDRS];
-    uint64_t expires_ms;   /* fresh before this */
-    uint64_t stale_ms;     /* addresses may be served until this while refreshing */
-    uint64_t next_try_ms;  /* no refresh before this (after a failed one) */
+    uint64_t expires_ms;  /* fresh before this */
+    uint64_t stale_ms;    /* addresses may be served until this while refreshing */
+    uint64_t next_try_ms; /* no refresh before this (after a failed one) */
     struct updns_wait *waiters;
     char name[NAME_MAX_LEN + 2];
 };
@@ -308,8 +308,8 @@ static int64_t take_addresses(struct dns_name *n, const struct ares_addrinfo *ai
              p = p->ai_next) {
             if (p->ai_family != family || p->ai_addr == NULL)
                 continue;
-            socklen_t len = family == AF_INET6 ? sizeof(struct sockaddr_in6)
-                                               : sizeof(struct sockaddr_in);
+            socklen_t len =
+                family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in);
             if (p->ai_addrlen < len)
                 continue;
             memset(&n->addrs[n->count], 0, sizeof n->addrs[0]);

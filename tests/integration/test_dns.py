@@ -1,6 +1,7 @@
 """Host names through c-ares against a real DNS server: runs the unit test program test_dns in
 its server mode (PAZHOU_TEST_DNS) against Knot DNS on loopback (dns_server.py), changing a
-record when the program asks, and checks that every case passed."""
+record and then stopping the server when the program asks, and checks that every case
+passed."""
 import os
 import subprocess
 import unittest
@@ -32,7 +33,7 @@ class DnsLookups(unittest.TestCase):
         proc = subprocess.Popen([TEST_DNS], env=env, stdin=subprocess.PIPE,
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         out = []
-        changed = False
+        changed = stopped = False
         try:
             for line in proc.stdout:
                 out.append(line)
@@ -43,6 +44,11 @@ class DnsLookups(unittest.TestCase):
                     proc.stdin.write("done\n")
                     proc.stdin.flush()
                     changed = True
+                elif line.startswith("DNS-STOP"):
+                    self.dns.stop()
+                    proc.stdin.write("done\n")
+                    proc.stdin.flush()
+                    stopped = True
             rc = proc.wait(timeout=scaled(60))
         finally:
             if proc.poll() is None:
@@ -52,11 +58,12 @@ class DnsLookups(unittest.TestCase):
             proc.stdout.close()
         text = "".join(out)
         self.assertEqual(rc, 0, text)
-        self.assertTrue(changed, text)
-        self.assertIn("[  PASSED  ] 6 test(s).", text)
+        self.assertTrue(changed and stopped, text)
+        self.assertIn("[  PASSED  ] 7 test(s).", text)
         for case in ("a_record", "aaaa_record", "both_records_ipv6_first",
                      "no_such_name_is_not_found_and_kept", "concurrent_lookups_share_one_query",
-                     "expired_name_is_served_while_it_is_refreshed"):
+                     "expired_name_is_served_while_it_is_refreshed",
+                     "old_addresses_outlive_a_dead_server"):
             self.assertIn("[       OK ] " + case, text)
 
 

@@ -12,7 +12,9 @@
  * and no other names (nope.pazhou.test must not exist; the apex has no address). With
  * PAZHOU_TEST_DNS_SYNC=1 it prints the line "DNS-CHANGE ttl.pazhou.test" once the TTL test has
  * the first address cached and reads one line from stdin: the driver changes ttl's A record to
- * 192.0.2.11 (and reloads the zone) before writing it.
+ * 192.0.2.11 (and reloads the zone) before writing it; later it prints "DNS-STOP" and reads a
+ * line: the driver stops the server before writing it (without the variable that case is
+ * skipped).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -177,8 +179,9 @@ static void bad_names_are_refused(void **state)
         memcpy(long_name + i, "a.", 2);
     long_name[253] = 'b'; /* 254 bytes, no final dot */
     long_name[254] = '\0';
-    const char *bad[] = {"", ".", "a..b", ".a", "exa mple.cn", "a/b.cn", "ünicode.cn",
-                         "a.cn:2641", "[::1", "192.0.2.1/24", long_label, long_name};
+    const char *bad[] = {"",         ".",          "a..b",      ".a",   "exa mple.cn",
+                         "a/b.cn",   "ünicode.cn", "a.cn:2641", "[::1", "192.0.2.1/24",
+                         long_label, long_name};
     struct got g = {0};
     struct updns_answer now;
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
@@ -418,8 +421,7 @@ static void concurrent_lookups_share_one_query(void **state)
     struct updns_stats s;
     updns_get_stats(f->d, &s);
     assert_int_equal(s.queries, 1);
-    assert_int_equal(updns_lookup(f->d, "shared.pazhou.test", 7, &now, on_answer, &g[0], &w[0]),
-                     0);
+    assert_int_equal(updns_lookup(f->d, "shared.pazhou.test", 7, &now, on_answer, &g[0], &w[0]), 0);
     assert_v4(&now, 0, "192.0.2.3", 7);
     updns_get_stats(f->d, &s);
     assert_int_equal(s.queries, 1);
@@ -475,6 +477,47 @@ static void expired_name_is_served_while_it_is_refreshed(void **state)
     assert_int_equal(s.failures, 0);
 }
 
+static void old_addresses_outlive_a_dead_server(void **state)
+{
+    struct fixture *f = *state;
+    if (getenv("PAZHOU_TEST_DNS_SYNC") == NULL)
+        skip();
+    struct updns_answer a;
+    struct updns_stats s;
+    assert_int_equal(lookup(f, "ttl.pazhou.test", 2641, &a), 1);
+    assert_int_equal(a.err, 0);
+    struct updns_answer first = a;
+    char line[64];
+    printf("DNS-STOP\n");
+    fflush(stdout);
+    assert_non_null(fgets(line, sizeof line, stdin));
+    run_until(f->base, NULL, 0, 1300); /* past the TTL of 1 s */
+
+    /* Expired: the old address while the refresh fails. */
+    assert_int_equal(lookup(f, "ttl.pazhou.test", 2641, &a), 0);
+    assert_memory_equal(&a, &first, sizeof a);
+    uint64_t start = now_ms();
+    do {
+        run_until(f->base, NULL, 0, 20);
+        updns_get_stats(f->d, &s);
+    } while (s.failures == 0 && now_ms() - start < 5000);
+    assert_int_equal(s.queries, 2);
+    assert_int_equal(s.failures, 1);
+
+    /* Still served, and the dead server is not asked again at once... */
+    assert_int_equal(lookup(f, "ttl.pazhou.test", 2641, &a), 0);
+    assert_memory_equal(&a, &first, sizeof a);
+    updns_get_stats(f->d, &s);
+    assert_int_equal(s.queries, 2);
+
+    /* ...but a second later. */
+    run_until(f->base, NULL, 0, 1100);
+    assert_int_equal(lookup(f, "ttl.pazhou.test", 2641, &a), 0);
+    assert_memory_equal(&a, &first, sizeof a);
+    updns_get_stats(f->d, &s);
+    assert_int_equal(s.queries, 3);
+}
+
 int main(void)
 {
     const char *env = getenv("PAZHOU_TEST_DNS");
@@ -504,8 +547,10 @@ int main(void)
                                         teardown_server),
         cmocka_unit_test_setup_teardown(concurrent_lookups_share_one_query, setup_server,
                                         teardown_server),
-        cmocka_unit_test_setup_teardown(expired_name_is_served_while_it_is_refreshed,
-                                        setup_server, teardown_server),
+        cmocka_unit_test_setup_teardown(expired_name_is_served_while_it_is_refreshed, setup_server,
+                                        teardown_server),
+        cmocka_unit_test_setup_teardown(old_addresses_outlive_a_dead_server, setup_server,
+                                        teardown_server),
     };
     return cmocka_run_group_tests_name("dns_with_server", tests, NULL, NULL);
 }
