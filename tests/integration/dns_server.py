@@ -14,13 +14,15 @@
     dns.reload()                                 # publish: returns once the server answers with
                                                  # the new zone serial
     dns.query("v4", "A")                         # the server's answer: (rcode, [data, ...])
-    dns.stop()                                   # also on exit; a with-block starts and stops
+    dns.stop()                                   # also at interpreter exit; a with-block starts
+                                                 # and stops
 
 Types: A, AAAA, TXT, CNAME (data as in a zone file). The zone always has its SOA and an NS
 record; everything lives in a temporary directory (configuration, zone file, control socket,
 databases) that stop() removes; the server runs as the current user on a high port. Every
 query goes to 127.0.0.1 only.
 """
+import atexit
 import os
 import shutil
 import socket
@@ -169,6 +171,7 @@ zone:
         self.log = open(os.path.join(d, "knotd.log"), "w")
         self.proc = subprocess.Popen([KNOTD, "-c", self.conf], stdout=self.log,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        atexit.register(self.stop)
         try:
             self._wait_serial(timeout)
         except Exception:

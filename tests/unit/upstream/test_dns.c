@@ -200,9 +200,9 @@ static void bad_names_are_refused(void **state)
     event_base_free(base);
 }
 
-/* Looks name up through a server that does not answer (silent) or refuses: the wait ends in
- * PZ_ERR_DNS_FAILED within c-ares' tries (about 3 x TIMEOUT_MS), and meanwhile the loop and
- * other lookups go on. */
+/* Looks a name up through a server that does not answer (silent) or refuses: the wait ends in
+ * PZ_ERR_DNS_FAILED within c-ares' tries (3 x TIMEOUT_MS: two rounds, the second twice as
+ * long), and meanwhile numeric hosts still answer at once. */
 static void dead_server(bool silent)
 {
     struct event *t;
@@ -227,7 +227,7 @@ static void dead_server(bool silent)
     assert_int_equal(g.a.count, 0);
     if (silent)
         assert_true(took >= TIMEOUT_MS - 20);
-    assert_true(took <= 3 * TIMEOUT_MS + 500);
+    assert_true(took <= 3 * TIMEOUT_MS + 1400); /* slack for a loaded machine */
     run_until(base, NULL, 0, 50);
     assert_int_equal(g.calls, 1);
     struct updns_stats s;
