@@ -1,8 +1,11 @@
 /*
  * Host names to addresses with c-ares on a worker's libevent loop (its sockets are events on
- * that loop; nothing blocks). A and AAAA, kept for their records' TTL; an expired name is looked
- * up again while callers go on getting the old addresses until the new ones arrive. Numeric
- * hosts answer at once without DNS. One per worker.
+ * that loop, its retransmissions a timer; nothing blocks). A and AAAA, kept for their records'
+ * least TTL (clamped to 1 s .. 1 day); "no such name" or "no address" is kept 5 s. An expired
+ * name is looked up again while callers go on getting the old addresses until the new ones
+ * arrive; if the servers do not answer, the old addresses are served up to 5 minutes past
+ * their TTL. Names are complete (no search domains); /etc/hosts is read before DNS. Numeric
+ * hosts answer at once without DNS. One per worker, used only from its loop's thread.
  */
 #ifndef UPSTREAM_DNS_H
 #define UPSTREAM_DNS_H
@@ -27,25 +30,35 @@ struct updns_answer {
     socklen_t lens[UPDNS_MAX_ADDRS];
 };
 
-/* servers: "ADDR:PORT" endpoints (count 0: /etc/resolv.conf); timeout_ms: the first wait for one
- * answer (c-ares retries). NULL when c-ares cannot start. */
+/* servers: numeric "ADDR:PORT" endpoints, tried in order (count 0: those of /etc/resolv.conf);
+ * timeout_ms (0: 1000): the first wait for one answer; c-ares tries each server twice, doubling
+ * the wait on the second round, so a name whose servers are all silent fails after about
+ * 3 x timeout_ms (one server). NULL when c-ares cannot start or a server is not numeric. */
 struct updns *updns_new(struct event_base *base, const struct conf_endpoint *servers, int count,
                         uint32_t timeout_ms);
-/* Cancels every wait (their callbacks are not called) and frees. */
+/* Cancels every wait (their callbacks are not called) and frees. Not from within an updns_fn. */
 void updns_free(struct updns *d);
 
 typedef void (*updns_fn)(void *ctx, const struct updns_answer *a);
 
-/* The addresses of host (a DNS name or numeric address) with port. When they are known (numeric,
- * or cached and fresh or refreshing) fills *now and returns 0 without calling fn; otherwise
- * starts or joins a lookup and returns 1 with *wait set: fn is called once from the loop,
- * unless updns_cancel(*wait) comes first. Returns PZ_ERR_NOMEM or PZ_ERR_DNS_BADNAME on
- * failure. */
+/* The addresses of host (a DNS name, or a numeric address: 192.0.2.1, 2001:db8::1,
+ * [2001:db8::1]) with port. When the answer is known (numeric; cached and fresh, or expired and
+ * being refreshed; a cached negative answer, now->err PZ_ERR_DNS_NOTFOUND) fills *now and
+ * returns 0 without calling fn. Otherwise starts a lookup, or joins the one under way for the
+ * same name (case-insensitive), and returns 1 with *wait set: fn is called once, later, from
+ * the loop (never from within updns_lookup), with the answer (err 0 with count >= 1, or an
+ * error); a is valid during the call only. *wait is the caller's until fn is called or
+ * updns_cancel(*wait). Returns PZ_ERR_DNS_BADNAME when host is neither numeric nor a host name
+ * (labels of 1..63 letters, digits, '-', '_'; at most 253 bytes), PZ_ERR_NOMEM when out of
+ * memory or room (1024 names, all being looked up). */
 int updns_lookup(struct updns *d, const char *host, uint16_t port, struct updns_answer *now,
                  updns_fn fn, void *ctx, struct updns_wait **wait);
+/* Forgets a wait before its fn is called: fn will not be called. NULL does nothing. */
 void updns_cancel(struct updns_wait *wait);
 
-/* Lookups made, answers from the cache, failures: for /metrics. */
+/* For /metrics. queries: lookups sent to DNS (waiters that join one in flight do not count);
+ * cache_hits: names answered from the cache (fresh, refreshing, or negative); failures: lookups
+ * that ended without addresses (not found, or the servers failed). */
 struct updns_stats {
     uint64_t queries, cache_hits, failures;
 };
