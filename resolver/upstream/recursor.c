@@ -16,6 +16,7 @@
 #include "resolver/upstream/recursor.h"
 
 #include <event2/event.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -293,6 +294,12 @@ static bool task_answer_locally(struct task *t)
 {
     struct recursor *r = t->r;
     if (!hname_is_prefix_handle(t->rr.handle.ptr, t->rr.handle.len))
+        return false;
+    /* Only a prefix handle this node serves (it homes 0.NA or a parent of the prefix): one left
+     * behind by an unhomed prefix says nothing. */
+    struct reg_prefix_set *prefixes =
+        atomic_load_explicit(&r->node->prefixes, memory_order_acquire);
+    if (!reg_prefix_set_serves(prefixes, t->rr.handle.ptr, t->rr.handle.len))
         return false;
     struct reg_pin pin;
     if (reg_get_record(r->node->db, t->rr.handle.ptr, t->rr.handle.len, &pin) != REG_OK)
