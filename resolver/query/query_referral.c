@@ -97,9 +97,9 @@ int query_referral_put(struct node *node, uint32_t op_flags, struct hdl_slice ha
     if (len == 0)
         return 0;
     bool prefix_handle = hname_has_na_prefix(name, len);
-    /* Case (a) is a missing prefix handle under one served here, case (b) a handle whose prefix
-     * lives elsewhere; a missing P/S under a homed P, or a 0.NA/ handle none of whose ancestors
-     * is served here, has nothing here that points on. */
+    /* A missing prefix handle is referred by its ancestors, a handle whose prefix lives
+     * elsewhere by its prefix handle; a missing P/S under a homed P, or a 0.NA/ handle none of
+     * whose ancestors is served here, has nothing here that points on. */
     if (why == QUERY_LOOKUP_NOT_FOUND ? !prefix_handle
                                       : why != QUERY_LOOKUP_NOT_HOMED || prefix_handle)
         return 0;
