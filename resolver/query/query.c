@@ -12,6 +12,7 @@
 #include "proto/hdl_resolution.h"
 #include "registry/reg_record.h"
 #include "resolver/query/query_lookup.h"
+#include "resolver/query/query_referral.h"
 #include "resolver/upstream/recursor.h"
 
 /* Responses expire twelve hours after they are made, as the reference server's do. */
@@ -109,6 +110,23 @@ static uint32_t put_selected_values(struct hdl_writer *w, const struct reg_recor
     return n;
 }
 
+/* A resolution of a handle that is not here (why: NOT_HOMED or NOT_FOUND): a prefix referral
+ * when this node knows where it lives (query_referral.h), else 301 or 100. */
+static enum query_result answer_missing(struct query_ctx *q, const struct hdl_message *req,
+                                        struct hdl_slice handle, enum query_lookup why,
+                                        uint8_t *out, size_t *out_len)
+{
+    struct reply r;
+    reply_begin(&r, out, q, &req->env, &req->hdr, HDL_RC_PREFIX_REFERRAL);
+    reply_digest(&r, req);
+    if (query_referral_put(q->node, req->hdr.op_flags, handle, why, &r.w) > 0)
+        return reply_finish(&r, q, out_len);
+    if (why == QUERY_LOOKUP_NOT_FOUND)
+        return reply_error(q, req, HDL_RC_HANDLE_NOT_FOUND, "", out, out_len);
+    return reply_error(q, req, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here", out,
+                       out_len);
+}
+
 static enum query_result answer_resolution(struct query_ctx *q, const struct hdl_message *req,
                                            uint8_t *out, size_t *out_len)
 {
@@ -147,10 +165,9 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
             }
             return QUERY_RECURSE;
         }
-        return reply_error(q, req, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here", out,
-                           out_len);
+        return answer_missing(q, req, rr.handle, QUERY_LOOKUP_NOT_HOMED, out, out_len);
     case QUERY_LOOKUP_NOT_FOUND:
-        return reply_error(q, req, HDL_RC_HANDLE_NOT_FOUND, "", out, out_len);
+        return answer_missing(q, req, rr.handle, QUERY_LOOKUP_NOT_FOUND, out, out_len);
     default:
         return reply_error(q, req, hdl_rc_of_error(err), "Registry read failed", out, out_len);
     }

@@ -1,3 +1,4 @@
-# Resolution: the malformed-request corpus through query_answer, the answer cache.
+# Resolution: the malformed-request corpus through query_answer, the answer cache, referrals.
 pazhou_unit_test(test_query_malformed pazhou_query)
 pazhou_unit_test(test_answer_cache pazhou_query)
+pazhou_unit_test(test_query_referral pazhou_query)
