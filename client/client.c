@@ -10,10 +10,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/host_lookup.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_envelope.h"
 #include "proto/hdl_fragment.h"
 #include "proto/hdl_header.h"
+
+/* How long the command line waits for a server's name to resolve. */
+#define LOOKUP_TIMEOUT_MS 5000
 
 int client_parse_server(const char *text, struct client_opts *o, char *err, size_t errlen)
 {
@@ -61,9 +65,19 @@ int client_parse_server(const char *text, struct client_opts *o, char *err, size
         o->addr_len = sizeof *a6;
         return 0;
     }
+    if (text[0] != '[') {
+        /* A host name: its address through c-ares and the system's resolv.conf. */
+        int e = host_lookup(host, (uint16_t)port, NULL, LOOKUP_TIMEOUT_MS, &o->addr, &o->addr_len);
+        if (e == 0)
+            return 0;
+        if (e != PZ_ERR_DNS_BADNAME) {
+            snprintf(err, errlen, "server '%s': %s", text, pz_strerror(e));
+            return CLI_ERR_NETWORK;
+        }
+    }
 bad:
-    snprintf(err, errlen, "server '%s': expected a numeric HOST:PORT, [V6ADDR]:PORT or localhost",
-             text);
+    snprintf(err, errlen, "server '%s': expected HOST:PORT, [V6ADDR]:PORT or HOST (a numeric address "
+             "or a host name)", text);
     return CLI_ERR_BAD_ARG;
 }
 

@@ -19,8 +19,9 @@ struct client_opts {
     int timeout_ms; /* per attempt; UDP tries 3 times with growing waits */
 };
 
-/* Parses "HOST:PORT" / "[V6]:PORT" / "HOST" (port 2641) with a numeric host or "localhost".
- * Returns 0, or CLI_ERR_BAD_ARG with a message in err. */
+/* Parses "HOST:PORT" / "[V6]:PORT" / "HOST" (port 2641): a numeric host, "localhost", or a host
+ * name looked up with c-ares (client/host_lookup.h). Returns 0, CLI_ERR_NETWORK when a name does
+ * not resolve, or CLI_ERR_BAD_ARG with a message in err. */
 int client_parse_server(const char *text, struct client_opts *o, char *err, size_t errlen);
 
 /* Sends req (a whole message) and receives the response with the same requestId into resp.

@@ -103,7 +103,7 @@ enum key_kind {
     K_BOOL,    /* bool field */
     K_STR,     /* char[size] field; min is the shortest length accepted */
     K_CHOICE,  /* char[size] field, one of choices */
-    K_ADDRESS, /* char[size] field, a numeric address or empty */
+    K_ADDRESS, /* char[size] field, a numeric address, a host name or empty */
     K_URL,     /* char[size] field, an http(s) URL or empty */
     K_LISTEN,  /* the listen array */
     K_HTTP,    /* http.listen: endpoints, may be empty */
@@ -393,10 +393,9 @@ static int load_string(struct loader *L, const config_setting_t *s, const struct
         if (!k->choices[i])
             return fail_at(L, s, CONF_ERR_VALUE, "%s '%s' is not one of %s", name, v, all);
     }
-    if (k->kind == K_ADDRESS && n > 0 && !conf_valid_address(v))
+    if (k->kind == K_ADDRESS && n > 0 && !conf_valid_address(v) && !conf_valid_hostname(v))
         return fail_at(L, s, CONF_ERR_VALUE,
-                       "%s '%s' is not a numeric IPv4 or IPv6 address (host names are not "
-                       "resolved)",
+                       "%s '%s' is neither a numeric IPv4 or IPv6 address nor a host name",
                        name, v);
     if (k->kind == K_URL && n > 0 && !conf_valid_public_url(v))
         return fail_at(L, s, CONF_ERR_VALUE,

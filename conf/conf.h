@@ -194,6 +194,12 @@ int conf_parse_identity(const char *text, struct conf_identity *id);
 
 /* 1 when text is a numeric IPv4 or IPv6 address (no brackets, no port), else 0. */
 int conf_valid_address(const char *text);
+/* 1 when text is a DNS host name (labels of letters, digits, '-' and '_'), else 0. */
+int conf_valid_hostname(const char *text);
+
+/* dns.servers as c-ares takes them, "ADDR:PORT,[V6]:PORT" into buf (cap bytes); "" when the
+ * list is empty (/etc/resolv.conf). Returns the length. */
+size_t conf_dns_servers_csv(const struct conf *c, char *buf, size_t cap);
 
 /* The address HS_SITE advertises: advertise_address, or when empty the first listen host (a
  * wildcard listen host such as 0.0.0.0 therefore needs an explicit site.address). */

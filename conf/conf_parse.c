@@ -96,22 +96,8 @@ int conf_parse_hostport(const char *text, struct conf_hostport *hp)
     if (v6) {
         if (inet_pton(AF_INET6, name, bin) != 1)
             return -1;
-    } else if (inet_pton(AF_INET, name, bin) != 1) {
-        /* A DNS name: labels of letters, digits, '-' and '_', a trailing dot allowed. */
-        size_t label = 0;
-        for (size_t i = 0; i < host_len; i++) {
-            char ch = name[i];
-            if (ch == '.') {
-                if (label == 0)
-                    return -1;
-                label = 0;
-            } else if (isalnum((unsigned char)ch) || ch == '-' || ch == '_') {
-                if (++label > 63)
-                    return -1;
-            } else {
-                return -1;
-            }
-        }
+    } else if (inet_pton(AF_INET, name, bin) != 1 && !conf_valid_hostname(name)) {
+        return -1;
     }
     uint32_t port;
     if (parse_decimal(colon + 1, strlen(colon + 1), 65535, &port) || port == 0)
@@ -172,6 +158,46 @@ int conf_valid_address(const char *text)
 {
     unsigned char bin[16];
     return inet_pton(AF_INET, text, bin) == 1 || inet_pton(AF_INET6, text, bin) == 1;
+}
+
+int conf_valid_hostname(const char *text)
+{
+    size_t n = strlen(text), label = 0;
+    if (n == 0 || n > 253)
+        return 0;
+    for (size_t i = 0; i < n; i++) {
+        char ch = text[i];
+        if (ch == '.') {
+            if (label == 0)
+                return 0;
+            label = 0;
+        } else if (isalnum((unsigned char)ch) || ch == '-' || ch == '_') {
+            if (++label > 63)
+                return 0;
+        } else {
+            return 0;
+        }
+    }
+    return 1;
+}
+
+size_t conf_dns_servers_csv(const struct conf *c, char *buf, size_t cap)
+{
+    size_t len = 0;
+    if (cap > 0)
+        buf[0] = '\0';
+    for (int i = 0; i < c->dns_server_count; i++) {
+        const struct conf_endpoint *e = &c->dns_servers[i];
+        bool v6 = strchr(e->host, ':') != NULL;
+        int n = snprintf(buf + len, cap - len, "%s%s%s%s:%u", i ? "," : "", v6 ? "[" : "",
+                         e->host, v6 ? "]" : "", (unsigned)e->port);
+        if (n < 0 || (size_t)n >= cap - len) {
+            buf[len] = '\0';
+            break;
+        }
+        len += (size_t)n;
+    }
+    return len;
 }
 
 const char *conf_advertise_address(const struct conf *c)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "client/host_lookup.h"
 #include "conf/conf.h"
 #include "conf/conf_check.h"
 #include "conf/conf_registry.h"
@@ -323,6 +324,22 @@ static int open_registry(const struct conf *c, struct reg_db **db)
 static int build_site(const struct conf *c, struct node *node)
 {
     char err[512];
+    /* HS_SITE carries addresses: a name in site.address is looked up now (c-ares, dns.servers),
+     * and a new address takes a restart. */
+    static struct conf named;
+    if (!conf_valid_address(conf_advertise_address(c))) {
+        named = *c;
+        char servers[1024];
+        conf_dns_servers_csv(c, servers, sizeof servers);
+        int e = host_lookup_text(c->advertise_address, servers, c->dns_timeout_ms * 3,
+                                 named.advertise_address, sizeof named.advertise_address);
+        if (e != 0) {
+            log_error("site.address %s: %s", c->advertise_address, pz_strerror(e));
+            return -1;
+        }
+        log_info("site.address %s is %s", c->advertise_address, named.advertise_address);
+        c = &named;
+    }
     EVP_PKEY *key = NULL;
     if (server_key_load_or_create(c->server_key_file, &key, err, sizeof err) != 0) {
         log_error("%s", err);

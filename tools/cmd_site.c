@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "client/host_lookup.h"
 #include "conf/conf.h"
 #include "conf/conf_site.h"
 #include "crypto/key.h"
@@ -66,6 +67,19 @@ static int site_bytes(const char *conf_path, uint8_t **site, size_t *len)
     if (!existed)
         fprintf(stderr, "pazhou: made the server key %s (pazhoud will use it)\n",
                 c.server_key_file);
+    if (!conf_valid_address(conf_advertise_address(&c))) {
+        /* A name in site.address: the record holds the address it has now, as pazhoud does. */
+        char servers[1024], addr[CONF_ADDR_MAX];
+        conf_dns_servers_csv(&c, servers, sizeof servers);
+        int e = host_lookup_text(c.advertise_address, servers, c.dns_timeout_ms * 3, addr,
+                                 sizeof addr);
+        if (e != 0) {
+            fprintf(stderr, "pazhou: site.address %s: %s\n", c.advertise_address, pz_strerror(e));
+            cry_key_free(key);
+            return 2;
+        }
+        snprintf(c.advertise_address, sizeof c.advertise_address, "%s", addr);
+    }
     int rc = conf_site_build(&c, key, site, len, err, sizeof err);
     cry_key_free(key);
     if (rc != 0) {

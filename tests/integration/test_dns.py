@@ -3,11 +3,13 @@ its server mode (PAZHOU_TEST_DNS) against Knot DNS on loopback (dns_server.py), 
 record and then stopping the server when the program asks, and checks that every case
 passed."""
 import os
+import re
 import subprocess
 import unittest
 
 from dns_server import DnsServer
-from pazhou_node import BIN_DIR, scaled
+from pazhou_node import (BIN_DIR, OC_GET_SITE_INFO, PAZHOU, RC_SUCCESS, Node, bstr, message,
+                         scaled)
 
 TEST_DNS = os.path.join(BIN_DIR, "tests", "test_dns")
 
@@ -69,3 +71,48 @@ class DnsLookups(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class NamedSiteAddress(unittest.TestCase):
+    """site.address may be a DNS name: pazhoud and `pazhou site export` put the address it has
+    (through c-ares and dns.servers) into HS_SITE; a name that does not resolve stops the start
+    with a message."""
+
+    def setUp(self):
+        self.dns = DnsServer("pazhou.test.", {"node": [("A", "127.0.0.1")]})
+        self.dns.start()
+        self.addCleanup(self.dns.stop)
+
+    def node_named(self, name):
+        node = Node()
+        self.addCleanup(node.close)
+        with open(node.conf) as f:
+            text = f.read()
+        text = re.sub(r'site = \{ key_file = "([^"]*)"; \};',
+                      r'site = { key_file = "\1"; address = "%s"; };' % name, text)
+        text += 'dns = { servers = [ "%s" ]; timeout_ms = 300; };\n' % self.dns.address
+        with open(node.conf, "w") as f:
+            f.write(text)
+        return node
+
+    def test_the_name_becomes_the_address(self):
+        node = self.node_named("node.pazhou.test")
+        node.start()
+        r = node.udp(message(OC_GET_SITE_INFO, bstr("/")))
+        self.assertEqual(r.rc, RC_SUCCESS)
+        self.assertIn(bytes(12) + bytes([127, 0, 0, 1]), r.body)
+        p = subprocess.run([PAZHOU, "site", "export", "-c", node.conf, "--binary", "-"],
+                           capture_output=True, timeout=scaled(30))
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(p.stdout, r.body)
+        self.assertIn("site.address node.pazhou.test is 127.0.0.1", node.read_log())
+
+    def test_a_name_that_does_not_resolve_stops_the_start(self):
+        node = self.node_named("missing.pazhou.test")
+        with self.assertRaises(AssertionError) as e:
+            node.start()
+        self.assertIn("site.address missing.pazhou.test: host name not found", str(e.exception))
+        p = subprocess.run([PAZHOU, "site", "export", "-c", node.conf], capture_output=True,
+                           text=True, timeout=scaled(30))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("site.address missing.pazhou.test: host name not found", p.stderr)

@@ -222,7 +222,9 @@ static void bad_arguments_are_bad_arguments(void **state)
     (void)state;
     struct client_opts o;
     char err[256];
-    assert_int_equal(client_parse_server("example.org:2641", &o, err, sizeof err), CLI_ERR_BAD_ARG);
+    assert_int_equal(client_parse_server("bad host!:2641", &o, err, sizeof err), CLI_ERR_BAD_ARG);
+    assert_int_equal(client_parse_server("[node.example]:2641", &o, err, sizeof err),
+                     CLI_ERR_BAD_ARG);
     assert_int_equal(client_parse_server("127.0.0.1:0", &o, err, sizeof err), CLI_ERR_BAD_ARG);
     assert_int_equal(client_parse_server("127.0.0.1:2641", &o, err, sizeof err), 0);
     uint8_t resp[4096];

@@ -9,3 +9,5 @@ pazhou_unit_test(test_resolve_msg pazhou_client)
 # The event-driven exchange against fake UDP and TCP servers on the same loop: retries, fallback,
 # fragments, filtering, errors, cancelling.
 pazhou_unit_test(test_exchange_ev pazhou_client PkgConfig::LIBEVENT)
+# One-shot name lookups (start-up, the command line): numbers, bad names, a silent server.
+pazhou_unit_test(test_host_lookup pazhou_client)

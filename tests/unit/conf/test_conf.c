@@ -300,8 +300,8 @@ static void bad_strings_name_the_line(void **state)
     expect_error("registry = {\n  bottommost_compression = \"snappy\";\n};\n", CONF_ERR_VALUE, 2,
                  "registry.bottommost_compression 'snappy' is not one of lz4, zstd, none");
     expect_error("data_dir = \"\";\n", CONF_ERR_VALUE, 1, "data_dir must not be empty");
-    expect_error("site = {\n  address = \"node.example\";\n};\n", CONF_ERR_VALUE, 2,
-                 "site.address 'node.example' is not a numeric");
+    expect_error("site = {\n  address = \"node example\";\n};\n", CONF_ERR_VALUE, 2,
+                 "site.address 'node example' is neither a numeric");
     expect_error("tcp = 5;\n", CONF_ERR_VALUE, 1, "tcp must be a group");
 }
 
@@ -522,6 +522,61 @@ static void identities_parse_index_and_handle(void **state)
             fail_msg("accepted identity \"%s\"", bad[i]);
 }
 
+static void resolver_and_dns_settings(void **state)
+{
+    (void)state;
+    struct conf c;
+    char err[512], path[64];
+    conf_defaults(&c);
+    assert_false(c.recursion);
+    assert_int_equal(c.root_count, 0);
+    assert_int_equal(c.max_recursion, 8);
+    assert_int_equal(c.recursion_timeout_ms, 3000);
+    assert_int_equal(c.negative_ttl_s, 10);
+    assert_int_equal(c.dns_server_count, 0);
+    const char *text =
+        "resolver = { recursion = true;\n"
+        "  root = [ \"root.example.cn:2641\", \"192.0.2.1:12641\", \"[2001:db8::1]:2641\" ];\n"
+        "  max_recursion = 4; timeout_ms = 1500; upstream_timeout_ms = 100; max_upstream = 7;\n"
+        "  cache_mb = 1; negative_ttl = 3; max_ttl = 60; };\n"
+        "dns = { servers = [ \"127.0.0.1:5353\", \"[::1]:53\" ]; timeout_ms = 200; };\n"
+        "site = { address = \"node.example.cn\"; };\n";
+    assert_int_equal(load_text(text, &c, err, sizeof err, path), CONF_OK);
+    assert_true(c.recursion);
+    assert_int_equal(c.root_count, 3);
+    assert_string_equal(c.roots[0].host, "root.example.cn");
+    assert_int_equal(c.roots[0].port, 2641);
+    assert_string_equal(c.roots[1].host, "192.0.2.1");
+    assert_int_equal(c.roots[1].port, 12641);
+    assert_string_equal(c.roots[2].host, "2001:db8::1");
+    assert_int_equal(c.max_recursion, 4);
+    assert_int_equal(c.recursion_timeout_ms, 1500);
+    assert_int_equal(c.upstream_timeout_ms, 100);
+    assert_int_equal(c.max_upstream, 7);
+    assert_int_equal(c.recursion_cache_mb, 1);
+    assert_int_equal(c.negative_ttl_s, 3);
+    assert_int_equal(c.max_ttl_s, 60);
+    assert_int_equal(c.dns_server_count, 2);
+    assert_int_equal(c.dns_timeout_ms, 200);
+    assert_string_equal(c.advertise_address, "node.example.cn");
+    char csv[128];
+    conf_dns_servers_csv(&c, csv, sizeof csv);
+    assert_string_equal(csv, "127.0.0.1:5353,[::1]:53");
+
+    expect_error("resolver = {\n  root = [ \"root.example.cn\" ];\n};\n", CONF_ERR_VALUE, 2,
+                 "resolver.root[0] 'root.example.cn' is not \"HOST:PORT\"");
+    expect_error("resolver = {\n  root = [ \"bad host:1\" ];\n};\n", CONF_ERR_VALUE, 2,
+                 "resolver.root[0]");
+    expect_error("resolver = {\n  root = [ \"[nope]:1\" ];\n};\n", CONF_ERR_VALUE, 2,
+                 "resolver.root[0]");
+    expect_error("dns = {\n  servers = [ \"dns.example:53\" ];\n};\n", CONF_ERR_VALUE, 2,
+                 "dns.servers[0]");
+    expect_error("resolver = {\n  max_recursion = 0;\n};\n", CONF_ERR_VALUE, 2,
+                 "resolver.max_recursion = 0 is out of range");
+    expect_error("resolver = {\n  recursive = true;\n};\n", CONF_ERR_UNKNOWN, 2,
+                 "unknown key 'resolver.recursive'");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -542,6 +597,7 @@ int main(void)
         cmocka_unit_test(endpoints_parse_numeric_forms_only),
         cmocka_unit_test(identities_parse_index_and_handle),
         cmocka_unit_test(server_key_follows_the_data_directory),
+        cmocka_unit_test(resolver_and_dns_settings),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
