@@ -171,9 +171,12 @@ class Node:
     """A pazhoud in a temporary directory, homing 88.100.1, loaded with JSON Lines records."""
 
     def __init__(self, records=(), threads=2, extra_conf="", tls=False, http_conf="",
-                 init_args=()):
+                 init_args=(), host="127.0.0.1", port=None):
+        # host, port: where the Handle interfaces listen (another loopback address, a port
+        # chosen by the test); the HTTP interfaces stay on 127.0.0.1.
         self.dir = tempfile.mkdtemp(prefix="pazhou-it-")
-        self.port = free_port()
+        self.host = host
+        self.port = port or free_port()
         # HTTP on its own free port (never the shared default 8000); HTTPS only when asked.
         self.http_port = free_tcp_port()
         self.https_port = free_tcp_port() if tls else None
@@ -189,9 +192,9 @@ class Node:
         self.proc = None
         with open(self.conf, "w") as f:
             # Five lines before extra_conf: tests name the lines that follow.
-            f.write('data_dir = "%s";\nthreads = %d;\nlisten = [ "127.0.0.1:%d" ]; %s\n'
+            f.write('data_dir = "%s";\nthreads = %d;\nlisten = [ "%s:%d" ]; %s\n'
                     'log_level = "info";\nsite = { key_file = "%s"; };\n%s'
-                    % (self.data, threads, self.port, http, os.path.join(self.dir, "key.pem"),
+                    % (self.data, threads, self.host, self.port, http, os.path.join(self.dir, "key.pem"),
                        extra_conf))
         self.cli("init", "-c", self.conf, "--prefix", "88.100.1", *init_args)
         if records:
@@ -257,7 +260,7 @@ class Node:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(timeout)
         try:
-            s.sendto(data, ("127.0.0.1", self.port))
+            s.sendto(data, (self.host, self.port))
             got = [s.recv(65536)]
             while len(got) < max_datagrams:
                 got.append(s.recv(65536))
@@ -270,13 +273,13 @@ class Node:
         s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         s.settimeout(scaled(timeout))
         try:
-            s.sendto(data, ("127.0.0.1", self.port))
+            s.sendto(data, (self.host, self.port))
             return Response(reassemble(lambda: s.recv(65536)))
         finally:
             s.close()
 
     def tcp(self, data, timeout=5.0):
-        s = socket.create_connection(("127.0.0.1", self.port), timeout=scaled(timeout))
+        s = socket.create_connection((self.host, self.port), timeout=scaled(timeout))
         try:
             s.sendall(data)
             return Response(read_tcp_message(s))
