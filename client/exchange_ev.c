@@ -73,6 +73,8 @@ void cx_opts_default(struct cx_opts *o)
     o->udp = true;
     o->tcp = true;
     o->max_response = CX_MAX_RESPONSE;
+    o->udp_tries = CX_UDP_TRIES;
+    o->tcp_after_silence = true;
 }
 
 static void destroy(struct cx_exchange *x)
@@ -324,7 +326,7 @@ static void udp_try(struct cx_exchange *x)
 /* After the last try: TCP if allowed, else the tries' error. */
 static void udp_give_up(struct cx_exchange *x)
 {
-    if (x->o.tcp)
+    if (x->o.tcp && (x->o.tcp_after_silence || x->udp_err != CLI_ERR_TIMEOUT))
         tcp_fallback(x);
     else
         finish(x, x->udp_err, 0, false);
@@ -450,7 +452,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
     struct cx_exchange *x = arg;
     switch (x->state) {
     case CX_UDP:
-        if (x->tries < CX_UDP_TRIES)
+        if (x->tries < (int)x->o.udp_tries)
             udp_try(x);
         else
             udp_give_up(x);
@@ -478,7 +480,7 @@ static int udp_start(struct cx_exchange *x)
         return -1;
     if (connect(x->fd, (const struct sockaddr *)&x->addr, x->addr_len) != 0) {
         x->udp_err = CLI_ERR_NETWORK;
-        x->tries = CX_UDP_TRIES;
+        x->tries = (int)x->o.udp_tries;
         arm_timer(x, 0);
         return 0;
     }
@@ -521,6 +523,8 @@ struct cx_exchange *cx_start(struct event_base *base, const struct sockaddr *add
         x->o.tcp_timeout_ms = CX_TCP_TIMEOUT_MS;
     if (x->o.max_response == 0 || x->o.max_response > CX_MAX_RESPONSE)
         x->o.max_response = CX_MAX_RESPONSE;
+    if (x->o.udp_tries == 0 || x->o.udp_tries > CX_UDP_TRIES)
+        x->o.udp_tries = CX_UDP_TRIES;
     x->done = done;
     x->ctx = ctx;
     x->udp_err = CLI_ERR_TIMEOUT;

@@ -31,6 +31,9 @@ struct cx_opts {
     bool tcp;                /* TCP allowed: fallback, or alone when !udp (default true) */
     size_t max_response;     /* largest answer message accepted, envelope included (default
                                 and most 262164) */
+    uint32_t udp_tries;      /* UDP tries, 1 to 3 (default 3) */
+    bool tcp_after_silence;  /* TCP when every UDP try went unanswered (default true); an answer
+                                saying to retry over TCP switches regardless */
 };
 
 /* Fills o with the defaults. */

@@ -546,7 +546,13 @@ static void task_ask_next(struct task *t)
         struct cx_opts o;
         cx_opts_default(&o);
         o.udp_timeout_ms = r->conf->upstream_timeout_ms;
-        o.tcp_timeout_ms = r->conf->recursion_timeout_ms;
+        o.tcp_timeout_ms = 2 * r->conf->upstream_timeout_ms;
+        if (t->next < t->ntargets) {
+            /* Another server can be asked: one try, and on silence on to it, so a dead server
+             * costs one wait and not the whole deadline. The last gets the full schedule. */
+            o.udp_tries = 1;
+            o.tcp_after_silence = false;
+        }
         if (tg->tcp_only)
             o.udp = false;
         t->cx = cx_start(r->base, (const struct sockaddr *)&tg->addr, tg->addr_len, msg, w.len, &o,

@@ -662,6 +662,28 @@ static void udp_silence_without_tcp_is_a_timeout(void **state)
     assert_int_equal(f->tcp.requests, 0);
 }
 
+/* One quick try and no TCP on silence: how the recursion moves on to a site's next server. */
+static void one_try_without_tcp_after_silence(void **state)
+{
+    struct fx *f = *state;
+    f->udp.mode = U_SILENT;
+    f->tcp.mode = T_SILENT;
+    struct cx_opts o = short_opts();
+    o.udp_tries = 1;
+    o.tcp_after_silence = false;
+    struct outcome out = {0};
+    int64_t t0 = now_ms();
+    start(f, &o, 1020, &out);
+    run_until(f, &out.calls, 1, 2000);
+    assert_int_equal(out.err, CLI_ERR_TIMEOUT);
+    assert_false(out.tcp);
+    assert_int_equal(f->udp.requests, 1);
+    assert_int_equal(f->tcp.requests, 0);
+    int64_t took = out.at_ms - t0;
+    assert_true(took >= UDP_MS - 3);
+    assert_true(took < 2 * UDP_MS + 400);
+}
+
 static void retry_over_tcp_answer_goes_to_tcp_at_once(void **state)
 {
     struct fx *f = *state;
@@ -887,6 +909,7 @@ int main(void)
         T(udp_silence_three_tries_then_tcp),
         T(silence_on_both_is_a_timeout),
         T(udp_silence_without_tcp_is_a_timeout),
+        T(one_try_without_tcp_after_silence),
         T(retry_over_tcp_answer_goes_to_tcp_at_once),
         T(retry_over_tcp_answer_without_tcp_is_delivered),
         T(tcp_answer_larger_than_the_cap_is_too_large),
