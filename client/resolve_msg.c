@@ -26,6 +26,16 @@ const struct rmsg_types rmsg_prefix_site_types = {PREFIX_SITE_NAMES, 2};
 const struct rmsg_types rmsg_serv_types = {SERV_NAMES, 1};
 const struct rmsg_types rmsg_prefix_serv_types = {PREFIX_SERV_NAMES, 1};
 
+/* What a 303 may point at: the reference's derived-prefix sites, and the plain sites of a prefix
+ * delegated to another node (docs/hierarchy.md). */
+static const struct hdl_slice REFERRAL_SITE_NAMES[] = {
+    SLICE(RMSG_TYPE_SITE_PREFIX), SLICE(RMSG_TYPE_SITE_PREFIX_LEGACY), SLICE(RMSG_TYPE_SITE),
+    SLICE(RMSG_TYPE_SITE_6)};
+static const struct hdl_slice REFERRAL_SERV_NAMES[] = {SLICE(RMSG_TYPE_SERV_PREFIX),
+                                                       SLICE(RMSG_TYPE_SERV)};
+const struct rmsg_types rmsg_referral_site_types = {REFERRAL_SITE_NAMES, 4};
+const struct rmsg_types rmsg_referral_serv_types = {REFERRAL_SERV_NAMES, 2};
+
 /* Twelve hours, as the reference client's requests. */
 #define EXPIRATION_SECONDS 43200
 

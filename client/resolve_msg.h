@@ -36,6 +36,10 @@ extern const struct rmsg_types rmsg_site_types;
 extern const struct rmsg_types rmsg_prefix_site_types;
 extern const struct rmsg_types rmsg_serv_types;
 extern const struct rmsg_types rmsg_prefix_serv_types;
+/* The sites and service handles a 303 PREFIX_REFERRAL points at: the prefix ones and the plain
+ * ones (a prefix delegated from a node that homes its parent, docs/hierarchy.md). */
+extern const struct rmsg_types rmsg_referral_site_types;
+extern const struct rmsg_types rmsg_referral_serv_types;
 
 /* A resolution request (opCode 1), sent in protocol 2.10 (suggested 2.10) as the reference client
  * 9 does. The type and index lists may be empty (count 0, pointer may be NULL): every value. */

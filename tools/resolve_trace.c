@@ -111,8 +111,10 @@ static int sites_of(struct walk *w, const struct rmsg_answer *a, struct rmsg_sit
 {
     *s = (struct rmsg_sites){
         .sites = w->sites, .max_sites = MAX_SITES, .servs = w->servs, .max_servs = MAX_SERVS};
-    if (rmsg_sites_of(a->values.ptr, a->values.len, a->value_count, &rmsg_site_types,
-                      &rmsg_serv_types, s) != 0) {
+    bool prefix_referral = a->response_code == HDL_RC_PREFIX_REFERRAL;
+    if (rmsg_sites_of(a->values.ptr, a->values.len, a->value_count,
+                      prefix_referral ? &rmsg_referral_site_types : &rmsg_site_types,
+                      prefix_referral ? &rmsg_referral_serv_types : &rmsg_serv_types, s) != 0) {
         fprintf(stderr, "pazhou: the values of the answer do not decode\n");
         return 2;
     }

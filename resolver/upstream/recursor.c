@@ -125,17 +125,6 @@ struct recursor {
 static const char *const SITE_TYPES[] = {RMSG_TYPE_SITE, RMSG_TYPE_SITE_6, RMSG_TYPE_SERV,
                                          "HS_NAMESPACE"};
 
-#define SLICE(s) {(const uint8_t *)(s), sizeof(s) - 1}
-/* What a 303 answer may point at: the reference's derived-prefix sites, and the plain sites of a
- * prefix delegated to another node (docs/hierarchy.md). */
-static const struct hdl_slice REFERRAL_SITE_NAMES[] = {
-    SLICE(RMSG_TYPE_SITE_PREFIX), SLICE(RMSG_TYPE_SITE_PREFIX_LEGACY), SLICE(RMSG_TYPE_SITE),
-    SLICE(RMSG_TYPE_SITE_6)};
-static const struct hdl_slice REFERRAL_SERV_NAMES[] = {SLICE(RMSG_TYPE_SERV_PREFIX),
-                                                       SLICE(RMSG_TYPE_SERV)};
-static const struct rmsg_types referral_sites = {REFERRAL_SITE_NAMES, 4};
-static const struct rmsg_types referral_servs = {REFERRAL_SERV_NAMES, 2};
-
 static void task_ask_next(struct task *t);
 static void task_finish(struct task *t, uint32_t rc, uint32_t op_flags, uint16_t serial,
                         const uint8_t *body, size_t body_len, int fail_kind);
@@ -605,7 +594,8 @@ static void on_answer(void *ctx, const struct cx_result *res)
         }
         struct found *f = &r->found;
         if (a.response_code == HDL_RC_PREFIX_REFERRAL)
-            find_sites(&a.values, a.value_count, &referral_sites, &referral_servs, f);
+            find_sites(&a.values, a.value_count, &rmsg_referral_site_types,
+                       &rmsg_referral_serv_types, f);
         else
             find_sites(&a.values, a.value_count, &rmsg_site_types, &rmsg_serv_types, f);
         task_use_found(t, f);

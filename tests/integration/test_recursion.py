@@ -345,6 +345,18 @@ class Recursion(unittest.TestCase):
         self.assertEqual(self.delta(before, self.metrics(self.r), "pazhou_upstream_queries_total"),
                          3)
 
+    def test_trace_follows_the_roots_303_to_a_derived_prefix(self):
+        # `pazhou resolve --trace` walks the same way: the root's 303 (HS_SITE.PREFIX), S, E.
+        p = pazhou("resolve", "--trace", "88.100.1.6/Y", "-s", "127.0.0.1:%d" % self.root.port)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        hops = [line for line in p.stdout.splitlines() if line.startswith(";;")]
+        self.assertEqual(len(hops), 3, p.stdout)
+        self.assertIn("127.0.0.1:%d/udp  0.NA/88.100.1.6  PREFIX_REFERRAL (303)" % self.root.port,
+                      hops[0])
+        self.assertIn("127.0.0.1:%d/udp  0.NA/88.100.1.6  SUCCESS (1)" % self.s.port, hops[1])
+        self.assertIn("127.0.0.1:%d/udp  88.100.1.6/Y  SUCCESS (1)" % self.e.port, hops[2])
+        self.assertIn("https://e.example/6/Y", p.stdout)
+
     # ---- 3. referrals ----
 
     def test_secondary_refers_without_rec_and_recurses_with_it(self):
