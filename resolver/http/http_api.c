@@ -14,6 +14,7 @@
 #include "proto/hdl_json.h"
 #include "proto/hdl_resolution.h"
 #include "registry/reg_record.h"
+#include "resolver/http/http_recurse.h"
 #include "resolver/http/http_send.h"
 #include "resolver/net/worker.h"
 #include "resolver/query/query_counted.h"
@@ -98,6 +99,56 @@ json_t *http_api_values(const struct reg_record_view *rec, const struct hdl_reso
     return arr;
 }
 
+/* The answer to a resolution: values selected from the total a handle has, as
+ * {"responseCode","handle","values"}; none selected of some is VALUES_NOT_FOUND. */
+static void send_values(struct http_call *c, const char *handle, json_t *values, uint32_t total)
+{
+    c->rc = json_array_size(values) == 0 && total > 0 ? HDL_RC_VALUES_NOT_FOUND : HDL_RC_SUCCESS;
+    json_t *o =
+        json_pack("{s:i,s:s,s:o}", "responseCode", (int)c->rc, "handle", handle, "values", values);
+    http_send_json(c, http_status_of_rc(c->rc, c->tls), o);
+}
+
+/* Another site's answer for the handle ctx (owned), rendered as a local one: the values of a
+ * success, an empty selection as VALUES_NOT_FOUND, an error with its code and message. */
+static void answer_from_elsewhere(struct http_call *c, void *ctx, const struct rmsg_answer *a)
+{
+    char *handle = ctx;
+    c->opcode = HDL_OC_RESOLUTION;
+    if (!a || a->kind == RMSG_OTHER) {
+        http_send_rc(c, HDL_RC_ERROR, handle, "The handle's site gave no answer that can be read");
+    } else if (a->kind == RMSG_SUCCESS) {
+        /* The site selected the values already; what it sent is shown, public values only. */
+        struct reg_record_view rec = {.value_count = a->value_count, .values = a->values};
+        struct hdl_resolution_request all = {.handle = {(const uint8_t *)handle, 0}};
+        json_t *values = http_api_values(&rec, &all, false);
+        if (values)
+            send_values(c, handle, values, a->value_count);
+        else
+            http_send_rc(c, HDL_RC_ERROR, handle, "Out of memory");
+    } else if (a->response_code == HDL_RC_VALUES_NOT_FOUND) {
+        send_values(c, handle, json_array(), 1);
+    } else {
+        char *message = a->kind == RMSG_ERROR
+                            ? strndup((const char *)a->message.ptr, a->message.len)
+                            : strdup("The handle's site referred the question elsewhere");
+        http_send_rc(c, a->response_code, handle, message);
+        free(message);
+    }
+    free(handle);
+}
+
+/* The prefix of handle is not homed here and recursion is on: its site answers. */
+static void ask_elsewhere(struct http_call *c, const char *handle, size_t len,
+                          const struct hdl_resolution_request *rr)
+{
+    char *copy = strndup(handle, len);
+    if (!copy || !http_recurse_resolve(c, handle, len, rr, answer_from_elsewhere, copy, free)) {
+        free(copy);
+        http_send_rc(c, HDL_RC_SERVER_TOO_BUSY, NULL, "Server too busy");
+    }
+}
+
 void http_api_get_named(struct http_call *c, const char *handle, size_t len)
 {
     struct worker *w = c->w;
@@ -123,6 +174,10 @@ void http_api_get_named(struct http_call *c, const char *handle, size_t len)
         http_send_rc(c, HDL_RC_INVALID_HANDLE, NULL, "Invalid handle");
         return;
     case QUERY_LOOKUP_NOT_HOMED:
+        if (http_recurse_on(c)) {
+            ask_elsewhere(c, handle, len, &rr);
+            return;
+        }
         http_send_rc(c, HDL_RC_SERVER_NOT_RESP, handle, "That prefix doesn't live here");
         return;
     case QUERY_LOOKUP_NOT_FOUND:
@@ -141,11 +196,7 @@ void http_api_get_named(struct http_call *c, const char *handle, size_t len)
         http_send_rc(c, HDL_RC_ERROR, handle, "Stored record is damaged");
         return;
     }
-    c->rc = json_array_size(values) == 0 && rec.value_count > 0 ? HDL_RC_VALUES_NOT_FOUND
-                                                                : HDL_RC_SUCCESS;
-    json_t *o =
-        json_pack("{s:i,s:s,s:o}", "responseCode", (int)c->rc, "handle", handle, "values", values);
-    http_send_json(c, http_status_of_rc(c->rc, c->tls), o);
+    send_values(c, handle, values, rec.value_count);
 }
 
 void http_api_get_handle(struct http_call *c)
@@ -195,10 +246,12 @@ void http_api_native(struct http_call *c)
     const uint8_t *msg = len ? evbuffer_pullup(in, -1) : (const uint8_t *)"";
     size_t out_len = 0;
     enum query_result r = query_answer_counted(&w->query, NODE_HTTP, msg, len, w->out, &out_len);
-    if (r == QUERY_RECURSE)
-        r = query_error(&w->query, msg, len, HDL_RC_SERVER_NOT_RESP,
-                        "That prefix doesn't live here (recursion is offered over UDP and TCP)",
-                        w->out, &out_len);
+    if (r == QUERY_RECURSE) {
+        if (http_recurse_native(c, msg, len))
+            return;
+        r = query_error(&w->query, msg, len, HDL_RC_SERVER_TOO_BUSY, "Server too busy", w->out,
+                        &out_len);
+    }
     if (r != QUERY_REPLY) {
         send_bad_param(c, "No answer: the body holds no whole envelope, or is a response");
         return;

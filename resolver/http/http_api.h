@@ -1,11 +1,8 @@
 /*
-<<<<<<< HEAD
  * The REST API (docs/protocol.md §15) read side and the native protocol over HTTP: handlers that
- * the HTTP front end's route table (http_router.c) calls with a parsed request.
-=======
- * The REST API (docs/protocol.md §15) read side and the native protocol over HTTP: handlers that
- * the HTTP front end's route table (http_server.c) calls with a parsed request.
->>>>>>> docs
+ * the HTTP front end's route table (http_router.c) calls with a parsed request. With
+ * resolver.recursion on, handles of prefixes not homed here are resolved at their site
+ * (http_recurse.h) and answered as local ones are.
  */
 #ifndef NODE_HTTP_API_H
 #define NODE_HTTP_API_H

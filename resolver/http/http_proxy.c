@@ -23,6 +23,7 @@
 #include "resolver/http/http_proxy_redirect.h"
 #include "resolver/http/http_proxy_req.h"
 #include "resolver/http/http_proxy_url.h"
+#include "resolver/http/http_recurse.h"
 #include "resolver/http/http_send.h"
 #include "resolver/net/worker.h"
 #include "resolver/query/query_lookup.h"
@@ -121,19 +122,153 @@ static void selection(const struct http_proxy_req *p, uint8_t *buf, size_t cap,
     rr->types = (struct hdl_slice){buf + types_at, (uint32_t)(w.len - types_at)};
 }
 
-/* Answers for p->handle: the lookup, aliases, then a redirect or the values page. */
-static void resolve(struct http_proxy_req *p)
+/* What settle did: answered, or moved p to the handle an alias names. */
+enum step { STEP_ANSWERED, STEP_ALIAS };
+
+/* Answers with values (count of them selected, of the total the handle has) found for p's handle
+ * after aliases hops: a redirect or the values page, or the next hop when one is an alias. */
+static enum step settle(struct http_proxy_req *p, const struct hdl_value *values, size_t count,
+                        uint32_t total, int aliases)
+{
+    struct http_call *c = p->c;
+    const char *action = http_proxy_param(p, "action");
+    bool show =
+        action ? strcasecmp(action, "showvalues") == 0 : http_proxy_param(p, "noredirect") != NULL;
+    bool follow = http_proxy_param(p, "ignore_aliases") == NULL;
+    const struct hdl_value *alias = NULL;
+    for (size_t i = 0; follow && i < count && !alias; i++)
+        if (http_proxy_has_type(&values[i], "HS_ALIAS"))
+            alias = &values[i];
+    if (alias && aliases < MAX_ALIASES && alias->data.len > 0 &&
+        alias->data.len <= HDL_MAX_HANDLE_LEN) {
+        http_proxy_note_ttl(p, alias);
+        memcpy(p->handle, alias->data.ptr, alias->data.len);
+        p->len = alias->data.len;
+        p->handle[p->len] = '\0';
+        return STEP_ALIAS;
+    }
+    if (alias && aliases >= MAX_ALIASES) {
+        send_error_page(p, 404, HDL_RC_ERROR, "Alias chain too long");
+        return STEP_ANSWERED;
+    }
+    c->rc = count == 0 && total > 0 ? HDL_RC_VALUES_NOT_FOUND : HDL_RC_SUCCESS;
+    unsigned method = (unsigned)evhttp_request_get_command(c->req);
+    if (show || c->rc == HDL_RC_VALUES_NOT_FOUND) {
+        for (size_t i = 0; i < count; i++)
+            http_proxy_note_ttl(p, &values[i]);
+        send_values_page(p, values, count);
+    } else if (aliases > 0 && method != EVHTTP_REQ_POST) {
+        /* The end of an alias chain moved for good: to the proxy's own URL of the target. */
+        struct evbuffer *to = evbuffer_new();
+        if (to && http_url_for_handle(to, c->req, c->tls, p->handle, p->len) == 0) {
+            const char *qs = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(c->req));
+            if (qs)
+                evbuffer_add_printf(to, "?%s", qs);
+            c->rc = HDL_RC_SUCCESS;
+            http_proxy_send_redirect(p, 301, (const char *)evbuffer_pullup(to, -1),
+                                     evbuffer_get_length(to));
+        } else {
+            send_error_page(p, 500, HDL_RC_ERROR, "Out of memory");
+        }
+        if (to)
+            evbuffer_free(to);
+    } else if (!http_proxy_redirect(p, values, count)) {
+        p->expires = INT64_MAX;
+        for (size_t i = 0; i < count; i++)
+            http_proxy_note_ttl(p, &values[i]);
+        send_values_page(p, values, count);
+    }
+    return STEP_ANSWERED;
+}
+
+static void resolve(struct http_proxy_req *p, int aliases);
+
+/* A proxy request waiting for another site's answer. */
+struct proxy_wait {
+    struct http_proxy_req p;
+    int aliases;
+};
+
+/* The public values of a value run, selected by rr, into a new array (*out, to free); false when
+ * memory is short or the run does not decode. */
+static bool public_values(struct hdl_slice run, uint32_t value_count,
+                          const struct hdl_resolution_request *rr, struct hdl_value **out,
+                          size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (value_count && !(*out = malloc(value_count * sizeof **out)))
+        return false;
+    struct hdl_reader r;
+    hdl_reader_init(&r, run.ptr, run.len);
+    for (uint32_t i = 0; i < value_count; i++) {
+        struct hdl_value v;
+        if (hdl_value_decode(&r, &v) != HDL_OK)
+            return false;
+        /* Only values with public read leave the node without authentication. */
+        if ((v.perms & HDL_PERM_PUBLIC_READ) && hdl_resolution_selects(rr, v.index, v.type))
+            (*out)[(*count)++] = v;
+    }
+    return true;
+}
+
+/* Another site's answer for p's handle (recursion), taken as the registry's would be. */
+static void answer_from_elsewhere(struct http_call *c, void *ctx, const struct rmsg_answer *a)
+{
+    struct proxy_wait *pw = ctx;
+    struct http_proxy_req *p = &pw->p;
+    p->c = c;
+    c->opcode = HDL_OC_RESOLUTION;
+    if (!a || a->kind == RMSG_OTHER || a->kind == RMSG_REFERRAL) {
+        send_error_page(p, 500, HDL_RC_ERROR, "The handle's site gave no answer that can be read");
+    } else if (a->kind == RMSG_SUCCESS) {
+        /* The site selected the values already. */
+        struct hdl_resolution_request all = {0};
+        struct hdl_value *values = NULL;
+        size_t count = 0;
+        if (!public_values(a->values, a->value_count, &all, &values, &count))
+            send_error_page(p, 500, HDL_RC_ERROR,
+                            "The handle's site gave no answer that can be read");
+        else if (settle(p, values, count, a->value_count, pw->aliases) == STEP_ALIAS)
+            resolve(p, pw->aliases + 1);
+        free(values);
+    } else if (a->response_code == HDL_RC_VALUES_NOT_FOUND) {
+        settle(p, NULL, 0, 1, pw->aliases);
+    } else {
+        char *message = strndup((const char *)a->message.ptr, a->message.len);
+        send_error_page(p, http_status_of_rc(a->response_code, c->tls), a->response_code,
+                        message && *message ? message : NULL);
+        free(message);
+    }
+    free(pw);
+}
+
+/* p's handle has a prefix not homed here and recursion is on: its site answers. */
+static void ask_elsewhere(struct http_proxy_req *p, int aliases,
+                          const struct hdl_resolution_request *rr)
+{
+    struct proxy_wait *pw = malloc(sizeof *pw);
+    if (pw) {
+        pw->p = *p;
+        pw->aliases = aliases;
+    }
+    if (!pw ||
+        !http_recurse_resolve(p->c, p->handle, p->len, rr, answer_from_elsewhere, pw, free)) {
+        free(pw);
+        send_error_page(p, 503, HDL_RC_SERVER_TOO_BUSY, "Server too busy");
+    }
+}
+
+/* Answers for p->handle, aliases hops down a chain: the lookup, aliases, then a redirect or the
+ * values page. */
+static void resolve(struct http_proxy_req *p, int aliases)
 {
     struct http_call *c = p->c;
     c->opcode = HDL_OC_RESOLUTION;
     struct hdl_resolution_request rr = {0};
     selection(p, c->w->out, QUERY_OUT_MAX, &rr);
-    const char *action = http_proxy_param(p, "action");
-    bool show =
-        action ? strcasecmp(action, "showvalues") == 0 : http_proxy_param(p, "noredirect") != NULL;
-    bool follow = http_proxy_param(p, "ignore_aliases") == NULL;
 
-    for (int aliases = 0;; aliases++) {
+    for (;; aliases++) {
         if (memchr(p->handle, '\0', p->len)) {
             send_error_page(p, 400, HDL_RC_INVALID_HANDLE, "Invalid handle");
             return;
@@ -148,6 +283,10 @@ static void resolve(struct http_proxy_req *p)
             send_error_page(p, 400, HDL_RC_INVALID_HANDLE, "Invalid handle");
             return;
         case QUERY_LOOKUP_NOT_HOMED:
+            if (http_recurse_on(c)) {
+                ask_elsewhere(p, aliases, &rr);
+                return;
+            }
             send_error_page(p, 400, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here");
             return;
         case QUERY_LOOKUP_NOT_FOUND:
@@ -162,77 +301,18 @@ static void resolve(struct http_proxy_req *p)
         struct hdl_value *values = NULL;
         size_t count = 0;
         bool ok = reg_record_parse(pin.data, pin.len, 0, &rec) == HDL_OK;
-        if (ok && rec.value_count) {
-            values = malloc(rec.value_count * sizeof *values);
-            ok = values != NULL;
-        }
-        struct hdl_reader r;
+        /* Records are validated when written; a bad tail ends the values rather than the answer. */
         if (ok)
-            hdl_reader_init(&r, rec.values.ptr, rec.values.len);
-        for (uint32_t i = 0; ok && i < rec.value_count; i++) {
-            struct hdl_value v;
-            if (hdl_value_decode(&r, &v) != HDL_OK)
-                break; /* records are validated when written; stop rather than trust a bad tail */
-            /* Only values with public read leave the node without authentication. */
-            if ((v.perms & HDL_PERM_PUBLIC_READ) && hdl_resolution_selects(&rr, v.index, v.type))
-                values[count++] = v;
-        }
-        if (!ok) {
-            reg_pin_release(&pin);
-            free(values);
+            ok = public_values(rec.values, rec.value_count, &rr, &values, &count) || values;
+        enum step step = STEP_ANSWERED;
+        if (!ok)
             send_error_page(p, 500, HDL_RC_ERROR, "Stored record is damaged");
-            return;
-        }
-        const struct hdl_value *alias = NULL;
-        for (size_t i = 0; follow && i < count && !alias; i++)
-            if (http_proxy_has_type(&values[i], "HS_ALIAS"))
-                alias = &values[i];
-        if (alias && aliases < MAX_ALIASES && alias->data.len > 0 &&
-            alias->data.len <= HDL_MAX_HANDLE_LEN) {
-            http_proxy_note_ttl(p, alias);
-            memcpy(p->handle, alias->data.ptr, alias->data.len);
-            p->len = alias->data.len;
-            p->handle[p->len] = '\0';
-            reg_pin_release(&pin);
-            free(values);
-            continue;
-        }
-        if (alias && aliases >= MAX_ALIASES) {
-            reg_pin_release(&pin);
-            free(values);
-            send_error_page(p, 404, HDL_RC_ERROR, "Alias chain too long");
-            return;
-        }
-        c->rc = count == 0 && rec.value_count > 0 ? HDL_RC_VALUES_NOT_FOUND : HDL_RC_SUCCESS;
-        unsigned method = (unsigned)evhttp_request_get_command(c->req);
-        if (show || c->rc == HDL_RC_VALUES_NOT_FOUND) {
-            for (size_t i = 0; i < count; i++)
-                http_proxy_note_ttl(p, &values[i]);
-            send_values_page(p, values, count);
-        } else if (aliases > 0 && method != EVHTTP_REQ_POST) {
-            /* The end of an alias chain moved for good: to the proxy's own URL of the target. */
-            struct evbuffer *to = evbuffer_new();
-            if (to && http_url_for_handle(to, c->req, c->tls, p->handle, p->len) == 0) {
-                const char *qs = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(c->req));
-                if (qs)
-                    evbuffer_add_printf(to, "?%s", qs);
-                c->rc = HDL_RC_SUCCESS;
-                http_proxy_send_redirect(p, 301, (const char *)evbuffer_pullup(to, -1),
-                                         evbuffer_get_length(to));
-            } else {
-                send_error_page(p, 500, HDL_RC_ERROR, "Out of memory");
-            }
-            if (to)
-                evbuffer_free(to);
-        } else if (!http_proxy_redirect(p, values, count)) {
-            p->expires = INT64_MAX;
-            for (size_t i = 0; i < count; i++)
-                http_proxy_note_ttl(p, &values[i]);
-            send_values_page(p, values, count);
-        }
+        else
+            step = settle(p, values, count, rec.value_count, aliases);
         reg_pin_release(&pin);
         free(values);
-        return;
+        if (step == STEP_ANSWERED)
+            return;
     }
 }
 
@@ -351,7 +431,7 @@ static void answer(struct http_proxy_req *p)
         http_api_get_named(p->c, p->handle, p->len);
         return;
     }
-    resolve(p);
+    resolve(p, 0);
 }
 
 void http_proxy_get(struct http_call *c)
