@@ -68,7 +68,7 @@ struct node_rec_stats {
     uint64_t latency[NODE_LATENCY_BUCKETS]; /* of the requests that needed other sites */
     uint64_t latency_sum_ns;
 };
-#define NODE_HTTP_ROUTES 10
+#define NODE_HTTP_ROUTES 11
 
 struct node_stats {
     uint64_t requests[NODE_TRANSPORTS];

@@ -23,6 +23,7 @@ int cmd_export(int argc, char **argv);
 int cmd_backup(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 int cmd_qr(int argc, char **argv);
 int cmd_site(int argc, char **argv);
 int cmd_prefix(int argc, char **argv);

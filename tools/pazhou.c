@@ -31,6 +31,7 @@ static const struct command commands[] = {
     {"backup", cmd_backup, "write a consistent copy of a registry, also while a node serves it"},
     {"restore", cmd_restore, "make a registry directory from a backup"},
     {"stats", cmd_stats, "per-prefix handle counts, estimated total and disk use"},
+    {"status", cmd_status, "a running node's version, uptime, health, counts and rates"},
     {"qr", cmd_qr, "QR codes of handles' proxy URLs for labels, PNG or SVG"},
     {"demo-data", cmd_demo_data, "write N demo identifiers as JSON Lines"},
 };

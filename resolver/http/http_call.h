@@ -36,7 +36,8 @@ enum http_route {
     HTTP_ROUTE_NATIVE, /* POST /{handle}, application/x-hdl-message */
     HTTP_ROUTE_METRICS,
     HTTP_ROUTE_HEALTHZ,
-    HTTP_ROUTE_QR, /* GET /qr/{handle} */
+    HTTP_ROUTE_QR,     /* GET /qr/{handle} */
+    HTTP_ROUTE_STATUS, /* GET /api/status */
     HTTP_ROUTE_OTHER,
 };
 

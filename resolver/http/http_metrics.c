@@ -23,8 +23,8 @@
 #define HEARTBEAT_STALE_S 5
 
 static const char *const route_names[NODE_HTTP_ROUTES] = {
-    "handle", "list", "prefixes", "site", "sessions", "native", "metrics", "healthz", "qr",
-    "other",
+    "handle",  "list",    "prefixes", "site",   "sessions", "native",
+    "metrics", "healthz", "qr",       "status", "other",
 };
 
 static void head(struct evbuffer *b, const char *name, const char *type, const char *help)
@@ -342,29 +342,41 @@ void http_metrics_scrape(struct http_call *c)
     evbuffer_free(b);
 }
 
+bool http_metrics_check_health(const struct node *node, char *reason, size_t cap)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    reason[0] = '\0';
+    if (!node->db) {
+        snprintf(reason, cap, "the registry is not open");
+        return false;
+    }
+    for (int i = 0; i < node->worker_count; i++) {
+        int64_t beat = http_server_heartbeat(&node->workers[i]);
+        if (now.tv_sec - beat > HEARTBEAT_STALE_S) {
+            snprintf(reason, cap, "worker %d has not run its loop for %lld s", i,
+                     (long long)(now.tv_sec - beat));
+            return false;
+        }
+    }
+    /* A point read proves the registry answers, not merely that it was opened. */
+    uint64_t n = 0;
+    if (reg_count_prefix(node->db, HNAME_NA, &n) != REG_OK) {
+        snprintf(reason, cap, "the registry does not answer reads");
+        return false;
+    }
+    return true;
+}
+
 void http_metrics_health(struct http_call *c)
 {
     const struct node *node = c->w->node;
     struct timespec now;
     clock_gettime(CLOCK_MONOTONIC, &now);
-    char reason[128] = "";
-    if (!node->db)
-        snprintf(reason, sizeof reason, "the registry is not open");
-    for (int i = 0; !reason[0] && i < node->worker_count; i++) {
-        int64_t beat = http_server_heartbeat(&node->workers[i]);
-        if (now.tv_sec - beat > HEARTBEAT_STALE_S)
-            snprintf(reason, sizeof reason, "worker %d has not run its loop for %lld s", i,
-                     (long long)(now.tv_sec - beat));
-    }
-    if (!reason[0]) {
-        /* A point read proves the registry answers, not merely that it was opened. */
-        uint64_t n = 0;
-        if (reg_count_prefix(node->db, HNAME_NA, &n) != REG_OK)
-            snprintf(reason, sizeof reason, "the registry does not answer reads");
-    }
-    json_t *o = reason[0]
-                    ? json_pack("{s:s,s:s}", "status", "unhealthy", "reason", reason)
+    char reason[128];
+    bool ok = http_metrics_check_health(node, reason, sizeof reason);
+    json_t *o = !ok ? json_pack("{s:s,s:s}", "status", "unhealthy", "reason", reason)
                     : json_pack("{s:s,s:i,s:I}", "status", "ok", "workers", node->worker_count,
                                 "uptime", (json_int_t)(now.tv_sec - node->started));
-    http_send_json(c, reason[0] ? 503 : 200, o);
+    http_send_json(c, ok ? 200 : 503, o);
 }

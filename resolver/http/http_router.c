@@ -15,6 +15,7 @@
 #include "resolver/http/http_proxy.h"
 #include "resolver/http/http_qr.h"
 #include "resolver/http/http_send.h"
+#include "resolver/http/http_status.h"
 #include "resolver/net/worker.h"
 
 struct route {
@@ -33,6 +34,7 @@ static const struct route routes[] = {
     {EVHTTP_REQ_GET, "/api/handles", false, HTTP_ROUTE_LIST, http_authed_list_handles},
     {EVHTTP_REQ_GET, "/api/prefixes", false, HTTP_ROUTE_PREFIXES, http_authed_prefixes},
     {EVHTTP_REQ_GET, "/api/site", false, HTTP_ROUTE_SITE, http_api_site},
+    {EVHTTP_REQ_GET, "/api/status", false, HTTP_ROUTE_STATUS, http_status_get},
     {EVHTTP_REQ_POST, "/api/batch", false, HTTP_ROUTE_OTHER, http_authed_batch},
     {EVHTTP_REQ_POST, "/api/imports", false, HTTP_ROUTE_OTHER, http_authed_imports},
     {EVHTTP_REQ_GET | EVHTTP_REQ_DELETE, "/api/imports/", true, HTTP_ROUTE_OTHER,
