@@ -19,9 +19,9 @@ struct conf_site_stale {
     /* The value to replace (valid during the callback), or NULL when the record holds several
      * HS_SITE values and none carries the node's server key: which is the node's is unknown. */
     const struct hdl_value *value;
-    char differs[128];  /* the parts that differ ("address, interfaces"); "" when value is NULL */
-    char stored[512];   /* the stored site's servers in words (hdl_site_describe) */
-    char node[512];     /* the node's, in the same words */
+    char differs[128]; /* the parts that differ ("address, interfaces"); "" when value is NULL */
+    char stored[512];  /* the stored site's servers in words (hdl_site_describe) */
+    char node[512];    /* the node's, in the same words */
 };
 
 typedef void (*conf_site_stale_fn)(void *ctx, const struct conf_site_stale *s);

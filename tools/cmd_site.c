@@ -66,7 +66,8 @@ static void usage(FILE *f)
             "out, and has the node at -s replace each one that differs (MODIFY_VALUE, as a server\n"
             "administrator or the prefix's administrator).\n"
             "  --data DIR           the registry directory (default: data_dir of CONF)\n"
-            "  --prefix P           only this prefix (88.100.1 or " HNAME_NA_PREFIX "88.100.1); repeat\n"
+            "  --prefix P           only this prefix (88.100.1 or " HNAME_NA_PREFIX
+            "88.100.1); repeat\n"
             "  --dry-run            say what differs, change nothing\n"
             "  --admin INDEX:HANDLE the identity to authenticate as (= --auth)\n"
             "  -s, --server HOST:PORT the node (TCP; default 127.0.0.1:2641)\n"
@@ -257,8 +258,8 @@ static int replace_all(struct admin_cli *o, const struct stale_list *l, const ui
             break;
         }
         if (res.rc == HDL_RC_SUCCESS) {
-            printf("updated %s index %u (%s): %s -> %s\n", t->handle, (unsigned)v.index,
-                   t->differs, t->stored, node_words);
+            printf("updated %s index %u (%s): %s -> %s\n", t->handle, (unsigned)v.index, t->differs,
+                   t->stored, node_words);
         } else if (admin_cli_report(o, t->handle, NULL, &res) != 0) {
             status = 1;
         }

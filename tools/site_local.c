@@ -77,8 +77,8 @@ int site_local_bytes(const struct conf *conf, bool say_new_key, uint8_t **site, 
         /* A name in site.address: the record holds the address it has now, as pazhoud does. */
         char servers[1024], addr[CONF_ADDR_MAX];
         conf_dns_servers_csv(&c, servers, sizeof servers);
-        int e = host_lookup_text(c.advertise_address, servers, c.dns_timeout_ms * 3, addr,
-                                 sizeof addr);
+        int e =
+            host_lookup_text(c.advertise_address, servers, c.dns_timeout_ms * 3, addr, sizeof addr);
         if (e != 0) {
             fprintf(stderr, "pazhou: site.address %s: %s\n", c.advertise_address, pz_strerror(e));
             cry_key_free(key);
