@@ -19,6 +19,7 @@
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 
+#include "conf/conf_site.h"
 #include "crypto/server_key.h"
 
 struct checker {
@@ -168,6 +169,23 @@ static void check_resolver(struct checker *k, const struct conf *c)
                 "resolver.recursion is on but resolver.root names no server to ask for prefixes");
 }
 
+/* HS_SITE names one address clients reach: a wildcard there is no address at all. */
+static void check_site(struct checker *k, const struct conf *c)
+{
+    const char *host = conf_advertise_address(c);
+    if (!conf_wildcard_address(host))
+        return;
+    if (c->advertise_address[0])
+        problem(k, AT("site.address"),
+                "site.address %s is a wildcard: set it to the address clients reach this node at",
+                host);
+    else
+        problem(k, AT("listen"),
+                "the listen address %s is a wildcard and cannot be advertised in HS_SITE: set "
+                "site.address to the address clients reach this node at",
+                host);
+}
+
 int conf_check(struct conf *c, const char *path, conf_report_fn report, void *ctx)
 {
     struct checker k = {.path = path, .report = report, .ctx = ctx};
@@ -183,6 +201,7 @@ int conf_check(struct conf *c, const char *path, conf_report_fn report, void *ct
             check_tls(&k, c);
         check_user(&k, c);
         check_resolver(&k, c);
+        check_site(&k, c);
     }
     config_destroy(&k.cfg);
     return k.problems;

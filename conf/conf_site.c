@@ -22,6 +22,13 @@ static int encode_address(const char *host, uint8_t out[16])
     return inet_pton(AF_INET6, host, out) == 1 ? 0 : -1;
 }
 
+bool conf_wildcard_address(const char *host)
+{
+    uint8_t a[16];
+    static const uint8_t zero[16];
+    return encode_address(host, a) == 0 && memcmp(a, zero, sizeof a) == 0;
+}
+
 int conf_site_build(const struct conf *c, EVP_PKEY *key, uint8_t **out, size_t *len, char *err,
                size_t errlen)
 {
@@ -54,6 +61,20 @@ int conf_site_build(const struct conf *c, EVP_PKEY *key, uint8_t **out, size_t *
     const char *host = conf_advertise_address(c);
     if (encode_address(host, srv->address) != 0) {
         snprintf(err, errlen, "site address '%s' is not a numeric IPv4 or IPv6 address", host);
+        return -1;
+    }
+    if (conf_wildcard_address(host)) {
+        /* 0.0.0.0 in HS_SITE sends every client that follows it to itself. */
+        if (c->advertise_address[0])
+            snprintf(err, errlen,
+                     "site.address %s is a wildcard: set it to the address clients reach this "
+                     "node at",
+                     host);
+        else
+            snprintf(err, errlen,
+                     "the listen address %s is a wildcard and cannot be advertised in HS_SITE: "
+                     "set site.address to the address clients reach this node at",
+                     host);
         return -1;
     }
     srv->public_key = (struct hdl_slice){keybuf, (uint32_t)kw.len};

@@ -18,15 +18,13 @@
 
 #include "common/handle_name.h"
 #include "conf/conf.h"
-#include "conf/conf_site.h"
-#include "crypto/key.h"
-#include "crypto/server_key.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
 #include "registry/reg_record.h"
 #include "tools/commands.h"
 #include "tools/offline.h"
 #include "tools/secret_input.h"
+#include "tools/site_local.h"
 
 #define MAX_PREFIXES 64
 #define ADMIN_KEY_MAX 8192
@@ -36,8 +34,12 @@ static void usage(FILE *f)
     fprintf(f,
             "Usage: pazhou init --prefix P [--prefix P]... [--data DIR] [-c CONF] "
             "[--case-sensitive] [--admin-key FILE.pub | --admin-secret]\n"
+            "       [--listen ADDR:PORT]... [--http ADDR:PORT]...\n"
             "Creates (or extends) the registry at DIR (default: data_dir of the configuration)\n"
             "homing each prefix P (\"88.100.1\" or \"" HNAME_NA_PREFIX "88.100.1\").\n"
+            "A new prefix handle's HS_SITE is the site pazhoud serves with the configuration and\n"
+            "--listen / --http as pazhoud takes them: give the same ones pazhoud will be started\n"
+            "with (pazhou site update rewrites it later).\n"
             "--admin-key puts the HS_PUBKEY value in FILE.pub (from pazhou keygen) at index 300\n"
             "of each prefix handle that has none; --admin-secret an HS_SECKEY (permissions 1100), "
             "read\n"
@@ -195,6 +197,8 @@ int cmd_init(int argc, char **argv)
         {"case-sensitive", no_argument, NULL, 'S'},
         {"admin-key", required_argument, NULL, 'K'},
         {"admin-secret", no_argument, NULL, 'A'},
+        {"listen", required_argument, NULL, 'l'},
+        {"http", required_argument, NULL, 'H'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
@@ -202,7 +206,8 @@ int cmd_init(int argc, char **argv)
     bool admin_secret = false;
     const char *prefixes[MAX_PREFIXES];
     int nprefixes = 0;
-    const char *data = NULL, *conf_path = NULL;
+    const char *data = NULL;
+    struct site_local local = {0};
     bool case_sensitive = false, case_flag = false;
     int ch;
     optind = 1;
@@ -219,7 +224,12 @@ int cmd_init(int argc, char **argv)
             data = optarg;
             break;
         case 'c':
-            conf_path = optarg;
+            local.conf_path = optarg;
+            break;
+        case 'l':
+        case 'H':
+            if (site_local_add(&local, ch == 'H', optarg) != 0)
+                return 2;
             break;
         case 'S':
             case_sensitive = case_flag = true;
@@ -259,29 +269,21 @@ int cmd_init(int argc, char **argv)
     }
 
     static struct conf conf;
-    char err[512];
-    if (offline_conf(&conf, conf_path) != 0)
+    local.data_dir = data;
+    if (site_local_conf(&local, &conf) != 0)
         return 2;
-    if (data)
-        snprintf(conf.data_dir, sizeof conf.data_dir, "%s", data);
     data = conf.data_dir;
-    conf_place_server_key(&conf);
     if (make_parents(conf.server_key_file) != 0 || make_parents(data) != 0)
         return 2;
     if (!case_flag)
         case_sensitive = conf.case_sensitive;
 
-    /* The prefix handles carry the node's site, signed by the same key pazhoud will serve with. */
-    EVP_PKEY *key = NULL;
+    /* The prefix handles carry the node's site, with the key pazhoud will serve with and the
+     * listeners it will have. */
     uint8_t *site = NULL;
     size_t site_len = 0;
-    if (server_key_load_or_create(conf.server_key_file, &key, err, sizeof err) != 0 ||
-        conf_site_build(&conf, key, &site, &site_len, err, sizeof err) != 0) {
-        fprintf(stderr, "pazhou: %s\n", err);
-        cry_key_free(key);
+    if (site_local_bytes(&conf, false, &site, &site_len) != 0)
         return 2;
-    }
-    cry_key_free(key);
 
     struct reg_db *db = offline_open(data, true, case_sensitive, &conf);
     if (!db) {

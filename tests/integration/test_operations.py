@@ -243,13 +243,15 @@ class PrivilegeDrop(unittest.TestCase):
         self.dir = tempfile.mkdtemp(prefix="pazhou-drop-")
         os.chmod(self.dir, 0o755)
         self.data = os.path.join(self.dir, "registry")
-        p = subprocess.run([PAZHOU, "init", "--data", self.data, "--prefix", "88.100.1"],
+        self.port = free_port()
+        # The prefix handle's HS_SITE names the listeners the node is started with.
+        p = subprocess.run([PAZHOU, "init", "--data", self.data, "--prefix", "88.100.1",
+                            "--listen", "127.0.0.1:%d" % self.port, "--http", "off"],
                            cwd=self.dir, capture_output=True, text=True, timeout=scaled(60))
         self.assertEqual(p.returncode, 0, p.stderr)
         for root, dirs, files in os.walk(self.data):
             for name in dirs + files + ["."]:
                 os.chown(os.path.join(root, name), self.user.pw_uid, self.group.gr_gid)
-        self.port = free_port()
         self.log = os.path.join(self.dir, "pazhoud.log")
         self.proc = None
 
