@@ -186,6 +186,12 @@ int conf_parse_endpoint(const char *text, struct conf_endpoint *ep);
  * numeric address; 0 on success, -1 on a bad form. */
 int conf_parse_hostport(const char *text, struct conf_hostport *hp);
 
+/* Command-line endpoint flags over a list of the file: n entries replace eps/count, "off" alone
+ * empties it, none leaves it. Returns 0, or -1 with *bad the index of an entry that does not
+ * parse (the list unchanged). */
+int conf_override_endpoints(const char *const *args, int n, struct conf_endpoint *eps, int *count,
+                            int *bad);
+
 /* Parses "ADDR/LEN" (or a bare address: all its bits); 0 on success, -1 on a bad form. */
 int conf_parse_net(const char *text, struct conf_net *net);
 

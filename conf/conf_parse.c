@@ -24,86 +24,93 @@ static int parse_decimal(const char *s, size_t n, uint32_t max, uint32_t *out)
     return 0;
 }
 
-int conf_parse_endpoint(const char *text, struct conf_endpoint *ep)
+/* Splits "HOST:PORT" or "[V6]:PORT" into host (a NUL-terminated copy, at most cap - 1 bytes),
+ * whether it was bracketed, and the port (1-65535). An unbracketed host may not hold a ':' (an
+ * IPv6 address would make the port ambiguous). Returns 0 or -1. */
+static int split_host_port(const char *text, char *host, size_t cap, bool *bracketed,
+                           uint16_t *port)
 {
-    const char *host, *colon;
-    size_t host_len;
-    int family;
-
+    const char *start, *colon;
+    size_t len;
     if (text[0] == '[') {
         const char *close = strchr(text, ']');
         if (!close || close[1] != ':')
             return -1;
-        host = text + 1;
-        host_len = (size_t)(close - host);
+        start = text + 1;
+        len = (size_t)(close - start);
         colon = close + 1;
-        family = AF_INET6;
+        *bracketed = true;
     } else {
-        /* An unbracketed IPv6 address would make the port ambiguous: only IPv4 here. */
         colon = strchr(text, ':');
         if (!colon || strchr(colon + 1, ':'))
             return -1;
-        host = text;
-        host_len = (size_t)(colon - text);
-        family = AF_INET;
+        start = text;
+        len = (size_t)(colon - text);
+        *bracketed = false;
     }
-    if (host_len == 0 || host_len >= CONF_ADDR_MAX)
+    uint32_t p;
+    if (len == 0 || len >= cap || parse_decimal(colon + 1, strlen(colon + 1), 65535, &p) ||
+        p == 0)
         return -1;
+    memcpy(host, start, len);
+    host[len] = '\0';
+    *port = (uint16_t)p;
+    return 0;
+}
 
+int conf_parse_endpoint(const char *text, struct conf_endpoint *ep)
+{
     char addr[CONF_ADDR_MAX];
-    memcpy(addr, host, host_len);
-    addr[host_len] = '\0';
-    /* Numeric only: a host name would need a resolver, and start-up must not block on DNS. */
+    bool v6;
+    uint16_t port;
     unsigned char bin[16];
-    if (inet_pton(family, addr, bin) != 1)
+    /* Numeric only: listeners bind addresses. */
+    if (split_host_port(text, addr, sizeof addr, &v6, &port) != 0 ||
+        inet_pton(v6 ? AF_INET6 : AF_INET, addr, bin) != 1)
         return -1;
-
-    uint32_t port;
-    if (parse_decimal(colon + 1, strlen(colon + 1), 65535, &port) || port == 0)
-        return -1;
-
-    memcpy(ep->host, addr, host_len + 1);
-    ep->port = (uint16_t)port;
+    memcpy(ep->host, addr, strlen(addr) + 1);
+    ep->port = port;
     return 0;
 }
 
 int conf_parse_hostport(const char *text, struct conf_hostport *hp)
 {
-    const char *host, *colon;
-    size_t host_len;
-    bool v6 = false;
-    if (text[0] == '[') {
-        const char *close = strchr(text, ']');
-        if (!close || close[1] != ':')
-            return -1;
-        host = text + 1;
-        host_len = (size_t)(close - host);
-        colon = close + 1;
-        v6 = true;
-    } else {
-        colon = strchr(text, ':');
-        if (!colon || strchr(colon + 1, ':'))
-            return -1;
-        host = text;
-        host_len = (size_t)(colon - text);
-    }
-    if (host_len == 0 || host_len >= CONF_HOST_MAX)
-        return -1;
     char name[CONF_HOST_MAX];
-    memcpy(name, host, host_len);
-    name[host_len] = '\0';
+    bool v6;
+    uint16_t port;
     unsigned char bin[16];
-    if (v6) {
-        if (inet_pton(AF_INET6, name, bin) != 1)
+    if (split_host_port(text, name, sizeof name, &v6, &port) != 0)
+        return -1;
+    if (v6 ? inet_pton(AF_INET6, name, bin) != 1
+           : inet_pton(AF_INET, name, bin) != 1 && !conf_valid_hostname(name))
+        return -1;
+    memcpy(hp->host, name, strlen(name) + 1);
+    hp->port = port;
+    return 0;
+}
+
+int conf_override_endpoints(const char *const *args, int n, struct conf_endpoint *eps, int *count,
+                            int *bad)
+{
+    if (n == 0)
+        return 0;
+    if (n == 1 && strcmp(args[0], "off") == 0) {
+        *count = 0;
+        return 0;
+    }
+    struct conf_endpoint parsed[CONF_MAX_LISTEN];
+    for (int i = 0; i < n && i < CONF_MAX_LISTEN; i++) {
+        if (conf_parse_endpoint(args[i], &parsed[i]) != 0) {
+            *bad = i;
             return -1;
-    } else if (inet_pton(AF_INET, name, bin) != 1 && !conf_valid_hostname(name)) {
+        }
+    }
+    if (n > CONF_MAX_LISTEN) {
+        *bad = CONF_MAX_LISTEN;
         return -1;
     }
-    uint32_t port;
-    if (parse_decimal(colon + 1, strlen(colon + 1), 65535, &port) || port == 0)
-        return -1;
-    memcpy(hp->host, name, host_len + 1);
-    hp->port = (uint16_t)port;
+    memcpy(eps, parsed, (size_t)n * sizeof parsed[0]);
+    *count = n;
     return 0;
 }
 

@@ -1,6 +1,7 @@
 #include "registry/reg_record.h"
 
 #include "proto/hdl_const.h"
+#include "proto/hdl_resolution.h"
 
 int reg_record_parse(const uint8_t *buf, size_t len, int validate, struct reg_record_view *view)
 {
@@ -83,4 +84,30 @@ int reg_record_build(struct hdl_writer *w, struct hdl_value *values, size_t n)
     for (size_t i = 0; i < n; i++)
         hdl_value_encode(w, &values[i]);
     return hdl_writer_status(w);
+}
+
+uint32_t reg_record_put_selected(struct hdl_writer *w, const struct reg_record_view *rec,
+                                    const struct hdl_resolution_request *rr, bool public_only)
+{
+    bool unfiltered = rr->index_count == 0 && rr->type_count == 0;
+    if (unfiltered && (!public_only || (rec->flags & REG_RECORD_ALL_PUBLIC))) {
+        hdl_put_raw(w, rec->values.ptr, rec->values.len);
+        return rec->value_count;
+    }
+    uint32_t n = 0;
+    struct hdl_reader r;
+    hdl_reader_init(&r, rec->values.ptr, rec->values.len);
+    for (uint32_t i = 0; i < rec->value_count; i++) {
+        size_t start = r.pos;
+        struct hdl_value v;
+        if (hdl_value_decode(&r, &v) != HDL_OK)
+            break; /* records are validated when written; stop rather than trust a bad tail */
+        if (public_only && !(v.perms & HDL_PERM_PUBLIC_READ))
+            continue;
+        if (!unfiltered && !hdl_resolution_selects(rr, v.index, v.type))
+            continue;
+        hdl_put_raw(w, r.buf + start, r.pos - start);
+        n++;
+    }
+    return n;
 }

@@ -13,6 +13,7 @@
 #ifndef REG_RECORD_H
 #define REG_RECORD_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -33,6 +34,13 @@ struct reg_record_view {
  * value by value only when validate is non-zero: records written by reg_record_build are trusted
  * on the hot path. */
 int reg_record_parse(const uint8_t *buf, size_t len, int validate, struct reg_record_view *view);
+
+struct hdl_resolution_request;
+/* Copies the values of rec that rr selects (its index and type lists; both empty: every value),
+ * only those with public read when public_only, into w as a resolution response carries them.
+ * Returns how many. */
+uint32_t reg_record_put_selected(struct hdl_writer *w, const struct reg_record_view *rec,
+                                 const struct hdl_resolution_request *rr, bool public_only);
 
 /* Builds a record from values: sorts them by index in place, rejects duplicate indexes
  * (HDL_ERR_MALFORMED) and writes the record. */

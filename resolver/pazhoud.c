@@ -178,20 +178,12 @@ static int parse_args(int argc, char **argv, struct options *o)
 static int override_endpoints(const char *flag, const char *const *args, int n,
                               struct conf_endpoint *eps, int *count)
 {
-    if (n == 0)
+    int bad = 0;
+    if (conf_override_endpoints(args, n, eps, count, &bad) == 0)
         return 0;
-    if (n == 1 && strcmp(args[0], "off") == 0) {
-        *count = 0;
-        return 0;
-    }
-    for (int i = 0; i < n; i++) {
-        if (conf_parse_endpoint(args[i], &eps[i]) != 0) {
-            fprintf(stderr, "pazhoud: %s %s: expected ADDR:PORT or [ADDR]:PORT\n", flag, args[i]);
-            return -1;
-        }
-    }
-    *count = n;
-    return 0;
+    fprintf(stderr, "pazhoud: %s %s: expected ADDR:PORT or [ADDR]:PORT\n", flag,
+            bad < n ? args[bad] : "(too many)");
+    return -1;
 }
 
 static int load_conf(const struct options *o, struct conf *c)

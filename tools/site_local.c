@@ -23,23 +23,15 @@ int site_local_add(struct site_local *o, int is_http, const char *arg)
     return 0;
 }
 
-static int override(const char *flag, const char *const *args, int n, struct conf_endpoint *eps,
-                    int *count)
+static int override(const char *flag, const char *const *args, int n,
+                    struct conf_endpoint *eps, int *count)
 {
-    if (n == 0)
+    int bad = 0;
+    if (conf_override_endpoints(args, n, eps, count, &bad) == 0)
         return 0;
-    if (n == 1 && strcmp(args[0], "off") == 0) {
-        *count = 0;
-        return 0;
-    }
-    for (int i = 0; i < n; i++) {
-        if (conf_parse_endpoint(args[i], &eps[i]) != 0) {
-            fprintf(stderr, "pazhou: %s %s: expected ADDR:PORT or [ADDR]:PORT\n", flag, args[i]);
-            return -1;
-        }
-    }
-    *count = n;
-    return 0;
+    fprintf(stderr, "pazhou: %s %s: expected ADDR:PORT or [ADDR]:PORT\n", flag,
+            bad < n ? args[bad] : "(too many)");
+    return -1;
 }
 
 int site_local_conf(const struct site_local *o, struct conf *c)

@@ -32,6 +32,29 @@ static void head(struct evbuffer *b, const char *name, const char *type, const c
     evbuffer_add_printf(b, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
 
+/* A histogram of NODE_LATENCY_BUCKETS counts (node_latency_bounds_us) and their sum in ns, with
+ * label ("name=\"value\"") on every line, or none. */
+static void histogram(struct evbuffer *b, const char *name, const char *label,
+                      const uint64_t *buckets, uint64_t sum_ns)
+{
+    const char *sep = label ? "," : "";
+    label = label ? label : "";
+    uint64_t cum = 0;
+    for (int i = 0; i < NODE_LATENCY_BUCKETS; i++) {
+        cum += buckets[i];
+        if (i < NODE_LATENCY_BUCKETS - 1)
+            evbuffer_add_printf(b, "%s_bucket{%s%sle=\"%g\"} %llu\n", name, label, sep,
+                                node_latency_bounds_us[i] / 1e6, (unsigned long long)cum);
+        else
+            evbuffer_add_printf(b, "%s_bucket{%s%sle=\"+Inf\"} %llu\n", name, label, sep,
+                                (unsigned long long)cum);
+    }
+    const char *open = *label ? "{" : "", *close = *label ? "}" : "";
+    evbuffer_add_printf(b, "%s_sum%s%s%s %.9f\n", name, open, label, close, (double)sum_ns / 1e9);
+    evbuffer_add_printf(b, "%s_count%s%s%s %llu\n", name, open, label, close,
+                        (unsigned long long)cum);
+}
+
 static void gauge(struct evbuffer *b, const char *name, const char *help, double v)
 {
     head(b, name, "gauge", help);
@@ -60,23 +83,10 @@ static void put_requests(struct evbuffer *b, const struct node_stats *s)
     head(b, "pazhou_request_duration_seconds", "histogram",
          "Time from a whole request to its answer, by front end.");
     for (int t = 0; t < NODE_TRANSPORTS; t++) {
-        const char *fe = node_transport_names[t];
-        uint64_t cum = 0;
-        for (int i = 0; i < NODE_LATENCY_BUCKETS; i++) {
-            cum += s->latency[t][i];
-            if (i < NODE_LATENCY_BUCKETS - 1)
-                evbuffer_add_printf(
-                    b, "pazhou_request_duration_seconds_bucket{frontend=\"%s\",le=\"%g\"} %llu\n",
-                    fe, node_latency_bounds_us[i] / 1e6, (unsigned long long)cum);
-            else
-                evbuffer_add_printf(
-                    b, "pazhou_request_duration_seconds_bucket{frontend=\"%s\",le=\"+Inf\"} %llu\n",
-                    fe, (unsigned long long)cum);
-        }
-        evbuffer_add_printf(b, "pazhou_request_duration_seconds_sum{frontend=\"%s\"} %.9f\n", fe,
-                            (double)s->latency_sum_ns[t] / 1e9);
-        evbuffer_add_printf(b, "pazhou_request_duration_seconds_count{frontend=\"%s\"} %llu\n", fe,
-                            (unsigned long long)cum);
+        char label[32];
+        snprintf(label, sizeof label, "frontend=\"%s\"", node_transport_names[t]);
+        histogram(b, "pazhou_request_duration_seconds", label, s->latency[t],
+                  s->latency_sum_ns[t]);
     }
 
     const struct node_rec_stats *rc = &s->rec;
@@ -108,23 +118,7 @@ static void put_requests(struct evbuffer *b, const struct node_stats *s)
                             node_rec_failure_names[k], (unsigned long long)rc->failures[k]);
     head(b, "pazhou_recursion_duration_seconds", "histogram",
          "Time a recursive request took when it needed other sites.");
-    {
-        uint64_t cum = 0;
-        for (int i = 0; i < NODE_LATENCY_BUCKETS; i++) {
-            cum += rc->latency[i];
-            if (i < NODE_LATENCY_BUCKETS - 1)
-                evbuffer_add_printf(b, "pazhou_recursion_duration_seconds_bucket{le=\"%g\"} %llu\n",
-                                    node_latency_bounds_us[i] / 1e6, (unsigned long long)cum);
-            else
-                evbuffer_add_printf(b,
-                                    "pazhou_recursion_duration_seconds_bucket{le=\"+Inf\"} %llu\n",
-                                    (unsigned long long)cum);
-        }
-        evbuffer_add_printf(b, "pazhou_recursion_duration_seconds_sum %.9f\n",
-                            (double)rc->latency_sum_ns / 1e9);
-        evbuffer_add_printf(b, "pazhou_recursion_duration_seconds_count %llu\n",
-                            (unsigned long long)cum);
-    }
+    histogram(b, "pazhou_recursion_duration_seconds", NULL, rc->latency, rc->latency_sum_ns);
 
     head(b, "pazhou_http_responses_total", "counter", "HTTP responses by route and status class.");
     for (int r = 0; r < NODE_HTTP_ROUTES; r++)

@@ -83,33 +83,6 @@ static enum query_result reply_error(const struct query_ctx *q, const struct hdl
     return reply_finish(&r, q, out_len);
 }
 
-/* Copies the selected values of a stored record into the response; returns how many. */
-static uint32_t put_selected_values(struct hdl_writer *w, const struct reg_record_view *rec,
-                                    const struct hdl_resolution_request *rr, bool public_only)
-{
-    bool unfiltered = rr->index_count == 0 && rr->type_count == 0;
-    if (unfiltered && (!public_only || (rec->flags & REG_RECORD_ALL_PUBLIC))) {
-        hdl_put_raw(w, rec->values.ptr, rec->values.len);
-        return rec->value_count;
-    }
-    uint32_t n = 0;
-    struct hdl_reader r;
-    hdl_reader_init(&r, rec->values.ptr, rec->values.len);
-    for (uint32_t i = 0; i < rec->value_count; i++) {
-        size_t start = r.pos;
-        struct hdl_value v;
-        if (hdl_value_decode(&r, &v) != HDL_OK)
-            break; /* records are validated when written; stop rather than trust a bad tail */
-        if (public_only && !(v.perms & HDL_PERM_PUBLIC_READ))
-            continue;
-        if (!unfiltered && !hdl_resolution_selects(rr, v.index, v.type))
-            continue;
-        hdl_put_raw(w, r.buf + start, r.pos - start);
-        n++;
-    }
-    return n;
-}
-
 /* A resolution of a handle that is not here (why: NOT_HOMED or NOT_FOUND): a prefix referral
  * when this node knows where it lives (query_referral.h), else 301 or 100. */
 static enum query_result answer_missing(struct query_ctx *q, const struct hdl_message *req,
@@ -190,7 +163,7 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     hdl_put_bytes(&r.w, rr.handle.ptr, rr.handle.len); /* echoed as the client spelled it */
     size_t count_at = hdl_reserve_u32(&r.w);
     /* Only public values get here: other readers went to the admin path above. */
-    uint32_t n = put_selected_values(&r.w, &rec, &rr, true);
+    uint32_t n = reg_record_put_selected(&r.w, &rec, &rr, true);
     reg_pin_release(&pin);
 
     if (n == 0 && rec.value_count > 0)

@@ -300,19 +300,7 @@ static bool task_answer_locally(struct task *t)
         hdl_writer_init(&w, r->out, REC_OUT_MAX);
         hdl_put_bytes(&w, t->rr.handle.ptr, t->rr.handle.len);
         size_t count_at = hdl_reserve_u32(&w);
-        uint32_t n = 0;
-        struct hdl_reader rd;
-        hdl_reader_init(&rd, rec.values.ptr, rec.values.len);
-        for (uint32_t i = 0; i < rec.value_count; i++) {
-            size_t start = rd.pos;
-            struct hdl_value v;
-            if (hdl_value_decode(&rd, &v) != HDL_OK)
-                break;
-            if (!(v.perms & HDL_PERM_PUBLIC_READ) || !hdl_resolution_selects(&t->rr, v.index, v.type))
-                continue;
-            hdl_put_raw(&w, rd.buf + start, rd.pos - start);
-            n++;
-        }
+        uint32_t n = reg_record_put_selected(&w, &rec, &t->rr, true);
         hdl_patch_u32(&w, count_at, n);
         if (!w.overflow) {
             /* The node's own record: no other site's TTL applies, so it is not cached. */
