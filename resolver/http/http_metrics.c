@@ -85,32 +85,28 @@ static void put_requests(struct evbuffer *b, const struct node_stats *s)
     for (int t = 0; t < NODE_TRANSPORTS; t++) {
         char label[32];
         snprintf(label, sizeof label, "frontend=\"%s\"", node_transport_names[t]);
-        histogram(b, "pazhou_request_duration_seconds", label, s->latency[t],
-                  s->latency_sum_ns[t]);
+        histogram(b, "pazhou_request_duration_seconds", label, s->latency[t], s->latency_sum_ns[t]);
     }
 
     const struct node_rec_stats *rc = &s->rec;
-    head(b, "pazhou_recursion_requests_total", "counter",
-         "Requests resolved at other sites for their clients (REC set, prefix not homed here).");
-    evbuffer_add_printf(b, "pazhou_recursion_requests_total %llu\n",
-                        (unsigned long long)rc->requests);
+    counter(b, "pazhou_recursion_requests_total",
+            "Requests resolved at other sites for their clients (REC set, prefix not homed here).",
+            rc->requests);
     head(b, "pazhou_recursion_cache_total", "counter",
          "Recursive requests answered from the recursion cache (hit) or not (miss).");
     evbuffer_add_printf(b, "pazhou_recursion_cache_total{result=\"hit\"} %llu\n",
                         (unsigned long long)rc->cache_hits);
     evbuffer_add_printf(b, "pazhou_recursion_cache_total{result=\"miss\"} %llu\n",
                         (unsigned long long)rc->cache_misses);
-    head(b, "pazhou_recursion_coalesced_total", "counter",
-         "Recursive requests that joined an identical one already being resolved.");
-    evbuffer_add_printf(b, "pazhou_recursion_coalesced_total %llu\n",
-                        (unsigned long long)rc->coalesced);
+    counter(b, "pazhou_recursion_coalesced_total",
+            "Recursive requests that joined an identical one already being resolved.",
+            rc->coalesced);
     head(b, "pazhou_upstream_queries_total", "counter", "Queries sent to other servers.");
     evbuffer_add_printf(b, "pazhou_upstream_queries_total %llu\n",
                         (unsigned long long)rc->upstream);
-    head(b, "pazhou_upstream_answers_dropped_total", "counter",
-         "Answers from other servers dropped: malformed, another request's, too large.");
-    evbuffer_add_printf(b, "pazhou_upstream_answers_dropped_total %llu\n",
-                        (unsigned long long)rc->upstream_dropped);
+    counter(b, "pazhou_upstream_answers_dropped_total",
+            "Answers from other servers dropped: malformed, another request's, too large.",
+            rc->upstream_dropped);
     head(b, "pazhou_recursion_failures_total", "counter",
          "Recursive requests answered with an error of the node's own, by kind.");
     for (int k = 0; k < NODE_REC_FAILURES; k++)
