@@ -24,10 +24,10 @@ echo "== release build (what deploy/quickstart.sh builds)"
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DPAZHOU_TESTS=OFF >/dev/null
 cmake --build build-release -j"$jobs"
 echo "== sanitized build (ASan + UBSan)"
-# The kill -9 and full-disk runs test durability, not memory, and take two minutes under ASan:
-# the normal build runs them.
+# The kill -9 and full-disk runs test durability, not memory, and take two minutes under ASan;
+# the package test builds a .deb with cpack: the normal build runs both.
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
-    run_suite build-asan -DSANITIZE=ON -E '^integration_crash_safety$'
+    run_suite build-asan -DSANITIZE=ON -E '^integration_(crash_safety|package)$'
 echo "== fuzz targets (libFuzzer, ASan + UBSan): corpus replay and 5 s each"
 if command -v clang >/dev/null && command -v clang++ >/dev/null; then
     CC=clang CXX=clang++ cmake -S . -B build-fuzz -DCMAKE_BUILD_TYPE=RelWithDebInfo \
