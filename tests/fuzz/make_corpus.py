@@ -50,6 +50,34 @@ def message_seeds(msgs):
     return out[:48]
 
 
+def answer_seeds(msgs):
+    """Answers a recursing node reads: every response of the vectors, and 303/302 referrals
+    built around the site record of a captured GET_SITE_INFO answer (as HS_SITE.PREFIX, HS_SITE
+    and an HS_SERV pointing on)."""
+    answers = [m for m in msgs if len(m) >= 44 and u32(m, 24) != 0]
+    site = next((m[44:44 + u32(m, 40)] for m in answers if u32(m, 20) == 2 and u32(m, 24) == 1),
+                None)
+    out = answers[:32]
+    if site is None:
+        return out
+
+    def value(index, vtype, data):
+        t = vtype.encode()
+        return (struct.pack(">IIBIB", index, 0, 0, 86400, 0x0E) + struct.pack(">I", len(t)) + t
+                + struct.pack(">I", len(data)) + data + struct.pack(">I", 0))
+
+    def answer(rc, body):
+        hdr = struct.pack(">IIIHBBII", 1, rc, 0x80000000, 1, 1, 0, 0x6b084536, len(body))
+        rest = hdr + body + struct.pack(">I", 0)
+        return struct.pack(">BBBBIIII", 2, 10, 0, 10, 0, 7, 0, len(rest)) + rest
+
+    for rc, vals in ((303, [value(2, "HS_SITE.PREFIX", site)]),
+                     (303, [value(1, "HS_SITE", site), value(3, "HS_SERV", b"0.NA/88.100")]),
+                     (302, [value(1, "HS_SITE", site)])):
+        out.append(answer(rc, struct.pack(">I", 0) + struct.pack(">I", len(vals)) + b"".join(vals)))
+    return out
+
+
 def u32(b, o):
     return struct.unpack(">I", b[o:o + 4])[0]
 
@@ -267,6 +295,7 @@ def main():
     write("fuzz_jsonl", JSONL)
     write("fuzz_batch", BATCH)
     write("fuzz_conf", conf_seeds())
+    write("fuzz_answer", answer_seeds(msgs))
 
 
 if __name__ == "__main__":
