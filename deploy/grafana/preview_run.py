@@ -8,7 +8,7 @@ and has registry.statistics on. Prometheus (Debian's prometheus) scrapes the obs
 /metrics every 2 s. pazhou-bench then loads it in overlapping phases for SECONDS in all (default
 240): UDP, TCP and HTTP resolutions of its own handles (about 5% misses), recursive resolutions of
 88.100.1 handles; a side thread sends a few malformed datagrams, requests for prefixes no one
-serves (recursion failures) and HTTP status, metrics and missing pages. Then render_preview.py
+serves (the root answers "not found") and HTTP status and missing pages. Then render_preview.py
 draws the dashboard's queries over the run and Chromium takes the screenshot. Everything started
 is stopped; only 127.0.0.1 is used.
 
