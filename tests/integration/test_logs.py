@@ -11,7 +11,7 @@ import subprocess
 import time
 import unittest
 
-from pazhou_node import (Node, PAZHOU, PAZHOUD, resolution, scaled, RC_SUCCESS,
+from pazhou_node import (Node, PAZHOU, PAZHOUD, Rest, basic, resolution, scaled, RC_SUCCESS,
                          RC_HANDLE_NOT_FOUND)
 
 SECRET = "log-secret"
@@ -48,9 +48,9 @@ def json_lines(path):
 
 
 class LogsTest(unittest.TestCase):
-    def node(self, conf, threads=1):
+    def node(self, conf, threads=1, tls=False):
         """A node whose configuration ends with conf (formatted with its directory as d)."""
-        n = Node(RECORDS, threads=threads,
+        n = Node(RECORDS, threads=threads, tls=tls,
                  extra_conf='server_admins = [ "300:88.100.1/ADMIN" ];\n')
         self.addCleanup(n.close)
         with open(n.conf, "a") as f:
@@ -143,6 +143,29 @@ class LogsTest(unittest.TestCase):
         self.assertEqual((absent["op"], absent["handle"], absent["identity"], absent["rc"]),
                          ("delete_handle", "88.100.1/ABSENT", "300:88.100.1/ADMIN",
                           RC_HANDLE_NOT_FOUND))
+
+    def test_rest_writes_are_logged_as_http_with_their_identity(self):
+        n = self.node('access_log = {{ file = "{d}/access.log"; }};', tls=True).start()
+        path = os.path.join(n.dir, "access.log")
+        rest = Rest(n)
+        auth = basic("300:88.100.1/ADMIN", SECRET)
+        value = {"index": 1, "type": "URL",
+                 "data": {"format": "string", "value": "https://example.com/rest"}}
+        status, _, _ = rest("PUT", "/api/handles/88.100.1/REST", [value], auth=auth)
+        self.assertEqual(status, 201)
+        status, _, _ = rest("DELETE", "/api/handles/88.100.1/REST", auth=auth)
+        self.assertEqual(status, 200)
+        lines = wait_for(lambda: [l for l in json_lines(path) if l["op"] != "resolution"]
+                         if len([l for l in json_lines(path) if l["op"] != "resolution"]) >= 2
+                         else None, "two change lines")
+        self.assertEqual([(l["frontend"], l["op"], l["handle"], l["identity"], l["rc"])
+                          for l in lines],
+                         [("http", "create_handle", "88.100.1/REST", "300:88.100.1/ADMIN",
+                           RC_SUCCESS),
+                          ("http", "delete_handle", "88.100.1/REST", "300:88.100.1/ADMIN",
+                           RC_SUCCESS)])
+        for l in lines:
+            self.assertRegex(l["client"], r"^127\.0\.0\.1:\d+$")
 
     def test_the_access_log_is_reopened_on_sigusr1(self):
         n = self.node('access_log = {{ file = "{d}/access.log"; }};').start()
