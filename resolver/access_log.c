@@ -13,13 +13,14 @@
 #include "conf/conf.h"
 #include "proto/hdl_buf.h"
 #include "proto/hdl_const.h"
+#include "resolver/access_writer.h"
 #include "resolver/log.h"
 
 #define OPCODE_AT HDL_ENVELOPE_LEN
 #define RC_AT (HDL_ENVELOPE_LEN + 4)
 /* The body follows the envelope and the 24-byte header. */
 #define BODY_AT (HDL_ENVELOPE_LEN + 24)
-#define LINE_MAX_BYTES 4096
+#define LINE_MAX_BYTES 4096 /* within ACCESS_WRITER_BUF */
 
 bool access_log_enabled;
 static int access_fd = -1;
@@ -41,6 +42,12 @@ int access_log_open(const char *path, uint32_t sample)
     }
     if (log_open_append(path, &access_fd) != 0)
         return -1;
+    if (access_writer_start(&access_fd) != 0) {
+        close(access_fd);
+        access_fd = -1;
+        errno = EAGAIN;
+        return -1;
+    }
     snprintf(access_path, sizeof access_path, "%s", path);
     sample_every = sample ? sample : 1;
     access_log_enabled = true;
@@ -51,7 +58,14 @@ int access_log_reopen(void)
 {
     if (!access_log_enabled)
         return 0;
+    /* What was logged before the rotation goes to the file renamed. */
+    access_writer_flush();
     return log_open_append(access_path, &access_fd);
+}
+
+void access_log_close(void)
+{
+    access_writer_stop();
 }
 
 struct out {
@@ -134,8 +148,13 @@ size_t access_log_format(const struct access_entry *e, char *buf, size_t cap)
     static const char *const frontends[] = {"udp", "tcp", "http"};
     struct out o = {buf, buf + cap, false};
     char num[48];
-    char stamp[ISO8601_MAX];
-    iso8601_format(e->time, 0, stamp);
+    /* Formatted once a second per thread: most lines share their second. */
+    static _Thread_local int64_t stamp_of = -1;
+    static _Thread_local char stamp[ISO8601_MAX];
+    if (e->time != stamp_of) {
+        iso8601_format(e->time, 0, stamp);
+        stamp_of = e->time;
+    }
     puts_(&o, "{\"time\":\"");
     puts_(&o, stamp);
     puts_(&o, "\",\"frontend\":\"");
@@ -193,12 +212,8 @@ static void write_line(const struct access_entry *e)
 {
     char line[LINE_MAX_BYTES];
     size_t n = access_log_format(e, line, sizeof line);
-    if (!n)
-        return;
-    ssize_t w;
-    do
-        w = write(access_fd, line, n);
-    while (w < 0 && errno == EINTR);
+    if (n)
+        access_writer_append(line, n);
 }
 
 void access_log_resolution(enum node_transport t, const struct sockaddr *peer,

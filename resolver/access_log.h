@@ -3,9 +3,11 @@
  * `sample`) and one per administrative change (every one), with the front end, the client, the
  * handle, the response code and, for changes, the authenticated identity.
  *
- * Each line is one write(2) on a descriptor opened with O_APPEND from the thread that answered:
- * no lock, no shared counter (sampling counts per thread), and lines never mix. Reopened under
- * the same descriptor number on SIGUSR1, like the log (log.h).
+ * A line is formatted by the thread that answered and appended to that thread's buffer, which a
+ * writer thread moves to the file ten times a second (access_writer.h): no shared lock, no shared
+ * counter (sampling counts per thread), no write(2) per line, and lines never mix. Lines of
+ * different threads may reach the file up to that period out of time order. The file is opened
+ * with O_APPEND and reopened under the same descriptor number on SIGUSR1, like the log (log.h).
  */
 #ifndef NODE_ACCESS_LOG_H
 #define NODE_ACCESS_LOG_H
@@ -35,11 +37,14 @@ struct access_entry {
     int64_t us;                 /* how long the answer took; < 0 leaves the field out */
 };
 
-/* Starts writing to path, logging 1 of every sample resolutions (0 counts as 1); "" or NULL
- * leaves the access log off. Returns 0, or -1 with errno. Call before the threads start. */
+/* Starts writing to path, logging 1 of every sample resolutions (0 counts as 1), and the writer
+ * thread (so: after any fork, with signals blocked); "" or NULL leaves the access log off.
+ * Returns 0, or -1 with errno. Call before the threads that log start. */
 int access_log_open(const char *path, uint32_t sample);
 /* Opens the file again by its name (after a rotation); 0, or -1 with errno. */
 int access_log_reopen(void);
+/* Writes what is buffered and stops the writer thread; call once no other thread logs. */
+void access_log_close(void);
 
 /* Whether the access log is on: the one test a front end pays when it is off. */
 extern bool access_log_enabled;

@@ -429,7 +429,7 @@ int main(int argc, char **argv)
     if (opt.check_config)
         return check_config(&opt);
     static struct conf conf;
-    if (load_conf(&opt, &conf) != 0 || open_logs(&conf) != 0)
+    if (load_conf(&opt, &conf) != 0)
         return 1;
 
     int ready_fd = -1;
@@ -449,6 +449,9 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
+    /* After the fork (the access log's writer is a thread), with the signals blocked. */
+    if (open_logs(&conf) != 0)
+        return 1;
 
     static struct node node;
     node.conf = &conf;
@@ -584,6 +587,7 @@ int main(int argc, char **argv)
     node_imports_cancel_all(node.imports);
     job_pool_free(node.jobs);
     node_imports_free(node.imports);
+    access_log_close();
     for (int i = 0; i < nworkers; i++)
         worker_free(&workers[i]);
     auth_state_free(node.auth);
