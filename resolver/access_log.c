@@ -216,12 +216,10 @@ static void write_line(const struct access_entry *e)
         access_writer_append(line, n);
 }
 
-void access_log_resolution(enum node_transport t, const struct sockaddr *peer,
-                           const uint8_t *req, size_t len, const uint8_t *out, size_t out_len,
-                           uint64_t elapsed_ns)
+void access_log_resolution(enum node_transport t, const struct sockaddr *peer, const uint8_t *req,
+                           size_t len, const uint8_t *out, size_t out_len, uint64_t elapsed_ns)
 {
-    if (!access_log_enabled || len < BODY_AT ||
-        hdl_load_u32(req + OPCODE_AT) != HDL_OC_RESOLUTION)
+    if (!access_log_enabled || len < BODY_AT || hdl_load_u32(req + OPCODE_AT) != HDL_OC_RESOLUTION)
         return;
     if (++seen < sample_every)
         return;

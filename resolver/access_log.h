@@ -24,17 +24,17 @@
 
 /* One line's facts. Unset strings (NULL) and who_len 0 leave their fields out. */
 struct access_entry {
-    int64_t time;               /* epoch seconds */
+    int64_t time; /* epoch seconds */
     enum node_transport frontend;
-    const char *client;         /* "addr:port" */
-    const char *op;             /* "resolution", "create_handle", ... */
-    const uint8_t *handle;      /* any bytes: escaped as JSON wants */
+    const char *client;    /* "addr:port" */
+    const char *op;        /* "resolution", "create_handle", ... */
+    const uint8_t *handle; /* any bytes: escaped as JSON wants */
     size_t handle_len;
-    uint32_t who_index;         /* the authenticated identity, for changes */
+    uint32_t who_index; /* the authenticated identity, for changes */
     const uint8_t *who;
     size_t who_len;
-    uint32_t rc;                /* the Handle response code */
-    int64_t us;                 /* how long the answer took; < 0 leaves the field out */
+    uint32_t rc; /* the Handle response code */
+    int64_t us;  /* how long the answer took; < 0 leaves the field out */
 };
 
 /* Starts writing to path, logging 1 of every sample resolutions (0 counts as 1), and the writer
@@ -59,9 +59,8 @@ void access_log_client(const struct sockaddr *sa, char *buf, size_t cap);
 
 /* A resolution answered (request req, answer out, which may be NULL for none) from peer: logged
  * when its turn in this thread's sampling comes. */
-void access_log_resolution(enum node_transport t, const struct sockaddr *peer,
-                           const uint8_t *req, size_t len, const uint8_t *out, size_t out_len,
-                           uint64_t elapsed_ns);
+void access_log_resolution(enum node_transport t, const struct sockaddr *peer, const uint8_t *req,
+                           size_t len, const uint8_t *out, size_t out_len, uint64_t elapsed_ns);
 
 /* The request an admin thread now works for: its front end and client ("addr:port", "" or NULL
  * unknown). Changes logged by this thread until the next call carry them. */

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -72,12 +73,19 @@ int log_reopen(void)
 }
 
 /* Under systemd, standard error is a journal stream: journald adds the time, and reads the level
- * from a "<N>" syslog priority. */
+ * from a "<N>" syslog priority. JOURNAL_STREAM ("device:inode") says which stream; a standard
+ * error redirected elsewhere (a child of a service, a test) is not it. */
 static bool to_journal(void)
 {
     static int journal = -1;
-    if (journal < 0)
-        journal = getenv("JOURNAL_STREAM") != NULL;
+    if (journal < 0) {
+        const char *env = getenv("JOURNAL_STREAM");
+        unsigned long long dev, ino;
+        struct stat st;
+        journal = env && sscanf(env, "%llu:%llu", &dev, &ino) == 2 &&
+                  fstat(STDERR_FILENO, &st) == 0 && (unsigned long long)st.st_dev == dev &&
+                  (unsigned long long)st.st_ino == ino;
+    }
     return journal == 1;
 }
 

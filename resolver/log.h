@@ -6,8 +6,8 @@
  * descriptor number, so no writer ever holds a closed descriptor.
  *
  * Format: "2026-12-06T03:21:10Z pazhoud info: message" in a file or on a terminal; on standard
- * error under systemd (JOURNAL_STREAM set) "<6>message": journald stamps the time itself and reads
- * the level from the syslog priority prefix.
+ * error when it is the journal stream systemd gave (JOURNAL_STREAM names it) "<6>message":
+ * journald stamps the time itself and reads the level from the syslog priority prefix.
  */
 #ifndef NODE_LOG_H
 #define NODE_LOG_H

@@ -416,8 +416,8 @@ static uint32_t precheck(struct node *node, const uint8_t *h, size_t len, struct
 }
 
 static uint32_t create_op(struct node *node, const struct identity *who, const uint8_t *handle,
-                    size_t len, struct hdl_value *values, size_t n, unsigned flags,
-                    struct ops_result *res)
+                          size_t len, struct hdl_value *values, size_t n, unsigned flags,
+                          struct ops_result *res)
 {
     memset(res, 0, sizeof *res);
     if (len > HDL_MAX_HANDLE_LEN)
@@ -464,7 +464,7 @@ static uint32_t create_op(struct node *node, const struct identity *who, const u
 }
 
 static uint32_t delete_op(struct node *node, const struct identity *who, const uint8_t *handle,
-                    size_t len, struct ops_result *res)
+                          size_t len, struct ops_result *res)
 {
     memset(res, 0, sizeof *res);
     uint32_t rc = precheck(node, handle, len, res);
@@ -484,8 +484,8 @@ static uint32_t delete_op(struct node *node, const struct identity *who, const u
 }
 
 static uint32_t add_values_op(struct node *node, const struct identity *who, const uint8_t *handle,
-                        size_t len, struct hdl_value *values, size_t n, unsigned flags,
-                        struct ops_result *res)
+                              size_t len, struct hdl_value *values, size_t n, unsigned flags,
+                              struct ops_result *res)
 {
     memset(res, 0, sizeof *res);
     uint32_t rc = precheck(node, handle, len, res);
@@ -497,8 +497,9 @@ static uint32_t add_values_op(struct node *node, const struct identity *who, con
     return run_update(node, handle, len, add_fn, &c);
 }
 
-static uint32_t modify_values_op(struct node *node, const struct identity *who, const uint8_t *handle,
-                           size_t len, struct hdl_value *values, size_t n, struct ops_result *res)
+static uint32_t modify_values_op(struct node *node, const struct identity *who,
+                                 const uint8_t *handle, size_t len, struct hdl_value *values,
+                                 size_t n, struct ops_result *res)
 {
     memset(res, 0, sizeof *res);
     uint32_t rc = precheck(node, handle, len, res);
@@ -509,8 +510,9 @@ static uint32_t modify_values_op(struct node *node, const struct identity *who, 
     return run_update(node, handle, len, modify_fn, &c);
 }
 
-static uint32_t remove_values_op(struct node *node, const struct identity *who, const uint8_t *handle,
-                           size_t len, const uint32_t *indexes, size_t n, struct ops_result *res)
+static uint32_t remove_values_op(struct node *node, const struct identity *who,
+                                 const uint8_t *handle, size_t len, const uint32_t *indexes,
+                                 size_t n, struct ops_result *res)
 {
     memset(res, 0, sizeof *res);
     uint32_t rc = precheck(node, handle, len, res);

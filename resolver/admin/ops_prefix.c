@@ -67,8 +67,7 @@ uint32_t ops_home(struct node *node, const struct identity *who, const uint8_t *
                   struct ops_result *res)
 {
     uint32_t rc = home_change(node, who, prefix, len, true, res);
-    access_log_change("home_na", prefix, len, who->index,
-                      who->authenticated ? who->handle : NULL,
+    access_log_change("home_na", prefix, len, who->index, who->authenticated ? who->handle : NULL,
                       who->authenticated ? who->handle_len : 0, rc);
     return rc;
 }
@@ -77,8 +76,7 @@ uint32_t ops_unhome(struct node *node, const struct identity *who, const uint8_t
                     size_t len, struct ops_result *res)
 {
     uint32_t rc = home_change(node, who, prefix, len, false, res);
-    access_log_change("unhome_na", prefix, len, who->index,
-                      who->authenticated ? who->handle : NULL,
+    access_log_change("unhome_na", prefix, len, who->index, who->authenticated ? who->handle : NULL,
                       who->authenticated ? who->handle_len : 0, rc);
     return rc;
 }

@@ -261,8 +261,8 @@ static int job_deliver(void *ctx, const uint8_t *msg, size_t len)
 {
     struct udp_pending *p = ctx;
     node_stats_answered(&p->u->worker->stats, NODE_UDP, msg, len, p->started);
-    access_log_resolution(NODE_UDP, (const struct sockaddr *)&p->peer, p->request,
-                          p->request_len, msg, len, node_now_ns() - p->started);
+    access_log_resolution(NODE_UDP, (const struct sockaddr *)&p->peer, p->request, p->request_len,
+                          msg, len, node_now_ns() - p->started);
     if (too_large(p->u->worker, &p->peer, len, p->request_len)) {
         node_count(&p->u->worker->stats.udp_truncated, 1);
         send_retry_tcp(p->u, &p->peer, p->peer_len, p->request, p->request_len);

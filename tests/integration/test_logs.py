@@ -77,6 +77,35 @@ class LogsTest(unittest.TestCase):
         n.stop()
         self.assertIn("info: stopped", read(path))
 
+    def test_standard_error_under_systemd_carries_priorities_and_no_time(self):
+        n = self.node("")
+        err = os.path.join(n.dir, "journal")
+        with open(err, "w") as f:
+            st = os.fstat(f.fileno())
+            env = dict(os.environ, JOURNAL_STREAM="%d:%d" % (st.st_dev, st.st_ino))
+            p = subprocess.Popen([PAZHOUD, "-c", n.conf, "--foreground"], stdout=f, stderr=f,
+                                 env=env)
+        try:
+            text = wait_for(lambda: "serving UDP" in (read(err) or "") and read(err),
+                            "the start-up lines")
+        finally:
+            p.terminate()
+            p.wait(timeout=scaled(20))
+        self.assertRegex(text, r"(?m)^<6>serving UDP and TCP 127\.0\.0\.1 port %d " % n.port)
+        self.assertNotRegex(text, r"(?m)^\d{4}-")
+        # Another stream than the one JOURNAL_STREAM names: the plain format.
+        other = os.path.join(n.dir, "other")
+        with open(other, "w") as f:
+            p = subprocess.Popen([PAZHOUD, "-c", n.conf, "--foreground"], stdout=f, stderr=f,
+                                 env=env)
+        try:
+            text = wait_for(lambda: "serving UDP" in (read(other) or "") and read(other),
+                            "the start-up lines")
+        finally:
+            p.terminate()
+            p.wait(timeout=scaled(20))
+        self.assertRegex(text, STAMP)
+
     def test_every_resolution_is_a_json_line_at_sample_1(self):
         n = self.node('access_log = {{ file = "{d}/access.log"; }};').start()
         path = os.path.join(n.dir, "access.log")

@@ -63,9 +63,11 @@ static void handles_are_escaped_as_json_strings(void **state)
     (void)state;
     char buf[512];
     /* A quote, a backslash, a newline, NUL, DEL, valid UTF-8 (é, 中) and stray bytes. */
-    static const uint8_t h[] = "a\"b\\c\nd\0e\x7f" "\xc3\xa9\xe4\xb8\xad" "\xff\xc3";
-    struct access_entry e = {.frontend = NODE_TCP, .handle = h, .handle_len = sizeof h - 1,
-                             .us = -1};
+    static const uint8_t h[] = "a\"b\\c\nd\0e\x7f"
+                               "\xc3\xa9\xe4\xb8\xad"
+                               "\xff\xc3";
+    struct access_entry e = {
+        .frontend = NODE_TCP, .handle = h, .handle_len = sizeof h - 1, .us = -1};
     size_t n = access_log_format(&e, buf, sizeof buf);
     assert_true(n > 0);
     buf[n] = '\0';
@@ -80,8 +82,10 @@ static void a_line_too_long_for_the_buffer_is_not_written(void **state)
 {
     (void)state;
     char buf[40];
-    struct access_entry e = {.frontend = NODE_UDP, .op = "resolution",
-                             .handle = (const uint8_t *)"88.100.1/A-LONG-HANDLE", .handle_len = 22,
+    struct access_entry e = {.frontend = NODE_UDP,
+                             .op = "resolution",
+                             .handle = (const uint8_t *)"88.100.1/A-LONG-HANDLE",
+                             .handle_len = 22,
                              .us = 1};
     assert_int_equal(access_log_format(&e, buf, sizeof buf), 0);
 }
