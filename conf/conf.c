@@ -31,6 +31,7 @@ void conf_defaults(struct conf *c)
     c->tcp_max_per_source = 256;
     c->tcp_message_timeout_s = 30;
     snprintf(c->log_level, sizeof c->log_level, "%s", "info");
+    c->access_log_sample = 1;
     snprintf(c->bottommost_compression, sizeof c->bottommost_compression, "%s", "lz4");
     snprintf(c->block_cache_type, sizeof c->block_cache_type, "%s", "clock");
     snprintf(c->index_layout, sizeof c->index_layout, "%s", "whole");
@@ -292,12 +293,20 @@ static const struct key dns_keys[] = {
     {0},
 };
 
+static const struct key access_log_keys[] = {
+    {.name = "file", .kind = K_STR, FIELD(access_log_file), .min = 0},
+    {.name = "sample", .kind = K_U32, FIELD(access_log_sample), .min = 1, .max = 1000000000},
+    {0},
+};
+
 static const struct key root_keys[] = {
     {.name = "data_dir", .kind = K_STR, FIELD(data_dir), .min = 1},
     {.name = "import_dir", .kind = K_STR, FIELD(import_dir), .min = 0},
     {.name = "threads", .kind = K_INT, FIELD(threads), .min = 0, .max = 1024},
     {.name = "listen", .kind = K_LISTEN, .min = 1, .max = CONF_MAX_LISTEN},
     {.name = "log_level", .kind = K_CHOICE, FIELD(log_level), .min = 1, .choices = log_levels},
+    {.name = "log_file", .kind = K_STR, FIELD(log_file), .min = 0},
+    {.name = "access_log", .kind = K_GROUP, .group = access_log_keys},
     {.name = "user", .kind = K_STR, FIELD(user), .min = 0},
     {.name = "group", .kind = K_STR, FIELD(group), .min = 0},
     {.name = "transport", .kind = K_GROUP, .group = transport_keys},

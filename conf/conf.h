@@ -65,6 +65,8 @@ struct conf {
     uint32_t tcp_max_per_source;    /* open connections from one address; default 256 */
     uint32_t tcp_message_timeout_s; /* a message must arrive whole within this; default 30 */
     char log_level[16];             /* "error" | "warn" | "info" | "debug"; default "info" */
+    char log_file[CONF_PATH_MAX];   /* the log's file, reopened on SIGUSR1; default "":
+                                       standard error */
     char user[64];                  /* started as root, serve as this user; default "" */
     char group[64];                 /* ... and this group; default "": the user's own */
 
@@ -151,6 +153,11 @@ struct conf {
     struct conf_endpoint dns_servers[CONF_MAX_DNS]; /* default none: /etc/resolv.conf */
     int dns_server_count;
     uint32_t dns_timeout_ms; /* first wait for one DNS answer; default 1000 */
+
+    /* access_log: JSON Lines of resolutions and administrative changes */
+    char access_log_file[CONF_PATH_MAX]; /* reopened on SIGUSR1; default "": off */
+    uint32_t access_log_sample;          /* log 1 of every N resolutions (changes: all);
+                                            default 1 */
 
     /* administrators with full access (identities "index:handle") */
     struct conf_identity admins[CONF_MAX_ADMINS];

@@ -69,6 +69,19 @@ static const char *ssl_reason(char *buf, size_t len)
     return buf;
 }
 
+/* The directory holding path, into dir (cap bytes): "." when path names none. */
+static void parent_dir(const char *path, char *dir, size_t cap)
+{
+    snprintf(dir, cap, "%s", path);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, cap, ".");
+    else if (slash == dir)
+        dir[1] = '\0';
+    else
+        *slash = '\0';
+}
+
 static void check_data_dir(struct checker *k, const struct conf *c)
 {
     struct stat st;
@@ -112,17 +125,26 @@ static void check_server_key(struct checker *k, const struct conf *c)
     }
     /* Missing, it is made at start-up: its directory must take it. */
     char dir[CONF_PATH_MAX];
-    snprintf(dir, sizeof dir, "%s", c->server_key_file);
-    char *slash = strrchr(dir, '/');
-    if (!slash)
-        snprintf(dir, sizeof dir, ".");
-    else if (slash == dir)
-        dir[1] = '\0';
-    else
-        *slash = '\0';
+    parent_dir(c->server_key_file, dir, sizeof dir);
     if (access(dir, W_OK | X_OK) != 0)
         problem(k, at, "server key %s does not exist and cannot be created in %s: %s",
                 c->server_key_file, dir, strerror(errno));
+}
+
+/* A log the node appends to and, on SIGUSR1, creates again after a rotation: the file, if it
+ * exists, and its directory must take writes. */
+static void check_log_path(struct checker *k, const char *const *at, const char *what,
+                           const char *path)
+{
+    if (!path[0])
+        return;
+    char dir[CONF_PATH_MAX];
+    parent_dir(path, dir, sizeof dir);
+    if (access(path, F_OK) == 0 && access(path, W_OK) != 0)
+        problem(k, at, "%s %s cannot be written: %s", what, path, strerror(errno));
+    else if (access(dir, W_OK | X_OK) != 0)
+        problem(k, at, "%s %s: its directory %s cannot be written: %s", what, path, dir,
+                strerror(errno));
 }
 
 static void check_tls(struct checker *k, const struct conf *c)
@@ -202,6 +224,9 @@ int conf_check(struct conf *c, const char *path, conf_report_fn report, void *ct
         check_user(&k, c);
         check_resolver(&k, c);
         check_site(&k, c);
+        check_log_path(&k, AT("log_file"), "log_file", c->log_file);
+        check_log_path(&k, AT("access_log.file", "access_log"), "access_log.file",
+                       c->access_log_file);
     }
     config_destroy(&k.cfg);
     return k.problems;

@@ -23,6 +23,7 @@
 #include "crypto/server_key.h"
 #include "registry/reg_db.h"
 #include "registry/reg_prefix.h"
+#include "resolver/access_log.h"
 #include "resolver/admin/auth_state.h"
 #include "resolver/admin/auth_throttle.h"
 #include "resolver/admin/job_pool.h"
@@ -466,6 +467,30 @@ static void log_stats(struct worker *workers, int n)
              (unsigned long long)sum.malformed, (unsigned long long)sum.dropped);
 }
 
+/* SIGUSR1 after logrotate renamed the files: new lines go to new files by the same names. */
+static void reopen_logs(const struct conf *c)
+{
+    if (log_reopen() != 0)
+        log_error("cannot reopen log_file %s: %s; still writing to the old file", c->log_file,
+                  strerror(errno));
+    if (access_log_reopen() != 0)
+        log_error("cannot reopen access_log.file %s: %s; still writing to the old file",
+                  c->access_log_file, strerror(errno));
+}
+
+static int open_logs(const struct conf *c)
+{
+    if (log_open(c->log_file) != 0) {
+        fprintf(stderr, "pazhoud: log_file %s: %s\n", c->log_file, strerror(errno));
+        return -1;
+    }
+    if (access_log_open(c->access_log_file, c->access_log_sample) != 0) {
+        log_error("access_log.file %s: %s", c->access_log_file, strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static void reload_prefixes(struct node *node)
 {
     size_t count;
@@ -515,6 +540,9 @@ int main(int argc, char **argv)
     pthread_sigmask(SIG_BLOCK, &sigs, NULL);
     signal(SIGPIPE, SIG_IGN);
     evthread_use_pthreads();
+    /* After the fork (the access log's writer is a thread), with the signals blocked. */
+    if (open_logs(&conf) != 0)
+        return 1;
 
     static struct node node;
     node.conf = &conf;
@@ -618,6 +646,7 @@ int main(int argc, char **argv)
         if (sigwait(&sigs, &sig) != 0)
             continue;
         if (sig == SIGUSR1) {
+            reopen_logs(&conf);
             log_stats(workers, nworkers);
             continue;
         }
@@ -650,6 +679,7 @@ int main(int argc, char **argv)
     node_imports_cancel_all(node.imports);
     job_pool_free(node.jobs);
     node_imports_free(node.imports);
+    access_log_close();
     for (int i = 0; i < nworkers; i++)
         worker_free(&workers[i]);
     auth_state_free(node.auth);

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "common/sockaddr_text.h"
+#include "resolver/access_log.h"
 #include "resolver/admin/auth_request.h"
 
 /* A job's answers waiting for its worker are capped; a listing waits for the client to read. */
@@ -25,6 +26,7 @@ struct job {
     struct node *node;
     enum node_transport transport;
     char source[64]; /* the client's address as text, "" unknown */
+    char client[ACCESS_CLIENT_MAX]; /* "addr:port" for the access log, "" unknown */
     uint8_t *req;
     size_t req_len;
     void (*fn)(void *arg, const struct auth_request_sink *sink); /* instead of auth_request_answer */
@@ -174,6 +176,7 @@ static void *pool_main(void *arg)
         pthread_mutex_unlock(&p->mu);
 
         struct auth_request_sink sink = {job_emit, j};
+        access_log_admin_context(j->fn ? NODE_HTTP : j->transport, j->client);
         if (j->fn) {
             j->fn(j->arg, &sink);
             if (j->free_arg)
@@ -290,8 +293,10 @@ struct job *job_submit(struct job_pool *p, struct event_base *base,
     if (!j)
         return NULL;
     j->transport = transport;
-    if (peer)
+    if (peer) {
         sockaddr_text(peer, j->source, sizeof j->source);
+        access_log_client(peer, j->client, sizeof j->client);
+    }
     if (!(j->req = malloc(len))) {
         job_free(j);
         return NULL;
@@ -303,7 +308,8 @@ struct job *job_submit(struct job_pool *p, struct event_base *base,
 
 struct job *job_submit_fn(struct job_pool *p, struct event_base *base,
                                   void (*fn)(void *arg, const struct auth_request_sink *sink), void *arg,
-                                  void (*free_arg)(void *arg), const struct admin_owner *owner)
+                                  void (*free_arg)(void *arg), const struct sockaddr *peer,
+                                  const struct admin_owner *owner)
 {
     struct job *j = job_new(p, base, owner);
     if (!j) {
@@ -311,6 +317,9 @@ struct job *job_submit_fn(struct job_pool *p, struct event_base *base,
             free_arg(arg);
         return NULL;
     }
+    j->transport = NODE_HTTP;
+    if (peer)
+        access_log_client(peer, j->client, sizeof j->client);
     j->fn = fn;
     j->arg = arg;
     j->free_arg = free_arg;

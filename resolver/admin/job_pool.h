@@ -37,11 +37,13 @@ struct job *job_submit(struct job_pool *p, struct event_base *base,
                                const uint8_t *req, size_t len, const struct admin_owner *owner);
 /* The same for any blocking work: fn runs on an admin thread with arg and emits its answers
  * through sink (they reach owner->deliver on the worker, as above); free_arg, if given, releases
- * arg afterwards on that thread. The HTTP API sends its writes this way. */
+ * arg afterwards on that thread. The HTTP API sends its writes this way; peer (NULL: unknown) is
+ * the client the access log names for the changes fn makes. */
 struct auth_request_sink;
 struct job *job_submit_fn(struct job_pool *p, struct event_base *base,
                                   void (*fn)(void *arg, const struct auth_request_sink *sink), void *arg,
-                                  void (*free_arg)(void *arg), const struct admin_owner *owner);
+                                  void (*free_arg)(void *arg), const struct sockaddr *peer,
+                                  const struct admin_owner *owner);
 
 /* The owner is gone: nothing more is delivered; the job frees itself when its thread is done. */
 void job_cancel(struct job *job);

@@ -14,6 +14,7 @@
 #include "proto/hdl_const.h"
 #include "proto/hdl_error.h"
 #include "registry/reg_record.h"
+#include "resolver/access_log.h"
 #include "resolver/admin/perm.h"
 
 /* Room for a whole record: the values of one message, and their record header. */
@@ -414,9 +415,9 @@ static uint32_t precheck(struct node *node, const uint8_t *h, size_t len, struct
     return HDL_RC_SUCCESS;
 }
 
-uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t *handle,
-                    size_t len, struct hdl_value *values, size_t n, unsigned flags,
-                    struct ops_result *res)
+static uint32_t create_op(struct node *node, const struct identity *who, const uint8_t *handle,
+                          size_t len, struct hdl_value *values, size_t n, unsigned flags,
+                          struct ops_result *res)
 {
     memset(res, 0, sizeof *res);
     if (len > HDL_MAX_HANDLE_LEN)
@@ -462,8 +463,8 @@ uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t
     return run_update(node, h, len, create_fn, &c);
 }
 
-uint32_t ops_delete(struct node *node, const struct identity *who, const uint8_t *handle,
-                    size_t len, struct ops_result *res)
+static uint32_t delete_op(struct node *node, const struct identity *who, const uint8_t *handle,
+                          size_t len, struct ops_result *res)
 {
     memset(res, 0, sizeof *res);
     uint32_t rc = precheck(node, handle, len, res);
@@ -482,9 +483,9 @@ uint32_t ops_delete(struct node *node, const struct identity *who, const uint8_t
     return run_update(node, handle, len, delete_fn, &c);
 }
 
-uint32_t ops_add_values(struct node *node, const struct identity *who, const uint8_t *handle,
-                        size_t len, struct hdl_value *values, size_t n, unsigned flags,
-                        struct ops_result *res)
+static uint32_t add_values_op(struct node *node, const struct identity *who, const uint8_t *handle,
+                              size_t len, struct hdl_value *values, size_t n, unsigned flags,
+                              struct ops_result *res)
 {
     memset(res, 0, sizeof *res);
     uint32_t rc = precheck(node, handle, len, res);
@@ -496,8 +497,9 @@ uint32_t ops_add_values(struct node *node, const struct identity *who, const uin
     return run_update(node, handle, len, add_fn, &c);
 }
 
-uint32_t ops_modify_values(struct node *node, const struct identity *who, const uint8_t *handle,
-                           size_t len, struct hdl_value *values, size_t n, struct ops_result *res)
+static uint32_t modify_values_op(struct node *node, const struct identity *who,
+                                 const uint8_t *handle, size_t len, struct hdl_value *values,
+                                 size_t n, struct ops_result *res)
 {
     memset(res, 0, sizeof *res);
     uint32_t rc = precheck(node, handle, len, res);
@@ -508,8 +510,9 @@ uint32_t ops_modify_values(struct node *node, const struct identity *who, const 
     return run_update(node, handle, len, modify_fn, &c);
 }
 
-uint32_t ops_remove_values(struct node *node, const struct identity *who, const uint8_t *handle,
-                           size_t len, const uint32_t *indexes, size_t n, struct ops_result *res)
+static uint32_t remove_values_op(struct node *node, const struct identity *who,
+                                 const uint8_t *handle, size_t len, const uint32_t *indexes,
+                                 size_t n, struct ops_result *res)
 {
     memset(res, 0, sizeof *res);
     uint32_t rc = precheck(node, handle, len, res);
@@ -521,6 +524,54 @@ uint32_t ops_remove_values(struct node *node, const struct identity *who, const 
                 return ops_done(res, HDL_RC_INVALID_VALUE, "Index %u appears twice", indexes[i]);
     struct change c = {.node = node, .who = who, .res = res, .indexes = indexes, .n = n};
     return run_update(node, handle, len, remove_fn, &c);
+}
+
+/* Every change, allowed or not, goes to the access log with who asked for it. */
+static uint32_t logged(const char *op, const uint8_t *handle, size_t len,
+                       const struct identity *who, uint32_t rc)
+{
+    access_log_change(op, handle, len, who->index, who->authenticated ? who->handle : NULL,
+                      who->authenticated ? who->handle_len : 0, rc);
+    return rc;
+}
+
+uint32_t ops_create(struct node *node, const struct identity *who, const uint8_t *handle,
+                    size_t len, struct hdl_value *values, size_t n, unsigned flags,
+                    struct ops_result *res)
+{
+    uint32_t rc = create_op(node, who, handle, len, values, n, flags, res);
+    /* A minted handle is logged as made. */
+    if (res->handle_len)
+        return logged("create_handle", res->handle, res->handle_len, who, rc);
+    return logged("create_handle", handle, len, who, rc);
+}
+
+uint32_t ops_delete(struct node *node, const struct identity *who, const uint8_t *handle,
+                    size_t len, struct ops_result *res)
+{
+    return logged("delete_handle", handle, len, who, delete_op(node, who, handle, len, res));
+}
+
+uint32_t ops_add_values(struct node *node, const struct identity *who, const uint8_t *handle,
+                        size_t len, struct hdl_value *values, size_t n, unsigned flags,
+                        struct ops_result *res)
+{
+    return logged("add_value", handle, len, who,
+                  add_values_op(node, who, handle, len, values, n, flags, res));
+}
+
+uint32_t ops_modify_values(struct node *node, const struct identity *who, const uint8_t *handle,
+                           size_t len, struct hdl_value *values, size_t n, struct ops_result *res)
+{
+    return logged("modify_value", handle, len, who,
+                  modify_values_op(node, who, handle, len, values, n, res));
+}
+
+uint32_t ops_remove_values(struct node *node, const struct identity *who, const uint8_t *handle,
+                           size_t len, const uint32_t *indexes, size_t n, struct ops_result *res)
+{
+    return logged("remove_value", handle, len, who,
+                  remove_values_op(node, who, handle, len, indexes, n, res));
 }
 
 bool ops_may_read_private(struct node *node, const struct identity *who, const uint8_t *handle,

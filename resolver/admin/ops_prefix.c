@@ -10,6 +10,7 @@
 #include "proto/hdl_error.h"
 #include "registry/reg_list.h"
 #include "registry/reg_prefix.h"
+#include "resolver/access_log.h"
 #include "resolver/admin/perm.h"
 
 uint32_t ops_list_handles(struct node *node, const struct identity *who, const uint8_t *prefix,
@@ -65,13 +66,19 @@ static uint32_t home_change(struct node *node, const struct identity *who, const
 uint32_t ops_home(struct node *node, const struct identity *who, const uint8_t *prefix, size_t len,
                   struct ops_result *res)
 {
-    return home_change(node, who, prefix, len, true, res);
+    uint32_t rc = home_change(node, who, prefix, len, true, res);
+    access_log_change("home_na", prefix, len, who->index, who->authenticated ? who->handle : NULL,
+                      who->authenticated ? who->handle_len : 0, rc);
+    return rc;
 }
 
 uint32_t ops_unhome(struct node *node, const struct identity *who, const uint8_t *prefix,
                     size_t len, struct ops_result *res)
 {
-    return home_change(node, who, prefix, len, false, res);
+    uint32_t rc = home_change(node, who, prefix, len, false, res);
+    access_log_change("unhome_na", prefix, len, who->index, who->authenticated ? who->handle : NULL,
+                      who->authenticated ? who->handle_len : 0, rc);
+    return rc;
 }
 
 struct homed_ctx {

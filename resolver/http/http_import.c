@@ -6,6 +6,7 @@
 #include "proto/hdl_const.h"
 #include "proto/hdl_error.h"
 #include "proto/hdl_json_scalar.h"
+#include "resolver/access_log.h"
 #include "resolver/admin/node_import.h"
 #include "resolver/admin/perm.h"
 #include "resolver/http/http_send.h"
@@ -107,6 +108,10 @@ void http_import_start(struct node *node, const struct identity *who, const char
     snprintf(req.by, sizeof req.by, "%u:%.*s", who->index, (int)who->handle_len,
              (const char *)who->handle);
     int rc = node_import_start(node->imports, &req, id, sizeof id, err, sizeof err);
+    /* The access log names the file an import reads where other changes name a handle. */
+    access_log_change("start_import", (const uint8_t *)req.path, strlen(req.path), who->index,
+                      who->handle, who->handle_len,
+                      rc == NODE_IMPORT_STARTED ? HDL_RC_SUCCESS : hdl_rc_of_error(rc));
     if (rc != NODE_IMPORT_STARTED) {
         http_reply_rc(r, hdl_rc_of_error(rc), NULL, err);
         r->status = http_status_of_error(rc, true);
@@ -144,6 +149,8 @@ void http_import_cancel(struct node *node, const struct identity *who, const cha
     if (!allowed(node, who, r))
         return;
     int rc = node_import_cancel(node->imports, id);
+    access_log_change("cancel_import", (const uint8_t *)id, strlen(id), who->index, who->handle,
+                      who->handle_len, rc == 0 ? HDL_RC_SUCCESS : HDL_RC_ERROR);
     if (rc < 0) {
         http_reply_rc(r, HDL_RC_ERROR, NULL, "No such import");
         r->status = 404;

@@ -220,7 +220,9 @@ void http_job_submit(struct http_call *c, void (*fn)(void *arg, struct http_repl
     p->d.cancel = cancel;
     *ja = (struct job_arg){fn, arg, free_arg, p->pretty && !p->callback};
     struct admin_owner owner = {p, deliver, done};
-    p->job = job_submit_fn(c->w->node->jobs, c->w->base, run, ja, free_job_arg, &owner);
+    struct evhttp_connection *evcon = evhttp_request_get_connection(c->req);
+    p->job = job_submit_fn(c->w->node->jobs, c->w->base, run, ja, free_job_arg,
+                           evcon ? evhttp_connection_get_addr(evcon) : NULL, &owner);
     if (!p->job) {
         pending_free(p);
         http_send_rc(c, HDL_RC_SERVER_TOO_BUSY, NULL, "Server too busy");

@@ -130,6 +130,7 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *msg, size_t len)
 {
     struct worker *w = c->worker;
     size_t out_len;
+    w->query.peer = (const struct sockaddr *)&c->peer;
     enum query_result r = query_answer_counted(&w->query, NODE_TCP, msg, len, w->out, &out_len);
     if (r == QUERY_REPLY)
         bufferevent_write(c->bev, w->out, out_len);

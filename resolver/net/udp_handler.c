@@ -14,6 +14,7 @@
 #include "proto/hdl_envelope.h"
 #include "proto/hdl_fragment.h"
 #include "proto/hdl_message.h"
+#include "resolver/access_log.h"
 #include "resolver/admin/job_pool.h"
 #include "resolver/log.h"
 #include "resolver/net/net_addr.h"
@@ -260,6 +261,8 @@ static int job_deliver(void *ctx, const uint8_t *msg, size_t len)
 {
     struct udp_pending *p = ctx;
     node_stats_answered(&p->u->worker->stats, NODE_UDP, msg, len, p->started);
+    access_log_resolution(NODE_UDP, (const struct sockaddr *)&p->peer, p->request, p->request_len,
+                          msg, len, node_now_ns() - p->started);
     if (too_large(p->u->worker, &p->peer, len, p->request_len)) {
         node_count(&p->u->worker->stats.udp_truncated, 1);
         send_retry_tcp(p->u, &p->peer, p->peer_len, p->request, p->request_len);
@@ -337,6 +340,7 @@ static void answer(struct udp_handler *u, const struct sockaddr_storage *peer, s
         return;
     }
     size_t out_len;
+    w->query.peer = (const struct sockaddr *)peer;
     enum query_result r = query_answer_counted(&w->query, NODE_UDP, msg, len, w->out, &out_len);
     if (r == QUERY_REPLY && too_large(w, peer, out_len, len)) {
         node_count(&w->stats.udp_truncated, 1);

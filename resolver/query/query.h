@@ -14,12 +14,15 @@
 
 struct answer_cache;
 struct recursor;
+struct sockaddr;
 
 struct query_ctx {
     struct node *node;
     struct node_stats *stats;
-    struct answer_cache *cache; /* the worker's, or NULL */
-    struct recursor *rec;       /* the worker's when resolver.recursion is on, else NULL */
+    struct answer_cache *cache;  /* the worker's, or NULL */
+    struct recursor *rec;        /* the worker's when resolver.recursion is on, else NULL */
+    const struct sockaddr *peer; /* the client of the request being answered, for the access
+                                    log; the front end sets it before each query_answer */
 };
 
 enum query_result {

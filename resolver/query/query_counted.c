@@ -2,6 +2,7 @@
 
 #include "proto/hdl_buf.h"
 #include "proto/hdl_const.h"
+#include "resolver/access_log.h"
 
 /* The opcode sits right after the envelope, in requests and responses alike; the response code
  * after it. */
@@ -20,6 +21,10 @@ enum query_result query_answer_counted(struct query_ctx *q, enum node_transport 
     int answer = NODE_ANSWER_DROPPED;
     if (r == QUERY_REPLY && *out_len >= RC_AT + 4)
         answer = (int)node_rc_bucket_of(hdl_load_u32(out + RC_AT));
-    node_stats_record(q->stats, transport, opcode, answer, node_now_ns() - t0);
+    uint64_t elapsed = node_now_ns() - t0;
+    node_stats_record(q->stats, transport, opcode, answer, elapsed);
+    if (access_log_enabled && opcode == HDL_OC_RESOLUTION)
+        access_log_resolution(transport, q->peer, req, len, r == QUERY_REPLY ? out : NULL,
+                              r == QUERY_REPLY ? *out_len : 0, elapsed);
     return r;
 }

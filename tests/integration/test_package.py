@@ -8,6 +8,7 @@ import unittest
 from pazhou_node import BIN_DIR, scaled
 
 EXPECTED_FILES = [
+    "./etc/logrotate.d/pazhou",
     "./etc/pazhou/pazhou.conf",
     "./lib/systemd/system/pazhoud.service",
     "./usr/bin/pazhou",
@@ -66,7 +67,7 @@ class DebianPackage(unittest.TestCase):
         with tempfile.TemporaryDirectory() as control:
             self.dpkg_deb("-e", self.deb, control)
             with open(os.path.join(control, "conffiles")) as f:
-                self.assertEqual(f.read(), "/etc/pazhou/pazhou.conf\n")
+                self.assertEqual(f.read(), "/etc/pazhou/pazhou.conf\n/etc/logrotate.d/pazhou\n")
             with open(os.path.join(control, "postinst")) as f:
                 postinst = f.read()
             self.assertIn("systemd-sysusers /usr/lib/sysusers.d/pazhou.conf", postinst)
