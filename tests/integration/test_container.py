@@ -6,7 +6,8 @@ installed in the image, a Release build), more than the default suite can spend.
 as root, with podman, debootstrap and runc installed (bash deploy/deps.sh --containers) and the
 Debian mirror of /etc/apt/sources.list.d reachable when the base image is not made yet. The base
 image (localhost/debian12-base:latest, from deploy/container.sh base) is kept for the next run;
-the image, containers and volume the test makes are removed.
+the image, containers and volume the test makes are removed. PAZHOU_CONTAINER_IMAGE=NAME tests
+an image built before (deploy/container.sh build) instead, and leaves it.
 """
 import glob
 import json
@@ -61,7 +62,8 @@ class ContainerImage(unittest.TestCase):
         if reason:
             raise unittest.SkipTest(reason)
         token = uuid.uuid4().hex[:10]
-        cls.image = "localhost/pazhou-test:" + token
+        cls.built = not os.environ.get("PAZHOU_CONTAINER_IMAGE")
+        cls.image = os.environ.get("PAZHOU_CONTAINER_IMAGE") or "localhost/pazhou-test:" + token
         cls.volume = "pazhou-test-" + token
         cls.containers = []
         cls.conf = os.path.join("/tmp", "pazhou-test-containers-%s.conf" % token)
@@ -69,6 +71,9 @@ class ContainerImage(unittest.TestCase):
             f.write("[containers]\ndefault_ulimits = []\n")
         cls.env = dict(os.environ, CONTAINERS_CONF=cls.conf, JOBS="2")
         cls.timings = {}
+        if not cls.built:
+            return
+        cls.dangling_before = cls.dangling_images()
         try:
             started = time.monotonic()
             cls.run_logged(["bash", CONTAINER_SH, "base"], 900)
@@ -85,13 +90,20 @@ class ContainerImage(unittest.TestCase):
         for name in cls.containers:
             cls.podman("rm", "-f", "-t", "5", name, check=False)
         cls.podman("volume", "rm", "-f", cls.volume, check=False)
-        cls.podman("rmi", "-f", cls.image, check=False)
-        # Stages of the build left without a name: only those, never the base image.
-        cls.podman("image", "prune", "-f", check=False)
+        if cls.built:
+            cls.podman("rmi", "-f", cls.image, check=False)
+            # Stages of this build left without a name; never the base image.
+            for image in cls.dangling_images() - cls.dangling_before:
+                cls.podman("rmi", "-f", image, check=False)
         if os.path.exists(cls.conf):
             os.unlink(cls.conf)
         for what, seconds in cls.timings.items():
             print("%s: %.0f s" % (what, seconds))
+
+    @classmethod
+    def dangling_images(cls):
+        return set(cls.podman("images", "-q", "--filter", "dangling=true", check=False)
+                   .stdout.split())
 
     @classmethod
     def run_logged(cls, argv, timeout):
@@ -173,7 +185,7 @@ class ContainerImage(unittest.TestCase):
         self.assertEqual(config["User"], "pazhou")
         self.assertIn("/var/lib/pazhou", config["Volumes"])
         self.assertEqual(sorted(config["ExposedPorts"]), ["2641/tcp", "2641/udp", "8000/tcp"])
-        self.assertEqual(config["Healthcheck"]["Test"],
+        self.assertEqual(inspect["Healthcheck"]["Test"],
                          ["CMD", "/usr/local/bin/container-entrypoint.sh", "healthcheck"])
 
         self.podman("volume", "create", self.volume)
