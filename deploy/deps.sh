@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
 # Installs the Debian 12 packages Pazhou builds with, when any is missing; with --tests also
 # those the test suite needs (fuzzing, the proxy's pages in a browser, QR codes read back, a DNS
-# server for the host-name lookups, promtool to parse the Grafana dashboard's queries).
+# server for the host-name lookups, promtool to parse the Grafana dashboard's queries); with
+# --containers those that build and run the container image (deploy/container.sh; the suite's
+# integration_container test when enabled).
 set -euo pipefail
 packages=(build-essential cmake pkg-config libevent-dev librocksdb-dev libc-ares-dev libssl-dev
           libjansson-dev libsimdjson-dev libcmocka-dev libconfig-dev python3 openssl
           libsystemd-dev scdoc libqrencode-dev libpng-dev)
-if [ "${1:-}" = --tests ]; then
-    packages+=(clang libclang-rt-14-dev chromium zbar-tools librsvg2-bin knot prometheus)
-fi
+case "${1:-}" in
+--tests) packages+=(clang libclang-rt-14-dev chromium zbar-tools librsvg2-bin knot prometheus) ;;
+--containers) packages+=(podman debootstrap runc) ;;
+esac
 missing=()
 for p in "${packages[@]}"; do
     dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")

@@ -26,3 +26,14 @@ set_tests_properties(integration_limits integration_crash_safety integration_tcp
 set_tests_properties(integration_overwrite integration_rest_clients integration_proxy
                      integration_recursion_edges PROPERTIES
                      RESOURCE_LOCK reference_server)
+
+# The container image built and run with podman (docs/operations.md): skipped unless
+# PAZHOU_CONTAINER_TEST=1 is in the environment, since the image build takes minutes;
+# `PAZHOU_CONTAINER_TEST=1 ctest -R integration_container` runs it. It builds with two jobs of
+# its own, so it runs alone.
+add_test(NAME integration_container
+         COMMAND ${Python3_EXECUTABLE} -m unittest -v test_container
+         WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/integration)
+set_tests_properties(integration_container PROPERTIES
+    LABELS integration TIMEOUT 1800 RUN_SERIAL TRUE
+    ENVIRONMENT "PAZHOU_BIN_DIR=${PROJECT_BINARY_DIR};PYTHONDONTWRITEBYTECODE=1;PAZHOU_TIME_SCALE=${PAZHOU_TIME_SCALE}")
