@@ -67,6 +67,14 @@ int node_reload(struct node *node, const struct conf *fresh)
     auth_throttle_set(node->auth_throttle, fresh);
     publish(node, fresh, tls);
 
+    log_debug("limits now: udp_rrl_per_second %u, udp_rrl_slip %u, udp_max_amplification %u, "
+              "max_sessions %u, max_admin_jobs %u, auth_max_failures %u, "
+              "auth_failure_delay_ms %u; resolver timeout_ms %u, upstream_timeout_ms %u, "
+              "negative_ttl %u",
+              fresh->rrl_per_second, fresh->rrl_slip, fresh->udp_max_amplification,
+              fresh->max_sessions, fresh->max_admin_jobs, fresh->auth_max_failures,
+              fresh->auth_failure_delay_ms, fresh->recursion_timeout_ms,
+              fresh->upstream_timeout_ms, fresh->negative_ttl_s);
     log_info("configuration reloaded: log level %s, %d server admin%s, answer cache %u MiB per "
              "worker%s%s",
              fresh->log_level, fresh->admin_count, fresh->admin_count == 1 ? "" : "s",
