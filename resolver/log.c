@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,7 +16,8 @@
 #include "common/iso8601.h"
 #include "conf/conf.h"
 
-static enum log_level threshold = LOG_INFO;
+/* Set by log_set_level (start, reloads) while every thread logs: a relaxed atomic. */
+static _Atomic int threshold = LOG_INFO;
 /* Changed only by log_open and log_reopen, which the main thread calls. */
 static int log_fd = STDERR_FILENO;
 static char log_path[CONF_PATH_MAX];
@@ -25,7 +27,7 @@ int log_set_level(const char *name)
     static const char *const names[] = {"error", "warn", "info", "debug"};
     for (int i = 0; i < 4; i++) {
         if (strcmp(name, names[i]) == 0) {
-            threshold = (enum log_level)i;
+            atomic_store_explicit(&threshold, i, memory_order_relaxed);
             return 0;
         }
     }
@@ -93,7 +95,7 @@ void log_msg(enum log_level level, const char *fmt, ...)
 {
     static const char *const tags[] = {"error", "warn", "info", "debug"};
     static const int priorities[] = {3, 4, 6, 7};
-    if (level > threshold)
+    if ((int)level > atomic_load_explicit(&threshold, memory_order_relaxed))
         return;
     char line[1200];
     int n;

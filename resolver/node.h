@@ -31,8 +31,36 @@ struct node_quiesce {
     _Atomic uint64_t acked;
 };
 
+/*
+ * What a reload (SIGHUP, node_reload.h) changes in place. node->conf stays the configuration
+ * the node started with and is never written again, so any thread reads it without care; the
+ * values a reload may change are read from here instead, never from node->conf. Numbers are
+ * relaxed atomics written only by the reload (main thread) and read with relaxed loads (plain
+ * moves, no locked instruction: nothing on the hot path changes), so a reader sees each value
+ * old or new, never torn; two values may briefly come from different reloads, which none of
+ * them minds. The administrator list is an array only admin threads read: it is copied under
+ * admins_mu. Objects built from these values (a worker's RRL table and answer cache) are
+ * rebuilt by each worker on its own loop (worker_thread.c, from its quiescent callback).
+ */
+struct node_live {
+    _Atomic uint32_t udp_max_amplification;
+    _Atomic uint32_t max_admin_jobs;
+    _Atomic uint32_t auth_failure_delay_ms;
+    _Atomic uint32_t rrl_per_second, rrl_slip, rrl_ipv4_prefix, rrl_ipv6_prefix, rrl_table_size;
+    _Atomic uint32_t answer_cache_mb;
+    _Atomic uint32_t max_recursion, recursion_timeout_ms, upstream_timeout_ms, max_upstream;
+    _Atomic uint32_t negative_ttl_s, max_ttl_s;
+    pthread_mutex_t admins_mu; /* held while admins is read or written */
+    struct conf_identity admins[CONF_MAX_ADMINS];
+    int admin_count;
+};
+
+/* A reloadable value of node_live, as one relaxed load. */
+#define NODE_LIVE(node, field) atomic_load_explicit(&(node)->live.field, memory_order_relaxed)
+
 struct node {
-    const struct conf *conf;
+    const struct conf *conf; /* as started: what takes a restart (see struct node_live) */
+    struct node_live live;
     struct reg_db *db;
     /* Swapped whole when prefixes are homed or unhomed. Workers load it once per request, in
      * the callback that uses it; any other thread asks node_serves. */
@@ -45,8 +73,11 @@ struct node {
     size_t site_len;
     uint16_t site_serial;
     atomic_uint tcp_connections; /* whole node, for the connection cap (checked at accept) */
-    struct ssl_ctx_st *tls_ctx;  /* SSL_CTX of the HTTPS listeners; NULL without HTTPS */
-    struct worker *workers;      /* every worker, for /metrics and /healthz */
+    /* SSL_CTX of the HTTPS listeners; NULL without HTTPS. A reload swaps it; the accept path
+     * loads it once per connection (SSL_new takes its own reference) and the old context is
+     * freed after every worker has passed a quiescent point (node_quiesce). */
+    _Atomic(struct ssl_ctx_st *) tls_ctx;
+    struct worker *workers; /* every worker, for /metrics and /healthz */
     int worker_count;
     struct node_quiesce *quiesce; /* worker_count entries, one per worker */
     int64_t started;                /* CLOCK_MONOTONIC seconds at start-up */
@@ -73,5 +104,18 @@ bool node_serves(struct node *node, const uint8_t *h, size_t len);
  * earlier never replaces one read later. Returns 0, or -1 when reading failed (the old set
  * stays). Called from the admin threads and the main thread, never from a worker. */
 int node_reload_prefixes(struct node *node, size_t *count);
+
+/* Initialises live (and its mutex) from c; before any thread starts. */
+void node_live_init(struct node *node, const struct conf *c);
+
+/* Stores c's reloadable values into live (the numbers, the administrator list). */
+void node_live_set(struct node *node, const struct conf *c);
+
+/* Waits until every worker has run its quiescent callback once after this call (or has left
+ * its loop): whatever a worker read from the node before the call is no longer in use, and
+ * each worker has applied node_live to its own objects. Returns true, or false after 10 s
+ * when a worker's loop is stuck (the caller then keeps what it meant to free). Not on a
+ * worker; callers hold swap_mu. */
+bool node_quiesce(struct node *node);
 
 #endif

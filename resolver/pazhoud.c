@@ -36,6 +36,7 @@
 #include "resolver/net/tcp_handler.h"
 #include "resolver/node.h"
 #include "resolver/node_backup.h"
+#include "resolver/node_reload.h"
 #include "resolver/worker_thread.h"
 
 #define DEFAULT_CONF "conf/pazhou.conf"
@@ -187,17 +188,18 @@ static int override_endpoints(const char *flag, const char *const *args, int n,
     return -1;
 }
 
-static int load_conf(const struct options *o, struct conf *c)
+/* The configuration file the node reads: -c FILE, else DEFAULT_CONF when it exists, else none. */
+static const char *conf_file(const struct options *o)
 {
-    char err[512];
-    conf_defaults(c);
-    const char *path = o->conf_path;
-    if (!path && access(DEFAULT_CONF, F_OK) == 0)
-        path = DEFAULT_CONF;
-    if (path && conf_load(c, path, err, sizeof err) != CONF_OK) {
-        fprintf(stderr, "pazhoud: %s\n", err);
-        return -1;
-    }
+    if (!o->conf_path && access(DEFAULT_CONF, F_OK) == 0)
+        return DEFAULT_CONF;
+    return o->conf_path;
+}
+
+/* The command line over the file: at start and again at each reload, so a reload compares
+ * like with like. */
+static int apply_overrides(const struct options *o, struct conf *c)
+{
     if (o->data_dir)
         snprintf(c->data_dir, sizeof c->data_dir, "%s", o->data_dir);
     conf_place_server_key(c);
@@ -224,13 +226,27 @@ static int load_conf(const struct options *o, struct conf *c)
         c->threads = o->threads;
     if (o->log_level)
         snprintf(c->log_level, sizeof c->log_level, "%s", o->log_level);
-    if (log_set_level(c->log_level) != 0) {
-        fprintf(stderr, "pazhoud: unknown log level '%s'\n", c->log_level);
-        return -1;
-    }
     if (c->threads == 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         c->threads = n > 0 ? (int)(n > MAX_WORKERS ? MAX_WORKERS : n) : 1;
+    }
+    return 0;
+}
+
+static int load_conf(const struct options *o, struct conf *c)
+{
+    char err[512];
+    conf_defaults(c);
+    const char *path = conf_file(o);
+    if (path && conf_load(c, path, err, sizeof err) != CONF_OK) {
+        fprintf(stderr, "pazhoud: %s\n", err);
+        return -1;
+    }
+    if (apply_overrides(o, c) != 0)
+        return -1;
+    if (log_set_level(c->log_level) != 0) {
+        fprintf(stderr, "pazhoud: unknown log level '%s'\n", c->log_level);
+        return -1;
     }
     return 0;
 }
@@ -491,6 +507,33 @@ static int open_logs(const struct conf *c)
     return 0;
 }
 
+static void log_problem(void *ctx, const char *problem)
+{
+    (void)ctx;
+    log_error("%s", problem);
+}
+
+/* SIGHUP: the configuration read again as at start (defaults, the file, the command line's
+ * overrides) and given to node_reload, which applies what can change without a restart. A
+ * file with problems changes nothing: each problem is logged. */
+static void reload_conf(const struct options *o, struct node *node)
+{
+    static struct conf fresh;
+    memset(&fresh, 0, sizeof fresh);
+    conf_defaults(&fresh);
+    const char *path = conf_file(o);
+    int problems = path ? conf_load_all(&fresh, path, log_problem, NULL) : 0;
+    if (problems) {
+        log_error("configuration not reloaded: %s has %d problem%s; the node keeps the "
+                  "configuration it has",
+                  path, problems, problems == 1 ? "" : "s");
+        return;
+    }
+    if (apply_overrides(o, &fresh) != 0) /* they were good at start: cannot fail now */
+        return;
+    node_reload(node, &fresh);
+}
+
 static void reload_prefixes(struct node *node)
 {
     size_t count;
@@ -546,6 +589,7 @@ int main(int argc, char **argv)
 
     static struct node node;
     node.conf = &conf;
+    node_live_init(&node, &conf);
     pthread_mutex_init(&node.prefixes_mu, NULL);
     pthread_mutex_init(&node.swap_mu, NULL);
     if (build_site(&conf, &node) != 0 || open_registry(&conf, &node.db) != 0)
@@ -652,6 +696,8 @@ int main(int argc, char **argv)
         }
         if (sig == SIGHUP) {
             daemon_notify("RELOADING=1");
+            log_info("SIGHUP: reloading the configuration and the homed prefixes");
+            reload_conf(&opt, &node);
             reload_prefixes(&node);
             daemon_notify("READY=1");
             continue;

@@ -31,11 +31,76 @@ static void on_drain_tick(evutil_socket_t fd, short what, void *arg)
     event_add(w->drain_ev, &tick);
 }
 
+/* The RRL settings node->live holds now; the exempt networks are node->conf's (a restart). */
+static void rrl_settings_live(const struct node *node, struct rrl_settings *rs)
+{
+    rrl_settings_of(node->conf, rs);
+    rs->per_second = NODE_LIVE(node, rrl_per_second);
+    rs->slip = NODE_LIVE(node, rrl_slip);
+    rs->ipv4_prefix = (uint8_t)NODE_LIVE(node, rrl_ipv4_prefix);
+    rs->ipv6_prefix = (uint8_t)NODE_LIVE(node, rrl_ipv6_prefix);
+    rs->buckets = NODE_LIVE(node, rrl_table_size);
+}
+
+static bool rrl_same(const struct rrl_settings *a, const struct rrl_settings *b)
+{
+    return a->per_second == b->per_second && a->slip == b->slip &&
+           a->ipv4_prefix == b->ipv4_prefix && a->ipv6_prefix == b->ipv6_prefix &&
+           a->buckets == b->buckets;
+}
+
+/* A new RRL table for rs (NULL when limiting is off); -1 when memory is short. */
+static int rrl_build(const struct rrl_settings *rs, struct rrl_table **out)
+{
+    uint64_t seed = 0;
+    *out = NULL;
+    if (!rs->per_second)
+        return 0;
+    if (cry_random((uint8_t *)&seed, sizeof seed) != 0 || !(*out = rrl_new(rs, seed)))
+        return -1;
+    return 0;
+}
+
+/* Rebuilds, on the worker's own loop, what it made from values a reload changed (node.h,
+ * struct node_live): the RRL table (the buckets start empty) and the answer cache (it starts
+ * cold; its counts carry on). On a shortage of memory the old one stays. */
+static void apply_live(struct worker *w)
+{
+    struct rrl_settings rs;
+    rrl_settings_live(w->node, &rs);
+    if (!rrl_same(&rs, &w->rrl_built)) {
+        struct rrl_table *t;
+        if (rrl_build(&rs, &t) != 0) {
+            log_warn("worker %d: out of memory for the new UDP rate limits; keeping the old",
+                     w->id);
+        } else {
+            rrl_free(w->rrl);
+            w->rrl = t;
+            w->rrl_built = rs;
+        }
+    }
+    uint32_t mb = NODE_LIVE(w->node, answer_cache_mb);
+    if (mb != w->answer_cache_mb && !w->cache_retired) {
+        struct answer_cache *c = mb ? answer_cache_new((size_t)mb << 20) : NULL;
+        if (mb && !c) {
+            log_warn("worker %d: out of memory for a %u MiB answer cache; keeping the old", w->id,
+                     mb);
+        } else {
+            struct answer_cache *old = atomic_load_explicit(&w->query.cache, memory_order_relaxed);
+            answer_cache_carry_counts(c, old);
+            atomic_store_explicit(&w->query.cache, c, memory_order_release);
+            w->cache_retired = old;
+            w->answer_cache_mb = mb;
+        }
+    }
+}
+
 static void on_quiesce(evutil_socket_t fd, short what, void *arg)
 {
     struct worker *w = arg;
     (void)fd;
     (void)what;
+    apply_live(w);
     uint64_t e = atomic_load_explicit(&w->node->quiesce_epoch, memory_order_acquire);
     atomic_store_explicit(&w->quiesce->acked, e, memory_order_release);
 }
@@ -74,14 +139,12 @@ int worker_init(struct worker *w, struct node *node, int id, char *err, size_t e
     w->node = node;
     w->query.node = node;
     w->query.stats = &w->stats;
-    w->query.cache = answer_cache_new((size_t)node->conf->answer_cache_mb << 20);
+    w->answer_cache_mb = NODE_LIVE(node, answer_cache_mb);
+    w->query.cache = answer_cache_new((size_t)w->answer_cache_mb << 20);
     w->out = malloc(QUERY_OUT_MAX);
     w->base = event_base_new();
-    struct rrl_settings rs;
-    rrl_settings_of(node->conf, &rs);
-    uint64_t seed = 0;
-    if (rs.per_second &&
-        (cry_random((uint8_t *)&seed, sizeof seed) != 0 || !(w->rrl = rrl_new(&rs, seed)))) {
+    rrl_settings_live(node, &w->rrl_built);
+    if (rrl_build(&w->rrl_built, &w->rrl) != 0) {
         snprintf(err, errlen, "cannot set up UDP rate limiting: out of memory");
         return -1;
     }
@@ -171,5 +234,6 @@ void worker_free(struct worker *w)
     free(w->out);
     rrl_free(w->rrl);
     answer_cache_free(w->query.cache);
+    answer_cache_free(w->cache_retired);
     memset(w, 0, sizeof *w);
 }

@@ -154,6 +154,7 @@ int bench_micro_run(const struct bench_micro_opts *o)
 
     conf_defaults(&conf);
     node.conf = &conf;
+    node_live_init(&node, &conf);
     node.db = db;
     node.site_serial = 1;
     atomic_store(&node.prefixes, reg_prefix_set_load(db));

@@ -21,7 +21,8 @@ struct entry {
 struct auth_throttle {
     pthread_mutex_t mu;
     uint64_t seed;
-    uint32_t max_failures, window_s, lockout_s;
+    /* Read without the mutex by the check for "off"; a reload sets them (auth_throttle_set). */
+    _Atomic uint32_t max_failures, window_s, lockout_s;
     struct entry e[THROTTLE_ENTRIES];
 };
 
@@ -32,10 +33,15 @@ struct auth_throttle *auth_throttle_new(const struct conf *c, uint64_t seed)
         return NULL;
     pthread_mutex_init(&t->mu, NULL);
     t->seed = seed;
+    auth_throttle_set(t, c);
+    return t;
+}
+
+void auth_throttle_set(struct auth_throttle *t, const struct conf *c)
+{
     t->max_failures = c->auth_max_failures;
     t->window_s = c->auth_failure_window_s;
     t->lockout_s = c->auth_lockout_s;
-    return t;
 }
 
 void auth_throttle_free(struct auth_throttle *t)
@@ -180,7 +186,7 @@ uint32_t auth_throttle_verify(struct node *node, const struct hdl_challenge_answ
     if (t && failed) {
         atomic_fetch_add_explicit(&node->limit_counts.auth_failures, 1, memory_order_relaxed);
         auth_throttle_note(t, a->identity_index, h, hlen, source, true, time(NULL));
-        uint32_t delay = node->conf->auth_failure_delay_ms;
+        uint32_t delay = NODE_LIVE(node, auth_failure_delay_ms);
         if (delay)
             usleep((useconds_t)delay * 1000u);
     } else if (t && rc == HDL_RC_SUCCESS) {

@@ -26,6 +26,10 @@ struct auth_throttle;
 struct auth_throttle *auth_throttle_new(const struct conf *c, uint64_t seed);
 void auth_throttle_free(struct auth_throttle *t);
 
+/* Takes limits.auth_max_failures, auth_failure_window and auth_lockout from c (a reload); the
+ * failures and lockouts counted so far stay. Any thread. */
+void auth_throttle_set(struct auth_throttle *t, const struct conf *c);
+
 /* Whether the identity (index:handle) or the source (an address as text, or NULL when not
  * known) is locked out at now; *retry_s gets the seconds left. */
 bool auth_throttle_locked(struct auth_throttle *t, uint32_t index, const uint8_t *handle,

@@ -261,7 +261,7 @@ static struct job *job_new(struct job_pool *p, struct event_base *base,
 static struct job *enqueue(struct job_pool *p, struct job *j)
 {
     pthread_mutex_lock(&p->mu);
-    if (p->stopping || p->live >= p->node->conf->max_admin_jobs) {
+    if (p->stopping || p->live >= NODE_LIVE(p->node, max_admin_jobs)) {
         pthread_mutex_unlock(&p->mu);
         if (!p->stopping)
             atomic_fetch_add_explicit(&p->node->limit_counts.jobs_refused, 1, memory_order_relaxed);

@@ -8,12 +8,15 @@ bool perm_is_server_admin(const struct node *node, const struct identity *who)
 {
     if (!who->authenticated)
         return false;
-    const struct conf *c = node->conf;
-    for (int i = 0; i < c->admin_count; i++)
-        if (identity_is(who, (const uint8_t *)c->admins[i].handle, strlen(c->admins[i].handle),
-                        c->admins[i].index))
-            return true;
-    return false;
+    /* server_admins as last loaded: a reload rewrites the list under the mutex. */
+    struct node_live *l = (struct node_live *)&node->live;
+    bool is = false;
+    pthread_mutex_lock(&l->admins_mu);
+    for (int i = 0; i < l->admin_count && !is; i++)
+        is = identity_is(who, (const uint8_t *)l->admins[i].handle, strlen(l->admins[i].handle),
+                         l->admins[i].index);
+    pthread_mutex_unlock(&l->admins_mu);
+    return is;
 }
 
 /* Is who a member of the HS_VLIST at index:handle (or one nested in it)? */

@@ -290,7 +290,8 @@ static void put_node(struct evbuffer *b, const struct node *node)
     struct answer_cache_counts total = {0, 0, 0};
     for (int i = 0; i < node->worker_count; i++) {
         struct answer_cache_counts one;
-        answer_cache_counts(node->workers[i].query.cache, &one);
+        answer_cache_counts(
+            atomic_load_explicit(&node->workers[i].query.cache, memory_order_acquire), &one);
         total.hits += one.hits;
         total.misses += one.misses;
     }

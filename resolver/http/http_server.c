@@ -31,12 +31,14 @@ static void on_request(struct evhttp_request *req, void *arg)
     http_router_serve(h->w, req, f->tls);
 }
 
-/* Every HTTPS connection gets its own SSL over the shared context; the fd is set by evhttp. */
+/* Every HTTPS connection gets its own SSL over the node's context as it is now (a reload swaps
+ * it: node.h); SSL_new takes a reference, so a handshake in flight keeps the context it began
+ * with. The fd is set by evhttp. */
 static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
 {
     struct http_server *h = arg;
     node_count(&h->w->stats.http_accepted, 1);
-    SSL *ssl = SSL_new(h->tls);
+    SSL *ssl = SSL_new(atomic_load_explicit(&h->w->node->tls_ctx, memory_order_acquire));
     if (!ssl)
         return NULL;
     /* On failure libevent frees ssl itself (it owns it with BEV_OPT_CLOSE_ON_FREE). */
@@ -133,9 +135,8 @@ int http_server_init(struct worker *w, char *err, size_t errlen)
         return -1;
     }
     h->w = w;
-    h->tls = w->node->tls_ctx;
     w->http = h;
-    if (cf->https_listen_count && !h->tls) {
+    if (cf->https_listen_count && !atomic_load(&w->node->tls_ctx)) {
         snprintf(err, errlen, "HTTPS needs a TLS certificate and key");
         return -1;
     }

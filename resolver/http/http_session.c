@@ -37,6 +37,14 @@ struct http_sessions *http_sessions_new(uint32_t idle_timeout_s, size_t max_open
     return s;
 }
 
+void http_sessions_set_limits(struct http_sessions *s, uint32_t idle_timeout_s, size_t max_open)
+{
+    pthread_mutex_lock(&s->mu);
+    s->timeout_s = idle_timeout_s;
+    s->max_open = max_open;
+    pthread_mutex_unlock(&s->mu);
+}
+
 static void entry_free(struct entry *e)
 {
     cry_cleanse(e, sizeof *e);
@@ -105,8 +113,8 @@ int http_session_open(struct http_sessions *s, struct http_session *out)
     }
     hex_encode(raw, sizeof raw, e->s.id, 0);
     time_t now = time(NULL);
-    e->expires = now + s->timeout_s;
     pthread_mutex_lock(&s->mu);
+    e->expires = now + s->timeout_s;
     if (s->count >= s->max_open)
         for (size_t b = 0; b < BUCKETS; b++)
             sweep(s, b, now);

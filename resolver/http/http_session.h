@@ -28,6 +28,9 @@ struct http_sessions;
 /* At most max_open sessions (limits.max_sessions). NULL when memory is short. */
 struct http_sessions *http_sessions_new(uint32_t idle_timeout_s, size_t max_open);
 void http_sessions_free(struct http_sessions *s);
+/* New limits (a reload): sessions already open keep theirs until they are next used or the
+ * count falls under the new cap. Any thread. */
+void http_sessions_set_limits(struct http_sessions *s, uint32_t idle_timeout_s, size_t max_open);
 
 /* Opens a session with a fresh id and nonce, copied into out. -1 when max_open are open
  * or randomness fails. */

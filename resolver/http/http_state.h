@@ -37,7 +37,6 @@ struct http_server {
     _Atomic int64_t heartbeat;
     atomic_uint conns;
     struct ptr_map seen; /* connections whose close evhttp tells us of */
-    SSL_CTX *tls;
     struct http_deferred *deferred; /* requests waiting for admin jobs */
     struct http_guard *guard;       /* per-source cap and request deadline */
 };

@@ -90,7 +90,8 @@ void http_status_get(struct http_call *c)
     unsigned http_conns = 0;
     for (int i = 0; i < node->worker_count; i++) {
         struct answer_cache_counts one;
-        answer_cache_counts(node->workers[i].query.cache, &one);
+        answer_cache_counts(
+            atomic_load_explicit(&node->workers[i].query.cache, memory_order_acquire), &one);
         cache.hits += one.hits;
         cache.misses += one.misses;
         http_conns += http_server_connections(&node->workers[i]);

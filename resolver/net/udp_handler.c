@@ -208,7 +208,7 @@ static bool too_large(const struct worker *w, const struct sockaddr_storage *pee
                       size_t request_len)
 {
     const struct conf *c = w->node->conf;
-    uint32_t factor = c->udp_max_amplification;
+    uint32_t factor = NODE_LIVE(w->node, udp_max_amplification);
     if (!factor || len <= HDL_UDP_DATAGRAM_MAX || len <= (size_t)factor * request_len)
         return false;
     for (int i = 0; i < c->udp_exempt_count; i++)

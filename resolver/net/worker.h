@@ -11,6 +11,7 @@
 
 #include "conf/conf.h"
 #include "resolver/node.h"
+#include "resolver/net/rrl.h"
 #include "resolver/node_stats.h"
 #include "resolver/query/query.h"
 
@@ -35,6 +36,13 @@ struct worker {
     struct node_stats stats;
     uint8_t *out;          /* QUERY_OUT_MAX bytes: the response being built */
     struct rrl_table *rrl; /* UDP response rate limiting; NULL when off */
+    /* What rrl and query.cache were built from: a quiescent callback that finds node->live
+     * different rebuilds them (worker_thread.c). */
+    struct rrl_settings rrl_built;
+    uint32_t answer_cache_mb;
+    /* A cache replaced by a reload, kept until every worker has passed a quiescent point again
+     * (another worker's /metrics may be reading its counts); freed by node_reload. */
+    struct answer_cache *cache_retired;
 
     struct udp_handler *udp[CONF_MAX_LISTEN];
     struct tcp_listener *tcp[CONF_MAX_LISTEN];

@@ -129,6 +129,15 @@ void answer_cache_put(struct answer_cache *c, const uint8_t *key, size_t key_len
     s->used = 1;
 }
 
+void answer_cache_carry_counts(struct answer_cache *to, const struct answer_cache *from)
+{
+    if (!to || !from)
+        return;
+    node_count(&to->counts.hits, node_counter_read(&from->counts.hits));
+    node_count(&to->counts.misses, node_counter_read(&from->counts.misses));
+    node_count(&to->counts.admitted, node_counter_read(&from->counts.admitted));
+}
+
 void answer_cache_counts(const struct answer_cache *c, struct answer_cache_counts *out)
 {
     if (c)

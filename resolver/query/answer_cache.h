@@ -39,4 +39,8 @@ void answer_cache_put(struct answer_cache *c, const uint8_t *key, size_t key_len
  * read them while the worker writes (node_counter.h). */
 void answer_cache_counts(const struct answer_cache *c, struct answer_cache_counts *out);
 
+/* Starts to's counts where from's stand, so the figures go on rising across a resize (a
+ * reload); from is left as it is. Called by the worker that owns both, before to is shared. */
+void answer_cache_carry_counts(struct answer_cache *to, const struct answer_cache *from);
+
 #endif

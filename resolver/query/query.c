@@ -121,7 +121,8 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
 
     struct reg_pin pin;
     int err = REG_OK;
-    switch (query_lookup(q->node, q->cache, rr.handle.ptr, rr.handle.len, &pin, &err)) {
+    switch (query_lookup(q->node, atomic_load_explicit(&q->cache, memory_order_relaxed),
+                         rr.handle.ptr, rr.handle.len, &pin, &err)) {
     case QUERY_LOOKUP_FOUND:
         break;
     case QUERY_LOOKUP_INVALID:
@@ -129,7 +130,7 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     case QUERY_LOOKUP_NOT_HOMED:
         if ((req->hdr.op_flags & HDL_FLAG_REC) && q->rec) {
             /* The client asks the node to resolve it elsewhere (docs/hierarchy.md). */
-            if (req->hdr.recursion_count >= q->node->conf->max_recursion)
+            if (req->hdr.recursion_count >= NODE_LIVE(q->node, max_recursion))
                 return reply_error(q, req, HDL_RC_RECURSION_COUNT_TOO_HIGH,
                                    "Recursion limit exceeded", out, out_len);
             if (recursor_answer_cached(q->rec, req, &rr, out, QUERY_OUT_MAX, out_len)) {

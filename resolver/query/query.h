@@ -7,6 +7,7 @@
 #define NODE_QUERY_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 #include "resolver/node.h"
@@ -19,8 +20,10 @@ struct sockaddr;
 struct query_ctx {
     struct node *node;
     struct node_stats *stats;
-    struct answer_cache *cache;  /* the worker's, or NULL */
-    struct recursor *rec;        /* the worker's when resolver.recursion is on, else NULL */
+    /* the worker's, or NULL; only its worker stores it (a reload resizes the cache), other
+     * workers load it to read its counts (metrics) */
+    _Atomic(struct answer_cache *) cache;
+    struct recursor *rec; /* the worker's when resolver.recursion is on, else NULL */
     const struct sockaddr *peer; /* the client of the request being answered, for the access
                                     log; the front end sets it before each query_answer */
 };

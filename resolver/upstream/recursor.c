@@ -238,7 +238,7 @@ static struct task *task_new(struct recursor *r, const struct hdl_resolution_req
     t->chain = *slot;
     *slot = t;
     r->live++;
-    uint32_t ms = r->conf->recursion_timeout_ms;
+    uint32_t ms = NODE_LIVE(r->node, recursion_timeout_ms);
     struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
     evtimer_add(t->deadline, &tv);
     event_active(t->kick, EV_TIMEOUT, 0);
@@ -492,7 +492,7 @@ static void task_ask_next(struct task *t)
             targets_expand(t, t->next, &now);
             continue;
         }
-        if (t->hops > r->conf->max_recursion) {
+        if (t->hops > NODE_LIVE(r->node, max_recursion)) {
             task_finish(t, 0, 0, 0, NULL, 0, NODE_REC_TOO_DEEP);
             return;
         }
@@ -522,8 +522,8 @@ static void task_ask_next(struct task *t)
         }
         struct cx_opts o;
         cx_opts_default(&o);
-        o.udp_timeout_ms = r->conf->upstream_timeout_ms;
-        o.tcp_timeout_ms = 2 * r->conf->upstream_timeout_ms;
+        o.udp_timeout_ms = NODE_LIVE(r->node, upstream_timeout_ms);
+        o.tcp_timeout_ms = 2 * NODE_LIVE(r->node, upstream_timeout_ms);
         if (t->next < t->ntargets) {
             /* Another server can be asked: one try, and on silence on to it, so a dead server
              * costs one wait and not the whole deadline. The last gets the full schedule. */
@@ -576,7 +576,7 @@ static void on_answer(void *ctx, const struct cx_result *res)
     case HDL_RC_PREFIX_REFERRAL: {
         /* The site that answered names others: ask them, one hop further. */
         t->hops++;
-        if (t->hops > r->conf->max_recursion) {
+        if (t->hops > NODE_LIVE(r->node, max_recursion)) {
             task_finish(t, 0, 0, 0, NULL, 0, NODE_REC_TOO_DEEP);
             return;
         }
@@ -634,7 +634,7 @@ static void task_ask_child(struct task *t, const uint8_t *handle, size_t len,
                            struct hdl_slice types, uint32_t type_count, enum child_use use)
 {
     struct recursor *r = t->r;
-    if ((uint32_t)t->hops + 1 > r->conf->max_recursion) {
+    if ((uint32_t)t->hops + 1 > NODE_LIVE(r->node, max_recursion)) {
         task_finish(t, 0, 0, 0, NULL, 0, NODE_REC_TOO_DEEP);
         return;
     }
@@ -726,9 +726,9 @@ static void task_cache(struct task *t, uint32_t rc, uint32_t op_flags, uint16_t 
     if (rc == HDL_RC_SUCCESS) {
         struct hdl_resolution_response resp;
         if (hdl_resolution_response_decode(body, body_len, &resp) == HDL_OK)
-            ttl = upstream_ttl_of(&resp, (uint64_t)time(NULL), r->conf->max_ttl_s);
+            ttl = upstream_ttl_of(&resp, (uint64_t)time(NULL), NODE_LIVE(r->node, max_ttl_s));
     } else if (rc == HDL_RC_HANDLE_NOT_FOUND || rc == HDL_RC_SERVER_NOT_RESP) {
-        ttl = r->conf->negative_ttl_s;
+        ttl = NODE_LIVE(r->node, negative_ttl_s);
     }
     if (ttl <= 0)
         return;
@@ -913,7 +913,7 @@ struct rec_request *recursor_submit(struct recursor *r, const uint8_t *req, size
     struct task *t = *table_find(r, r->key, key_len, h);
     if (t) {
         node_count(&r->stats->rec.coalesced, 1);
-    } else if (r->live >= r->conf->max_upstream) {
+    } else if (r->live >= NODE_LIVE(r->node, max_upstream)) {
         node_count(&r->stats->rec.failures[NODE_REC_BUSY], 1);
         free(w->req);
         free(w);

@@ -1,2 +1,4 @@
 # The configuration loader.
 pazhou_unit_test(test_conf pazhou_conf)
+# What a reload reports as taking a restart.
+pazhou_unit_test(test_conf_reload pazhou_conf)

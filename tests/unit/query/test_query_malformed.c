@@ -79,6 +79,7 @@ static int setup(void **state)
     conf_defaults(&f->conf);
     static uint8_t site[] = {0x00, 0x01, 0x02, 0x0a, 0x00, 0x01, 0x80, 0x02};
     f->node.conf = &f->conf;
+    node_live_init(&f->node, &f->conf);
     f->node.db = f->db;
     f->node.site = site;
     f->node.site_len = sizeof site;
