@@ -136,8 +136,10 @@ int host_lookup(const char *host, uint16_t port, const char *servers, uint32_t t
         struct pollfd pfd[ARES_GETSOCK_MAXNUM];
         int n = 0;
         for (int i = 0; i < ARES_GETSOCK_MAXNUM; i++) {
-            short ev = (short)((ARES_GETSOCK_READABLE(bits, i) ? POLLIN : 0) |
-                               (ARES_GETSOCK_WRITABLE(bits, i) ? POLLOUT : 0));
+            /* c-ares's ARES_GETSOCK_* macros shift a signed 1 into the sign bit: unsigned. */
+            unsigned mask = (unsigned)bits;
+            short ev = (short)(((mask >> i) & 1u ? POLLIN : 0) |
+                               ((mask >> (i + ARES_GETSOCK_MAXNUM)) & 1u ? POLLOUT : 0));
             if (ev) {
                 pfd[n].fd = socks[i];
                 pfd[n].events = ev;
