@@ -14,8 +14,9 @@ import sys
 ROOMS = [
     ('common', 0), ('proto', 1), ('crypto', 2), ('registry', 3), ('registry/import', 4),
     ('conf', 5), ('client', 6), ('qr', 6), ('resolver/core', 7), ('resolver/upstream', 8),
-    ('resolver/query', 9), ('resolver/admin', 10), ('resolver/net', 11), ('resolver/http', 12),
-    ('resolver/top', 13), ('tools', 14), ('bench', 14), ('bench/micro', 15),
+    ('resolver/query', 9), ('resolver/admin', 10), ('resolver/replication', 11),
+    ('resolver/net', 12), ('resolver/http', 13), ('resolver/top', 14), ('tools', 15), ('bench', 15),
+    ('bench/micro', 16),
 ]
 RANK = dict(ROOMS)
 RESOLVER_CORE = {'node', 'node_stats', 'node_counter', 'log', 'access_log', 'access_writer'}
