@@ -162,6 +162,11 @@ struct conf {
     /* administrators with full access (identities "index:handle") */
     struct conf_identity admins[CONF_MAX_ADMINS];
     int admin_count;
+
+    /* identities that may pull the transaction log and dumps as mirrors (DUMP_HANDLES,
+       RETRIEVE_TXN_LOG; docs/replication.md), besides server_admins; read at start */
+    struct conf_identity repl_admins[CONF_MAX_ADMINS];
+    int repl_admin_count;
 };
 
 /* Fills every field with its default. */
