@@ -412,6 +412,70 @@ class ReplPrimaryDsa(unittest.TestCase):
         self.assertIn("88.100.1/MIRROR", [x[1] for x in recs if x[0] == "handle"])
 
 
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class ReplPrimaryLarge(unittest.TestCase):
+    """A dump much larger than the node's buffers to a mirror that stops reading: the node keeps
+    answering meanwhile, its memory stays bounded, and the whole dump arrives afterwards."""
+
+    COUNT = 40000
+    PAYLOAD = "x" * 1500
+
+    @classmethod
+    def setUpClass(cls):
+        records = [{"handle": "88.100.1/BULK-%06d" % i, "values": [
+            {"index": 1, "type": "URL", "data": "https://example.com/%d/%s" % (i, cls.PAYLOAD)}]}
+            for i in range(cls.COUNT)]
+        cls.node = Node([MIRROR, *records], extra_conf=CONF).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.close()
+
+    def test_slow_mirror(self):
+        from pazhou_node import resolution
+        before = rss_kib(self.node.proc.pid)
+        m = Mirror(self.node, OC_DUMP, dump_body(), 10)
+        self.addCleanup(m.close)
+        self.assertEqual(m.response.rc, 1)
+        self.assertEqual(m.stream_type(), 0x544C5300)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        t = ctx.wrap_socket(m.sock, server_side=False)
+        self.addCleanup(t.close)
+        self.assertEqual(len(t.recv(4)), 4)  # the header: the stream has started
+        # The mirror stops reading while far more than the node may buffer is still to come.
+        time.sleep(scaled(2))
+        grown = rss_kib(self.node.proc.pid) - before
+        self.assertLess(grown, 40 * 1024, "the node buffered the dump (%d KiB)" % grown)
+        for _ in range(20):
+            t0 = time.time()
+            self.assertEqual(self.node.udp(resolution("88.100.1/BULK-000007")).rc, 1)
+            self.assertEqual(self.node.tcp(resolution("88.100.1/BULK-000008")).rc, 1)
+            self.assertLess(time.time() - t0, scaled(0.5))
+        r = Reader(t, signed=False)
+        r.buf = b""
+        names = []
+        while True:
+            typ = r.u8()
+            if typ == 0xff:
+                break
+            rec = dump_record(r, typ)
+            if rec[0] == "handle":
+                names.append(rec[1])
+        bulk = [n for n in names if n.startswith("88.100.1/BULK-")]
+        self.assertEqual(len(bulk), self.COUNT)
+        self.assertEqual(bulk, sorted(bulk))
+
+
 TEMPLATE = "/work/shared/reference/cnri/svr-template"
 
 
