@@ -3,6 +3,8 @@ and the transaction log over TCP, authenticated by session-less challenge-respon
 (signed blocks, checked with the node's public key) and in TLS mode (certificate key checked
 against the node's key); and, where the reference is installed, a HANDLE.NET mirror of a Pazhou
 primary."""
+import hashlib
+import hmac
 import json
 import os
 import shutil
@@ -349,6 +351,50 @@ class ReplPrimary(unittest.TestCase):
         status, _, end = read_txns(Reader(t, signed=False))
         self.assertEqual(status, 2)
         self.assertGreater(end, 0)
+
+    def check_mac(self, admin, r):
+        """The answer's credential is HS_MAC under the session key; returns its counter."""
+        raw = r.raw
+        at = 44 + r.body_length
+        cred = raw[at + 4:at + 4 + struct.unpack(">I", raw[at:at + 4])[0]]
+        p = 4
+        p += 4 + struct.unpack(">I", cred[p:p + 4])[0]  # signer handle
+        counter = struct.unpack(">I", cred[p:p + 4])[0]
+        p += 4
+        tl = struct.unpack(">I", cred[p:p + 4])[0]
+        self.assertEqual(cred[p + 4:p + 4 + tl], b"HS_MAC")
+        p += 4 + tl + 4
+        al = struct.unpack(">I", cred[p:p + 4])[0]
+        self.assertEqual(cred[p + 4:p + 4 + al], b"HMAC-SHA256")
+        p += 4 + al
+        mac = cred[p + 4:p + 4 + struct.unpack(">I", cred[p:p + 4])[0]]
+        signed = (raw[0:2] + bytes([raw[2] & 0x03, raw[3]]) + raw[4:12] +
+                  struct.pack(">I", counter) + raw[20:at])
+        self.assertEqual(mac, hmac.new(admin.key, signed, hashlib.sha256).digest())
+        return counter
+
+    def test_session(self):
+        """As HANDLE.NET mirrors do: a DH session, the first request challenged, later ones not;
+        the answers carry the session's HS_MAC."""
+        a = Admin(self.node.port, "88.100.1/MIRROR", 300, "mirror-secret")
+        self.addCleanup(a.close)
+        a.open_session()
+        body = retrieve_body(0, 0, 10)
+        r = a.exchange(a.frame(OC_RETRIEVE, body, flags=REPL_FLAGS))
+        self.assertEqual(r.rc, 402)
+        c1 = self.check_mac(a, r)
+        a.close()
+        a.sock = socket.create_connection(("127.0.0.1", self.node.port), timeout=10)
+        r = a.exchange(a.answer(r))
+        self.assertEqual((r.rc, r.body, r.session_id), (1, b"\0", a.session))
+        c2 = self.check_mac(a, r)
+        self.assertGreater(c2, c1)
+        self.assertEqual(struct.unpack(">I", read_exact(a.sock, 4))[0], 0x544C5300)
+        a.close()
+        a.sock = socket.create_connection(("127.0.0.1", self.node.port), timeout=10)
+        r = a.exchange(a.frame(OC_RETRIEVE, body, flags=REPL_FLAGS))
+        self.assertEqual(r.rc, 1, "the session is authenticated: no new challenge")
+        self.assertGreater(self.check_mac(a, r), c2)
 
     def test_refusals(self):
         m = self.pull(OC_DUMP, dump_body(), who=("88.100.1/OUTSIDER", "outsider-secret"))
