@@ -53,7 +53,7 @@ static void test_redump_rules(void **state)
 static void test_selects(void **state)
 {
     (void)state;
-    static const char *handles[] = {"88.100.1/A", "88.100.1/B", "88.100.1/PRODUCT-000001",
+    static const char *handles[] = {"88.100.1/A",    "88.100.1/B",     "88.100.1/PRODUCT-000001",
                                     "0.NA/88.100.1", "88.100.1/ADMIN", "X/1"};
     for (size_t i = 0; i < sizeof handles / sizeof handles[0]; i++) {
         const uint8_t *h = (const uint8_t *)handles[i];
