@@ -78,9 +78,6 @@ class Reader:
     def bstr(self):
         return self.take(self.u32())
 
-    def mark(self):
-        self.start = len(self.consumed) if hasattr(self, "consumed") else 0
-
     def block(self, read):
         """Reads one block with read(); in PK mode the signature after it."""
         self.raw = b""
@@ -117,18 +114,13 @@ def read_dump(r):
     assert r.block(r.u32) == 2
     out = []
     while True:
-        t = r.u8() if not r.signed else None
+        # The type byte belongs to the record's block; -1 (ABSOLUTELY_DONE) has no signature.
+        t = r.u8()
+        if t == 0xff:
+            return out
+        rec = r.block(lambda: dump_record(r, t))
         if r.signed:
-            # The type byte belongs to the block; -1 (ABSOLUTELY_DONE) carries no signature.
-            t = r.take(1)[0]
-            if t == 0xff:
-                return out
-            rec = r.block(lambda: dump_record(r, t))
             r.blocks[-1] = (bytes([t]) + r.blocks[-1][0], r.blocks[-1][1])
-        else:
-            if t == 0xff:
-                return out
-            rec = dump_record(r, t)
         out.append(rec)
 
 
@@ -508,7 +500,6 @@ class ReplPrimaryLarge(unittest.TestCase):
             self.assertEqual(self.node.tcp(resolution("88.100.1/BULK-000008")).rc, 1)
             self.assertLess(time.time() - t0, scaled(0.5))
         r = Reader(t, signed=False)
-        r.buf = b""
         names = []
         while True:
             typ = r.u8()
