@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/conf_site_servers.h"
 #include "crypto/key.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_pubkey.h"
@@ -32,6 +33,8 @@ bool conf_wildcard_address(const char *host)
 int conf_site_build(const struct conf *c, EVP_PKEY *key, uint8_t **out, size_t *len, char *err,
                size_t errlen)
 {
+    if (conf_site_self_check(c, key, err, errlen) != 0)
+        return -1;
     uint8_t keybuf[4096];
     struct hdl_writer kw;
     hdl_writer_init(&kw, keybuf, sizeof keybuf);
