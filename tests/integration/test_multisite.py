@@ -12,12 +12,15 @@ import shutil
 import subprocess
 import tempfile
 import unittest
+import urllib.error
+import urllib.parse
 import urllib.request
 
 import reference
 from handle_admin import OC_CREATE, Admin, value, values_body
-from pazhou_node import (OC_GET_SITE_INFO, PAZHOU, RC_SERVER_NOT_RESP, RC_SUCCESS, Node, bstr,
-                         free_port, free_tcp_port, message, resolution, scaled, seckey_holder)
+from pazhou_node import (OC_GET_SITE_INFO, PAZHOU, RC_SERVER_NOT_RESP, RC_SUCCESS, Node,
+                         Response, bstr, free_port, free_tcp_port, message, resolution, scaled,
+                         seckey_holder)
 
 WRONG = "Request was hashed incorrectly"
 N = 3
@@ -178,6 +181,33 @@ class MultiSite(unittest.TestCase):
         self.assertEqual(self.nodes[own].tcp(resolution(h.lower())).rc, RC_SUCCESS)
         other = self.nodes[(own + 1) % N].tcp(resolution(h))
         self.assertEqual((other.rc, other.error_message()), (RC_SERVER_NOT_RESP, WRONG))
+
+    def test_http_answers_as_the_handle_protocol_does(self):
+        """Native messages over HTTP and the REST API: the own server answers, the others 301."""
+        h = self.handles[11]
+        own = server_of(h)
+        for i, n in enumerate(self.nodes):
+            req = urllib.request.Request(
+                "http://127.0.0.1:%d/%s" % (n.http_port, urllib.parse.quote(h, safe="")),
+                data=resolution(h, request_id=99), method="POST",
+                headers={"Content-Type": "application/x-hdl-message",
+                         "Accept": "application/x-hdl-message"})
+            with urllib.request.urlopen(req, timeout=scaled(10)) as r:
+                native = Response(r.read())
+            try:
+                with urllib.request.urlopen("http://127.0.0.1:%d/api/handles/%s"
+                                            % (n.http_port, h), timeout=scaled(10)) as r:
+                    rest = json.load(r)
+            except urllib.error.HTTPError as e:
+                rest = json.load(e)
+            if i == own:
+                self.assertEqual(native.rc, RC_SUCCESS)
+                self.assertEqual(rest["responseCode"], RC_SUCCESS)
+                self.assertEqual(rest["values"][0]["data"]["value"], "https://example.org/" + h)
+            else:
+                self.assertEqual((native.rc, native.error_message()), (RC_SERVER_NOT_RESP, WRONG))
+                self.assertEqual((rest["responseCode"], rest.get("message")),
+                                 (RC_SERVER_NOT_RESP, WRONG))
 
     def test_site_info_lists_three_servers(self):
         bodies = [site_bytes(n) for n in self.nodes]
