@@ -1,9 +1,11 @@
 """A site of three pazhoud servers on loopback (site.servers, hash = "handle"): one input split
 into the three registries by `pazhou import --site`, each handle answered by its own server and
 refused by the others as a reference server refuses a handle hashed to another server (301
-"Request was hashed incorrectly"), GET_SITE_INFO and /api/site listing the three servers, writes
-checked against the hash before authentication, and, where the reference is installed, its stock
-client resolving every handle against the site from a configuration naming only these servers."""
+"Request was hashed incorrectly") unless it resolves a recursive request at the right server,
+GET_SITE_INFO and /api/site listing the three servers, writes checked against the hash before
+authentication, an import a server runs itself keeping its part, and, where the reference is
+installed, its stock client resolving handles of every server against the site from a
+configuration naming only these servers."""
 import hashlib
 import http.client
 import json
@@ -20,6 +22,7 @@ import urllib.parse
 import urllib.request
 
 import reference
+from test_hierarchy_cli import ROOT_ADMIN, ROOT_SECRET, pazhou, root_node
 from handle_admin import OC_CREATE, Admin, value, values_body
 from pazhou_node import (OC_GET_SITE_INFO, PAZHOU, RC_SERVER_NOT_RESP, RC_SUCCESS, Node,
                          Response, basic, bstr, free_port, free_tcp_port, make_tls_pair, message,
@@ -27,6 +30,8 @@ from pazhou_node import (OC_GET_SITE_INFO, PAZHOU, RC_SERVER_NOT_RESP, RC_SUCCES
 
 WRONG = "Request was hashed incorrectly"
 N = 3
+RECURSING = 2  # server 3 resolves recursive requests elsewhere, through the root
+NOREC = 0x09000000  # CA | PO: a client that does not ask for recursion
 
 
 def server_of(handle, n=N):
@@ -48,7 +53,7 @@ def named_on(server, stem, n=N):
 class SiteNode(Node):
     """A pazhoud of the site: Node's layout with the site group written whole."""
 
-    def __init__(self, index, ports, dirs, admin):
+    def __init__(self, index, ports, dirs, admin, extra=""):
         self.dir = dirs[index]
         self.host = "127.0.0.1"
         self.port, self.http_port = ports[index]
@@ -68,12 +73,12 @@ class SiteNode(Node):
             f.write('data_dir = "%s";\nthreads = 2;\nlisten = [ "127.0.0.1:%d" ];\n'
                     'http = { listen = [ "127.0.0.1:%d" ]; https_listen = [ "127.0.0.1:%d" ];\n'
                     '  tls_cert = "%s"; tls_key = "%s"; };\nlog_level = "info";\n'
-                    'import_dir = "%s";\n'
+                    'import_dir = "%s";\n%s'
                     'server_admins = [ "300:%s" ];\n'
                     'site = {\n  key_file = "%s";\n  server_id = %d;\n  hash = "handle";\n'
                     '  servers = (\n%s\n  );\n};\n'
                     % (self.data, self.port, self.http_port, self.https_port, self.tls_cert,
-                       self.tls_key, self.import_dir, admin,
+                       self.tls_key, self.import_dir, extra, admin,
                        os.path.join(self.dir, "key.pem"), index + 1, servers))
         self.cli("init", "-c", self.conf, "--prefix", "88.100.1")
 
@@ -121,7 +126,12 @@ class MultiSite(unittest.TestCase):
         # Each server's administrator: an identity whose handle that server holds (reaching one
         # held by another server is the cross-server part of the site, not tested here).
         cls.admins = [named_on(i, "88.100.1/ADMIN-S%d" % (i + 1)) for i in range(N)]
-        cls.nodes = [SiteNode(i, ports, dirs, cls.admins[i]) for i in range(N)]
+        # The root homes 0.NA and, once the site runs, names the site for 88.100.1.
+        cls.root = root_node()
+        recursing = 'resolver = { recursion = true; root = [ "127.0.0.1:%d" ]; };\n' % (
+            cls.root.port)
+        cls.nodes = [SiteNode(i, ports, dirs, cls.admins[i], recursing if i == RECURSING else "")
+                     for i in range(N)]
         cls.handles = ["88.100.1/MS-%03d" % i for i in range(60)]
         records = [{"handle": h, "values": [{"index": 1, "type": "URL",
                                              "data": "https://example.org/" + h}]}
@@ -141,11 +151,19 @@ class MultiSite(unittest.TestCase):
                                    timeout=scaled(120))
         for n in cls.nodes:
             n.start()
+        site_json = os.path.join(cls.top, "site.json")
+        p = pazhou("site", "export", "-c", cls.nodes[0].conf, "--json", site_json)
+        assert p.returncode == 0, p.stderr
+        p = pazhou("prefix", "delegate", "88.100.1", "--site", site_json, "-s",
+                   "127.0.0.1:%d" % cls.root.port, "--admin", ROOT_ADMIN, "--secret",
+                   "--overwrite", secret=ROOT_SECRET)
+        assert p.returncode == 0, p.stderr
 
     @classmethod
     def tearDownClass(cls):
         for n in cls.nodes:
             n.stop()
+        cls.root.close()
         shutil.rmtree(cls.top, ignore_errors=True)
 
     def part(self, i):
@@ -177,7 +195,7 @@ class MultiSite(unittest.TestCase):
         for h in self.handles:
             own = server_of(h)
             for i, n in enumerate(self.nodes):
-                r = n.udp(resolution(h))
+                r = n.udp(resolution(h, flags=NOREC))
                 if i == own:
                     self.assertEqual(r.rc, RC_SUCCESS, (h, i))
                     self.assertEqual(r.values()[1][0][2], ("https://example.org/" + h).encode())
@@ -187,8 +205,8 @@ class MultiSite(unittest.TestCase):
         # TCP, and a handle spelt in lower case (the hash upper-cases ASCII).
         h = self.handles[7]
         own = server_of(h)
-        self.assertEqual(self.nodes[own].tcp(resolution(h.lower())).rc, RC_SUCCESS)
-        other = self.nodes[(own + 1) % N].tcp(resolution(h))
+        self.assertEqual(self.nodes[own].tcp(resolution(h.lower(), flags=NOREC)).rc, RC_SUCCESS)
+        other = self.nodes[(own + 1) % N].tcp(resolution(h, flags=NOREC))
         self.assertEqual((other.rc, other.error_message()), (RC_SERVER_NOT_RESP, WRONG))
 
     def test_http_answers_as_the_handle_protocol_does(self):
@@ -198,7 +216,7 @@ class MultiSite(unittest.TestCase):
         for i, n in enumerate(self.nodes):
             req = urllib.request.Request(
                 "http://127.0.0.1:%d/%s" % (n.http_port, urllib.parse.quote(h, safe="")),
-                data=resolution(h, request_id=99), method="POST",
+                data=resolution(h, request_id=99, flags=NOREC), method="POST",
                 headers={"Content-Type": "application/x-hdl-message",
                          "Accept": "application/x-hdl-message"})
             with urllib.request.urlopen(req, timeout=scaled(10)) as r:
@@ -211,12 +229,28 @@ class MultiSite(unittest.TestCase):
                 rest = json.load(e)
             if i == own:
                 self.assertEqual(native.rc, RC_SUCCESS)
-                self.assertEqual(rest["responseCode"], RC_SUCCESS)
-                self.assertEqual(rest["values"][0]["data"]["value"], "https://example.org/" + h)
             else:
                 self.assertEqual((native.rc, native.error_message()), (RC_SERVER_NOT_RESP, WRONG))
+            if i == own or i == RECURSING:
+                # The recursing server's REST API resolves another server's handle there.
+                self.assertEqual(rest["responseCode"], RC_SUCCESS, (i, rest))
+                self.assertEqual(rest["values"][0]["data"]["value"], "https://example.org/" + h)
+            else:
                 self.assertEqual((rest["responseCode"], rest.get("message")),
                                  (RC_SERVER_NOT_RESP, WRONG))
+
+    def test_recursive_requests_for_other_parts(self):
+        """REC on a server with recursion on: resolved at the right server (through the root's
+        0.NA/88.100.1, which names the site); without recursion on, or without REC: 301."""
+        rec = self.nodes[RECURSING]
+        for h in [h for h in self.handles if server_of(h) != RECURSING][:4]:
+            r = rec.udp(resolution(h))
+            self.assertEqual(r.rc, RC_SUCCESS, h)
+            self.assertEqual(r.values()[1][0][2], ("https://example.org/" + h).encode())
+            self.assertEqual(rec.udp(resolution(h, flags=NOREC)).rc, RC_SERVER_NOT_RESP)
+            other = self.nodes[3 - RECURSING - server_of(h)]  # the third server (0 + 1 + 2 = 3)
+            r = other.udp(resolution(h))
+            self.assertEqual((r.rc, r.error_message()), (RC_SERVER_NOT_RESP, WRONG))
 
     def test_site_info_lists_three_servers(self):
         bodies = [site_bytes(n) for n in self.nodes]
@@ -283,7 +317,7 @@ class MultiSite(unittest.TestCase):
         self.assertEqual(got["loaded"], len(mine))
         self.assertEqual(got["otherServers"], len(extra) - len(mine))
         for h in extra:
-            self.assertEqual(n.udp(resolution(h)).rc,
+            self.assertEqual(n.udp(resolution(h, flags=NOREC)).rc,
                              RC_SUCCESS if h in mine else RC_SERVER_NOT_RESP)
 
     @unittest.skipUnless(reference.available(), reference.WHY)
