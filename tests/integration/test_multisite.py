@@ -267,7 +267,8 @@ class MultiSite(unittest.TestCase):
                          [self.nodes[2].port, self.nodes[2].port, self.nodes[2].http_port])
         # The stored 0.NA/88.100.1 (written by init) is the site: no stale-site warning.
         for n in self.nodes:
-            self.assertNotIn("pazhou site update", n.read_log())
+            self.assertNotIn("is not this node's site", n.read_log())
+            self.assertNotIn("none of its HS_SITE values", n.read_log())
 
     def test_writes_are_checked_against_the_hash_first(self):
         for i, n in enumerate(self.nodes):
