@@ -238,6 +238,7 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
     case HDL_OC_SESSION_SETUP:
     case HDL_OC_SESSION_TERMINATE:
     case HDL_OC_LOGIN_ID_SYSTEM:
+    case HDL_OC_VERIFY_RESPONSE:
         break;
     default:
         return reply_error(q, &msg, HDL_RC_OPERATION_NOT_SUPPORTED, "Operation not supported", out,
