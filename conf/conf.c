@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "common/handle_name.h"
+#include "proto/hdl_site.h"
 
 void conf_defaults(struct conf *c)
 {
@@ -51,6 +52,9 @@ void conf_defaults(struct conf *c)
     c->advertise_address[0] = '\0';
     c->site_primary = true;
     c->site_multi_primary = false;
+    c->site_hash = HDL_HASH_BY_PREFIX;
+    c->site_server_count = 0;
+    c->site_self = -1;
 
     snprintf(c->http_listen[0].host, sizeof c->http_listen[0].host, "%s", "127.0.0.1");
     c->http_listen[0].port = 8000;
@@ -113,6 +117,8 @@ enum key_kind {
     K_NETS,    /* limits.udp_exempt: networks, may be empty */
     K_ROOTS,   /* resolver.root: "HOST:PORT" peers, may be empty */
     K_DNS,     /* dns.servers: numeric endpoints, may be empty */
+    K_HASH,    /* site.hash (conf_site_servers.c) */
+    K_SERVERS, /* site.servers (conf_site_servers.c) */
     K_GROUP,   /* a nested group described by keys */
 };
 
@@ -198,6 +204,8 @@ static const struct key site_keys[] = {
     {.name = "address", .kind = K_ADDRESS, FIELD(advertise_address), .min = 0},
     {.name = "primary", .kind = K_BOOL, FIELD(site_primary)},
     {.name = "multi_primary", .kind = K_BOOL, FIELD(site_multi_primary)},
+    {.name = "hash", .kind = K_HASH},
+    {.name = "servers", .kind = K_SERVERS},
     {0},
 };
 
@@ -352,6 +360,12 @@ static int fail_at(struct loader *L, const config_setting_t *s, int code, const 
     return code;
 }
 
+/* conf_fail_fn over fail_at, for conf_site_servers.c. */
+static int fail_msg(void *ctx, const config_setting_t *s, int code, const char *msg)
+{
+    return fail_at(ctx, s, code, "%s", msg);
+}
+
 static void *field(struct loader *L, const struct key *k)
 {
     return (char *)L->c + k->off;
@@ -404,8 +418,8 @@ static int load_string(struct loader *L, const config_setting_t *s, const struct
     }
     if (k->kind == K_ADDRESS && n > 0 && !conf_valid_address(v) && !conf_valid_hostname(v))
         return fail_at(L, s, CONF_ERR_VALUE,
-                       "%s '%s' is neither a numeric IPv4 or IPv6 address nor a host name",
-                       name, v);
+                       "%s '%s' is neither a numeric IPv4 or IPv6 address nor a host name", name,
+                       v);
     if (k->kind == K_URL && n > 0 && !conf_valid_public_url(v))
         return fail_at(L, s, CONF_ERR_VALUE,
                        "%s '%s' is not a URL \"http://host[:port][/path]\" or \"https://...\" "
@@ -540,6 +554,12 @@ static int load_group(struct loader *L, const config_setting_t *group, const str
             case K_DNS:
                 err = load_list(L, s, k, name);
                 break;
+            case K_HASH:
+                err = conf_site_hash_load(s, L->c, fail_msg, L);
+                break;
+            case K_SERVERS:
+                err = conf_site_servers_load(s, L->c, fail_msg, L);
+                break;
             case K_GROUP:
             default:
                 if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
@@ -590,6 +610,13 @@ static int load_file(struct conf *c, const char *path, char *err, size_t errlen,
     struct conf next = *c;
     struct loader L = {&next, path, err, errlen, report, ctx, 0};
     int code = load_group(&L, config_root_setting(&cfg), root_keys, "");
+    if (code == CONF_OK || report) {
+        const config_setting_t *servers = config_lookup(&cfg, "site.servers");
+        int site = conf_site_servers_finish(servers ? servers : config_root_setting(&cfg), &next,
+                                            fail_msg, &L);
+        if (code == CONF_OK)
+            code = site;
+    }
     *problems += L.problems;
     if (config_lookup(&cfg, "site.key_file"))
         next.server_key_named = true;

@@ -20,6 +20,8 @@
 #define CONF_MAX_ROOTS 16
 #define CONF_MAX_DNS 8
 #define CONF_HOST_MAX 256
+#define CONF_MAX_SITE_SERVERS 32 /* HDL_SITE_MAX_SERVERS */
+#define CONF_SITE_KEY_MAX 1200   /* a server's public key in the HS_SITE layout */
 
 /* One listening endpoint, "ADDR:PORT" or "[V6ADDR]:PORT"; UDP and TCP share it. */
 struct conf_endpoint {
@@ -46,6 +48,23 @@ struct conf_net {
 struct conf_identity {
     uint32_t index;
     char handle[256];
+};
+
+/* One server of a multi-server site (site.servers, conf/conf_site_servers.c). The entry of this
+ * server (conf.site_self) may leave address, ports and key out: the node's own listeners and key
+ * stand in for them (conf_site_self_* below give the values in force). */
+struct conf_site_server {
+    uint32_t id;                         /* serverId in HS_SITE, unique in the site */
+    char address[CONF_ADDR_MAX];         /* numeric IPv4 or IPv6; "" only for this server's entry */
+    uint16_t port;                       /* TCP and UDP; 0 only for this server's entry */
+    uint16_t http_port;                  /* native messages over HTTP; 0 = none (others) or the
+                                            node's first HTTP listener (this server) */
+    char public_key_file[CONF_PATH_MAX]; /* PEM public (or private) key; "" only for this
+                                            server's entry */
+    uint8_t public_key[CONF_SITE_KEY_MAX]; /* the key in the HS_SITE layout (docs/protocol.md
+                                              §9.3), read at load; empty when no file */
+    size_t public_key_len;
+    int line; /* the entry's line in the file, for later messages */
 };
 
 struct conf {
@@ -93,6 +112,15 @@ struct conf {
     char advertise_address[CONF_ADDR_MAX]; /* address in HS_SITE; default: first listen host */
     bool site_primary;                     /* default true */
     bool site_multi_primary;               /* default false */
+    /* site.hash: which part of a handle picks its server (HDL_HASH_BY_PREFIX, _SUFFIX,
+     * _HANDLE of proto/hdl_site.h); "prefix", "suffix" or "handle"; default "prefix" */
+    uint8_t site_hash;
+    /* site.servers: every server of the site, this one included (conf/conf_site_servers.c);
+     * count 0 (the default) is a one-server site built from the node's own listeners and key */
+    struct conf_site_server site_servers[CONF_MAX_SITE_SERVERS];
+    int site_server_count;
+    int site_self; /* index in site_servers of the entry whose id is server_id; -1 without
+                      servers */
 
     /* http: the REST API, native messages over HTTP, /metrics and /healthz */
     struct conf_endpoint http_listen[CONF_MAX_LISTEN];
@@ -217,6 +245,40 @@ size_t conf_dns_servers_csv(const struct conf *c, char *buf, size_t cap);
 /* The address HS_SITE advertises: advertise_address, or when empty the first listen host (a
  * wildcard listen host such as 0.0.0.0 therefore needs an explicit site.address). */
 const char *conf_advertise_address(const struct conf *c);
+
+/* This server's entry in a multi-server site, as HS_SITE lists it: the entry's address or else
+ * conf_advertise_address; its port or else the first listen port; its http_port or else the
+ * first HTTP listen port (0: none). Meaningful without site.servers too (then from the
+ * listeners alone). */
+const char *conf_site_self_address(const struct conf *c);
+uint16_t conf_site_self_port(const struct conf *c);
+uint16_t conf_site_self_http_port(const struct conf *c);
+
+/* The loader's hooks for the keys of a multi-server site (conf/conf_site_servers.c). */
+struct config_setting_t; /* libconfig */
+/* Reports msg at setting s as "file:line: msg" (the loader's way) and returns code. */
+typedef int (*conf_fail_fn)(void *ctx, const struct config_setting_t *s, int code, const char *msg);
+
+/* site.hash = "prefix" | "suffix" | "handle" into c->site_hash. Returns CONF_OK or what fail
+ * returned (c unchanged). */
+int conf_site_hash_load(const struct config_setting_t *s, struct conf *c, conf_fail_fn fail,
+                        void *ctx);
+
+/* site.servers = ( { id = N; address = "..."; port = N; http_port = N; public_key = "FILE"; },
+ * ... ) into c->site_servers, reading each public key file. The list is taken whole or not at
+ * all. Returns CONF_OK or what fail returned for the first problem. */
+int conf_site_servers_load(const struct config_setting_t *s, struct conf *c, conf_fail_fn fail,
+                           void *ctx);
+
+/* After the whole file: sets c->site_self, and with site.servers checks that site.server_id is
+ * one of the ids and that this server's entry agrees with the listeners (conf_site_self_check).
+ * servers is the site.servers setting, problems being reported at its lines (when the file has
+ * none, a setting of the file to report at). Returns CONF_OK or what fail returned. */
+int conf_site_servers_finish(const struct config_setting_t *servers, struct conf *c,
+                             conf_fail_fn fail, void *ctx);
+
+/* The name of a hash option ("prefix", "suffix", "handle"), "?" for another value. */
+const char *conf_site_hash_name(uint8_t hash);
 
 /* The public URL of the node's proxy into buf (cap bytes): http.public_url when set, else
  * "http://" and the first HTTP listen address ("[...]" around IPv6), else "https://" and the

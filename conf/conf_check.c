@@ -20,6 +20,7 @@
 #include <openssl/x509.h>
 
 #include "conf/conf_site.h"
+#include "conf/conf_site_servers.h"
 #include "crypto/server_key.h"
 
 struct checker {
@@ -120,7 +121,11 @@ static void check_server_key(struct checker *k, const struct conf *c)
 {
     const char *const *at = c->server_key_named ? AT("site.key_file") : AT("data_dir");
     if (access(c->server_key_file, F_OK) == 0) {
-        EVP_PKEY_free(check_private_key(k, at, "server key", c->server_key_file));
+        EVP_PKEY *key = check_private_key(k, at, "server key", c->server_key_file);
+        char err[1400];
+        if (key && conf_site_self_check(c, key, err, sizeof err) != 0)
+            problem(k, AT("site.servers"), "%s", err);
+        EVP_PKEY_free(key);
         return;
     }
     /* Missing, it is made at start-up: its directory must take it. */

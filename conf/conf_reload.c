@@ -10,6 +10,7 @@ enum kind {
     EPS,   /* an endpoint list (count_off: its int count) */
     NETS,  /* a network list */
     ROOTS, /* a HOST:PORT list */
+    SITE,  /* site.servers */
 };
 
 struct restart_key {
@@ -51,6 +52,8 @@ static const struct restart_key keys[] = {
     {"site.address", STR, AT(advertise_address)},
     {"site.primary", NUM, AT(site_primary)},
     {"site.multi_primary", NUM, AT(site_multi_primary)},
+    {"site.hash", NUM, AT(site_hash)},
+    {"site.servers", SITE, LIST(site_servers, site_server_count)},
     {"http.listen", EPS, LIST(http_listen, http_listen_count)},
     {"http.https_listen", EPS, LIST(https_listen, https_listen_count)},
     {"http.max_header_bytes", NUM, AT(http_max_header_bytes)},
@@ -87,6 +90,13 @@ static bool same_list(const struct restart_key *k, const char *a, const char *b)
             const struct conf_hostport *x = (const struct conf_hostport *)(a + k->off) + i;
             const struct conf_hostport *y = (const struct conf_hostport *)(b + k->off) + i;
             if (x->port != y->port || strcmp(x->host, y->host) != 0)
+                return false;
+        } else if (k->kind == SITE) {
+            const struct conf_site_server *x = (const struct conf_site_server *)(a + k->off) + i;
+            const struct conf_site_server *y = (const struct conf_site_server *)(b + k->off) + i;
+            if (x->id != y->id || x->port != y->port || x->http_port != y->http_port ||
+                strcmp(x->address, y->address) != 0 || x->public_key_len != y->public_key_len ||
+                memcmp(x->public_key, y->public_key, x->public_key_len) != 0)
                 return false;
         } else {
             const struct conf_net *x = (const struct conf_net *)(a + k->off) + i;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "conf/conf_site_servers.h"
 #include "crypto/key.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_pubkey.h"
@@ -29,36 +30,14 @@ bool conf_wildcard_address(const char *host)
     return encode_address(host, a) == 0 && memcmp(a, zero, sizeof a) == 0;
 }
 
-int conf_site_build(const struct conf *c, EVP_PKEY *key, uint8_t **out, size_t *len, char *err,
-               size_t errlen)
+/* This server in its site: server_id, the advertised address, the public half of the key (key,
+ * key_len bytes), and the interfaces of the transports it serves. Returns 0, or -1 with a
+ * message in err. */
+static int self_server(const struct conf *c, struct hdl_site_server *srv, const uint8_t *key,
+                       size_t key_len, char *err, size_t errlen)
 {
-    uint8_t keybuf[4096];
-    struct hdl_writer kw;
-    hdl_writer_init(&kw, keybuf, sizeof keybuf);
-    if (cry_pubkey_from_evp(&kw, key) != HDL_OK || hdl_writer_status(&kw) != HDL_OK) {
-        snprintf(err, errlen, "the server key is not an RSA or DSA key the protocol can carry");
-        return -1;
-    }
-
-    static const char desc[] = "desc";
-    struct hdl_site site = {
-        .data_version = 1,
-        .proto_major = HDL_MAJOR_VERSION,
-        .proto_minor = HDL_MINOR_VERSION,
-        .serial = c->site_serial,
-        .flags = (uint8_t)((c->site_primary ? HDL_SITE_PRIMARY : 0) |
-                           (c->site_multi_primary ? HDL_SITE_MULTI_PRIMARY : 0)),
-        .hash_option = HDL_HASH_BY_PREFIX,
-        .attr_count = 1,
-        .server_count = 1,
-    };
-    site.attrs[0].name = (struct hdl_slice){(const uint8_t *)desc, sizeof desc - 1};
-    site.attrs[0].value = (struct hdl_slice){(const uint8_t *)c->site_description,
-                                             (uint32_t)strlen(c->site_description)};
-
-    struct hdl_site_server *srv = &site.servers[0];
     srv->server_id = c->server_id;
-    const char *host = conf_advertise_address(c);
+    const char *host = conf_site_self_address(c);
     if (encode_address(host, srv->address) != 0) {
         snprintf(err, errlen, "site address '%s' is not a numeric IPv4 or IPv6 address", host);
         return -1;
@@ -77,19 +56,78 @@ int conf_site_build(const struct conf *c, EVP_PKEY *key, uint8_t **out, size_t *
                      host);
         return -1;
     }
-    srv->public_key = (struct hdl_slice){keybuf, (uint32_t)kw.len};
-    uint32_t port = c->listen_count ? c->listen[0].port : 2641;
+    srv->public_key = (struct hdl_slice){key, (uint32_t)key_len};
+    uint32_t port = conf_site_self_port(c);
     if (c->tcp)
         srv->ifaces[srv->iface_count++] =
             (struct hdl_site_iface){HDL_IF_ADMIN_QUERY, HDL_IF_TCP, port};
     if (c->udp)
         srv->ifaces[srv->iface_count++] = (struct hdl_site_iface){HDL_IF_QUERY, HDL_IF_UDP, port};
     /* Clients fall back to native messages over HTTP, as the reference's site offers them. */
-    if (c->http_listen_count)
+    uint32_t http = conf_site_self_http_port(c);
+    if (http)
         srv->ifaces[srv->iface_count++] =
-            (struct hdl_site_iface){HDL_IF_ADMIN_QUERY, HDL_IF_HTTP, c->http_listen[0].port};
+            (struct hdl_site_iface){HDL_IF_ADMIN_QUERY, HDL_IF_HTTP, http};
+    return 0;
+}
 
-    size_t cap = 8192;
+int conf_site_build(const struct conf *c, EVP_PKEY *key, uint8_t **out, size_t *len, char *err,
+                    size_t errlen)
+{
+    if (conf_site_self_check(c, key, err, errlen) != 0)
+        return -1;
+    uint8_t keybuf[4096];
+    struct hdl_writer kw;
+    hdl_writer_init(&kw, keybuf, sizeof keybuf);
+    if (cry_pubkey_from_evp(&kw, key) != HDL_OK || hdl_writer_status(&kw) != HDL_OK) {
+        snprintf(err, errlen, "the server key is not an RSA or DSA key the protocol can carry");
+        return -1;
+    }
+
+    static const char desc[] = "desc";
+    struct hdl_site site = {
+        .data_version = 1,
+        .proto_major = HDL_MAJOR_VERSION,
+        .proto_minor = HDL_MINOR_VERSION,
+        .serial = c->site_serial,
+        .flags = (uint8_t)((c->site_primary ? HDL_SITE_PRIMARY : 0) |
+                           (c->site_multi_primary ? HDL_SITE_MULTI_PRIMARY : 0)),
+        .hash_option = c->site_hash,
+        .attr_count = 1,
+    };
+    site.attrs[0].name = (struct hdl_slice){(const uint8_t *)desc, sizeof desc - 1};
+    site.attrs[0].value = (struct hdl_slice){(const uint8_t *)c->site_description,
+                                             (uint32_t)strlen(c->site_description)};
+
+    int n = c->site_server_count ? c->site_server_count : 1;
+    site.server_count = (uint32_t)n;
+    for (int i = 0; i < n; i++) {
+        const struct conf_site_server *other =
+            c->site_server_count && i != c->site_self ? &c->site_servers[i] : NULL;
+        struct hdl_site_server *srv = &site.servers[i];
+        if (other) {
+            srv->server_id = other->id;
+            if (encode_address(other->address, srv->address) != 0) {
+                snprintf(err, errlen, "site.servers: address '%s' is not numeric", other->address);
+                return -1;
+            }
+            srv->public_key =
+                (struct hdl_slice){other->public_key, (uint32_t)other->public_key_len};
+            /* As the reference lists a server's interfaces: TCP for both, UDP for queries,
+             * HTTP for both. */
+            srv->ifaces[srv->iface_count++] =
+                (struct hdl_site_iface){HDL_IF_ADMIN_QUERY, HDL_IF_TCP, other->port};
+            srv->ifaces[srv->iface_count++] =
+                (struct hdl_site_iface){HDL_IF_QUERY, HDL_IF_UDP, other->port};
+            if (other->http_port)
+                srv->ifaces[srv->iface_count++] =
+                    (struct hdl_site_iface){HDL_IF_ADMIN_QUERY, HDL_IF_HTTP, other->http_port};
+        } else if (self_server(c, srv, keybuf, kw.len, err, errlen) != 0) {
+            return -1;
+        }
+    }
+
+    size_t cap = 65536;
     uint8_t *buf = malloc(cap);
     if (!buf) {
         snprintf(err, errlen, "out of memory");

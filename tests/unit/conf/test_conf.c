@@ -110,6 +110,7 @@ static void sample_file_loads_with_the_defaults(void **state)
     c.max_admin_jobs = c.auth_max_failures = c.auth_failure_window_s = c.auth_lockout_s = 7;
     c.auth_failure_delay_ms = 7;
     c.udp_exempt_count = 0;
+    c.site_server_count = 0; /* the sample's site.servers is a comment: a one-server site */
     snprintf(c.http_public_url, sizeof c.http_public_url, "%s", "x");
     int rc = conf_load(&c, PAZHOU_SOURCE_DIR "/conf/pazhou.conf", err, sizeof err);
     if (rc != CONF_OK)
@@ -161,6 +162,8 @@ static void sample_file_loads_with_the_defaults(void **state)
     assert_string_equal(c.advertise_address, d.advertise_address);
     assert_int_equal(c.site_primary, d.site_primary);
     assert_int_equal(c.site_multi_primary, d.site_multi_primary);
+    assert_int_equal(c.site_server_count, 0);
+    assert_int_equal(c.site_self, -1);
     assert_int_equal(c.http_listen_count, 1);
     assert_string_equal(c.http_listen[0].host, "127.0.0.1");
     assert_int_equal(c.http_listen[0].port, 8000);
