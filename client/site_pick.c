@@ -38,13 +38,19 @@ static int hash_part(uint8_t hash_option, const uint8_t *handle, size_t len, con
 int site_pick_server(const struct hdl_site *site, const uint8_t *handle, size_t len,
                      uint32_t *index)
 {
-    if (site->server_count == 0 || site->server_count > HDL_SITE_MAX_SERVERS)
+    return site_pick_index(site->hash_option, site->server_count, handle, len, index);
+}
+
+int site_pick_index(uint8_t hash_option, uint32_t server_count, const uint8_t *handle, size_t len,
+                    uint32_t *index)
+{
+    if (server_count == 0 || server_count > HDL_SITE_MAX_SERVERS)
         return HDL_ERR_MALFORMED;
     if (len > HDL_MAX_HANDLE_LEN)
         return HDL_ERR_LIMIT;
     const uint8_t *part;
     size_t part_len;
-    int err = hash_part(site->hash_option, handle, len, &part, &part_len);
+    int err = hash_part(hash_option, handle, len, &part, &part_len);
     if (err)
         return err;
 
@@ -63,7 +69,7 @@ int site_pick_server(const struct hdl_site *site, const uint8_t *handle, size_t 
      * server count. Java's Math.abs leaves INT_MIN negative, so the reference's index is then
      * -(2^31 mod n): 0 when n divides 2^31, else out of range (the reference fails). */
     int32_t hash = (int32_t)hdl_load_u32(md5 + 12);
-    uint32_t n = site->server_count;
+    uint32_t n = server_count;
     if (hash == INT32_MIN) {
         if ((UINT32_C(0x80000000) % n) != 0)
             return HDL_ERR_UNSUPPORTED;

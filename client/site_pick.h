@@ -26,6 +26,11 @@
 int site_pick_server(const struct hdl_site *site, const uint8_t *handle, size_t len,
                      uint32_t *index);
 
+/* site_pick_server for a site of server_count servers hashed by hash_option (the site record's
+ * two fields that choose), for callers that hold no decoded HS_SITE. Same results. */
+int site_pick_index(uint8_t hash_option, uint32_t server_count, const uint8_t *handle, size_t len,
+                    uint32_t *index);
+
 /* The socket address of server's first interface for protocol (HDL_IF_UDP, HDL_IF_TCP,
  * HDL_IF_HTTP, HDL_IF_HTTPS) that answers queries (type HDL_IF_QUERY or HDL_IF_ADMIN_QUERY) and
  * has a port below 65536: an IPv4 address (12 zero bytes first, or the IPv4-mapped ::ffff:a.b.c.d,

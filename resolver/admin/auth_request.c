@@ -23,6 +23,7 @@
 #include "resolver/admin/session.h"
 #include "resolver/admin/site_values.h"
 #include "resolver/query/query.h"
+#include "resolver/query/query_part.h"
 
 /* LIST_HANDLES fills each message of its stream to about this many bytes. */
 #define LIST_CHUNK_BYTES 60000
@@ -336,10 +337,39 @@ static bool needs_identity(uint32_t opcode)
     }
 }
 
+/* Whether x->op names a handle of another server's part of the site, which the reference
+ * answers before asking who the requester is (query_part.h); if so, answers it. */
+static bool wrong_server(struct exchange *x)
+{
+    switch (x->op->hdr.opcode) {
+    case HDL_OC_RESOLUTION:
+    case HDL_OC_CREATE_HANDLE:
+    case HDL_OC_DELETE_HANDLE:
+    case HDL_OC_ADD_VALUE:
+    case HDL_OC_REMOVE_VALUE:
+    case HDL_OC_MODIFY_VALUE:
+        break;
+    default:
+        return false;
+    }
+    /* Every one of these bodies starts with the handle. */
+    struct hdl_reader rd;
+    struct hdl_slice h;
+    hdl_reader_init(&rd, x->op->body.ptr, x->op->body.len);
+    if ((x->op->hdr.op_flags & HDL_FLAG_MINT) ||
+        hdl_get_bytes(&rd, HDL_MAX_HANDLE_LEN, &h) != HDL_OK ||
+        !query_part_elsewhere(x->node, h.ptr, h.len))
+        return false;
+    reply_error(x, HDL_RC_SERVER_NOT_RESP, QUERY_PART_WRONG_SERVER);
+    return true;
+}
+
 /* Runs the operation x->op (whose message bytes are req) as x->who. */
 static void execute(struct exchange *x, const uint8_t *req, size_t len)
 {
     uint32_t op = x->op->hdr.opcode;
+    if (wrong_server(x))
+        return;
     if (needs_identity(op) && x->transport == NODE_UDP) {
         reply_error(x, HDL_RC_OPERATION_NOT_SUPPORTED,
                     "Administration needs TCP or HTTP; UDP answers queries only");

@@ -17,6 +17,7 @@
 #include "resolver/access_log.h"
 #include "resolver/admin/perm.h"
 #include "resolver/admin/site_values.h"
+#include "resolver/query/query_part.h"
 
 /* Room for a whole record: the values of one message, and their record header. */
 #define RECORD_CAP (HDL_MAX_MESSAGE_LEN + 64)
@@ -418,6 +419,8 @@ static uint32_t precheck(struct node *node, const uint8_t *h, size_t len, struct
 {
     if (!valid_handle(h, len))
         return ops_done(res, HDL_RC_INVALID_HANDLE, "Invalid handle");
+    if (query_part_elsewhere(node, h, len))
+        return ops_done(res, HDL_RC_SERVER_NOT_RESP, QUERY_PART_WRONG_SERVER);
     if (!served(node, h, len))
         return ops_done(res, HDL_RC_SERVER_NOT_RESP, "That prefix doesn't live here");
     return HDL_RC_SUCCESS;

@@ -12,6 +12,7 @@
 #include "proto/hdl_resolution.h"
 #include "registry/reg_record.h"
 #include "resolver/query/query_lookup.h"
+#include "resolver/query/query_part.h"
 #include "resolver/query/query_referral.h"
 #include "resolver/upstream/recursor.h"
 
@@ -100,6 +101,22 @@ static enum query_result answer_missing(struct query_ctx *q, const struct hdl_me
                        out_len);
 }
 
+/* A recursive resolution of a handle that lives elsewhere, with recursion on: the client asks
+ * the node to resolve it there (docs/hierarchy.md). */
+static enum query_result answer_elsewhere(struct query_ctx *q, const struct hdl_message *req,
+                                          const struct hdl_resolution_request *rr, uint8_t *out,
+                                          size_t *out_len)
+{
+    if (req->hdr.recursion_count >= NODE_LIVE(q->node, max_recursion))
+        return reply_error(q, req, HDL_RC_RECURSION_COUNT_TOO_HIGH, "Recursion limit exceeded",
+                           out, out_len);
+    if (recursor_answer_cached(q->rec, req, rr, out, QUERY_OUT_MAX, out_len)) {
+        node_count(&q->stats->responses[node_rc_bucket_of(hdl_load_u32(out + 24))], 1);
+        return QUERY_REPLY;
+    }
+    return QUERY_RECURSE;
+}
+
 static enum query_result answer_resolution(struct query_ctx *q, const struct hdl_message *req,
                                            uint8_t *out, size_t *out_len)
 {
@@ -119,6 +136,14 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
         return reply_error(q, req, HDL_RC_HANDLE_NOT_FOUND, "", out, out_len);
     }
 
+    /* Another server's part of the site: as the reference answers (query_part.h). */
+    if (query_part_elsewhere(q->node, rr.handle.ptr, rr.handle.len)) {
+        if ((req->hdr.op_flags & HDL_FLAG_REC) && q->rec)
+            return answer_elsewhere(q, req, &rr, out, out_len);
+        return reply_error(q, req, HDL_RC_SERVER_NOT_RESP, QUERY_PART_WRONG_SERVER, out,
+                           out_len);
+    }
+
     struct reg_pin pin;
     int err = REG_OK;
     switch (query_lookup(q->node, atomic_load_explicit(&q->cache, memory_order_relaxed),
@@ -128,17 +153,8 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     case QUERY_LOOKUP_INVALID:
         return reply_error(q, req, HDL_RC_INVALID_HANDLE, "Invalid handle", out, out_len);
     case QUERY_LOOKUP_NOT_HOMED:
-        if ((req->hdr.op_flags & HDL_FLAG_REC) && q->rec) {
-            /* The client asks the node to resolve it elsewhere (docs/hierarchy.md). */
-            if (req->hdr.recursion_count >= NODE_LIVE(q->node, max_recursion))
-                return reply_error(q, req, HDL_RC_RECURSION_COUNT_TOO_HIGH,
-                                   "Recursion limit exceeded", out, out_len);
-            if (recursor_answer_cached(q->rec, req, &rr, out, QUERY_OUT_MAX, out_len)) {
-                node_count(&q->stats->responses[node_rc_bucket_of(hdl_load_u32(out + 24))], 1);
-                return QUERY_REPLY;
-            }
-            return QUERY_RECURSE;
-        }
+        if ((req->hdr.op_flags & HDL_FLAG_REC) && q->rec)
+            return answer_elsewhere(q, req, &rr, out, out_len);
         return answer_missing(q, req, rr.handle, QUERY_LOOKUP_NOT_HOMED, out, out_len);
     case QUERY_LOOKUP_NOT_FOUND:
         return answer_missing(q, req, rr.handle, QUERY_LOOKUP_NOT_FOUND, out, out_len);
