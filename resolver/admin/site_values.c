@@ -31,8 +31,9 @@
 static bool locate(struct node *node, struct hdl_site *site, const uint8_t *handle, size_t len,
                    uint32_t *own, uint32_t *holder)
 {
-    if (!node->site || hdl_site_decode(node->site, node->site_len, site) != HDL_OK ||
-        site->server_count < 2)
+    /* A one-server site (every node before site.servers) reads its registry as it always did. */
+    if (node->conf->site_server_count < 2 || !node->site ||
+        hdl_site_decode(node->site, node->site_len, site) != HDL_OK || site->server_count < 2)
         return false;
     bool found = false;
     for (uint32_t i = 0; i < site->server_count && !found; i++)
@@ -46,13 +47,15 @@ static bool locate(struct node *node, struct hdl_site *site, const uint8_t *hand
 bool site_values_elsewhere(struct node *node, const uint8_t *handle, size_t len,
                            uint32_t *server_id)
 {
-    struct hdl_site site;
-    uint32_t own, holder;
-    if (!locate(node, &site, handle, len, &own, &holder) || holder == own)
+    if (node->conf->site_server_count < 2)
         return false;
-    if (server_id)
-        *server_id = site.servers[holder].server_id;
-    return true;
+    struct hdl_site *site = malloc(sizeof *site);
+    uint32_t own = 0, holder = 0;
+    bool elsewhere = site && locate(node, site, handle, len, &own, &holder) && holder != own;
+    if (elsewhere && server_id)
+        *server_id = site->servers[holder].server_id;
+    free(site);
+    return elsewhere;
 }
 
 static void name_server(const struct hdl_site_server *s, const struct sockaddr_storage *addr,
@@ -289,6 +292,8 @@ uint32_t site_values_get(struct node *node, const uint8_t *handle, size_t len,
     memset(out, 0, sizeof *out);
     if (msgcap)
         msg[0] = '\0';
+    if (node->conf->site_server_count < 2)
+        return get_local(node, handle, len, out, msg, msgcap);
     struct hdl_site *site = malloc(sizeof *site);
     uint32_t own = 0, holder = 0;
     if (!site || !locate(node, site, handle, len, &own, &holder) || holder == own) {

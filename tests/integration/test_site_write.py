@@ -15,8 +15,9 @@ import tempfile
 import time
 import unittest
 
-from pazhou_node import (PAZHOU, RC_HANDLE_NOT_FOUND, RC_SERVER_NOT_RESP, RC_SUCCESS, Node, Rest,
-                         basic, resolution, scaled)
+import reference
+from pazhou_node import (OC_GET_SITE_INFO, PAZHOU, RC_HANDLE_NOT_FOUND, RC_SERVER_NOT_RESP,
+                         RC_SUCCESS, Node, Rest, basic, bstr, message, resolution, scaled)
 
 PREFIX_HANDLE = "0.NA/88.100.1"
 RSA_ID = "300:" + PREFIX_HANDLE
@@ -61,26 +62,32 @@ def keygen(path):
     return json.loads(p.stdout)
 
 
-def join_site(nodes):
-    """Rewrites each node's site group: one site of every node, hashed by whole handle."""
-    entries = ", ".join(
-        '{ id = %d; address = "127.0.0.1"; port = %d; http_port = %d; public_key = "%s"; }'
-        % (i + 1, n.port, n.http_port, os.path.join(n.dir, "key.pem"))
-        for i, n in enumerate(nodes))
+def join_site(nodes, forged=None):
+    """Rewrites each node's site group: one site of every node, hashed by whole handle. forged:
+    (index, key file) that every other node lists for that server instead of its own key."""
+    def entries(me):
+        out = []
+        for i, n in enumerate(nodes):
+            key = os.path.join(n.dir, "key.pem")
+            if forged and forged[0] == i and i != me:
+                key = forged[1]
+            out.append('{ id = %d; address = "127.0.0.1"; port = %d; http_port = %d; '
+                       'public_key = "%s"; }' % (i + 1, n.port, n.http_port, key))
+        return ", ".join(out)
     for i, n in enumerate(nodes):
         with open(n.conf) as f:
             text = f.read()
         old = 'site = { key_file = "%s"; };' % os.path.join(n.dir, "key.pem")
         assert old in text, text
         new = ('site = { key_file = "%s"; server_id = %d; hash = "handle"; servers = ( %s ); };'
-               % (os.path.join(n.dir, "key.pem"), i + 1, entries))
+               % (os.path.join(n.dir, "key.pem"), i + 1, entries(i)))
         with open(n.conf, "w") as f:
             f.write(text.replace(old, new))
 
 
-def make_site(keys):
+def make_site(keys, forge_a=False):
     """Three nodes homing 88.100.1; the prefix handle and the identities on the one each hashes
-    to. Returns (nodes, index of A)."""
+    to. forge_a: the others list another key than A's for A. Returns (nodes, index of A)."""
     rsa = os.path.join(keys, "admin.pem")
     pub = keygen(rsa)
     pub["index"] = 300
@@ -110,7 +117,7 @@ def make_site(keys):
                 {"index": 1, "type": "URL", "data": "https://example.com/group"},
                 admin_value(100, "200:" + PREFIX_HANDLE)]})
     nodes = [Node(records[i], tls=True, extra_conf=LIMITS) for i in range(SERVERS)]
-    join_site(nodes)
+    join_site(nodes, (a, os.path.join(keys, "admin.pem")) if forge_a else None)
     for n in nodes:
         n.start()
     return nodes, a
@@ -224,6 +231,67 @@ class SiteWrite(unittest.TestCase):
         self.assertEqual(status, 200, got)
         self.assertEqual(self.values(self.nodes[i], h), RC_HANDLE_NOT_FOUND)
 
+    @unittest.skipUnless(reference.available(), reference.WHY)
+    def test_reference_batch_tool_writes_on_every_other_server(self):
+        """hdl-genericbatch, configured with this site as its only site, hashes each handle to
+        its server and authenticates there with the secret held on A."""
+        cfg = tempfile.mkdtemp(prefix="pazhou-refcfg-")
+        self.addCleanup(shutil.rmtree, cfg, True)
+        site = self.nodes[self.a].udp(message(OC_GET_SITE_INFO, bstr("/")))
+        self.assertEqual(site.rc, RC_SUCCESS)
+        with open(os.path.join(cfg, "resolver_site"), "wb") as f:
+            f.write(site.body)
+        with open(os.path.join(cfg, "local_nas"), "w") as f:
+            f.write("*\n")
+        with open(os.path.join(cfg, "config.dct"), "w") as f:
+            f.write('{\n  "auto_update_root_info" = "no"\n}\n')
+        lib = os.path.join(reference.HOME, "hsj", "lib", "*")
+        # Loopback only: the site every prefix goes to is checked, without a network, before
+        # the tool runs (a configuration it cannot read sends it to the global roots).
+        check = os.path.join(cfg, "LocalSites.java")
+        with open(check, "w") as f:
+            f.write(LOCAL_SITES_JAVA)
+        p = subprocess.run(["java", "-cp", lib, check, cfg], capture_output=True, text=True,
+                           timeout=scaled(60))
+        self.assertEqual((p.returncode, p.stdout.split()), (0, ["127.0.0.1"] * SERVERS),
+                         p.stderr)
+        handles = [handle_on(i, "REF") for i in self.others]
+        batch = os.path.join(cfg, "batch.txt")
+        with open(batch, "w") as f:
+            f.write("AUTHENTICATE SECKEY:%s\n%s\n\n" % (SECKEY_ID, SECRET))
+            for h in handles:
+                f.write("CREATE %s\n100 HS_ADMIN 86400 1110 ADMIN %s:111111111111:%s\n"
+                        "1 URL 86400 1110 UTF8 https://example.com/reference\n\n"
+                        % (h, SECKEY_ID.split(":")[0], PREFIX_HANDLE))
+        tool = os.path.join(reference.HOME, "hsj", "bin", "hdl-genericbatch")
+        env = dict(os.environ, JAVA_TOOL_OPTIONS="-Dnet.handle.configDir=" + cfg)
+        p = subprocess.run([tool, batch], capture_output=True, text=True, env=env,
+                           timeout=scaled(120))
+        out = p.stdout + p.stderr
+        self.assertIn("Successes/Total Entries: %d/%d" % (len(handles), len(handles)), out)
+        for i, h in zip(self.others, handles):
+            self.assertIn("SUCCESS[", out)
+            self.assertIn("create:" + h, out)
+            self.assertEqual(self.values(self.nodes[i], h)[1],
+                             ("URL", b"https://example.com/reference"), out)
+
+
+# Prints the server addresses of the site a reference client configuration sends 88.100.1 to.
+LOCAL_SITES_JAVA = """
+import net.handle.hdllib.FilesystemConfiguration;
+import net.handle.hdllib.ServerInfo;
+import net.handle.hdllib.SiteInfo;
+
+public class LocalSites {
+    public static void main(String[] args) {
+        FilesystemConfiguration c = new FilesystemConfiguration(new java.io.File(args[0]));
+        for (SiteInfo site : c.getLocalSites("0.NA/88.100.1"))
+            for (ServerInfo server : site.servers)
+                System.out.println(server.getAddressString());
+    }
+}
+"""
+
 
 class SiteWriteHolderDown(unittest.TestCase):
     """A's values fetched before it went stay usable for their short TTL; what was never fetched,
@@ -282,6 +350,32 @@ class SiteWriteHolderDown(unittest.TestCase):
     def values(self, node, handle):
         r = node.udp(resolution(handle))
         return r.rc
+
+
+class SiteWriteForgedKey(unittest.TestCase):
+    """Values are taken from A only when its answer is signed with the key this site's HS_SITE
+    lists for A: with another key listed, every administrator held on A is refused."""
+
+    def setUp(self):
+        self.keys = tempfile.mkdtemp(prefix="pazhou-site-keys-")
+        self.nodes, self.a = make_site(self.keys, forge_a=True)
+
+    def tearDown(self):
+        for n in self.nodes:
+            n.close()
+        shutil.rmtree(self.keys, ignore_errors=True)
+
+    def test_answer_not_signed_with_the_listed_key_is_not_trusted(self):
+        b = [i for i in range(SERVERS) if i != self.a][0]
+        rsa = ("key", RSA_ID, os.path.join(self.keys, "admin.pem"))
+        p = pazhou(self.nodes[b], "create", rsa, handle_on(b, "FORGED"),
+                   "--value", "1 URL 86400 1110 UTF8 https://example.com/forged")
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("AUTHEN_ERROR (406): The answer from server %d of this site" % (self.a + 1),
+                      p.stderr)
+        self.assertIn("is not signed with its HS_SITE key", p.stderr)
+        r = self.nodes[b].udp(resolution(handle_on(b, "FORGED")))
+        self.assertEqual(r.rc, RC_HANDLE_NOT_FOUND)
 
 
 if __name__ == "__main__":
