@@ -33,4 +33,14 @@
  * BULK_ERR_FAILED for any other failure (its messages say which). */
 int bulk_import(const struct bulk_opts *o, struct bulk_summary *s);
 
+/* One input into the n registries of a multi-server site in one pass: o[0..n) are the options
+ * of each registry (db, prefixes, data_dir, part_of with part = its index, existing), the
+ * input's fields (fd, name, size, format, threads, memory_bytes, progress, messages,
+ * abort_on_error) taken from o[0]. The input is read, parsed and sorted once (phase 1, staged
+ * under o[0].data_dir); then each registry gets its part (phase 2 and the ingestion, its table
+ * files staged under its own data_dir), summed in s[i]. The registries must be distinct. Returns
+ * the first status other than PZ_OK among the registries' (a registry whose pass failed has
+ * nothing written; the others keep theirs), else PZ_OK. */
+int bulk_import_site(const struct bulk_opts *o, size_t n, struct bulk_summary *s);
+
 #endif

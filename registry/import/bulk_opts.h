@@ -39,6 +39,13 @@ struct bulk_opts {
     const _Atomic bool *cancel; /* when it turns true the import stops, writing nothing */
     int nice; /* > 0: every thread of the import, the caller's included, runs at this niceness,
                  so a serving node's workers take the CPU first */
+    /* A multi-server site's partition: part_of gives the index of the server that holds a
+     * canonical key (len bytes), or -1 when it cannot tell. With it, only the keys of part are
+     * written, the others counted in bulk_summary.other_part (a key it cannot place is written
+     * as if it were of part). NULL: every key is written. */
+    int (*part_of)(void *ctx, const uint8_t *key, size_t len);
+    void *part_ctx;
+    int part;
 };
 
 struct bulk_summary {
@@ -49,12 +56,14 @@ struct bulk_summary {
     uint64_t replaced;         /* of which replaced an existing handle */
     uint64_t kept;             /* existing handles left as they were (--existing skip) */
     uint64_t existing_refused; /* existing handles found with --existing fail */
+    uint64_t other_part;       /* handles of other servers' parts, not written (part_of) */
     uint64_t table_bytes;
     uint64_t runs; /* run files spilled */
     double seconds;
     double parse_seconds, write_seconds, ingest_seconds; /* the three phases */
     bool aborted;    /* nothing was written because of bad input or --existing fail */
     uint64_t txn_id; /* the import's txlog entry, when it landed */
+    int status;      /* this registry's outcome, as bulk_import returns it */
 };
 
 #endif

@@ -19,6 +19,7 @@
 #include "resolver/net/worker.h"
 #include "resolver/query/query_counted.h"
 #include "resolver/query/query_lookup.h"
+#include "resolver/query/query_part.h"
 
 #define HANDLES_PATH "/api/handles/"
 #define NATIVE_TYPE "application/x-hdl-message"
@@ -162,6 +163,15 @@ void http_api_get_named(struct http_call *c, const char *handle, size_t len)
     if (bad) {
         c->opcode = -1;
         send_bad_param(c, bad);
+        return;
+    }
+
+    /* Another server's part of the site: the reference's REST API answers as its server. */
+    if (query_part_elsewhere(w->node, (const uint8_t *)handle, len)) {
+        if (http_recurse_on(c))
+            ask_elsewhere(c, handle, len, &rr);
+        else
+            http_send_rc(c, HDL_RC_SERVER_NOT_RESP, handle, QUERY_PART_WRONG_SERVER);
         return;
     }
 

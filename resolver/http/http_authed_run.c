@@ -15,6 +15,7 @@
 #include "resolver/http/http_api.h"
 #include "resolver/http/http_batch.h"
 #include "resolver/http/http_import.h"
+#include "resolver/query/query_part.h"
 
 /* Bytes the values of one PUT may take once decoded, beyond the body's own length. */
 #define STORE_SLACK 65536u
@@ -186,6 +187,10 @@ static void do_get(struct authed_job *j, const struct identity *who, struct http
     r->opcode = HDL_OC_RESOLUTION;
     uint8_t name[HDL_MAX_HANDLE_LEN + 8];
     size_t name_len = hname_lookup(j->handle, j->handle_len, name, sizeof name);
+    if (query_part_elsewhere(j->node, name, name_len)) {
+        http_reply_rc(r, HDL_RC_SERVER_NOT_RESP, j->handle, QUERY_PART_WRONG_SERVER);
+        return;
+    }
     if (!node_serves(j->node, name, name_len)) {
         http_reply_rc(r, HDL_RC_SERVER_NOT_RESP, j->handle, "That prefix doesn't live here");
         return;
