@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "proto/hdl_const.h"
+#include "proto/hdl_site.h"
 
 /* A few hundred entries at most and admin traffic only: a linear scan is cheaper to trust than
  * a hash table, and costs microseconds against the network fetch it saves. */
@@ -18,8 +19,14 @@ struct entry {
     int64_t expires;
 };
 
+struct silent {
+    uint32_t server_id;
+    int64_t until; /* 0: free */
+};
+
 struct site_cache {
     pthread_mutex_t mu;
+    struct silent silent[HDL_SITE_MAX_SERVERS];
     uint32_t max_entries;
     size_t max_bytes;
     size_t bytes;
@@ -178,6 +185,41 @@ void site_cache_forget(struct site_cache *c, const uint8_t *handle, size_t len)
     if (e)
         drop(c, e);
     pthread_mutex_unlock(&c->mu);
+}
+
+void site_cache_note_silent(struct site_cache *c, uint32_t server_id, int64_t until)
+{
+    if (!c)
+        return;
+    pthread_mutex_lock(&c->mu);
+    struct silent *slot = NULL;
+    for (int i = 0; i < HDL_SITE_MAX_SERVERS && !slot; i++)
+        if (c->silent[i].until && c->silent[i].server_id == server_id)
+            slot = &c->silent[i];
+    /* A new one takes a free slot (until 0), else the one ending soonest. */
+    if (!slot && until) {
+        slot = &c->silent[0];
+        for (int i = 1; i < HDL_SITE_MAX_SERVERS; i++)
+            if (c->silent[i].until < slot->until)
+                slot = &c->silent[i];
+    }
+    if (slot) {
+        slot->server_id = server_id;
+        slot->until = until;
+    }
+    pthread_mutex_unlock(&c->mu);
+}
+
+bool site_cache_silent(struct site_cache *c, uint32_t server_id, int64_t now)
+{
+    if (!c)
+        return false;
+    bool silent = false;
+    pthread_mutex_lock(&c->mu);
+    for (int i = 0; i < HDL_SITE_MAX_SERVERS && !silent; i++)
+        silent = c->silent[i].until > now && c->silent[i].server_id == server_id;
+    pthread_mutex_unlock(&c->mu);
+    return silent;
 }
 
 uint32_t site_cache_entries(struct site_cache *c)

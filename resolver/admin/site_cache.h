@@ -3,8 +3,9 @@
  * they were fetched (site_values.h), as the reference server keeps what its resolver fetched: an
  * administrator's key, a prefix handle's HS_ADMIN values, an admin group's HS_VLIST. Bounded in
  * entries and bytes (no growth under a flood of identities), each entry living until its expiry;
- * an entry is dropped at once when this server writes that handle. One mutex: only the admin
- * threads use it, never a worker's resolution path.
+ * an entry is dropped at once when this server writes that handle. It also remembers, for a few
+ * seconds, which servers did not answer. One mutex: only the admin threads use it, never a
+ * worker's resolution path.
  */
 #ifndef NODE_SITE_CACHE_H
 #define NODE_SITE_CACHE_H
@@ -35,6 +36,14 @@ bool site_cache_put(struct site_cache *c, const uint8_t *handle, size_t len, con
 
 /* Drops what is kept for handle (ASCII case ignored); c may be NULL. */
 void site_cache_forget(struct site_cache *c, const uint8_t *handle, size_t len);
+
+/* A server of the site that let a fetch time out is not asked again until until: the writes that
+ * need it fail at once instead of each holding an admin thread for the whole deadline. A later
+ * note replaces an earlier one (until 0 clears it). Keeps up to HDL_SITE_MAX_SERVERS servers;
+ * c may be NULL (nothing kept). */
+void site_cache_note_silent(struct site_cache *c, uint32_t server_id, int64_t until);
+/* Whether server_id was noted silent until a time after now. */
+bool site_cache_silent(struct site_cache *c, uint32_t server_id, int64_t now);
 
 /* Entries and value bytes held (tests, metrics). */
 uint32_t site_cache_entries(struct site_cache *c);

@@ -123,9 +123,9 @@ struct asked {
 /* Sends req (request_id, about handle) to server s of the site and takes its answer apart.
  * Returns HDL_RC_SUCCESS for an answer signed with the server's HS_SITE key, whatever its
  * response code; else HDL_RC_SERVER_NOT_RESP with msg set. out->resp is freed by the caller. */
-static uint32_t ask(const struct hdl_site_server *s, const uint8_t *req, size_t req_len,
-                    uint32_t request_id, const uint8_t *handle, size_t len, struct asked *out,
-                    char *msg, size_t msgcap)
+static uint32_t ask(struct site_cache *cache, const struct hdl_site_server *s, const uint8_t *req,
+                    size_t req_len, uint32_t request_id, const uint8_t *handle, size_t len,
+                    struct asked *out, char *msg, size_t msgcap)
 {
     struct client_opts o = {.timeout_ms = SITE_VALUES_TIMEOUT_MS};
     out->resp = NULL;
@@ -140,6 +140,13 @@ static uint32_t ask(const struct hdl_site_server *s, const uint8_t *req, size_t 
         }
     }
     name_server(s, &o.addr, out->who, sizeof out->who);
+    int64_t now = (int64_t)time(NULL);
+    if (site_cache_silent(cache, s->server_id, now)) {
+        snprintf(msg, msgcap,
+                 "No answer from %s, which holds %.*s: it did not answer within the last %d s",
+                 out->who, (int)len, (const char *)handle, SITE_VALUES_SILENT_S);
+        return HDL_RC_SERVER_NOT_RESP;
+    }
     out->resp = malloc(ANSWER_CAP);
     if (!req_len || !out->resp) {
         snprintf(msg, msgcap, "Cannot ask %s about %.*s", out->who, (int)len, (const char *)handle);
@@ -148,6 +155,10 @@ static uint32_t ask(const struct hdl_site_server *s, const uint8_t *req, size_t 
     size_t resp_len = 0;
     char err[160] = "";
     int rc = client_exchange(&o, req, req_len, out->resp, ANSWER_CAP, &resp_len, err, sizeof err);
+    /* A server that let the whole deadline pass is spared (and spares the admin threads) for a
+     * while; one that refused at once costs nothing to ask again. */
+    site_cache_note_silent(cache, s->server_id,
+                           rc == CLI_ERR_TIMEOUT ? now + SITE_VALUES_SILENT_S : 0);
     if (rc != 0) {
         snprintf(msg, msgcap, "No answer from %s, which holds %.*s: %s", out->who, (int)len,
                  (const char *)handle, err);
@@ -166,9 +177,10 @@ static uint32_t ask(const struct hdl_site_server *s, const uint8_t *req, size_t 
 }
 
 /* Asks server s for the public values of handle; on success *values (malloc'd) and *count. */
-static uint32_t fetch(const struct hdl_site *site, const struct hdl_site_server *s,
-                      const uint8_t *handle, size_t len, uint8_t **values, size_t *values_len,
-                      uint32_t *count, char *msg, size_t msgcap)
+static uint32_t fetch(struct site_cache *cache, const struct hdl_site *site,
+                      const struct hdl_site_server *s, const uint8_t *handle, size_t len,
+                      uint8_t **values, size_t *values_len, uint32_t *count, char *msg,
+                      size_t msgcap)
 {
     uint8_t req[HDL_MAX_HANDLE_LEN + 128];
     struct rmsg_query q = {.handle = handle,
@@ -178,7 +190,7 @@ static uint32_t fetch(const struct hdl_site *site, const struct hdl_site_server 
                            .site_serial = site->serial};
     size_t req_len = rmsg_build_resolution(&q, req, sizeof req);
     struct asked k;
-    uint32_t out = ask(s, req, req_len, q.request_id, handle, len, &k, msg, msgcap);
+    uint32_t out = ask(cache, s, req, req_len, q.request_id, handle, len, &k, msg, msgcap);
     const struct rmsg_answer *a = &k.a;
     if (out != HDL_RC_SUCCESS) {
         /* msg says why */
@@ -244,7 +256,8 @@ uint32_t site_verify_seckey(struct node *node, const struct hdl_challenge_answer
             req_len = w.len;
     }
     struct asked k;
-    uint32_t rc = ask(&site->servers[holder], req, req_len, id, h, hlen, &k, msg, msgcap);
+    uint32_t rc =
+        ask(node->site_cache, &site->servers[holder], req, req_len, id, h, hlen, &k, msg, msgcap);
     free(req);
     free(site);
     uint8_t result = 0;
@@ -306,8 +319,8 @@ uint32_t site_values_get(struct node *node, const uint8_t *handle, size_t len,
     uint32_t count = 0;
     uint32_t rc = HDL_RC_SUCCESS;
     if (!site_cache_get(node->site_cache, handle, len, now, &values, &values_len, &count)) {
-        rc = fetch(site, &site->servers[holder], handle, len, &values, &values_len, &count, msg,
-                   msgcap);
+        rc = fetch(node->site_cache, site, &site->servers[holder], handle, len, &values,
+                   &values_len, &count, msg, msgcap);
         int64_t until = rc == HDL_RC_SUCCESS ? keep_until(values, values_len, count, now) : now;
         if (until > now)
             site_cache_put(node->site_cache, handle, len, values, values_len, count, until);

@@ -7,7 +7,8 @@
  * holds the handle: a certified resolution (public values only) over UDP with a deadline, whose
  * HS_SIGNED credential must verify with that server's key from this site's HS_SITE. What comes
  * back is kept in the node's site cache (site_cache.h) for the values' smallest TTL, at most
- * SITE_VALUES_MAX_TTL_S, and dropped when this server itself writes the handle.
+ * SITE_VALUES_MAX_TTL_S, and dropped when this server itself writes the handle. A server that
+ * let a fetch time out is not asked again for SITE_VALUES_SILENT_S: what needs it fails at once.
  *
  * Blocking (a network exchange of at most about SITE_VALUES_TIMEOUT_MS x 3): admin threads only.
  */
@@ -27,6 +28,8 @@
 #define SITE_VALUES_MAX_TTL_S 30
 /* The wait for each of the (at most three) UDP attempts of one fetch. */
 #define SITE_VALUES_TIMEOUT_MS 1000
+/* A server that let a fetch time out is not asked again for this long (site_cache.h). */
+#define SITE_VALUES_SILENT_S 5
 /* The site cache's bounds (pazhoud.c creates it with them). */
 #define SITE_VALUES_CACHE_ENTRIES 512
 #define SITE_VALUES_CACHE_BYTES (4u << 20)

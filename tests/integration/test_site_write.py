@@ -329,6 +329,12 @@ class SiteWriteHolderDown(unittest.TestCase):
         self.assertIn("AUTHEN_ERROR (406): No answer from server %d of this site" % (self.a + 1),
                       p.stderr)
         self.assertLess(took, scaled(8))
+        # ... and for a few seconds it is not asked again: what needs it fails at once.
+        t0 = time.monotonic()
+        p = pazhou(node, "create", late, handle_on(b, "HUNG"), *value)
+        self.assertEqual(p.returncode, 1, p.stderr)
+        self.assertIn("did not answer within the last 5 s", p.stderr)
+        self.assertLess(time.monotonic() - t0, scaled(2))
         # A gone: what was fetched before is still used for its short TTL (well within
         # SITE_VALUES_MAX_TTL_S of the fetch); what never was, and any secret key (only A may
         # check it), fails at once.

@@ -1,6 +1,7 @@
 /* The cache of values fetched from the site's other servers: a hit returns a copy of exactly
  * what was kept, handles match ASCII case-insensitively, entries expire, are forgotten on a
- * write, and the entry and byte bounds hold by giving up the entries expiring soonest. */
+ * write, and the entry and byte bounds hold by giving up the entries expiring soonest; a server
+ * noted silent is spared until its time. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +13,7 @@
 #include <cmocka.h>
 
 #include "proto/hdl_const.h"
+#include "proto/hdl_site.h"
 #include "resolver/admin/site_cache.h"
 
 #define H(s) (const uint8_t *)(s), strlen(s)
@@ -167,6 +169,33 @@ static void cache_refuses_what_it_cannot_keep(void **state)
     site_cache_free(c);
 }
 
+static void silent_server_is_spared_until_its_time(void **state)
+{
+    (void)state;
+    struct site_cache *c = site_cache_new(4, 800);
+    assert_false(site_cache_silent(c, 1, 0));
+    site_cache_note_silent(c, 1, 105);
+    assert_true(site_cache_silent(c, 1, 100));
+    assert_true(site_cache_silent(c, 1, 104));
+    assert_false(site_cache_silent(c, 1, 105));
+    assert_false(site_cache_silent(c, 2, 100)); /* another server */
+    site_cache_note_silent(c, 1, 0);            /* it answered: cleared */
+    assert_false(site_cache_silent(c, 1, 100));
+    site_cache_note_silent(c, 2, 0); /* clearing one never noted keeps nothing */
+    assert_false(site_cache_silent(c, 2, 0));
+    /* More servers than slots: the one ending soonest gives way. */
+    for (uint32_t id = 1; id <= HDL_SITE_MAX_SERVERS; id++)
+        site_cache_note_silent(c, id, 1000 + id);
+    site_cache_note_silent(c, 99, 5000);
+    assert_true(site_cache_silent(c, 99, 2000));
+    assert_false(site_cache_silent(c, 1, 0));
+    assert_true(site_cache_silent(c, 2, 0));
+    assert_true(site_cache_silent(c, HDL_SITE_MAX_SERVERS, 0));
+    site_cache_note_silent(NULL, 1, 100);
+    assert_false(site_cache_silent(NULL, 1, 0));
+    site_cache_free(c);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -177,6 +206,7 @@ int main(void)
         cmocka_unit_test(cache_full_of_entries_gives_up_the_one_expiring_soonest),
         cmocka_unit_test(cache_byte_bound_holds),
         cmocka_unit_test(cache_refuses_what_it_cannot_keep),
+        cmocka_unit_test(silent_server_is_spared_until_its_time),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
