@@ -310,8 +310,8 @@ static void verify_for_peer(struct exchange *x)
         return;
     }
     if (t && (rc == HDL_RC_SUCCESS || retry == 0))
-        auth_throttle_note(t, vr.index, vr.handle.ptr, vr.handle.len, NULL,
-                           rc != HDL_RC_SUCCESS, now);
+        auth_throttle_note(t, vr.index, vr.handle.ptr, vr.handle.len, NULL, rc != HDL_RC_SUCCESS,
+                           now);
     struct reply r;
     begin(x, &r, HDL_RC_SUCCESS, 0);
     hdl_verify_response_encode(&r.w, rc == HDL_RC_SUCCESS ? 1 : 0);

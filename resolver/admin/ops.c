@@ -301,8 +301,10 @@ static int authorize(struct change *c, const struct reg_record_view *view, uint1
 {
     uint32_t rc = perm_check(c->node, c->who, view, need);
     if (rc == HDL_RC_AUTHEN_ERROR) {
-        ops_done(c->res, rc, "Not allowed to %s: an admin group could not be read from the "
-                 "server of this site that holds it", what);
+        ops_done(c->res, rc,
+                 "Not allowed to %s: an admin group could not be read from the "
+                 "server of this site that holds it",
+                 what);
         return -1;
     }
     if (rc != HDL_RC_SUCCESS) {
@@ -461,8 +463,10 @@ static uint32_t create_op(struct node *node, const struct identity *who, const u
         gov_len ? perm_check_handle(node, who, gov, gov_len, need)
                 : (perm_is_server_admin(node, who) ? HDL_RC_SUCCESS : HDL_RC_INVALID_ADMIN);
     if (create_rc == HDL_RC_AUTHEN_ERROR)
-        return ops_done(res, create_rc, "The administrators of %.*s could not be read from the "
-                        "server of this site that holds them", (int)gov_len, (const char *)gov);
+        return ops_done(res, create_rc,
+                        "The administrators of %.*s could not be read from the "
+                        "server of this site that holds them",
+                        (int)gov_len, (const char *)gov);
     if (create_rc != HDL_RC_SUCCESS && !(flags & OPS_OVERWRITE))
         return ops_done(res, create_rc, "Not allowed to create handles under this prefix");
 
