@@ -2,7 +2,7 @@
 the prefix handle 0.NA/88.100.1, which hashes to server A of a three-server site, creates,
 modifies and deletes handles that hash to servers B and C there, with an HS_PUBKEY (RSA) and an
 HS_SECKEY identity, over the Handle protocol (pazhou create/add/modify/remove/delete) and the
-REST API; B and C read the keys and administrators from A (signed answers, cached) and have the
+REST API (Basic, and a TLS client certificate); B and C read the keys and administrators from A (signed answers, cached) and have the
 secret checked by A (OC 201). Others are refused with the proper code, and when A is down the
 answer is a clear error within a bound, not a hang."""
 import hashlib
@@ -228,6 +228,18 @@ class SiteWrite(unittest.TestCase):
         self.assertEqual(status, 403, got)
         self.assertEqual(got["responseCode"], 400)
         status, got, _ = rest("DELETE", "/api/handles/" + h, auth=basic(SECKEY_ID, SECRET))
+        self.assertEqual(status, 200, got)
+        self.assertEqual(self.values(self.nodes[i], h), RC_HANDLE_NOT_FOUND)
+        # A TLS client certificate over the RSA key: its HS_PUBKEY is read from A too.
+        crt = os.path.join(self.keys, "admin.crt")
+        subprocess.run([PAZHOU, "keygen", "--key", self.rsa[2], "--cert", RSA_ID, "--out", crt],
+                       check=True, capture_output=True, timeout=scaled(60))
+        certified = Rest(self.nodes[i], client_cert=(crt, self.rsa[2]))
+        h = handle_on(i, "CERT")
+        body["values"][1] = admin_value(100, RSA_ID)
+        status, got, _ = certified("PUT", "/api/handles/" + h, body)
+        self.assertEqual(status, 201, got)
+        status, got, _ = certified("DELETE", "/api/handles/" + h)
         self.assertEqual(status, 200, got)
         self.assertEqual(self.values(self.nodes[i], h), RC_HANDLE_NOT_FOUND)
 
