@@ -418,8 +418,8 @@ static int load_string(struct loader *L, const config_setting_t *s, const struct
     }
     if (k->kind == K_ADDRESS && n > 0 && !conf_valid_address(v) && !conf_valid_hostname(v))
         return fail_at(L, s, CONF_ERR_VALUE,
-                       "%s '%s' is neither a numeric IPv4 or IPv6 address nor a host name", name,
-                       v);
+                       "%s '%s' is neither a numeric IPv4 or IPv6 address nor a host name",
+                       name, v);
     if (k->kind == K_URL && n > 0 && !conf_valid_public_url(v))
         return fail_at(L, s, CONF_ERR_VALUE,
                        "%s '%s' is not a URL \"http://host[:port][/path]\" or \"https://...\" "

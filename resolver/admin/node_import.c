@@ -15,6 +15,7 @@
 #include "common/iso8601.h"
 #include "registry/reg_prefix.h"
 #include "resolver/log.h"
+#include "resolver/query/query_part.h"
 
 /* Finished imports kept for their status: the oldest goes first. */
 #define KEPT_IMPORTS 8
@@ -137,11 +138,11 @@ static void *import_main(void *arg)
     bool was_cancelled = atomic_load(&j->cancel);
     if (status == PZ_OK)
         log_info("import %s of %s (by %s): %llu handles loaded (%llu new, %llu replaced, %llu "
-                 "kept), %llu bad lines, %.2f s; txn %llu",
+                 "kept), %llu bad lines, %llu of other servers' parts skipped, %.2f s; txn %llu",
                  j->id, j->path, j->by, (unsigned long long)s->loaded,
                  (unsigned long long)s->created, (unsigned long long)s->replaced,
-                 (unsigned long long)s->kept, (unsigned long long)s->bad, s->seconds,
-                 (unsigned long long)s->txn_id);
+                 (unsigned long long)s->kept, (unsigned long long)s->bad,
+                 (unsigned long long)s->other_part, s->seconds, (unsigned long long)s->txn_id);
     else
         log_warn("import %s of %s (by %s) %s: nothing was written", j->id, j->path, j->by,
                  status == BULK_ERR_ABORTED ? "aborted"
@@ -256,6 +257,12 @@ int node_import_start(struct node_imports *im, const struct node_import_request 
         .cancel = &j->cancel,
         .nice = req->nice,
     };
+    /* A server of a multi-server site keeps its part (query_part.h). */
+    if (conf->site_server_count > 1 && conf->site_self >= 0) {
+        j->opts.part_of = query_part_of_key;
+        j->opts.part_ctx = im->node;
+        j->opts.part = conf->site_self;
+    }
     if (!req->format_given) {
         size_t n = strlen(j->path);
         j->opts.format = n > 4 && strcasecmp(j->path + n - 4, ".csv") == 0 ? BULK_CSV : BULK_JSONL;
@@ -364,6 +371,8 @@ json_t *node_import_status(struct node_imports *im, const char *id)
             json_decref(sum);
             if (s->txn_id)
                 json_object_set_new(o, "txnId", json_integer((json_int_t)s->txn_id));
+            if (j->opts.part_of)
+                json_object_set_new(o, "otherServers", json_integer((json_int_t)s->other_part));
             json_object_set_new(o, "messages", message_lines(j->messages, j->messages_len));
         }
     }

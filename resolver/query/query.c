@@ -108,8 +108,8 @@ static enum query_result answer_elsewhere(struct query_ctx *q, const struct hdl_
                                           size_t *out_len)
 {
     if (req->hdr.recursion_count >= NODE_LIVE(q->node, max_recursion))
-        return reply_error(q, req, HDL_RC_RECURSION_COUNT_TOO_HIGH, "Recursion limit exceeded",
-                           out, out_len);
+        return reply_error(q, req, HDL_RC_RECURSION_COUNT_TOO_HIGH, "Recursion limit exceeded", out,
+                           out_len);
     if (recursor_answer_cached(q->rec, req, rr, out, QUERY_OUT_MAX, out_len)) {
         node_count(&q->stats->responses[node_rc_bucket_of(hdl_load_u32(out + 24))], 1);
         return QUERY_REPLY;
@@ -140,8 +140,7 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
     if (query_part_elsewhere(q->node, rr.handle.ptr, rr.handle.len)) {
         if ((req->hdr.op_flags & HDL_FLAG_REC) && q->rec)
             return answer_elsewhere(q, req, &rr, out, out_len);
-        return reply_error(q, req, HDL_RC_SERVER_NOT_RESP, QUERY_PART_WRONG_SERVER, out,
-                           out_len);
+        return reply_error(q, req, HDL_RC_SERVER_NOT_RESP, QUERY_PART_WRONG_SERVER, out, out_len);
     }
 
     struct reg_pin pin;

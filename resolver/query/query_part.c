@@ -8,16 +8,14 @@
 #include "conf/conf.h"
 #include "proto/hdl_const.h"
 
-bool query_part_elsewhere(const struct node *node, const uint8_t *handle, size_t len)
+/* The index of handle's server in c's site; -1 when the hash cannot place it. */
+static int part_of(const struct conf *c, const uint8_t *handle, size_t len)
 {
-    const struct conf *c = node->conf;
-    if (!c || c->site_server_count <= 1 || c->site_self < 0)
-        return false;
     uint8_t full[HDL_MAX_HANDLE_LEN];
     if (len > 0 && !memchr(handle, '/', len)) {
         /* As Util.convertSlashlessHandleToZeroNaHandle: "88.100" is "0.NA/88.100". */
         if (len + HNAME_NA_PREFIX_LEN > sizeof full)
-            return false;
+            return -1;
         memcpy(full, HNAME_NA_PREFIX, HNAME_NA_PREFIX_LEN);
         memcpy(full + HNAME_NA_PREFIX_LEN, handle, len);
         handle = full;
@@ -26,6 +24,22 @@ bool query_part_elsewhere(const struct node *node, const uint8_t *handle, size_t
     uint32_t index;
     if (site_pick_index(c->site_hash, (uint32_t)c->site_server_count, handle, len, &index) !=
         HDL_OK)
+        return -1;
+    return (int)index;
+}
+
+bool query_part_elsewhere(const struct node *node, const uint8_t *handle, size_t len)
+{
+    const struct conf *c = node->conf;
+    if (!c || c->site_server_count <= 1 || c->site_self < 0)
         return false;
-    return index != (uint32_t)c->site_self;
+    int part = part_of(c, handle, len);
+    return part >= 0 && part != c->site_self;
+}
+
+int query_part_of_key(void *ctx, const uint8_t *key, size_t len)
+{
+    const struct node *node = ctx;
+    /* Keys are handles with ASCII case folded, which the hash does itself. */
+    return part_of(node->conf, key, len);
 }

@@ -26,4 +26,9 @@
  * the reference cannot compute), which the usual checks then answer. */
 bool query_part_elsewhere(const struct node *node, const uint8_t *handle, size_t len);
 
+/* The index of the server of node's site that holds the handle whose registry key is key (len
+ * bytes), or -1 when the hash cannot place it: registry/import/bulk_opts.h's part_of, ctx being
+ * the node, so that an import on a server of a multi-server site keeps that server's part. */
+int query_part_of_key(void *ctx, const uint8_t *key, size_t len);
+
 #endif

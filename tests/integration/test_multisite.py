@@ -5,12 +5,15 @@ refused by the others as a reference server refuses a handle hashed to another s
 checked against the hash before authentication, and, where the reference is installed, its stock
 client resolving every handle against the site from a configuration naming only these servers."""
 import hashlib
+import http.client
 import json
 import os
 import re
 import shutil
+import ssl
 import subprocess
 import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.parse
@@ -19,8 +22,8 @@ import urllib.request
 import reference
 from handle_admin import OC_CREATE, Admin, value, values_body
 from pazhou_node import (OC_GET_SITE_INFO, PAZHOU, RC_SERVER_NOT_RESP, RC_SUCCESS, Node,
-                         Response, bstr, free_port, free_tcp_port, message, resolution, scaled,
-                         seckey_holder)
+                         Response, basic, bstr, free_port, free_tcp_port, make_tls_pair, message,
+                         resolution, scaled, seckey_holder)
 
 WRONG = "Request was hashed incorrectly"
 N = 3
@@ -49,7 +52,10 @@ class SiteNode(Node):
         self.dir = dirs[index]
         self.host = "127.0.0.1"
         self.port, self.http_port = ports[index]
-        self.https_port = None
+        self.https_port = free_tcp_port()
+        self.tls_cert, self.tls_key = make_tls_pair(self.dir)
+        self.import_dir = os.path.join(self.dir, "import")
+        os.makedirs(self.import_dir)
         self.data = os.path.join(self.dir, "registry")
         self.conf = os.path.join(self.dir, "pazhou.conf")
         self.log = os.path.join(self.dir, "pazhoud.log")
@@ -60,11 +66,14 @@ class SiteNode(Node):
             for i, (p, h) in enumerate(ports))
         with open(self.conf, "w") as f:
             f.write('data_dir = "%s";\nthreads = 2;\nlisten = [ "127.0.0.1:%d" ];\n'
-                    'http = { listen = [ "127.0.0.1:%d" ]; };\nlog_level = "info";\n'
+                    'http = { listen = [ "127.0.0.1:%d" ]; https_listen = [ "127.0.0.1:%d" ];\n'
+                    '  tls_cert = "%s"; tls_key = "%s"; };\nlog_level = "info";\n'
+                    'import_dir = "%s";\n'
                     'server_admins = [ "300:%s" ];\n'
                     'site = {\n  key_file = "%s";\n  server_id = %d;\n  hash = "handle";\n'
                     '  servers = (\n%s\n  );\n};\n'
-                    % (self.data, self.port, self.http_port, admin,
+                    % (self.data, self.port, self.http_port, self.https_port, self.tls_cert,
+                       self.tls_key, self.import_dir, admin,
                        os.path.join(self.dir, "key.pem"), index + 1, servers))
         self.cli("init", "-c", self.conf, "--prefix", "88.100.1")
 
@@ -237,6 +246,45 @@ class MultiSite(unittest.TestCase):
             self.assertEqual(r.rc, RC_SERVER_NOT_RESP, theirs)
             self.assertIn(WRONG.encode(), r.body)
             self.assertEqual(n.udp(resolution(mine)).rc, RC_SUCCESS)
+
+    def test_an_import_the_node_runs_keeps_its_part(self):
+        """POST /api/imports on server 3: only its part is written, the rest counted."""
+        n = self.nodes[2]
+        extra = ["88.100.1/NODE-%03d" % i for i in range(40)]
+        path = os.path.join(n.import_dir, "more.jsonl")
+        with open(path, "w") as f:
+            for h in extra:
+                f.write(json.dumps({"handle": h, "values": [
+                    {"index": 1, "type": "URL", "data": "https://example.org/" + h}]}) + "\n")
+        ctx = ssl.create_default_context(cafile=n.tls_cert)
+        ctx.check_hostname = False  # the certificate names localhost
+
+        def api(method, url, body=None):
+            c = http.client.HTTPSConnection("127.0.0.1", n.https_port, timeout=scaled(30),
+                                            context=ctx)
+            try:
+                c.request(method, url, body=json.dumps(body) if body is not None else None,
+                          headers={"Authorization": basic("300:" + self.admins[2], "secret-3"),
+                                   "Content-Type": "application/json"})
+                r = c.getresponse()
+                return r.status, json.loads(r.read() or b"null")
+            finally:
+                c.close()
+
+        status, got = api("POST", "/api/imports", {"path": "more.jsonl"})
+        self.assertEqual(status, 202, got)
+        for _ in range(int(scaled(300))):
+            status, got = api("GET", "/api/imports/" + got["id"])
+            if got["state"] != "running":
+                break
+            time.sleep(0.1)
+        mine = [h for h in extra if server_of(h) == 2]
+        self.assertEqual(got["state"], "done", got)
+        self.assertEqual(got["loaded"], len(mine))
+        self.assertEqual(got["otherServers"], len(extra) - len(mine))
+        for h in extra:
+            self.assertEqual(n.udp(resolution(h)).rc,
+                             RC_SUCCESS if h in mine else RC_SERVER_NOT_RESP)
 
     @unittest.skipUnless(reference.available(), reference.WHY)
     def test_reference_client_resolves_every_handle(self):

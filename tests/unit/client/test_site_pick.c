@@ -82,6 +82,10 @@ static void picks_the_reference_server(void **state)
                 if (index != CASES[c].server[opt][n])
                     fail_msg("%s hashOption %u, %u servers: %u, the reference %u", CASES[c].handle,
                              opt, SERVER_COUNTS[n], index, CASES[c].server[opt][n]);
+                /* The form without a decoded site, which servers and imports use. */
+                index = 99;
+                assert_int_equal(site_pick_index(opt, SERVER_COUNTS[n], h, len, &index), HDL_OK);
+                assert_int_equal(index, CASES[c].server[opt][n]);
             }
         }
     }

@@ -2,3 +2,5 @@
 pazhou_unit_test(test_query_malformed pazhou_query)
 pazhou_unit_test(test_answer_cache pazhou_query)
 pazhou_unit_test(test_query_referral pazhou_query)
+# This server's part of a multi-server site.
+pazhou_unit_test(test_query_part pazhou_query)
