@@ -97,6 +97,18 @@ static bool signed_by(const struct hdl_site_server *s, const uint8_t *msg, size_
     return ok;
 }
 
+static bool same_handle(struct hdl_slice a, const uint8_t *b, size_t len)
+{
+    if (a.len != len)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        uint8_t x = a.ptr[i], y = b[i];
+        if ((x >= 'a' && x <= 'z' ? x - 32 : x) != (y >= 'a' && y <= 'z' ? y - 32 : y))
+            return false;
+    }
+    return true;
+}
+
 /* How long the values may be kept: their smallest TTL, at most SITE_VALUES_MAX_TTL_S. */
 static int64_t keep_until(const uint8_t *run, size_t len, uint32_t count, int64_t now)
 {
@@ -205,6 +217,11 @@ static uint32_t fetch(struct site_cache *cache, const struct hdl_site *site,
     } else if (a->kind != RMSG_SUCCESS) {
         snprintf(msg, msgcap, "%s answered %u about %.*s: %.*s", k.who, a->response_code, (int)len,
                  (const char *)handle, (int)a->message.len, (const char *)a->message.ptr);
+        log_warn("site: %s", msg);
+        out = HDL_RC_SERVER_NOT_RESP;
+    } else if (!same_handle(a->handle, handle, len)) {
+        snprintf(msg, msgcap, "%s answered about %.*s when asked about %.*s", k.who,
+                 (int)a->handle.len, (const char *)a->handle.ptr, (int)len, (const char *)handle);
         log_warn("site: %s", msg);
         out = HDL_RC_SERVER_NOT_RESP;
     } else if (a->values.len && !(*values = malloc(a->values.len))) {
