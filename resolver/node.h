@@ -89,6 +89,7 @@ struct node {
     struct source_limit *tcp_sources;    /* TCP connections per source address */
     struct source_limit *http_sources;   /* HTTP and HTTPS connections per source address */
     struct auth_throttle *auth_throttle; /* failed authentications (auth_throttle.h) */
+    struct site_cache *site_cache;       /* fetched from the site's other servers (site_values.h) */
     struct node_limit_counts limit_counts;
 };
 

@@ -28,6 +28,8 @@
 #include "resolver/admin/auth_throttle.h"
 #include "resolver/admin/job_pool.h"
 #include "resolver/admin/node_import.h"
+#include "resolver/admin/site_cache.h"
+#include "resolver/admin/site_values.h"
 #include "resolver/daemon.h"
 #include "resolver/http/http_session.h"
 #include "resolver/http/http_tls.h"
@@ -623,11 +625,12 @@ int main(int argc, char **argv)
     node.tcp_sources = source_limit_new(conf.tcp_max_per_source, seeds[0]);
     node.http_sources = source_limit_new(conf.http_max_per_source, seeds[1]);
     node.auth_throttle = auth_throttle_new(&conf, seeds[2]);
+    node.site_cache = site_cache_new(SITE_VALUES_CACHE_ENTRIES, SITE_VALUES_CACHE_BYTES);
     node.jobs = job_pool_new(&node, ADMIN_THREADS);
     node.http_sessions = http_sessions_new(conf.http_session_timeout_s, conf.max_sessions);
     node.imports = node_imports_new(&node);
     if (!node.auth || !node.jobs || !node.http_sessions || !node.imports || !node.tcp_sources ||
-        !node.http_sources || !node.auth_throttle) {
+        !node.http_sources || !node.auth_throttle || !node.site_cache) {
         log_error("cannot start the administration threads");
         reg_close(node.db);
         return 1;
@@ -731,6 +734,7 @@ int main(int argc, char **argv)
     auth_state_free(node.auth);
     http_sessions_free(node.http_sessions);
     auth_throttle_free(node.auth_throttle);
+    site_cache_free(node.site_cache);
     source_limit_free(node.tcp_sources);
     source_limit_free(node.http_sources);
     cry_key_free(node.server_key);

@@ -7,6 +7,7 @@
 #include "crypto/secret.h"
 #include "proto/hdl_const.h"
 #include "registry/reg_record.h"
+#include "resolver/admin/site_values.h"
 
 /* A client asking for more PBKDF2 rounds than this only costs the node time. */
 #define MAX_PBKDF2_ITERATIONS 200000u
@@ -57,9 +58,13 @@ uint32_t auth_verify_answer(struct node *node, const struct hdl_challenge_answer
         snprintf(msg, msgcap, "Unknown authentication type");
         return HDL_RC_AUTHENTICATION_FAILED;
     }
-    if (!node_serves(node, a->identity_handle.ptr, a->identity_handle.len)) {
-        snprintf(msg, msgcap, "The key of %.*s lives on another node; verifying it there is not "
-                 "supported yet", (int)a->identity_handle.len, (const char *)a->identity_handle.ptr);
+    bool elsewhere =
+        site_values_elsewhere(node, a->identity_handle.ptr, a->identity_handle.len, NULL);
+    if (!elsewhere && !node_serves(node, a->identity_handle.ptr, a->identity_handle.len)) {
+        snprintf(msg, msgcap,
+                 "The key of %.*s lives on another node; verifying it there is not "
+                 "supported yet",
+                 (int)a->identity_handle.len, (const char *)a->identity_handle.ptr);
         return HDL_RC_AUTHEN_ERROR;
     }
     struct hdl_seckey_response sr;
@@ -69,36 +74,39 @@ uint32_t auth_verify_answer(struct node *node, const struct hdl_challenge_answer
         snprintf(msg, msgcap, "Malformed challenge answer");
         return HDL_RC_AUTHENTICATION_FAILED;
     }
+    /* A secret key never leaves the server holding it: that server checks the answer. */
+    if (seckey && elsewhere)
+        return site_verify_seckey(node, a, data, len, msg, msgcap);
 
-    struct reg_pin pin;
-    if (reg_get_record(node->db, a->identity_handle.ptr, a->identity_handle.len, &pin) != REG_OK) {
+    struct site_values sv;
+    uint32_t got =
+        site_values_get(node, a->identity_handle.ptr, a->identity_handle.len, &sv, msg, msgcap);
+    if (got == HDL_RC_HANDLE_NOT_FOUND) {
         snprintf(msg, msgcap, "Identity %.*s not found", (int)a->identity_handle.len,
                  (const char *)a->identity_handle.ptr);
         return HDL_RC_INVALID_ADMIN;
     }
-    struct reg_record_view rec;
+    if (got != HDL_RC_SUCCESS)
+        return got == HDL_RC_SERVER_NOT_RESP ? HDL_RC_AUTHEN_ERROR : got;
     uint32_t rc = HDL_RC_INVALID_ADMIN;
     snprintf(msg, msgcap, "No %s at index %u of the identity", seckey ? "HS_SECKEY" : "HS_PUBKEY",
              a->identity_index);
-    if (reg_record_parse(pin.data, pin.len, 0, &rec) == HDL_OK) {
-        struct hdl_reader r;
-        hdl_reader_init(&r, rec.values.ptr, rec.values.len);
-        for (uint32_t i = 0; i < rec.value_count && rc != HDL_RC_SUCCESS; i++) {
-            struct hdl_value v;
-            if (hdl_value_decode(&r, &v) != HDL_OK)
-                break;
-            /* Index 0 asks the node to try every key of the right type. */
-            if (a->identity_index != 0 && v.index != a->identity_index)
-                continue;
-            if (!hdl_slice_eq_ci(v.type, seckey ? "HS_SECKEY" : "HS_PUBKEY"))
-                continue;
-            char why[200] = "";
-            rc = seckey ? auth_check_seckey(v.data.ptr, v.data.len, &sr, data, len)
-                        : auth_check_pubkey(v.data.ptr, v.data.len, &pr, data, len, why,
-                                            sizeof why);
-            snprintf(msg, msgcap, "%s", rc == HDL_RC_SUCCESS ? "" : (why[0] ? why : "Wrong answer"));
-        }
+    struct hdl_reader r;
+    hdl_reader_init(&r, sv.view.values.ptr, sv.view.values.len);
+    for (uint32_t i = 0; i < sv.view.value_count && rc != HDL_RC_SUCCESS; i++) {
+        struct hdl_value v;
+        if (hdl_value_decode(&r, &v) != HDL_OK)
+            break;
+        /* Index 0 asks the node to try every key of the right type. */
+        if (a->identity_index != 0 && v.index != a->identity_index)
+            continue;
+        if (!hdl_slice_eq_ci(v.type, seckey ? "HS_SECKEY" : "HS_PUBKEY"))
+            continue;
+        char why[200] = "";
+        rc = seckey ? auth_check_seckey(v.data.ptr, v.data.len, &sr, data, len)
+                    : auth_check_pubkey(v.data.ptr, v.data.len, &pr, data, len, why, sizeof why);
+        snprintf(msg, msgcap, "%s", rc == HDL_RC_SUCCESS ? "" : (why[0] ? why : "Wrong answer"));
     }
-    reg_pin_release(&pin);
+    site_values_release(&sv);
     return rc;
 }

@@ -22,6 +22,7 @@
 #include "resolver/admin/auth_throttle.h"
 #include "resolver/admin/ops.h"
 #include "resolver/admin/session.h"
+#include "resolver/admin/site_values.h"
 #include "resolver/query/query.h"
 #include "resolver/query/query_part.h"
 
@@ -319,6 +320,53 @@ static void resolve_private(struct exchange *x, const uint8_t *req, size_t len)
     finish(x, &r);
 }
 
+/*
+ * OC 201 VERIFY_CHALLENGE from another server (of this site, or any other as the reference
+ * allows): is this HS_SECKEY answer right for an identity held here? The asking server throttles
+ * its own clients and delays their failures; here the failure counts against the identity only
+ * (a server's address stands for all its clients) and is answered at once, so the asking server's
+ * deadline is not spent waiting.
+ */
+static void verify_for_peer(struct exchange *x)
+{
+    struct hdl_verify_request vr;
+    if (hdl_verify_request_decode(x->op->body.ptr, x->op->body.len, &vr) != HDL_OK ||
+        (size_t)vr.nonce.len + vr.digest.len > 512) {
+        reply_error(x, HDL_RC_PROTOCOL_ERROR, "Malformed request body");
+        return;
+    }
+    if (site_values_elsewhere(x->node, vr.handle.ptr, vr.handle.len, NULL) ||
+        !node_serves(x->node, vr.handle.ptr, vr.handle.len)) {
+        reply_error(x, HDL_RC_SERVER_NOT_RESP, "That identity doesn't live here");
+        return;
+    }
+    uint8_t data[512];
+    memcpy(data, vr.nonce.ptr, vr.nonce.len);
+    memcpy(data + vr.nonce.len, vr.digest.ptr, vr.digest.len);
+    struct hdl_challenge_answer a = {.auth_type = {(const uint8_t *)"HS_SECKEY", 9},
+                                     .identity_handle = vr.handle,
+                                     .identity_index = vr.index,
+                                     .signed_response = vr.signed_response};
+    time_t now = time(NULL);
+    uint32_t retry = 0;
+    char msg[256] = "";
+    uint32_t rc = HDL_RC_AUTHENTICATION_FAILED;
+    struct auth_throttle *t = x->node->auth_throttle;
+    if (!t || !auth_throttle_locked(t, vr.index, vr.handle.ptr, vr.handle.len, NULL, now, &retry))
+        rc = auth_verify_answer(x->node, &a, data, vr.nonce.len + vr.digest.len, msg, sizeof msg);
+    if (rc == HDL_RC_INVALID_ADMIN || rc == HDL_RC_AUTHEN_ERROR) {
+        reply_error(x, rc, msg);
+        return;
+    }
+    if (t && (rc == HDL_RC_SUCCESS || retry == 0))
+        auth_throttle_note(t, vr.index, vr.handle.ptr, vr.handle.len, NULL, rc != HDL_RC_SUCCESS,
+                           now);
+    struct reply r;
+    begin(x, &r, HDL_RC_SUCCESS, 0);
+    hdl_verify_response_encode(&r.w, rc == HDL_RC_SUCCESS ? 1 : 0);
+    finish(x, &r);
+}
+
 static bool needs_identity(uint32_t opcode)
 {
     switch (opcode) {
@@ -415,6 +463,9 @@ static void execute(struct exchange *x, const uint8_t *req, size_t len)
         finish(x, &r);
         return;
     }
+    case HDL_OC_VERIFY_RESPONSE:
+        verify_for_peer(x);
+        return;
     case HDL_OC_LOGIN_ID_SYSTEM: {
         /* The connection's identity is established by the challenge just answered. */
         struct reply r;

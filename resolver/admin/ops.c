@@ -16,6 +16,7 @@
 #include "registry/reg_record.h"
 #include "resolver/access_log.h"
 #include "resolver/admin/perm.h"
+#include "resolver/admin/site_values.h"
 #include "resolver/query/query_part.h"
 
 /* Room for a whole record: the values of one message, and their record header. */
@@ -299,6 +300,13 @@ static int authorize(struct change *c, const struct reg_record_view *view, uint1
                      const char *what)
 {
     uint32_t rc = perm_check(c->node, c->who, view, need);
+    if (rc == HDL_RC_AUTHEN_ERROR) {
+        ops_done(c->res, rc,
+                 "Not allowed to %s: an admin group could not be read from the "
+                 "server of this site that holds it",
+                 what);
+        return -1;
+    }
     if (rc != HDL_RC_SUCCESS) {
         ops_done(c->res, rc, "Not allowed to %s", what);
         return -1;
@@ -404,6 +412,8 @@ static uint32_t run_update(struct node *node, const uint8_t *h, size_t len,
     if (rc != REG_OK)
         return ops_done(c->res, hdl_rc_of_error(rc), "Registry write failed: %s", pz_strerror(rc));
     c->res->message[0] = '\0';
+    /* A copy fetched while another server of the site held this handle is stale now. */
+    site_values_forget(node, h, len);
     return HDL_RC_SUCCESS;
 }
 
@@ -452,6 +462,11 @@ static uint32_t create_op(struct node *node, const struct identity *who, const u
     uint32_t create_rc =
         gov_len ? perm_check_handle(node, who, gov, gov_len, need)
                 : (perm_is_server_admin(node, who) ? HDL_RC_SUCCESS : HDL_RC_INVALID_ADMIN);
+    if (create_rc == HDL_RC_AUTHEN_ERROR)
+        return ops_done(res, create_rc,
+                        "The administrators of %.*s could not be read from the "
+                        "server of this site that holds them",
+                        (int)gov_len, (const char *)gov);
     if (create_rc != HDL_RC_SUCCESS && !(flags & OPS_OVERWRITE))
         return ops_done(res, create_rc, "Not allowed to create handles under this prefix");
 

@@ -8,6 +8,7 @@
 #include "crypto/key.h"
 #include "registry/reg_prefix.h"
 #include "registry/reg_record.h"
+#include "resolver/admin/site_values.h"
 
 bool http_cert_parse_identity(const char *s, size_t len, struct http_cert *out)
 {
@@ -67,39 +68,43 @@ uint32_t http_cert_identify(struct node *node, const struct http_cert *c, struct
         snprintf(msg, msgcap, "%s", c->error);
         return HDL_RC_AUTHENTICATION_FAILED;
     }
-    if (!node_serves(node, c->handle, c->handle_len)) {
+    bool elsewhere = site_values_elsewhere(node, c->handle, c->handle_len, NULL);
+    if (!elsewhere && !node_serves(node, c->handle, c->handle_len)) {
         snprintf(msg, msgcap, "The key of %.*s lives on another node", (int)c->handle_len,
                  (const char *)c->handle);
         return HDL_RC_AUTHEN_ERROR;
     }
+    /* The identity's values as the site holds them: here, or on another server of the site. */
+    struct site_values sv;
+    uint32_t got = site_values_get(node, c->handle, c->handle_len, &sv, msg, msgcap);
+    if (got == HDL_RC_SERVER_NOT_RESP)
+        return HDL_RC_AUTHEN_ERROR;
     const unsigned char *p = c->key;
     EVP_PKEY *key = d2i_PUBKEY(NULL, &p, (long)c->key_len);
-    struct reg_pin pin;
-    if (!key || reg_get_record(node->db, c->handle, c->handle_len, &pin) != REG_OK) {
+    if (!key || got != HDL_RC_SUCCESS) {
         EVP_PKEY_free(key);
+        if (got == HDL_RC_SUCCESS)
+            site_values_release(&sv);
         snprintf(msg, msgcap, "No such identity: %.*s", (int)c->handle_len,
                  (const char *)c->handle);
         return HDL_RC_INVALID_ADMIN;
     }
     uint32_t matched = 0;
     bool found = false;
-    struct reg_record_view rec;
-    if (reg_record_parse(pin.data, pin.len, 0, &rec) == HDL_OK) {
-        struct hdl_reader r;
-        hdl_reader_init(&r, rec.values.ptr, rec.values.len);
-        struct hdl_value v;
-        for (uint32_t i = 0; !found && i < rec.value_count && hdl_value_decode(&r, &v) == HDL_OK;
-             i++) {
-            if ((c->index != 0 && v.index != c->index) ||
-                (c->index == 0 && !hdl_slice_eq_ci(v.type, "HS_PUBKEY")))
-                continue;
-            EVP_PKEY *stored = cry_pubkey_load(v.data.ptr, v.data.len);
-            found = stored && EVP_PKEY_eq(stored, key) == 1;
-            matched = v.index;
-            EVP_PKEY_free(stored);
-        }
+    struct hdl_reader r;
+    hdl_reader_init(&r, sv.view.values.ptr, sv.view.values.len);
+    struct hdl_value v;
+    for (uint32_t i = 0; !found && i < sv.view.value_count && hdl_value_decode(&r, &v) == HDL_OK;
+         i++) {
+        if ((c->index != 0 && v.index != c->index) ||
+            (c->index == 0 && !hdl_slice_eq_ci(v.type, "HS_PUBKEY")))
+            continue;
+        EVP_PKEY *stored = cry_pubkey_load(v.data.ptr, v.data.len);
+        found = stored && EVP_PKEY_eq(stored, key) == 1;
+        matched = v.index;
+        EVP_PKEY_free(stored);
     }
-    reg_pin_release(&pin);
+    site_values_release(&sv);
     EVP_PKEY_free(key);
     if (!found) {
         snprintf(msg, msgcap, "The client certificate's key is not the HS_PUBKEY of %u:%.*s",

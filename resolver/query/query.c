@@ -256,6 +256,7 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
     case HDL_OC_GET_NEXT_TXN_ID: /* replication: the admin path routes these */
     case HDL_OC_RETRIEVE_TXN_LOG:
     case HDL_OC_DUMP_HANDLES:
+    case HDL_OC_VERIFY_RESPONSE: /* a server of this site checking an HS_SECKEY answer */
         break;
     default:
         return reply_error(q, &msg, HDL_RC_OPERATION_NOT_SUPPORTED, "Operation not supported", out,
