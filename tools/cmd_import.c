@@ -124,7 +124,7 @@ static int import_site(const struct bulk_opts *o, const char *const *paths, size
         return 2;
     }
     struct conf *confs = calloc(n, sizeof *confs);
-    const struct conf *cp[CONF_MAX_SITE_SERVERS];
+    const struct conf *cp[CONF_MAX_SITE_SERVERS] = {0};
     struct bulk_opts os[CONF_MAX_SITE_SERVERS];
     struct bulk_summary ss[CONF_MAX_SITE_SERVERS];
     struct reg_prefix_set *px[CONF_MAX_SITE_SERVERS] = {0};
