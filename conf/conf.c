@@ -95,6 +95,7 @@ void conf_defaults(struct conf *c)
     c->dns_timeout_ms = 1000;
 
     c->admin_count = 0;
+    conf_replication_defaults(&c->replication);
 }
 
 enum key_kind {
@@ -114,6 +115,7 @@ enum key_kind {
     K_ROOTS,   /* resolver.root: "HOST:PORT" peers, may be empty */
     K_DNS,     /* dns.servers: numeric endpoints, may be empty */
     K_GROUP,   /* a nested group described by keys */
+    K_REPLICATION, /* the replication group (conf_replication.c) */
 };
 
 struct key {
@@ -318,6 +320,7 @@ static const struct key root_keys[] = {
     {.name = "resolver", .kind = K_GROUP, .group = resolver_keys},
     {.name = "dns", .kind = K_GROUP, .group = dns_keys},
     {.name = "server_admins", .kind = K_ADMINS, .min = 0, .max = CONF_MAX_ADMINS},
+    {.name = "replication", .kind = K_REPLICATION},
     {0},
 };
 
@@ -540,6 +543,14 @@ static int load_group(struct loader *L, const config_setting_t *group, const str
             case K_DNS:
                 err = load_list(L, s, k, name);
                 break;
+            case K_REPLICATION: {
+                const void *where = s;
+                char msg[512];
+                err = conf_replication_load(s, &L->c->replication, msg, sizeof msg, &where);
+                if (err)
+                    err = fail_at(L, where, err, "%s", msg);
+                break;
+            }
             case K_GROUP:
             default:
                 if (config_setting_type(s) != CONFIG_TYPE_GROUP) {

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "common/errcode.h" /* CONF_OK, CONF_ERR_* */
+#include "conf/conf_replication.h"
 
 #define CONF_MAX_LISTEN 8
 #define CONF_MAX_ADMINS 16
@@ -162,6 +163,9 @@ struct conf {
     /* administrators with full access (identities "index:handle") */
     struct conf_identity admins[CONF_MAX_ADMINS];
     int admin_count;
+
+    /* replication: present on a mirror (conf/conf_replication.h) */
+    struct conf_replication replication;
 };
 
 /* Fills every field with its default. */

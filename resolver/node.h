@@ -90,6 +90,7 @@ struct node {
     struct source_limit *http_sources;   /* HTTP and HTTPS connections per source address */
     struct auth_throttle *auth_throttle; /* failed authentications (auth_throttle.h) */
     struct node_limit_counts limit_counts;
+    struct mirror *mirror; /* replication/mirror.h: set on a mirror, NULL on a primary */
 };
 
 /* Whether a handle's prefix is homed here, for threads other than the workers (admin threads,

@@ -37,6 +37,7 @@
 #include "resolver/node.h"
 #include "resolver/node_backup.h"
 #include "resolver/node_reload.h"
+#include "resolver/replication/mirror.h"
 #include "resolver/worker_thread.h"
 
 #define DEFAULT_CONF "conf/pazhou.conf"
@@ -666,6 +667,11 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    /* A mirror pulls from its primary on a thread of its own, once the node serves. */
+    if (conf.replication.enabled && mirror_start(&node, &node.mirror, err, sizeof err) != 0) {
+        log_error("replication: %s", err);
+        return 1;
+    }
     if (opt.pid_file)
         write_pid_file(opt.pid_file);
     for (int i = 0; i < conf.listen_count; i++)
@@ -711,6 +717,8 @@ int main(int argc, char **argv)
         break;
     }
 
+    mirror_stop(node.mirror);
+    node.mirror = NULL;
     for (int i = 0; i < nworkers; i++)
         worker_stop(&workers[i]);
     for (int i = 0; i < nworkers; i++)
