@@ -297,7 +297,8 @@ static int open_registry(const struct conf *c, struct reg_db **db)
     struct reg_options ro = {
         .path = c->data_dir,
         .block_cache_bytes = (size_t)c->block_cache_mb << 20,
-        .create_if_missing = false,
+        /* A mirror starts from nothing: its first copy fills the registry. */
+        .create_if_missing = c->replication.enabled,
         .sync_writes = c->sync_writes,
         .statistics = c->registry_statistics,
         .case_sensitive = c->case_sensitive,
