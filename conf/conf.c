@@ -96,6 +96,7 @@ void conf_defaults(struct conf *c)
 
     c->admin_count = 0;
     conf_replication_defaults(&c->replication);
+    c->repl_admin_count = 0;
 }
 
 enum key_kind {
@@ -111,6 +112,7 @@ enum key_kind {
     K_HTTP,    /* http.listen: endpoints, may be empty */
     K_HTTPS,   /* http.https_listen: endpoints, may be empty */
     K_ADMINS,  /* the server_admins array */
+    K_REPL_ADMINS, /* the replication_admins array */
     K_NETS,    /* limits.udp_exempt: networks, may be empty */
     K_ROOTS,   /* resolver.root: "HOST:PORT" peers, may be empty */
     K_DNS,     /* dns.servers: numeric endpoints, may be empty */
@@ -321,6 +323,7 @@ static const struct key root_keys[] = {
     {.name = "dns", .kind = K_GROUP, .group = dns_keys},
     {.name = "server_admins", .kind = K_ADMINS, .min = 0, .max = CONF_MAX_ADMINS},
     {.name = "replication", .kind = K_REPLICATION},
+    {.name = "replication_admins", .kind = K_REPL_ADMINS, .min = 0, .max = CONF_MAX_ADMINS},
     {0},
 };
 
@@ -419,7 +422,7 @@ static int load_string(struct loader *L, const config_setting_t *s, const struct
 }
 
 /*
- * listen and server_admins: an array of strings. An entry's error carries the array's line and
+ * listen, server_admins and replication_admins: an array of strings. An entry's error carries the array's line and
  * the entry's position: libconfig stamps an element with the line of the token after it (it
  * looks ahead for adjacent strings to concatenate), which is the next line for the last one.
  */
@@ -457,14 +460,15 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
                            "%s[%d] '%s' is not \"HOST:PORT\" or \"[IPV6ADDR]:PORT\" with a DNS "
                            "name or numeric address and a port from 1 to 65535",
                            name, i, v);
-        if (k->kind != K_ADMINS && k->kind != K_NETS && k->kind != K_ROOTS &&
+        bool admins = k->kind == K_ADMINS || k->kind == K_REPL_ADMINS;
+        if (!admins && k->kind != K_NETS && k->kind != K_ROOTS &&
             conf_parse_endpoint(v, &eps[i]) != 0)
             return fail_at(L, s, CONF_ERR_VALUE,
                            "%s[%d] '%s' is not \"ADDR:PORT\" or \"[IPV6ADDR]:PORT\" with a "
                            "numeric address and a port from 1 to 65535 (host names are not "
                            "resolved)",
                            name, i, v);
-        if (k->kind == K_ADMINS && conf_parse_identity(v, &ids[i]) != 0)
+        if (admins && conf_parse_identity(v, &ids[i]) != 0)
             return fail_at(L, s, CONF_ERR_VALUE,
                            "%s[%d] '%s' is not \"index:handle\" (e.g. \"300:" HNAME_NA_PREFIX
                            "88.100.1\")",
@@ -488,6 +492,9 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
     } else if (k->kind == K_DNS) {
         memcpy(L->c->dns_servers, eps, (size_t)n * sizeof eps[0]);
         L->c->dns_server_count = n;
+    } else if (k->kind == K_REPL_ADMINS) {
+        memcpy(L->c->repl_admins, ids, (size_t)n * sizeof ids[0]);
+        L->c->repl_admin_count = n;
     } else {
         memcpy(L->c->admins, ids, (size_t)n * sizeof ids[0]);
         L->c->admin_count = n;
@@ -538,6 +545,7 @@ static int load_group(struct loader *L, const config_setting_t *group, const str
             case K_HTTP:
             case K_HTTPS:
             case K_ADMINS:
+            case K_REPL_ADMINS:
             case K_NETS:
             case K_ROOTS:
             case K_DNS:

@@ -166,6 +166,10 @@ struct conf {
 
     /* replication: present on a mirror (conf/conf_replication.h) */
     struct conf_replication replication;
+    /* identities that may pull the transaction log and dumps as mirrors (DUMP_HANDLES,
+       RETRIEVE_TXN_LOG; docs/replication.md), besides server_admins; read at start */
+    struct conf_identity repl_admins[CONF_MAX_ADMINS];
+    int repl_admin_count;
 };
 
 /* Fills every field with its default. */

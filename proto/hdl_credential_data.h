@@ -10,9 +10,10 @@
 #include "proto/hdl_buf.h"
 #include "proto/hdl_message.h"
 
-/* Writes what a signature or MAC covers at version >= 2.8: major, minor, suggested major and
- * minor, int4 sessionId, int4 requestId, int4 session_counter, then header + body. Older
- * layouts fail with HDL_ERR_UNSUPPORTED. */
+/* Writes what a signature or MAC covers, by the message's version as the reference lays it out:
+ * >= 2.8 major, minor, suggested major and minor, int4 sessionId, int4 requestId, int4
+ * session_counter, then header + body; 2.7 the same without the suggested version; 2.6 the
+ * reference's overlapping layout; before 2.6 header + body alone. */
 int hdl_credential_signed_data(struct hdl_writer *w, const struct hdl_message *m,
                                uint32_t session_counter);
 

@@ -40,6 +40,36 @@ struct exchange {
     bool stopped; /* the sink refused more */
 };
 
+/* Operations routed to another room (auth_request_route). */
+#define ROUTES_MAX 4
+static struct route {
+    uint32_t first, last;
+    bool needs_identity;
+    auth_stream_fn fn;
+} routes[ROUTES_MAX];
+static int route_count;
+
+void auth_request_route(uint32_t first, uint32_t last, bool needs_identity, auth_stream_fn fn)
+{
+    for (int i = 0; i < route_count; i++)
+        if (routes[i].first == first && routes[i].last == last)
+            return;
+    if (route_count < ROUTES_MAX)
+        routes[route_count++] = (struct route){first, last, needs_identity, fn};
+}
+
+static const struct route *route_of(uint32_t opcode)
+{
+    for (int i = 0; i < route_count; i++)
+        if (opcode >= routes[i].first && opcode <= routes[i].last)
+            return &routes[i];
+    return NULL;
+}
+
+struct auth_stream {
+    struct exchange *x;
+};
+
 struct reply {
     struct hdl_writer w;
     size_t body;
@@ -293,6 +323,20 @@ static bool needs_identity(uint32_t opcode)
 static void execute(struct exchange *x, const uint8_t *req, size_t len)
 {
     uint32_t op = x->op->hdr.opcode;
+    const struct route *rt = route_of(op);
+    if (rt) {
+        if (rt->needs_identity && x->transport == NODE_UDP) {
+            reply_error(x, HDL_RC_OPERATION_NOT_SUPPORTED, "Replication needs TCP");
+            return;
+        }
+        if (rt->needs_identity && !x->who.authenticated) {
+            challenge(x, req, len);
+            return;
+        }
+        struct auth_stream st = {x};
+        rt->fn(&st, x->node, x->op, &x->who);
+        return;
+    }
     if (needs_identity(op) && x->transport == NODE_UDP) {
         reply_error(x, HDL_RC_OPERATION_NOT_SUPPORTED,
                     "Administration needs TCP or HTTP; UDP answers queries only");
@@ -453,6 +497,48 @@ static void setup_session(struct exchange *x)
         .mode = sr.mode, .data = {data, (uint32_t)dw.len}, .pad = HDL_SESSION_PAD};
     hdl_session_response_encode(&r.w, &resp);
     finish(x, &r);
+}
+
+int auth_stream_reply(struct auth_stream *s, uint32_t rc, const uint8_t *body, size_t len)
+{
+    struct exchange *x = s->x;
+    struct reply r;
+    begin(x, &r, rc, 0);
+    if (len)
+        hdl_put_raw(&r.w, body, len);
+    finish(x, &r);
+    return x->stopped ? -1 : 0;
+}
+
+int auth_stream_error(struct auth_stream *s, uint32_t rc, const char *message)
+{
+    reply_error(s->x, rc, message);
+    return s->x->stopped ? -1 : 0;
+}
+
+int auth_stream_begin_raw(struct auth_stream *s)
+{
+    /* An empty chunk: the front end's marker for "raw bytes follow, then close". */
+    if (s->x->stopped || s->x->sink->emit(s->x->sink->ctx, (const uint8_t *)"", 0) != 0)
+        s->x->stopped = true;
+    return s->x->stopped ? -1 : 0;
+}
+
+int auth_stream_write(struct auth_stream *s, const uint8_t *p, size_t len)
+{
+    if (len && !s->x->stopped && s->x->sink->emit(s->x->sink->ctx, p, len) != 0)
+        s->x->stopped = true;
+    return s->x->stopped ? -1 : 0;
+}
+
+int auth_stream_fd(const struct auth_stream *s)
+{
+    return s->x->sink->fd;
+}
+
+uint32_t auth_stream_session(const struct auth_stream *s)
+{
+    return s->x->session_id;
 }
 
 void auth_request_answer(struct node *node, enum node_transport transport, const char *source,

@@ -1,10 +1,12 @@
 #include "resolver/admin/job_pool.h"
 
 #include <event2/event.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "common/sockaddr_text.h"
 #include "resolver/access_log.h"
@@ -29,6 +31,7 @@ struct job {
     char client[ACCESS_CLIENT_MAX]; /* "addr:port" for the access log, "" unknown */
     uint8_t *req;
     size_t req_len;
+    int fd; /* a duplicate of the TCP connection's socket, or -1 */
     void (*fn)(void *arg, const struct auth_request_sink *sink); /* instead of auth_request_answer */
     void *arg;
     void (*free_arg)(void *arg);
@@ -80,6 +83,8 @@ static void job_free(struct job *j)
     pthread_cond_destroy(&j->drained);
     if (j->arg && j->free_arg)
         j->free_arg(j->arg);
+    if (j->fd >= 0)
+        close(j->fd);
     free(j->req);
     free(j);
 }
@@ -175,7 +180,7 @@ static void *pool_main(void *arg)
         p->queued--;
         pthread_mutex_unlock(&p->mu);
 
-        struct auth_request_sink sink = {job_emit, j};
+        struct auth_request_sink sink = {job_emit, j, j->fd};
         access_log_admin_context(j->fn ? NODE_HTTP : j->transport, j->client);
         if (j->fn) {
             j->fn(j->arg, &sink);
@@ -250,6 +255,7 @@ static struct job *job_new(struct job_pool *p, struct event_base *base,
     j->pool = p;
     j->node = p->node;
     j->owner = *owner;
+    j->fd = -1;
     j->ev = event_new(base, -1, 0, on_job_event, j);
     if (!j->ev) {
         job_free(j);
@@ -285,14 +291,20 @@ static struct job *enqueue(struct job_pool *p, struct job *j)
     return j;
 }
 
-struct job *job_submit(struct job_pool *p, struct event_base *base,
-                               enum node_transport transport, const struct sockaddr *peer,
-                               const uint8_t *req, size_t len, const struct admin_owner *owner)
+/* A request for auth_request_answer; fd (owned from here: closed with the job) or -1. */
+static struct job *submit_request(struct job_pool *p, struct event_base *base,
+                                  enum node_transport transport, const struct sockaddr *peer,
+                                  int fd, const uint8_t *req, size_t len,
+                                  const struct admin_owner *owner)
 {
     struct job *j = job_new(p, base, owner);
-    if (!j)
+    if (!j) {
+        if (fd >= 0)
+            close(fd);
         return NULL;
+    }
     j->transport = transport;
+    j->fd = fd;
     if (peer) {
         sockaddr_text(peer, j->source, sizeof j->source);
         access_log_client(peer, j->client, sizeof j->client);
@@ -304,6 +316,23 @@ struct job *job_submit(struct job_pool *p, struct event_base *base,
     memcpy(j->req, req, len);
     j->req_len = len;
     return enqueue(p, j);
+}
+
+struct job *job_submit(struct job_pool *p, struct event_base *base,
+                               enum node_transport transport, const struct sockaddr *peer,
+                               const uint8_t *req, size_t len, const struct admin_owner *owner)
+{
+    return submit_request(p, base, transport, peer, -1, req, len, owner);
+}
+
+struct job *job_submit_conn(struct job_pool *p, struct event_base *base,
+                            const struct sockaddr *peer, int fd, const uint8_t *req, size_t len,
+                            const struct admin_owner *owner)
+{
+    int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (dup_fd < 0)
+        return NULL;
+    return submit_request(p, base, NODE_TCP, peer, dup_fd, req, len, owner);
 }
 
 struct job *job_submit_fn(struct job_pool *p, struct event_base *base,

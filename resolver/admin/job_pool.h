@@ -35,6 +35,12 @@ void job_pool_free(struct job_pool *p);
 struct job *job_submit(struct job_pool *p, struct event_base *base,
                                enum node_transport transport, const struct sockaddr *peer,
                                const uint8_t *req, size_t len, const struct admin_owner *owner);
+/* The same for a request on a TCP connection: the job keeps a duplicate of its socket fd, which
+ * an operation that streams may read from while the connection's reads are paused (replication's
+ * TLS handshake, auth_stream_fd). */
+struct job *job_submit_conn(struct job_pool *p, struct event_base *base,
+                            const struct sockaddr *peer, int fd, const uint8_t *req, size_t len,
+                            const struct admin_owner *owner);
 /* The same for any blocking work: fn runs on an admin thread with arg and emits its answers
  * through sink (they reach owner->deliver on the worker, as above); free_arg, if given, releases
  * arg afterwards on that thread. The HTTP API sends its writes this way; peer (NULL: unknown) is

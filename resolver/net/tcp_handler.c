@@ -19,6 +19,7 @@
 #include "resolver/net/source_limit.h"
 #include "resolver/net/worker.h"
 #include "resolver/query/query_counted.h"
+#include "resolver/replication/repl_primary.h"
 #include "resolver/upstream/recursor.h"
 
 /* A client that stops reading gets this much queued output before its reads are paused. */
@@ -36,6 +37,7 @@ struct tcp_conn {
     struct bufferevent *bev;
     struct tcp_conn *prev, *next;
     bool closing;          /* close once the output has drained */
+    bool raw;              /* the job's answers are now a raw stream (replication): close after */
     struct job *job; /* a request handed to the admin threads; input waits for it */
     struct rec_request *rec; /* or to the recursor */
     uint64_t job_started;  /* node_now_ns() when it was handed over */
@@ -82,7 +84,13 @@ static void conn_close_when_sent(struct tcp_conn *c)
 static int job_deliver(void *ctx, const uint8_t *msg, size_t len)
 {
     struct tcp_conn *c = ctx;
-    node_stats_answered(&c->worker->stats, NODE_TCP, msg, len, c->job_started);
+    if (len == 0) {
+        /* auth_stream_begin_raw: unframed bytes follow until the job ends, then the close. */
+        c->raw = true;
+        return 0;
+    }
+    if (!c->raw)
+        node_stats_answered(&c->worker->stats, NODE_TCP, msg, len, c->job_started);
     bufferevent_write(c->bev, msg, len);
     /* A long listing waits for the client to read; on_write resumes it. */
     return evbuffer_get_length(bufferevent_get_output(c->bev)) >= OUTPUT_HIGH_WATER;
@@ -93,6 +101,10 @@ static void job_done(void *ctx)
     struct tcp_conn *c = ctx;
     c->job = NULL;
     c->rec = NULL;
+    if (c->raw) {
+        conn_close_when_sent(c); /* may free c */
+        return;
+    }
     if (c->closing) {
         if (evbuffer_get_length(bufferevent_get_output(c->bev)) == 0)
             conn_free(c);
@@ -114,8 +126,8 @@ static void conn_defer(struct tcp_conn *c, const uint8_t *msg, size_t len, bool 
     if (recurse)
         c->rec = recursor_submit(w->query.rec, msg, len, &rec_owner);
     else
-        c->job = job_submit(w->node->jobs, w->base, NODE_TCP, (const struct sockaddr *)&c->peer,
-                            msg, len, &owner);
+        c->job = job_submit_conn(w->node->jobs, w->base, (const struct sockaddr *)&c->peer,
+                                 bufferevent_getfd(c->bev), msg, len, &owner);
     if (c->job || c->rec) {
         bufferevent_disable(c->bev, EV_READ); /* job_done reads on */
     } else {
@@ -320,6 +332,8 @@ struct tcp_listener *tcp_listener_new(struct worker *w, const struct conf_endpoi
         snprintf(err, errlen, "bad listen address %s", ep->host);
         return NULL;
     }
+    /* Replication (1000-1002) streams on TCP connections; the admin threads route it there. */
+    repl_primary_register();
     struct tcp_listener *l = calloc(1, sizeof *l);
     if (!l) {
         snprintf(err, errlen, "out of memory");

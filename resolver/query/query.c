@@ -264,6 +264,9 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
     case HDL_OC_SESSION_SETUP:
     case HDL_OC_SESSION_TERMINATE:
     case HDL_OC_LOGIN_ID_SYSTEM:
+    case HDL_OC_GET_NEXT_TXN_ID: /* replication: the admin path routes these */
+    case HDL_OC_RETRIEVE_TXN_LOG:
+    case HDL_OC_DUMP_HANDLES:
         break;
     default:
         return reply_error(q, &msg, HDL_RC_OPERATION_NOT_SUPPORTED, "Operation not supported", out,

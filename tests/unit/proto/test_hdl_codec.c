@@ -585,9 +585,16 @@ static void credential_section_round_trips(void **state)
     assert_int_equal(w2.len, w.len);
     assert_memory_equal(out, buf, w.len);
 
-    struct hdl_message m = {.env = {.major = 2, .minor = 7}};
+    /* 2.7: no suggested version (the layout verified on a 2.7 replication answer). */
+    static const uint8_t part[] = {0xde, 0xad};
+    struct hdl_message m = {.env = {.major = 2, .minor = 7, .sugg_major = 2, .sugg_minor = 10,
+                                    .session_id = 1, .request_id = 2},
+                            .signed_part = {part, 2}};
     hdl_writer_init(&w, buf, sizeof(buf));
-    assert_int_equal(hdl_credential_signed_data(&w, &m, 0), HDL_ERR_UNSUPPORTED);
+    assert_int_equal(hdl_credential_signed_data(&w, &m, 3), HDL_OK);
+    static const uint8_t v27[] = {2, 7, 0, 0, 0, 1, 0, 0, 0, 2, 0, 0, 0, 3, 0xde, 0xad};
+    assert_int_equal(w.len, sizeof v27);
+    assert_memory_equal(buf, v27, sizeof v27);
 }
 
 /* Bodies the vectors do not contain, built by hand: each decodes to its kind and re-encodes. */
