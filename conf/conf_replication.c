@@ -49,9 +49,8 @@ static int load_from(const config_setting_t *s, struct conf_replication *r, char
     for (int i = 0; i < n; i++) {
         const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
         struct conf_hostport hp;
-        const char *v = config_setting_type(e) == CONFIG_TYPE_STRING
-                            ? config_setting_get_string(e)
-                            : NULL;
+        const char *v =
+            config_setting_type(e) == CONFIG_TYPE_STRING ? config_setting_get_string(e) : NULL;
         if (!v || conf_parse_hostport(v, &hp) != 0)
             return bad(s, where, err, errlen,
                        "replication.from entry '%s' is not \"HOST:PORT\" or \"[IPV6ADDR]:PORT\"",
@@ -77,8 +76,8 @@ static int load_u32(const config_setting_t *s, uint32_t lo, uint32_t hi, uint32_
     return CONF_OK;
 }
 
-int conf_replication_load(const void *group, struct conf_replication *out, char *err,
-                          size_t errlen, const void **where)
+int conf_replication_load(const void *group, struct conf_replication *out, char *err, size_t errlen,
+                          const void **where)
 {
     const config_setting_t *g = group;
     *where = g;
@@ -125,8 +124,8 @@ int conf_replication_load(const void *group, struct conf_replication *out, char 
             else if (str && strcmp(str, "pk") == 0)
                 r.mode = CONF_REPL_PK;
             else
-                rc = bad(s, where, err, errlen,
-                         "replication.mode '%s' is not one of tls, pk", str ? str : "?");
+                rc = bad(s, where, err, errlen, "replication.mode '%s' is not one of tls, pk",
+                         str ? str : "?");
         } else {
             *where = s;
             snprintf(err, errlen, "unknown key 'replication.%s'", name);

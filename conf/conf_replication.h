@@ -30,12 +30,12 @@ struct conf_replication {
     /* The servers of the source (primary) site, each followed with a position of its own. */
     struct conf_repl_source from[CONF_MAX_REPL_SOURCES];
     int from_count;
-    uint32_t admin_index;                   /* the replication administrator, "index:handle" */
+    uint32_t admin_index; /* the replication administrator, "index:handle" */
     char admin_handle[256];
-    char key_file[CONF_REPL_PATH_MAX];      /* its PEM private key */
-    uint32_t interval_ms;                   /* between polls; default 1000 */
-    uint32_t timeout_ms;                    /* one exchange, dump streams excepted; default 30000 */
-    enum conf_repl_mode mode;               /* "tls" (default) or "pk" */
+    char key_file[CONF_REPL_PATH_MAX]; /* its PEM private key */
+    uint32_t interval_ms;              /* between polls; default 1000 */
+    uint32_t timeout_ms;               /* one exchange, dump streams excepted; default 30000 */
+    enum conf_repl_mode mode;          /* "tls" (default) or "pk" */
 };
 
 /* The defaults: not a mirror. */

@@ -133,8 +133,7 @@ int reg_mirror_prefix(struct reg_db *db, const char *prefix_handle, size_t len, 
         uint8_t change[REG_CHANGE_MAX];
         size_t n = 0;
         if (home && !homed) {
-            rocksdb_writebatch_put_cf(wb, db->cf[REG_CF_PREFIXES], (const char *)key, klen, "",
-                                      0);
+            rocksdb_writebatch_put_cf(wb, db->cf[REG_CF_PREFIXES], (const char *)key, klen, "", 0);
             n = reg_change_pack(change, REG_TXN_HOME, key, klen);
         } else if (!home && homed) {
             rocksdb_writebatch_delete_cf(wb, db->cf[REG_CF_PREFIXES], (const char *)key, klen);

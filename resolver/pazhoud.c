@@ -648,6 +648,11 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (conf.replication.enabled && mirror_new(&node, &node.mirror, err, sizeof err) != 0) {
+        log_error("replication: %s", err);
+        reg_close(node.db);
+        return 1;
+    }
     for (int i = 0; i < nworkers; i++) {
         if (worker_init(&workers[i], &node, i, err, sizeof err) != 0) {
             log_error("%s", err);
@@ -669,8 +674,8 @@ int main(int argc, char **argv)
         }
     }
     /* A mirror pulls from its primary on a thread of its own, once the node serves. */
-    if (conf.replication.enabled && mirror_start(&node, &node.mirror, err, sizeof err) != 0) {
-        log_error("replication: %s", err);
+    if (node.mirror && mirror_run(node.mirror) != 0) {
+        log_error("replication: cannot start its thread");
         return 1;
     }
     if (opt.pid_file)

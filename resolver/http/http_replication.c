@@ -27,8 +27,8 @@ void http_replication_metrics(struct evbuffer *b, struct node *node)
                 "Age of the mirror's view of a source server: seconds since the last poll that "
                 "succeeded was sent (every change the primary committed before then is here).");
     for (int i = 0; i < n; i++)
-        evbuffer_add_printf(b, "pazhou_replication_lag_seconds{source=\"%s\"} %.3f\n",
-                            st[i].name, st[i].lag_seconds);
+        evbuffer_add_printf(b, "pazhou_replication_lag_seconds{source=\"%s\"} %.3f\n", st[i].name,
+                            st[i].lag_seconds);
     series_head(b, "pazhou_replication_last_contact_timestamp_seconds", "gauge",
                 "Wall-clock time of the last successful exchange with a source server (0: none).");
     for (int i = 0; i < n; i++)
@@ -44,21 +44,23 @@ void http_replication_metrics(struct evbuffer *b, struct node *node)
     series_head(b, "pazhou_replication_last_txn_timestamp_seconds", "gauge",
                 "The primary's date (its clock) of the last transaction applied here (0: none).");
     for (int i = 0; i < n; i++)
-        evbuffer_add_printf(b, "pazhou_replication_last_txn_timestamp_seconds{source=\"%s\"} %.3f\n",
+        evbuffer_add_printf(b,
+                            "pazhou_replication_last_txn_timestamp_seconds{source=\"%s\"} %.3f\n",
                             st[i].name, (double)st[i].last_txn_date_ms / 1000.0);
     series_head(b, "pazhou_replication_applied_transactions_total", "counter",
                 "Transactions applied from a source server since start.");
     for (int i = 0; i < n; i++)
-        evbuffer_add_printf(b, "pazhou_replication_applied_transactions_total{source=\"%s\"} %llu\n",
+        evbuffer_add_printf(b,
+                            "pazhou_replication_applied_transactions_total{source=\"%s\"} %llu\n",
                             st[i].name, (unsigned long long)st[i].applied);
     series_head(b, "pazhou_replication_polls_total", "counter",
                 "Exchanges with a source server (RETRIEVE_TXN_LOG, DUMP_HANDLES) by result.");
     for (int i = 0; i < n; i++) {
         evbuffer_add_printf(b, "pazhou_replication_polls_total{source=\"%s\",result=\"ok\"} %llu\n",
                             st[i].name, (unsigned long long)st[i].polls_ok);
-        evbuffer_add_printf(b,
-                            "pazhou_replication_polls_total{source=\"%s\",result=\"failed\"} %llu\n",
-                            st[i].name, (unsigned long long)st[i].polls_failed);
+        evbuffer_add_printf(
+            b, "pazhou_replication_polls_total{source=\"%s\",result=\"failed\"} %llu\n", st[i].name,
+            (unsigned long long)st[i].polls_failed);
     }
     series_head(b, "pazhou_replication_dumps_total", "counter",
                 "Whole copies (DUMP_HANDLES) completed from a source server since start.");
@@ -86,16 +88,15 @@ json_t *http_replication_status(struct node *node)
             lag = st.lag_seconds;
         json_array_append_new(
             rows, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I}", "source", st.name,
-                            "state", mirror_state_name(st.state), "error", st.error,
-                            "last_txn_id", (json_int_t)st.last_txn_id, "last_date_ms",
-                            (json_int_t)st.last_date_ms, "last_contact",
-                            (json_int_t)st.last_contact, "lag_seconds", st.lag_seconds,
-                            "applied", (json_int_t)st.applied, "polls_failed",
+                            "state", mirror_state_name(st.state), "error", st.error, "last_txn_id",
+                            (json_int_t)st.last_txn_id, "last_date_ms", (json_int_t)st.last_date_ms,
+                            "last_contact", (json_int_t)st.last_contact, "lag_seconds",
+                            st.lag_seconds, "applied", (json_int_t)st.applied, "polls_failed",
                             (json_int_t)st.polls_failed, "dumps", (json_int_t)st.dumps,
                             "dumped_handles", (json_int_t)st.dumped_handles));
     }
-    return json_pack("{s:b,s:s,s:f,s:o}", "configured", true, "role", "mirror", "lag_seconds",
-                     lag, "sources", rows);
+    return json_pack("{s:b,s:s,s:f,s:o}", "configured", true, "role", "mirror", "lag_seconds", lag,
+                     "sources", rows);
 }
 
 bool http_replication_refuse_write(struct http_call *c, unsigned method, const char *route_path)

@@ -103,8 +103,7 @@ static void set_state(struct mirror *m, struct source *s, enum mirror_state stat
                  s->pos.resume_len ? ", resumed" : "");
     else if (state != MIRROR_STARTING)
         log_warn("replication from %s: %s: %s; serving what is stored, retrying every %u ms",
-                 s->st.name, mirror_state_name(state), problem ? problem : "",
-                 m->rc->interval_ms);
+                 s->st.name, mirror_state_name(state), problem ? problem : "", m->rc->interval_ms);
 }
 
 static enum mirror_state state_of_error(int err)
@@ -242,7 +241,6 @@ static void run_dump(struct mirror *m, struct source *s)
         struct reg_meta_put meta = pos_meta(s, pbuf);
         reg_meta_write(db, meta.key, meta.val, meta.len);
     }
-    set_state(m, s, MIRROR_COPYING, NULL);
     uint8_t body[16 + HDL_MAX_HANDLE_LEN];
     struct hdl_writer w;
     hdl_writer_init(&w, body, sizeof body);
@@ -265,6 +263,7 @@ static void run_dump(struct mirror *m, struct source *s)
         return;
     }
     int64_t sent = mono_ms();
+    set_state(m, s, MIRROR_COPYING, NULL);
     struct reg_batch *b = reg_batch_new(db);
     int err = b ? repl_stream_dump_header(&st) : PZ_ERR_NOMEM;
     const char *why = st.err;
@@ -541,7 +540,7 @@ static void *mirror_main(void *arg)
     return NULL;
 }
 
-int mirror_start(struct node *node, struct mirror **out, char *err, size_t errlen)
+int mirror_new(struct node *node, struct mirror **out, char *err, size_t errlen)
 {
     const struct conf_replication *rc = &node->conf->replication;
     struct mirror *m = calloc(1, sizeof *m);
@@ -573,8 +572,8 @@ int mirror_start(struct node *node, struct mirror **out, char *err, size_t errle
     for (int i = 0; i < m->count; i++) {
         struct source *s = &m->sources[i];
         const struct conf_repl_source *f = &rc->from[i];
-        snprintf(s->st.name, sizeof s->st.name, strchr(f->host, ':') ? "[%s]:%u" : "%s:%u",
-                 f->host, f->port);
+        snprintf(s->st.name, sizeof s->st.name, strchr(f->host, ':') ? "[%s]:%u" : "%s:%u", f->host,
+                 f->port);
         snprintf(s->meta_key, sizeof s->meta_key, "%s%s", REG_META_REPL_PREFIX, s->st.name);
         if (repl_pos_load(node->db, s->meta_key, &s->pos) != REG_OK) {
             snprintf(err, errlen, "the stored replication position for %s is unreadable",
@@ -590,13 +589,15 @@ int mirror_start(struct node *node, struct mirror **out, char *err, size_t errle
                      : (s->pos.state == REPL_POS_DUMPING ? "resuming the first copy"
                                                          : "no position: a first copy"));
     }
-    if (pthread_create(&m->thread, NULL, mirror_main, m) != 0) {
-        snprintf(err, errlen, "cannot start the replication thread");
-        mirror_stop(m);
-        return -1;
-    }
-    m->running = true;
     *out = m;
+    return 0;
+}
+
+int mirror_run(struct mirror *m)
+{
+    if (pthread_create(&m->thread, NULL, mirror_main, m) != 0)
+        return -1;
+    m->running = true;
     return 0;
 }
 

@@ -27,22 +27,27 @@ enum mirror_state {
 };
 
 struct mirror_source_status {
-    char name[300];              /* "HOST:PORT" as configured */
+    char name[300]; /* "HOST:PORT" as configured */
     enum mirror_state state;
-    char error[256];             /* the last problem, "" when none */
-    uint64_t last_txn_id;        /* last transaction applied (or the dump's) */
-    uint64_t last_date_ms;       /* the primary's clock at its last answer (0: none yet) */
-    uint64_t last_txn_date_ms;   /* the primary's date of the last transaction applied */
-    int64_t last_contact;        /* wall-clock seconds of the last successful exchange; 0 */
-    double lag_seconds;          /* see mirror_lag_seconds() in mirror.c and the docs */
-    uint64_t applied;            /* transactions applied since start */
+    char error[256];           /* the last problem, "" when none */
+    uint64_t last_txn_id;      /* last transaction applied (or the dump's) */
+    uint64_t last_date_ms;     /* the primary's clock at its last answer (0: none yet) */
+    uint64_t last_txn_date_ms; /* the primary's date of the last transaction applied */
+    int64_t last_contact;      /* wall-clock seconds of the last successful exchange; 0 */
+    double lag_seconds;        /* see mirror_lag_seconds() in mirror.c and the docs */
+    uint64_t applied;          /* transactions applied since start */
     uint64_t polls_ok, polls_failed;
     uint64_t dumps, dumped_handles, redumps;
 };
 
-/* Starts the mirror for node->conf->replication (enabled): loads the administrator's key and
- * the stored positions, then the thread. Returns 0, or -1 with a message in err. */
-int mirror_start(struct node *node, struct mirror **out, char *err, size_t errlen);
+/* Sets up the mirror for node->conf->replication (enabled): loads the administrator's key and
+ * the stored positions (node->db open). Returns 0, or -1 with a message in err. Called before
+ * the workers start, so that node->mirror never changes while they read it. */
+int mirror_new(struct node *node, struct mirror **out, char *err, size_t errlen);
+
+/* Starts the thread, once the workers serve (a first copy reloads their prefix sets). Returns 0
+ * or -1. */
+int mirror_run(struct mirror *m);
 
 /* Stops the thread (an exchange under way is cut at its next timeout or read) and frees m;
  * NULL is ignored. */

@@ -118,10 +118,9 @@ int repl_conn_read_exact(struct repl_conn *c, uint8_t *p, size_t n)
         if (k == 0)
             return fail(c, CLI_ERR_CLOSED, "the primary closed the connection");
         if (k < 0)
-            return fail(c, errno == EAGAIN || errno == EWOULDBLOCK ? CLI_ERR_TIMEOUT
-                                                                   : CLI_ERR_NETWORK,
-                        errno == EAGAIN || errno == EWOULDBLOCK ? "no answer in time"
-                                                                : "receive failed");
+            return fail(
+                c, errno == EAGAIN || errno == EWOULDBLOCK ? CLI_ERR_TIMEOUT : CLI_ERR_NETWORK,
+                errno == EAGAIN || errno == EWOULDBLOCK ? "no answer in time" : "receive failed");
         got += (size_t)k;
     }
     return 0;
@@ -201,8 +200,8 @@ static int build_answer(struct repl_conn *c, const struct admin_auth *auth,
     struct hdl_writer aw;
     hdl_writer_init(&aw, out, cap);
     /* The answer names the challenge by its id in the envelope's session field. */
-    size_t body = begin(&aw, HDL_OC_CHALLENGE_RESPONSE, minor, 0xffff, request_new_id(),
-                        m->env.session_id);
+    size_t body =
+        begin(&aw, HDL_OC_CHALLENGE_RESPONSE, minor, 0xffff, request_new_id(), m->env.session_id);
     hdl_challenge_answer_encode(&aw, &a);
     if (hdl_message_finish(&aw, body, NULL, 0) != HDL_OK)
         return fail(c, HDL_ERR_NOSPACE, "challenge answer too large");
@@ -258,8 +257,7 @@ int repl_call(struct repl_conn *c, const struct client_opts *server, const struc
          * the stream follows on it. */
         uint8_t answer[4096];
         size_t answer_len = 0;
-        err = build_answer(c, auth, &m, req, w.len, rq->minor, answer, sizeof answer,
-                           &answer_len);
+        err = build_answer(c, auth, &m, req, w.len, rq->minor, answer, sizeof answer, &answer_len);
         if (err == 0)
             err = conn_open(c, server);
         if (err == 0)
@@ -285,16 +283,15 @@ SSL_CTX *repl_tls_ctx_new(void)
     SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
     SSL_CTX_set_max_proto_version(ctx, TLS1_2_VERSION);
     /* HANDLE.NET primaries with DSA keys offer only DHE-DSS; their 1024-bit keys need level 0. */
-    if (SSL_CTX_set_cipher_list(ctx, "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
-                                     "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
-                                     "DHE-RSA-AES256-GCM-SHA384:DHE-DSS-AES256-GCM-SHA384:"
-                                     "DHE-RSA-AES128-GCM-SHA256:DHE-DSS-AES128-GCM-SHA256:"
-                                     "DHE-DSS-AES256-SHA256:DHE-DSS-AES128-SHA256:"
-                                     "DHE-RSA-AES256-SHA256:DHE-RSA-AES128-SHA256:@SECLEVEL=0") !=
-            1 ||
+    if (SSL_CTX_set_cipher_list(ctx,
+                                "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
+                                "ECDHE-ECDSA-AES128-GCM-SHA256:ECDHE-RSA-AES128-GCM-SHA256:"
+                                "DHE-RSA-AES256-GCM-SHA384:DHE-DSS-AES256-GCM-SHA384:"
+                                "DHE-RSA-AES128-GCM-SHA256:DHE-DSS-AES128-GCM-SHA256:"
+                                "DHE-DSS-AES256-SHA256:DHE-DSS-AES128-SHA256:"
+                                "DHE-RSA-AES256-SHA256:DHE-RSA-AES128-SHA256:@SECLEVEL=0") != 1 ||
         SSL_CTX_set1_sigalgs_list(ctx, "ECDSA+SHA256:ECDSA+SHA384:RSA+SHA256:RSA+SHA384:"
-                                       "RSA+SHA512:DSA+SHA256:DSA+SHA1:RSA+SHA1:ECDSA+SHA1") !=
-            1) {
+                                       "RSA+SHA512:DSA+SHA256:DSA+SHA1:RSA+SHA1:ECDSA+SHA1") != 1) {
         SSL_CTX_free(ctx);
         return NULL;
     }

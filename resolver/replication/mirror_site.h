@@ -12,10 +12,10 @@
 #include "client/client.h"
 
 struct repl_site_info {
-    uint16_t serial;      /* the source site's serial, sent in requests */
+    uint16_t serial; /* the source site's serial, sent in requests */
     uint32_t server_count;
-    uint32_t server_id;   /* of the server matched */
-    uint8_t key[4096];    /* its public key, §9.3 bytes */
+    uint32_t server_id; /* of the server matched */
+    uint8_t key[4096];  /* its public key, §9.3 bytes */
     size_t key_len;
 };
 

@@ -82,8 +82,8 @@ static int read_block(struct repl_stream *s, block_fn fn, void *ctx, bool is_sig
     size_t sig_used = 0;
     struct hdl_slice sig;
     for (;;) {
-        int rc = hdl_repl_read_signature(c->buf + c->pos + used, c->len - c->pos - used,
-                                         &sig_used, &sig);
+        int rc = hdl_repl_read_signature(c->buf + c->pos + used, c->len - c->pos - used, &sig_used,
+                                         &sig);
         if (rc == HDL_OK)
             break;
         if (rc != HDL_ERR_TRUNCATED)

@@ -19,12 +19,12 @@
 
 struct repl_stream {
     struct repl_conn *conn;
-    uint32_t type;        /* HDL_REPL_STREAM_* */
-    char hash_id[16];     /* PK mode: "SHA1", ... */
-    const uint8_t *key;   /* the primary's HS_SITE key (§9.3 bytes), for PK mode */
+    uint32_t type;      /* HDL_REPL_STREAM_* */
+    char hash_id[16];   /* PK mode: "SHA1", ... */
+    const uint8_t *key; /* the primary's HS_SITE key (§9.3 bytes), for PK mode */
     size_t key_len;
-    bool dump;            /* a 1002 stream (else 1001) */
-    uint64_t blocks;      /* signed blocks checked */
+    bool dump;       /* a 1002 stream (else 1001) */
+    uint64_t blocks; /* signed blocks checked */
     char err[256];
 };
 
