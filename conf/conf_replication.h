@@ -4,6 +4,8 @@
  *
  *     replication = { from = [ "127.0.0.1:2641" ]; admin = "300:0.NA/88.100.1";
  *                     key_file = "repl_key.pem"; interval_ms = 200; };
+ *
+ * conf.c reads the keys; this file holds the group's defaults and the checks of the whole.
  */
 #ifndef CONF_REPLICATION_H
 #define CONF_REPLICATION_H
@@ -13,17 +15,11 @@
 #include <stdint.h>
 
 #define CONF_MAX_REPL_SOURCES 8
-#define CONF_REPL_HOST_MAX 256
-#define CONF_REPL_PATH_MAX 1024
 
 struct conf_repl_source {
-    char host[CONF_REPL_HOST_MAX]; /* numeric address or DNS name */
+    char host[256]; /* numeric address or DNS name */
     uint16_t port;
 };
-
-/* How the primary is asked to send its stream: TLS 1.2 (asking with protocol 2.10, what
- * HANDLE.NET 9 mirrors do) or signed blocks in the clear (asking with 2.7). */
-enum conf_repl_mode { CONF_REPL_TLS = 0, CONF_REPL_PK = 1 };
 
 struct conf_replication {
     bool enabled; /* the group is present: the node is a mirror */
@@ -32,19 +28,22 @@ struct conf_replication {
     int from_count;
     uint32_t admin_index; /* the replication administrator, "index:handle" */
     char admin_handle[256];
-    char key_file[CONF_REPL_PATH_MAX]; /* its PEM private key */
-    uint32_t interval_ms;              /* between polls; default 1000 */
-    uint32_t timeout_ms;               /* one exchange, dump streams excepted; default 30000 */
-    enum conf_repl_mode mode;          /* "tls" (default) or "pk" */
+    char key_file[1024];  /* its PEM private key */
+    uint32_t interval_ms; /* between polls; default 1000 */
+    uint32_t timeout_ms;  /* one exchange, each read of a stream; default 30000 */
+    /* How the primary is asked to send its stream: "tls" (default: TLS 1.2, asking with protocol
+     * 2.10 as HANDLE.NET 9 mirrors do) or "pk" (signed blocks in the clear, asking with 2.7). */
+    char mode[8];
 };
 
 /* The defaults: not a mirror. */
 void conf_replication_defaults(struct conf_replication *r);
 
-/* Loads the libconfig group s (a config_setting_t) into r. Returns CONF_OK, or CONF_ERR_UNKNOWN
- * / CONF_ERR_VALUE with the message in err and *where the setting at fault (for its line); r is
- * changed only on success. from and admin are required. */
-int conf_replication_load(const void *s, struct conf_replication *r, char *err, size_t errlen,
-                          const void **where);
+/* After the group was read: marks r enabled and checks that from, admin and key_file were
+ * given. Returns 0, or -1 with a message in err. */
+int conf_replication_finish(struct conf_replication *r, char *err, size_t errlen);
+
+/* Whether the stream is asked for in PK mode. */
+bool conf_replication_pk(const struct conf_replication *r);
 
 #endif

@@ -178,7 +178,7 @@ static int open_stream(struct mirror *m, struct source *s, struct repl_conn *c, 
         .opcode = opcode,
         .body = body,
         .body_len = body_len,
-        .minor = m->rc->mode == CONF_REPL_PK ? 7 : HDL_MINOR_VERSION,
+        .minor = conf_replication_pk(m->rc) ? 7 : HDL_MINOR_VERSION,
         .site_serial = s->site.serial,
     };
     uint32_t rc = 0;
@@ -419,7 +419,7 @@ static void run_poll(struct mirror *m, struct source *s)
                                   .num_servers = 1,
                                   .server_num = 0};
     hdl_repl_retrieve_encode(&w, HDL_MAJOR_VERSION,
-                             m->rc->mode == CONF_REPL_PK ? 7 : HDL_MINOR_VERSION, &r);
+                             conf_replication_pk(m->rc) ? 7 : HDL_MINOR_VERSION, &r);
     struct repl_conn c;
     repl_conn_init(&c, (int)m->rc->timeout_ms);
     struct repl_stream st;
