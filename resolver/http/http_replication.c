@@ -78,7 +78,7 @@ json_t *http_replication_status(struct node *node)
 {
     int n = mirror_source_count(node->mirror);
     if (n == 0)
-        return json_pack("{s:b,s:s,s:n}", "configured", false, "role", "primary", "lag_seconds");
+        return json_pack("{s:b,s:n}", "configured", false, "lag_seconds");
     json_t *rows = json_array();
     double lag = 0;
     for (int i = 0; i < n; i++) {

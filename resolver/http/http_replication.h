@@ -16,7 +16,8 @@
 /* The pazhou_replication_* lines, one series per source server; nothing on a primary. */
 void http_replication_metrics(struct evbuffer *b, struct node *node);
 
-/* {"configured":false,"lag_seconds":null} on a primary; on a mirror also "role":"mirror" and
+/* {"configured":false,"lag_seconds":null} on a primary; on a mirror "configured":true,
+ * "role":"mirror" and
  * "sources":[{"source","state","error","last_txn_id",...}], lag_seconds the largest. */
 json_t *http_replication_status(struct node *node);
 
