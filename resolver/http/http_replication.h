@@ -17,8 +17,8 @@
 void http_replication_metrics(struct evbuffer *b, struct node *node);
 
 /* {"configured":false,"lag_seconds":null} on a primary; on a mirror "configured":true,
- * "role":"mirror" and
- * "sources":[{"source","state","error","last_txn_id",...}], lag_seconds the largest. */
+ * "role":"mirror", "sources":[{"source","state","error","last_txn_id",...}] and lag_seconds,
+ * the largest of the sources'. */
 json_t *http_replication_status(struct node *node);
 
 /* On a mirror, answers a write of the REST API (PUT/DELETE /api/handles/..., POST /api/batch,
