@@ -452,6 +452,34 @@ class ReferencePrimary(unittest.TestCase):
         finally:
             a.close()
 
+    def test_5_first_copy_killed_halfway_resumes(self):
+        """SIGKILL while the 100,000 handles stream in: the restarted mirror resumes after the
+        last handle it stored (fewer handles in this run's copy than in all), and ends whole."""
+        m = Mirror([self.source], "300:0.NA/88.100.1", self.key).start()
+        try:
+            deadline = time.time() + scaled(60)
+            while "copying (DUMP_HANDLES)" not in m.read_log() and time.time() < deadline:
+                time.sleep(0.05)
+            time.sleep(2)  # a part of the copy, batches of 1,000 committed
+            m.proc.kill()
+            m.proc.wait()
+            m.proc = None
+            m.start()
+            st = m.wait_state("following", 120)["sources"][0]
+            self.assertIn("resuming the first copy", m.read_log())
+            self.assertIn("copying (DUMP_HANDLES, resumed)", m.read_log())
+            counts = {r["prefix"]: r["handles"] for r in json.loads(urllib.request.urlopen(
+                "http://127.0.0.1:%d/api/status" % m.http_port).read())["prefixes"]}
+            total = sum(counts.values())
+            self.assertGreater(st["dumped_handles"], 0)
+            self.assertLess(st["dumped_handles"], total)
+            self.assertEqual(total, sum(r["handles"] for r in json.loads(urllib.request.urlopen(
+                "http://127.0.0.1:%d/api/status" % self.mirror.http_port).read())["prefixes"]))
+            self.assertEqual(tcp_resolve(m.port, "88.100.1/PRODUCT-100000").values(),
+                             tcp_resolve(self.ref.port, "88.100.1/PRODUCT-100000").values())
+        finally:
+            m.close()
+
     def test_4_unreachable_primary(self):
         """The shared reference server is not stopped: the mirror is pointed at a closed port."""
         closed = socket.socket()
