@@ -91,7 +91,7 @@ static void set_state(struct mirror *m, struct source *s, enum mirror_state stat
     pthread_mutex_lock(&m->mu);
     enum mirror_state was = s->st.state;
     s->st.state = state;
-    snprintf(s->st.error, sizeof s->st.error, "%s", problem ? problem : "");
+    snprintf(s->st.error, sizeof s->st.error, "%.255s", problem ? problem : "");
     pthread_mutex_unlock(&m->mu);
     if (was == state)
         return;
