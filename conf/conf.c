@@ -507,7 +507,10 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
         L->c->root_count = n;
     } else if (k->kind == K_REPL_FROM) {
         for (int i = 0; i < n; i++) {
-            memcpy(L->c->replication.from[i].host, hps[i].host, sizeof hps[i].host);
+            /* snprintf: the bytes after the name stay zero, so a reload compares whole
+             * entries (conf_reload.c). */
+            snprintf(L->c->replication.from[i].host, sizeof L->c->replication.from[i].host, "%s",
+                     hps[i].host);
             L->c->replication.from[i].port = hps[i].port;
         }
         L->c->replication.from_count = n;

@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include "conf/conf.h"
+#include "conf/conf_reload.h"
 
 static int load_text(const char *text, struct conf *c, char *err, size_t errlen)
 {
@@ -102,12 +103,37 @@ static void bad_groups_are_refused(void **state)
                  "unknown key 'replication.pull_all'");
 }
 
+static void note(void *ctx, const char *name)
+{
+    snprintf(ctx, 64, "%s", name);
+}
+
+static void a_reload_names_replication_changes(void **state)
+{
+    (void)state;
+    static const char base[] = "replication = { from = [ \"127.0.0.1:2641\" ]; admin = "
+                               "\"300:0.NA/X\"; key_file = \"k\"; interval_ms = %d; };\n";
+    char text[256], err[512], changed[64] = "";
+    struct conf was, now;
+    snprintf(text, sizeof text, base, 200);
+    assert_int_equal(load_text(text, &was, err, sizeof err), CONF_OK);
+    assert_int_equal(load_text(text, &now, err, sizeof err), CONF_OK);
+    assert_int_equal(conf_restart_changes(&was, &now, note, changed), 0);
+    snprintf(text, sizeof text, base, 300);
+    assert_int_equal(load_text(text, &now, err, sizeof err), CONF_OK);
+    assert_int_equal(conf_restart_changes(&was, &now, note, changed), 1);
+    assert_string_equal(changed, "replication.interval_ms");
+    assert_int_equal(load_text("threads = 1;\n", &now, err, sizeof err), CONF_OK);
+    assert_true(conf_restart_changes(&was, &now, note, changed) >= 1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(a_primary_has_no_replication),
         cmocka_unit_test(the_group_makes_a_mirror),
         cmocka_unit_test(bad_groups_are_refused),
+        cmocka_unit_test(a_reload_names_replication_changes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
