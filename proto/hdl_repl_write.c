@@ -69,8 +69,8 @@ void hdl_repl_put_txn_header(struct hdl_writer *w, uint32_t status)
     hdl_put_u32(w, status);
 }
 
-int hdl_repl_put_txn(struct hdl_writer *w, uint64_t txn_id, struct hdl_slice handle,
-                     uint8_t action, uint64_t date_ms, uint32_t count, struct hdl_slice values)
+int hdl_repl_put_txn(struct hdl_writer *w, uint64_t txn_id, struct hdl_slice handle, uint8_t action,
+                     uint64_t date_ms, uint32_t count, struct hdl_slice values)
 {
     hdl_put_u8(w, HDL_REPL_TXN);
     hdl_put_u64(w, txn_id);

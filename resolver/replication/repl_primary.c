@@ -102,8 +102,8 @@ static void serve(struct auth_stream *s, struct node *node, const struct hdl_mes
                                                : repl_primary_dump(node, st, &dr);
     if (rc != 0)
         log_info("replication: %s stream to %.*s stopped before its end",
-                 opcode == HDL_OC_RETRIEVE_TXN_LOG ? "transaction" : "dump",
-                 (int)who->handle_len, (const char *)who->handle);
+                 opcode == HDL_OC_RETRIEVE_TXN_LOG ? "transaction" : "dump", (int)who->handle_len,
+                 (const char *)who->handle);
     repl_stream_free(st);
 }
 

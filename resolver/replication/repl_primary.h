@@ -39,10 +39,10 @@ bool repl_primary_selects(uint8_t hash_type, uint32_t num_servers, uint32_t serv
 
 /* What the log holds, for the NEED_TO_REDUMP rules (docs/replication.md). */
 struct repl_log_state {
-    uint64_t last_id;        /* the last durable txn id; 0: the log is empty */
-    uint64_t first_id;       /* the first txn id still in the log */
-    uint64_t first_date_ms;  /* its date */
-    uint64_t import_id;      /* the last bulk import (REG_TXN_IMPORT) in the log, 0: none */
+    uint64_t last_id;       /* the last durable txn id; 0: the log is empty */
+    uint64_t first_id;      /* the first txn id still in the log */
+    uint64_t first_date_ms; /* its date */
+    uint64_t import_id;     /* the last bulk import (REG_TXN_IMPORT) in the log, 0: none */
 };
 /* True when a mirror at (last_txn_id, last_query_date) must re-dump: the rules of the reference
  * (docs/replication.md), with dates in ms, plus a bulk import newer than its position (an

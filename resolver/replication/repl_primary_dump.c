@@ -100,8 +100,8 @@ int repl_primary_dump(struct node *node, struct repl_stream *st, const struct hd
         if (req->start_type == HDL_REPL_START_NA)
             handles = false;
         else if (req->start_type == HDL_REPL_START_HANDLE &&
-                 !(d.start_len = reg_canonical_key(node->db, req->start.ptr, req->start.len,
-                                                   d.start)))
+                 !(d.start_len =
+                       reg_canonical_key(node->db, req->start.ptr, req->start.len, d.start)))
             handles = false;
     } else {
         /* The log's last durable id before the first handle is read: a change during the scan is

@@ -111,8 +111,7 @@ static int send_txn(void *ctx, uint64_t id, int op, uint32_t time, const uint8_t
     struct reg_pin pin = {0};
     bool pinned = false;
     struct reg_record_view rec = {0};
-    if (action == HDL_REPL_ACT_UPDATE &&
-        reg_get_record(t->node->db, handle, len, &pin) == REG_OK) {
+    if (action == HDL_REPL_ACT_UPDATE && reg_get_record(t->node->db, handle, len, &pin) == REG_OK) {
         pinned = true;
         if (reg_record_parse(pin.data, pin.len, 0, &rec) != HDL_OK)
             rec = (struct reg_record_view){0};
@@ -134,8 +133,8 @@ static int send_txn(void *ctx, uint64_t id, int op, uint32_t time, const uint8_t
     if (hdl_repl_put_txn(&w, id, (struct hdl_slice){handle, (uint32_t)len}, action,
                          (uint64_t)time * 1000u, rec.value_count, rec.values) != HDL_OK ||
         hdl_writer_status(&w) != HDL_OK) {
-        log_warn("replication: txn %llu (%.*s) not sent: malformed values",
-                 (unsigned long long)id, (int)len, (const char *)handle);
+        log_warn("replication: txn %llu (%.*s) not sent: malformed values", (unsigned long long)id,
+                 (int)len, (const char *)handle);
         goto out;
     }
     if (repl_stream_block(t->st, t->buf, w.len) != 0) {

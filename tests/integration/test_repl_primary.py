@@ -3,7 +3,12 @@ and the transaction log over TCP, authenticated by session-less challenge-respon
 (signed blocks, checked with the node's public key) and in TLS mode (certificate key checked
 against the node's key); and, where the reference is installed, a HANDLE.NET mirror of a Pazhou
 primary."""
+import hashlib
+import hmac
+import json
 import os
+import shutil
+import signal
 import socket
 import ssl
 import struct
@@ -12,9 +17,11 @@ import tempfile
 import time
 import unittest
 
+import reference
+
 from handle_admin import OC_CREATE, OC_DELETE, OC_HOME, OC_MODIFY, Admin, value, values_body
-from pazhou_node import (Node, PRODUCT_000001, Response, bstr, message, read_exact,
-                         read_tcp_message, seckey_holder)
+from pazhou_node import (OC_GET_SITE_INFO, Node, PRODUCT_000001, Response, bstr, free_port,
+                         message, read_exact, read_tcp_message, scaled, seckey_holder)
 
 OC_NEXT_TXN, OC_RETRIEVE, OC_DUMP = 1000, 1001, 1002
 REPL_FLAGS = 0x59000000  # CT | REC | CA | PO, as HANDLE.NET mirrors send
@@ -71,9 +78,6 @@ class Reader:
     def bstr(self):
         return self.take(self.u32())
 
-    def mark(self):
-        self.start = len(self.consumed) if hasattr(self, "consumed") else 0
-
     def block(self, read):
         """Reads one block with read(); in PK mode the signature after it."""
         self.raw = b""
@@ -110,18 +114,13 @@ def read_dump(r):
     assert r.block(r.u32) == 2
     out = []
     while True:
-        t = r.u8() if not r.signed else None
+        # The type byte belongs to the record's block; -1 (ABSOLUTELY_DONE) has no signature.
+        t = r.u8()
+        if t == 0xff:
+            return out
+        rec = r.block(lambda: dump_record(r, t))
         if r.signed:
-            # The type byte belongs to the block; -1 (ABSOLUTELY_DONE) carries no signature.
-            t = r.take(1)[0]
-            if t == 0xff:
-                return out
-            rec = r.block(lambda: dump_record(r, t))
             r.blocks[-1] = (bytes([t]) + r.blocks[-1][0], r.blocks[-1][1])
-        else:
-            if t == 0xff:
-                return out
-            rec = dump_record(r, t)
         out.append(rec)
 
 
@@ -345,6 +344,50 @@ class ReplPrimary(unittest.TestCase):
         self.assertEqual(status, 2)
         self.assertGreater(end, 0)
 
+    def check_mac(self, admin, r):
+        """The answer's credential is HS_MAC under the session key; returns its counter."""
+        raw = r.raw
+        at = 44 + r.body_length
+        cred = raw[at + 4:at + 4 + struct.unpack(">I", raw[at:at + 4])[0]]
+        p = 4
+        p += 4 + struct.unpack(">I", cred[p:p + 4])[0]  # signer handle
+        counter = struct.unpack(">I", cred[p:p + 4])[0]
+        p += 4
+        tl = struct.unpack(">I", cred[p:p + 4])[0]
+        self.assertEqual(cred[p + 4:p + 4 + tl], b"HS_MAC")
+        p += 4 + tl + 4
+        al = struct.unpack(">I", cred[p:p + 4])[0]
+        self.assertEqual(cred[p + 4:p + 4 + al], b"HMAC-SHA256")
+        p += 4 + al
+        mac = cred[p + 4:p + 4 + struct.unpack(">I", cred[p:p + 4])[0]]
+        signed = (raw[0:2] + bytes([raw[2] & 0x03, raw[3]]) + raw[4:12] +
+                  struct.pack(">I", counter) + raw[20:at])
+        self.assertEqual(mac, hmac.new(admin.key, signed, hashlib.sha256).digest())
+        return counter
+
+    def test_session(self):
+        """As HANDLE.NET mirrors do: a DH session, the first request challenged, later ones not;
+        the answers carry the session's HS_MAC."""
+        a = Admin(self.node.port, "88.100.1/MIRROR", 300, "mirror-secret")
+        self.addCleanup(a.close)
+        a.open_session()
+        body = retrieve_body(0, 0, 10)
+        r = a.exchange(a.frame(OC_RETRIEVE, body, flags=REPL_FLAGS))
+        self.assertEqual(r.rc, 402)
+        c1 = self.check_mac(a, r)
+        a.close()
+        a.sock = socket.create_connection(("127.0.0.1", self.node.port), timeout=10)
+        r = a.exchange(a.answer(r))
+        self.assertEqual((r.rc, r.body, r.session_id), (1, b"\0", a.session))
+        c2 = self.check_mac(a, r)
+        self.assertGreater(c2, c1)
+        self.assertEqual(struct.unpack(">I", read_exact(a.sock, 4))[0], 0x544C5300)
+        a.close()
+        a.sock = socket.create_connection(("127.0.0.1", self.node.port), timeout=10)
+        r = a.exchange(a.frame(OC_RETRIEVE, body, flags=REPL_FLAGS))
+        self.assertEqual(r.rc, 1, "the session is authenticated: no new challenge")
+        self.assertGreater(self.check_mac(a, r), c2)
+
     def test_refusals(self):
         m = self.pull(OC_DUMP, dump_body(), who=("88.100.1/OUTSIDER", "outsider-secret"))
         self.assertEqual(m.response.rc, 400)
@@ -406,6 +449,234 @@ class ReplPrimaryDsa(unittest.TestCase):
         recs = read_dump(Reader(t, signed=False))
         self.assertIn("88.100.1/MIRROR", [x[1] for x in recs if x[0] == "handle"])
 
+
+def rss_kib(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
+class ReplPrimaryLarge(unittest.TestCase):
+    """A dump much larger than the node's buffers to a mirror that stops reading: the node keeps
+    answering meanwhile, its memory stays bounded, and the whole dump arrives afterwards."""
+
+    COUNT = 40000
+    PAYLOAD = "x" * 1500
+
+    @classmethod
+    def setUpClass(cls):
+        records = [{"handle": "88.100.1/BULK-%06d" % i, "values": [
+            {"index": 1, "type": "URL", "data": "https://example.com/%d/%s" % (i, cls.PAYLOAD)}]}
+            for i in range(cls.COUNT)]
+        cls.node = Node([MIRROR, *records], extra_conf=CONF).start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.node.close()
+
+    def test_slow_mirror(self):
+        from pazhou_node import resolution
+        before = rss_kib(self.node.proc.pid)
+        m = Mirror(self.node, OC_DUMP, dump_body(), 10)
+        self.addCleanup(m.close)
+        self.assertEqual(m.response.rc, 1)
+        self.assertEqual(m.stream_type(), 0x544C5300)
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        ctx.maximum_version = ssl.TLSVersion.TLSv1_2
+        t = ctx.wrap_socket(m.sock, server_side=False)
+        self.addCleanup(t.close)
+        self.assertEqual(len(t.recv(4)), 4)  # the header: the stream has started
+        # The mirror stops reading while far more than the node may buffer is still to come.
+        time.sleep(scaled(2))
+        grown = rss_kib(self.node.proc.pid) - before
+        self.assertLess(grown, 40 * 1024, "the node buffered the dump (%d KiB)" % grown)
+        for _ in range(20):
+            t0 = time.time()
+            self.assertEqual(self.node.udp(resolution("88.100.1/BULK-000007")).rc, 1)
+            self.assertEqual(self.node.tcp(resolution("88.100.1/BULK-000008")).rc, 1)
+            self.assertLess(time.time() - t0, scaled(0.5))
+        r = Reader(t, signed=False)
+        names = []
+        while True:
+            typ = r.u8()
+            if typ == 0xff:
+                break
+            rec = dump_record(r, typ)
+            if rec[0] == "handle":
+                names.append(rec[1])
+        bulk = [n for n in names if n.startswith("88.100.1/BULK-")]
+        self.assertEqual(len(bulk), self.COUNT)
+        self.assertEqual(bulk, sorted(bulk))
+
+
+TEMPLATE = "/work/shared/reference/cnri/svr-template"
+
+
+def template_dir():
+    """The reference's test keys and site information (admin 300:0.NA/88.100.1's key pair, the
+    server key): beside the install, or in the shared setup folder."""
+    for d in (os.path.join(reference.HOME, "cnri", "svr-template"), TEMPLATE):
+        if os.path.exists(os.path.join(d, "admpub.pem")):
+            return d
+    return None
+
+
+def reference_ready():
+    return (reference.available() and template_dir() is not None and shutil.which("java")
+            and os.path.exists(os.path.join(reference.HOME, "hsj", "bin", "hdl")))
+
+
+@unittest.skipUnless(reference_ready(), reference.WHY)
+class ReferenceMirror(unittest.TestCase):
+    """A HANDLE.NET 9 server set up as a mirror of a Pazhou primary, as REPLICATION.md built the
+    capture's mirror by hand: site info marked not primary, replication_authentication with the
+    admin key (replpriv.bin), txnsrcsv.bin = the Pazhou primary's site information. Its first
+    copy comes from hdl-dumpfromprimary; then it polls, and a handle created on Pazhou shows up
+    on it. Its own ports are free loopback ports; the shared reference server is not used."""
+
+    @classmethod
+    def setUpClass(cls):
+        tpl = template_dir()
+        with open(os.path.join(tpl, "admpub.pem")) as f:
+            admpub = f.read()
+        repl_admin = {"handle": "88.100.1/REPLADMIN", "values": [
+            {"index": 300, "type": "HS_PUBKEY", "data": admpub}]}
+        conf = ('server_admins = [ "300:88.100.1/ADMIN" ];\n'
+                'replication_admins = [ "300:88.100.1/REPLADMIN" ];\n')
+        cls.node = Node([ADMIN, repl_admin, PRODUCT_000001], extra_conf=conf).start()
+        cls.mirror_proc = None
+        cls.dir = tempfile.mkdtemp(prefix="pazhou-refmirror-")
+        cls.svr = os.path.join(cls.dir, "svr")
+        cls.cfg = os.path.join(cls.dir, "hdlcfg")
+        os.makedirs(cls.svr)
+        os.makedirs(cls.cfg)
+        cls.port, cls.http_port = free_port(), free_port()
+        for f in ("privkey.bin", "pubkey.bin"):
+            shutil.copy(os.path.join(tpl, f), cls.svr)
+        shutil.copy(os.path.join(tpl, "admpriv.bin"), os.path.join(cls.svr, "replpriv.bin"))
+        with open(os.path.join(tpl, "siteinfo.json")) as f:
+            site = json.load(f)
+        site["primarySite"] = False
+        for server in site["servers"]:
+            server["address"] = "127.0.0.1"
+            for i in server["interfaces"]:
+                i["port"] = cls.http_port if i["protocol"] == "HTTP" else cls.port
+        for path in (os.path.join(cls.svr, "siteinfo.json"), os.path.join(cls.cfg, "resolver_site")):
+            with open(path, "w") as f:
+                json.dump(site, f, indent=2)
+        # The primary's site information, as it hands it out.
+        r = cls.node.udp(message(OC_GET_SITE_INFO, bstr("/")))
+        assert r.rc == 1, r.rc
+        with open(os.path.join(cls.svr, "txnsrcsv.bin"), "wb") as f:
+            f.write(r.body)
+        with open(os.path.join(cls.svr, "config.dct"), "w") as f:
+            f.write(MIRROR_CONFIG % {"port": cls.port, "http": cls.http_port})
+        # Loopback only: every name goes to resolver_site (the mirror itself).
+        with open(os.path.join(cls.cfg, "config.dct"), "w") as f:
+            f.write('{\n  "auto_update_root_info" = "no"\n}\n')
+        with open(os.path.join(cls.cfg, "local_nas"), "w") as f:
+            f.write("*\n")
+        cls.env = dict(os.environ, JAVA_TOOL_OPTIONS="-Dnet.handle.configDir=" + cls.cfg)
+        cls.bin = os.path.join(reference.HOME, "hsj", "bin")
+
+    @classmethod
+    def tearDownClass(cls):
+        if cls.mirror_proc and cls.mirror_proc.poll() is None:
+            os.killpg(cls.mirror_proc.pid, signal.SIGTERM)
+            try:
+                cls.mirror_proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(cls.mirror_proc.pid, signal.SIGKILL)
+                cls.mirror_proc.wait()
+        cls.node.close()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def resolve_on_mirror(self, handle):
+        p = subprocess.run([os.path.join(self.bin, "hdl-qresolver"), handle], capture_output=True,
+                           text=True, env=self.env, timeout=scaled(60))
+        return p.stdout + p.stderr
+
+    def test_mirror_of_pazhou(self):
+        p = subprocess.run([os.path.join(self.bin, "hdl-dumpfromprimary"), self.svr],
+                           capture_output=True, text=True, env=self.env, timeout=scaled(180))
+        out = p.stdout + p.stderr
+        self.assertTrue(os.path.exists(os.path.join(self.svr, "txnstat.dct")), out)
+        log = open(os.path.join(self.dir, "mirror.log"), "ab")
+        self.__class__.mirror_proc = subprocess.Popen(
+            [os.path.join(self.bin, "hdl"), "server", self.svr], env=self.env, stdout=log,
+            stderr=log, stdin=subprocess.DEVNULL, start_new_session=True)
+        log.close()
+        deadline = time.time() + scaled(90)
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                break
+            except OSError:
+                self.assertIsNone(self.mirror_proc.poll(), self.mirror_log())
+                self.assertLess(time.time(), deadline, "the mirror did not start")
+                time.sleep(0.5)
+        # The dump's copy.
+        self.assertIn("https://example.com/product/000001",
+                      self.resolve_on_mirror("88.100.1/PRODUCT-000001"))
+        # A change on Pazhou reaches the mirror at its next poll.
+        admin = Admin(self.node.port, "88.100.1/ADMIN", 300, "anchor-secret")
+        self.addCleanup(admin.close)
+        self.assertEqual(admin.request(OC_CREATE, values_body("88.100.1/FROM-PAZHOU", [
+            value(1, "URL", "https://example.com/from-pazhou")])).rc, 1)
+        deadline = time.time() + scaled(60)
+        while "https://example.com/from-pazhou" not in self.resolve_on_mirror(
+                "88.100.1/FROM-PAZHOU"):
+            self.assertLess(time.time(), deadline, self.mirror_log())
+            time.sleep(1)
+
+    def mirror_log(self):
+        out = ""
+        for name in ("mirror.log", "svr/error.log"):
+            try:
+                with open(os.path.join(self.dir, name), errors="replace") as f:
+                    out += "\n--- %s\n%s" % (name, f.read()[-4000:])
+            except OSError:
+                pass
+        return out
+
+
+MIRROR_CONFIG = """{
+  "server_type" = "server"
+  "hdl_udp_config" = {
+    "bind_address" = "127.0.0.1"
+    "num_threads" = "4"
+    "bind_port" = "%(port)d"
+    "log_accesses" = "no"
+  }
+  "hdl_tcp_config" = {
+    "bind_address" = "127.0.0.1"
+    "num_threads" = "4"
+    "bind_port" = "%(port)d"
+    "log_accesses" = "no"
+  }
+  "interfaces" = (
+    "hdl_udp"
+    "hdl_tcp"
+  )
+  "server_config" = {
+    "server_admins" = (
+      "300:88.100.1/REPLADMIN"
+    )
+    "replication_authentication" = "privatekey:300:88.100.1/REPLADMIN"
+    "replication_interval" = "1000"
+    "this_server_id" = "1"
+    "max_session_time" = "86400000"
+    "max_auth_time" = "60000"
+    "case_sensitive" = "no"
+    "allow_recursion" = "no"
+    "enable_monitor_daemon" = "no"
+  }
+}
+"""
 
 if __name__ == "__main__":
     unittest.main()

@@ -194,18 +194,19 @@ static void check_dump_handle(const char *name)
     uint8_t *buf = malloc(rec.len + 16);
     struct hdl_writer w;
     hdl_writer_init(&w, buf, rec.len + 16);
-    assert_int_equal(hdl_repl_put_dump_handle(&w, handle, count, (struct hdl_slice){run, (uint32_t)run_len}),
-                     HDL_OK);
+    assert_int_equal(
+        hdl_repl_put_dump_handle(&w, handle, count, (struct hdl_slice){run, (uint32_t)run_len}),
+        HDL_OK);
     assert_written(&w, rec);
     /* A run that does not hold count values is refused. */
     hdl_writer_init(&w, buf, rec.len + 16);
-    assert_int_equal(hdl_repl_put_dump_handle(&w, handle, count + 1,
-                                              (struct hdl_slice){run, (uint32_t)run_len}),
-                     HDL_ERR_MALFORMED);
+    assert_int_equal(
+        hdl_repl_put_dump_handle(&w, handle, count + 1, (struct hdl_slice){run, (uint32_t)run_len}),
+        HDL_ERR_MALFORMED);
     hdl_writer_init(&w, buf, rec.len + 16);
-    assert_int_equal(hdl_repl_put_dump_handle(&w, handle, count,
-                                              (struct hdl_slice){run, (uint32_t)run_len - 1}),
-                     HDL_ERR_MALFORMED);
+    assert_int_equal(
+        hdl_repl_put_dump_handle(&w, handle, count, (struct hdl_slice){run, (uint32_t)run_len - 1}),
+        HDL_ERR_MALFORMED);
     free(buf);
     free(run);
     free(rec.p);
