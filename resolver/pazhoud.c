@@ -607,7 +607,9 @@ int main(int argc, char **argv)
     size_t homed = reg_prefix_set_count(prefixes);
     if (reg_prefix_set_count(prefixes) == 0)
         log_warn("%s homes no prefix: every resolution will be answered 301", conf.data_dir);
-    audit_stored_sites(&node);
+    /* A mirror's prefix handles carry its primary's site, as they should. */
+    if (!conf.replication.enabled)
+        audit_stored_sites(&node);
 
     static struct worker workers[MAX_WORKERS];
     static struct node_quiesce quiesce[MAX_WORKERS];

@@ -61,6 +61,9 @@ void mirror_dump(struct mirror *m, struct source *s)
     const char *why = st.err;
     bool done = false, homed = false;
     uint64_t handles = 0;
+    pthread_mutex_lock(&m->mu);
+    uint64_t base = s->st.dumped_handles;
+    pthread_mutex_unlock(&m->mu);
     while (err == 0 && !done && !mirror_stopping(m)) {
         struct hdl_repl_record rec;
         err = repl_stream_next(&st, &rec);
@@ -85,8 +88,16 @@ void mirror_dump(struct mirror *m, struct source *s)
             memcpy(s->pos.resume, rec.handle.ptr, rec.handle.len);
             s->pos.resume_len = rec.handle.len;
             handles++;
-            if (reg_batch_count(b) >= DUMP_BATCH && (err = commit_dump_batch(s, b)) != 0)
+            if (reg_batch_count(b) < DUMP_BATCH)
+                break;
+            if ((err = commit_dump_batch(s, b)) != 0) {
                 why = "cannot write the copy into the registry";
+                break;
+            }
+            /* Progress for the status: handles stored by this copy so far. */
+            pthread_mutex_lock(&m->mu);
+            s->st.dumped_handles = base + handles;
+            pthread_mutex_unlock(&m->mu);
             break;
         }
         case HDL_REPL_DUMP_HOMED: {
@@ -118,7 +129,7 @@ void mirror_dump(struct mirror *m, struct source *s)
     if (homed)
         mirror_reload_prefixes(m);
     pthread_mutex_lock(&m->mu);
-    s->st.dumped_handles += handles;
+    s->st.dumped_handles = base + handles;
     s->st.last_txn_id = s->pos.txn_id;
     s->st.last_date_ms = s->pos.date_ms;
     pthread_mutex_unlock(&m->mu);

@@ -26,7 +26,8 @@ struct mirror_source_status {
     double lag_seconds;        /* see mirror_lag_seconds() in mirror.c and the docs */
     uint64_t applied;          /* transactions applied since start */
     uint64_t polls_ok, polls_failed;
-    uint64_t dumps, dumped_handles, redumps;
+    uint64_t dumps, redumps;
+    uint64_t dumped_handles; /* stored by copies since start (the one under way so far) */
 };
 
 #endif

@@ -84,6 +84,9 @@ class Mirror(Node):
                 return self
             except socket.timeout:
                 pass
+        self.proc.kill()
+        self.proc.wait()
+        self.proc = None
         raise AssertionError("the mirror did not answer: " + self.read_log())
 
     def status(self):
@@ -238,8 +241,16 @@ class PazhouPrimary(unittest.TestCase):
             'server_admins = [ "300:88.100.1/ADMIN" ];\n'
             'replication_admins = [ "300:88.100.1/MIRROR" ];\n')).start()
         cls.source = "127.0.0.1:%d" % cls.primary.port
-        cls.mirror = Mirror([cls.source], "300:88.100.1/MIRROR", cls.key_file).start()
-        cls.mirror.wait_state("following", 30)
+        try:
+            cls.mirror = Mirror([cls.source], "300:88.100.1/MIRROR", cls.key_file)
+            cls.mirror.start()
+            cls.mirror.wait_state("following", 30)
+        except BaseException:
+            # tearDownClass does not run when setUpClass fails: nothing may be left running.
+            if getattr(cls, "mirror", None):
+                cls.mirror.close()
+            cls.primary.close()
+            raise
 
     @classmethod
     def tearDownClass(cls):
@@ -399,8 +410,16 @@ class ReferencePrimary(unittest.TestCase):
             raise unittest.SkipTest("the reference's admin key (admpriv.pem) is not here")
         cls.ref = reference.Server().start()
         cls.source = "127.0.0.1:%d" % cls.ref.port
-        cls.mirror = Mirror([cls.source], "300:0.NA/88.100.1", cls.key).start()
-        cls.mirror.wait_state("following", 120)
+        cls.mirror = None
+        try:
+            cls.mirror = Mirror([cls.source], "300:0.NA/88.100.1", cls.key)
+            cls.mirror.start()
+            cls.mirror.wait_state("following", 120)
+        except BaseException:
+            if cls.mirror:
+                cls.mirror.close()
+            cls.ref.stop()
+            raise
 
     @classmethod
     def tearDownClass(cls):
@@ -458,10 +477,15 @@ class ReferencePrimary(unittest.TestCase):
         m = Mirror([self.source], "300:0.NA/88.100.1", self.key).start()
         try:
             deadline = time.time() + scaled(60)
-            while "copying (DUMP_HANDLES)" not in m.read_log() and time.time() < deadline:
-                time.sleep(0.05)
-            time.sleep(2)  # a part of the copy, batches of 1,000 committed
+            stored = 0
+            while time.time() < deadline:  # a part of the copy, batches of 1,000 committed
+                st = m.status()["sources"]
+                stored = st[0]["dumped_handles"] if st else 0
+                if stored >= 5000 or (st and st[0]["state"] == "following"):
+                    break
+                time.sleep(0.01)
             m.proc.kill()
+            self.assertTrue(5000 <= stored < 100000, "killed after %d handles" % stored)
             m.proc.wait()
             m.proc = None
             m.start()
