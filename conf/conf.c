@@ -99,6 +99,7 @@ void conf_defaults(struct conf *c)
     c->dns_timeout_ms = 1000;
 
     c->admin_count = 0;
+    conf_replication_defaults(&c->replication);
     c->repl_admin_count = 0;
 }
 
@@ -122,6 +123,8 @@ enum key_kind {
     K_HASH,    /* site.hash (conf_site_servers.c) */
     K_SERVERS, /* site.servers (conf_site_servers.c) */
     K_GROUP,   /* a nested group described by keys */
+    K_REPL_FROM, /* replication.from: "HOST:PORT" peers, at least one */
+    K_IDENTITY,  /* one "index:handle" (replication.admin) */
 };
 
 struct key {
@@ -309,6 +312,20 @@ static const struct key access_log_keys[] = {
     {0},
 };
 
+static const char *const repl_modes[] = {"tls", "pk", NULL};
+
+static const struct key replication_keys[] = {
+    {.name = "from", .kind = K_REPL_FROM, .min = 1, .max = CONF_MAX_REPL_SOURCES},
+    {.name = "admin", .kind = K_IDENTITY},
+    {.name = "key_file", .kind = K_STR, FIELD(replication.key_file), .min = 1},
+    {.name = "interval_ms", .kind = K_U32, FIELD(replication.interval_ms), .min = 10,
+     .max = 86400000},
+    {.name = "timeout_ms", .kind = K_U32, FIELD(replication.timeout_ms), .min = 100,
+     .max = 3600000},
+    {.name = "mode", .kind = K_CHOICE, FIELD(replication.mode), .min = 1, .choices = repl_modes},
+    {0},
+};
+
 static const struct key root_keys[] = {
     {.name = "data_dir", .kind = K_STR, FIELD(data_dir), .min = 1},
     {.name = "import_dir", .kind = K_STR, FIELD(import_dir), .min = 0},
@@ -328,6 +345,7 @@ static const struct key root_keys[] = {
     {.name = "resolver", .kind = K_GROUP, .group = resolver_keys},
     {.name = "dns", .kind = K_GROUP, .group = dns_keys},
     {.name = "server_admins", .kind = K_ADMINS, .min = 0, .max = CONF_MAX_ADMINS},
+    {.name = "replication", .kind = K_GROUP, .group = replication_keys},
     {.name = "replication_admins", .kind = K_REPL_ADMINS, .min = 0, .max = CONF_MAX_ADMINS},
     {0},
 };
@@ -466,13 +484,14 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
                            "%s[%d] '%s' is not a network \"ADDR/LEN\" (e.g. \"192.0.2.0/24\", "
                            "\"2001:db8::/32\")",
                            name, i, v);
-        if (k->kind == K_ROOTS && conf_parse_hostport(v, &hps[i]) != 0)
+        if ((k->kind == K_ROOTS || k->kind == K_REPL_FROM) &&
+            conf_parse_hostport(v, &hps[i]) != 0)
             return fail_at(L, s, CONF_ERR_VALUE,
                            "%s[%d] '%s' is not \"HOST:PORT\" or \"[IPV6ADDR]:PORT\" with a DNS "
                            "name or numeric address and a port from 1 to 65535",
                            name, i, v);
         bool admins = k->kind == K_ADMINS || k->kind == K_REPL_ADMINS;
-        if (!admins && k->kind != K_NETS && k->kind != K_ROOTS &&
+        if (!admins && k->kind != K_NETS && k->kind != K_ROOTS && k->kind != K_REPL_FROM &&
             conf_parse_endpoint(v, &eps[i]) != 0)
             return fail_at(L, s, CONF_ERR_VALUE,
                            "%s[%d] '%s' is not \"ADDR:PORT\" or \"[IPV6ADDR]:PORT\" with a "
@@ -500,6 +519,15 @@ static int load_list(struct loader *L, const config_setting_t *s, const struct k
     } else if (k->kind == K_ROOTS) {
         memcpy(L->c->roots, hps, (size_t)n * sizeof hps[0]);
         L->c->root_count = n;
+    } else if (k->kind == K_REPL_FROM) {
+        for (int i = 0; i < n; i++) {
+            /* snprintf: the bytes after the name stay zero, so a reload compares whole
+             * entries (conf_reload.c). */
+            snprintf(L->c->replication.from[i].host, sizeof L->c->replication.from[i].host, "%s",
+                     hps[i].host);
+            L->c->replication.from[i].port = hps[i].port;
+        }
+        L->c->replication.from_count = n;
     } else if (k->kind == K_DNS) {
         memcpy(L->c->dns_servers, eps, (size_t)n * sizeof eps[0]);
         L->c->dns_server_count = n;
@@ -560,6 +588,7 @@ static int load_group(struct loader *L, const config_setting_t *group, const str
             case K_NETS:
             case K_ROOTS:
             case K_DNS:
+            case K_REPL_FROM:
                 err = load_list(L, s, k, name);
                 break;
             case K_HASH:
@@ -568,6 +597,23 @@ static int load_group(struct loader *L, const config_setting_t *group, const str
             case K_SERVERS:
                 err = conf_site_servers_load(s, L->c, fail_msg, L);
                 break;
+            case K_IDENTITY: {
+                struct conf_identity id;
+                const char *v = config_setting_type(s) == CONFIG_TYPE_STRING
+                                    ? config_setting_get_string(s)
+                                    : NULL;
+                if (!v || conf_parse_identity(v, &id) != 0) {
+                    err = fail_at(L, s, CONF_ERR_VALUE,
+                                  "%s '%s' is not \"index:handle\" (e.g. \"300:" HNAME_NA_PREFIX
+                                  "88.100.1\")",
+                                  name, v ? v : "(not a string)");
+                    break;
+                }
+                L->c->replication.admin_index = id.index;
+                memcpy(L->c->replication.admin_handle, id.handle, sizeof id.handle);
+                err = CONF_OK;
+                break;
+            }
             case K_GROUP:
             default:
                 if (config_setting_type(s) != CONFIG_TYPE_GROUP) {
@@ -576,6 +622,11 @@ static int load_group(struct loader *L, const config_setting_t *group, const str
                     break;
                 }
                 err = load_group(L, s, k->group, name);
+                if (err == CONF_OK && k->group == replication_keys) {
+                    char msg[256];
+                    if (conf_replication_finish(&L->c->replication, msg, sizeof msg) != 0)
+                        err = fail_at(L, s, CONF_ERR_VALUE, "%s", msg);
+                }
                 break;
             }
         }

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "common/errcode.h" /* CONF_OK, CONF_ERR_* */
+#include "conf/conf_replication.h"
 
 #define CONF_MAX_LISTEN 8
 #define CONF_MAX_ADMINS 16
@@ -191,6 +192,8 @@ struct conf {
     struct conf_identity admins[CONF_MAX_ADMINS];
     int admin_count;
 
+    /* replication: present on a mirror (conf/conf_replication.h) */
+    struct conf_replication replication;
     /* identities that may pull the transaction log and dumps as mirrors (DUMP_HANDLES,
        RETRIEVE_TXN_LOG; docs/replication.md), besides server_admins; read at start */
     struct conf_identity repl_admins[CONF_MAX_ADMINS];

@@ -72,6 +72,14 @@ static const struct restart_key keys[] = {
     {"log_file", STR, AT(log_file)},
     {"access_log.file", STR, AT(access_log_file)},
     {"access_log.sample", NUM, AT(access_log_sample)},
+    {"replication", NUM, AT(replication.enabled)},
+    {"replication.from", NUM, AT(replication.from)},
+    {"replication.admin index", NUM, AT(replication.admin_index)},
+    {"replication.admin", STR, AT(replication.admin_handle)},
+    {"replication.key_file", STR, AT(replication.key_file)},
+    {"replication.interval_ms", NUM, AT(replication.interval_ms)},
+    {"replication.timeout_ms", NUM, AT(replication.timeout_ms)},
+    {"replication.mode", STR, AT(replication.mode)},
 };
 
 /* Lists are compared entry by entry and field by field: padding bytes carry no meaning. */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "registry/reg_internal.h"
+#include "registry/reg_mirror.h"
 
 struct reg_batch {
     struct reg_db *db;
@@ -152,4 +153,10 @@ void reg_batch_free(struct reg_batch *b)
     free(b->changes);
     free(b->created);
     free(b);
+}
+
+void reg_batch_put_meta(struct reg_batch *b, const struct reg_meta_put *meta)
+{
+    rocksdb_writebatch_put_cf(b->wb, b->db->cf[REG_CF_META], meta->key, strlen(meta->key),
+                              (const char *)meta->val, meta->len);
 }

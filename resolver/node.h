@@ -91,7 +91,16 @@ struct node {
     struct auth_throttle *auth_throttle; /* failed authentications (auth_throttle.h) */
     struct site_cache *site_cache;       /* fetched from the site's other servers (site_values.h) */
     struct node_limit_counts limit_counts;
+    struct mirror *mirror; /* replication/mirror.h: set on a mirror, NULL on a primary */
 };
+
+/* Whether the node answers as a primary: not a mirror (replication configured) and not a site
+ * configured as a mirror site (site.primary = false). Its answers carry the AT flag only then,
+ * as the reference's do. */
+static inline bool node_is_primary(const struct node *node)
+{
+    return node->conf->site_primary && !node->conf->replication.enabled;
+}
 
 /* Whether a handle's prefix is homed here, for threads other than the workers (admin threads,
  * HTTP authentication): it reads the set under prefixes_mu, which node_reload_prefixes waits

@@ -39,6 +39,7 @@
 #include "resolver/node.h"
 #include "resolver/node_backup.h"
 #include "resolver/node_reload.h"
+#include "resolver/replication/mirror.h"
 #include "resolver/worker_thread.h"
 
 #define DEFAULT_CONF "conf/pazhou.conf"
@@ -298,7 +299,8 @@ static int open_registry(const struct conf *c, struct reg_db **db)
     struct reg_options ro = {
         .path = c->data_dir,
         .block_cache_bytes = (size_t)c->block_cache_mb << 20,
-        .create_if_missing = false,
+        /* A mirror starts from nothing: its first copy fills the registry. */
+        .create_if_missing = c->replication.enabled,
         .sync_writes = c->sync_writes,
         .statistics = c->registry_statistics,
         .case_sensitive = c->case_sensitive,
@@ -607,7 +609,9 @@ int main(int argc, char **argv)
     size_t homed = reg_prefix_set_count(prefixes);
     if (reg_prefix_set_count(prefixes) == 0)
         log_warn("%s homes no prefix: every resolution will be answered 301", conf.data_dir);
-    audit_stored_sites(&node);
+    /* A mirror's prefix handles carry its primary's site, as they should. */
+    if (!conf.replication.enabled)
+        audit_stored_sites(&node);
 
     static struct worker workers[MAX_WORKERS];
     static struct node_quiesce quiesce[MAX_WORKERS];
@@ -649,6 +653,11 @@ int main(int argc, char **argv)
             return 1;
         }
     }
+    if (conf.replication.enabled && mirror_new(&node, &node.mirror, err, sizeof err) != 0) {
+        log_error("replication: %s", err);
+        reg_close(node.db);
+        return 1;
+    }
     for (int i = 0; i < nworkers; i++) {
         if (worker_init(&workers[i], &node, i, err, sizeof err) != 0) {
             log_error("%s", err);
@@ -668,6 +677,11 @@ int main(int argc, char **argv)
             log_error("cannot start worker thread %d", i);
             return 1;
         }
+    }
+    /* A mirror pulls from its primary on a thread of its own, once the node serves. */
+    if (node.mirror && mirror_run(node.mirror) != 0) {
+        log_error("replication: cannot start its thread");
+        return 1;
     }
     if (opt.pid_file)
         write_pid_file(opt.pid_file);
@@ -714,6 +728,8 @@ int main(int argc, char **argv)
         break;
     }
 
+    mirror_stop(node.mirror);
+    node.mirror = NULL;
     for (int i = 0; i < nworkers; i++)
         worker_stop(&workers[i]);
     for (int i = 0; i < nworkers; i++)

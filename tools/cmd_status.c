@@ -200,6 +200,19 @@ static void print_human(const char *url, json_t *doc, json_t *r)
         add(&l, "replication", "lag %.1f s", json_number_value(lag));
     else
         add(&l, "replication", "lag unknown");
+    json_t *src;
+    size_t si;
+    json_array_foreach(json_object_get(rep, "sources"), si, src)
+    {
+        const char *err = json_string_value(json_object_get(src, "error"));
+        const char *name = json_string_value(json_object_get(src, "source"));
+        const char *state = json_string_value(json_object_get(src, "state"));
+        char key[64];
+        snprintf(key, sizeof key, "  from %.50s", name ? name : "?");
+        add(&l, key, "%s, txn %lld%s%s", state ? state : "?",
+            (long long)json_integer_value(json_object_get(src, "last_txn_id")),
+            err && *err ? ": " : "", err ? err : "");
+    }
 
     size_t width = 0;
     for (i = 0; i < l.n; i++)

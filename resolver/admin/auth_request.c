@@ -91,7 +91,8 @@ static void begin(struct exchange *x, struct reply *r, uint32_t rc, uint32_t ext
     struct hdl_header hdr = {
         .opcode = x->op->hdr.opcode,
         .response_code = rc,
-        .op_flags = ((x->op->hdr.op_flags | HDL_FLAG_AT) & ~HDL_FLAG_CN) | extra_flags,
+        .op_flags = (x->op->hdr.op_flags & ~(HDL_FLAG_CN | HDL_FLAG_AT)) |
+                    (node_is_primary(x->node) ? HDL_FLAG_AT : 0) | extra_flags,
         .site_serial = x->node->site_serial,
         .expiration = (uint32_t)time(NULL) + 43200,
     };

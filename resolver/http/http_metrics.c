@@ -13,6 +13,7 @@
 #include "proto/hdl_const.h"
 #include "registry/reg_stats.h"
 #include "resolver/admin/auth_state.h"
+#include "resolver/http/http_replication.h"
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_session.h"
 #include "resolver/http/http_state.h"
@@ -326,6 +327,7 @@ void http_metrics_scrape(struct http_call *c)
     put_requests(b, sum);
     put_limits(b, c->w->node);
     put_node(b, node);
+    http_replication_metrics(b, c->w->node);
     free(sum);
     size_t len = evbuffer_get_length(b);
     http_send_bytes(c, 200, "text/plain; version=0.0.4; charset=utf-8", evbuffer_pullup(b, -1),

@@ -14,6 +14,7 @@
 #include "resolver/http/http_metrics.h"
 #include "resolver/http/http_proxy.h"
 #include "resolver/http/http_qr.h"
+#include "resolver/http/http_replication.h"
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_status.h"
 #include "resolver/net/worker.h"
@@ -84,7 +85,8 @@ static void dispatch(struct http_call *c)
         path_known = true;
         c->route = r->id;
         if (r->methods & method) {
-            r->fn(c);
+            if (!http_replication_refuse_write(c, method, r->path))
+                r->fn(c);
             return;
         }
     }

@@ -9,6 +9,7 @@
 #include "common/handle_name.h"
 #include "registry/reg_db.h"
 #include "resolver/http/http_metrics.h"
+#include "resolver/http/http_replication.h"
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
@@ -121,10 +122,7 @@ void http_status_get(struct http_call *c)
         json_pack("{s:I,s:I}", "tcp",
                   (json_int_t)atomic_load_explicit(&node->tcp_connections, memory_order_relaxed),
                   "http", (json_int_t)http_conns));
-    /* No replication exists yet; the field is there so that monitors need not change when it
-     * does. */
-    json_object_set_new(o, "replication",
-                        json_pack("{s:b,s:n}", "configured", false, "lag_seconds"));
+    json_object_set_new(o, "replication", http_replication_status(c->w->node));
     free(sum);
     http_send_json(c, ok ? 200 : 503, o);
 }

@@ -41,9 +41,11 @@ static void reply_begin(struct reply *r, uint8_t *out, const struct query_ctx *q
     struct hdl_header hdr = {
         .opcode = req_hdr->opcode,
         .response_code = response_code,
-        /* The node is the primary site for what it serves: every answer is authoritative.
-         * The continuous bit belongs to a stream of responses, never to a single answer. */
-        .op_flags = (req_hdr->op_flags | HDL_FLAG_AT) & ~HDL_FLAG_CN,
+        /* A primary's answers are authoritative, a mirror's are not (the reference's mirrors
+         * answer without AT). The continuous bit belongs to a stream of responses, never to a
+         * single answer. */
+        .op_flags = (req_hdr->op_flags & ~(HDL_FLAG_CN | HDL_FLAG_AT)) |
+                    (node_is_primary(q->node) ? HDL_FLAG_AT : 0),
         .site_serial = q->node->site_serial,
         .expiration = (uint32_t)time(NULL) + RESPONSE_LIFETIME_S,
     };
@@ -200,6 +202,26 @@ static enum query_result answer_site_info(struct query_ctx *q, const struct hdl_
     return reply_finish(&r, q, out_len);
 }
 
+/* The operations the reference counts as administration, which its mirrors refuse. */
+static bool query_is_admin_op(uint32_t opcode)
+{
+    switch (opcode) {
+    case HDL_OC_CREATE_HANDLE:
+    case HDL_OC_DELETE_HANDLE:
+    case HDL_OC_ADD_VALUE:
+    case HDL_OC_REMOVE_VALUE:
+    case HDL_OC_MODIFY_VALUE:
+    case HDL_OC_HOME_NA:
+    case HDL_OC_UNHOME_NA:
+    case HDL_OC_GET_NEXT_TXN_ID:
+    case HDL_OC_RETRIEVE_TXN_LOG:
+    case HDL_OC_DUMP_HANDLES:
+        return true;
+    default:
+        return false;
+    }
+}
+
 enum query_result query_answer(struct query_ctx *q, enum node_transport transport,
                                const uint8_t *req, size_t len, uint8_t *out, size_t *out_len)
 {
@@ -228,6 +250,10 @@ enum query_result query_answer(struct query_ctx *q, enum node_transport transpor
         msg.hdr.op_flags &= ~HDL_FLAG_RD; /* a digest of a broken message means nothing */
         return reply_error(q, &msg, hdl_rc_of_error(err), why, out, out_len);
     }
+    /* A mirror takes no changes: what the reference's mirrors answer (HandleServer). */
+    if (q->node->conf->replication.enabled && query_is_admin_op(msg.hdr.opcode))
+        return reply_error(q, &msg, HDL_RC_SERVER_NOT_RESP, "Not a primary server", out,
+                           out_len);
     /* Sessions, signed answers and administration leave the event loop. */
     bool deferred = msg.env.session_id != 0 || (msg.hdr.op_flags & HDL_FLAG_CT);
     switch (msg.hdr.opcode) {

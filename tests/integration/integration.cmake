@@ -9,7 +9,7 @@ elseif(SANITIZE)
 else()
     set(PAZHOU_TIME_SCALE 1)
 endif()
-foreach(name resolution repl_primary malformed lifecycle cli bench tcp_limits admin online_import node_import http http_pages http_write admin_cli bulk overwrite rest_clients limits crash_safety operations package qr proxy hierarchy_cli dns referral recursion recursion_edges http_recursion status backup site_truth dashboard logs reload multisite site_write)
+foreach(name resolution repl_primary malformed lifecycle cli bench tcp_limits admin online_import node_import http http_pages http_write admin_cli bulk overwrite rest_clients limits crash_safety operations package qr proxy hierarchy_cli dns referral recursion recursion_edges http_recursion status backup site_truth dashboard logs reload multisite site_write repl_mirror)
     add_test(NAME integration_${name}
              COMMAND ${Python3_EXECUTABLE} -m unittest -v test_${name}
              WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/integration)
@@ -25,7 +25,7 @@ set_tests_properties(integration_limits integration_crash_safety integration_tcp
                      integration_lifecycle integration_bench integration_reload
                      PROPERTIES RUN_SERIAL TRUE)
 set_tests_properties(integration_overwrite integration_rest_clients integration_proxy
-                     integration_recursion_edges PROPERTIES
+                     integration_recursion_edges integration_repl_mirror PROPERTIES
                      RESOURCE_LOCK reference_server)
 
 # The container image built and run with podman (docs/operations.md): skipped unless
