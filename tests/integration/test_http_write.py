@@ -340,14 +340,23 @@ class HttpWrite(unittest.TestCase):
                                      "handles"])
         self.assertIsInstance(got["totalCount"], str)
         total = int(got["totalCount"])
+        # The batch tests leave thousands of handles here: the whole walk goes in pages of 100
+        # (every handle once, in order), then the first pages and the last, partial one again in
+        # pages of 3, which must hold the same handles at the same places.
         seen = []
-        for page in range(0, total // 3 + 1):
-            got = self.admin("GET", "/api/handles?prefix=0.NA/88.100.1&page=%d&pageSize=3" %
+        for page in range(0, total // 100 + 1):
+            got = self.admin("GET", "/api/handles?prefix=0.NA/88.100.1&page=%d&pageSize=100" %
                              page)[1]
+            self.assertEqual(got["totalCount"], str(total))
             seen += got["handles"]
         self.assertEqual(len(seen), total)
+        self.assertEqual(len(set(seen)), total)
         self.assertEqual(seen, sorted(seen))
         self.assertIn("88.100.1/LIST-03", seen)
+        for page in [0, 1, 2, 3, total // 3]:
+            got = self.admin("GET", "/api/handles?prefix=0.NA/88.100.1&page=%d&pageSize=3" %
+                             page)[1]
+            self.assertEqual(got["handles"], seen[3 * page:3 * page + 3], page)
 
     def test_prefixes_need_a_server_administrator(self):
         self.assertEqual(self.https("GET", "/api/prefixes")[0], 401)

@@ -14,31 +14,20 @@
 
 #include <cmocka.h>
 
-#include <ftw.h>
 #include <glob.h>
-#include <unistd.h>
 
-#include "conf/conf.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_message.h"
 #include "registry/reg_db.h"
 #include "registry/reg_record.h"
 #include "resolver/query/query.h"
 
+#include "query_test_node.h"
+
 #define CORPUS_DIR PAZHOU_SOURCE_DIR "/tests/malformed"
 #define PRODUCT "88.100.1/PRODUCT-000001"
 
-struct fixture {
-    char dir[64];
-    struct reg_db *db;
-    struct conf conf;
-    struct node node;
-    struct node_stats stats;
-    struct query_ctx q;
-    uint8_t *out;
-};
-
-static int put_product(struct reg_db *db)
+static void put_product(struct reg_db *db)
 {
     struct hdl_value v[2] = {
         {.index = 1,
@@ -57,62 +46,25 @@ static int put_product(struct reg_db *db)
     uint8_t record[512];
     struct hdl_writer w;
     hdl_writer_init(&w, record, sizeof record);
-    if (reg_record_build(&w, v, 2) != HDL_OK)
-        return -1;
-    return reg_put_record(db, (const uint8_t *)PRODUCT, strlen(PRODUCT), record, w.len);
+    assert_int_equal(reg_record_build(&w, v, 2), HDL_OK);
+    assert_int_equal(reg_put_record(db, (const uint8_t *)PRODUCT, strlen(PRODUCT), record, w.len),
+                     REG_OK);
 }
 
 static int setup(void **state)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/pazhou-malformed-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    char err[256];
-    struct reg_options ro = {.path = f->dir,
-                             .block_cache_bytes = 8 << 20,
-                             .bloom_bits_per_key = 10,
-                             .create_if_missing = true};
-    assert_int_equal(reg_open(&ro, &f->db, err, sizeof err), REG_OK);
-    assert_int_equal(reg_home_prefix(f->db, "0.NA/88.100.1"), REG_OK);
-    assert_int_equal(put_product(f->db), REG_OK);
-    conf_defaults(&f->conf);
-    static uint8_t site[] = {0x00, 0x01, 0x02, 0x0a, 0x00, 0x01, 0x80, 0x02};
-    f->node.conf = &f->conf;
-    node_live_init(&f->node, &f->conf);
-    f->node.db = f->db;
-    f->node.site = site;
-    f->node.site_len = sizeof site;
-    f->node.site_serial = 1;
-    atomic_store(&f->node.prefixes, reg_prefix_set_load(f->db));
-    f->q = (struct query_ctx){.node = &f->node, .stats = &f->stats, .cache = NULL};
-    f->out = malloc(QUERY_OUT_MAX);
-    assert_non_null(f->out);
-    *state = f;
+    *state = query_test_node_new("/tmp/pazhou-malformed-XXXXXX", put_product);
     return 0;
-}
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
-{
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    reg_prefix_set_free(atomic_load(&f->node.prefixes));
-    reg_close(f->db);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f->out);
-    free(f);
+    query_test_node_free(*state);
     return 0;
 }
 
 /* The response code of the answer, or -1 for a drop; fails on a deferral. */
-static int answer(struct fixture *f, const uint8_t *msg, size_t len)
+static int answer(struct query_test_node *f, const uint8_t *msg, size_t len)
 {
     size_t out_len = 0;
     enum query_result r = query_answer(&f->q, NODE_UDP, msg, len, f->out, &out_len);
@@ -145,7 +97,7 @@ static int hexval(char c)
 }
 
 /* Replays one class file; returns how many messages it held. */
-static size_t replay(struct fixture *f, const char *path)
+static size_t replay(struct query_test_node *f, const char *path)
 {
     FILE *in = fopen(path, "r");
     assert_non_null(in);
@@ -180,7 +132,7 @@ static size_t replay(struct fixture *f, const char *path)
 
 static void every_corpus_message_gets_its_expected_answer(void **state)
 {
-    struct fixture *f = *state;
+    struct query_test_node *f = *state;
     glob_t g;
     assert_int_equal(glob(CORPUS_DIR "/*.txt", 0, NULL, &g), 0);
     assert_true(g.gl_pathc >= 15);
@@ -198,7 +150,7 @@ static void every_corpus_message_gets_its_expected_answer(void **state)
 /* Named cases, each of a class the corpus holds, with the reason in the assertion. */
 static void fragment_fields_flags_and_versions_are_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct query_test_node *f = *state;
     uint8_t m[256];
     size_t n = probe(m, 0x100);
     assert_int_equal(answer(f, m, n), HDL_RC_SUCCESS);
@@ -228,7 +180,7 @@ static void fragment_fields_flags_and_versions_are_refused(void **state)
 
 static void list_counts_and_trailing_bytes_are_refused(void **state)
 {
-    struct fixture *f = *state;
+    struct query_test_node *f = *state;
     uint8_t m[256];
     size_t n = probe(m, 0x200);
     size_t counts = 44 + 4 + strlen(PRODUCT);

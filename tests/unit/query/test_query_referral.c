@@ -14,10 +14,6 @@
 
 #include <cmocka.h>
 
-#include <ftw.h>
-#include <unistd.h>
-
-#include "conf/conf.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_message.h"
 #include "proto/hdl_value.h"
@@ -26,20 +22,10 @@
 #include "resolver/query/query.h"
 
 #include "../reg_test_records.h"
+#include "query_test_node.h"
 
 #define PUBLIC HDL_PERM_DEFAULT
 #define PRIVATE (HDL_PERM_ADMIN_READ | HDL_PERM_ADMIN_WRITE)
-
-struct fixture {
-    char dir[64];
-    struct reg_db *db;
-    struct conf conf;
-    struct node node;
-    struct node_stats stats;
-    struct query_ctx q;
-    uint8_t *out;
-    size_t out_len;
-};
 
 static void put(struct reg_db *db, const char *handle, struct hdl_value *v, size_t n)
 {
@@ -49,75 +35,42 @@ static void put(struct reg_db *db, const char *handle, struct hdl_value *v, size
                      REG_OK);
 }
 
-static int setup(void **state)
+/* The prefix handles of the delegation. */
+static void put_delegation(struct reg_db *db)
 {
-    struct fixture *f = calloc(1, sizeof *f);
-    assert_non_null(f);
-    strcpy(f->dir, "/tmp/pazhou-referral-XXXXXX");
-    assert_non_null(mkdtemp(f->dir));
-    char err[256];
-    struct reg_options ro = {.path = f->dir,
-                             .block_cache_bytes = 8 << 20,
-                             .bloom_bits_per_key = 10,
-                             .create_if_missing = true};
-    assert_int_equal(reg_open(&ro, &f->db, err, sizeof err), REG_OK);
-    assert_int_equal(reg_home_prefix(f->db, "0.NA/88.100.1"), REG_OK);
-
     /* The homed prefix: its derived prefixes live at site B, unless their own handle says. */
     struct hdl_value parent[] = {
         value(1, PUBLIC, "HS_SITE.PREFIX", "SITE-B"),
         value(2, PRIVATE, "HS_SITE.PREFIX", "HIDDEN"),
         value(100, PUBLIC, "HS_ADMIN", "ADMIN"),
     };
-    put(f->db, "0.NA/88.100.1", parent, 3);
+    put(db, "0.NA/88.100.1", parent, 3);
     /* 88.100.1.5 is delegated to an enterprise node (site A; also over IPv6 and a service). */
     struct hdl_value delegated[] = {
         value(1, PUBLIC, "HS_SITE", "SITE-A"),           value(2, PRIVATE, "HS_SITE", "HIDDEN"),
         value(3, PUBLIC, "HS_SITE.PREFIX", "NOT-FOR-P"), value(4, PUBLIC, "hs_site.6", "SITE-A6"),
         value(5, PUBLIC, "HS_SERV", "0.NA/SERVICE"),     value(100, PUBLIC, "HS_ADMIN", "ADMIN"),
     };
-    put(f->db, "0.NA/88.100.1.5", delegated, 6);
+    put(db, "0.NA/88.100.1.5", delegated, 6);
     /* 88.100.1.8 has a prefix handle here, but no site values: nothing points on. */
     struct hdl_value bare[] = {value(100, PUBLIC, "HS_ADMIN", "ADMIN")};
-    put(f->db, "0.NA/88.100.1.8", bare, 1);
-
-    conf_defaults(&f->conf);
-    static uint8_t site[] = {0x00, 0x01, 0x02, 0x0a, 0x00, 0x01, 0x80, 0x02};
-    f->node.conf = &f->conf;
-    node_live_init(&f->node, &f->conf);
-    f->node.db = f->db;
-    f->node.site = site;
-    f->node.site_len = sizeof site;
-    f->node.site_serial = 1;
-    atomic_store(&f->node.prefixes, reg_prefix_set_load(f->db));
-    f->q = (struct query_ctx){.node = &f->node, .stats = &f->stats, .cache = NULL};
-    f->out = malloc(QUERY_OUT_MAX);
-    assert_non_null(f->out);
-    *state = f;
-    return 0;
+    put(db, "0.NA/88.100.1.8", bare, 1);
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+static int setup(void **state)
 {
-    (void)sb;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
+    *state = query_test_node_new("/tmp/pazhou-referral-XXXXXX", put_delegation);
+    return 0;
 }
 
 static int teardown(void **state)
 {
-    struct fixture *f = *state;
-    reg_prefix_set_free(atomic_load(&f->node.prefixes));
-    reg_close(f->db);
-    nftw(f->dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-    free(f->out);
-    free(f);
+    query_test_node_free(*state);
     return 0;
 }
 
 /* Resolves handle with op_flags; returns the response code of the answer. */
-static uint32_t resolve(struct fixture *f, const char *handle, uint32_t flags)
+static uint32_t resolve(struct query_test_node *f, const char *handle, uint32_t flags)
 {
     uint8_t buf[512];
     struct hdl_writer w;
@@ -137,7 +90,7 @@ static uint32_t resolve(struct fixture *f, const char *handle, uint32_t flags)
 }
 
 /* The body of the last answer, after the header (its length in the header). */
-static const uint8_t *body_of(struct fixture *f, size_t *len)
+static const uint8_t *body_of(struct query_test_node *f, size_t *len)
 {
     *len = hdl_load_u32(f->out + HDL_ENVELOPE_LEN + 20);
     assert_true(HDL_ENVELOPE_LEN + HDL_HEADER_LEN + *len + 4 == f->out_len);
@@ -159,7 +112,7 @@ static size_t expected_body(uint8_t *buf, size_t cap, const struct hdl_value *v,
 
 static void handle_under_delegated_prefix_is_referred_to_its_sites(void **state)
 {
-    struct fixture *f = *state;
+    struct query_test_node *f = *state;
     assert_int_equal(resolve(f, "88.100.1.5/abc", 0x19000000u), HDL_RC_PREFIX_REFERRAL);
     size_t len;
     const uint8_t *body = body_of(f, &len);
@@ -191,7 +144,7 @@ static void handle_under_delegated_prefix_is_referred_to_its_sites(void **state)
 
 static void dnrf_keeps_server_not_resp(void **state)
 {
-    struct fixture *f = *state;
+    struct query_test_node *f = *state;
     assert_int_equal(resolve(f, "88.100.1.5/abc", 0x19000000u | HDL_FLAG_DNRF),
                      HDL_RC_SERVER_NOT_RESP);
     assert_int_equal(resolve(f, "0.NA/88.100.1.7", HDL_FLAG_DNRF), HDL_RC_HANDLE_NOT_FOUND);
@@ -199,14 +152,14 @@ static void dnrf_keeps_server_not_resp(void **state)
 
 static void derived_prefix_handle_is_served_here(void **state)
 {
-    struct fixture *f = *state;
+    struct query_test_node *f = *state;
     assert_int_equal(resolve(f, "0.NA/88.100.1.5", HDL_FLAG_PO), HDL_RC_SUCCESS);
     assert_int_equal(resolve(f, "88.100.1.5", HDL_FLAG_PO), HDL_RC_SUCCESS);
 }
 
 static void missing_derived_prefix_handle_gets_ancestor_prefix_sites(void **state)
 {
-    struct fixture *f = *state;
+    struct query_test_node *f = *state;
     struct hdl_value want[] = {value(1, PUBLIC, "HS_SITE.PREFIX", "SITE-B")};
     uint8_t exp[256];
     size_t exp_len = expected_body(exp, sizeof exp, want, 1);
@@ -230,7 +183,7 @@ static void missing_derived_prefix_handle_gets_ancestor_prefix_sites(void **stat
 
 static void handle_under_undelegated_derived_prefix_goes_to_ancestor_prefix_sites(void **state)
 {
-    struct fixture *f = *state;
+    struct query_test_node *f = *state;
     /* No 0.NA/88.100.1.6: the parent's HS_SITE.PREFIX says where derived prefixes live. */
     assert_int_equal(resolve(f, "88.100.1.6/abc", 0), HDL_RC_PREFIX_REFERRAL);
     struct hdl_value want[] = {value(1, PUBLIC, "HS_SITE.PREFIX", "SITE-B")};
@@ -244,7 +197,7 @@ static void handle_under_undelegated_derived_prefix_goes_to_ancestor_prefix_site
 
 static void nothing_to_point_at_keeps_the_old_answers(void **state)
 {
-    struct fixture *f = *state;
+    struct query_test_node *f = *state;
     /* A prefix handle here without site values. */
     assert_int_equal(resolve(f, "88.100.1.8/abc", 0), HDL_RC_SERVER_NOT_RESP);
     /* A prefix this node knows nothing of. */
@@ -260,7 +213,7 @@ static void nothing_to_point_at_keeps_the_old_answers(void **state)
 
 static void referral_carries_the_request_digest_first(void **state)
 {
-    struct fixture *f = *state;
+    struct query_test_node *f = *state;
     assert_int_equal(resolve(f, "88.100.1.5/abc", HDL_FLAG_RD), HDL_RC_PREFIX_REFERRAL);
     size_t len;
     const uint8_t *body = body_of(f, &len);
