@@ -6,8 +6,10 @@
 
 #include "common/handle_name.h"
 #include "crypto/answer.h"
+#include "crypto/digest.h"
 #include "crypto/secret.h"
 #include "proto/hdl_challenge.h"
+#include "proto/hdl_message.h"
 
 int admin_auth_set_identity(struct admin_auth *a, const char *text, char *err, size_t errlen)
 {
@@ -130,4 +132,50 @@ int admin_auth_answer(const struct admin_auth *a, const uint8_t *data, size_t le
 void admin_auth_clear(struct admin_auth *a)
 {
     drop_credentials(a);
+}
+
+int admin_auth_answer_challenge(const struct admin_auth *auth, const uint8_t *challenge_body,
+                                size_t body_len, const uint8_t *req, size_t req_len, uint8_t *sig,
+                                size_t sig_cap, struct hdl_challenge_answer *a,
+                                uint32_t *req_flags, const char **why)
+{
+    struct hdl_challenge ch;
+    if (hdl_challenge_decode(challenge_body, body_len, &ch) != HDL_OK) {
+        *why = "malformed challenge";
+        return CLI_ERR_MALFORMED;
+    }
+    /* The challenge must be about our request: its digest is of our header + body. */
+    struct hdl_message ours;
+    uint8_t want[1 + 64];
+    struct hdl_writer dw;
+    hdl_writer_init(&dw, want, sizeof want);
+    if (hdl_message_split(req, req_len, &ours) != HDL_OK ||
+        cry_digest_put(&dw, ch.digest.alg, ours.signed_part.ptr, ours.signed_part.len) != HDL_OK ||
+        dw.len != 1 + (size_t)ch.digest.bytes.len ||
+        !cry_memeq(want + 1, ch.digest.bytes.ptr, ch.digest.bytes.len)) {
+        *why = "challenged a request other than ours";
+        return CLI_ERR_MALFORMED;
+    }
+    uint8_t data[256];
+    struct hdl_writer sw;
+    hdl_writer_init(&sw, data, sizeof data);
+    hdl_challenge_signed_data(&sw, &ch);
+    struct hdl_writer rw;
+    hdl_writer_init(&rw, sig, sig_cap);
+    int rc = hdl_writer_status(&sw);
+    if (rc == HDL_OK)
+        rc = admin_auth_answer(auth, data, sw.len, &rw);
+    if (rc != HDL_OK) {
+        *why = "cannot compute the answer to the challenge";
+        return rc;
+    }
+    const char *type = admin_auth_type(auth);
+    *a = (struct hdl_challenge_answer){
+        .auth_type = {(const uint8_t *)type, (uint32_t)strlen(type)},
+        .identity_handle = {(const uint8_t *)auth->handle, (uint32_t)strlen(auth->handle)},
+        .identity_index = auth->index,
+        .signed_response = {sig, (uint32_t)rw.len},
+    };
+    *req_flags = ours.hdr.op_flags;
+    return HDL_OK;
 }

@@ -59,6 +59,20 @@ const char *admin_auth_type(const struct admin_auth *a);
 int admin_auth_answer(const struct admin_auth *a, const uint8_t *data, size_t len,
                       struct hdl_writer *w);
 
+struct hdl_challenge_answer;
+/*
+ * The answer to a 402 challenge (its body, challenge_body) of our request req (the whole
+ * message as sent): checks that the challenge's digest is of req's header and body, signs
+ * nonce || digest into sig (sig_cap bytes) and fills *a with the answer's fields (pointing into
+ * sig and into auth). *req_flags gets req's opFlags, which the answer repeats. Returns HDL_OK,
+ * CLI_ERR_MALFORMED with *why set (a malformed challenge, or one of another request), or the
+ * signing code (HDL_ERR_CRYPTO, HDL_ERR_NOSPACE).
+ */
+int admin_auth_answer_challenge(const struct admin_auth *auth, const uint8_t *challenge_body,
+                                size_t body_len, const uint8_t *req, size_t req_len, uint8_t *sig,
+                                size_t sig_cap, struct hdl_challenge_answer *a,
+                                uint32_t *req_flags, const char **why);
+
 /* Frees the secret (cleansed) and the key; a is left as ADMIN_AUTH_NONE. */
 void admin_auth_clear(struct admin_auth *a);
 

@@ -10,7 +10,6 @@
 
 #include "client/request.h"
 #include "crypto/dh_session.h"
-#include "crypto/digest.h"
 #include "crypto/key.h"
 #include "crypto/secret.h"
 #include "crypto/sign.h"
@@ -278,45 +277,20 @@ static int seal_request(struct admin_client *c, uint32_t request_id)
 static int answer_challenge(struct admin_client *c, const struct hdl_message *m,
                             uint32_t *answer_id)
 {
-    struct hdl_challenge ch;
-    int rc = hdl_challenge_decode(m->body.ptr, m->body.len, &ch);
-    if (rc != HDL_OK)
-        return fail(c, rc, "malformed challenge from the node");
-    /* The challenge must be about our request: its digest is of our header + body. */
-    struct hdl_message ours;
-    uint8_t want[1 + 64];
-    struct hdl_writer dw;
-    hdl_writer_init(&dw, want, sizeof want);
-    if (hdl_message_split(c->req, c->w.len, &ours) != HDL_OK ||
-        cry_digest_put(&dw, ch.digest.alg, ours.signed_part.ptr, ours.signed_part.len) != HDL_OK ||
-        dw.len != 1 + (size_t)ch.digest.bytes.len ||
-        !cry_memeq(want + 1, ch.digest.bytes.ptr, ch.digest.bytes.len))
-        return fail(c, CLI_ERR_MALFORMED, "the node challenged a request other than ours");
-
-    uint8_t data[256];
-    struct hdl_writer sw;
-    hdl_writer_init(&sw, data, sizeof data);
-    hdl_challenge_signed_data(&sw, &ch);
     uint8_t signed_response[1200];
-    struct hdl_writer rw;
-    hdl_writer_init(&rw, signed_response, sizeof signed_response);
-    rc = hdl_writer_status(&sw);
-    if (rc == HDL_OK)
-        rc = admin_auth_answer(c->auth, data, sw.len, &rw);
+    struct hdl_challenge_answer a;
+    uint32_t req_flags;
+    const char *why;
+    int rc = admin_auth_answer_challenge(c->auth, m->body.ptr, m->body.len, c->req, c->w.len,
+                                         signed_response, sizeof signed_response, &a, &req_flags,
+                                         &why);
     if (rc != HDL_OK)
-        return fail(c, rc, "cannot compute the answer to the challenge");
-
+        return fail(c, rc, "the node's challenge: %s", why);
     const char *type = admin_auth_type(c->auth);
-    struct hdl_challenge_answer a = {
-        .auth_type = {(const uint8_t *)type, (uint32_t)strlen(type)},
-        .identity_handle = {(const uint8_t *)c->auth->handle, (uint32_t)strlen(c->auth->handle)},
-        .identity_index = c->auth->index,
-        .signed_response = {signed_response, (uint32_t)rw.len},
-    };
     *answer_id = request_new_id();
     struct hdl_writer aw;
     hdl_writer_init(&aw, c->answer, ANSWER_CAP);
-    size_t body = request_begin(&aw, HDL_OC_CHALLENGE_RESPONSE, ours.hdr.op_flags, *answer_id);
+    size_t body = request_begin(&aw, HDL_OC_CHALLENGE_RESPONSE, req_flags, *answer_id);
     hdl_challenge_answer_encode(&aw, &a);
     rc = hdl_message_finish(&aw, body, NULL, 0);
     if (rc != HDL_OK)

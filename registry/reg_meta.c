@@ -5,6 +5,7 @@
 
 #include "proto/hdl_buf.h"
 #include "registry/reg_handle.h"
+#include "registry/reg_mirror.h"
 
 static void meta_err(char *err, size_t errlen, const struct reg_db *db, const char *what)
 {
@@ -15,23 +16,9 @@ static void meta_err(char *err, size_t errlen, const struct reg_db *db, const ch
 /* Reads a metadata value of exactly want bytes: REG_OK, REG_NOT_FOUND, or an error. */
 static int meta_get(struct reg_db *db, const char *key, uint8_t *out, size_t want)
 {
-    char *e = NULL;
-    rocksdb_pinnableslice_t *v =
-        rocksdb_get_pinned_cf(db->rdb, db->ropt, db->cf[REG_CF_META], key, strlen(key), &e);
-    if (e) {
-        int rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-        return rc;
-    }
-    if (!v)
-        return REG_NOT_FOUND;
-    size_t len;
-    const char *p = rocksdb_pinnableslice_value(v, &len);
-    int rc = len == want ? REG_OK : REG_ERR_CORRUPT;
-    if (rc == REG_OK)
-        memcpy(out, p, want);
-    rocksdb_pinnableslice_destroy(v);
-    return rc;
+    size_t len = 0;
+    int rc = reg_meta_read(db, key, out, want, &len);
+    return rc == REG_OK && len != want ? REG_ERR_CORRUPT : rc;
 }
 
 static bool cf_empty(struct reg_db *db, int cf)

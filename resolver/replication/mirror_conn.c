@@ -20,8 +20,6 @@
 
 #include "client/request.h"
 #include "common/errcode.h"
-#include "crypto/digest.h"
-#include "crypto/secret.h"
 #include "proto/hdl_challenge.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_error_body.h"
@@ -169,34 +167,15 @@ static int build_answer(struct repl_conn *c, const struct admin_auth *auth,
                         const struct hdl_message *m, const uint8_t *req, size_t req_len,
                         uint8_t minor, uint8_t *out, size_t cap, size_t *out_len)
 {
-    struct hdl_challenge ch;
-    if (hdl_challenge_decode(m->body.ptr, m->body.len, &ch) != HDL_OK)
-        return fail(c, CLI_ERR_MALFORMED, "malformed challenge");
-    struct hdl_message ours;
-    uint8_t want[1 + 64];
-    struct hdl_writer dw;
-    hdl_writer_init(&dw, want, sizeof want);
-    if (hdl_message_split(req, req_len, &ours) != HDL_OK ||
-        cry_digest_put(&dw, ch.digest.alg, ours.signed_part.ptr, ours.signed_part.len) != HDL_OK ||
-        dw.len != 1 + (size_t)ch.digest.bytes.len ||
-        !cry_memeq(want + 1, ch.digest.bytes.ptr, ch.digest.bytes.len))
-        return fail(c, CLI_ERR_MALFORMED, "the primary challenged a request other than ours");
-    uint8_t data[256];
-    struct hdl_writer sw;
-    hdl_writer_init(&sw, data, sizeof data);
-    hdl_challenge_signed_data(&sw, &ch);
     uint8_t signed_response[1200];
-    struct hdl_writer rw;
-    hdl_writer_init(&rw, signed_response, sizeof signed_response);
-    if (hdl_writer_status(&sw) != HDL_OK || admin_auth_answer(auth, data, sw.len, &rw) != HDL_OK)
-        return fail(c, HDL_ERR_CRYPTO, "cannot compute the answer to the challenge");
-    const char *type = admin_auth_type(auth);
-    struct hdl_challenge_answer a = {
-        .auth_type = {(const uint8_t *)type, (uint32_t)strlen(type)},
-        .identity_handle = {(const uint8_t *)auth->handle, (uint32_t)strlen(auth->handle)},
-        .identity_index = auth->index,
-        .signed_response = {signed_response, (uint32_t)rw.len},
-    };
+    struct hdl_challenge_answer a;
+    uint32_t req_flags;
+    const char *why;
+    int rc = admin_auth_answer_challenge(auth, m->body.ptr, m->body.len, req, req_len,
+                                         signed_response, sizeof signed_response, &a, &req_flags,
+                                         &why);
+    if (rc != HDL_OK)
+        return fail(c, rc, why);
     struct hdl_writer aw;
     hdl_writer_init(&aw, out, cap);
     /* The answer names the challenge by its id in the envelope's session field. */
