@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "common/handle_name.h"
 #include "crypto/digest.h"
 #include "proto/hdl_const.h"
 
@@ -133,4 +134,21 @@ int site_is_prefix_handle(const uint8_t *handle, size_t len)
             return 0;
     }
     return 1;
+}
+
+int site_pick_part(uint8_t hash_option, uint32_t server_count, const uint8_t *handle, size_t len)
+{
+    uint8_t full[HDL_MAX_HANDLE_LEN];
+    if (len > 0 && !memchr(handle, '/', len)) {
+        if (len + HNAME_NA_PREFIX_LEN > sizeof full)
+            return -1;
+        memcpy(full, HNAME_NA_PREFIX, HNAME_NA_PREFIX_LEN);
+        memcpy(full + HNAME_NA_PREFIX_LEN, handle, len);
+        handle = full;
+        len += HNAME_NA_PREFIX_LEN;
+    }
+    uint32_t index;
+    if (site_pick_index(hash_option, server_count, handle, len, &index) != HDL_OK)
+        return -1;
+    return (int)index;
 }

@@ -31,6 +31,12 @@ int site_pick_server(const struct hdl_site *site, const uint8_t *handle, size_t 
 int site_pick_index(uint8_t hash_option, uint32_t server_count, const uint8_t *handle, size_t len,
                     uint32_t *index);
 
+/* The server of a site that holds handle, as the servers of a site decide it: a handle without
+ * a '/' is the prefix handle "0.NA/<handle>" (Util.convertSlashlessHandleToZeroNaHandle), then
+ * site_pick_index. Returns the index, or -1 when the hash cannot place it (too long, an unknown
+ * hashOption, the one unplaceable hash). */
+int site_pick_part(uint8_t hash_option, uint32_t server_count, const uint8_t *handle, size_t len);
+
 /* The socket address of server's first interface for protocol (HDL_IF_UDP, HDL_IF_TCP,
  * HDL_IF_HTTP, HDL_IF_HTTPS) that answers queries (type HDL_IF_QUERY or HDL_IF_ADMIN_QUERY) and
  * has a port below 65536: an IPv4 address (12 zero bytes first, or the IPv4-mapped ::ffff:a.b.c.d,

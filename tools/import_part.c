@@ -5,25 +5,12 @@
 #include <string.h>
 
 #include "client/site_pick.h"
-#include "common/handle_name.h"
 #include "proto/hdl_const.h"
 
 int import_part_of(void *ctx, const uint8_t *key, size_t len)
 {
     const struct import_part *p = ctx;
-    uint8_t full[HDL_MAX_HANDLE_LEN];
-    if (len > 0 && !memchr(key, '/', len)) {
-        if (len + HNAME_NA_PREFIX_LEN > sizeof full)
-            return -1;
-        memcpy(full, HNAME_NA_PREFIX, HNAME_NA_PREFIX_LEN);
-        memcpy(full + HNAME_NA_PREFIX_LEN, key, len);
-        key = full;
-        len += HNAME_NA_PREFIX_LEN;
-    }
-    uint32_t index;
-    if (site_pick_index(p->hash, p->count, key, len, &index) != HDL_OK)
-        return -1;
-    return (int)index;
+    return site_pick_part(p->hash, p->count, key, len);
 }
 
 int import_part_check(const struct conf *const *c, const char *const *paths, size_t n,

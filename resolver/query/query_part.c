@@ -4,28 +4,13 @@
 #include <string.h>
 
 #include "client/site_pick.h"
-#include "common/handle_name.h"
 #include "conf/conf.h"
 #include "proto/hdl_const.h"
 
 /* The index of handle's server in c's site; -1 when the hash cannot place it. */
 static int part_of(const struct conf *c, const uint8_t *handle, size_t len)
 {
-    uint8_t full[HDL_MAX_HANDLE_LEN];
-    if (len > 0 && !memchr(handle, '/', len)) {
-        /* As Util.convertSlashlessHandleToZeroNaHandle: "88.100" is "0.NA/88.100". */
-        if (len + HNAME_NA_PREFIX_LEN > sizeof full)
-            return -1;
-        memcpy(full, HNAME_NA_PREFIX, HNAME_NA_PREFIX_LEN);
-        memcpy(full + HNAME_NA_PREFIX_LEN, handle, len);
-        handle = full;
-        len += HNAME_NA_PREFIX_LEN;
-    }
-    uint32_t index;
-    if (site_pick_index(c->site_hash, (uint32_t)c->site_server_count, handle, len, &index) !=
-        HDL_OK)
-        return -1;
-    return (int)index;
+    return site_pick_part(c->site_hash, (uint32_t)c->site_server_count, handle, len);
 }
 
 bool query_part_elsewhere(const struct node *node, const uint8_t *handle, size_t len)

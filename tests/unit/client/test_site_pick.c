@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include <arpa/inet.h>
@@ -221,6 +222,36 @@ static void prefix_handles_are_0na_slash_in_any_case(void **state)
     assert_false(site_is_prefix_handle((const uint8_t *)"0.NA/", 4));
 }
 
+/* A server of a site places a handle without a '/' as its prefix handle "0.NA/<handle>". */
+static void a_slashless_handle_is_placed_as_its_prefix_handle(void **state)
+{
+    (void)state;
+    static const char *names[] = {"88.100", "88.100.1", "x", "0.NA", "A.B.C.D"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        char full[64];
+        snprintf(full, sizeof full, "0.NA/%s", names[i]);
+        for (uint32_t n = 1; n <= 5; n++) {
+            uint32_t want;
+            assert_int_equal(site_pick_index(HDL_HASH_BY_HANDLE, n, (const uint8_t *)full,
+                                             strlen(full), &want),
+                             HDL_OK);
+            assert_int_equal(site_pick_part(HDL_HASH_BY_HANDLE, n, (const uint8_t *)names[i],
+                                            strlen(names[i])),
+                             (int)want);
+        }
+    }
+    uint32_t want;
+    assert_int_equal(site_pick_index(HDL_HASH_BY_HANDLE, 3, (const uint8_t *)"88.100.1/X", 10,
+                                     &want),
+                     HDL_OK);
+    assert_int_equal(site_pick_part(HDL_HASH_BY_HANDLE, 3, (const uint8_t *)"88.100.1/X", 10),
+                     (int)want);
+    assert_int_equal(site_pick_part(99, 3, (const uint8_t *)"88.100.1/X", 10), -1);
+    uint8_t longest[HDL_MAX_HANDLE_LEN];
+    memset(longest, 'a', sizeof longest); /* no '/': too long once "0.NA/" is added */
+    assert_int_equal(site_pick_part(HDL_HASH_BY_HANDLE, 3, longest, sizeof longest), -1);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -232,6 +263,7 @@ int main(void)
         cmocka_unit_test(endpoint_keeps_ipv6),
         cmocka_unit_test(endpoint_skips_unusable_interfaces),
         cmocka_unit_test(prefix_handles_are_0na_slash_in_any_case),
+        cmocka_unit_test(a_slashless_handle_is_placed_as_its_prefix_handle),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
