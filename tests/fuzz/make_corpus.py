@@ -284,6 +284,42 @@ def conf_seeds():
     ]
 
 
+REPLICATION = os.path.join(HERE, "..", "fixtures", "replication")
+
+
+def fixture(name):
+    """The (comment, bytes) lines of a replication fixture: each hex line with the comment above."""
+    out, comment = [], ""
+    with open(os.path.join(REPLICATION, name)) as f:
+        for line in f:
+            line = line.strip()
+            if line.startswith("#"):
+                comment = line
+            elif line:
+                out.append((comment, bytes.fromhex(line)))
+    return out
+
+
+def repl_seeds():
+    """fuzz_repl: request bodies (RETRIEVE_TXN_LOG at 2.10 and 2.7, DUMP_HANDLES) cut from the
+    captured messages, and whole streams behind the target's first byte (bit 0: transactions,
+    the rest: a socket read's size): TLS dump and transaction streams, a NEED_TO_REDUMP one, and
+    the PK transaction and dump streams with their signatures. Records over 300 bytes are left
+    out to keep the seeds small."""
+    out = []
+    for comment, m in fixture("stream_records.txt"):
+        if "_request" in comment.split(":")[0] and len(m) >= 44:
+            out.append(m[44:44 + u32(m, 40)])
+    tls = struct.pack(">I", 0x544C5300)
+    small = lambda recs: b"".join(b for _, b in recs if len(b) <= 300)
+    out.append(b"\x00" + tls + small(fixture("dump_tls.txt")))
+    out.append(b"\x01" + tls + small(fixture("txn_tls.txt")[:3]))
+    out.append(b"\x0b" + tls + small(fixture("txn_redump.txt")))
+    out.append(b"\x21" + small(r for r in fixture("txn_pk.txt") if r[0].startswith("# TCP")))
+    out.append(b"\x40" + small(r for r in fixture("pk_home_dump.txt") if "33174" in r[0]))
+    return out
+
+
 def main():
     msgs = vectors()
     write("fuzz_message", message_seeds(msgs))
@@ -296,6 +332,7 @@ def main():
     write("fuzz_batch", BATCH)
     write("fuzz_conf", conf_seeds())
     write("fuzz_answer", answer_seeds(msgs))
+    write("fuzz_repl", repl_seeds())
 
 
 if __name__ == "__main__":
