@@ -10,6 +10,19 @@
 
 #define MARK_LEN (sizeof REG_META_MARK_PREFIX + 1) /* "replmark/" "h/" */
 
+/* Writes wb (synced when the registry syncs), without a txlog entry. */
+static int write_batch(struct reg_db *db, rocksdb_writebatch_t *wb)
+{
+    char *e = NULL;
+    rocksdb_write(db->rdb, db->wopt, wb, &e);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        return rc;
+    }
+    return REG_OK;
+}
+
 int reg_mirror_marks_clear(struct reg_db *db)
 {
     if (db->read_only)
@@ -22,15 +35,9 @@ int reg_mirror_marks_clear(struct reg_db *db)
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     rocksdb_writebatch_delete_range_cf(wb, db->cf[REG_CF_META], from, sizeof from - 1, to,
                                        sizeof to - 1);
-    char *e = NULL;
-    rocksdb_write(db->rdb, db->wopt, wb, &e);
+    int rc = write_batch(db, wb);
     rocksdb_writebatch_destroy(wb);
-    if (e) {
-        int rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-        return rc;
-    }
-    return REG_OK;
+    return rc;
 }
 
 int reg_mirror_mark_prefix(struct reg_db *db, const char *prefix_handle, size_t len)
@@ -44,7 +51,11 @@ int reg_mirror_mark_prefix(struct reg_db *db, const char *prefix_handle, size_t 
         return REG_ERR_INVALID;
     /* Stored with the 0.NA part upper case, as reg_mirror_prefix keeps it. */
     memcpy(key + MARK_LEN, HNAME_NA_PREFIX, HNAME_NA_PREFIX_LEN);
-    return reg_meta_write(db, (const char *)key, (const uint8_t *)"", 0) == REG_OK ? REG_OK : REG_ERR_IO;
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    rocksdb_writebatch_put_cf(wb, db->cf[REG_CF_META], (const char *)key, MARK_LEN + klen, "", 0);
+    int rc = write_batch(db, wb);
+    rocksdb_writebatch_destroy(wb);
+    return rc;
 }
 
 /* Whether key (in family cf) has its mark ("h/" or "p/"): REG_OK, REG_NOT_FOUND or an error. */
