@@ -169,7 +169,6 @@ int reg_batch_mark(struct reg_batch *b, const uint8_t *handle, size_t len)
     size_t klen = reg_canonical_key(b->db, handle, len, key + plen);
     if (!klen)
         return REG_ERR_INVALID;
-    rocksdb_writebatch_put_cf(b->wb, b->db->cf[REG_CF_META], (const char *)key, plen + klen, "",
-                              0);
+    rocksdb_writebatch_put_cf(b->wb, b->db->cf[REG_CF_META], (const char *)key, plen + klen, "", 0);
     return REG_OK;
 }

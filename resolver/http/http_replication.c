@@ -90,7 +90,7 @@ json_t *http_replication_status(struct node *node)
 {
     int n = mirror_source_count(node->mirror);
     if (n == 0)
-        return json_pack("{s:b,s:n,s:n}", "configured", false, "lag_seconds", "lag_transactions");
+        return json_pack("{s:b,s:n}", "configured", false, "lag_seconds");
     json_t *rows = json_array();
     double lag = 0;
     json_int_t txns = 0; /* the sum over the sources; -1 when one of them is not known */
@@ -106,13 +106,14 @@ json_t *http_replication_status(struct node *node)
         json_t *row_txns =
             st.lag_transactions < 0 ? json_null() : json_integer((json_int_t)st.lag_transactions);
         json_array_append_new(
-            rows, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:o,s:I,s:I,s:I,s:I}", "source", st.name,
-                            "state", mirror_state_name(st.state), "error", st.error, "last_txn_id",
-                            (json_int_t)st.last_txn_id, "last_date_ms", (json_int_t)st.last_date_ms,
-                            "last_contact", (json_int_t)st.last_contact, "lag_seconds",
-                            st.lag_seconds, "lag_transactions", row_txns, "applied", (json_int_t)st.applied, "polls_failed",
-                            (json_int_t)st.polls_failed, "dumps", (json_int_t)st.dumps,
-                            "dumped_handles", (json_int_t)st.dumped_handles));
+            rows,
+            json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:o,s:I,s:I,s:I,s:I}", "source", st.name,
+                      "state", mirror_state_name(st.state), "error", st.error, "last_txn_id",
+                      (json_int_t)st.last_txn_id, "last_date_ms", (json_int_t)st.last_date_ms,
+                      "last_contact", (json_int_t)st.last_contact, "lag_seconds", st.lag_seconds,
+                      "lag_transactions", row_txns, "applied", (json_int_t)st.applied,
+                      "polls_failed", (json_int_t)st.polls_failed, "dumps", (json_int_t)st.dumps,
+                      "dumped_handles", (json_int_t)st.dumped_handles));
     }
     return json_pack("{s:b,s:s,s:f,s:o,s:o}", "configured", true, "role", "mirror", "lag_seconds",
                      lag, "lag_transactions", txns < 0 ? json_null() : json_integer(txns),

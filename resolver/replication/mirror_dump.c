@@ -121,8 +121,8 @@ void mirror_dump(struct mirror *m, struct source *s)
                 err = 0; /* not a prefix handle: reg_mirror_prefix says so below */
             if (err != 0)
                 why = "cannot mark a prefix";
-            else if ((err = reg_mirror_prefix(db, (const char *)rec.handle.ptr, rec.handle.len, true,
-                                         &meta)) != 0)
+            else if ((err = reg_mirror_prefix(db, (const char *)rec.handle.ptr, rec.handle.len,
+                                              true, &meta)) != 0)
                 why = "cannot home a prefix";
             homed = true;
             break;

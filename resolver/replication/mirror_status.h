@@ -24,14 +24,14 @@ struct mirror_source_status {
     uint64_t last_txn_date_ms; /* the primary's date of the last transaction applied */
     int64_t last_contact;      /* wall-clock seconds of the last successful exchange; 0 */
     double lag_seconds;        /* see mirror_lag_seconds() in mirror.c and the docs */
-    /* Transactions the last successful poll carried: the backlog the primary held past the
-     * mirror's position when it was asked (0: caught up). -1: not known (no poll since the
-     * start or since a copy began). */
-    int64_t lag_transactions;
     uint64_t applied;          /* transactions applied since start */
     uint64_t polls_ok, polls_failed;
     uint64_t dumps, redumps;
     uint64_t dumped_handles; /* stored by copies since start (the one under way so far) */
+    /* Transactions the last successful poll carried: the backlog the primary held past the
+     * mirror's position when it was asked (0: caught up). -1: not known (no poll since the
+     * start or since a copy began). */
+    int64_t lag_transactions;
 };
 
 #endif

@@ -33,7 +33,8 @@ static struct reg_db *open_fresh(void)
 {
     snprintf(dir, sizeof dir, "/tmp/test_mirror_sweep_XXXXXX");
     assert_non_null(mkdtemp(dir));
-    struct reg_options opt = {.path = dir, .block_cache_bytes = 1u << 20, .create_if_missing = true};
+    struct reg_options opt = {
+        .path = dir, .block_cache_bytes = 1u << 20, .create_if_missing = true};
     struct reg_db *db = NULL;
     char err[512];
     if (reg_open(&opt, &db, err, sizeof err))
