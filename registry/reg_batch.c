@@ -160,3 +160,15 @@ void reg_batch_put_meta(struct reg_batch *b, const struct reg_meta_put *meta)
     rocksdb_writebatch_put_cf(b->wb, b->db->cf[REG_CF_META], meta->key, strlen(meta->key),
                               (const char *)meta->val, meta->len);
 }
+
+int reg_batch_mark(struct reg_batch *b, const uint8_t *handle, size_t len)
+{
+    uint8_t key[sizeof REG_META_MARK_PREFIX + 2 + REG_MAX_KEY];
+    size_t plen = sizeof REG_META_MARK_PREFIX + 1; /* "replmark/" "h/" */
+    memcpy(key, REG_META_MARK_PREFIX "h/", plen);
+    size_t klen = reg_canonical_key(b->db, handle, len, key + plen);
+    if (!klen)
+        return REG_ERR_INVALID;
+    rocksdb_writebatch_put_cf(b->wb, b->db->cf[REG_CF_META], (const char *)key, plen + klen, "", 0);
+    return REG_OK;
+}

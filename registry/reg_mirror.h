@@ -42,6 +42,32 @@ int reg_mirror_record(struct reg_db *db, const uint8_t *handle, size_t len, cons
 int reg_mirror_prefix(struct reg_db *db, const char *prefix_handle, size_t len, bool home,
                       const struct reg_meta_put *meta);
 
+/*
+ * Marks of a copy again (the sweep that follows makes the mirror exact). Each handle a copy
+ * delivers is marked in the metadata family (REG_META_MARK_PREFIX "h/" + its key), in the same
+ * atomic write as the handle, and each homed prefix ("p/" + its key) before it is homed; at the
+ * end of the copy, reg_mirror_sweep deletes every local handle and unhomes every prefix that
+ * carries no mark, then drops the marks. Marks live on disk, so the memory used does not grow
+ * with the registry, and a copy broken and resumed later keeps the marks of what it stored.
+ */
+#define REG_META_MARK_PREFIX "replmark/"
+
+/* Drops every mark (before a new copy starts, and after a sweep). REG_OK or REG_ERR_*. */
+int reg_mirror_marks_clear(struct reg_db *db);
+
+/* Adds handle's mark to the batch, landing with its records at the next reg_batch_commit.
+ * REG_OK or REG_ERR_INVALID (a bad handle). */
+int reg_batch_mark(struct reg_batch *b, const uint8_t *handle, size_t len);
+
+/* Marks the prefix handle "0.NA/P" as delivered by the copy. REG_OK, REG_ERR_INVALID, REG_ERR_*. */
+int reg_mirror_mark_prefix(struct reg_db *db, const char *prefix_handle, size_t len);
+
+/* Deletes every handle (with its txlog entry and count change) and unhomes every prefix that
+ * has no mark, then drops the marks; *deleted and *unhomed (may be NULL) count them. Iterates in
+ * key order, so memory does not grow with the registry. Run again after a crash, it finishes the
+ * job (the marks stay until the end). REG_OK or REG_ERR_*. */
+int reg_mirror_sweep(struct reg_db *db, uint64_t *deleted, uint64_t *unhomed);
+
 /* Adds a metadata put to a batch: it lands in the same atomic write as the batch's records
  * at the next reg_batch_commit that has records (a batch with none writes nothing). */
 void reg_batch_put_meta(struct reg_batch *b, const struct reg_meta_put *meta);

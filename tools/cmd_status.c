@@ -194,10 +194,15 @@ static void print_human(const char *url, json_t *doc, json_t *r)
         (long long)count_of(doc, "connections", "http"));
     json_t *rep = json_object_get(doc, "replication");
     json_t *lag = json_object_get(rep, "lag_seconds");
+    json_t *txns = json_object_get(rep, "lag_transactions");
+    char txns_text[64] = ", transactions unknown";
+    if (json_is_integer(txns))
+        snprintf(txns_text, sizeof txns_text, ", %lld transactions",
+                 (long long)json_integer_value(txns));
     if (!json_is_true(json_object_get(rep, "configured")))
         add(&l, "replication", "not configured");
     else if (json_is_number(lag))
-        add(&l, "replication", "lag %.1f s", json_number_value(lag));
+        add(&l, "replication", "lag %.1f s%s", json_number_value(lag), txns_text);
     else
         add(&l, "replication", "lag unknown");
     json_t *src;

@@ -29,6 +29,18 @@ void http_replication_metrics(struct evbuffer *b, struct node *node)
     for (int i = 0; i < n; i++)
         evbuffer_add_printf(b, "pazhou_replication_lag_seconds{source=\"%s\"} %.3f\n", st[i].name,
                             st[i].lag_seconds);
+    series_head(b, "pazhou_replication_lag_transactions", "gauge",
+                "Transactions the last successful poll of a source server carried: its backlog "
+                "past the mirror's position when asked (0: caught up; NaN: not known, no poll "
+                "since the start or since a copy began).");
+    for (int i = 0; i < n; i++) {
+        if (st[i].lag_transactions < 0)
+            evbuffer_add_printf(b, "pazhou_replication_lag_transactions{source=\"%s\"} NaN\n",
+                                st[i].name);
+        else
+            evbuffer_add_printf(b, "pazhou_replication_lag_transactions{source=\"%s\"} %lld\n",
+                                st[i].name, (long long)st[i].lag_transactions);
+    }
     series_head(b, "pazhou_replication_last_contact_timestamp_seconds", "gauge",
                 "Wall-clock time of the last successful exchange with a source server (0: none).");
     for (int i = 0; i < n; i++)
@@ -81,21 +93,30 @@ json_t *http_replication_status(struct node *node)
         return json_pack("{s:b,s:n}", "configured", false, "lag_seconds");
     json_t *rows = json_array();
     double lag = 0;
+    json_int_t txns = 0; /* the sum over the sources; -1 when one of them is not known */
     for (int i = 0; i < n; i++) {
         struct mirror_source_status st;
         mirror_source_status(node->mirror, i, &st);
         if (st.lag_seconds > lag)
             lag = st.lag_seconds;
+        if (st.lag_transactions < 0 || txns < 0)
+            txns = -1;
+        else
+            txns += (json_int_t)st.lag_transactions;
+        json_t *row_txns =
+            st.lag_transactions < 0 ? json_null() : json_integer((json_int_t)st.lag_transactions);
         json_array_append_new(
-            rows, json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:I,s:I,s:I,s:I}", "source", st.name,
-                            "state", mirror_state_name(st.state), "error", st.error, "last_txn_id",
-                            (json_int_t)st.last_txn_id, "last_date_ms", (json_int_t)st.last_date_ms,
-                            "last_contact", (json_int_t)st.last_contact, "lag_seconds",
-                            st.lag_seconds, "applied", (json_int_t)st.applied, "polls_failed",
-                            (json_int_t)st.polls_failed, "dumps", (json_int_t)st.dumps,
-                            "dumped_handles", (json_int_t)st.dumped_handles));
+            rows,
+            json_pack("{s:s,s:s,s:s,s:I,s:I,s:I,s:f,s:o,s:I,s:I,s:I,s:I}", "source", st.name,
+                      "state", mirror_state_name(st.state), "error", st.error, "last_txn_id",
+                      (json_int_t)st.last_txn_id, "last_date_ms", (json_int_t)st.last_date_ms,
+                      "last_contact", (json_int_t)st.last_contact, "lag_seconds", st.lag_seconds,
+                      "lag_transactions", row_txns, "applied", (json_int_t)st.applied,
+                      "polls_failed", (json_int_t)st.polls_failed, "dumps", (json_int_t)st.dumps,
+                      "dumped_handles", (json_int_t)st.dumped_handles));
     }
-    return json_pack("{s:b,s:s,s:f,s:o}", "configured", true, "role", "mirror", "lag_seconds", lag,
+    return json_pack("{s:b,s:s,s:f,s:o,s:o}", "configured", true, "role", "mirror", "lag_seconds",
+                     lag, "lag_transactions", txns < 0 ? json_null() : json_integer(txns),
                      "sources", rows);
 }
 

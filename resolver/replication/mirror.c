@@ -253,6 +253,7 @@ int mirror_new(struct node *node, struct mirror **out, char *err, size_t errlen)
         }
         s->st.last_txn_id = s->pos.txn_id;
         s->st.last_date_ms = s->pos.date_ms;
+        s->st.lag_transactions = -1;
         log_info("replication from %s as %s: %s", s->st.name, id,
                  s->pos.state == REPL_POS_FOLLOWING
                      ? "following from the stored position"

@@ -28,7 +28,14 @@ void mirror_dump(struct mirror *m, struct source *s)
 {
     struct reg_db *db = m->node->db;
     uint8_t pbuf[REPL_POS_MAX];
+    /* With one source, the copy marks what it delivers and sweeps the rest at the end; with
+     * several, each holds only part of the handles and no one copy can tell what is gone. */
+    bool sweep = m->count == 1;
     if (s->pos.state != REPL_POS_DUMPING) {
+        if (sweep && reg_mirror_marks_clear(db) != REG_OK) {
+            mirror_set_state(m, s, MIRROR_FAILING, "cannot clear the marks of a previous copy");
+            return;
+        }
         s->pos = (struct repl_pos){.state = REPL_POS_DUMPING};
         struct reg_meta_put meta = mirror_pos_meta(s, pbuf);
         reg_meta_write(db, meta.key, meta.val, meta.len);
@@ -63,6 +70,7 @@ void mirror_dump(struct mirror *m, struct source *s)
     uint64_t handles = 0;
     pthread_mutex_lock(&m->mu);
     uint64_t base = s->st.dumped_handles;
+    s->st.lag_transactions = -1; /* unknown until the first poll after the copy */
     pthread_mutex_unlock(&m->mu);
     while (err == 0 && !done && !mirror_stopping(m)) {
         struct hdl_repl_record rec;
@@ -80,6 +88,8 @@ void mirror_dump(struct mirror *m, struct source *s)
             int rc = repl_record_build(&m->rec, &rec, &record, &len);
             if (rc == HDL_OK)
                 rc = reg_batch_put(b, rec.handle.ptr, rec.handle.len, record, len);
+            if (rc == HDL_OK && sweep)
+                rc = reg_batch_mark(b, rec.handle.ptr, rec.handle.len);
             if (rc != 0) {
                 log_error("replication from %s: handle %.*s not stored: %s", s->st.name,
                           (int)rec.handle.len, (const char *)rec.handle.ptr, pz_strerror(rc));
@@ -106,8 +116,13 @@ void mirror_dump(struct mirror *m, struct source *s)
                 break;
             }
             struct reg_meta_put meta = mirror_pos_meta(s, pbuf);
-            if ((err = reg_mirror_prefix(db, (const char *)rec.handle.ptr, rec.handle.len, true,
-                                         &meta)) != 0)
+            if (sweep && (err = reg_mirror_mark_prefix(db, (const char *)rec.handle.ptr,
+                                                       rec.handle.len)) == REG_ERR_INVALID)
+                err = 0; /* not a prefix handle: reg_mirror_prefix says so below */
+            if (err != 0)
+                why = "cannot mark a prefix";
+            else if ((err = reg_mirror_prefix(db, (const char *)rec.handle.ptr, rec.handle.len,
+                                              true, &meta)) != 0)
                 why = "cannot home a prefix";
             homed = true;
             break;
@@ -141,6 +156,18 @@ void mirror_dump(struct mirror *m, struct source *s)
         pthread_mutex_unlock(&m->mu);
         return;
     }
+    /* What the primary no longer has goes now; a sweep broken here runs again on the next try,
+     * which resumes after the last handle stored and ends here again. */
+    uint64_t deleted = 0, unhomed = 0;
+    if (sweep) {
+        int rc = reg_mirror_sweep(db, &deleted, &unhomed);
+        if (unhomed)
+            mirror_reload_prefixes(m);
+        if (rc != REG_OK) {
+            mirror_set_state(m, s, MIRROR_FAILING, "cannot remove what the primary no longer has");
+            return;
+        }
+    }
     s->pos.state = REPL_POS_FOLLOWING;
     s->pos.resume_len = 0;
     struct reg_meta_put meta = mirror_pos_meta(s, pbuf);
@@ -149,8 +176,10 @@ void mirror_dump(struct mirror *m, struct source *s)
         mirror_set_state(m, s, MIRROR_FAILING, "cannot store the replication position");
         return;
     }
-    log_info("replication from %s: copy complete, %llu handles, at txn %llu", s->st.name,
-             (unsigned long long)handles, (unsigned long long)s->pos.txn_id);
+    log_info("replication from %s: copy complete, %llu handles, at txn %llu; %llu handles deleted "
+             "and %llu prefixes unhomed that the primary no longer has",
+             s->st.name, (unsigned long long)handles, (unsigned long long)s->pos.txn_id,
+             (unsigned long long)deleted, (unsigned long long)unhomed);
     pthread_mutex_lock(&m->mu);
     s->st.dumps++;
     s->st.polls_ok++;

@@ -136,8 +136,12 @@ void mirror_poll(struct mirror *m, struct source *s)
         s->st.polls_ok++;
         s->st.last_contact = time(NULL);
         s->st.last_date_ms = s->pos.date_ms;
-        if (status == HDL_REPL_STATUS_SENDING)
+        if (status == HDL_REPL_STATUS_SENDING) {
             s->last_ok_ms = sent;
+            s->st.lag_transactions = (int64_t)applied;
+        } else {
+            s->st.lag_transactions = -1; /* NEED_TO_REDUMP: a copy follows */
+        }
     } else {
         s->st.polls_failed++;
     }

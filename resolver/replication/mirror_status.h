@@ -28,6 +28,10 @@ struct mirror_source_status {
     uint64_t polls_ok, polls_failed;
     uint64_t dumps, redumps;
     uint64_t dumped_handles; /* stored by copies since start (the one under way so far) */
+    /* Transactions the last successful poll carried: the backlog the primary held past the
+     * mirror's position when it was asked (0: caught up). -1: not known (no poll since the
+     * start or since a copy began). */
+    int64_t lag_transactions;
 };
 
 #endif

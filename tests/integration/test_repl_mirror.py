@@ -5,6 +5,7 @@ the primary is gone. The primary is a Pazhou node (branch replprimary's half), a
 installed, the reference server (HANDLE.NET 9) with its 100,000 handles."""
 import bisect
 import json
+import math
 import os
 import re
 import socket
@@ -389,6 +390,84 @@ class PazhouPrimary(unittest.TestCase):
         """Loose bound here; bench/repl_lag.py measures 3,000 creates for docs/benchmarks.md."""
         lags, taken = measure_lag(self.primary.port, self.mirror.port, 300)
         self.assertLess(percentile(lags, 99), scaled(3), "p99 lag")
+
+    def test_90_lag_in_transactions(self):
+        """pazhou_replication_lag_transactions: unknown (NaN, null) until the first poll after a
+        copy, then what each poll carried: N after N changes, 0 after the next empty poll."""
+        m = Mirror([self.source], "300:88.100.1/MIRROR", self.key_file, interval_ms=4000).start()
+        a = Admin(self.primary.port, "88.100.1/ADMIN", 300, "anchor-secret")
+        names = ["88.100.1/TXNLAG-%d" % i for i in range(5)]
+        try:
+            m.wait_state("following", 30)  # the copy ended; its first poll is 4 s away
+            text = m.metrics()
+            self.assertIn("# TYPE pazhou_replication_lag_transactions gauge", text)
+            self.assertTrue(math.isnan(metric(text, "pazhou_replication_lag_transactions",
+                                              self.source)))
+            self.assertIsNone(m.status()["lag_transactions"])
+            a.open_session()
+            for h in names:
+                r = a.request(OC_CREATE, values_body(h, [value(1, "URL", b"https://example.com/")]))
+                self.assertEqual(r.rc, RC_SUCCESS)
+            wait_until(lambda: metric(m.metrics(), "pazhou_replication_lag_transactions",
+                                      self.source) == 5, 10, "the first poll carried 5")
+            st = m.status()
+            self.assertEqual(st["lag_transactions"], 5)
+            self.assertEqual(st["sources"][0]["lag_transactions"], 5)
+            self.assertRegex(m.cli("status", "-c", m.conf).stdout,
+                             r"replication: +lag [0-9.]+ s, 5 transactions")
+            wait_until(lambda: metric(m.metrics(), "pazhou_replication_lag_transactions",
+                                      self.source) == 0, 10, "the next poll carried none")
+            self.assertEqual(m.status()["sources"][0]["lag_transactions"], 0)
+        finally:
+            for h in names:
+                a.request(OC_DELETE, struct.pack(">I", len(h)) + h.encode())
+            a.close()
+            m.close()
+
+    def test_91_copy_again_drops_what_the_primary_deleted(self):
+        """Handles deleted on the primary while the mirror is stopped, then an import on the
+        primary (NEED_TO_REDUMP): after the copy again the mirror holds exactly the primary's
+        handles, byte for byte, with the same counts."""
+        self.mirror.stop()
+        gone = ["88.100.1/ITEM-%05d" % i for i in range(10, 20)]
+        a = Admin(self.primary.port, "88.100.1/ADMIN", 300, "anchor-secret")
+        try:
+            a.open_session()
+            for h in gone:
+                r = a.request(OC_DELETE, struct.pack(">I", len(h)) + h.encode())
+                self.assertEqual(r.rc, RC_SUCCESS, h)
+        finally:
+            a.close()
+        port = self.primary.port
+        self.primary.stop()
+        path = os.path.join(self.primary.dir, "again.jsonl")
+        with open(path, "w") as f:
+            f.write(json.dumps(product(1000)) + "\n")
+        self.primary.cli("import", "--data", self.primary.data, path)
+        self.primary.port = port
+        self.primary.start()
+        self.mirror.start()
+        wait_until(lambda: self.mirror.status()["sources"][0]["dumps"] >= 1, 30, "a copy again")
+        self.mirror.wait_state("following", 10)
+        log = self.mirror.read_log()
+        self.assertIn("NEED_TO_REDUMP", log)
+        # 10, and any deletion of test_90's handles the mirror had not polled when it stopped.
+        deleted = re.findall(r"copy complete, \d+ handles, at txn \d+; (\d+) handles deleted", log)
+        self.assertEqual(len(deleted), 2, log)  # the first copy, then the copy again
+        self.assertGreaterEqual(int(deleted[-1]), 10)
+        for h in gone:
+            self.assertEqual(tcp_resolve(self.mirror.port, h).rc, RC_HANDLE_NOT_FOUND, h)
+        for h in ("88.100.1/ITEM-00009", "88.100.1/ITEM-00020", "88.100.1/ITEM-01000",
+                  "88.100.1/PRODUCT-000001", "0.NA/88.100.1"):
+            p = tcp_resolve(self.primary.port, h)
+            self.assertEqual(p.rc, RC_SUCCESS, h)
+            self.assertEqual(tcp_resolve(self.mirror.port, h).body, p.body, h)
+
+        def counts(node):
+            doc = json.loads(urllib.request.urlopen("http://127.0.0.1:%d/api/status"
+                                                    % node.http_port).read())
+            return {r["prefix"]: r["handles"] for r in doc["prefixes"]}
+        self.assertEqual(counts(self.mirror), counts(self.primary))
 
 
 @unittest.skipUnless(reference.available(), reference.WHY)
