@@ -129,6 +129,11 @@ rocksdb_options_t *reg_base_options(const struct reg_options *opt)
     /* Dirty pages are written back every MiB, so the kernel never flushes a large burst that
      * would stall the reads queued behind it. */
     rocksdb_options_set_bytes_per_sync(o, 1u << 20);
+    /* RocksDB's own info log (LOG in the registry's directory) only for fatal errors. On a full
+     * disk a failed line leaves its file writer in error, and the packaged RocksDB (built with
+     * assertions) aborts the process at the next line: a full disk must refuse writes, not end
+     * the node. Pazhou logs every write error it is given, with its cause. */
+    rocksdb_options_set_info_log_level(o, 4 /* FATAL_LEVEL */);
     rocksdb_options_set_create_if_missing(o, opt->create_if_missing);
     rocksdb_options_set_create_missing_column_families(o, !opt->read_only);
     return o;

@@ -16,6 +16,7 @@ struct reg_db;
 #define REG_META_SCHEMA "schema_version" /* int4 */
 #define REG_META_CASE "case_sensitive"   /* int1: 0 or 1 */
 #define REG_META_LAST_TXN "last_txn_id"  /* int8: the highest txn id ever written */
+#define REG_META_WAL_SYNC "wal_sync"     /* empty: the synced write that ends a group of writes */
 
 /* Checks the schema version and loads the case sensitivity into db; on a fresh registry writes
  * both (case sensitivity from want_case_sensitive). Writes a sentence into err on failure. */

@@ -121,6 +121,8 @@ static void inflight_remove(struct reg_db *db, struct reg_inflight *f)
         f->next->prev = f->prev;
 }
 
+static int write_batch(struct reg_db *db, rocksdb_writeoptions_t *wo, rocksdb_writebatch_t *wb);
+
 /* Set between reg_defer_sync_begin and _end on the thread doing a group of writes. */
 static __thread bool defer_sync;
 
@@ -140,14 +142,16 @@ int reg_defer_sync_end(struct reg_db *db)
     defer_sync = false;
     if (!db->sync_writes || db->read_only)
         return REG_OK;
-    char *e = NULL;
-    rocksdb_flush_wal(db->rdb, 1, &e);
-    if (e) {
-        int rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-        return rc == REG_OK ? REG_ERR_IO : rc;
-    }
-    return REG_OK;
+    /* The group's sync is a synced write of one small metadata key, which syncs the WAL with
+     * every unsynced write before it. Not rocksdb_flush_wal: after a failed WAL append (a full
+     * disk) it syncs the log file directly, and RocksDB then asserts on the writer's earlier
+     * error and aborts the process, where a write returns the background error. */
+    rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
+    rocksdb_writebatch_put_cf(wb, db->cf[REG_CF_META], REG_META_WAL_SYNC,
+                              strlen(REG_META_WAL_SYNC), "", 0);
+    int rc = write_batch(db, db->wopt, wb);
+    rocksdb_writebatch_destroy(wb);
+    return rc;
 }
 
 static int write_batch(struct reg_db *db, rocksdb_writeoptions_t *wo, rocksdb_writebatch_t *wb)
