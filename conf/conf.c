@@ -41,6 +41,7 @@ void conf_defaults(struct conf *c)
     c->bloom_bits_per_key = 10;
     c->block_size_kb = 16;
     c->answer_cache_mb = 16;
+    c->resident_mb = -1;
     c->case_sensitive = false;
     c->sync_writes = true;
 
@@ -180,6 +181,7 @@ static const struct key registry_keys[] = {
     {.name = "bloom_bits_per_key", .kind = K_U32, FIELD(bloom_bits_per_key), .min = 0, .max = 64},
     {.name = "block_size_kb", .kind = K_U32, FIELD(block_size_kb), .min = 1, .max = 1024},
     {.name = "answer_cache_mb", .kind = K_U32, FIELD(answer_cache_mb), .min = 0, .max = 65536},
+    {.name = "resident_mb", .kind = K_INT, FIELD(resident_mb), .min = -1, .max = 4194304},
     {.name = "case_sensitive", .kind = K_BOOL, FIELD(case_sensitive)},
     {.name = "sync", .kind = K_BOOL, FIELD(sync_writes)},
     {.name = "statistics", .kind = K_BOOL, FIELD(registry_statistics)},

@@ -104,6 +104,14 @@ int reg_get_record(struct reg_db *db, const uint8_t *handle, size_t len, struct 
 void reg_pin_release(struct reg_pin *pin);
 /* The same for a key already in canonical form (reg_canonical_key). */
 int reg_get_record_key(struct reg_db *db, const uint8_t *key, size_t len, struct reg_pin *pin);
+/* The same, with pin holding the record as RocksDB stores it (reg_stored.h: compact when
+ * that is smaller), for caches that keep the stored form; reg_pin_expand turns it into the
+ * record. */
+int reg_get_stored_key(struct reg_db *db, const uint8_t *key, size_t len, struct reg_pin *pin);
+/* Turns a pin holding a stored form (pin->data, pin->len; impl the RocksDB value or NULL) into
+ * the record it stands for, expanding a compact one into pin->local or the heap. A damaged one
+ * is left as it is: reg_record_parse reports it. */
+void reg_pin_expand(struct reg_pin *pin);
 
 /* Writes a whole record (replacing any) and a txlog entry, atomically. */
 int reg_put_record(struct reg_db *db, const uint8_t *handle, size_t len, const uint8_t *record,

@@ -60,3 +60,28 @@ int reg_scan_prefix(struct reg_db *db, const uint8_t *prefix, size_t len, const 
     }
     return REG_OK;
 }
+
+int reg_scan_stored(struct reg_db *db,
+                    int (*fn)(void *ctx, const uint8_t *key, size_t klen, const uint8_t *stored,
+                              size_t len),
+                    void *ctx)
+{
+    rocksdb_iterator_t *it =
+        rocksdb_create_iterator_cf(db->rdb, db->scan_ropt, db->cf[REG_CF_HANDLES]);
+    for (rocksdb_iter_seek_to_first(it); rocksdb_iter_valid(it); rocksdb_iter_next(it)) {
+        size_t klen, vlen;
+        const char *k = rocksdb_iter_key(it, &klen);
+        const char *v = rocksdb_iter_value(it, &vlen);
+        if (fn(ctx, (const uint8_t *)k, klen, (const uint8_t *)v, vlen))
+            break;
+    }
+    char *e = NULL;
+    rocksdb_iter_get_error(it, &e);
+    rocksdb_iter_destroy(it);
+    if (e) {
+        int rc = reg_map_rocksdb_error(e);
+        rocksdb_free(e);
+        return rc;
+    }
+    return REG_OK;
+}

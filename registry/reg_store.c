@@ -56,8 +56,15 @@ void reg_pin_fill(struct reg_pin *pin, rocksdb_pinnableslice_t *v)
     pin->len = len;
     pin->impl = v;
     pin->heap = NULL;
+    reg_pin_expand(pin);
+}
+
+void reg_pin_expand(struct reg_pin *pin)
+{
+    const uint8_t *stored = pin->data;
+    size_t len = pin->len;
     if (len == 0 || stored[0] != REG_STORED_COMPACT)
-        return; /* stored whole: served from the block cache as it is */
+        return; /* stored whole: served from where it is */
     size_t need = reg_stored_record_len(stored, len);
     uint8_t *out = need <= sizeof pin->local ? pin->local : malloc(need);
     if (!need || !out || reg_stored_expand(stored, len, out, need) != HDL_OK) {
@@ -69,8 +76,9 @@ void reg_pin_fill(struct reg_pin *pin, rocksdb_pinnableslice_t *v)
         pin->heap = out;
     pin->data = out;
     pin->len = need;
+    if (pin->impl)
+        rocksdb_pinnableslice_destroy(pin->impl);
     pin->impl = NULL;
-    rocksdb_pinnableslice_destroy(v);
 }
 
 int reg_stored_copy(const uint8_t *record, size_t len, uint8_t **stored, size_t *stored_len)
@@ -89,7 +97,7 @@ int reg_stored_copy(const uint8_t *record, size_t len, uint8_t **stored, size_t 
     return REG_OK;
 }
 
-int reg_get_record_key(struct reg_db *db, const uint8_t *key, size_t klen, struct reg_pin *pin)
+static int get_pinned(struct reg_db *db, const uint8_t *key, size_t klen, struct reg_pin *pin)
 {
     pin->data = NULL;
     pin->len = 0;
@@ -107,8 +115,24 @@ int reg_get_record_key(struct reg_db *db, const uint8_t *key, size_t klen, struc
     }
     if (!v)
         return REG_NOT_FOUND;
-    reg_pin_fill(pin, v);
+    size_t len;
+    pin->data = (const uint8_t *)rocksdb_pinnableslice_value(v, &len);
+    pin->len = len;
+    pin->impl = v;
     return REG_OK;
+}
+
+int reg_get_stored_key(struct reg_db *db, const uint8_t *key, size_t klen, struct reg_pin *pin)
+{
+    return get_pinned(db, key, klen, pin);
+}
+
+int reg_get_record_key(struct reg_db *db, const uint8_t *key, size_t klen, struct reg_pin *pin)
+{
+    int rc = get_pinned(db, key, klen, pin);
+    if (rc == REG_OK)
+        reg_pin_expand(pin);
+    return rc;
 }
 
 void reg_pin_release(struct reg_pin *pin)

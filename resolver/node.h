@@ -92,6 +92,7 @@ struct node {
     struct site_cache *site_cache;       /* fetched from the site's other servers (site_values.h) */
     struct node_limit_counts limit_counts;
     struct mirror *mirror; /* replication/mirror.h: set on a mirror, NULL on a primary */
+    struct resident *resident; /* query/resident.h: the registry in memory, or NULL */
 };
 
 /* Whether the node answers as a primary: not a mirror (replication configured) and not a site

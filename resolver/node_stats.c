@@ -47,6 +47,8 @@ void node_stats_add(struct node_stats *sum, const struct node_stats *s)
     add(&sum->rrl_slipped, &s->rrl_slipped, 1);
     add(&sum->rrl_dropped, &s->rrl_dropped, 1);
     add(&sum->udp_truncated, &s->udp_truncated, 1);
+    add(&sum->resident_hits, &s->resident_hits, 1);
+    add(&sum->resident_absent, &s->resident_absent, 1);
     for (int t = 0; t < NODE_TRANSPORTS; t++) {
         for (int o = 0; o < NODE_OP_BUCKETS; o++)
             add(sum->answers[t][o], s->answers[t][o], NODE_ANSWER_BUCKETS);

@@ -85,6 +85,8 @@ struct node_stats {
     uint64_t rrl_slipped;        /* UDP answers replaced by a "retry over TCP" answer */
     uint64_t rrl_dropped;        /* UDP answers not sent: over the source network's budget */
     uint64_t udp_truncated;      /* UDP answers too large for limits.udp_max_amplification */
+    uint64_t resident_hits;      /* records found current in the resident registry */
+    uint64_t resident_absent;    /* handles it knew not to exist */
 
     /* By front end, operation and answer (NODE_ANSWER_DROPPED: none was sent), and how long
      * the answer took (node_stats_record). */

@@ -39,6 +39,8 @@
 #include "resolver/node.h"
 #include "resolver/node_backup.h"
 #include "resolver/node_reload.h"
+#include "resolver/query/resident.h"
+#include "resolver/query/resident_load.h"
 #include "resolver/replication/mirror.h"
 #include "resolver/worker_thread.h"
 
@@ -672,6 +674,9 @@ int main(int argc, char **argv)
         log_error("%s", err);
         return 1;
     }
+    /* The resident registry loads beside the serving workers: from the first request, what it
+     * holds is answered from memory. */
+    struct resident_loader *resident = resident_start(&node);
     for (int i = 0; i < nworkers; i++) {
         if (worker_start(&workers[i]) != 0) {
             log_error("cannot start worker thread %d", i);
@@ -730,6 +735,7 @@ int main(int argc, char **argv)
 
     mirror_stop(node.mirror);
     node.mirror = NULL;
+    resident_load_stop(resident);
     for (int i = 0; i < nworkers; i++)
         worker_stop(&workers[i]);
     for (int i = 0; i < nworkers; i++)
@@ -755,6 +761,7 @@ int main(int argc, char **argv)
     source_limit_free(node.http_sources);
     cry_key_free(node.server_key);
     reg_prefix_set_free(atomic_load(&node.prefixes));
+    resident_free(node.resident);
     reg_close(node.db);
     SSL_CTX_free(node.tls_ctx);
     free(node.site);

@@ -21,6 +21,8 @@
 #include "registry/reg_record.h"
 #include "resolver/query/answer_cache.h"
 #include "resolver/query/query.h"
+#include "resolver/query/resident.h"
+#include "resolver/query/resident_load.h"
 
 /* Prepared requests, cycled (a power of two): by default far more than any answer cache holds,
  * so a uniform key choice stays uniform instead of replaying a few thousand keys. */
@@ -96,6 +98,29 @@ static size_t build_request(const char *handle, uint8_t *buf, size_t cap, uint32
     return hdl_message_finish_unsigned(&w, body) == HDL_OK ? w.len : 0;
 }
 
+/* The resident registry, loaded whole before the run as a node loads it at start. */
+static int load_resident(struct node *node, unsigned mb)
+{
+    struct resident *r = resident_new((size_t)mb << 20, reg_estimate_handles(node->db));
+    struct resident_loader *l = r ? resident_load_start(r, node->db) : NULL;
+    if (!l) {
+        fprintf(stderr, "pazhou-bench: cannot make a %u MiB resident registry\n", mb);
+        resident_free(r);
+        return -1;
+    }
+    struct resident_figures f;
+    do {
+        usleep(10000);
+        resident_figures(r, &f);
+    } while (!f.load_done);
+    resident_load_stop(l);
+    fprintf(stderr, "resident registry: %llu records, %llu MiB, %s, loaded in %.2f s\n",
+            (unsigned long long)f.loaded, (unsigned long long)(f.bytes >> 20),
+            f.complete ? "whole" : "in part", (double)f.load_ms / 1000.0);
+    node->resident = r;
+    return 0;
+}
+
 /* Kept out of line and named, so callgrind can count exactly this loop. */
 __attribute__((noinline)) uint64_t bench_micro_loop(struct query_ctx *q, uint8_t (*reqs)[128],
                                                     const size_t *lens, size_t ring,
@@ -160,6 +185,8 @@ int bench_micro_run(const struct bench_micro_opts *o)
     atomic_store(&node.prefixes, reg_prefix_set_load(db));
     struct query_ctx q = {.node = &node, .stats = &stats,
                           .cache = answer_cache_new((size_t)o->answer_cache_mb << 20)};
+    if (o->resident_mb && load_resident(&node, o->resident_mb) != 0)
+        goto done;
 
     struct bench_keys keys;
     memset(&keys, 0, sizeof keys);
@@ -181,17 +208,22 @@ int bench_micro_run(const struct bench_micro_opts *o)
     t0 = now_ns();
     uint64_t answered = bench_micro_loop(&q, reqs, lens, ring, o->iterations, out);
     double ns = (double)(now_ns() - t0) / (double)o->iterations;
-    printf("micro: %zu records, %llu resolutions (%s, %.0f%% misses, answer cache %u MB): "
-           "%.0f ns per resolution, %.0f resolutions/s on one core\n",
+    printf("micro: %zu records, %llu resolutions (%s, %.0f%% misses, answer cache %u MB, "
+           "resident %u MB): %.0f ns per resolution, %.0f resolutions/s on one core\n",
            o->records, (unsigned long long)answered, o->zipf > 0 ? "zipf" : "uniform",
-           o->miss_ratio * 100, o->answer_cache_mb, ns, 1e9 / ns);
+           o->miss_ratio * 100, o->answer_cache_mb, o->resident_mb, ns, 1e9 / ns);
     struct answer_cache_counts cc;
     answer_cache_counts(q.cache, &cc);
     if (q.cache)
         printf("answer cache: %llu hits, %llu misses, %llu admitted (warm-up included)\n",
                (unsigned long long)cc.hits, (unsigned long long)cc.misses,
                (unsigned long long)cc.admitted);
+    if (node.resident)
+        printf("resident registry: %llu hits, %llu known missing (warm-up included)\n",
+               (unsigned long long)stats.resident_hits, (unsigned long long)stats.resident_absent);
     answer_cache_free(q.cache);
+    resident_free(node.resident);
+    node.resident = NULL;
     reg_prefix_set_free(atomic_load(&node.prefixes));
     bench_keys_free(&keys);
     status = 0;

@@ -11,6 +11,7 @@ struct bench_micro_opts {
     double miss_ratio;
     unsigned cache_mb;        /* RocksDB block cache */
     unsigned answer_cache_mb; /* the worker's answer cache; 0 = off */
+    unsigned resident_mb;     /* the resident registry, loaded before the run; 0 = off */
     double zipf;              /* 0 = uniform keys */
     size_t ring;              /* prepared requests cycled (rounded down to a power of two); 0 = 2M */
 };

@@ -21,6 +21,8 @@ static int run(int argc, char **argv)
             o.cache_mb = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--answer-cache-mb") == 0)
             o.answer_cache_mb = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--resident-mb") == 0)
+            o.resident_mb = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--zipf") == 0)
             o.zipf = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--ring") == 0)
@@ -28,7 +30,8 @@ static int run(int argc, char **argv)
         else {
             fprintf(stderr,
                     "Usage: pazhou-bench micro [--records N] [--iterations N] "
-                    "[--miss PCT] [--cache-mb MB] [--answer-cache-mb MB] [--zipf S] [--ring N]\n");
+                    "[--miss PCT] [--cache-mb MB] [--answer-cache-mb MB] [--resident-mb MB] "
+                    "[--zipf S] [--ring N]\n");
             return 2;
         }
     }

@@ -177,7 +177,7 @@ void http_api_get_named(struct http_call *c, const char *handle, size_t len)
 
     struct reg_pin pin;
     int err = REG_OK;
-    switch (query_lookup(w->node, w->query.cache, (const uint8_t *)handle, len, &pin, &err)) {
+    switch (query_lookup(&w->query, (const uint8_t *)handle, len, &pin, &err)) {
     case QUERY_LOOKUP_FOUND:
         break;
     case QUERY_LOOKUP_INVALID:

@@ -19,6 +19,7 @@
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
 #include "resolver/query/answer_cache.h"
+#include "resolver/query/resident.h"
 
 /* A worker whose loop has not beaten for this long is stuck. */
 #define HEARTBEAT_STALE_S 5
@@ -309,6 +310,29 @@ static void put_node(struct evbuffer *b, const struct node *node)
           (double)(now.tv_sec - node->started));
 }
 
+/* The resident registry (query/resident.h): what it holds and answers. */
+static void put_resident(struct evbuffer *b, const struct node *node, const struct node_stats *s)
+{
+    struct resident_figures f;
+    resident_figures(node->resident, &f);
+    counter(b, "pazhou_resident_hits_total",
+            "Records answered from the resident registry, current.", s->resident_hits);
+    counter(b, "pazhou_resident_absent_total",
+            "Handles the resident registry knew not to exist (whole registry loaded).",
+            s->resident_absent);
+    gauge(b, "pazhou_resident_records", "Handles the resident registry holds.", (double)f.records);
+    gauge(b, "pazhou_resident_bytes", "Memory the resident registry's records take.",
+          (double)f.bytes);
+    gauge(b, "pazhou_resident_capacity_bytes", "Memory reserved for its records.",
+          (double)f.capacity);
+    gauge(b, "pazhou_resident_loaded", "1 once its start-up load ended, 0 while it runs.",
+          f.load_done);
+    gauge(b, "pazhou_resident_complete", "1 when the start-up load took in the whole registry.",
+          f.complete);
+    gauge(b, "pazhou_resident_load_seconds", "How long the start-up load took.",
+          (double)f.load_ms / 1000.0);
+}
+
 void http_metrics_scrape(struct http_call *c)
 {
     const struct node *node = c->w->node;
@@ -327,6 +351,7 @@ void http_metrics_scrape(struct http_call *c)
     put_requests(b, sum);
     put_limits(b, c->w->node);
     put_node(b, node);
+    put_resident(b, node, sum);
     http_replication_metrics(b, c->w->node);
     free(sum);
     size_t len = evbuffer_get_length(b);

@@ -275,8 +275,7 @@ static void resolve(struct http_proxy_req *p, int aliases)
         }
         struct reg_pin pin;
         int err = REG_OK;
-        switch (query_lookup(c->w->node, c->w->query.cache, (const uint8_t *)p->handle, p->len,
-                             &pin, &err)) {
+        switch (query_lookup(&c->w->query, (const uint8_t *)p->handle, p->len, &pin, &err)) {
         case QUERY_LOOKUP_FOUND:
             break;
         case QUERY_LOOKUP_INVALID:

@@ -14,6 +14,7 @@
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
 #include "resolver/query/answer_cache.h"
+#include "resolver/query/resident.h"
 
 /* The answer lists at most this many prefixes (a node homes a handful; this bounds the answer
  * of one homing thousands, as /metrics does). */
@@ -49,6 +50,20 @@ static json_t *cache_object(uint64_t hits, uint64_t misses)
     uint64_t all = hits + misses;
     return json_pack("{s:I,s:I,s:o}", "hits", (json_int_t)hits, "misses", (json_int_t)misses,
                      "hit_rate", all ? json_real((double)hits / (double)all) : json_null());
+}
+
+/* The resident registry: null when it is off. */
+static json_t *resident_object(const struct node *node, const struct node_stats *s)
+{
+    if (!node->resident)
+        return json_null();
+    struct resident_figures f;
+    resident_figures(node->resident, &f);
+    return json_pack("{s:I,s:I,s:I,s:s,s:b,s:o,s:I,s:I}", "records", (json_int_t)f.records, "bytes",
+                     (json_int_t)f.bytes, "capacity_bytes", (json_int_t)f.capacity, "load",
+                     f.load_done ? "done" : "running", "complete", f.complete, "load_seconds",
+                     f.load_done ? json_real((double)f.load_ms / 1000.0) : json_null(), "hits",
+                     (json_int_t)s->resident_hits, "absent", (json_int_t)s->resident_absent);
 }
 
 static json_t *requests_object(const struct node_stats *s)
@@ -123,6 +138,7 @@ void http_status_get(struct http_call *c)
                   (json_int_t)atomic_load_explicit(&node->tcp_connections, memory_order_relaxed),
                   "http", (json_int_t)http_conns));
     json_object_set_new(o, "replication", http_replication_status(c->w->node));
+    json_object_set_new(o, "resident", resident_object(node, sum));
     free(sum);
     http_send_json(c, ok ? 200 : 503, o);
 }

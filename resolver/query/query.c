@@ -147,8 +147,7 @@ static enum query_result answer_resolution(struct query_ctx *q, const struct hdl
 
     struct reg_pin pin;
     int err = REG_OK;
-    switch (query_lookup(q->node, atomic_load_explicit(&q->cache, memory_order_relaxed),
-                         rr.handle.ptr, rr.handle.len, &pin, &err)) {
+    switch (query_lookup(q, rr.handle.ptr, rr.handle.len, &pin, &err)) {
     case QUERY_LOOKUP_FOUND:
         break;
     case QUERY_LOOKUP_INVALID:

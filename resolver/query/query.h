@@ -12,21 +12,7 @@
 
 #include "resolver/node.h"
 #include "resolver/node_stats.h"
-
-struct answer_cache;
-struct recursor;
-struct sockaddr;
-
-struct query_ctx {
-    struct node *node;
-    struct node_stats *stats;
-    /* the worker's, or NULL; only its worker stores it (a reload resizes the cache), other
-     * workers load it to read its counts (metrics) */
-    _Atomic(struct answer_cache *) cache;
-    struct recursor *rec; /* the worker's when resolver.recursion is on, else NULL */
-    const struct sockaddr *peer; /* the client of the request being answered, for the access
-                                    log; the front end sets it before each query_answer */
-};
+#include "resolver/query/query_ctx.h"
 
 enum query_result {
     QUERY_REPLY = 0, /* out holds a response of *out_len bytes */

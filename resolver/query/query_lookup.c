@@ -5,11 +5,31 @@
 
 #include "common/handle_name.h"
 #include "proto/hdl_const.h"
+#include "resolver/node_counter.h"
 #include "resolver/query/answer_cache.h"
+#include "resolver/query/resident.h"
 
-enum query_lookup query_lookup(struct node *node, struct answer_cache *cache, const uint8_t *handle,
-                               size_t len, struct reg_pin *pin, int *err)
+/* The registry read, through the resident registry when there is one: the stored form is read,
+ * offered to it, then expanded. Sets *kept when the table took the record. */
+static int read_registry(struct resident *res, struct reg_db *db, const uint8_t *key,
+                         size_t key_len, uint64_t hash, uint32_t version,
+                         struct resident_entry *stale, struct reg_pin *pin, bool *kept)
 {
+    *kept = false;
+    if (!res)
+        return reg_get_record_key(db, key, key_len, pin);
+    int err = reg_get_stored_key(db, key, key_len, pin);
+    if (err == REG_OK) {
+        *kept = resident_offer(res, key, key_len, hash, version, stale, pin->data, pin->len);
+        reg_pin_expand(pin);
+    }
+    return err;
+}
+
+enum query_lookup query_lookup(struct query_ctx *q, const uint8_t *handle, size_t len,
+                               struct reg_pin *pin, int *err)
+{
+    struct node *node = q->node;
     pin->data = NULL;
     pin->len = 0;
     pin->impl = NULL;
@@ -23,24 +43,42 @@ enum query_lookup query_lookup(struct node *node, struct answer_cache *cache, co
     if (!reg_prefix_set_serves(prefixes, name, name_len))
         return QUERY_LOOKUP_NOT_HOMED;
 
-    /* The worker's cache first; the version is read before the registry, so a write that
-     * lands meanwhile leaves the new entry stale, never a stale entry current. */
+    /* The resident registry, then the worker's cache, then the registry. The version is read
+     * before any of them, so a write that lands meanwhile leaves what is kept stale, never a
+     * stale record current. */
     struct reg_db *db = node->db;
+    struct resident *res = node->resident;
+    struct answer_cache *cache = atomic_load_explicit(&q->cache, memory_order_relaxed);
     uint8_t key[REG_MAX_KEY];
     size_t key_len = reg_canonical_key(db, name, name_len, key);
     uint64_t hash = 0;
     uint32_t version = 0;
-    bool cached = false;
-    if (cache) {
+    struct resident_entry *stale = NULL;
+    if (res || cache) {
         hash = reg_key_hash(key, key_len);
         version = reg_change_version(db, hash);
-        cached = answer_cache_get(cache, key, key_len, hash, version, &pin->data, &pin->len);
     }
+    if (res) {
+        switch (resident_get(res, key, key_len, hash, version, &pin->data, &pin->len, &stale)) {
+        case RESIDENT_HIT:
+            node_count(&q->stats->resident_hits, 1);
+            reg_pin_expand(pin);
+            return QUERY_LOOKUP_FOUND;
+        case RESIDENT_ABSENT:
+            node_count(&q->stats->resident_absent, 1);
+            return QUERY_LOOKUP_NOT_FOUND;
+        default:
+            break;
+        }
+    }
+    bool cached =
+        cache && answer_cache_get(cache, key, key_len, hash, version, &pin->data, &pin->len);
     if (!cached) {
-        *err = reg_get_record_key(db, key, key_len, pin);
+        bool kept;
+        *err = read_registry(res, db, key, key_len, hash, version, stale, pin, &kept);
         if (*err != REG_OK && *err != REG_NOT_FOUND)
             return QUERY_LOOKUP_FAILED;
-        if (cache)
+        if (cache && !kept)
             answer_cache_put(cache, key, key_len, hash, version, pin->data,
                              *err == REG_OK ? pin->len : 0);
     }

@@ -1,7 +1,8 @@
 /*
  * The one way a handle's stored record is found for a public read, shared by the native
  * resolution (query.c) and the HTTP readers (REST GET, the proxy): the homed-prefix check, then
- * the worker's answer cache, then the registry. Allocates nothing.
+ * the resident registry (resident.h), the worker's answer cache, then the registry. Allocates
+ * nothing (but for a record too large to expand into the pin).
  */
 #ifndef NODE_QUERY_LOOKUP_H
 #define NODE_QUERY_LOOKUP_H
@@ -10,9 +11,7 @@
 #include <stdint.h>
 
 #include "registry/reg_db.h"
-#include "resolver/node.h"
-
-struct answer_cache;
+#include "resolver/query/query_ctx.h"
 
 enum query_lookup {
     QUERY_LOOKUP_FOUND = 0, /* pin holds the record */
@@ -22,10 +21,11 @@ enum query_lookup {
     QUERY_LOOKUP_FAILED,    /* the registry read failed */
 };
 
-/* Finds the record of handle (len bytes, as the client spelled it) on node, through cache (the
- * worker's, or NULL). On QUERY_LOOKUP_FOUND the caller releases pin with reg_pin_release; on
- * every other result pin holds nothing. On QUERY_LOOKUP_FAILED *err is the registry's error. */
-enum query_lookup query_lookup(struct node *node, struct answer_cache *cache, const uint8_t *handle,
-                               size_t len, struct reg_pin *pin, int *err);
+/* Finds the record of handle (len bytes, as the client spelled it) for a worker's query context
+ * (its node, answer cache and counters). On QUERY_LOOKUP_FOUND the caller releases pin with
+ * reg_pin_release; on every other result pin holds nothing. On QUERY_LOOKUP_FAILED *err is the
+ * registry's error. */
+enum query_lookup query_lookup(struct query_ctx *q, const uint8_t *handle, size_t len,
+                               struct reg_pin *pin, int *err);
 
 #endif

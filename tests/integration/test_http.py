@@ -308,7 +308,9 @@ class Http(unittest.TestCase):
 
 class RegistryStatistics(unittest.TestCase):
     def test_block_cache_hits_and_answer_cache_are_counted(self):
-        node = Node([PRODUCT_000001], extra_conf="registry = { statistics = true; };\n").start()
+        # The resident registry off: the answer cache is what this counts.
+        node = Node([PRODUCT_000001],
+                    extra_conf="registry = { statistics = true; resident_mb = 0; };\n").start()
         try:
             for _ in range(5):
                 self.assertEqual(node.udp(resolution("88.100.1/PRODUCT-000001")).rc, RC_SUCCESS)
@@ -322,6 +324,41 @@ class RegistryStatistics(unittest.TestCase):
             # Repeats of one handle are answered from the workers' caches.
             self.assertGreaterEqual(m["pazhou_answer_cache_hits_total"], 1)
             self.assertGreaterEqual(m["pazhou_answer_cache_misses_total"], 1)
+        finally:
+            node.close()
+
+
+class ResidentRegistry(unittest.TestCase):
+    """The default: every record loaded into memory at start and answered from there."""
+
+    def test_loaded_whole_then_hits_and_known_missing_are_counted(self):
+        node = Node([PRODUCT_000001]).start()
+        try:
+            base = "http://127.0.0.1:%d" % node.http_port
+            deadline = time.monotonic() + 10
+            while True:
+                status = json.loads(urllib.request.urlopen(base + "/api/status", timeout=5).read())
+                if status["resident"]["load"] == "done" or time.monotonic() > deadline:
+                    break
+                time.sleep(0.05)
+            res = status["resident"]
+            self.assertEqual(res["load"], "done")
+            self.assertTrue(res["complete"])
+            self.assertEqual(res["records"], 2)  # and the prefix handle 0.NA/88.100.1
+            self.assertGreater(res["bytes"], 0)
+            self.assertGreater(res["capacity_bytes"], res["bytes"])
+            for _ in range(5):
+                self.assertEqual(node.udp(resolution("88.100.1/PRODUCT-000001")).rc, RC_SUCCESS)
+            self.assertEqual(node.udp(resolution("88.100.1/NOPE")).rc, 100)
+            m = parse_metrics(urllib.request.urlopen(base + "/metrics", timeout=5).read().decode())
+            self.assertEqual(m["pazhou_resident_hits_total"], 5)
+            self.assertEqual(m["pazhou_resident_absent_total"], 1)
+            self.assertEqual(m["pazhou_resident_records"], 2)
+            self.assertEqual(m["pazhou_resident_complete"], 1)
+            self.assertEqual(m["pazhou_resident_loaded"], 1)
+            # Neither the answer cache nor the registry was asked.
+            self.assertEqual(m["pazhou_answer_cache_hits_total"], 0)
+            self.assertEqual(m["pazhou_answer_cache_misses_total"], 0)
         finally:
             node.close()
 

@@ -1,0 +1,330 @@
+/*
+ * The resident registry: hits only at the current change version, stale entries made current
+ * again by the same bytes or replaced by new ones (the old bytes staying readable), misses
+ * answered only once the whole registry is loaded and only while the key's version slot has not
+ * moved, a full table refusing more, the index growing, writers on several threads at once; then
+ * the start-up load of a real registry and lookups through query_lookup before and after writes.
+ */
+#include <pthread.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "../reg_test_records.h"
+#include "query_test_node.h"
+#include "registry/reg_db.h"
+#include "resolver/query/query_lookup.h"
+#include "resolver/query/resident.h"
+#include "resolver/query/resident_load.h"
+
+#define KEY(s) (const uint8_t *)(s), strlen(s)
+
+static enum resident_found get(struct resident *r, const char *key, uint32_t version,
+                               const uint8_t **stored, size_t *len, struct resident_entry **entry)
+{
+    *entry = NULL;
+    return resident_get(r, KEY(key), reg_key_hash(KEY(key)), version, stored, len, entry);
+}
+
+static void hits_at_the_current_version_only(void **state)
+{
+    (void)state;
+    struct resident *r = resident_new(4u << 20, 100);
+    assert_non_null(r);
+    const uint8_t *s;
+    size_t len;
+    struct resident_entry *e;
+    const char *k = "88.100.1/a";
+    assert_int_equal(get(r, k, 7, &s, &len, &e), RESIDENT_MISS);
+    assert_true(resident_add_loaded(r, KEY(k), reg_key_hash(KEY(k)), 7, KEY("one")));
+    assert_int_equal(get(r, k, 7, &s, &len, &e), RESIDENT_HIT);
+    assert_int_equal(len, 3);
+    assert_memory_equal(s, "one", 3);
+    const uint8_t *first = s;
+
+    /* The version moved (a write somewhere in the key's slot): stale, with the entry. */
+    assert_int_equal(get(r, k, 8, &s, &len, &e), RESIDENT_STALE);
+    assert_non_null(e);
+    /* The registry still holds the same bytes: current again, in place. */
+    assert_true(resident_offer(r, KEY(k), reg_key_hash(KEY(k)), 8, e, KEY("one")));
+    assert_int_equal(get(r, k, 8, &s, &len, &e), RESIDENT_HIT);
+    assert_ptr_equal(s, first);
+
+    /* The handle was written: new bytes take the key's place; the old ones stay readable. */
+    assert_int_equal(get(r, k, 9, &s, &len, &e), RESIDENT_STALE);
+    assert_true(resident_offer(r, KEY(k), reg_key_hash(KEY(k)), 9, e, KEY("second")));
+    assert_int_equal(get(r, k, 9, &s, &len, &e), RESIDENT_HIT);
+    assert_int_equal(len, 6);
+    assert_memory_equal(s, "second", 6);
+    assert_memory_equal(first, "one", 3);
+    assert_int_equal(get(r, k, 8, &s, &len, &e), RESIDENT_STALE);
+
+    /* A loaded record never displaces one a reader put there. */
+    assert_true(resident_add_loaded(r, KEY(k), reg_key_hash(KEY(k)), 1, KEY("old")));
+    assert_int_equal(get(r, k, 9, &s, &len, &e), RESIDENT_HIT);
+    assert_memory_equal(s, "second", 6);
+
+    /* A key of the same length, other bytes: a miss. */
+    assert_int_equal(get(r, "88.100.1/b", 9, &s, &len, &e), RESIDENT_MISS);
+    struct resident_figures f;
+    resident_figures(r, &f);
+    assert_int_equal(f.records, 1);
+    assert_false(f.complete);
+    assert_false(f.full);
+    resident_free(r);
+    assert_null(resident_new(1000, 10));
+}
+
+static void misses_are_answered_once_the_whole_registry_is_loaded(void **state)
+{
+    (void)state;
+    struct resident *r = resident_new(4u << 20, 100);
+    assert_non_null(r);
+    const uint8_t *s;
+    size_t len;
+    struct resident_entry *e;
+    const char *gone = "88.100.1/none";
+    uint64_t h = reg_key_hash(KEY(gone));
+    assert_int_equal(get(r, gone, 5, &s, &len, &e), RESIDENT_MISS);
+    /* A load that stopped short proves nothing. */
+    resident_load_end(r, NULL, false, 10);
+    assert_int_equal(get(r, gone, 5, &s, &len, &e), RESIDENT_MISS);
+    resident_free(r);
+
+    r = resident_new(4u << 20, 100);
+    uint32_t *versions = calloc(REG_VERSION_SLOTS, sizeof *versions);
+    assert_non_null(versions);
+    versions[h % REG_VERSION_SLOTS] = 5;
+    resident_load_end(r, versions, true, 10);
+    assert_int_equal(get(r, gone, 5, &s, &len, &e), RESIDENT_ABSENT);
+    /* Something was written under the key's slot since the load: maybe this handle. */
+    assert_int_equal(get(r, gone, 6, &s, &len, &e), RESIDENT_MISS);
+    struct resident_figures f;
+    resident_figures(r, &f);
+    assert_true(f.complete);
+    assert_true(f.load_done);
+    assert_int_equal(f.load_ms, 10);
+    resident_free(r);
+}
+
+static void a_full_table_refuses_more_and_keeps_what_it_has(void **state)
+{
+    (void)state;
+    struct resident *r = resident_new(1u << 20, 10);
+    assert_non_null(r);
+    static uint8_t big[4096];
+    memset(big, 'x', sizeof big);
+    char key[32];
+    int n = 0;
+    for (;; n++) {
+        snprintf(key, sizeof key, "88.100.1/%d", n);
+        if (!resident_add_loaded(r, KEY(key), reg_key_hash(KEY(key)), 1, big, sizeof big))
+            break;
+        assert_true(n < 1000);
+    }
+    assert_true(n > 100); /* most of the MiB, less the index */
+    struct resident_figures f;
+    resident_figures(r, &f);
+    assert_true(f.full);
+    assert_true(f.bytes <= f.capacity);
+    const uint8_t *s;
+    size_t len;
+    struct resident_entry *e;
+    assert_int_equal(get(r, "88.100.1/0", 1, &s, &len, &e), RESIDENT_HIT);
+    assert_int_equal(len, sizeof big);
+    /* Nor does an offer find room. */
+    assert_false(resident_offer(r, KEY("88.100.1/new"), reg_key_hash(KEY("88.100.1/new")), 1, NULL,
+                                big, sizeof big));
+    resident_free(r);
+}
+
+struct writer {
+    struct resident *r;
+    int id;
+};
+
+static void *write_keys(void *arg)
+{
+    struct writer *w = arg;
+    char key[32], rec[32];
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "88.100.1/%d-%d", i, w->id);
+        snprintf(rec, sizeof rec, "rec %d", i);
+        resident_offer(w->r, KEY(key), reg_key_hash(KEY(key)), 1, NULL, KEY(rec));
+        /* Every thread also offers the same shared keys: one entry each in the end. */
+        snprintf(key, sizeof key, "88.100.1/shared-%d", i % 100);
+        resident_offer(w->r, KEY(key), reg_key_hash(KEY(key)), 1, NULL, KEY("shared"));
+    }
+    return NULL;
+}
+
+static void writers_on_several_threads(void **state)
+{
+    (void)state;
+    struct resident *r = resident_new(64u << 20, 30000);
+    assert_non_null(r);
+    pthread_t t[4];
+    struct writer w[4];
+    for (int i = 0; i < 4; i++) {
+        w[i] = (struct writer){r, i};
+        assert_int_equal(pthread_create(&t[i], NULL, write_keys, &w[i]), 0);
+    }
+    for (int i = 0; i < 4; i++)
+        pthread_join(t[i], NULL);
+    const uint8_t *s;
+    size_t len;
+    struct resident_entry *e;
+    char key[32], rec[32];
+    for (int id = 0; id < 4; id++)
+        for (int i = 0; i < 5000; i++) {
+            snprintf(key, sizeof key, "88.100.1/%d-%d", i, id);
+            snprintf(rec, sizeof rec, "rec %d", i);
+            assert_int_equal(get(r, key, 1, &s, &len, &e), RESIDENT_HIT);
+            assert_int_equal(len, strlen(rec));
+            assert_memory_equal(s, rec, len);
+        }
+    struct resident_figures f;
+    resident_figures(r, &f);
+    assert_int_equal(f.records, 4 * 5000 + 100);
+    resident_free(r);
+}
+
+static void the_index_grows_with_the_handles(void **state)
+{
+    (void)state;
+    /* Sized for none (a node started on an empty registry, then written to or copied into). */
+    struct resident *r = resident_new(64u << 20, 0);
+    assert_non_null(r);
+    struct resident_figures f;
+    resident_figures(r, &f);
+    uint64_t first = f.index_slots;
+    char key[32], rec[32];
+    for (int i = 0; i < 100000; i++) {
+        snprintf(key, sizeof key, "88.100.1/G%d", i);
+        snprintf(rec, sizeof rec, "g%d", i);
+        assert_true(resident_offer(r, KEY(key), reg_key_hash(KEY(key)), 3, NULL, KEY(rec)));
+    }
+    resident_figures(r, &f);
+    assert_true(f.index_slots >= 100000);
+    assert_true(f.index_slots > first);
+    assert_int_equal(f.records, 100000);
+    assert_false(f.full);
+    const uint8_t *s;
+    size_t len;
+    struct resident_entry *e;
+    for (int i = 0; i < 100000; i += 7) {
+        snprintf(key, sizeof key, "88.100.1/G%d", i);
+        snprintf(rec, sizeof rec, "g%d", i);
+        assert_int_equal(get(r, key, 3, &s, &len, &e), RESIDENT_HIT);
+        assert_int_equal(len, strlen(rec));
+        assert_memory_equal(s, rec, len);
+    }
+    resident_free(r);
+}
+
+/* The test registry: 88.100.1/R0 .. R1999, each with a URL of its own. */
+#define RECORDS 2000
+
+static size_t record_of(int i, const char *url_prefix, uint8_t *buf, size_t cap)
+{
+    char url[64];
+    snprintf(url, sizeof url, "%s/%d", url_prefix, i);
+    struct hdl_value v[2] = {
+        value(1, HDL_PERM_PUBLIC_READ | HDL_PERM_ADMIN_READ, "URL", url),
+        value(2, HDL_PERM_PUBLIC_READ | HDL_PERM_ADMIN_READ, "EMAIL", "lot@example.com")};
+    return build(v, 2, buf, cap);
+}
+
+static void load_records(struct reg_db *db)
+{
+    uint8_t rec[512];
+    char h[32];
+    for (int i = 0; i < RECORDS; i++) {
+        size_t n = record_of(i, "https://example.com/lot", rec, sizeof rec);
+        snprintf(h, sizeof h, "88.100.1/R%d", i);
+        assert_int_equal(reg_put_record(db, KEY(h), rec, n), REG_OK);
+    }
+}
+
+static void expect_record(struct query_test_node *f, int i, const char *url_prefix)
+{
+    char h[32];
+    snprintf(h, sizeof h, "88.100.1/r%d", i); /* folded like any lookup */
+    struct reg_pin pin;
+    int err = 0;
+    assert_int_equal(query_lookup(&f->q, KEY(h), &pin, &err), QUERY_LOOKUP_FOUND);
+    uint8_t want[512];
+    size_t n = record_of(i, url_prefix, want, sizeof want);
+    assert_int_equal(pin.len, n);
+    assert_memory_equal(pin.data, want, n);
+    reg_pin_release(&pin);
+}
+
+static void the_load_then_lookups_and_writes(void **state)
+{
+    (void)state;
+    struct query_test_node *f = query_test_node_new("/tmp/pazhou-resident-XXXXXX", load_records);
+    struct resident *r = resident_new(8u << 20, reg_estimate_handles(f->db));
+    assert_non_null(r);
+    struct resident_loader *l = resident_load_start(r, f->db);
+    assert_non_null(l);
+    struct resident_figures fig;
+    for (int i = 0; i < 1000; i++) {
+        resident_figures(r, &fig);
+        if (fig.load_done)
+            break;
+        usleep(10000);
+    }
+    resident_load_stop(l);
+    assert_true(fig.load_done);
+    assert_true(fig.complete);
+    assert_int_equal(fig.loaded, RECORDS);
+    f->node.resident = r;
+
+    for (int i = 0; i < RECORDS; i++)
+        expect_record(f, i, "https://example.com/lot");
+    assert_int_equal(f->stats.resident_hits, RECORDS);
+    struct reg_pin pin;
+    int err = 0;
+    assert_int_equal(query_lookup(&f->q, KEY("88.100.1/none"), &pin, &err), QUERY_LOOKUP_NOT_FOUND);
+    assert_int_equal(f->stats.resident_absent, 1);
+
+    /* Writes: a changed record, a new one, a deleted one; each read sees the registry's. */
+    uint8_t rec[512];
+    size_t n = record_of(7, "https://example.org/moved", rec, sizeof rec);
+    assert_int_equal(reg_put_record(f->db, KEY("88.100.1/R7"), rec, n), REG_OK);
+    n = record_of(RECORDS, "https://example.com/lot", rec, sizeof rec);
+    assert_int_equal(reg_put_record(f->db, KEY("88.100.1/R2000"), rec, n), REG_OK);
+    assert_int_equal(reg_delete_record(f->db, KEY("88.100.1/R9")), REG_OK);
+    expect_record(f, 7, "https://example.org/moved");
+    expect_record(f, RECORDS, "https://example.com/lot");
+    assert_int_equal(query_lookup(&f->q, KEY("88.100.1/R9"), &pin, &err), QUERY_LOOKUP_NOT_FOUND);
+    /* What was read again is answered from memory now. */
+    uint64_t hits = f->stats.resident_hits;
+    expect_record(f, 7, "https://example.org/moved");
+    expect_record(f, RECORDS, "https://example.com/lot");
+    assert_int_equal(f->stats.resident_hits, hits + 2);
+
+    f->node.resident = NULL;
+    resident_free(r);
+    query_test_node_free(f);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(hits_at_the_current_version_only),
+        cmocka_unit_test(misses_are_answered_once_the_whole_registry_is_loaded),
+        cmocka_unit_test(a_full_table_refuses_more_and_keeps_what_it_has),
+        cmocka_unit_test(writers_on_several_threads),
+        cmocka_unit_test(the_index_grows_with_the_handles),
+        cmocka_unit_test(the_load_then_lookups_and_writes),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
