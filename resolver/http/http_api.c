@@ -9,13 +9,17 @@
 #include <string.h>
 #include <strings.h>
 
+#include "common/handle_name.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_error.h"
 #include "proto/hdl_json.h"
 #include "proto/hdl_resolution.h"
+#include "registry/reg_prefix.h"
 #include "registry/reg_record.h"
+#include "resolver/http/http_body_cache.h"
 #include "resolver/http/http_recurse.h"
 #include "resolver/http/http_send.h"
+#include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
 #include "resolver/query/query_counted.h"
 #include "resolver/query/query_lookup.h"
@@ -23,6 +27,7 @@
 
 #define HANDLES_PATH "/api/handles/"
 #define NATIVE_TYPE "application/x-hdl-message"
+#define JSON_TYPE "application/json;charset=UTF-8"
 
 static void send_bad_param(struct http_call *c, const char *message)
 {
@@ -110,6 +115,42 @@ static void send_values(struct http_call *c, const char *handle, json_t *values,
     http_send_json(c, http_status_of_rc(c->rc, c->tls), o);
 }
 
+bool http_api_key_version(struct node *node, const char *handle, size_t len, uint64_t *hash,
+                          uint32_t *version)
+{
+    uint8_t name[HDL_MAX_HANDLE_LEN + 8];
+    size_t name_len = hname_lookup(handle, len, name, sizeof name);
+    if (name_len == 0 ||
+        !reg_prefix_set_serves(atomic_load_explicit(&node->prefixes, memory_order_acquire), name,
+                               name_len))
+        return false;
+    uint8_t key[REG_MAX_KEY];
+    size_t key_len = reg_canonical_key(node->db, name, name_len, key);
+    *hash = reg_key_hash(key, key_len);
+    *version = reg_change_version(node->db, *hash);
+    return true;
+}
+
+/* A plain resolution's answer (no parameters: compact JSON, every public value) is the same
+ * bytes until the handle is written: it is kept for the next request that asks for it. */
+static void send_values_kept(struct http_call *c, const char *handle, size_t len, json_t *values,
+                             uint64_t hash, uint32_t version)
+{
+    c->rc = HDL_RC_SUCCESS;
+    json_t *o =
+        json_pack("{s:i,s:s,s:o}", "responseCode", (int)c->rc, "handle", handle, "values", values);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!text) {
+        http_send_rc(c, HDL_RC_ERROR, handle, "Out of memory");
+        return;
+    }
+    size_t n = strlen(text);
+    http_body_cache_put(c->w->http->bodies, HTTP_BODY_REST, handle, len, hash, version, text, n);
+    http_send_bytes(c, 200, JSON_TYPE, text, n);
+    free(text);
+}
+
 /* Another site's answer for the handle ctx (owned), rendered as a local one: the values of a
  * success, an empty selection as VALUES_NOT_FOUND, an error with its code and message. */
 static void answer_from_elsewhere(struct http_call *c, void *ctx, const struct rmsg_answer *a)
@@ -175,6 +216,21 @@ void http_api_get_named(struct http_call *c, const char *handle, size_t len)
         return;
     }
 
+    /* Without parameters the answer may have been given already, since the last write. */
+    uint64_t hash = 0;
+    uint32_t version = 0;
+    struct http_body_cache *kept = c->query && TAILQ_EMPTY(c->query) ? w->http->bodies : NULL;
+    if (kept && !http_api_key_version(w->node, handle, len, &hash, &version))
+        kept = NULL;
+    const void *body;
+    size_t body_len;
+    if (kept &&
+        http_body_cache_get(kept, HTTP_BODY_REST, handle, len, hash, version, &body, &body_len)) {
+        c->rc = HDL_RC_SUCCESS;
+        http_send_bytes(c, 200, JSON_TYPE, body, body_len);
+        return;
+    }
+
     struct reg_pin pin;
     int err = REG_OK;
     switch (query_lookup(&w->query, (const uint8_t *)handle, len, &pin, &err)) {
@@ -206,7 +262,10 @@ void http_api_get_named(struct http_call *c, const char *handle, size_t len)
         http_send_rc(c, HDL_RC_ERROR, handle, "Stored record is damaged");
         return;
     }
-    send_values(c, handle, values, rec.value_count);
+    if (kept && json_array_size(values) > 0)
+        send_values_kept(c, handle, len, values, hash, version);
+    else
+        send_values(c, handle, values, rec.value_count);
 }
 
 void http_api_get_handle(struct http_call *c)

@@ -268,6 +268,13 @@ static void resolve(struct http_proxy_req *p, int aliases)
     struct hdl_resolution_request rr = {0};
     selection(p, c->w->out, QUERY_OUT_MAX, &rr);
 
+    /* Without parameters a redirect may have been given already, since the last write. */
+    p->keep = aliases == 0 && !p->post && c->query && TAILQ_EMPTY(c->query) &&
+              !memchr(p->handle, '\0', p->len) &&
+              http_api_key_version(c->w->node, p->handle, p->len, &p->keep_hash, &p->keep_version);
+    if (p->keep && http_proxy_send_kept(p))
+        return;
+
     for (;; aliases++) {
         if (memchr(p->handle, '\0', p->len)) {
             send_error_page(p, 400, HDL_RC_INVALID_HANDLE, "Invalid handle");
@@ -303,6 +310,11 @@ static void resolve(struct http_proxy_req *p, int aliases)
         /* Records are validated when written; a bad tail ends the values rather than the answer. */
         if (ok)
             ok = public_values(rec.values, rec.value_count, &rr, &values, &count) || values;
+        /* Only the redirect to a URL value is kept: aliases and 10320/loc depend on more. */
+        for (size_t i = 0; p->keep && i < count; i++)
+            if (http_proxy_has_type(&values[i], "HS_ALIAS") ||
+                http_proxy_has_type(&values[i], "10320/loc"))
+                p->keep = false;
         enum step step = STEP_ANSWERED;
         if (!ok)
             send_error_page(p, 500, HDL_RC_ERROR, "Stored record is damaged");
@@ -312,6 +324,7 @@ static void resolve(struct http_proxy_req *p, int aliases)
         free(values);
         if (step == STEP_ANSWERED)
             return;
+        p->keep = false;
     }
 }
 
@@ -396,6 +409,9 @@ static void proxy_init(struct http_proxy_req *p, struct http_call *c, bool post)
     p->post = post;
     p->now = time(NULL);
     p->expires = INT64_MAX;
+    p->ttl_type = 0;
+    p->ttl = 0;
+    p->keep = false;
     p->lang = http_page_lang(http_proxy_param(p, "lang"), http_proxy_header(p, "Accept-Language"));
 }
 

@@ -6,9 +6,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "resolver/http/http_body_cache.h"
 #include "resolver/http/http_page_text.h"
 #include "resolver/http/http_proxy_url.h"
 #include "resolver/http/http_send.h"
+#include "resolver/http/http_state.h"
+#include "resolver/net/worker.h"
 
 /* TTLs beyond two days are not taken at their word (the reference's MAX_RECOGNIZED_TTL). */
 #define MAX_RECOGNIZED_TTL 172800
@@ -32,6 +35,8 @@ void http_proxy_note_ttl(struct http_proxy_req *p, const struct hdl_value *v)
         at = (int64_t)p->now + MAX_RECOGNIZED_TTL;
     if (at < p->expires)
         p->expires = at;
+    p->ttl_type = v->ttl_type;
+    p->ttl = v->ttl;
 }
 
 /* Expires and Cache-Control of an answer whose values said when it expires. */
@@ -66,6 +71,56 @@ void http_proxy_send(struct http_proxy_req *p, int status, const char *type, con
     http_send_bytes(c, status, type, body, len);
 }
 
+/* A kept redirect: the TTL it expires by (type, then value), the length of its Location, then
+ * Location and the body, in the slot of the handle's answers. */
+#define KEPT_HEAD 7
+
+static void keep_redirect(struct http_proxy_req *p, struct evbuffer *loc, struct evbuffer *body)
+{
+    uint8_t buf[HTTP_BODY_CACHE_SLOT];
+    size_t loc_len = evbuffer_get_length(loc) - 1; /* without its NUL */
+    size_t body_len = evbuffer_get_length(body);
+    if (loc_len > UINT16_MAX || KEPT_HEAD + loc_len + body_len > sizeof buf)
+        return;
+    buf[0] = p->ttl_type;
+    buf[1] = (uint8_t)(p->ttl >> 24);
+    buf[2] = (uint8_t)(p->ttl >> 16);
+    buf[3] = (uint8_t)(p->ttl >> 8);
+    buf[4] = (uint8_t)p->ttl;
+    buf[5] = (uint8_t)(loc_len >> 8);
+    buf[6] = (uint8_t)loc_len;
+    evbuffer_copyout(loc, buf + KEPT_HEAD, loc_len);
+    evbuffer_copyout(body, buf + KEPT_HEAD + loc_len, body_len);
+    http_body_cache_put(p->c->w->http->bodies, HTTP_BODY_PROXY, p->handle, p->len, p->keep_hash,
+                        p->keep_version, buf, KEPT_HEAD + loc_len + body_len);
+}
+
+bool http_proxy_send_kept(struct http_proxy_req *p)
+{
+    const void *kept;
+    size_t n;
+    if (!http_body_cache_get(p->c->w->http->bodies, HTTP_BODY_PROXY, p->handle, p->len,
+                             p->keep_hash, p->keep_version, &kept, &n) ||
+        n < KEPT_HEAD)
+        return false;
+    const uint8_t *b = kept;
+    size_t loc_len = (size_t)b[5] << 8 | b[6];
+    /* Location is a header value: NUL-terminated. */
+    char loc[HTTP_BODY_CACHE_SLOT];
+    if (KEPT_HEAD + loc_len > n)
+        return false;
+    memcpy(loc, b + KEPT_HEAD, loc_len);
+    loc[loc_len] = '\0';
+    struct hdl_value v = {.ttl_type = b[0],
+                          .ttl = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 |
+                                 b[4]};
+    http_proxy_note_ttl(p, &v);
+    evhttp_add_header(evhttp_request_get_output_headers(p->c->req), "Location", loc);
+    p->c->rc = HDL_RC_SUCCESS;
+    http_proxy_send(p, 302, HTML_TYPE, b + KEPT_HEAD + loc_len, n - KEPT_HEAD - loc_len);
+    return true;
+}
+
 /* A redirect to url (len bytes) plus the urlappend parameter: status and Location (made a URI as
  * the reference makes it), with the short page the reference sends beside it for clients that do
  * not follow. */
@@ -96,6 +151,8 @@ void http_proxy_send_redirect(struct http_proxy_req *p, int status, const char *
         http_html_text(body, (const uint8_t *)full, n);
         evbuffer_add_printf(body, "</a></body></html>");
         c->rc = HDL_RC_SUCCESS;
+        if (p->keep && status == 302)
+            keep_redirect(p, loc, body);
         http_proxy_send(p, status, HTML_TYPE, evbuffer_pullup(body, -1), evbuffer_get_length(body));
     }
     if (target)

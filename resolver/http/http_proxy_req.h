@@ -24,6 +24,14 @@ struct http_proxy_req {
     enum http_lang lang;
     time_t now;
     int64_t expires; /* INT64_MAX: nothing said when the answer expires */
+    /* The TTL last noted (http_proxy_note_ttl), kept with a redirect's answer. */
+    uint8_t ttl_type;
+    uint32_t ttl;
+    /* A redirect sent while keep is set is kept (http_body_cache.h) for the handle under this
+     * key hash and change version. */
+    bool keep;
+    uint64_t keep_hash;
+    uint32_t keep_version;
 };
 
 /* The parameter name of the query (and of a posted form), or NULL. */
@@ -37,7 +45,11 @@ void http_proxy_note_ttl(struct http_proxy_req *p, const struct hdl_value *v);
 void http_proxy_send(struct http_proxy_req *p, int status, const char *type, const void *body,
                      size_t len);
 /* Redirects with status to url (len bytes) plus the urlappend parameter, made a URI as the
- * reference makes it, with a short HTML body for clients that do not follow. */
+ * reference makes it, with a short HTML body for clients that do not follow; kept for the next
+ * request when p->keep says so. */
 void http_proxy_send_redirect(struct http_proxy_req *p, int status, const char *url, size_t len);
+/* Sends the redirect kept for p's handle under p->keep_hash and p->keep_version, with the
+ * expiry its TTL gives now; false when none is kept. */
+bool http_proxy_send_kept(struct http_proxy_req *p);
 
 #endif

@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "common/ptr_map.h"
+#include "resolver/http/http_body_cache.h"
 #include "resolver/http/http_conn.h"
 #include "resolver/http/http_guard.h"
 #include "resolver/http/http_router.h"
@@ -151,7 +152,8 @@ int http_server_init(struct worker *w, char *err, size_t errlen)
         snprintf(err, errlen, "HTTPS needs a TLS certificate and key");
         return -1;
     }
-    if (!(h->guard = http_guard_new(w, http_conn_closed, h))) {
+    if (!(h->guard = http_guard_new(w, http_conn_closed, h)) ||
+        !(h->bodies = http_body_cache_new(HTTP_BODY_CACHE_SLOTS))) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -196,6 +198,7 @@ void http_server_free(struct worker *w)
         if (h->front[i].http)
             evhttp_free(h->front[i].http);
     http_guard_free(h->guard);
+    http_body_cache_free(h->bodies);
     if (h->beat)
         event_free(h->beat);
     ptr_map_clear(&h->seen);

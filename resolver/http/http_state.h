@@ -18,6 +18,7 @@
 
 struct worker;
 struct http_deferred;
+struct http_body_cache;
 struct http_guard;
 
 enum { FRONT_HTTP = 0, FRONT_HTTPS = 1, FRONTS };
@@ -36,9 +37,10 @@ struct http_server {
     struct event *beat;
     _Atomic int64_t heartbeat;
     atomic_uint conns;
-    struct ptr_map seen; /* connections whose close evhttp tells us of */
+    struct ptr_map seen;            /* connections whose close evhttp tells us of */
     struct http_deferred *deferred; /* requests waiting for admin jobs */
     struct http_guard *guard;       /* per-source cap and request deadline */
+    struct http_body_cache *bodies; /* answers to plain resolutions (http_body_cache.h) */
 };
 
 /* The worker's last heartbeat (CLOCK_MONOTONIC seconds; 0 before the first), and its open

@@ -12,3 +12,5 @@ pazhou_unit_test(test_http_page pazhou_http)
 add_executable(http_page_sample ${CMAKE_CURRENT_LIST_DIR}/http_page_sample.c)
 target_compile_options(http_page_sample PRIVATE ${PAZHOU_WARNINGS})
 target_link_libraries(http_page_sample PRIVATE pazhou_http)
+# The cache of answers to plain resolutions: hits, staleness after a write, misses.
+pazhou_unit_test(test_http_body_cache pazhou_http)
