@@ -115,22 +115,6 @@ static void send_values(struct http_call *c, const char *handle, json_t *values,
     http_send_json(c, http_status_of_rc(c->rc, c->tls), o);
 }
 
-bool http_api_key_version(struct node *node, const char *handle, size_t len, uint64_t *hash,
-                          uint32_t *version)
-{
-    uint8_t name[HDL_MAX_HANDLE_LEN + 8];
-    size_t name_len = hname_lookup(handle, len, name, sizeof name);
-    if (name_len == 0 ||
-        !reg_prefix_set_serves(atomic_load_explicit(&node->prefixes, memory_order_acquire), name,
-                               name_len))
-        return false;
-    uint8_t key[REG_MAX_KEY];
-    size_t key_len = reg_canonical_key(node->db, name, name_len, key);
-    *hash = reg_key_hash(key, key_len);
-    *version = reg_change_version(node->db, *hash);
-    return true;
-}
-
 /* A plain resolution's answer (no parameters: compact JSON, every public value) is the same
  * bytes until the handle is written: it is kept for the next request that asks for it. */
 static void send_values_kept(struct http_call *c, const char *handle, size_t len, json_t *values,
@@ -220,7 +204,7 @@ void http_api_get_named(struct http_call *c, const char *handle, size_t len)
     uint64_t hash = 0;
     uint32_t version = 0;
     struct http_body_cache *kept = c->query && TAILQ_EMPTY(c->query) ? w->http->bodies : NULL;
-    if (kept && !http_api_key_version(w->node, handle, len, &hash, &version))
+    if (kept && !query_key_version(w->node, (const uint8_t *)handle, len, &hash, &version))
         kept = NULL;
     const void *body;
     size_t body_len;

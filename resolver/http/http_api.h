@@ -21,11 +21,6 @@ struct node;
 /* GET /api/handles/{handle}?index=&type=: the public values, selected as a resolution selects
  * them (index and type lists OR-ed), as {"responseCode","handle","values"}. */
 void http_api_get_handle(struct http_call *c);
-/* The key hash and change version (reg_change_version) under which the answers for handle (len
- * bytes) are kept (http_body_cache.h); false when it names no handle homed here. The version is
- * read now: before the record, for an answer to be kept. */
-bool http_api_key_version(struct node *node, const char *handle, size_t len, uint64_t *hash,
-                          uint32_t *version);
 /* The same answer for handle (len bytes, percent-decoded, UTF-8), named by the caller rather
  * than by c's path: the proxy's JSON answer. */
 void http_api_get_named(struct http_call *c, const char *handle, size_t len);

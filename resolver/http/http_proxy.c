@@ -271,7 +271,8 @@ static void resolve(struct http_proxy_req *p, int aliases)
     /* Without parameters a redirect may have been given already, since the last write. */
     p->keep = aliases == 0 && !p->post && c->query && TAILQ_EMPTY(c->query) &&
               !memchr(p->handle, '\0', p->len) &&
-              http_api_key_version(c->w->node, p->handle, p->len, &p->keep_hash, &p->keep_version);
+              query_key_version(c->w->node, (const uint8_t *)p->handle, p->len, &p->keep_hash,
+                                &p->keep_version);
     if (p->keep && http_proxy_send_kept(p))
         return;
 

@@ -26,6 +26,37 @@ static int read_registry(struct resident *res, struct reg_db *db, const uint8_t 
     return err;
 }
 
+/* The handle as the registry keys it, when it is homed here: its canonical key's length, else 0. */
+static size_t homed_key(struct node *node, const uint8_t *handle, size_t len,
+                        uint8_t key[REG_MAX_KEY], enum query_lookup *why)
+{
+    uint8_t name[HDL_MAX_HANDLE_LEN + 8];
+    size_t name_len = hname_lookup(handle, len, name, sizeof name);
+    if (name_len == 0) {
+        *why = QUERY_LOOKUP_INVALID;
+        return 0;
+    }
+    struct reg_prefix_set *prefixes = atomic_load_explicit(&node->prefixes, memory_order_acquire);
+    if (!reg_prefix_set_serves(prefixes, name, name_len)) {
+        *why = QUERY_LOOKUP_NOT_HOMED;
+        return 0;
+    }
+    return reg_canonical_key(node->db, name, name_len, key);
+}
+
+bool query_key_version(struct node *node, const uint8_t *handle, size_t len, uint64_t *hash,
+                       uint32_t *version)
+{
+    uint8_t key[REG_MAX_KEY];
+    enum query_lookup why;
+    size_t key_len = homed_key(node, handle, len, key, &why);
+    if (!key_len)
+        return false;
+    *hash = reg_key_hash(key, key_len);
+    *version = reg_change_version(node->db, *hash);
+    return true;
+}
+
 enum query_lookup query_lookup(struct query_ctx *q, const uint8_t *handle, size_t len,
                                struct reg_pin *pin, int *err)
 {
@@ -34,14 +65,11 @@ enum query_lookup query_lookup(struct query_ctx *q, const uint8_t *handle, size_
     pin->len = 0;
     pin->impl = NULL;
     pin->heap = NULL;
-    uint8_t name[HDL_MAX_HANDLE_LEN + 8];
-    size_t name_len = hname_lookup(handle, len, name, sizeof name);
-    if (name_len == 0)
-        return QUERY_LOOKUP_INVALID;
-
-    struct reg_prefix_set *prefixes = atomic_load_explicit(&node->prefixes, memory_order_acquire);
-    if (!reg_prefix_set_serves(prefixes, name, name_len))
-        return QUERY_LOOKUP_NOT_HOMED;
+    uint8_t key[REG_MAX_KEY];
+    enum query_lookup why = QUERY_LOOKUP_INVALID;
+    size_t key_len = homed_key(node, handle, len, key, &why);
+    if (!key_len)
+        return why;
 
     /* The resident registry, then the worker's cache, then the registry. The version is read
      * before any of them, so a write that lands meanwhile leaves what is kept stale, never a
@@ -49,8 +77,6 @@ enum query_lookup query_lookup(struct query_ctx *q, const uint8_t *handle, size_
     struct reg_db *db = node->db;
     struct resident *res = node->resident;
     struct answer_cache *cache = atomic_load_explicit(&q->cache, memory_order_relaxed);
-    uint8_t key[REG_MAX_KEY];
-    size_t key_len = reg_canonical_key(db, name, name_len, key);
     uint64_t hash = 0;
     uint32_t version = 0;
     struct resident_entry *stale = NULL;

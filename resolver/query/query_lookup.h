@@ -25,6 +25,12 @@ enum query_lookup {
  * (its node, answer cache and counters). On QUERY_LOOKUP_FOUND the caller releases pin with
  * reg_pin_release; on every other result pin holds nothing. On QUERY_LOOKUP_FAILED *err is the
  * registry's error. */
+/* The key hash and change version (reg_change_version) of handle (len bytes, as the client spelled
+ * it), for what is kept above the registry under them (http_body_cache.h); false when it names no
+ * handle homed here. The version is read now: read it before the record whose answer is kept. */
+bool query_key_version(struct node *node, const uint8_t *handle, size_t len, uint64_t *hash,
+                       uint32_t *version);
+
 enum query_lookup query_lookup(struct query_ctx *q, const uint8_t *handle, size_t len,
                                struct reg_pin *pin, int *err);
 
