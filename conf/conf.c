@@ -182,6 +182,7 @@ static const struct key registry_keys[] = {
     {.name = "block_size_kb", .kind = K_U32, FIELD(block_size_kb), .min = 1, .max = 1024},
     {.name = "answer_cache_mb", .kind = K_U32, FIELD(answer_cache_mb), .min = 0, .max = 65536},
     {.name = "resident_mb", .kind = K_INT, FIELD(resident_mb), .min = -1, .max = 4194304},
+    {.name = "resident_expanded", .kind = K_BOOL, FIELD(resident_expanded)},
     {.name = "case_sensitive", .kind = K_BOOL, FIELD(case_sensitive)},
     {.name = "sync", .kind = K_BOOL, FIELD(sync_writes)},
     {.name = "statistics", .kind = K_BOOL, FIELD(registry_statistics)},

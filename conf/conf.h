@@ -97,6 +97,7 @@ struct conf {
     uint32_t answer_cache_mb;       /* per worker: records of hot handles; 0 = off; default 16 */
     int resident_mb;                /* the registry kept in memory, all workers' (resident.h);
                                        0 = off; default -1: a quarter of MemAvailable */
+    bool resident_expanded;         /* ... its records expanded rather than as stored */
     bool case_sensitive;            /* default false: handles fold ASCII case */
     bool sync_writes;               /* default true: fsync before acknowledging a write */
     bool registry_statistics;       /* RocksDB statistics for /metrics; default false */

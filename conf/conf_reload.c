@@ -38,6 +38,7 @@ static const struct restart_key keys[] = {
     {"tcp.message_timeout", NUM, AT(tcp_message_timeout_s)},
     {"registry.block_cache_mb", NUM, AT(block_cache_mb)},
     {"registry.resident_mb", NUM, AT(resident_mb)},
+    {"registry.resident_expanded", NUM, AT(resident_expanded)},
     {"registry.bloom_bits_per_key", NUM, AT(bloom_bits_per_key)},
     {"registry.block_size_kb", NUM, AT(block_size_kb)},
     {"registry.case_sensitive", NUM, AT(case_sensitive)},

@@ -60,13 +60,24 @@ static int load(struct reg_db *db, size_t n)
         int ul = snprintf(url, sizeof url, "https://example.com/product/%06zu", i);
         int el = snprintf(email, sizeof email, "product-%06zu@example.com", i);
         struct hdl_value v[3] = {
-            {.index = 1, .timestamp = 1795600000, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
-             .type = {(const uint8_t *)"URL", 3}, .data = {(const uint8_t *)url, (uint32_t)ul}},
-            {.index = 2, .timestamp = 1795600000, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
+            {.index = 1,
+             .timestamp = 1795600000,
+             .ttl = 86400,
+             .perms = HDL_PERM_DEFAULT,
+             .type = {(const uint8_t *)"URL", 3},
+             .data = {(const uint8_t *)url, (uint32_t)ul}},
+            {.index = 2,
+             .timestamp = 1795600000,
+             .ttl = 86400,
+             .perms = HDL_PERM_DEFAULT,
              .type = {(const uint8_t *)"EMAIL", 5},
              .data = {(const uint8_t *)email, (uint32_t)el}},
-            {.index = 100, .timestamp = 1795600000, .ttl = 86400, .perms = HDL_PERM_DEFAULT,
-             .type = {(const uint8_t *)"HS_ADMIN", 8}, .data = {admin, (uint32_t)aw.len}},
+            {.index = 100,
+             .timestamp = 1795600000,
+             .ttl = 86400,
+             .perms = HDL_PERM_DEFAULT,
+             .type = {(const uint8_t *)"HS_ADMIN", 8},
+             .data = {admin, (uint32_t)aw.len}},
         };
         struct hdl_writer rw;
         hdl_writer_init(&rw, record, sizeof record);
@@ -83,8 +94,8 @@ static int load(struct reg_db *db, size_t n)
 
 static size_t build_request(const char *handle, uint8_t *buf, size_t cap, uint32_t id)
 {
-    struct hdl_envelope env = {.major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10,
-                               .request_id = id};
+    struct hdl_envelope env = {
+        .major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10, .request_id = id};
     struct hdl_header hdr = {.opcode = HDL_OC_RESOLUTION,
                              .op_flags = HDL_FLAG_REC | HDL_FLAG_CA | HDL_FLAG_PO,
                              .site_serial = 1,
@@ -99,9 +110,9 @@ static size_t build_request(const char *handle, uint8_t *buf, size_t cap, uint32
 }
 
 /* The resident registry, loaded whole before the run as a node loads it at start. */
-static int load_resident(struct node *node, unsigned mb)
+static int load_resident(struct node *node, unsigned mb, bool expanded)
 {
-    struct resident *r = resident_new((size_t)mb << 20, reg_estimate_handles(node->db));
+    struct resident *r = resident_new((size_t)mb << 20, reg_estimate_handles(node->db), expanded);
     struct resident_loader *l = r ? resident_load_start(r, node->db) : NULL;
     if (!l) {
         fprintf(stderr, "pazhou-bench: cannot make a %u MiB resident registry\n", mb);
@@ -130,8 +141,7 @@ __attribute__((noinline)) uint64_t bench_micro_loop(struct query_ctx *q, uint8_t
     for (uint64_t i = 0; i < iterations; i++) {
         size_t out_len = 0;
         size_t k = i & (ring - 1);
-        if (query_answer(q, NODE_UDP, reqs[k], lens[k], out, &out_len) ==
-            QUERY_REPLY)
+        if (query_answer(q, NODE_UDP, reqs[k], lens[k], out, &out_len) == QUERY_REPLY)
             answered += out_len > 0;
     }
     return answered;
@@ -146,8 +156,10 @@ int bench_micro_run(const struct bench_micro_opts *o)
     }
     char err[512];
     struct reg_db *db = NULL;
-    struct reg_options ro = {.path = dir, .block_cache_bytes = (size_t)o->cache_mb << 20,
-                             .bloom_bits_per_key = 10, .create_if_missing = true};
+    struct reg_options ro = {.path = dir,
+                             .block_cache_bytes = (size_t)o->cache_mb << 20,
+                             .bloom_bits_per_key = 10,
+                             .create_if_missing = true};
     int status = 2;
     static struct conf conf;
     static struct node node;
@@ -183,9 +195,10 @@ int bench_micro_run(const struct bench_micro_opts *o)
     node.db = db;
     node.site_serial = 1;
     atomic_store(&node.prefixes, reg_prefix_set_load(db));
-    struct query_ctx q = {.node = &node, .stats = &stats,
+    struct query_ctx q = {.node = &node,
+                          .stats = &stats,
                           .cache = answer_cache_new((size_t)o->answer_cache_mb << 20)};
-    if (o->resident_mb && load_resident(&node, o->resident_mb) != 0)
+    if (o->resident_mb && load_resident(&node, o->resident_mb, o->resident_expanded != 0) != 0)
         goto done;
 
     struct bench_keys keys;

@@ -12,8 +12,9 @@ struct bench_micro_opts {
     unsigned cache_mb;        /* RocksDB block cache */
     unsigned answer_cache_mb; /* the worker's answer cache; 0 = off */
     unsigned resident_mb;     /* the resident registry, loaded before the run; 0 = off */
+    int resident_expanded;    /* ... holding records expanded */
     double zipf;              /* 0 = uniform keys */
-    size_t ring;              /* prepared requests cycled (rounded down to a power of two); 0 = 2M */
+    size_t ring; /* prepared requests cycled (rounded down to a power of two); 0 = 2M */
 };
 
 /* Builds a temporary registry, runs the loop, prints the figures; returns an exit status. */

@@ -23,6 +23,8 @@ static int run(int argc, char **argv)
             o.answer_cache_mb = (unsigned)atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--resident-mb") == 0)
             o.resident_mb = (unsigned)atoi(argv[i + 1]);
+        else if (strcmp(argv[i], "--resident-expanded") == 0)
+            o.resident_expanded = atoi(argv[i + 1]);
         else if (strcmp(argv[i], "--zipf") == 0)
             o.zipf = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--ring") == 0)
@@ -31,7 +33,7 @@ static int run(int argc, char **argv)
             fprintf(stderr,
                     "Usage: pazhou-bench micro [--records N] [--iterations N] "
                     "[--miss PCT] [--cache-mb MB] [--answer-cache-mb MB] [--resident-mb MB] "
-                    "[--zipf S] [--ring N]\n");
+                    "[--resident-expanded 0|1] [--zipf S] [--ring N]\n");
             return 2;
         }
     }

@@ -9,8 +9,8 @@
 #include "resolver/query/answer_cache.h"
 #include "resolver/query/resident.h"
 
-/* The registry read, through the resident registry when there is one: the stored form is read,
- * offered to it, then expanded. Sets *kept when the table took the record. */
+/* The registry read, through the resident registry when there is one: the record is read in the
+ * table's form, offered to it, then expanded. Sets *kept when the table took the record. */
 static int read_registry(struct resident *res, struct reg_db *db, const uint8_t *key,
                          size_t key_len, uint64_t hash, uint32_t version,
                          struct resident_entry *stale, struct reg_pin *pin, bool *kept)
@@ -18,7 +18,9 @@ static int read_registry(struct resident *res, struct reg_db *db, const uint8_t 
     *kept = false;
     if (!res)
         return reg_get_record_key(db, key, key_len, pin);
-    int err = reg_get_stored_key(db, key, key_len, pin);
+    bool expanded = resident_expanded(res);
+    int err = expanded ? reg_get_record_key(db, key, key_len, pin)
+                       : reg_get_stored_key(db, key, key_len, pin);
     if (err == REG_OK) {
         *kept = resident_offer(res, key, key_len, hash, version, stale, pin->data, pin->len);
         reg_pin_expand(pin);

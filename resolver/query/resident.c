@@ -41,6 +41,7 @@ struct resident {
     _Atomic(struct index *) index;
     pthread_mutex_t mu; /* held by every addition: one writer at a time, readers never wait */
     size_t budget, index_bytes; /* all indexes' bytes, counted against the budget */
+    bool expanded;              /* records as the registry hands them out, not as stored */
     uint8_t *arena;
     size_t capacity;
     _Atomic size_t used;
@@ -102,7 +103,12 @@ static void index_free(struct index *x)
     }
 }
 
-struct resident *resident_new(size_t budget, uint64_t expected)
+bool resident_expanded(const struct resident *r)
+{
+    return r->expanded;
+}
+
+struct resident *resident_new(size_t budget, uint64_t expected, bool expanded)
 {
     if (budget < MIN_BUDGET)
         return NULL;
@@ -117,6 +123,7 @@ struct resident *resident_new(size_t budget, uint64_t expected)
         return NULL;
     pthread_mutex_init(&r->mu, NULL);
     r->budget = budget;
+    r->expanded = expanded;
     struct index *x = index_new(slots);
     atomic_init(&r->index, x);
     if (x) {

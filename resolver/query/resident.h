@@ -49,10 +49,16 @@ struct resident_figures {
 
 /*
  * A table within budget bytes (indexes and records together), its index first sized for expected
- * records and a quarter more. NULL when budget is too small for a useful table (below 1 MiB) or
- * memory cannot be reserved.
+ * records and a quarter more, keeping records expanded or as stored. NULL when budget is too small
+ * for a useful table (below 1 MiB) or memory cannot be reserved.
  */
-struct resident *resident_new(size_t budget, uint64_t expected);
+struct resident *resident_new(size_t budget, uint64_t expected, bool expanded);
+
+/* Whether the table keeps records expanded (as the registry hands them out, reg_record.h) rather
+ * than as stored: what is offered and added must be in that form. Expanded records are answered
+ * without a pass over their values (about a third of a cached answer's instructions) and take
+ * about 60% more memory. */
+bool resident_expanded(const struct resident *r);
 /* Frees the table; nothing may read it any more. NULL is allowed. */
 void resident_free(struct resident *r);
 

@@ -34,8 +34,13 @@ static int add_one(void *ctx, const uint8_t *key, size_t klen, const uint8_t *st
     if (atomic_load_explicit(&l->stop, memory_order_relaxed))
         return 1;
     uint64_t hash = reg_key_hash(key, klen);
-    if (!resident_add_loaded(l->r, key, klen, hash, l->versions[hash % REG_VERSION_SLOTS], stored,
-                             len)) {
+    struct reg_pin pin = {.data = stored, .len = len};
+    if (resident_expanded(l->r))
+        reg_pin_expand(&pin);
+    bool added = resident_add_loaded(l->r, key, klen, hash, l->versions[hash % REG_VERSION_SLOTS],
+                                     pin.data, pin.len);
+    reg_pin_release(&pin);
+    if (!added) {
         l->full = true;
         return 1;
     }
@@ -115,7 +120,7 @@ struct resident_loader *resident_start(struct node *node)
     if (!budget)
         return NULL;
     uint64_t expected = reg_estimate_handles(node->db);
-    struct resident *r = resident_new(budget, expected);
+    struct resident *r = resident_new(budget, expected, node->conf->resident_expanded);
     if (!r) {
         log_warn("resident registry: cannot reserve %zu MiB; records are read from the registry",
                  budget >> 20);

@@ -7,6 +7,7 @@
  */
 #include <pthread.h>
 #include <setjmp.h>
+#include <stdbool.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -35,7 +36,7 @@ static enum resident_found get(struct resident *r, const char *key, uint32_t ver
 static void hits_at_the_current_version_only(void **state)
 {
     (void)state;
-    struct resident *r = resident_new(4u << 20, 100);
+    struct resident *r = resident_new(4u << 20, 100, false);
     assert_non_null(r);
     const uint8_t *s;
     size_t len;
@@ -78,13 +79,13 @@ static void hits_at_the_current_version_only(void **state)
     assert_false(f.complete);
     assert_false(f.full);
     resident_free(r);
-    assert_null(resident_new(1000, 10));
+    assert_null(resident_new(1000, 10, false));
 }
 
 static void misses_are_answered_once_the_whole_registry_is_loaded(void **state)
 {
     (void)state;
-    struct resident *r = resident_new(4u << 20, 100);
+    struct resident *r = resident_new(4u << 20, 100, false);
     assert_non_null(r);
     const uint8_t *s;
     size_t len;
@@ -97,7 +98,7 @@ static void misses_are_answered_once_the_whole_registry_is_loaded(void **state)
     assert_int_equal(get(r, gone, 5, &s, &len, &e), RESIDENT_MISS);
     resident_free(r);
 
-    r = resident_new(4u << 20, 100);
+    r = resident_new(4u << 20, 100, false);
     uint32_t *versions = calloc(REG_VERSION_SLOTS, sizeof *versions);
     assert_non_null(versions);
     versions[h % REG_VERSION_SLOTS] = 5;
@@ -116,7 +117,7 @@ static void misses_are_answered_once_the_whole_registry_is_loaded(void **state)
 static void a_full_table_refuses_more_and_keeps_what_it_has(void **state)
 {
     (void)state;
-    struct resident *r = resident_new(1u << 20, 10);
+    struct resident *r = resident_new(1u << 20, 10, false);
     assert_non_null(r);
     static uint8_t big[4096];
     memset(big, 'x', sizeof big);
@@ -167,7 +168,7 @@ static void *write_keys(void *arg)
 static void writers_on_several_threads(void **state)
 {
     (void)state;
-    struct resident *r = resident_new(64u << 20, 30000);
+    struct resident *r = resident_new(64u << 20, 30000, false);
     assert_non_null(r);
     pthread_t t[4];
     struct writer w[4];
@@ -199,7 +200,7 @@ static void the_index_grows_with_the_handles(void **state)
 {
     (void)state;
     /* Sized for none (a node started on an empty registry, then written to or copied into). */
-    struct resident *r = resident_new(64u << 20, 0);
+    struct resident *r = resident_new(64u << 20, 0, false);
     assert_non_null(r);
     struct resident_figures f;
     resident_figures(r, &f);
@@ -266,11 +267,10 @@ static void expect_record(struct query_test_node *f, int i, const char *url_pref
     reg_pin_release(&pin);
 }
 
-static void the_load_then_lookups_and_writes(void **state)
+static void load_lookups_writes(bool expanded)
 {
-    (void)state;
     struct query_test_node *f = query_test_node_new("/tmp/pazhou-resident-XXXXXX", load_records);
-    struct resident *r = resident_new(8u << 20, reg_estimate_handles(f->db));
+    struct resident *r = resident_new(8u << 20, reg_estimate_handles(f->db), expanded);
     assert_non_null(r);
     struct resident_loader *l = resident_load_start(r, f->db);
     assert_non_null(l);
@@ -316,6 +316,18 @@ static void the_load_then_lookups_and_writes(void **state)
     query_test_node_free(f);
 }
 
+static void the_load_then_lookups_and_writes(void **state)
+{
+    (void)state;
+    load_lookups_writes(false);
+}
+
+static void the_same_with_records_expanded(void **state)
+{
+    (void)state;
+    load_lookups_writes(true);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -325,6 +337,7 @@ int main(void)
         cmocka_unit_test(writers_on_several_threads),
         cmocka_unit_test(the_index_grows_with_the_handles),
         cmocka_unit_test(the_load_then_lookups_and_writes),
+        cmocka_unit_test(the_same_with_records_expanded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
