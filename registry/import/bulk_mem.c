@@ -5,6 +5,9 @@
 
 size_t bulk_mem_huge_span(uintptr_t p, size_t len, uintptr_t *start)
 {
+    *start = 0;
+    if (p > UINTPTR_MAX - BULK_HUGE_PAGE)
+        return 0;
     uintptr_t lo = (p + BULK_HUGE_PAGE - 1) & ~(uintptr_t)(BULK_HUGE_PAGE - 1);
     if (len > UINTPTR_MAX - p)
         len = UINTPTR_MAX - p;

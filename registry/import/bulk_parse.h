@@ -106,6 +106,8 @@ struct bulk_parser {
      * not once a chunk (fresh pages cost the kernel's zeroing) */
     uint8_t *scratch;
     size_t scratch_cap;
+    void *sort_scratch; /* bulk_sort_keyed's, kept from chunk to chunk for the same reason */
+    size_t sort_cap;
 };
 
 int bulk_parser_init(struct bulk_parser *p, struct reg_db *db,
@@ -119,8 +121,5 @@ int bulk_parse_chunk(struct bulk_parser *p, struct bulk_chunk *c);
 
 /* Frees a chunk's buffers and the chunk. */
 void bulk_chunk_free(struct bulk_chunk *c);
-
-/* Sorts n entries with bulk_ent_cmp. */
-void bulk_sort(uint8_t **ents, size_t n);
 
 #endif
