@@ -229,12 +229,18 @@ int cmd_import(int argc, char **argv)
         if (strcmp(argv[i], "--server") == 0 || strncmp(argv[i], "--server=", 9) == 0)
             return cmd_import_online(argc, argv);
     static const struct option longopts[] = {
-        {"data", required_argument, NULL, 'd'},   {"on-error", required_argument, NULL, 'e'},
-        {"format", required_argument, NULL, 'F'}, {"existing", required_argument, NULL, 'x'},
-        {"memory", required_argument, NULL, 'm'}, {"threads", required_argument, NULL, 't'},
-        {"config", required_argument, NULL, 'c'}, {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},      {"site", no_argument, NULL, 's'},
-        {"help", no_argument, NULL, 'h'},         {NULL, 0, NULL, 0},
+        {"data", required_argument, NULL, 'd'},
+        {"on-error", required_argument, NULL, 'e'},
+        {"format", required_argument, NULL, 'F'},
+        {"existing", required_argument, NULL, 'x'},
+        {"memory", required_argument, NULL, 'm'},
+        {"threads", required_argument, NULL, 't'},
+        {"config", required_argument, NULL, 'c'},
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"site", no_argument, NULL, 's'},
+        {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0},
     };
     const char *data = NULL, *format = NULL;
     struct bulk_opts o = {.existing = BULK_OVERWRITE, .memory_bytes = default_memory()};
