@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "registry/import/bulk_parse.h"
+#include "registry/import/bulk_ent.h"
 
 /* Runs this long are sorted by insertion before merging. */
 #define RUN 16

@@ -1,5 +1,5 @@
 /*
- * Sorting a chunk's entries (bulk_parse.h's format) by bulk_ent_cmp: by key, then by line.
+ * Sorting a chunk's entries (bulk_ent.h) by bulk_ent_cmp: by key, then by line.
  */
 #ifndef BULK_SORT_H
 #define BULK_SORT_H

@@ -8,8 +8,8 @@
 
 #include <cmocka.h>
 
+#include "registry/import/bulk_ent.h"
 #include "registry/import/bulk_mem.h"
-#include "registry/import/bulk_parse.h"
 #include "registry/import/bulk_sort.h"
 
 /* An entry of key (klen bytes) at line, with a one-byte record, written at e. */
