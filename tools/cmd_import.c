@@ -15,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "registry/import/bulk_import.h"
@@ -29,7 +30,7 @@ static void usage(FILE *f)
         f,
         "Usage: pazhou import [--data DIR] [--format jsonl|csv] [--existing fail|skip|overwrite]\n"
         "                     [--on-error skip|abort] [--memory MB] [--threads N] "
-        "[-c pazhou.conf] [--quiet] FILE|-\n"
+        "[-c pazhou.conf] [--quiet] [--verbose] FILE|-\n"
         "       pazhou import --site CONF1 CONF2 ... [options] FILE|-\n"
         "Loads JSON Lines ({\"handle\":...,\"values\":[...]} per line) or CSV rows\n"
         "(handle,index,type,data[,ttl[,permissions[,timestamp]]]) into the registry at DIR.\n"
@@ -45,7 +46,39 @@ static void usage(FILE *f)
         "               and the handles of the other servers' parts are counted as skipped\n"
         "  --site       the arguments before FILE are the configurations of servers of one\n"
         "               multi-server site: FILE is read once and each server's part goes\n"
-        "               into the data_dir its configuration names\n");
+        "               into the data_dir its configuration names\n"
+        "  --verbose    the time of each phase too (start-up, open, parse, write, ingest,\n"
+        "               release of memory, close)\n");
+}
+
+/* Seconds on the monotonic clock. */
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Seconds since the process started (its start time in /proc/self/stat, against the boot clock,
+ * 10 ms steps), or -1 when unknown. */
+static double process_age(void)
+{
+    FILE *f = fopen("/proc/self/stat", "r");
+    char buf[1024];
+    size_t n = f ? fread(buf, 1, sizeof buf - 1, f) : 0;
+    if (f)
+        fclose(f);
+    buf[n] = '\0';
+    /* Field 22 (starttime), counted after the command name's closing parenthesis. */
+    char *p = strrchr(buf, ')');
+    for (int field = 2; p && field < 22; field++)
+        p = strchr(p + 1, ' ');
+    long hz = sysconf(_SC_CLK_TCK);
+    struct timespec boot;
+    if (!p || hz <= 0 || clock_gettime(CLOCK_BOOTTIME, &boot) != 0)
+        return -1;
+    double started = (double)strtoull(p + 1, NULL, 10) / (double)hz;
+    return (double)boot.tv_sec + (double)boot.tv_nsec / 1e9 - started;
 }
 
 /* The default --memory: a quarter of the machine's RAM, 512 MiB to 16 GiB. An input whose sorted
@@ -204,6 +237,7 @@ int cmd_import(int argc, char **argv)
         {"threads", required_argument, NULL, 't'},
         {"config", required_argument, NULL, 'c'},
         {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
         {"site", no_argument, NULL, 's'},
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
@@ -212,7 +246,8 @@ int cmd_import(int argc, char **argv)
     struct bulk_opts o = {.existing = BULK_OVERWRITE, .memory_bytes = default_memory()};
     long cpus = sysconf(_SC_NPROCESSORS_ONLN);
     o.threads = cpus < 1 ? 1 : cpus > 16 ? 16 : (int)cpus;
-    bool quiet = false;
+    double entered = now_seconds(), age = process_age();
+    bool quiet = false, verbose = false;
     const char *conf_path = NULL;
     bool site = false;
     int ch;
@@ -268,6 +303,9 @@ int cmd_import(int argc, char **argv)
             break;
         case 'q':
             quiet = true;
+            break;
+        case 'v':
+            verbose = true;
             break;
         case 's':
             site = true;
@@ -333,12 +371,20 @@ int cmd_import(int argc, char **argv)
     }
     struct reg_prefix_set *prefixes = reg_prefix_set_load(o.db);
     o.prefixes = prefixes;
-    struct bulk_summary s;
+    struct bulk_summary s = {0};
+    double opened = now_seconds();
     int err = prefixes ? bulk_import(&o, &s) : BULK_ERR_FAILED;
+    double imported = now_seconds();
     if (!from_stdin)
         close(fd);
     print_summary(NULL, err, &s, o.part_of != NULL);
     reg_prefix_set_free(prefixes);
     reg_close(o.db);
+    if (verbose)
+        fprintf(stderr,
+                "pazhou: phases: start-up %.3f s, open %.3f s, parse and sort %.3f s (reading "
+                "%.3f s of it), write %.3f s, ingest %.3f s, release %.3f s, close %.3f s\n",
+                age, opened - entered, s.parse_seconds, s.read_seconds, s.write_seconds,
+                s.ingest_seconds, imported - opened - s.seconds, now_seconds() - imported);
     return exit_status(err, &s);
 }

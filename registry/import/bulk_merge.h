@@ -1,5 +1,5 @@
 /*
- * The k-way merge of sorted entries (bulk_parse.h's format) from sorted chunks in memory and run
+ * The k-way merge of sorted entries (bulk_ent.h) from sorted chunks in memory and run
  * files: a source per chunk or run, a binary heap of sources keyed by their current entry.
  */
 #ifndef BULK_MERGE_H

@@ -61,9 +61,10 @@ struct bulk_summary {
     uint64_t runs; /* run files spilled */
     double seconds;
     double parse_seconds, write_seconds, ingest_seconds; /* the three phases */
-    bool aborted;    /* nothing was written because of bad input or --existing fail */
-    uint64_t txn_id; /* the import's txlog entry, when it landed */
-    int status;      /* this registry's outcome, as bulk_import returns it */
+    double read_seconds; /* of parse_seconds, the reading thread's time in read(2) and cutting */
+    bool aborted;        /* nothing was written because of bad input or --existing fail */
+    uint64_t txn_id;     /* the import's txlog entry, when it landed */
+    int status;          /* this registry's outcome, as bulk_import returns it */
 };
 
 #endif

@@ -11,6 +11,8 @@
 #include "proto/hdl_const.h"
 #include "proto/hdl_json.h"
 #include "registry/import/bulk_csv.h"
+#include "registry/import/bulk_mem.h"
+#include "registry/import/bulk_sort.h"
 #include "registry/reg_record.h"
 #include "registry/reg_stored.h"
 
@@ -49,6 +51,9 @@ void bulk_parser_free(struct bulk_parser *p)
     bulk_jsonl_reader_free(p->fast);
     free(p->fast_line);
     free(p->scratch);
+    free(p->sort_scratch);
+    p->sort_scratch = NULL;
+    p->sort_cap = 0;
     p->scratch = NULL;
     p->scratch_cap = 0;
     p->values = NULL;
@@ -105,9 +110,11 @@ static int append(struct bulk_chunk *c, uint64_t line, const uint8_t *key, size_
         size_t cap = c->arena_cap ? c->arena_cap * 2 : (size_t)c->len + (1u << 16);
         while (cap - c->arena_len < need)
             cap *= 2;
-        uint8_t *grown = realloc(c->arena, cap);
+        uint8_t *grown = c->arena ? realloc(c->arena, cap) : bulk_mem_alloc(cap);
         if (!grown)
             return -1;
+        if (grown != c->arena)
+            bulk_mem_advise(grown, cap);
         c->arena = grown;
         c->arena_cap = cap;
     }
@@ -384,11 +391,11 @@ int bulk_parse_chunk(struct bulk_parser *p, struct bulk_chunk *c)
         return rc; /* the scratch stays with the chunk, which frees it */
     for (size_t i = 0; i < c->n; i++)
         c->ents[i] = c->arena + (uintptr_t)c->ents[i];
-    bulk_sort(c->ents, c->n);
+    bulk_sort_keyed(c->ents, c->n, &p->sort_scratch, &p->sort_cap);
     /* The entries laid out again in key order, back to back: the merge then reads a chunk front
      * to back rather than at random across its arena (measured: the in-memory merge of 10M
      * entries takes half the time). Without the memory, the arena stays as it is. */
-    uint8_t *sorted = malloc(c->arena_len ? c->arena_len : 1);
+    uint8_t *sorted = bulk_mem_alloc(c->arena_len);
     if (!sorted)
         return 0;
     size_t off = 0;
@@ -403,55 +410,4 @@ int bulk_parse_chunk(struct bulk_parser *p, struct bulk_chunk *c)
     c->arena = sorted;
     c->arena_cap = c->arena_len;
     return 0;
-}
-
-static void insertion_sort(uint8_t **a, size_t n)
-{
-    for (size_t i = 1; i < n; i++) {
-        uint8_t *v = a[i];
-        size_t j = i;
-        for (; j > 0 && bulk_ent_cmp(a[j - 1], v) > 0; j--)
-            a[j] = a[j - 1];
-        a[j] = v;
-    }
-}
-
-/* Bottom-up merge sort: stable, n log n compares, and already-sorted input (common in exports)
- * costs one compare per merge step. */
-void bulk_sort(uint8_t **ents, size_t n)
-{
-    const size_t run = 16;
-    for (size_t i = 0; i < n; i += run)
-        insertion_sort(ents + i, n - i < run ? n - i : run);
-    if (n <= run)
-        return;
-    uint8_t **tmp = malloc(n * sizeof *tmp);
-    if (!tmp) {
-        insertion_sort(ents, n);
-        return;
-    }
-    uint8_t **src = ents, **dst = tmp;
-    for (size_t width = run; width < n; width *= 2) {
-        for (size_t lo = 0; lo < n; lo += 2 * width) {
-            size_t mid = lo + width < n ? lo + width : n;
-            size_t hi = lo + 2 * width < n ? lo + 2 * width : n;
-            size_t i = lo, j = mid, k = lo;
-            if (mid < hi && bulk_ent_cmp(src[mid - 1], src[mid]) <= 0) {
-                memcpy(dst + lo, src + lo, (hi - lo) * sizeof *dst);
-                continue;
-            }
-            while (i < mid && j < hi)
-                dst[k++] = bulk_ent_cmp(src[j], src[i]) < 0 ? src[j++] : src[i++];
-            while (i < mid)
-                dst[k++] = src[i++];
-            while (j < hi)
-                dst[k++] = src[j++];
-        }
-        uint8_t **t = src;
-        src = dst;
-        dst = t;
-    }
-    if (src != ents)
-        memcpy(ents, src, n * sizeof *ents);
-    free(tmp);
 }

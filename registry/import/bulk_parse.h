@@ -3,8 +3,7 @@
  * runs) becomes entries, each a canonical key and its record, sorted by key, with the line each
  * came from; bad lines become messages "NAME:LINE: reason". Workers parse chunks in parallel
  * (bulk_read.c); bulk_run.c and bulk_write.c merge them (bulk_merge.h).
- *
- * An entry is  u64 line | u32 record length | u16 key length | key | record  (native order).
+ * Entries are in bulk_ent.h's format.
  *
  * A chunk's text must be followed by BULK_TEXT_PADDING readable bytes (JSON Lines are read with
  * SIMD loads that run past a line's end).
@@ -18,56 +17,12 @@
 #include <string.h>
 
 #include "proto/hdl_value.h"
+#include "registry/import/bulk_ent.h"
 #include "registry/import/bulk_jsonl.h"
 #include "registry/reg_db.h"
 #include "registry/reg_prefix.h"
 
-#define BULK_ENT_HDR 14
 #define BULK_TEXT_PADDING 64
-
-static inline uint64_t bulk_ent_line(const uint8_t *e)
-{
-    uint64_t v;
-    memcpy(&v, e, 8);
-    return v;
-}
-static inline uint32_t bulk_ent_rlen(const uint8_t *e)
-{
-    uint32_t v;
-    memcpy(&v, e + 8, 4);
-    return v;
-}
-static inline uint16_t bulk_ent_klen(const uint8_t *e)
-{
-    uint16_t v;
-    memcpy(&v, e + 12, 2);
-    return v;
-}
-static inline const uint8_t *bulk_ent_key(const uint8_t *e)
-{
-    return e + BULK_ENT_HDR;
-}
-static inline const uint8_t *bulk_ent_record(const uint8_t *e)
-{
-    return e + BULK_ENT_HDR + bulk_ent_klen(e);
-}
-static inline size_t bulk_ent_size(const uint8_t *e)
-{
-    return BULK_ENT_HDR + bulk_ent_klen(e) + bulk_ent_rlen(e);
-}
-
-/* Orders entries by key, then by line (so the first occurrence of a key comes first). */
-static inline int bulk_ent_cmp(const uint8_t *a, const uint8_t *b)
-{
-    size_t la = bulk_ent_klen(a), lb = bulk_ent_klen(b);
-    int c = memcmp(a + BULK_ENT_HDR, b + BULK_ENT_HDR, la < lb ? la : lb);
-    if (c)
-        return c;
-    if (la != lb)
-        return la < lb ? -1 : 1;
-    uint64_t xa = bulk_ent_line(a), xb = bulk_ent_line(b);
-    return xa < xb ? -1 : xa > xb;
-}
 
 enum bulk_format { BULK_JSONL, BULK_CSV };
 
@@ -106,6 +61,8 @@ struct bulk_parser {
      * not once a chunk (fresh pages cost the kernel's zeroing) */
     uint8_t *scratch;
     size_t scratch_cap;
+    void *sort_scratch; /* bulk_sort_keyed's, kept from chunk to chunk for the same reason */
+    size_t sort_cap;
 };
 
 int bulk_parser_init(struct bulk_parser *p, struct reg_db *db,
@@ -119,8 +76,5 @@ int bulk_parse_chunk(struct bulk_parser *p, struct bulk_chunk *c);
 
 /* Frees a chunk's buffers and the chunk. */
 void bulk_chunk_free(struct bulk_chunk *c);
-
-/* Sorts n entries with bulk_ent_cmp. */
-void bulk_sort(uint8_t **ents, size_t n);
 
 #endif

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "registry/import/bulk_csv.h"
+#include "registry/import/bulk_mem.h"
 #include "registry/import/bulk_run.h"
 
 struct parse_worker {
@@ -121,7 +122,7 @@ static char *take_text(struct bulk_job *m)
     pthread_mutex_lock(&m->mu);
     char *t = m->nspare ? m->spare_texts[--m->nspare] : NULL;
     pthread_mutex_unlock(&m->mu);
-    return t ? t : malloc(BULK_BLOCK_BYTES + BULK_TEXT_PADDING);
+    return t ? t : bulk_mem_alloc(BULK_BLOCK_BYTES + BULK_TEXT_PADDING);
 }
 
 static int push_chunk(struct bulk_job *m, char *text, size_t cap, size_t len, uint64_t seq,
@@ -180,6 +181,7 @@ static int read_input(struct bulk_job *m)
             free(buf);
             return -1;
         }
+        double began = bulk_elapsed(m);
         while (len < cap && !eof) {
             ssize_t n = read(m->o->fd, buf + len, cap - len);
             if (n < 0 && errno == EINTR)
@@ -196,6 +198,7 @@ static int read_input(struct bulk_job *m)
         uint64_t lines;
         size_t cut = m->o->format == BULK_CSV ? csv_cut(buf, len, eof, &lines)
                                               : jsonl_cut(buf, len, eof, &lines);
+        m->s->read_seconds += bulk_elapsed(m) - began;
         if (cut == 0 && !eof) {
             /* One line or handle larger than the block: read on into a larger one. */
             char *grown = realloc(buf, cap * 2 + BULK_TEXT_PADDING);

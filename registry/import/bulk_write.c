@@ -100,45 +100,52 @@ static int file_close(struct part *p)
     return 0;
 }
 
+/* Writes entry e, or leaves it as --existing says when the registry holds its key (exists). */
+static int put_entry(struct part *p, const uint8_t *e, bool exists)
+{
+    struct bulk_job *m = p->m;
+    struct writer_stats *st = &p->st;
+    if (exists && m->o->existing == BULK_SKIP) {
+        st->kept++;
+        return 0;
+    }
+    if (exists && m->o->existing == BULK_FAIL) {
+        char msg[REG_MAX_KEY + 96];
+        int n = snprintf(msg, sizeof msg, "%s:%llu: %.*s exists already (--existing fail)\n",
+                         m->o->name, (unsigned long long)bulk_ent_line(e), (int)bulk_ent_klen(e),
+                         (const char *)bulk_ent_key(e));
+        bulk_print_errors(m, msg, n > 0 ? (size_t)n : 0, 1);
+        st->refused++;
+        return 0;
+    }
+    if (exists)
+        st->replaced++;
+    else {
+        st->created++;
+        if (reg_bulk_deltas_add(st->deltas, bulk_ent_key(e), bulk_ent_klen(e), 1))
+            return -1;
+    }
+    st->loaded++;
+    if (file_put(p, e) != 0)
+        return -1;
+    if (p->file_bytes >= m->file_target && file_close(p) != 0)
+        return -1;
+    return 0;
+}
+
 /* Checks the pending entries against the registry and writes those --existing lets through. */
 static int flush_pending(struct part *p)
 {
     struct bulk_job *m = p->m;
-    struct writer_stats *st = &p->st;
     uint8_t exists[EXISTS_BATCH];
     int rc = check_existing(p, exists);
     if (rc) {
         bulk_report(m, "checking existing handles: %s", pz_strerror(rc));
         return -1;
     }
-    for (size_t i = 0; i < p->npending; i++) {
-        const uint8_t *e = p->pending + p->offs[i];
-        if (exists[i] && m->o->existing == BULK_SKIP) {
-            st->kept++;
-            continue;
-        }
-        if (exists[i] && m->o->existing == BULK_FAIL) {
-            char msg[REG_MAX_KEY + 96];
-            int n = snprintf(msg, sizeof msg, "%s:%llu: %.*s exists already (--existing fail)\n",
-                             m->o->name, (unsigned long long)bulk_ent_line(e),
-                             (int)bulk_ent_klen(e), (const char *)bulk_ent_key(e));
-            bulk_print_errors(m, msg, n > 0 ? (size_t)n : 0, 1);
-            st->refused++;
-            continue;
-        }
-        if (exists[i])
-            st->replaced++;
-        else {
-            st->created++;
-            if (reg_bulk_deltas_add(st->deltas, bulk_ent_key(e), bulk_ent_klen(e), 1))
-                return -1;
-        }
-        st->loaded++;
-        if (file_put(p, e) != 0)
+    for (size_t i = 0; i < p->npending; i++)
+        if (put_entry(p, p->pending + p->offs[i], exists[i]) != 0)
             return -1;
-        if (p->file_bytes >= m->file_target && file_close(p) != 0)
-            return -1;
-    }
     p->npending = 0;
     p->pending_len = 0;
     return 0;
@@ -233,13 +240,20 @@ static int merge_part(struct part *p, struct bulk_source *src, struct bulk_sourc
             prev_len = klen;
             prev_line = bulk_ent_line(e);
             size_t size = bulk_ent_size(e);
-            if (p->npending == EXISTS_BATCH || PENDING_BYTES - p->pending_len < size) {
-                if (flush_pending(p) != 0)
+            /* Nothing waits for a check and the registry cannot hold the key (a first load
+             * holds nothing): written at once, without the copy. */
+            if (p->npending == 0 && !in_range(m, bulk_ent_key(e), klen)) {
+                if (put_entry(p, e, false) != 0)
                     return -1;
+            } else {
+                if (p->npending == EXISTS_BATCH || PENDING_BYTES - p->pending_len < size) {
+                    if (flush_pending(p) != 0)
+                        return -1;
+                }
+                memcpy(p->pending + p->pending_len, e, size);
+                p->offs[p->npending++] = p->pending_len;
+                p->pending_len += size;
             }
-            memcpy(p->pending + p->pending_len, e, size);
-            p->offs[p->npending++] = p->pending_len;
-            p->pending_len += size;
         }
         n = bulk_heap_pop(h, n);
         if (++counted == 4096) {
