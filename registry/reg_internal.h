@@ -20,6 +20,8 @@ size_t reg_fold_key(bool case_sensitive, const uint8_t *in, size_t len, uint8_t 
 /* Fills pin from a value of the handles family, expanding a compact stored form (the pinned
  * value is then released at once); takes ownership of v. */
 void reg_pin_fill(struct reg_pin *pin, rocksdb_pinnableslice_t *v);
+/* Ends a scan: destroys it and returns REG_OK, or the mapped error the scan met. */
+int reg_iter_end(rocksdb_iterator_t *it);
 /* The stored form of a record about to be written (reg_stored_encode, which validates it in
  * full: lookups trust stored records) in a buffer the caller frees. REG_ERR_INVALID when the
  * record does not parse, REG_ERR_IO when memory ran out. */
