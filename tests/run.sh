@@ -57,7 +57,8 @@ run_tests() {
 echo "== normal build (Release, as deploy/quickstart.sh builds)"
 configure build-release -DCMAKE_BUILD_TYPE=Release
 build build-release
-build_behind build-asan.log bash -c "$(declare -f configure build); jobs=$jobs; \
+mkdir -p build-asan
+build_behind build-asan/build.log bash -c "$(declare -f configure build); jobs=$jobs; \
     configure build-asan -DSANITIZE=ON && build build-asan"
 run_tests build-release $((jobs + jobs / 2))
 echo "== sanitized build (ASan + UBSan)"
@@ -76,7 +77,8 @@ command -v clang >/dev/null && command -v clang++ >/dev/null && have_clang=1
 # tool, the bench tool (imports, bulk loads) and test_bulk; a test added to the list that runs
 # another program names its target here too.
 tsan_targets="--target pazhoud --target pazhou --target pazhou-bench --target test_bulk"
-build_behind build-fuzz-tsan.log bash -c "$(declare -f configure build); jobs=$jobs; set -e
+mkdir -p build-tsan
+build_behind build-tsan/build-fuzz-and-tsan.log bash -c "$(declare -f configure build); jobs=$jobs; set -e
     if [ $have_clang = 1 ]; then
         CC=clang CXX=clang++ configure build-fuzz -DPAZHOU_FUZZ=ON -DPAZHOU_TESTS=OFF
         build build-fuzz --target fuzz
