@@ -26,11 +26,15 @@ build() {
 }
 # build_behind LOG COMMAND...: runs a configure-and-build command in the background at nice 19,
 # its output in LOG, in a process group of its own (the suite ending early ends it, compilers
-# included); wait_build waits for the last one started and shows its log when it failed.
+# included) but in this session: with autogroup scheduling a new session would be a group of its
+# own, and nice counts only within one. wait_build waits for the last one started and shows its
+# log when it failed.
 build_behind() {
     local log=$1; shift
-    setsid nice -n 19 "$@" >"$log" 2>&1 &
+    set -m
+    nice -n 19 "$@" >"$log" 2>&1 &
     bg_pids+=($!)
+    set +m
     bg_log=$log
 }
 wait_build() {
