@@ -198,7 +198,7 @@ class HierarchyCliTest(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("0.NA/99.1", p.stdout)
 
-    @unittest.skipUnless(os.path.exists(CONVERTER), reference.WHY)
+    @unittest.skipUnless(reference.allowed() and os.path.exists(CONVERTER), reference.WHY)
     def test_reference_converter_reads_the_json_as_the_same_bytes(self):
         served = self.site_info(self.child)
         js, ref_bin, ref_json = (self.path(n) for n in ("ref.json", "ref.bin", "ref-out.json"))
