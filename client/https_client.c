@@ -1,6 +1,8 @@
 #include "client/https_client.h"
 
 #include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -91,6 +93,10 @@ int https_connect(const struct client_opts *server, const char *cafile, bool ins
     struct timeval tv = {timeout_ms / 1000, (timeout_ms % 1000) * 1000};
     setsockopt(c->fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(c->fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+    /* A request goes out as headers, then body: without TCP_NODELAY the body's record waits
+     * for the server's delayed acknowledgement of the headers' (40 ms on Linux). */
+    int one = 1;
+    setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
     c->ctx = SSL_CTX_new(TLS_client_method());
     if (!c->ctx) {
         https_close(c);
