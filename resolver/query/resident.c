@@ -327,6 +327,9 @@ bool resident_offer(struct resident *r, const uint8_t *key, size_t klen, uint64_
         atomic_store_explicit(&entry->version, version, memory_order_relaxed);
         return true;
     }
+    /* A full table adds nothing more: reads beyond it do not queue on its lock. */
+    if (atomic_load_explicit(&r->full, memory_order_relaxed))
+        return false;
     return add(r, key, klen, hash, version, stored, len, false);
 }
 

@@ -142,6 +142,11 @@ static void a_full_table_refuses_more_and_keeps_what_it_has(void **state)
     /* Nor does an offer find room. */
     assert_false(resident_offer(r, KEY("88.100.1/new"), reg_key_hash(KEY("88.100.1/new")), 1, NULL,
                                 big, sizeof big));
+    /* What it holds is still made current again. */
+    assert_int_equal(get(r, "88.100.1/0", 2, &s, &len, &e), RESIDENT_STALE);
+    assert_true(resident_offer(r, KEY("88.100.1/0"), reg_key_hash(KEY("88.100.1/0")), 2, e, big,
+                               sizeof big));
+    assert_int_equal(get(r, "88.100.1/0", 2, &s, &len, &e), RESIDENT_HIT);
     resident_free(r);
 }
 
