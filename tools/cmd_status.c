@@ -149,6 +149,27 @@ static void add_cache(struct lines *l, const char *key, json_t *cache)
         (long long)json_integer_value(json_object_get(cache, "misses")), pct);
 }
 
+/* The resident registry: what it holds, how its load went, what it answered. */
+static void add_resident(struct lines *l, json_t *res)
+{
+    if (!json_is_object(res)) {
+        add(l, "resident", "off");
+        return;
+    }
+    json_t *secs = json_object_get(res, "load_seconds");
+    char load[64] = "loading";
+    if (json_is_number(secs))
+        snprintf(load, sizeof load, "loaded %s in %.1f s",
+                 json_is_true(json_object_get(res, "complete")) ? "whole" : "in part",
+                 json_number_value(secs));
+    add(l, "resident", "%lld records, %lld MiB of %lld, %s, %lld hits, %lld known missing",
+        (long long)json_integer_value(json_object_get(res, "records")),
+        (long long)(json_integer_value(json_object_get(res, "bytes")) >> 20),
+        (long long)(json_integer_value(json_object_get(res, "capacity_bytes")) >> 20), load,
+        (long long)json_integer_value(json_object_get(res, "hits")),
+        (long long)json_integer_value(json_object_get(res, "absent")));
+}
+
 static void print_human(const char *url, json_t *doc, json_t *r)
 {
     struct lines l = {NULL, 0, 0};
@@ -188,6 +209,7 @@ static void print_human(const char *url, json_t *doc, json_t *r)
                      json_number_value(json_object_get(r, frontends[f])));
         add(&l, key, "%lld%s", (long long)count_of(doc, "requests", frontends[f]), rate);
     }
+    add_resident(&l, json_object_get(doc, "resident"));
     add_cache(&l, "answer cache", json_object_get(doc, "answer_cache"));
     add_cache(&l, "recursion cache", json_object_get(doc, "recursion_cache"));
     add(&l, "connections", "tcp %lld, http %lld", (long long)count_of(doc, "connections", "tcp"),

@@ -175,6 +175,9 @@ class Status(unittest.TestCase):
         self.assertRegex(pairs["uptime"], r"^\d+ s \(\d+d \d\dh \d\dm \d\ds\)$")
         self.assertRegex(pairs["requests udp"], r"^\d+$")
         self.assertRegex(pairs["answer cache"], r"^\d+ hits, \d+ misses, ")
+        # The node's registry (LOADED handles and the prefix handle), loaded whole at start.
+        self.assertRegex(pairs["resident"], r"^%d records, \d+ MiB of \d+, loaded whole in "
+                         r"\d+\.\d s, \d+ hits, \d+ known missing$" % (LOADED + 1))
 
     def test_url_from_the_configuration(self):
         p = status("-c", self.node.conf, "--interval", "0")
