@@ -7,6 +7,7 @@ what the reference shows is protocol behaviour, which the normal build's run che
 would cost those slower stages minutes of the two cores. A server already running is used and
 left running; one started here is stopped here. Everything stays on loopback."""
 import base64
+import fcntl
 import http.client
 import json
 import os
@@ -22,6 +23,9 @@ STAGE = os.environ.get("PAZHOU_TEST_STAGE", "normal")
 WHY = ("the reference is compared with in the normal build only (this is the %s build)" % STAGE
        if STAGE in ("asan", "tsan") else "the reference server is not installed (%s)" % CNRI)
 ADMIN, SECRET = "300:88.100.1/ADMIN", "anchor-secret"
+# Held by whoever uses the server, from start to stop: two test runs (or a test run and a
+# benchmark) on one machine take turns instead of one stopping the server under the other.
+LOCK = os.path.join(os.environ.get("TMPDIR", "/tmp"), "pazhou-reference.lock")
 
 
 def allowed():
@@ -57,7 +61,32 @@ class Server:
         self.ctx.check_hostname = False
         self.ctx.verify_mode = ssl.CERT_NONE
 
-    def start(self):
+    def start(self, wait=900):
+        self.lock = open(LOCK, "w")
+        deadline = time.time() + wait
+        while True:
+            try:
+                fcntl.flock(self.lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.time() > deadline:
+                    self.lock.close()
+                    raise AssertionError("another run has held the reference server for %d s"
+                                         % wait)
+                time.sleep(0.5)
+        try:
+            return self._start()
+        except BaseException:
+            self._unlock()
+            raise
+
+    def _unlock(self):
+        if getattr(self, "lock", None):
+            fcntl.flock(self.lock, fcntl.LOCK_UN)
+            self.lock.close()
+            self.lock = None
+
+    def _start(self):
         pid = os.path.join(CNRI, "server.pid")
         running = os.path.exists(pid)
         out = subprocess.run(["bash", os.path.join(CNRI, "start.sh")], capture_output=True,
@@ -90,9 +119,12 @@ class Server:
         self.wait_http()
 
     def stop(self):
-        if self.started:
-            subprocess.run(["bash", os.path.join(CNRI, "stop.sh")], capture_output=True,
-                           timeout=60)
+        try:
+            if self.started:
+                subprocess.run(["bash", os.path.join(CNRI, "stop.sh")], capture_output=True,
+                               timeout=60)
+        finally:
+            self._unlock()
 
     def request(self, method, path, body=None, ident=ADMIN, secret=SECRET):
         """(status, parsed JSON or None) of a request over HTTPS, Basic-authenticated as ident
