@@ -363,16 +363,9 @@ static int finish_markers(struct reg_db *db, struct reg_bulk_info *info)
         rc = apply_marker(db, (const uint8_t *)k, klen, (const uint8_t *)v, vlen,
                           info ? info : &scratch);
     }
-    char *e = NULL;
-    rocksdb_iter_get_error(it, &e);
-    rocksdb_iter_destroy(it);
+    int erc = reg_iter_end(it);
     pthread_mutex_unlock(&finish_lock);
-    if (e) {
-        int erc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-        return erc;
-    }
-    return rc;
+    return erc != REG_OK ? erc : rc;
 }
 
 int reg_bulk_recover(struct reg_db *db)
@@ -528,15 +521,7 @@ int reg_bulk_key_range(struct reg_db *db, uint8_t *lo, size_t *lo_len, uint8_t *
             *hi_len = REG_MAX_KEY;
         }
     }
-    char *e = NULL;
-    rocksdb_iter_get_error(it, &e);
-    rocksdb_iter_destroy(it);
-    if (e) {
-        int rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-        return rc;
-    }
-    return REG_OK;
+    return reg_iter_end(it);
 }
 
 int reg_bulk_scan(struct reg_db *db, const uint8_t *prefix, size_t plen,
@@ -586,13 +571,7 @@ int reg_bulk_scan(struct reg_db *db, const uint8_t *prefix, size_t plen,
             break;
     }
     free(record);
-    char *e = NULL;
-    rocksdb_iter_get_error(it, &e);
-    rocksdb_iter_destroy(it);
+    int erc = reg_iter_end(it);
     rocksdb_readoptions_destroy(ro);
-    if (e) {
-        rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-    }
-    return rc;
+    return erc != REG_OK ? erc : rc;
 }

@@ -24,13 +24,5 @@ int reg_list_counts(struct reg_db *db,
         if (fn(ctx, name, klen, c))
             break;
     }
-    char *e = NULL;
-    rocksdb_iter_get_error(it, &e);
-    rocksdb_iter_destroy(it);
-    if (e) {
-        int rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-        return rc;
-    }
-    return REG_OK;
+    return reg_iter_end(it);
 }

@@ -50,15 +50,7 @@ int reg_scan_prefix(struct reg_db *db, const uint8_t *prefix, size_t len, const 
         if (fn(ctx, (const uint8_t *)k, klen))
             break;
     }
-    char *e = NULL;
-    rocksdb_iter_get_error(it, &e);
-    rocksdb_iter_destroy(it);
-    if (e) {
-        int rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-        return rc;
-    }
-    return REG_OK;
+    return reg_iter_end(it);
 }
 
 int reg_scan_stored(struct reg_db *db,
@@ -75,13 +67,5 @@ int reg_scan_stored(struct reg_db *db,
         if (fn(ctx, (const uint8_t *)k, klen, (const uint8_t *)v, vlen))
             break;
     }
-    char *e = NULL;
-    rocksdb_iter_get_error(it, &e);
-    rocksdb_iter_destroy(it);
-    if (e) {
-        int rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-        return rc;
-    }
-    return REG_OK;
+    return reg_iter_end(it);
 }

@@ -227,15 +227,7 @@ int reg_list_prefixes(struct reg_db *db,
         if (fn(ctx, buf, klen))
             break;
     }
-    char *e = NULL;
-    rocksdb_iter_get_error(it, &e);
-    rocksdb_iter_destroy(it);
-    if (e) {
-        int rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-        return rc;
-    }
-    return REG_OK;
+    return reg_iter_end(it);
 }
 
 uint64_t reg_estimate_handles(struct reg_db *db)
@@ -244,4 +236,16 @@ uint64_t reg_estimate_handles(struct reg_db *db)
     if (rocksdb_property_int_cf(db->rdb, db->cf[REG_CF_HANDLES], "rocksdb.estimate-num-keys", &n))
         return 0;
     return n;
+}
+
+int reg_iter_end(rocksdb_iterator_t *it)
+{
+    char *e = NULL;
+    rocksdb_iter_get_error(it, &e);
+    rocksdb_iter_destroy(it);
+    if (!e)
+        return REG_OK;
+    int rc = reg_map_rocksdb_error(e);
+    rocksdb_free(e);
+    return rc;
 }

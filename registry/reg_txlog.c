@@ -44,19 +44,15 @@ int reg_txlog_recover(struct reg_db *db)
         if (klen == 8)
             last = load_u64((const uint8_t *)k);
     }
-    char *e = NULL;
-    rocksdb_iter_get_error(it, &e);
-    rocksdb_iter_destroy(it);
-    if (e) {
-        int rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
+    int rc = reg_iter_end(it);
+    if (rc != REG_OK)
         return rc;
-    }
 
+    char *e = NULL;
     rocksdb_pinnableslice_t *v = rocksdb_get_pinned_cf(
         db->rdb, db->ropt, db->cf[REG_CF_META], REG_META_LAST_TXN, strlen(REG_META_LAST_TXN), &e);
     if (e) {
-        int rc = reg_map_rocksdb_error(e);
+        rc = reg_map_rocksdb_error(e);
         rocksdb_free(e);
         return rc;
     }
