@@ -70,21 +70,6 @@ int reg_txlog_recover(struct reg_db *db)
     return REG_OK;
 }
 
-#if defined(__SANITIZE_THREAD__)
-#define REG_TSAN 1
-#elif defined(__has_feature)
-#if __has_feature(thread_sanitizer)
-#define REG_TSAN 1
-#endif
-#endif
-
-#ifdef REG_TSAN
-void AnnotateIgnoreReadsBegin(const char *file, int line);
-void AnnotateIgnoreReadsEnd(const char *file, int line);
-void AnnotateIgnoreWritesBegin(const char *file, int line);
-void AnnotateIgnoreWritesEnd(const char *file, int line);
-#endif
-
 /*
  * rocksdb_write. Concurrent writers form a group whose leader copies the others' batches into
  * one WAL record; the batches are handed over through atomics inside RocksDB, which comes
