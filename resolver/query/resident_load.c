@@ -69,7 +69,7 @@ static void *run(void *arg)
     bool complete = rc == REG_OK && !l->full && !stopped;
     uint64_t ms = now_ms() - t0;
     resident_load_progress(l->r, l->count);
-    resident_load_end(l->r, complete ? l->versions : NULL, complete, ms);
+    resident_load_end(l->r, l->versions, complete, ms); /* kept, or freed when not complete */
     l->versions = NULL; /* the table's now, or freed */
     struct resident_figures f;
     resident_figures(l->r, &f);

@@ -321,6 +321,27 @@ static void load_lookups_writes(bool expanded)
     query_test_node_free(f);
 }
 
+static void a_load_stopped_at_once_leaves_nothing_behind(void **state)
+{
+    (void)state;
+    struct query_test_node *f = query_test_node_new("/tmp/pazhou-resident-XXXXXX", load_records);
+    for (int i = 0; i < 20; i++) {
+        struct resident *r = resident_new(8u << 20, RECORDS, false);
+        assert_non_null(r);
+        struct resident_loader *l = resident_load_start(r, f->db);
+        assert_non_null(l);
+        resident_load_stop(l); /* a node stopped while it loads (shutdown) */
+        struct resident_figures fig;
+        resident_figures(r, &fig);
+        assert_true(fig.load_done);
+        assert_true(fig.loaded <= RECORDS);
+        /* Whole only when it got to the end first. */
+        assert_true(!fig.complete || fig.loaded == RECORDS);
+        resident_free(r);
+    }
+    query_test_node_free(f);
+}
+
 static void the_load_then_lookups_and_writes(void **state)
 {
     (void)state;
@@ -341,6 +362,7 @@ int main(void)
         cmocka_unit_test(a_full_table_refuses_more_and_keeps_what_it_has),
         cmocka_unit_test(writers_on_several_threads),
         cmocka_unit_test(the_index_grows_with_the_handles),
+        cmocka_unit_test(a_load_stopped_at_once_leaves_nothing_behind),
         cmocka_unit_test(the_load_then_lookups_and_writes),
         cmocka_unit_test(the_same_with_records_expanded),
     };
