@@ -22,9 +22,15 @@ static void malformed(struct http_auth *a, const char *why)
 
 /* Authorization values in either base64 alphabet, as the node has always taken them
  * (common/base64.h). -1 on bad base64 or when out is too small. */
+/* *outlen is set only on success: b64_decode's error detail (an offset, the bytes needed) must not
+ * stand as a field's length once the header is refused. */
 static int auth_b64_decode(const char *in, size_t len, uint8_t *out, size_t cap, size_t *outlen)
 {
-    return b64_decode(in, len, out, cap, outlen, B64_URL) == B64_OK ? 0 : -1;
+    size_t n;
+    if (b64_decode(in, len, out, cap, &n, B64_URL) != B64_OK)
+        return -1;
+    *outlen = n;
+    return 0;
 }
 
 /* "index:handle" or a bare handle (index 0), as the reference reads an id. */

@@ -138,6 +138,29 @@ static void basic_too_long_password_leaves_no_length(void **state)
     assert_false(a.has_id);
 }
 
+/* The same for the Handle scheme's base64 fields (a salt past its 256 bytes, a signature or
+ * cnonce past 1,024, a bad digit): the header is refused and the field's length stays as it was. */
+static void handle_scheme_bad_base64_fields_leave_no_length(void **state)
+{
+    (void)state;
+    static const char *fields[] = {"salt", "signature", "cnonce"};
+    char header[2048];
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        int n = snprintf(header, sizeof header, "Handle id=\"300:88.100.1/ADMIN\", %s=\"", fields[i]);
+        memset(header + n, 'A', 1400); /* 1,050 bytes once decoded */
+        snprintf(header + n + 1400, sizeof header - (size_t)n - 1400, "\"");
+        http_auth_parse(header, &a);
+        assert_int_equal(a.kind, HTTP_AUTH_MALFORMED);
+        assert_int_equal(a.salt_len, 0);
+        assert_int_equal(a.signature_len, 0);
+        assert_int_equal(a.cnonce_len, 0);
+        snprintf(header, sizeof header, "Handle %s=\"AA*A\"", fields[i]);
+        http_auth_parse(header, &a);
+        assert_int_equal(a.kind, HTTP_AUTH_MALFORMED);
+        assert_int_equal(a.salt_len + a.signature_len + a.cnonce_len, 0);
+    }
+}
+
 static void base64_of_nonces(void **state)
 {
     (void)state;
@@ -160,6 +183,7 @@ int main(void)
         cmocka_unit_test(session_only_is_not_authenticating),
         cmocka_unit_test(malformed_headers_say_why),
         cmocka_unit_test(basic_too_long_password_leaves_no_length),
+        cmocka_unit_test(handle_scheme_bad_base64_fields_leave_no_length),
         cmocka_unit_test(base64_of_nonces),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
