@@ -21,11 +21,13 @@
 
 void bench_usage(FILE *f)
 {
-    fprintf(f, "Usage: pazhou-bench gen --count N [--seed S] [--prefixes P,P...] "
+    fprintf(f, "Usage: pazhou-bench gen --count N [--first F] [--seed S] [--prefixes P,P...] "
                "[--format jsonl|csv]\n"
                "                        [--keys-out FILE] [--keys-every K] [--out FILE]\n"
                "Writes N generated identifiers (deterministic from the seed) for pazhou "
-               "import.\n\n");
+               "import:\n"
+               "identifiers F..F+N-1 (default 0..N-1), so that a large set can be made and\n"
+               "imported in parts; resolve --gen-count picks among 0..N-1.\n\n");
     fprintf(f,
             "Usage: pazhou-bench resolve --server HOST:PORT [options]\n"
             "Closed-loop resolution load; always bounded by --duration.\n\n"
@@ -239,6 +241,7 @@ int bench_cmd_gen(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"count", required_argument, NULL, 'n'},
+        {"first", required_argument, NULL, 'f'},
         {"seed", required_argument, NULL, 's'},
         {"prefixes", required_argument, NULL, 'p'},
         {"format", required_argument, NULL, 'F'},
@@ -248,7 +251,7 @@ int bench_cmd_gen(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    unsigned long long count = 0, seed = 1, every = 1;
+    unsigned long long count = 0, first = 0, seed = 1, every = 1;
     const char *prefixes = NULL, *keys_out = NULL, *out_path = NULL;
     bool csv = false;
     int ch;
@@ -257,6 +260,9 @@ int bench_cmd_gen(int argc, char **argv)
         switch (ch) {
         case 'n':
             count = strtoull(optarg, NULL, 10);
+            break;
+        case 'f':
+            first = strtoull(optarg, NULL, 10);
             break;
         case 's':
             seed = strtoull(optarg, NULL, 10);
@@ -300,7 +306,7 @@ int bench_cmd_gen(int argc, char **argv)
         return 2;
     }
     setvbuf(out, NULL, _IOFBF, 1u << 20);
-    for (unsigned long long i = 0; i < count; i++) {
+    for (unsigned long long i = first; i < first + count; i++) {
         if (csv)
             bench_gen_csv(&gen, i, out);
         else

@@ -13,9 +13,14 @@
 #   table files, ~3.7 GB at 100M)  WARMUP=150 (seconds of uniform load before
 #   measuring: a large cache fills from a uniform load slowly)  DURATION=20
 #   KEEP=0 (1 keeps the registry and the data file)
+#   PARTS=1 (K > 1: no data file; the set is generated and imported in K parts, each piped from
+#   pazhou-bench gen --first into pazhou import -, for sets whose data file would not fit the disk:
+#   500M identifiers are ~125 GB of CSV. gen_s is then 0 and import_s the whole of the K imports)
+#   IMPORT_MEMORY= (pazhou import --memory MB; default its own)
 #   PRELOAD=0 (1 reads the registry's table files once before serving, so the operating system's
 #   page cache holds them: the figures then measure a registry in RAM, not the disk's IOPS)
-# Needs about 0.45 KB of free disk per identifier during a run (data file, staging, registry).
+# Needs about 0.45 KB of free disk per identifier during a run (data file, staging, registry);
+# with PARTS=K, the registry (~40 B per identifier) and one part's staging.
 # Every step is bounded: pazhou-bench runs for DURATION seconds, pazhoud gets 60 s to start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -33,6 +38,8 @@ WARMUP=${WARMUP:-150}
 DURATION=${DURATION:-20}
 KEEP=${KEEP:-0}
 PRELOAD=${PRELOAD:-0}
+PARTS=${PARTS:-1}
+IMPORT_MEMORY=${IMPORT_MEMORY:-}
 PAZHOU=$BUILD/tools/pazhou
 PAZHOUD=$BUILD/resolver/pazhoud
 BENCH=$BUILD/bench/pazhou-bench
@@ -58,11 +65,15 @@ for N in "$@"; do
     dir=$WORK/$N
     rm -rf "$dir" && mkdir -p "$dir"
     data=$dir/data.$FORMAT
-    echo "== N=$N: generating ($FORMAT)" >&2
-    t0=$(date +%s.%N)
-    "$BENCH" gen --count "$N" --seed "$SEED" --prefixes "$PREFIXES" --format "$FORMAT" --out "$data"
-    gen_s=$(echo "$(date +%s.%N) - $t0" | bc)
-    input_bytes=$(stat -c %s "$data")
+    gen_s=0 input_bytes=0
+    if [ "$PARTS" = 1 ]; then
+        echo "== N=$N: generating ($FORMAT)" >&2
+        t0=$(date +%s.%N)
+        "$BENCH" gen --count "$N" --seed "$SEED" --prefixes "$PREFIXES" --format "$FORMAT" \
+            --out "$data"
+        gen_s=$(echo "$(date +%s.%N) - $t0" | bc)
+        input_bytes=$(stat -c %s "$data")
+    fi
 
     cat >"$dir/pazhou.conf" <<EOF
 data_dir = "$dir/registry";
@@ -79,10 +90,31 @@ EOF
 
     echo "== N=$N: importing" >&2
     sync
-    /usr/bin/time -f "%e %M" -o "$dir/import.time" \
-        "$PAZHOU" import -c "$dir/pazhou.conf" --data "$dir/registry" --quiet "$data" 2>"$dir/import.log"
-    read -r import_s import_rss_kb <"$dir/import.time"
-    tail -1 "$dir/import.log" >&2
+    mem_args=()
+    [ -z "$IMPORT_MEMORY" ] || mem_args=(--memory "$IMPORT_MEMORY")
+    if [ "$PARTS" = 1 ]; then
+        /usr/bin/time -f "%e %M" -o "$dir/import.time" \
+            "$PAZHOU" import -c "$dir/pazhou.conf" --data "$dir/registry" --quiet "${mem_args[@]}" \
+            "$data" 2>"$dir/import.log"
+        read -r import_s import_rss_kb <"$dir/import.time"
+        tail -1 "$dir/import.log" >&2
+    else
+        import_s=0 import_rss_kb=0
+        per=$(( (N + PARTS - 1) / PARTS ))
+        for ((first = 0; first < N; first += per)); do
+            count=$(( N - first < per ? N - first : per ))
+            /usr/bin/time -f "%e %M" -o "$dir/import.time" bash -o pipefail -c '
+                "$1" gen --first "$2" --count "$3" --seed "$4" --prefixes "$5" --format "$6" |
+                    "$7" import -c "$8" --data "$9" --format "$6" --existing fail --quiet "${@:10}" -
+                ' _ "$BENCH" "$first" "$count" "$SEED" "$PREFIXES" "$FORMAT" "$PAZHOU" \
+                "$dir/pazhou.conf" "$dir/registry" "${mem_args[@]}" 2>>"$dir/import.log"
+            read -r part_s part_rss_kb <"$dir/import.time"
+            echo "   part $first+$count: ${part_s} s, $(du -sb "$dir/registry" | cut -f1) bytes" >&2
+            import_s=$(echo "$import_s + $part_s" | bc)
+            [ "$part_rss_kb" -gt "$import_rss_kb" ] && import_rss_kb=$part_rss_kb
+        done
+        tail -1 "$dir/import.log" >&2
+    fi
     [ "$KEEP" = 1 ] || rm -f "$data"
     disk_bytes=$(du -sb "$dir/registry" | cut -f1)
     meta_per_id=$("$PAZHOU" stats --data "$dir/registry" --json | python3 -c 'import json,sys
@@ -109,8 +141,8 @@ t=json.load(sys.stdin)["tables"]; print("%.2f" % ((t["index_bytes"] + t["filter_
     wait "$node_pid" || true
     node_pid=
 
-    line=$(printf '%s preload=%s N=%s format=%s gen_s=%.1f import_s=%s import_per_s=%.0f import_rss_kb=%s input_bytes_per_id=%.1f disk_bytes_per_id=%.1f index_filter_bytes_per_id=%s node_rss_kb=%s cache_mb=%s uniform_per_s=%s uniform_p50_us=%s uniform_p99_us=%s uniform_lost=%s zipf_per_s=%s zipf_p50_us=%s zipf_p99_us=%s zipf_lost=%s miss_per_s=%s miss_p50_us=%s miss_p99_us=%s miss_lost=%s' \
-        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PRELOAD" "$N" "$FORMAT" "$gen_s" "$import_s" \
+    line=$(printf '%s preload=%s parts=%s N=%s format=%s gen_s=%.1f import_s=%s import_per_s=%.0f import_rss_kb=%s input_bytes_per_id=%.1f disk_bytes_per_id=%.1f index_filter_bytes_per_id=%s node_rss_kb=%s cache_mb=%s uniform_per_s=%s uniform_p50_us=%s uniform_p99_us=%s uniform_lost=%s zipf_per_s=%s zipf_p50_us=%s zipf_p99_us=%s zipf_lost=%s miss_per_s=%s miss_p50_us=%s miss_p99_us=%s miss_lost=%s' \
+        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PRELOAD" "$PARTS" "$N" "$FORMAT" "$gen_s" "$import_s" \
         "$(echo "$N / $import_s" | bc -l)" "$import_rss_kb" \
         "$(echo "$input_bytes / $N" | bc -l)" "$(echo "$disk_bytes / $N" | bc -l)" "$meta_per_id" "$rss_kb" \
         "$CACHE_MB" "$uni_rps" "$uni_p50" "$uni_p99" "$uni_lost" "$zipf_rps" "$zipf_p50" \
