@@ -119,17 +119,9 @@ static int sweep_family(struct reg_db *db, int cf, char kind, uint64_t *removed)
         if (removed)
             (*removed)++;
     }
-    if (rc == REG_OK) {
-        char *e = NULL;
-        rocksdb_iter_get_error(it, &e);
-        if (e) {
-            rc = reg_map_rocksdb_error(e);
-            rocksdb_free(e);
-        }
-    }
-    rocksdb_iter_destroy(it);
+    int erc = reg_iter_end(it);
     rocksdb_readoptions_destroy(ro);
-    return rc;
+    return rc == REG_OK ? erc : rc;
 }
 
 int reg_mirror_sweep(struct reg_db *db, uint64_t *deleted, uint64_t *unhomed)
