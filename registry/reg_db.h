@@ -185,11 +185,15 @@ int reg_update_record(struct reg_db *db, const uint8_t *handle, size_t len,
 
 /*
  * A group of writes by one thread with one sync at the end: between begin and end this thread's
- * writes reach the WAL unsynced; end syncs the WAL once (when the registry syncs at all), after
- * which every write of the group is durable. A caller answers none of the group's requests
- * before end returns REG_OK.
+ * writes reach the WAL unsynced; end syncs the WAL once (when the registry syncs at all and the
+ * group wrote anything), after which every write of the group is durable. A caller answers none
+ * of the group's requests before end returns REG_OK.
  */
 void reg_defer_sync_begin(struct reg_db *db);
+/* The group's last request is next: its writes are synced as they are made, and the first of
+ * them makes the group's earlier ones durable too, so that end has no sync of its own to make
+ * when the last request wrote. end must still follow. */
+void reg_defer_sync_last(struct reg_db *db);
 int reg_defer_sync_end(struct reg_db *db);
 
 /* The highest txn id below which every change is durable: replication reads up to here, since

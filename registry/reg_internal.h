@@ -71,8 +71,10 @@ void reg_bump_version(struct reg_db *db, const uint8_t *key, size_t len);
 /* REG_OK when key is in column family cf, REG_NOT_FOUND, or an error. */
 int reg_key_exists(struct reg_db *db, int cf, const uint8_t *key, size_t klen);
 
-/* Whether this thread is inside reg_defer_sync_begin/end. */
-bool reg_defer_sync_active(void);
+/* The options of this thread's next write: unsynced inside reg_defer_sync_begin/end (and the
+ * group then has a write for its end to sync), else the registry's own (after which, when they
+ * sync, the group has none). */
+rocksdb_writeoptions_t *reg_write_options(struct reg_db *db);
 
 /* The lock of a canonical key's stripe. */
 pthread_mutex_t *reg_stripe(struct reg_db *db, const uint8_t *key, size_t len);

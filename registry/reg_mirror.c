@@ -44,7 +44,7 @@ static void put_meta(struct reg_db *db, rocksdb_writebatch_t *wb, const struct r
 static int write_plain(struct reg_db *db, rocksdb_writebatch_t *wb)
 {
     char *e = NULL;
-    rocksdb_write(db->rdb, reg_defer_sync_active() ? db->wopt_nosync : db->wopt, wb, &e);
+    rocksdb_write(db->rdb, reg_write_options(db), wb, &e);
     if (e) {
         int rc = reg_map_rocksdb_error(e);
         rocksdb_free(e);

@@ -104,25 +104,37 @@ static void inflight_remove(struct reg_db *db, struct reg_inflight *f)
 
 static int write_batch(struct reg_db *db, rocksdb_writeoptions_t *wo, rocksdb_writebatch_t *wb);
 
-/* Set between reg_defer_sync_begin and _end on the thread doing a group of writes. */
-static __thread bool defer_sync;
+/* Set between reg_defer_sync_begin and _end on the thread doing a group of writes; and whether
+ * the group has written anything since. */
+static __thread bool defer_sync, deferred_writes;
 
-bool reg_defer_sync_active(void)
+rocksdb_writeoptions_t *reg_write_options(struct reg_db *db)
 {
-    return defer_sync;
+    /* A synced write syncs the WAL with every write before it, the group's included. */
+    deferred_writes = defer_sync;
+    return defer_sync ? db->wopt_nosync : db->wopt;
+}
+
+void reg_defer_sync_last(struct reg_db *db)
+{
+    (void)db;
+    defer_sync = false;
 }
 
 void reg_defer_sync_begin(struct reg_db *db)
 {
     (void)db;
     defer_sync = true;
+    deferred_writes = false;
 }
 
 int reg_defer_sync_end(struct reg_db *db)
 {
     defer_sync = false;
-    if (!db->sync_writes || db->read_only)
+    /* A group that only read (challenges, sessions, listings) has nothing to make durable. */
+    if (!deferred_writes || !db->sync_writes || db->read_only)
         return REG_OK;
+    deferred_writes = false;
     /* The group's sync is a synced write of one small metadata key, which syncs the WAL with
      * every unsynced write before it. Not rocksdb_flush_wal: after a failed WAL append (a full
      * disk) it syncs the log file directly, and RocksDB then asserts on the writer's earlier
@@ -193,7 +205,7 @@ int reg_commit_id(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *ch
     rocksdb_writebatch_put_cf(wb, db->cf[REG_CF_META], REG_META_LAST_TXN, strlen(REG_META_LAST_TXN),
                               (const char *)key, sizeof(key));
 
-    rocksdb_writeoptions_t *wo = reg_defer_sync_active() ? db->wopt_nosync : db->wopt;
+    rocksdb_writeoptions_t *wo = reg_write_options(db);
     int rc = write_batch(db, wo, wb);
     /* Space came back since the disk filled: the same batch, once more. */
     if (rc != REG_OK && reg_write_failed(db, rc) && (rc = write_batch(db, wo, wb)) != REG_OK)
@@ -261,12 +273,6 @@ int reg_txlog_scan(struct reg_db *db, uint64_t from,
         if (fn(ctx, id, op, stamp, vr.buf + vr.pos, hdl_reader_left(&vr)))
             break;
     }
-    char *e = NULL;
-    rocksdb_iter_get_error(it, &e);
-    if (e) {
-        rc = reg_map_rocksdb_error(e);
-        rocksdb_free(e);
-    }
-    rocksdb_iter_destroy(it);
-    return rc;
+    int erc = reg_iter_end(it);
+    return erc != REG_OK ? erc : rc;
 }
