@@ -22,6 +22,12 @@ struct node_limit_counts {
     atomic_ulong auth_refused;  /* refused unchecked: identity or source locked out */
 };
 
+/* Binary-protocol administrative requests, run in groups that share a WAL sync (job_pool.c). */
+struct node_admin_counts {
+    atomic_ulong groups;   /* groups run */
+    atomic_ulong requests; /* requests run in them */
+};
+
 /* A worker's acknowledgement of prefix-set swaps (node_reload_prefixes): a reload activates ev,
  * whose callback runs between two requests on the worker's loop and stores the node's
  * quiesce_epoch in acked; UINT64_MAX once the loop has returned. Nothing is written per
@@ -91,6 +97,7 @@ struct node {
     struct auth_throttle *auth_throttle; /* failed authentications (auth_throttle.h) */
     struct site_cache *site_cache;       /* fetched from the site's other servers (site_values.h) */
     struct node_limit_counts limit_counts;
+    struct node_admin_counts admin_counts;
     struct mirror *mirror; /* replication/mirror.h: set on a mirror, NULL on a primary */
     struct resident *resident; /* query/resident.h: the registry in memory, or NULL */
 };

@@ -634,6 +634,8 @@ int auth_stream_write(struct auth_stream *s, const uint8_t *p, size_t len)
 
 int auth_stream_fd(const struct auth_stream *s)
 {
+    if (s->x->sink->flush)
+        s->x->sink->flush(s->x->sink->ctx); /* what the client waits for goes out first */
     return s->x->sink->fd;
 }
 
@@ -700,6 +702,25 @@ void auth_request_answer(struct node *node, enum node_transport transport, const
         setup_session(&x);
     } else {
         execute(&x, req, len);
+    }
+    free(x.out);
+}
+
+void auth_request_refuse(struct node *node, enum node_transport transport, const uint8_t *req,
+                         size_t len, uint32_t rc, const char *message,
+                         const struct auth_request_sink *sink)
+{
+    struct hdl_message msg;
+    memset(&msg, 0, sizeof msg);
+    struct exchange x = {.node = node, .transport = transport, .sink = sink, .op = &msg};
+    if (!(x.out = malloc(QUERY_OUT_MAX)))
+        return;
+    if (hdl_message_split(req, len, &msg) == HDL_OK) {
+        x.reply = msg.env;
+        struct auth_session s;
+        if (!msg.env.session_id || !auth_session_get(node->auth, msg.env.session_id, &s))
+            x.reply.session_id = 0;
+        reply_error(&x, rc, message);
     }
     free(x.out);
 }

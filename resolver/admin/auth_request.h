@@ -21,6 +21,9 @@ struct auth_request_sink {
     void *ctx;
     int fd; /* a TCP request: a duplicate of the connection's socket, which an operation that
                streams (replication's TLS mode) may read from; -1 otherwise */
+    /* Sends what emit has kept back so far (answers waiting on a group's sync: job_pool.h),
+     * before an operation waits on the client through fd; NULL when nothing is kept back. */
+    void (*flush)(void *ctx);
 };
 
 /*
@@ -56,5 +59,11 @@ uint32_t auth_stream_session(const struct auth_stream *s);
 
 void auth_request_answer(struct node *node, enum node_transport transport, const char *source,
                   const uint8_t *req, size_t len, const struct auth_request_sink *sink);
+/* Answers req with the error rc and message, in its session as auth_request_answer would,
+ * without carrying it out: for a request whose answer was made but whose writes did not become
+ * durable (its group's WAL sync failed). */
+void auth_request_refuse(struct node *node, enum node_transport transport, const uint8_t *req,
+                         size_t len, uint32_t rc, const char *message,
+                         const struct auth_request_sink *sink);
 
 #endif

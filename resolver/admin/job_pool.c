@@ -6,14 +6,23 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "common/sockaddr_text.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_envelope.h"
+#include "proto/hdl_header.h"
+#include "registry/reg_db.h"
 #include "resolver/access_log.h"
 #include "resolver/admin/auth_request.h"
 
 /* A job's answers waiting for its worker are capped; a listing waits for the client to read. */
 #define JOB_QUEUE_BYTES (4u << 20)
+/* Binary-protocol requests an admin thread takes at once, whose writes share one WAL sync; and
+ * how long the first of them waits at most for the others to run before the sync. */
+#define GROUP_MAX 16
+#define GROUP_WAIT_US 2000
 
 struct chunk {
     struct chunk *next;
@@ -43,7 +52,17 @@ struct job {
     struct chunk *head, *tail;
     size_t queued;
     bool done, cancelled, paused;
-    bool live; /* counted in the pool's live jobs */
+    bool live;   /* counted in the pool's live jobs */
+    bool held;   /* in a group whose WAL sync is still to come: answers wait for it */
+    bool failed; /* that sync failed: the job's answer has been replaced by an error */
+};
+
+/* A worker's wake-up of the admin threads, once per turn of its loop (see enqueue). */
+struct kick {
+    struct job_pool *pool;
+    struct event_base *base;
+    struct event *ev;
+    bool armed;
 };
 
 struct job_pool {
@@ -57,7 +76,39 @@ struct job_pool {
     struct job *all; /* live jobs: those still unfinished at shutdown are freed there */
     int nthreads;
     pthread_t *threads;
+    struct kick **kicks; /* one for each worker base that submitted */
+    int nkicks;
+    bool grouping; /* a thread runs a group: groupable jobs wait for it (see pool_main) */
 };
+
+/*
+ * The binary-protocol requests one admin thread runs together: their writes reach the WAL
+ * unsynced (reg_defer_sync_begin) but the last request's, whose sync makes them all durable (or,
+ * when it writes nothing, one sync after it: reg_defer_sync_end), and only then are their
+ * answers handed to the workers, so that a create costs a share of a sync and of a wake-up instead of
+ * each. Answers wait in their jobs (held) until the sync. An answer too long to wait (a large
+ * listing) or an operation about to wait on its client (auth_stream_fd) settles the group
+ * early: the sync is made for what ran before, and the rest runs as it would alone. So does a
+ * group whose requests have taken GROUP_WAIT_US to run (signature checks, PBKDF2): what ran is
+ * synced and answered, and the rest goes on as a group of its own.
+ */
+struct group {
+    struct reg_db *db;
+    struct job *jobs[GROUP_MAX];
+    int n;
+    int cur;        /* the job running */
+    int first;      /* jobs before it are handed back */
+    bool deferring; /* inside reg_defer_sync_begin */
+};
+
+static __thread struct group *running_group;
+
+static uint64_t now_us(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (uint64_t)t.tv_sec * 1000000u + (uint64_t)t.tv_nsec / 1000u;
+}
 
 static void job_free(struct job *j)
 {
@@ -133,7 +184,10 @@ static void on_job_event(evutil_socket_t fd, short what, void *arg)
     }
 }
 
-/* In the pool thread: queues one answer for the worker; waits while the queue is full. */
+static void group_settle_early(struct group *g);
+
+/* In the pool thread: queues one answer for the worker; waits while the queue is full, or keeps
+ * it back while the job is held. */
 static int job_emit(void *ctx, const uint8_t *msg, size_t len)
 {
     struct job *j = ctx;
@@ -144,9 +198,15 @@ static int job_emit(void *ctx, const uint8_t *msg, size_t len)
     c->len = len;
     memcpy(c->data, msg, len);
     pthread_mutex_lock(&j->mu);
+    if (j->held && j->queued + len > JOB_QUEUE_BYTES) {
+        /* Held answers cannot wait on the worker, which does not see them yet. */
+        pthread_mutex_unlock(&j->mu);
+        group_settle_early(running_group);
+        pthread_mutex_lock(&j->mu);
+    }
     while (j->queued > JOB_QUEUE_BYTES && !j->cancelled)
         pthread_cond_wait(&j->drained, &j->mu);
-    if (j->cancelled) {
+    if (j->cancelled || j->failed) {
         pthread_mutex_unlock(&j->mu);
         free(c);
         return 1;
@@ -157,9 +217,176 @@ static int job_emit(void *ctx, const uint8_t *msg, size_t len)
         j->head = c;
     j->tail = c;
     j->queued += len;
-    event_active(j->ev, 0, 0);
+    if (!j->held)
+        event_active(j->ev, 0, 0);
     pthread_mutex_unlock(&j->mu);
     return 0;
+}
+
+static void job_flush(void *ctx)
+{
+    struct job *j = ctx;
+    if (j->held)
+        group_settle_early(running_group);
+}
+
+/* The last touch of a job from its admin thread: the worker may free it once unlocked. */
+static void job_finish(struct job *j)
+{
+    pthread_mutex_lock(&j->mu);
+    j->held = false;
+    j->done = true;
+    event_active(j->ev, 0, 0);
+    pthread_mutex_unlock(&j->mu);
+}
+
+static void run_request(struct job *j)
+{
+    struct auth_request_sink sink = {job_emit, j, j->fd, job_flush};
+    access_log_admin_context(j->transport, j->client);
+    auth_request_answer(j->node, j->transport, j->source[0] ? j->source : NULL, j->req, j->req_len,
+                        &sink);
+}
+
+/* The group's sync failed: the job's answers, made on the belief that its writes would last,
+ * give way to an error, and anything more it would send is dropped. */
+static void job_refuse(struct job *j)
+{
+    pthread_mutex_lock(&j->mu);
+    while (j->head) {
+        struct chunk *c = j->head;
+        j->head = c->next;
+        free(c);
+    }
+    j->tail = NULL;
+    j->queued = 0;
+    j->held = false;
+    pthread_mutex_unlock(&j->mu);
+    struct auth_request_sink sink = {job_emit, j, -1, NULL};
+    auth_request_refuse(j->node, j->transport, j->req, j->req_len, HDL_RC_ERROR,
+                        "The registry could not make the change durable", &sink);
+    pthread_mutex_lock(&j->mu);
+    j->failed = true;
+    pthread_mutex_unlock(&j->mu);
+}
+
+/* Syncs what the group wrote so far and hands back the jobs before upto. */
+static void group_settle(struct group *g, int upto)
+{
+    int rc = REG_OK;
+    if (g->deferring) {
+        rc = reg_defer_sync_end(g->db);
+        g->deferring = false;
+    }
+    for (int i = g->first; i < upto; i++) {
+        if (rc != REG_OK)
+            job_refuse(g->jobs[i]);
+        job_finish(g->jobs[i]);
+    }
+    g->first = upto;
+}
+
+/* The running job may not wait on the sync (see struct group): the group settles up to it, and
+ * it goes on with its answers sent as they come and its writes synced each. */
+static void group_settle_early(struct group *g)
+{
+    if (!g || g->cur < g->first)
+        return;
+    struct job *j = g->jobs[g->cur];
+    bool deferred = g->deferring;
+    int rc = deferred ? reg_defer_sync_end(g->db) : REG_OK;
+    g->deferring = false;
+    for (int i = g->first; i < g->cur; i++) {
+        if (rc != REG_OK)
+            job_refuse(g->jobs[i]);
+        job_finish(g->jobs[i]);
+    }
+    g->first = g->cur + 1;
+    if (rc != REG_OK) {
+        job_refuse(j);
+    } else {
+        pthread_mutex_lock(&j->mu);
+        j->held = false;
+        if (j->head)
+            event_active(j->ev, 0, 0);
+        pthread_mutex_unlock(&j->mu);
+    }
+}
+
+static void run_group(struct group *g, struct node *node)
+{
+    atomic_fetch_add_explicit(&node->admin_counts.groups, 1, memory_order_relaxed);
+    atomic_fetch_add_explicit(&node->admin_counts.requests, (unsigned long)g->n,
+                              memory_order_relaxed);
+    running_group = g;
+    uint64_t since = now_us();
+    for (g->cur = 0; g->cur < g->n; g->cur++) {
+        struct job *j = g->jobs[g->cur];
+        if (g->cur > g->first && now_us() - since > GROUP_WAIT_US) {
+            /* Slow requests (signatures, PBKDF2) ahead: what ran goes out now. */
+            group_settle(g, g->cur);
+            since = now_us();
+        }
+        if (!g->deferring) {
+            reg_defer_sync_begin(g->db);
+            g->deferring = true;
+        }
+        if (g->cur == g->n - 1) /* its synced write syncs the group's (a group of one: as alone) */
+            reg_defer_sync_last(g->db);
+        j->held = true; /* no other thread looks at it before its first answer */
+        run_request(j);
+        if (g->first > g->cur) /* settled early: it runs as alone */
+            job_finish(j);
+    }
+    group_settle(g, g->n);
+    running_group = NULL;
+}
+
+static void run_fn(struct job *j)
+{
+    struct auth_request_sink sink = {job_emit, j, j->fd, NULL};
+    access_log_admin_context(NODE_HTTP, j->client);
+    j->fn(j->arg, &sink);
+    if (j->free_arg)
+        j->free_arg(j->arg);
+    j->arg = NULL;
+    job_finish(j);
+}
+
+/* Whether a job may join a group: a change of a handle in a session, whose checks are a MAC
+ * and reads. The rest runs alone (as a group of one): challenge answers (signatures, PBKDF2),
+ * session setups (Diffie-Hellman), listings and replication streams would hold the others back. */
+static bool groupable(const struct job *j)
+{
+    if (j->fn)
+        return false;
+    struct hdl_reader r;
+    struct hdl_envelope env;
+    struct hdl_header hdr;
+    hdl_reader_init(&r, j->req, j->req_len);
+    if (hdl_envelope_decode(&r, &env) != HDL_OK || !env.session_id ||
+        (env.flags & HDL_ENV_ENCRYPTED) || hdl_header_decode(&r, &hdr) != HDL_OK)
+        return false;
+    switch (hdr.opcode) {
+    case HDL_OC_CREATE_HANDLE:
+    case HDL_OC_DELETE_HANDLE:
+    case HDL_OC_ADD_VALUE:
+    case HDL_OC_REMOVE_VALUE:
+    case HDL_OC_MODIFY_VALUE:
+        return true;
+    default:
+        return false;
+    }
+}
+
+static struct job *take(struct job_pool *p)
+{
+    struct job *j = p->head;
+    p->head = j->next;
+    if (!p->head)
+        p->tail = NULL;
+    p->queued--;
+    return j;
 }
 
 static void *pool_main(void *arg)
@@ -167,35 +394,40 @@ static void *pool_main(void *arg)
     struct job_pool *p = arg;
     for (;;) {
         pthread_mutex_lock(&p->mu);
-        while (!p->head && !p->stopping)
+        while (!(p->head && !(p->grouping && groupable(p->head))) && !p->stopping)
             pthread_cond_wait(&p->ready, &p->mu);
-        struct job *j = p->head;
-        if (!j) {
+        if (!p->head) {
             pthread_mutex_unlock(&p->mu);
             return NULL;
         }
-        p->head = j->next;
-        if (!p->head)
-            p->tail = NULL;
-        p->queued--;
-        pthread_mutex_unlock(&p->mu);
-
-        struct auth_request_sink sink = {job_emit, j, j->fd};
-        access_log_admin_context(j->fn ? NODE_HTTP : j->transport, j->client);
-        if (j->fn) {
-            j->fn(j->arg, &sink);
-            if (j->free_arg)
-                j->free_arg(j->arg);
-            j->arg = NULL;
-        } else {
-            auth_request_answer(j->node, j->transport, j->source[0] ? j->source : NULL, j->req, j->req_len,
-                         &sink);
+        if (p->grouping && groupable(p->head)) { /* stopping: the group's thread drains it */
+            pthread_mutex_unlock(&p->mu);
+            return NULL;
         }
-        /* The last touch of the job from this thread: the worker may free it once unlocked. */
-        pthread_mutex_lock(&j->mu);
-        j->done = true;
-        event_active(j->ev, 0, 0);
-        pthread_mutex_unlock(&j->mu);
+        /* The HTTP API's jobs run alone (a batch makes its own group); changes in binary-
+         * protocol sessions in groups of those queued next to each other, up to GROUP_MAX, and
+         * other binary requests as groups of one. What is left wakes another thread. */
+        struct job *j = take(p);
+        struct group g = {.db = p->node->db, .jobs = {j}, .n = 1};
+        bool grouped = groupable(j);
+        if (grouped) {
+            while (p->head && g.n < GROUP_MAX && groupable(p->head))
+                g.jobs[g.n++] = take(p);
+            p->grouping = true;
+        }
+        if (p->head && !(grouped && groupable(p->head)))
+            pthread_cond_signal(&p->ready);
+        pthread_mutex_unlock(&p->mu);
+        if (j->fn) {
+            run_fn(j);
+        } else {
+            run_group(&g, p->node);
+            if (grouped) {
+                pthread_mutex_lock(&p->mu);
+                p->grouping = false;
+                pthread_mutex_unlock(&p->mu);
+            }
+        }
     }
 }
 
@@ -238,6 +470,11 @@ void job_pool_free(struct job_pool *p)
      * are freed here, while their workers' bases still exist. */
     while (p->all)
         job_free(p->all);
+    for (int i = 0; i < p->nkicks; i++) {
+        event_free(p->kicks[i]->ev);
+        free(p->kicks[i]);
+    }
+    free(p->kicks);
     free(p->threads);
     pthread_mutex_destroy(&p->mu);
     pthread_cond_destroy(&p->ready);
@@ -264,6 +501,55 @@ static struct job *job_new(struct job_pool *p, struct event_base *base,
     return j;
 }
 
+static void on_kick(evutil_socket_t fd, short what, void *arg)
+{
+    struct kick *k = arg;
+    (void)fd;
+    (void)what;
+    pthread_mutex_lock(&k->pool->mu);
+    k->armed = false;
+    if (k->pool->head)
+        pthread_cond_signal(&k->pool->ready);
+    pthread_mutex_unlock(&k->pool->mu);
+}
+
+/*
+ * With p->mu held, on the worker's thread: the admin threads are woken once the worker's loop
+ * has run this turn's other callbacks, so that the requests one turn read are queued together
+ * and one thread takes them as a group. Woken at once instead, a thread takes each request as
+ * it comes (on one core it runs before the worker reads the next), and every create costs a
+ * sync and two thread switches of its own.
+ */
+static void arm_kick(struct job_pool *p, struct event_base *base)
+{
+    struct kick *k = NULL;
+    for (int i = 0; i < p->nkicks && !k; i++)
+        if (p->kicks[i]->base == base)
+            k = p->kicks[i];
+    if (!k) {
+        struct kick **grown = realloc(p->kicks, (size_t)(p->nkicks + 1) * sizeof *grown);
+        if (grown) {
+            p->kicks = grown;
+            if ((k = calloc(1, sizeof *k))) {
+                k->pool = p;
+                k->base = base;
+                if ((k->ev = event_new(base, -1, 0, on_kick, k)))
+                    p->kicks[p->nkicks++] = k;
+                else
+                    free(k), k = NULL;
+            }
+        }
+    }
+    if (!k) {
+        pthread_cond_signal(&p->ready); /* out of memory: wake a thread now */
+        return;
+    }
+    if (!k->armed) {
+        k->armed = true;
+        event_active(k->ev, 0, 0);
+    }
+}
+
 static struct job *enqueue(struct job_pool *p, struct job *j)
 {
     pthread_mutex_lock(&p->mu);
@@ -286,7 +572,7 @@ static struct job *enqueue(struct job_pool *p, struct job *j)
     if (p->all)
         p->all->all_prev = j;
     p->all = j;
-    pthread_cond_signal(&p->ready);
+    arm_kick(p, event_get_base(j->ev));
     pthread_mutex_unlock(&p->mu);
     return j;
 }

@@ -1,8 +1,10 @@
 /*
  * Threads for the work that must not run on an event loop: authenticated administration with
  * synced registry writes, signatures, PBKDF2. A worker submits a request and gets the answers
- * back on its own event base, in its own thread; concurrent jobs make concurrent synced writes,
- * which RocksDB groups into one WAL sync (group commit).
+ * back on its own event base, in its own thread. Binary-protocol requests queued together are
+ * run by one thread as a group whose writes share one WAL sync, their answers handed back after
+ * it (job_pool.c, struct group); the HTTP API's jobs run one to a thread, concurrent synced
+ * writes that RocksDB groups into one sync itself.
  */
 #ifndef RESOLVER_JOB_POOL_H
 #define RESOLVER_JOB_POOL_H

@@ -172,6 +172,13 @@ static void put_limits(struct evbuffer *b, struct node *node)
     counter(b, "pazhou_admin_jobs_refused_total",
             "Administrative requests refused over limits.max_admin_jobs (SERVER_TOO_BUSY, 503).",
             atomic_load_explicit(&l->jobs_refused, memory_order_relaxed));
+    counter(b, "pazhou_admin_groups_total",
+            "Groups of binary-protocol administrative requests run together, their writes made "
+            "durable by one WAL sync.",
+            atomic_load_explicit(&node->admin_counts.groups, memory_order_relaxed));
+    counter(b, "pazhou_admin_group_requests_total",
+            "Binary-protocol administrative requests run in those groups.",
+            atomic_load_explicit(&node->admin_counts.requests, memory_order_relaxed));
     counter(b, "pazhou_auth_failures_total", "Authentications that failed (wrong secret or key).",
             atomic_load_explicit(&l->auth_failures, memory_order_relaxed));
     counter(b, "pazhou_auth_refused_total",

@@ -7,13 +7,14 @@ import subprocess
 import threading
 import time
 import unittest
+import urllib.request
 
 from handle_admin import (FLAG_OVRW, OC_ADD, OC_CREATE, OC_DELETE, OC_HOME, OC_LIST,
                           OC_LIST_HOMED, OC_MODIFY, OC_REMOVE, OC_SESSION_TERMINATE, OC_UNHOME,
                           Admin, admin_data, mac_credential, seckey_answer, value, values_body,
                           vlist_data, with_session)
 from pazhou_node import (Node, PRODUCT_000001, RC_SUCCESS, Response, bstr, message,
-                         read_tcp_message, read_vectors, resolution, seckey_holder)
+                         read_tcp_message, read_vectors, resolution, scaled, seckey_holder)
 
 ALL = 0x0fff
 BITS = {"add_handle": 0x0001, "delete_handle": 0x0002, "add_na": 0x0004, "delete_na": 0x0008,
@@ -384,6 +385,65 @@ class Durability(unittest.TestCase):
                 r = node.udp(resolution("88.100.1/D-%04d" % i))
                 self.assertEqual(r.rc, 1, i)
         finally:
+            node.close()
+
+    def test_concurrent_sessions_share_syncs_and_a_kill_keeps_every_acknowledged_create(self):
+        """Creates from many sessions at once run in groups, one WAL sync for each group and no
+        answer before it: after kill -9, every create that was answered is there."""
+        node = Node([ADMIN], extra_conf=CONF).start()
+        acked, errors, stop = [], [], threading.Event()
+
+        def client(c):
+            try:
+                a = Admin(node.port, "88.100.1/ADMIN", 300, "anchor-secret")
+                a.open_session()
+            except (OSError, AssertionError) as e:
+                errors.append(e)
+                return
+            try:
+                for i in range(100000):
+                    if stop.is_set():
+                        return
+                    h = "88.100.1/G-%02d-%05d" % (c, i)
+                    r = a.request(OC_CREATE, values_body(h, [value(1, "URL", h)]))
+                    if r.rc != 1:
+                        errors.append((h, r.rc))
+                        return
+                    acked.append(h)
+            except (OSError, EOFError):
+                return  # the node was killed
+            finally:
+                a.close()
+
+        try:
+            threads = [threading.Thread(target=client, args=(c,)) for c in range(12)]
+            for t in threads:
+                t.start()
+            deadline = time.time() + scaled(60)
+            while len(acked) < 1500 and time.time() < deadline and not errors:
+                time.sleep(0.05)
+            with urllib.request.urlopen("http://127.0.0.1:%d/metrics" % node.http_port,
+                                        timeout=scaled(30)) as r:
+                m = dict(l.rsplit(" ", 1) for l in r.read().decode().splitlines()
+                         if l.startswith("pazhou_admin_group"))
+            node.proc.send_signal(signal.SIGKILL)
+            node.proc.wait(timeout=10)
+            node.proc = None
+            stop.set()
+            for t in threads:
+                t.join(timeout=scaled(30))
+            self.assertEqual(errors, [])
+            self.assertGreaterEqual(len(acked), 1500)
+            groups, grouped = (int(m["pazhou_admin_groups_total"]),
+                               int(m["pazhou_admin_group_requests_total"]))
+            # Sessions' setup and creates: 12 clients' requests shared groups, not one each.
+            self.assertGreater(grouped, 1500)
+            self.assertLess(groups, grouped)
+            node.start()
+            for h in list(acked):
+                self.assertEqual(node.udp(resolution(h)).rc, 1, h)
+        finally:
+            stop.set()
             node.close()
 
 
