@@ -13,14 +13,17 @@
 #   table files, ~3.7 GB at 100M)  WARMUP=150 (seconds of uniform load before
 #   measuring: a large cache fills from a uniform load slowly)  DURATION=20
 #   KEEP=0 (1 keeps the registry and the data file)
-#   PARTS=1 (K > 1: no data file; the set is generated and imported in K parts, each piped from
-#   pazhou-bench gen --first into pazhou import -, for sets whose data file would not fit the disk:
-#   500M identifiers are ~125 GB of CSV. gen_s is then 0 and import_s the whole of the K imports)
+#   PARTS=1 (K > 1: the set is generated and imported in K parts, pazhou-bench gen --first writing
+#   one part's data file at a time, for sets whose data file would not fit the disk: 500M
+#   identifiers are ~125 GB of CSV. gen_s and import_s are then the sums over the parts; a pipe
+#   into pazhou import - would save the disk but parses on one thread)
 #   IMPORT_MEMORY= (pazhou import --memory MB; default its own)
+#   RESIDENT_MB=-1 (registry.resident_mb: the node's default; 0 leaves the memory to the block and
+#   page caches, for registries far beyond what the resident registry could hold)
 #   PRELOAD=0 (1 reads the registry's table files once before serving, so the operating system's
 #   page cache holds them: the figures then measure a registry in RAM, not the disk's IOPS)
 # Needs about 0.45 KB of free disk per identifier during a run (data file, staging, registry);
-# with PARTS=K, the registry (~40 B per identifier) and one part's staging.
+# with PARTS=K, the registry (~40 B per identifier) and one part's data file and staging.
 # Every step is bounded: pazhou-bench runs for DURATION seconds, pazhoud gets 60 s to start.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -40,6 +43,7 @@ KEEP=${KEEP:-0}
 PRELOAD=${PRELOAD:-0}
 PARTS=${PARTS:-1}
 IMPORT_MEMORY=${IMPORT_MEMORY:-}
+RESIDENT_MB=${RESIDENT_MB:--1}
 PAZHOU=$BUILD/tools/pazhou
 PAZHOUD=$BUILD/resolver/pazhoud
 BENCH=$BUILD/bench/pazhou-bench
@@ -80,7 +84,7 @@ data_dir = "$dir/registry";
 listen = [ "127.0.0.1:$PORT" ];
 threads = $NODE_THREADS;
 log_level = "warn";
-registry = { block_cache_mb = $CACHE_MB; };
+registry = { block_cache_mb = $CACHE_MB; resident_mb = $RESIDENT_MB; };
 site = { key_file = "$dir/key.pem"; };
 EOF
     init_args=()
@@ -103,11 +107,16 @@ EOF
         per=$(( (N + PARTS - 1) / PARTS ))
         for ((first = 0; first < N; first += per)); do
             count=$(( N - first < per ? N - first : per ))
-            /usr/bin/time -f "%e %M" -o "$dir/import.time" bash -o pipefail -c '
-                "$1" gen --first "$2" --count "$3" --seed "$4" --prefixes "$5" --format "$6" |
-                    "$7" import -c "$8" --data "$9" --format "$6" --existing fail --quiet "${@:10}" -
-                ' _ "$BENCH" "$first" "$count" "$SEED" "$PREFIXES" "$FORMAT" "$PAZHOU" \
-                "$dir/pazhou.conf" "$dir/registry" "${mem_args[@]}" 2>>"$dir/import.log"
+            t0=$(date +%s.%N)
+            "$BENCH" gen --first "$first" --count "$count" --seed "$SEED" --prefixes "$PREFIXES" \
+                --format "$FORMAT" --out "$data"
+            gen_s=$(echo "$gen_s + $(date +%s.%N) - $t0" | bc)
+            input_bytes=$((input_bytes + $(stat -c %s "$data")))
+            sync
+            /usr/bin/time -f "%e %M" -o "$dir/import.time" \
+                "$PAZHOU" import -c "$dir/pazhou.conf" --data "$dir/registry" --existing fail \
+                --quiet "${mem_args[@]}" "$data" 2>>"$dir/import.log"
+            rm -f "$data"
             read -r part_s part_rss_kb <"$dir/import.time"
             echo "   part $first+$count: ${part_s} s, $(du -sb "$dir/registry" | cut -f1) bytes" >&2
             import_s=$(echo "$import_s + $part_s" | bc)
@@ -141,8 +150,8 @@ t=json.load(sys.stdin)["tables"]; print("%.2f" % ((t["index_bytes"] + t["filter_
     wait "$node_pid" || true
     node_pid=
 
-    line=$(printf '%s preload=%s parts=%s N=%s format=%s gen_s=%.1f import_s=%s import_per_s=%.0f import_rss_kb=%s input_bytes_per_id=%.1f disk_bytes_per_id=%.1f index_filter_bytes_per_id=%s node_rss_kb=%s cache_mb=%s uniform_per_s=%s uniform_p50_us=%s uniform_p99_us=%s uniform_lost=%s zipf_per_s=%s zipf_p50_us=%s zipf_p99_us=%s zipf_lost=%s miss_per_s=%s miss_p50_us=%s miss_p99_us=%s miss_lost=%s' \
-        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PRELOAD" "$PARTS" "$N" "$FORMAT" "$gen_s" "$import_s" \
+    line=$(printf '%s preload=%s parts=%s resident_mb=%s N=%s format=%s gen_s=%.1f import_s=%s import_per_s=%.0f import_rss_kb=%s input_bytes_per_id=%.1f disk_bytes_per_id=%.1f index_filter_bytes_per_id=%s node_rss_kb=%s cache_mb=%s uniform_per_s=%s uniform_p50_us=%s uniform_p99_us=%s uniform_lost=%s zipf_per_s=%s zipf_p50_us=%s zipf_p99_us=%s zipf_lost=%s miss_per_s=%s miss_p50_us=%s miss_p99_us=%s miss_lost=%s' \
+        "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$PRELOAD" "$PARTS" "$RESIDENT_MB" "$N" "$FORMAT" "$gen_s" "$import_s" \
         "$(echo "$N / $import_s" | bc -l)" "$import_rss_kb" \
         "$(echo "$input_bytes / $N" | bc -l)" "$(echo "$disk_bytes / $N" | bc -l)" "$meta_per_id" "$rss_kb" \
         "$CACHE_MB" "$uni_rps" "$uni_p50" "$uni_p99" "$uni_lost" "$zipf_rps" "$zipf_p50" \
