@@ -10,19 +10,9 @@ A=$(realpath "$1") B=$(realpath "$2") rounds=${3:-2}
 shift $(( $# < 3 ? $# : 3 ))
 clients=("$@")
 [ ${#clients[@]} -gt 0 ] || clients=(1 8 32 64)
-work=$(mktemp -d /var/tmp/pazhou-ab.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-cat > "$work/pazhou.conf" <<EOC
-data_dir = "$work/registry";
-import_dir = "";
-threads = 1;
-listen = [ "127.0.0.1:2751" ];
-log_level = "warn";
-site = { key_file = "$work/server_key.pem"; };
-EOC
-# From the work directory, so that no tool of either build reads the tree's conf/pazhou.conf.
-cd "$work"
-"$A/pazhou" keygen --type rsa --out "$work/admin.pem" >/dev/null
+. "$(dirname "$0")/ab_node.sh"
+ab_node_setup 2751
+"$A/pazhou" keygen --type rsa --out "$work/admin.pem" >/dev/null 2>&1
 "$A/pazhou" init -c "$work/pazhou.conf" --prefix 88.100.1 --admin-key "$work/admin.pem.pub" >/dev/null
 for round in $(seq "$rounds"); do
     for side in "$A" "$B"; do

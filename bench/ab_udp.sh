@@ -7,18 +7,8 @@
 #   bash bench/ab_udp.sh DIR_A DIR_B [N]
 set -euo pipefail
 A=$(realpath "$1") B=$(realpath "$2") N=${3:-100000}
-work=$(mktemp -d /var/tmp/pazhou-ab.XXXXXX)
-trap 'kill $(jobs -p) 2>/dev/null || true; rm -rf "$work"' EXIT
-cat > "$work/pazhou.conf" <<EOC
-data_dir = "$work/registry";
-import_dir = "";
-threads = 1;
-listen = [ "127.0.0.1:2741" ];
-log_level = "warn";
-site = { key_file = "$work/server_key.pem"; };
-EOC
-# From the work directory, so that no tool of either build reads the tree's conf/pazhou.conf.
-cd "$work"
+. "$(dirname "$0")/ab_node.sh"
+ab_node_setup 2741
 "$A/pazhou" init -c "$work/pazhou.conf" --prefix 88.100.1 >/dev/null
 "$A/pazhou" demo-data "$N" | "$A/pazhou" import --data "$work/registry" - >/dev/null
 for side in "$A" "$B"; do
