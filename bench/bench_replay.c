@@ -5,12 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
 
 #define RECV_BATCH 64
 #define MAX_DATAGRAM 65535
+#define RBUF_SIZE (MAX_DATAGRAM + 1024) /* TCP: one whole message and the start of the next */
 
 struct rslot {
     bool busy;
@@ -26,6 +29,8 @@ struct rconn {
     struct iovec *siov;
     uint8_t *sbuf; /* window × MAX_DATAGRAM is too much: datagrams are copied per send */
     unsigned spending;
+    uint8_t *rbuf; /* TCP: bytes received, not yet a whole message */
+    size_t rlen;
 };
 
 struct rthread {
@@ -140,8 +145,47 @@ static void send_slot(struct rthread *t, struct rconn *c, unsigned s)
     t->res.sent++;
 }
 
-static void flush(struct rconn *c)
+/* TCP: the pending messages written back to back, each framed; a connection carries at most
+ * window small messages, which its socket buffer takes whole (the socket blocks on send). */
+static void send_all(int fd, const uint8_t *p, size_t n)
 {
+    for (size_t done = 0; done < n;) {
+        ssize_t w = send(fd, p + done, n - done, MSG_NOSIGNAL);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return; /* the server closed: the requests time out as lost */
+        done += (size_t)w;
+    }
+}
+
+static void flush_tcp(const struct bench_replay_config *cfg, struct rconn *c)
+{
+    static __thread uint8_t out[MAX_DATAGRAM + 2];
+    size_t n = 0;
+    for (unsigned k = 0; k < c->spending; k++) {
+        size_t len = c->siov[k].iov_len;
+        if (n + len + 2 > sizeof out) {
+            send_all(c->fd, out, n);
+            n = 0;
+        }
+        if (cfg->proto == REPLAY_DNS) {
+            out[n++] = (uint8_t)(len >> 8);
+            out[n++] = (uint8_t)len;
+        }
+        memcpy(out + n, c->siov[k].iov_base, len);
+        n += len;
+    }
+    send_all(c->fd, out, n);
+    c->spending = 0;
+}
+
+static void flush(const struct bench_replay_config *cfg, struct rconn *c)
+{
+    if (cfg->tcp) {
+        flush_tcp(cfg, c);
+        return;
+    }
     unsigned done = 0;
     while (done < c->spending) {
         int n = sendmmsg(c->fd, c->smsg + done, c->spending - done, 0);
@@ -180,6 +224,54 @@ static void on_answer(struct rthread *t, struct rconn *c, const uint8_t *d, size
         send_slot(t, c, s);
 }
 
+/* TCP: reads what has come and answers each whole message in it. A connection the server
+ * closed stops taking part (its requests count as lost). */
+static void read_tcp(struct rthread *t, struct rconn *c, bool sending)
+{
+    const struct bench_replay_config *cfg = t->cfg;
+    for (;;) {
+        ssize_t got = recv(c->fd, c->rbuf + c->rlen, RBUF_SIZE - c->rlen, MSG_DONTWAIT);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got == 0 || (got < 0 && errno != EAGAIN)) {
+            epoll_ctl(t->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+            return;
+        }
+        if (got < 0)
+            return;
+        c->rlen += (size_t)got;
+        size_t pos = 0;
+        for (;;) {
+            size_t head = cfg->proto == REPLAY_DNS ? 2 : 20, len;
+            if (c->rlen - pos < head)
+                break;
+            const uint8_t *p = c->rbuf + pos;
+            if (cfg->proto == REPLAY_DNS) {
+                len = (size_t)(p[0] << 8 | p[1]);
+                if (c->rlen - pos < 2 + len)
+                    break;
+                on_answer(t, c, p + 2, len, sending);
+                pos += 2 + len;
+            } else {
+                len = 20 + get_id(p + 16, 4);
+                if (len > RBUF_SIZE) { /* not a message this load sends for */
+                    t->res.malformed++;
+                    epoll_ctl(t->epfd, EPOLL_CTL_DEL, c->fd, NULL);
+                    return;
+                }
+                if (c->rlen - pos < len)
+                    break;
+                on_answer(t, c, p, len, sending);
+                pos += len;
+            }
+        }
+        memmove(c->rbuf, c->rbuf + pos, c->rlen - pos);
+        c->rlen -= pos;
+        if ((size_t)got < RBUF_SIZE / 2)
+            return;
+    }
+}
+
 static void *replay_main(void *arg)
 {
     struct rthread *t = arg;
@@ -189,7 +281,7 @@ static void *replay_main(void *arg)
     for (int i = 0; i < cfg->sockets; i++) {
         for (int s = 0; s < cfg->window; s++)
             send_slot(t, &t->conns[i], (unsigned)s);
-        flush(&t->conns[i]);
+        flush(cfg, &t->conns[i]);
     }
     static __thread struct mmsghdr msgs[RECV_BATCH];
     static __thread struct iovec iov[RECV_BATCH];
@@ -208,6 +300,11 @@ static void *replay_main(void *arg)
         int n = epoll_wait(t->epfd, evs, 64, 10);
         for (int e = 0; e < n; e++) {
             struct rconn *c = evs[e].data.ptr;
+            if (cfg->tcp) {
+                read_tcp(t, c, sending);
+                flush(cfg, c);
+                continue;
+            }
             for (;;) {
                 for (int i = 0; i < RECV_BATCH; i++) {
                     iov[i].iov_base = bufs[i];
@@ -223,7 +320,7 @@ static void *replay_main(void *arg)
                 if (got < RECV_BATCH)
                     break;
             }
-            flush(c);
+            flush(cfg, c);
         }
         if (now_ns() >= next_expiry) {
             uint64_t limit = (uint64_t)cfg->timeout_ms * 1000000ull;
@@ -238,7 +335,7 @@ static void *replay_main(void *arg)
                             send_slot(t, c, (unsigned)s);
                     }
                 }
-                flush(c);
+                flush(cfg, c);
             }
             next_expiry = now + 10000000ull;
         }
@@ -254,6 +351,11 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
         return -1;
     if (cfg->id_len != 2 && cfg->id_len != 4) {
         fprintf(stderr, "pazhou-bench: --id-len takes 2 or 4\n");
+        bench_replay_free(&file);
+        return -1;
+    }
+    if (cfg->tcp && cfg->proto == REPLAY_RAW) {
+        fprintf(stderr, "pazhou-bench: --tcp needs --proto dns or handle (how messages are framed)\n");
         bench_replay_free(&file);
         return -1;
     }
@@ -276,7 +378,17 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
         t->conns = calloc((size_t)cfg->sockets, sizeof *t->conns);
         for (int s = 0; t->conns && s < cfg->sockets && rc == 0; s++) {
             struct rconn *c = &t->conns[s];
-            c->fd = socket(cfg->addr.ss_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+            c->fd = socket(cfg->addr.ss_family,
+                           (cfg->tcp ? SOCK_STREAM : SOCK_DGRAM) | SOCK_CLOEXEC, 0);
+            if (cfg->tcp && c->fd >= 0) {
+                int one = 1;
+                setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+                c->rbuf = malloc(RBUF_SIZE);
+                if (!c->rbuf) {
+                    close(c->fd);
+                    c->fd = -1;
+                }
+            }
             c->slots = calloc((size_t)cfg->window, sizeof *c->slots);
             c->smsg = calloc((size_t)cfg->window, sizeof *c->smsg);
             c->siov = calloc((size_t)cfg->window, sizeof *c->siov);
@@ -323,6 +435,7 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
             free(c->smsg);
             free(c->siov);
             free(c->sbuf);
+            free(c->rbuf);
         }
         free(threads[i].conns);
         if (threads[i].epfd > 0)

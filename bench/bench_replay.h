@@ -1,7 +1,10 @@
 /*
  * udp-replay: a closed-loop UDP load of prepared datagrams of any protocol, from a file of
  * [int2 length][datagram] records, matching answers by an id field, so the same generator
- * measures Pazhou and, say, an authoritative DNS server side by side.
+ * measures Pazhou and, say, an authoritative DNS server side by side. With tcp, the same
+ * messages go pipelined over TCP connections, framed as each protocol frames them there: DNS
+ * with its 2-byte length before each message (RFC 1035 4.2.2), Handle as it is (the envelope
+ * carries the length); raw is not framed and cannot go over TCP.
  */
 #ifndef BENCH_REPLAY_H
 #define BENCH_REPLAY_H
@@ -21,6 +24,7 @@ struct bench_replay_config {
     size_t id_offset;         /* where the request id sits in a datagram (and its answer) */
     size_t id_len;            /* 2 (DNS) or 4 (Handle) bytes, big-endian */
     enum bench_replay_proto proto; /* how to read a response code: DNS rcode, Handle rc */
+    bool tcp;                 /* pipelined over TCP connections instead of UDP sockets */
     int threads, sockets, window;
     double duration_s;
     uint64_t count;

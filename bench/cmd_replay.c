@@ -34,6 +34,7 @@ int bench_cmd_replay(int argc, char **argv)
         {"count", required_argument, NULL, 'c'},
         {"timeout", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, 'j'},
+        {"tcp", no_argument, NULL, 'T'},
         {NULL, 0, NULL, 0},
     };
     static struct bench_replay_config cfg = {.id_len = 2,
@@ -79,10 +80,13 @@ int bench_cmd_replay(int argc, char **argv)
         case 'j':
             json = true;
             break;
+        case 'T':
+            cfg.tcp = true;
+            break;
         default:
             fprintf(stderr, "Usage: pazhou-bench udp-replay --server HOST:PORT --file F "
                             "[--id-offset O] [--id-len 2|4] [--proto dns|handle|raw] [--threads T] "
-                            "[--sockets S] [--window W] [--duration SEC] [--count N] [--json]\n");
+                            "[--sockets S] [--window W] [--duration SEC] [--count N] [--json] [--tcp]\n");
             return 2;
         }
     }
@@ -98,6 +102,7 @@ int bench_cmd_replay(int argc, char **argv)
     if (bench_replay_run(&cfg, &res) != 0)
         return 2;
     static struct bench_config shown = {.threads = 1, .transport = BENCH_UDP};
+    shown.transport = cfg.tcp ? BENCH_TCP : BENCH_UDP;
     shown.rc_names = cfg.proto == REPLAY_HANDLE; /* other protocols' codes are only numbers */
     shown.command = "udp-replay";
     shown.threads = cfg.threads;

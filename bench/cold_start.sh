@@ -13,6 +13,9 @@
 #   WARMUP=3  DURATION=15  THREADS=1 (worker threads of both; 2 with PIN=0 for the unpinned case)
 #   PIN=1 (0: neither server nor generator pinned)  SERVERS="knot pazhou"
 #   PAZHOU_EXTRA="" (lines added to the registry group of pazhou.conf, e.g. "resident_mb = 0;")
+#   TRANSPORT=udp (tcp: the same messages over TCP connections, framed as each protocol frames
+#   them; no open-loop run)  SOCKETS=4 WINDOW=16 (the generator's sockets or connections, and
+#   requests in flight on each: WINDOW=1 with many SOCKETS is TCP without pipelining)
 # Needs knotd (Debian package knot). Loopback only; every run is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +30,9 @@ THREADS=${THREADS:-1}
 PIN=${PIN:-1}
 SERVERS=${SERVERS:-knot pazhou}
 PAZHOU_EXTRA=${PAZHOU_EXTRA:-}
+TRANSPORT=${TRANSPORT:-udp}
+transport_args=()
+[ "$TRANSPORT" = tcp ] && transport_args=(--tcp)
 BENCH=$BUILD/bench/pazhou-bench
 PAZHOU=$BUILD/tools/pazhou
 PAZHOUD=$BUILD/resolver/pazhoud
@@ -94,8 +100,8 @@ now() { date +%s.%N; }
 # found", found the answers that found their name (DNS NOERROR, Handle SUCCESS)
 replay() {
     "${gen_pin[@]}" "$BENCH" udp-replay --server "127.0.0.1:$1" --file "$2" --id-offset "$3" \
-        --id-len "$4" --proto "$5" --duration "$6" --sockets 4 --window "${WINDOW:-16}" --json \
-        "${@:7}" | OK=$([ "$5" = dns ] && echo 0 || echo 1) python3 -c 'import json,os,sys
+        --id-len "$4" --proto "$5" --duration "$6" --sockets "${SOCKETS:-4}" --window "${WINDOW:-16}" --json \
+        "${transport_args[@]}" "${@:7}" | OK=$([ "$5" = dns ] && echo 0 || echo 1) python3 -c 'import json,os,sys
 d=json.load(sys.stdin); l=d["latency_ns"]; ok=d["response_codes"].get(os.environ["OK"], 0)
 print("%.0f %.0f %.0f %d %d" % (d["per_second"], l["p50"]/1e3, l["p99"]/1e3, d["lost"], ok))'
 }
@@ -132,7 +138,7 @@ for round in $(seq 1 "$ROUNDS"); do
         # Open loop at 80% of that rate (pazhou-bench resolve's --rate; udp-replay has none):
         # latency from each request's scheduled time, so queueing is not hidden.
         p99_80=-
-        if [ "$server" = pazhou ]; then
+        if [ "$server" = pazhou ] && [ "$TRANSPORT" = udp ]; then
             p99_80=$("${gen_pin[@]}" "$BENCH" resolve --server 127.0.0.1:2741 --udp \
                 --gen-count "$N" --seed 7 --prefixes "$PREFIXES" --miss 5 --duration 5 \
                 --sockets 4 --window 1024 --rate $((rate * 8 / 10)) --json |

@@ -1,5 +1,6 @@
 #include "resolver/worker_thread.h"
 
+#include <event2/buffer.h>
 #include <event2/event.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -142,13 +143,14 @@ int worker_init(struct worker *w, struct node *node, int id, char *err, size_t e
     w->answer_cache_mb = NODE_LIVE(node, answer_cache_mb);
     w->query.cache = answer_cache_new((size_t)w->answer_cache_mb << 20);
     w->out = malloc(QUERY_OUT_MAX);
+    w->tcp_out = evbuffer_new();
     w->base = event_base_new();
     rrl_settings_live(node, &w->rrl_built);
     if (rrl_build(&w->rrl_built, &w->rrl) != 0) {
         snprintf(err, errlen, "cannot set up UDP rate limiting: out of memory");
         return -1;
     }
-    if (!w->out || !w->base) {
+    if (!w->out || !w->tcp_out || !w->base) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -232,6 +234,8 @@ void worker_free(struct worker *w)
     if (w->base)
         event_base_free(w->base);
     free(w->out);
+    if (w->tcp_out)
+        evbuffer_free(w->tcp_out);
     rrl_free(w->rrl);
     answer_cache_free(w->query.cache);
     answer_cache_free(w->cache_retired);

@@ -81,6 +81,24 @@ static void conn_close_when_sent(struct tcp_conn *c)
         conn_free(c);
 }
 
+/*
+ * Answers go straight to the socket when nothing waits before them: one write(2) for all the
+ * answers to one read, and no write event armed and disarmed (two epoll_ctl calls) for each.
+ * What the socket does not take, or what would pass answers still waiting, goes to the
+ * bufferevent, which sends it when the client reads.
+ */
+static void conn_send(struct tcp_conn *c, struct evbuffer *answers)
+{
+    struct evbuffer *out = bufferevent_get_output(c->bev);
+    if (evbuffer_get_length(answers) == 0)
+        return;
+    if (evbuffer_get_length(out) == 0)
+        (void)evbuffer_write(answers, bufferevent_getfd(c->bev)); /* an error: the bufferevent
+                                                                     meets it too, and closes */
+    if (evbuffer_get_length(answers) > 0)
+        evbuffer_add_buffer(out, answers);
+}
+
 static int job_deliver(void *ctx, const uint8_t *msg, size_t len)
 {
     struct tcp_conn *c = ctx;
@@ -91,7 +109,9 @@ static int job_deliver(void *ctx, const uint8_t *msg, size_t len)
     }
     if (!c->raw)
         node_stats_answered(&c->worker->stats, NODE_TCP, msg, len, c->job_started);
-    bufferevent_write(c->bev, msg, len);
+    struct evbuffer *pend = c->worker->tcp_out;
+    evbuffer_add(pend, msg, len);
+    conn_send(c, pend);
     /* A long listing waits for the client to read; on_write resumes it. */
     return evbuffer_get_length(bufferevent_get_output(c->bev)) >= OUTPUT_HIGH_WATER;
 }
@@ -134,7 +154,7 @@ static void conn_defer(struct tcp_conn *c, const uint8_t *msg, size_t len, bool 
         size_t out_len;
         query_error(&w->query, msg, len, HDL_RC_SERVER_TOO_BUSY, "Server too busy", w->out,
                     &out_len);
-        bufferevent_write(c->bev, w->out, out_len);
+        evbuffer_add(w->tcp_out, w->out, out_len);
     }
 }
 
@@ -145,7 +165,7 @@ static void conn_answer(struct tcp_conn *c, const uint8_t *msg, size_t len)
     w->query.peer = (const struct sockaddr *)&c->peer;
     enum query_result r = query_answer_counted(&w->query, NODE_TCP, msg, len, w->out, &out_len);
     if (r == QUERY_REPLY)
-        bufferevent_write(c->bev, w->out, out_len);
+        evbuffer_add(w->tcp_out, w->out, out_len); /* sent by conn_process, with the others */
     else if (r == QUERY_DEFER || r == QUERY_RECURSE)
         conn_defer(c, msg, len, r == QUERY_RECURSE);
 }
@@ -170,14 +190,16 @@ static void on_slow(evutil_socket_t fd, short what, void *arg)
     conn_free(c);
 }
 
-/* Answers every whole request in the input, in order. Returns false when the connection was
- * freed. */
-static bool conn_process(struct tcp_conn *c)
+/* Answers every whole request in the input, in order, into the worker's tcp_out. Returns false
+ * when the connection was freed. */
+static bool answer_requests(struct tcp_conn *c)
 {
     struct evbuffer *in = bufferevent_get_input(c->bev);
     struct evbuffer *out = bufferevent_get_output(c->bev);
     uint32_t max_len = c->worker->node->conf->max_message_bytes;
     while (!c->closing && !c->job && !c->rec) {
+        if (evbuffer_get_length(c->worker->tcp_out) >= OUTPUT_HIGH_WATER)
+            conn_send(c, c->worker->tcp_out); /* many answers: out they go, or wait below */
         if (evbuffer_get_length(out) >= OUTPUT_HIGH_WATER) {
             /* Resumed by on_write once the client has read its answers. */
             bufferevent_disable(c->bev, EV_READ);
@@ -201,6 +223,7 @@ static bool conn_process(struct tcp_conn *c)
             /* The framing cannot be trusted past this point: answer the envelope alone (a
              * protocol error) and close. */
             conn_answer(c, head, sizeof head);
+            conn_send(c, c->worker->tcp_out);
             conn_close_when_sent(c); /* may free c */
             return false;
         }
@@ -217,6 +240,14 @@ static bool conn_process(struct tcp_conn *c)
         conn_answer(c, msg, whole);
         evbuffer_drain(in, whole);
     }
+    return true;
+}
+
+static bool conn_process(struct tcp_conn *c)
+{
+    if (!answer_requests(c))
+        return false;
+    conn_send(c, c->worker->tcp_out);
     return true;
 }
 

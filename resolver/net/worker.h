@@ -35,6 +35,7 @@ struct worker {
     struct query_ctx query;
     struct node_stats stats;
     uint8_t *out;          /* QUERY_OUT_MAX bytes: the response being built */
+    struct evbuffer *tcp_out; /* a TCP connection's answers to one read, sent together */
     struct rrl_table *rrl; /* UDP response rate limiting; NULL when off */
     /* What rrl and query.cache were built from: a quiescent callback that finds node->live
      * different rebuilds them (worker_thread.c). */

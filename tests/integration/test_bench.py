@@ -7,6 +7,7 @@ import unittest
 from pazhou_node import BIN_DIR, Node
 
 BENCH = os.path.join(BIN_DIR, "bench", "pazhou-bench")
+SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 class Bench(unittest.TestCase):
@@ -51,6 +52,35 @@ class Bench(unittest.TestCase):
                            "--threads", "2", "--sockets", "2", "--window", "4")
         self.check_counts(r, 3000, 16)
         self.assertEqual(r["response_codes"], {"1": r["answered"]})
+
+    def test_replay_over_udp_and_tcp_answers_every_request(self):
+        """udp-replay sends the same prepared messages as datagrams or, with --tcp, pipelined on
+        TCP connections (Handle messages carry their own length): every one is answered, with
+        the codes the file asks for."""
+        replay = os.path.join(self.node.dir, "handle.replay")
+        subprocess.run(["python3", os.path.join(SOURCE_DIR, "bench", "make_replay.py"), "handle",
+                        "--count", "2000", "--keys", "200", "--miss", "10", "--out", replay],
+                       check=True, timeout=60)
+        for transport in ([], ["--tcp"]):
+            with self.subTest(transport=transport):
+                p = subprocess.run([BENCH, "udp-replay", "--server",
+                                    "127.0.0.1:%d" % self.node.port, "--file", replay,
+                                    "--id-offset", "8", "--id-len", "4", "--proto", "handle",
+                                    "--count", "3000", "--sockets", "2", "--window", "8",
+                                    "--duration", "20", "--json", *transport],
+                                   capture_output=True, text=True, timeout=60)
+                self.assertEqual(p.returncode, 0, p.stderr)
+                r = json.loads(p.stdout)
+                self.check_counts(r, 3000, 16)
+                self.assertEqual(r["lost"], 0)
+                self.assertEqual(set(r["response_codes"]), {"1", "100"})
+                share = r["response_codes"]["100"] / r["answered"]
+                self.assertTrue(0.03 < share < 0.2, share)
+        p = subprocess.run([BENCH, "udp-replay", "--server", "127.0.0.1:%d" % self.node.port,
+                            "--file", replay, "--proto", "raw", "--tcp", "--count", "10"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--tcp needs --proto dns or handle", p.stderr)
 
     def test_keys_outside_the_prefix(self):
         r = self.run_bench("--pattern", "77.1/X-%lu", "--count", "500")
