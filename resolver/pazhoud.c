@@ -733,8 +733,8 @@ int main(int argc, char **argv)
         break;
     }
 
+    /* The mirror stops writing first; the workers may still read its status until joined. */
     mirror_stop(node.mirror);
-    node.mirror = NULL;
     resident_load_stop(resident);
     for (int i = 0; i < nworkers; i++)
         worker_stop(&workers[i]);
@@ -753,6 +753,7 @@ int main(int argc, char **argv)
     access_log_close();
     for (int i = 0; i < nworkers; i++)
         worker_free(&workers[i]);
+    mirror_free(node.mirror);
     auth_state_free(node.auth);
     http_sessions_free(node.http_sessions);
     auth_throttle_free(node.auth_throttle);

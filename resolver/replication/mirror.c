@@ -236,7 +236,7 @@ int mirror_new(struct node *node, struct mirror **out, char *err, size_t errlen)
         repl_record_buf_init(&m->rec) != 0 || !(m->tls = repl_tls_ctx_new())) {
         if (!err[0])
             snprintf(err, errlen, "cannot set up replication (memory, TLS)");
-        mirror_stop(m);
+        mirror_free(m);
         return -1;
     }
     for (int i = 0; i < m->count; i++) {
@@ -248,7 +248,7 @@ int mirror_new(struct node *node, struct mirror **out, char *err, size_t errlen)
         if (repl_pos_load(node->db, s->meta_key, &s->pos) != REG_OK) {
             snprintf(err, errlen, "the stored replication position for %s is unreadable",
                      s->st.name);
-            mirror_stop(m);
+            mirror_free(m);
             return -1;
         }
         s->st.last_txn_id = s->pos.txn_id;
@@ -284,6 +284,14 @@ void mirror_stop(struct mirror *m)
     pthread_mutex_unlock(&m->mu);
     if (m->running)
         pthread_join(m->thread, NULL);
+    m->running = false;
+}
+
+void mirror_free(struct mirror *m)
+{
+    if (!m)
+        return;
+    mirror_stop(m);
     for (int i = 0; i < m->count; i++)
         cry_key_free(m->sources[i].pinned);
     free(m->sources);

@@ -27,9 +27,13 @@ int mirror_new(struct node *node, struct mirror **out, char *err, size_t errlen)
  * or -1. */
 int mirror_run(struct mirror *m);
 
-/* Stops the thread (an exchange under way is cut at its next timeout or read) and frees m;
- * NULL is ignored. */
+/* Stops the thread (an exchange under way is cut at its next timeout or read); its status stays
+ * readable, for workers still serving. Again, or with NULL, does nothing. */
 void mirror_stop(struct mirror *m);
+
+/* Stops the thread if it runs and frees m, once nothing reads it (the workers joined); NULL is
+ * ignored. */
+void mirror_free(struct mirror *m);
 
 /* Number of source servers, and a copy of one's status. */
 int mirror_source_count(const struct mirror *m);
