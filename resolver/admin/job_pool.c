@@ -53,6 +53,7 @@ struct job {
     size_t queued;
     bool done, cancelled, paused;
     bool live;   /* counted in the pool's live jobs */
+    bool groupable; /* may run in a group (request_groupable), set before it is queued */
     bool held;   /* in a group whose WAL sync is still to come: answers wait for it */
     bool failed; /* that sync failed: the job's answer has been replaced by an error */
 };
@@ -353,17 +354,16 @@ static void run_fn(struct job *j)
     job_finish(j);
 }
 
-/* Whether a job may join a group: a change of a handle in a session, whose checks are a MAC
+/* Whether a request may join a group: a change of a handle in a session, whose checks are a MAC
  * and reads. The rest runs alone (as a group of one): challenge answers (signatures, PBKDF2),
- * session setups (Diffie-Hellman), listings and replication streams would hold the others back. */
-static bool groupable(const struct job *j)
+ * session setups (Diffie-Hellman), listings and replication streams would hold the others back;
+ * so do the HTTP API's jobs (a batch makes its own group). */
+static bool request_groupable(const uint8_t *req, size_t len)
 {
-    if (j->fn)
-        return false;
     struct hdl_reader r;
     struct hdl_envelope env;
     struct hdl_header hdr;
-    hdl_reader_init(&r, j->req, j->req_len);
+    hdl_reader_init(&r, req, len);
     if (hdl_envelope_decode(&r, &env) != HDL_OK || !env.session_id ||
         (env.flags & HDL_ENV_ENCRYPTED) || hdl_header_decode(&r, &hdr) != HDL_OK)
         return false;
@@ -394,13 +394,13 @@ static void *pool_main(void *arg)
     struct job_pool *p = arg;
     for (;;) {
         pthread_mutex_lock(&p->mu);
-        while (!(p->head && !(p->grouping && groupable(p->head))) && !p->stopping)
+        while (!(p->head && !(p->grouping && p->head->groupable)) && !p->stopping)
             pthread_cond_wait(&p->ready, &p->mu);
         if (!p->head) {
             pthread_mutex_unlock(&p->mu);
             return NULL;
         }
-        if (p->grouping && groupable(p->head)) { /* stopping: the group's thread drains it */
+        if (p->grouping && p->head->groupable) { /* stopping: the group's thread drains it */
             pthread_mutex_unlock(&p->mu);
             return NULL;
         }
@@ -409,13 +409,13 @@ static void *pool_main(void *arg)
          * other binary requests as groups of one. What is left wakes another thread. */
         struct job *j = take(p);
         struct group g = {.db = p->node->db, .jobs = {j}, .n = 1};
-        bool grouped = groupable(j);
+        bool grouped = j->groupable;
         if (grouped) {
-            while (p->head && g.n < GROUP_MAX && groupable(p->head))
+            while (p->head && g.n < GROUP_MAX && p->head->groupable)
                 g.jobs[g.n++] = take(p);
             p->grouping = true;
         }
-        if (p->head && !(grouped && groupable(p->head)))
+        if (p->head && !(grouped && p->head->groupable))
             pthread_cond_signal(&p->ready);
         pthread_mutex_unlock(&p->mu);
         if (j->fn) {
@@ -601,6 +601,7 @@ static struct job *submit_request(struct job_pool *p, struct event_base *base,
     }
     memcpy(j->req, req, len);
     j->req_len = len;
+    j->groupable = request_groupable(req, len);
     return enqueue(p, j);
 }
 
