@@ -271,8 +271,9 @@ static void job_refuse(struct job *j)
     pthread_mutex_unlock(&j->mu);
 }
 
-/* Syncs what the group wrote so far and hands back the jobs before upto. */
-static void group_settle(struct group *g, int upto)
+/* Syncs what the group wrote so far and hands back the jobs before upto. Returns the sync's
+ * REG_* result (REG_OK when nothing was to sync). */
+static int group_settle(struct group *g, int upto)
 {
     int rc = REG_OK;
     if (g->deferring) {
@@ -285,6 +286,7 @@ static void group_settle(struct group *g, int upto)
         job_finish(g->jobs[i]);
     }
     g->first = upto;
+    return rc;
 }
 
 /* The running job may not wait on the sync (see struct group): the group settles up to it, and
@@ -294,14 +296,7 @@ static void group_settle_early(struct group *g)
     if (!g || g->cur < g->first)
         return;
     struct job *j = g->jobs[g->cur];
-    bool deferred = g->deferring;
-    int rc = deferred ? reg_defer_sync_end(g->db) : REG_OK;
-    g->deferring = false;
-    for (int i = g->first; i < g->cur; i++) {
-        if (rc != REG_OK)
-            job_refuse(g->jobs[i]);
-        job_finish(g->jobs[i]);
-    }
+    int rc = group_settle(g, g->cur);
     g->first = g->cur + 1;
     if (rc != REG_OK) {
         job_refuse(j);
