@@ -115,26 +115,6 @@ static void send_values(struct http_call *c, const char *handle, json_t *values,
     http_send_json(c, http_status_of_rc(c->rc, c->tls), o);
 }
 
-/* A plain resolution's answer (no parameters: compact JSON, every public value) is the same
- * bytes until the handle is written: it is kept for the next request that asks for it. */
-static void send_values_kept(struct http_call *c, const char *handle, size_t len, json_t *values,
-                             uint64_t hash, uint32_t version)
-{
-    c->rc = HDL_RC_SUCCESS;
-    json_t *o =
-        json_pack("{s:i,s:s,s:o}", "responseCode", (int)c->rc, "handle", handle, "values", values);
-    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
-    json_decref(o);
-    if (!text) {
-        http_send_rc(c, HDL_RC_ERROR, handle, "Out of memory");
-        return;
-    }
-    size_t n = strlen(text);
-    http_body_cache_put(c->w->http->bodies, HTTP_BODY_REST, handle, len, hash, version, text, n);
-    http_send_bytes(c, 200, JSON_TYPE, text, n);
-    free(text);
-}
-
 /* Another site's answer for the handle ctx (owned), rendered as a local one: the values of a
  * success, an empty selection as VALUES_NOT_FOUND, an error with its code and message. */
 static void answer_from_elsewhere(struct http_call *c, void *ctx, const struct rmsg_answer *a)
@@ -201,17 +181,12 @@ void http_api_get_named(struct http_call *c, const char *handle, size_t len)
     }
 
     /* Without parameters the answer may have been given already, since the last write. */
-    uint64_t hash = 0;
-    uint32_t version = 0;
-    struct http_body_cache *kept = c->query && TAILQ_EMPTY(c->query) ? w->http->bodies : NULL;
-    if (kept && !query_key_version(w->node, (const uint8_t *)handle, len, &hash, &version))
-        kept = NULL;
-    const void *body;
-    size_t body_len;
-    if (kept &&
-        http_body_cache_get(kept, HTTP_BODY_REST, handle, len, hash, version, &body, &body_len)) {
-        c->rc = HDL_RC_SUCCESS;
-        http_send_bytes(c, 200, JSON_TYPE, body, body_len);
+    struct http_plain plain;
+    if (c->query && TAILQ_EMPTY(c->query) &&
+        http_api_get_plain(w, handle, len, &plain) == HTTP_PLAIN_ANSWERED) {
+        c->rc = plain.rc;
+        http_send_bytes(c, plain.status, JSON_TYPE, plain.body, plain.len);
+        free(plain.owned);
         return;
     }
 
@@ -246,10 +221,85 @@ void http_api_get_named(struct http_call *c, const char *handle, size_t len)
         http_send_rc(c, HDL_RC_ERROR, handle, "Stored record is damaged");
         return;
     }
-    if (kept && json_array_size(values) > 0)
-        send_values_kept(c, handle, len, values, hash, version);
-    else
-        send_values(c, handle, values, rec.value_count);
+    send_values(c, handle, values, rec.value_count);
+}
+
+/* Sets out to a body owned by it (text, malloc'd; NULL gives false). */
+static bool plain_owned(struct http_plain *out, int status, uint32_t rc, char *text)
+{
+    if (!text)
+        return false;
+    out->status = status;
+    out->rc = rc;
+    out->owned = text;
+    out->body = text;
+    out->len = strlen(text);
+    return true;
+}
+
+/* A found handle's answer without parameters (compact JSON, every public value), kept for the
+ * next request that asks for it until the handle is written. Releases pin. */
+static bool plain_found(struct worker *w, const char *handle, size_t len, uint64_t hash,
+                        uint32_t version, struct reg_pin *pin, struct http_plain *out)
+{
+    struct hdl_resolution_request all = {.handle = {(const uint8_t *)handle, (uint32_t)len}};
+    struct reg_record_view rec;
+    json_t *values = NULL;
+    if (reg_record_parse(pin->data, pin->len, 0, &rec) == HDL_OK)
+        values = http_api_values(&rec, &all, false);
+    reg_pin_release(pin);
+    /* None public (or damaged): the general path says so. */
+    if (!values || json_array_size(values) == 0) {
+        json_decref(values);
+        return false;
+    }
+    json_t *o = json_pack("{s:i,s:s,s:o}", "responseCode", HDL_RC_SUCCESS, "handle", handle,
+                          "values", values);
+    char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (!plain_owned(out, 200, HDL_RC_SUCCESS, text))
+        return false;
+    http_body_cache_put(w->http->bodies, HTTP_BODY_REST, handle, len, hash, version, text,
+                        out->len);
+    return true;
+}
+
+enum http_plain_result http_api_get_plain(struct worker *w, const char *handle, size_t len,
+                                          struct http_plain *out)
+{
+    *out = (struct http_plain){0};
+    uint64_t hash = 0;
+    uint32_t version = 0;
+    if (len == 0 || len > HDL_MAX_HANDLE_LEN || memchr(handle, '\0', len) ||
+        query_part_elsewhere(w->node, (const uint8_t *)handle, len) ||
+        !query_key_version(w->node, (const uint8_t *)handle, len, &hash, &version))
+        return HTTP_PLAIN_ROUTE;
+    if (http_body_cache_get(w->http->bodies, HTTP_BODY_REST, handle, len, hash, version,
+                            &out->body, &out->len)) {
+        out->status = 200;
+        out->rc = HDL_RC_SUCCESS;
+        return HTTP_PLAIN_ANSWERED;
+    }
+    struct reg_pin pin;
+    int err = REG_OK;
+    bool answered = false;
+    switch (query_lookup(&w->query, (const uint8_t *)handle, len, &pin, &err)) {
+    case QUERY_LOOKUP_FOUND:
+        answered = plain_found(w, handle, len, hash, version, &pin, out);
+        break;
+    case QUERY_LOOKUP_NOT_FOUND: {
+        /* As http_send_rc answers it. */
+        json_t *o = http_rc_object(HDL_RC_HANDLE_NOT_FOUND, handle, NULL);
+        char *text = o ? json_dumps(o, JSON_COMPACT) : NULL;
+        json_decref(o);
+        answered = plain_owned(out, http_status_of_rc(HDL_RC_HANDLE_NOT_FOUND, false),
+                               HDL_RC_HANDLE_NOT_FOUND, text);
+        break;
+    }
+    default: /* not homed, invalid, a failed read: the general path answers */
+        break;
+    }
+    return answered ? HTTP_PLAIN_ANSWERED : HTTP_PLAIN_ROUTE;
 }
 
 void http_api_get_handle(struct http_call *c)

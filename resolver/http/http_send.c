@@ -49,7 +49,7 @@ int http_status_of_error(int err, bool tls)
     }
 }
 
-static const char *reason_of(int status)
+const char *http_reason(int status)
 {
     switch (status) {
     case 200:
@@ -95,15 +95,16 @@ static const char *reason_of(int status)
     }
 }
 
-static void count_response(struct http_call *c, int status)
+void http_count_response(struct worker *w, int route, int status, int64_t opcode, uint32_t rc,
+                         uint64_t started_ns)
 {
-    struct node_stats *st = &c->w->stats;
+    struct node_stats *st = &w->stats;
     int cls = status / 100 - 1;
     if (cls >= 0 && cls < 5)
-        node_count(&st->http_responses[c->route][cls], 1);
-    if (c->opcode >= 0)
-        node_stats_record(st, NODE_HTTP, (uint32_t)c->opcode, node_rc_bucket_of(c->rc),
-                          node_now_ns() - c->started_ns);
+        node_count(&st->http_responses[route][cls], 1);
+    if (opcode >= 0)
+        node_stats_record(st, NODE_HTTP, (uint32_t)opcode, node_rc_bucket_of(rc),
+                          node_now_ns() - started_ns);
 }
 
 void http_send_bytes(struct http_call *c, int status, const char *content_type, const void *body,
@@ -114,8 +115,8 @@ void http_send_bytes(struct http_call *c, int status, const char *content_type, 
     struct evbuffer *out = evbuffer_new();
     if (out)
         evbuffer_add(out, body, len);
-    count_response(c, status);
-    evhttp_send_reply(c->req, status, reason_of(status), out);
+    http_count_response(c->w, c->route, status, c->opcode, c->rc, c->started_ns);
+    evhttp_send_reply(c->req, status, http_reason(status), out);
     if (out)
         evbuffer_free(out);
 }
@@ -176,13 +177,18 @@ void http_send_json(struct http_call *c, int status, json_t *body)
     free(text);
 }
 
-void http_send_rc(struct http_call *c, uint32_t rc, const char *handle, const char *message)
+json_t *http_rc_object(uint32_t rc, const char *handle, const char *message)
 {
     json_t *o = json_pack("{s:I}", "responseCode", (json_int_t)rc);
     if (o && handle)
         json_object_set_new(o, "handle", json_string(handle));
     if (o && message && *message)
         json_object_set_new(o, "message", json_string(message));
+    return o;
+}
+
+void http_send_rc(struct http_call *c, uint32_t rc, const char *handle, const char *message)
+{
     c->rc = rc;
-    http_send_json(c, http_status_of_rc(rc, c->tls), o);
+    http_send_json(c, http_status_of_rc(rc, c->tls), http_rc_object(rc, handle, message));
 }

@@ -21,6 +21,14 @@ void http_send_bytes(struct http_call *c, int status, const char *content_type, 
                      size_t len);
 /* {"responseCode":rc[,"handle":handle][,"message":message]} with the status rc maps to. */
 void http_send_rc(struct http_call *c, uint32_t rc, const char *handle, const char *message);
+/* The object http_send_rc sends; NULL without memory. */
+json_t *http_rc_object(uint32_t rc, const char *handle, const char *message);
+/* The reason phrase of a status ("Not Found"). */
+const char *http_reason(int status);
+/* Counts a response in w's figures: by route (enum http_route) and status class, and, for a
+ * Handle operation (opcode >= 0), its response code and the time since started_ns. */
+void http_count_response(struct worker *w, int route, int status, int64_t opcode, uint32_t rc,
+                         uint64_t started_ns);
 /* The HTTP status of a Handle response code (docs/protocol.md §15). */
 int http_status_of_rc(uint32_t rc, bool tls);
 /* The HTTP status that answers a request which failed with err, a code of common/errcode.h (0
