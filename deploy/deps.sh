@@ -7,7 +7,7 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config libevent-dev librocksdb-dev libc-ares-dev libssl-dev
           libjansson-dev libsimdjson-dev libcmocka-dev libconfig-dev python3 openssl
-          libsystemd-dev scdoc libqrencode-dev libpng-dev)
+          libsystemd-dev scdoc libqrencode-dev libpng-dev libhttp-parser-dev)
 case "${1:-}" in
 --tests) packages+=(clang libclang-rt-14-dev chromium zbar-tools librsvg2-bin knot prometheus) ;;
 --containers) packages+=(podman debootstrap runc) ;;

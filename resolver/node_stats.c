@@ -58,6 +58,7 @@ void node_stats_add(struct node_stats *sum, const struct node_stats *s)
     for (int r = 0; r < NODE_HTTP_ROUTES; r++)
         add(sum->http_responses[r], s->http_responses[r], 5);
     add(&sum->http_accepted, &s->http_accepted, 1);
+    add(&sum->http_lean, &s->http_lean, 1);
     add(&sum->http_refused_source, &s->http_refused_source, 1);
     add(&sum->http_timeouts, &s->http_timeouts, 1);
     add(&sum->rec.requests, &s->rec.requests, 1);

@@ -96,6 +96,7 @@ struct node_stats {
     /* HTTP responses by route (enum http_route) and status class (1xx .. 5xx). */
     uint64_t http_responses[NODE_HTTP_ROUTES][5];
     uint64_t http_accepted;
+    uint64_t http_lean;           /* responses of the lean front end (http_lean.h), also above */
     uint64_t http_refused_source; /* over http.max_connections_per_source */
     uint64_t http_timeouts;       /* closed: no whole request within http.request_timeout */
     struct node_rec_stats rec;

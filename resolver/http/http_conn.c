@@ -48,9 +48,13 @@ void http_conn_closed(struct evhttp_connection *evcon, void *arg)
 
 void http_conn_track(struct http_server *h, struct evhttp_request *req)
 {
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    http_conn_track_evcon(h, evhttp_request_get_connection(req));
+}
+
+void http_conn_track_evcon(struct http_server *h, struct evhttp_connection *evcon)
+{
     if (!evcon || ptr_map_get(&h->seen, evcon) || !ptr_map_put(&h->seen, evcon, evcon))
         return;
     atomic_fetch_add_explicit(&h->conns, 1, memory_order_relaxed);
-    evhttp_connection_set_closecb(evcon, http_conn_closed, h);
+    evhttp_connection_set_closecb(evcon, h->closecb, h);
 }

@@ -26,9 +26,11 @@ void http_defer_watch(struct http_call *c, struct http_deferred *d);
 /* Stops watching: the answer went out. */
 void http_defer_unwatch(struct worker *w, struct http_deferred *d);
 
-/* Counts the connection of req the first time it carries a request and gives it
- * http_conn_closed as its close callback. */
+/* Counts the connection of req the first time it carries a request and gives it the server's
+ * close callback (h->closecb, which calls http_conn_closed). */
 void http_conn_track(struct http_server *h, struct evhttp_request *req);
+/* The same for a connection whose request evhttp did not see (http_lean.h); NULL is ignored. */
+void http_conn_track_evcon(struct http_server *h, struct evhttp_connection *evcon);
 /* The close callback of every connection (arg: the worker's http_server): cancels the requests
  * waiting on evcon, uncounts it and tells the guard. */
 void http_conn_closed(struct evhttp_connection *evcon, void *arg);

@@ -19,6 +19,7 @@ struct guard_conn {
     bool has_slot;
     bool shut;     /* shut down by us: evhttp will free it */
     bool busy;     /* a request is being answered */
+    bool plain;    /* plain HTTP: told to admitcb once admitted */
     uint32_t slot; /* in node->http_sources */
     uint64_t deadline_ms;
     uint64_t timeout_ms; /* http.request_timeout */
@@ -32,6 +33,7 @@ struct http_guard {
     struct ptr_map map;  /* bufferevent -> guard_conn */
     void (*closecb)(struct evhttp_connection *, void *); /* the server's, which calls
                                                               http_guard_closed */
+    void (*admitcb)(struct bufferevent *, void *);       /* the server's, for plain HTTP */
     void *closecb_arg;
 };
 
@@ -88,14 +90,16 @@ static void admit_one(struct http_guard *g, struct guard_conn *c)
     struct sockaddr_storage ss;
     socklen_t len = sizeof ss;
     evutil_socket_t fd = bufferevent_getfd(c->bev);
-    if (!limit || fd < 0 || getpeername(fd, (struct sockaddr *)&ss, &len) != 0)
-        return;
-    if (source_limit_take(limit, (struct sockaddr *)&ss, &c->slot)) {
+    if (limit && fd >= 0 && getpeername(fd, (struct sockaddr *)&ss, &len) == 0) {
+        if (!source_limit_take(limit, (struct sockaddr *)&ss, &c->slot)) {
+            node_count(&g->w->stats.http_refused_source, 1);
+            shut(c); /* evhttp sees the end of the stream and frees the connection */
+            return;
+        }
         c->has_slot = true;
-        return;
     }
-    node_count(&g->w->stats.http_refused_source, 1);
-    shut(c); /* evhttp sees the end of the stream and frees the connection */
+    if (c->plain && g->admitcb)
+        g->admitcb(c->bev, g->closecb_arg);
 }
 
 static void on_admit(evutil_socket_t fd, short what, void *arg)
@@ -128,13 +132,15 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 }
 
 struct http_guard *http_guard_new(struct worker *w,
-                                  void (*closecb)(struct evhttp_connection *, void *), void *arg)
+                                  void (*closecb)(struct evhttp_connection *, void *),
+                                  void (*admitcb)(struct bufferevent *, void *), void *arg)
 {
     struct http_guard *g = calloc(1, sizeof *g);
     if (!g)
         return NULL;
     g->w = w;
     g->closecb = closecb;
+    g->admitcb = admitcb;
     g->closecb_arg = arg;
     static const struct timeval every = {0, SWEEP_MS * 1000};
     g->sweep = event_new(w->base, -1, EV_PERSIST, on_sweep, g);
@@ -160,12 +166,13 @@ void http_guard_free(struct http_guard *g)
     free(g);
 }
 
-void http_guard_watch(struct http_guard *g, struct bufferevent *bev)
+void http_guard_watch(struct http_guard *g, struct bufferevent *bev, bool plain)
 {
     struct guard_conn *c = calloc(1, sizeof *c);
     if (!c)
         return;
     c->bev = bev;
+    c->plain = plain;
     c->timeout_ms = (uint64_t)g->w->node->conf->http_request_timeout_s * 1000u;
     c->deadline_ms = now_ms() + c->timeout_ms;
     if (!ptr_map_put(&g->map, c->bev, c)) {
@@ -206,6 +213,13 @@ void http_guard_request(struct http_guard *g, struct evhttp_request *req)
         return;
     c->busy = true;
     evhttp_request_set_on_complete_cb(req, on_answered, c);
+}
+
+void http_guard_answered(struct http_guard *g, struct bufferevent *bev)
+{
+    struct guard_conn *c = ptr_map_get(&g->map, bev);
+    if (c)
+        c->deadline_ms = now_ms() + c->timeout_ms;
 }
 
 unsigned http_guard_count(const struct http_guard *g)

@@ -16,22 +16,28 @@
 
 #include <event2/bufferevent.h>
 #include <event2/http.h>
+#include <stdbool.h>
 
 struct worker;
 struct http_guard;
 
 /* NULL when memory is short. closecb (with arg) is what every connection gets as its close
- * callback; it must call http_guard_closed. */
+ * callback; it must call http_guard_closed. admitcb (with arg), when not NULL, is told of each
+ * plain connection admitted, its socket and evhttp's callbacks set. */
 struct http_guard *http_guard_new(struct worker *w,
-                                  void (*closecb)(struct evhttp_connection *, void *), void *arg);
+                                  void (*closecb)(struct evhttp_connection *, void *),
+                                  void (*admitcb)(struct bufferevent *, void *), void *arg);
 /* After evhttp has freed its connections. */
 void http_guard_free(struct http_guard *g);
 
 /* A connection's bufferevent, just made for evhttp: admitted or refused on the next turn of the
- * loop, and held to the request deadline. */
-void http_guard_watch(struct http_guard *g, struct bufferevent *bev);
+ * loop, and held to the request deadline; plain for plain HTTP (not HTTPS). */
+void http_guard_watch(struct http_guard *g, struct bufferevent *bev, bool plain);
 /* A whole request has arrived on its connection: no deadline until it is answered. */
 void http_guard_request(struct http_guard *g, struct evhttp_request *req);
+/* Requests on bev were answered without evhttp seeing them (http_lean.h): the deadline for the
+ * next runs from now. */
+void http_guard_answered(struct http_guard *g, struct bufferevent *bev);
 
 /* evhttp is closing evcon: its source's slot is given back and the guard forgets it. */
 void http_guard_closed(struct http_guard *g, struct evhttp_connection *evcon);

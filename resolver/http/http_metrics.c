@@ -139,6 +139,10 @@ static void put_requests(struct evbuffer *b, const struct node_stats *s)
             s->tcp_timeouts);
     counter(b, "pazhou_http_accepted_total", "HTTP and HTTPS connections accepted.",
             s->http_accepted);
+    counter(b, "pazhou_http_lean_responses_total",
+            "HTTP responses of the lean front end (plain keep-alive GETs of handles), also counted "
+            "in pazhou_http_responses_total.",
+            s->http_lean);
 
     counter(b, "pazhou_rrl_slipped_total",
             "UDP answers over a source network's budget sent as a short \"retry over TCP\".",

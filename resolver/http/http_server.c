@@ -19,6 +19,7 @@
 #include "resolver/http/http_body_cache.h"
 #include "resolver/http/http_conn.h"
 #include "resolver/http/http_guard.h"
+#include "resolver/http/http_lean.h"
 #include "resolver/http/http_router.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/net_addr.h"
@@ -49,7 +50,7 @@ static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
     struct bufferevent *bev = bufferevent_openssl_socket_new(
         base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING, BEV_OPT_CLOSE_ON_FREE);
     if (bev)
-        http_guard_watch(h->guard, bev);
+        http_guard_watch(h->guard, bev, false);
     return bev;
 }
 
@@ -60,9 +61,25 @@ static struct bufferevent *plain_bevcb(struct event_base *base, void *arg)
     /* As evhttp makes its own: evhttp shuts the socket down and closes it itself, in that
      * order, which it cannot do for a bufferevent that closes on free. */
     struct bufferevent *bev = bufferevent_socket_new(base, -1, 0);
+    /* Once admitted, the lean front end answers its hot GETs (http_lean.h). */
     if (bev)
-        http_guard_watch(h->guard, bev);
+        http_guard_watch(h->guard, bev, true);
     return bev;
+}
+
+/* Every connection's close callback (http_guard.h): the lean front end forgets it too. */
+static void on_conn_closed(struct evhttp_connection *evcon, void *arg)
+{
+    http_conn_closed(evcon, arg);
+    struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
+    if (bev)
+        http_lean_closed(bev);
+}
+
+/* The guard's word that a plain connection is admitted: the lean front end takes its requests. */
+static void on_conn_admitted(struct bufferevent *bev, void *arg)
+{
+    http_lean_adopt(arg, bev);
 }
 
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
@@ -147,13 +164,14 @@ int http_server_init(struct worker *w, char *err, size_t errlen)
         return -1;
     }
     h->w = w;
+    h->closecb = on_conn_closed;
     w->http = h;
     if (cf->https_listen_count && !atomic_load(&w->node->tls_ctx)) {
         snprintf(err, errlen, "HTTPS needs a TLS certificate and key");
         return -1;
     }
-    if (!(h->guard = http_guard_new(w, http_conn_closed, h)) ||
-        !(h->bodies = http_body_cache_new(HTTP_BODY_CACHE_SLOTS))) {
+    if (!(h->guard = http_guard_new(w, h->closecb, on_conn_admitted, h)) ||
+        !(h->bodies = http_body_cache_new(HTTP_BODY_CACHE_SLOTS)) || !(h->lean = http_lean_new())) {
         snprintf(err, errlen, "out of memory");
         return -1;
     }
@@ -199,6 +217,7 @@ void http_server_free(struct worker *w)
             evhttp_free(h->front[i].http);
     http_guard_free(h->guard);
     http_body_cache_free(h->bodies);
+    http_lean_free(h->lean);
     if (h->beat)
         event_free(h->beat);
     ptr_map_clear(&h->seen);

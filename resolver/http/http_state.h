@@ -20,6 +20,7 @@ struct worker;
 struct http_deferred;
 struct http_body_cache;
 struct http_guard;
+struct http_lean;
 
 enum { FRONT_HTTP = 0, FRONT_HTTPS = 1, FRONTS };
 
@@ -41,6 +42,9 @@ struct http_server {
     struct http_deferred *deferred; /* requests waiting for admin jobs */
     struct http_guard *guard;       /* per-source cap and request deadline */
     struct http_body_cache *bodies; /* answers to plain resolutions (http_body_cache.h) */
+    struct http_lean *lean;         /* plain HTTP's keep-alive GETs (http_lean.h) */
+    /* Every connection's close callback (arg: this server): calls http_conn_closed. */
+    void (*closecb)(struct evhttp_connection *evcon, void *arg);
 };
 
 /* The worker's last heartbeat (CLOCK_MONOTONIC seconds; 0 before the first), and its open

@@ -1,0 +1,414 @@
+#include "resolver/http/http_lean.h"
+
+#include <errno.h>
+#include <event2/buffer.h>
+#include <event2/event.h>
+#include <http_parser.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "proto/hdl_const.h"
+#include "resolver/http/http_api.h"
+#include "resolver/http/http_call.h"
+#include "resolver/http/http_conn.h"
+#include "resolver/http/http_guard.h"
+#include "resolver/http/http_send.h"
+#include "resolver/http/http_state.h"
+#include "resolver/net/worker.h"
+
+#define HANDLES_PATH "/api/handles/"
+#define JSON_TYPE "application/json;charset=UTF-8"
+/* Answers gathered for one write; more is written as it fills. */
+#define LEAN_OUT_BYTES (64u << 10)
+/* Answers waiting for the client to read past which the connection is left to evhttp, which
+ * reads no more requests while it has one unwritten. */
+#define LEAN_PENDING_MAX (1u << 20)
+
+struct http_lean {
+    char out[LEAN_OUT_BYTES];
+    size_t out_len;
+    time_t date_at;
+    char date[40]; /* "Date: Sun, 06 Dec 2026 13:47:46 GMT\r\n" as of date_at */
+    size_t date_len;
+};
+
+/* A plain connection while its requests are the lean front end's: evhttp's callbacks wait
+ * here, to be put back when a request is not. */
+struct lean_conn {
+    struct http_server *h;
+    struct bufferevent *bev;
+    void *evcon;
+    bufferevent_data_cb rd, wr;
+    bufferevent_event_cb ev;
+    bool tracked; /* counted as a connection that sent a request */
+    bool blocked; /* reading waits for the client to read what was answered */
+};
+
+/* One request as http_parser saw it. */
+struct lean_req {
+    const char *url;
+    size_t url_len;
+    int urls;    /* pieces of the target seen: one in a contiguous buffer */
+    bool expect;       /* an Expect header: evhttp's to answer */
+    bool headers_done; /* a message still unfinished then has a body */
+};
+
+struct http_lean *http_lean_new(void)
+{
+    return calloc(1, sizeof(struct http_lean));
+}
+
+void http_lean_free(struct http_lean *l)
+{
+    free(l);
+}
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+    struct lean_req *r = p->data;
+    r->url = at;
+    r->url_len = len;
+    r->urls++;
+    return 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    struct lean_req *r = p->data;
+    if (len == 6 && strncasecmp(at, "Expect", 6) == 0)
+        r->expect = true;
+    return 0;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    struct lean_req *r = p->data;
+    r->headers_done = true;
+    return 0;
+}
+
+/* One message at a time: the parser stops at its end. */
+static int on_message_complete(http_parser *p)
+{
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static const http_parser_settings parser_settings = {
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_headers_complete = on_headers_complete,
+    .on_message_complete = on_message_complete,
+};
+
+enum parsed { PARSED_FAST, PARSED_OTHER, PARSED_PARTIAL };
+
+/* The characters of a path segment (RFC 3986 pchar) but '%': a handle the path names as is. */
+static bool plain_path_char(unsigned char ch)
+{
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
+        return true;
+    return ch != '\0' && strchr("-._~!$&'()*+,;=:@/", ch) != NULL;
+}
+
+/*
+ * The request at the start of data (len bytes): PARSED_FAST with its length in *used and the
+ * handle it names in *handle and *handle_len when the lean front end answers it, PARSED_PARTIAL
+ * when it has not all arrived, PARSED_OTHER for evhttp (another request, or one evhttp refuses).
+ */
+static enum parsed parse_one(const char *data, size_t len, size_t *used, const char **handle,
+                             size_t *handle_len)
+{
+    struct lean_req r = {0};
+    http_parser p;
+    http_parser_init(&p, HTTP_REQUEST);
+    p.data = &r;
+    size_t n = http_parser_execute(&p, &parser_settings, data, len);
+    enum http_errno e = HTTP_PARSER_ERRNO(&p);
+    /* Still arriving: evhttp's at once if it is not a GET or has a body, which evhttp may refuse
+     * as soon as it sees the headers. */
+    if (e == HPE_OK && n == len)
+        return r.headers_done || (r.urls && p.method != HTTP_GET) ? PARSED_OTHER : PARSED_PARTIAL;
+    if (e != HPE_PAUSED)
+        return PARSED_OTHER;
+    const size_t prefix = sizeof HANDLES_PATH - 1;
+    if (p.method != HTTP_GET || p.http_major != 1 || p.http_minor != 1 ||
+        !http_should_keep_alive(&p) || p.upgrade || p.uses_transfer_encoding ||
+        (p.flags & (F_CHUNKED | F_CONTENTLENGTH | F_UPGRADE)) || r.expect || r.urls != 1 ||
+        r.url_len <= prefix || r.url_len - prefix > HDL_MAX_HANDLE_LEN ||
+        memcmp(r.url, HANDLES_PATH, prefix) != 0)
+        return PARSED_OTHER;
+    for (size_t i = prefix; i < r.url_len; i++)
+        if (!plain_path_char((unsigned char)r.url[i]))
+            return PARSED_OTHER;
+    *used = n;
+    *handle = r.url + prefix;
+    *handle_len = r.url_len - prefix;
+    return PARSED_FAST;
+}
+
+/* "Date: ...\r\n" as evhttp writes it, formatted once a second. */
+static void refresh_date(struct http_lean *l)
+{
+    time_t now = time(NULL);
+    if (now == l->date_at && l->date_len)
+        return;
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    l->date_len = strftime(l->date, sizeof l->date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    l->date_at = now;
+}
+
+/* Writes what the worker gathered for c: straight to the socket when nothing of c's waits before
+ * it, the rest after what waits (written by the bufferevent). False when the client is not
+ * reading (LEAN_PENDING_MAX waiting). */
+static bool flush_out(struct lean_conn *c, struct http_lean *l)
+{
+    const char *p = l->out;
+    size_t n = l->out_len;
+    l->out_len = 0;
+    struct evbuffer *pending = bufferevent_get_output(c->bev);
+    if (n && evbuffer_get_length(pending) == 0) {
+        evutil_socket_t fd = bufferevent_getfd(c->bev);
+        while (n && fd >= 0) {
+            ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
+            if (k > 0) {
+                p += k;
+                n -= (size_t)k;
+            } else if (k < 0 && errno == EINTR) {
+                continue;
+            } else if (k < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+                break;
+            } else {
+                /* The client has gone: reading sees the end of the stream, and evhttp frees the
+                 * connection. */
+                shutdown(fd, SHUT_RDWR);
+                return true;
+            }
+        }
+    }
+    if (n) {
+        if (evbuffer_add(pending, p, n) != 0)
+            return false;
+        bufferevent_enable(c->bev, EV_WRITE);
+    }
+    return evbuffer_get_length(pending) <= LEAN_PENDING_MAX;
+}
+
+/* The head of an answer as evhttp writes it, before the body: status line, Content-Type, Date,
+ * Content-Length. Returns its length (at most cap). */
+static size_t answer_head(const struct http_lean *l, const struct http_plain *a, char *buf,
+                          size_t cap)
+{
+    static const char type[] = "\r\nContent-Type: " JSON_TYPE "\r\n";
+    static const char length[] = "Content-Length: ";
+    const char *reason = http_reason(a->status);
+    size_t reason_len = strlen(reason);
+    char digits[24];
+    size_t nd = 0;
+    size_t v = a->len;
+    do {
+        digits[sizeof digits - 1 - nd++] = (char)('0' + v % 10);
+        v /= 10;
+    } while (v);
+    size_t need = 13 + reason_len + sizeof type - 1 + l->date_len + sizeof length - 1 + nd + 4;
+    if (need > cap || a->status < 100 || a->status > 999)
+        return 0;
+    char *o = buf;
+    memcpy(o, "HTTP/1.1 ", 9);
+    o[9] = (char)('0' + a->status / 100);
+    o[10] = (char)('0' + a->status / 10 % 10);
+    o[11] = (char)('0' + a->status % 10);
+    o[12] = ' ';
+    o += 13;
+    memcpy(o, reason, reason_len);
+    o += reason_len;
+    memcpy(o, type, sizeof type - 1);
+    o += sizeof type - 1;
+    memcpy(o, l->date, l->date_len);
+    o += l->date_len;
+    memcpy(o, length, sizeof length - 1);
+    o += sizeof length - 1;
+    memcpy(o, digits + sizeof digits - nd, nd);
+    o += nd;
+    memcpy(o, "\r\n\r\n", 4);
+    return need;
+}
+
+/* Appends one answer's bytes for c, writing what was gathered first when they do not fit. */
+static bool add_answer(struct lean_conn *c, struct http_lean *l, const struct http_plain *a)
+{
+    char head[256];
+    size_t hn = answer_head(l, a, head, sizeof head);
+    if (!hn)
+        return false;
+    if (l->out_len + hn + a->len > sizeof l->out && l->out_len && !flush_out(c, l))
+        return false;
+    if (hn + a->len > sizeof l->out) {
+        /* Larger than the buffer: after what is gathered, through the bufferevent. */
+        struct evbuffer *pending = bufferevent_get_output(c->bev);
+        if (evbuffer_add(pending, head, hn) != 0 || evbuffer_add(pending, a->body, a->len) != 0)
+            return false;
+        bufferevent_enable(c->bev, EV_WRITE);
+        return true;
+    }
+    memcpy(l->out + l->out_len, head, hn);
+    memcpy(l->out + l->out_len + hn, a->body, a->len);
+    l->out_len += hn + a->len;
+    return true;
+}
+
+enum served { SERVED_WAIT, SERVED_BLOCKED, SERVED_EVHTTP };
+
+/* Answers the complete requests at the head of in that the lean front end answers. Returns
+ * SERVED_WAIT when the rest (if any) is a request still arriving, SERVED_BLOCKED when the client
+ * must read before more is answered, SERVED_EVHTTP when the request at the head is evhttp's. */
+static enum served serve(struct lean_conn *c, struct evbuffer *in)
+{
+    struct http_server *h = c->h;
+    struct worker *w = h->w;
+    struct http_lean *l = h->lean;
+    size_t avail = evbuffer_get_length(in);
+    if (avail == 0)
+        return SERVED_WAIT;
+    const char *data = (const char *)evbuffer_pullup(in, -1);
+    if (!data)
+        return SERVED_EVHTTP;
+    uint64_t started = node_now_ns();
+    size_t used = 0;
+    unsigned answered = 0;
+    enum served result = SERVED_WAIT;
+    refresh_date(l);
+    l->out_len = 0;
+    char handle[HDL_MAX_HANDLE_LEN + 1];
+    while (used < avail) {
+        size_t n = 0, handle_len = 0;
+        const char *named = NULL;
+        enum parsed k = parse_one(data + used, avail - used, &n, &named, &handle_len);
+        if (k == PARSED_PARTIAL) {
+            /* A request larger than evhttp takes is evhttp's to refuse. */
+            if (avail - used > w->node->conf->http_max_header_bytes)
+                result = SERVED_EVHTTP;
+            break;
+        }
+        struct http_plain a;
+        if (k == PARSED_OTHER) {
+            result = SERVED_EVHTTP;
+            break;
+        }
+        memcpy(handle, named, handle_len);
+        handle[handle_len] = '\0';
+        if (http_api_get_plain(w, handle, handle_len, &a) != HTTP_PLAIN_ANSWERED) {
+            result = SERVED_EVHTTP;
+            break;
+        }
+        bool added = add_answer(c, l, &a);
+        free(a.owned);
+        if (!added) {
+            result = SERVED_EVHTTP;
+            break;
+        }
+        http_count_response(w, HTTP_ROUTE_HANDLE, a.status, HDL_OC_RESOLUTION, a.rc, started);
+        used += n;
+        answered++;
+    }
+    if (!answered)
+        return result;
+    evbuffer_drain(in, used);
+    node_count(&w->stats.http_lean, answered);
+    if (!flush_out(c, l) && result == SERVED_WAIT)
+        result = SERVED_BLOCKED;
+    http_guard_answered(h->guard, c->bev);
+    if (!c->tracked) {
+        http_conn_track_evcon(h, c->evcon);
+        c->tracked = true;
+    }
+    return result;
+}
+
+static void lean_read(struct bufferevent *bev, void *arg);
+static void lean_write(struct bufferevent *bev, void *arg);
+static void lean_event(struct bufferevent *bev, short what, void *arg);
+
+/* The request at the head is evhttp's: its callbacks go back on the connection, for good, and
+ * it reads what is there. */
+static void hand_back(struct lean_conn *c)
+{
+    struct bufferevent *bev = c->bev;
+    bufferevent_data_cb rd = c->rd;
+    void *evcon = c->evcon;
+    bufferevent_setcb(bev, c->rd, c->wr, c->ev, evcon);
+    free(c);
+    rd(bev, evcon);
+}
+
+static void lean_read(struct bufferevent *bev, void *arg)
+{
+    struct lean_conn *c = arg;
+    switch (serve(c, bufferevent_get_input(bev))) {
+    case SERVED_WAIT:
+        break;
+    case SERVED_BLOCKED:
+        c->blocked = true;
+        bufferevent_disable(bev, EV_READ);
+        break;
+    case SERVED_EVHTTP:
+        hand_back(c);
+        break;
+    }
+}
+
+/* What was answered has been written (the output is empty): evhttp's state, writing off, comes
+ * back, and so does reading if it waited. */
+static void lean_write(struct bufferevent *bev, void *arg)
+{
+    struct lean_conn *c = arg;
+    bufferevent_disable(bev, EV_WRITE);
+    if (c->blocked) {
+        c->blocked = false;
+        bufferevent_enable(bev, EV_READ);
+        lean_read(bev, c);
+    }
+}
+
+/* The end of the stream, an error or a timeout: evhttp's to deal with (it frees the connection,
+ * and http_lean_closed c). */
+static void lean_event(struct bufferevent *bev, short what, void *arg)
+{
+    struct lean_conn *c = arg;
+    c->ev(bev, what, c->evcon);
+}
+
+void http_lean_adopt(struct http_server *h, struct bufferevent *bev)
+{
+    struct lean_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return; /* evhttp keeps it all */
+    c->h = h;
+    c->bev = bev;
+    bufferevent_getcb(bev, &c->rd, &c->wr, &c->ev, &c->evcon);
+    /* Admission comes before the socket is first read; should evhttp have read already, what it
+     * has begun is its own. */
+    if (!c->rd || !c->wr || !c->ev || !c->evcon ||
+        evbuffer_get_length(bufferevent_get_input(bev))) {
+        free(c);
+        return;
+    }
+    bufferevent_setcb(bev, lean_read, lean_write, lean_event, c);
+}
+
+void http_lean_closed(struct bufferevent *bev)
+{
+    bufferevent_data_cb rd = NULL;
+    void *arg = NULL;
+    bufferevent_getcb(bev, &rd, NULL, NULL, &arg);
+    if (rd == lean_read) {
+        bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
+        free(arg);
+    }
+}

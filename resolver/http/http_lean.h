@@ -1,0 +1,38 @@
+/*
+ * The lean front end of plain HTTP: what answers the hot keep-alive GETs before evhttp sees them.
+ *
+ * evhttp costs some 22 µs of CPU per request whatever the request (docs/benchmarks.md): a request
+ * object, a header list, buffers, write events armed and disarmed, printf of the status line.
+ * evhttp keeps every connection (its accept, timeouts, guard, close), but once a plain HTTP
+ * connection is admitted (http_guard.h) the lean front end puts its own callbacks on its
+ * bufferevent, keeping evhttp's. Each complete request that arrives and is a keep-alive HTTP/1.1
+ * GET /api/handles/{handle} without parameters, percent-encoding or body is parsed (http_parser)
+ * and answered from http_api_get_plain, with the answers to one read written in one send(2) and
+ * the headers evhttp would send (Content-Type, Date, Content-Length), byte for byte. The first
+ * request that is anything else, or whose answer the general path must give, puts evhttp's
+ * callbacks back and evhttp reads it and all that follows: the connection is evhttp's from then
+ * on, so answers never overtake each other and whatever evhttp does (errors, closing after an
+ * HTTP/1.0 answer) it does as without the lean front end. An answer the client does not read
+ * waits in the bufferevent's output; past LEAN_PENDING_MAX reading stops until it drains.
+ *
+ * HTTPS connections are evhttp's throughout.
+ */
+#ifndef NODE_HTTP_LEAN_H
+#define NODE_HTTP_LEAN_H
+
+#include <event2/bufferevent.h>
+
+struct http_server;
+struct http_lean;
+
+/* A worker's lean front end (its answer buffer and Date line); NULL without memory. */
+struct http_lean *http_lean_new(void);
+void http_lean_free(struct http_lean *l);
+
+/* Takes the requests of bev, a plain HTTP connection evhttp has just set up (its callbacks and
+ * socket set, nothing read), until one is evhttp's. Without memory evhttp keeps them all. */
+void http_lean_adopt(struct http_server *h, struct bufferevent *bev);
+/* evhttp is closing bev's connection: what the lean front end kept of it is freed. */
+void http_lean_closed(struct bufferevent *bev);
+
+#endif
