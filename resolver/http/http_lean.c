@@ -23,6 +23,8 @@
 
 #define HANDLES_PATH "/api/handles/"
 #define JSON_TYPE "application/json;charset=UTF-8"
+/* One read of a connection's socket. */
+#define LEAN_IN_BYTES (64u << 10)
 /* Answers gathered for one write; more is written as it fills. */
 #define LEAN_OUT_BYTES (64u << 10)
 /* Answers waiting for the client to read past which the connection is left to evhttp, which
@@ -30,7 +32,9 @@
 #define LEAN_PENDING_MAX (1u << 20)
 
 struct http_lean {
+    char in[LEAN_IN_BYTES];
     char out[LEAN_OUT_BYTES];
+    struct timeval timeout; /* http.timeout: a connection silent for it is closed */
     size_t out_len;
     time_t date_at;
     char date[40]; /* "Date: Sun, 06 Dec 2026 13:47:46 GMT\r\n" as of date_at */
@@ -45,6 +49,7 @@ struct lean_conn {
     void *evcon;
     bufferevent_data_cb rd, wr;
     bufferevent_event_cb ev;
+    struct event *rev; /* reading the socket, with http.timeout */
     bool tracked; /* counted as a connection that sent a request */
     bool blocked; /* reading waits for the client to read what was answered */
 };
@@ -240,59 +245,58 @@ static size_t answer_head(const struct http_lean *l, const struct http_plain *a,
     return need;
 }
 
-/* Appends one answer's bytes for c, writing what was gathered first when they do not fit. */
-static bool add_answer(struct lean_conn *c, struct http_lean *l, const struct http_plain *a)
+enum added { ADDED, ADDED_BLOCKED, ADD_FAILED };
+
+/* Appends one answer's bytes for c, writing what was gathered first when they do not fit.
+ * ADDED_BLOCKED: added, but the client is not reading what was written (LEAN_PENDING_MAX). */
+static enum added add_answer(struct lean_conn *c, struct http_lean *l, const struct http_plain *a)
 {
     char head[256];
     size_t hn = answer_head(l, a, head, sizeof head);
     if (!hn)
-        return false;
-    if (l->out_len + hn + a->len > sizeof l->out && l->out_len && !flush_out(c, l))
-        return false;
+        return ADD_FAILED;
+    bool reading = true;
+    if (l->out_len + hn + a->len > sizeof l->out && l->out_len)
+        reading = flush_out(c, l);
     if (hn + a->len > sizeof l->out) {
         /* Larger than the buffer: after what is gathered, through the bufferevent. */
         struct evbuffer *pending = bufferevent_get_output(c->bev);
         if (evbuffer_add(pending, head, hn) != 0 || evbuffer_add(pending, a->body, a->len) != 0)
-            return false;
+            return ADD_FAILED;
         bufferevent_enable(c->bev, EV_WRITE);
-        return true;
+        return evbuffer_get_length(pending) <= LEAN_PENDING_MAX ? ADDED : ADDED_BLOCKED;
     }
     memcpy(l->out + l->out_len, head, hn);
     memcpy(l->out + l->out_len + hn, a->body, a->len);
     l->out_len += hn + a->len;
-    return true;
+    return reading ? ADDED : ADDED_BLOCKED;
 }
 
 enum served { SERVED_WAIT, SERVED_BLOCKED, SERVED_EVHTTP };
 
-/* Answers the complete requests at the head of in that the lean front end answers. Returns
- * SERVED_WAIT when the rest (if any) is a request still arriving, SERVED_BLOCKED when the client
- * must read before more is answered, SERVED_EVHTTP when the request at the head is evhttp's. */
-static enum served serve(struct lean_conn *c, struct evbuffer *in)
+/* Answers the complete requests at the head of data (avail bytes) that the lean front end
+ * answers, setting *used to the bytes they took. Returns SERVED_WAIT when the rest (if any) is a
+ * request still arriving, SERVED_BLOCKED when the client must read before more is answered,
+ * SERVED_EVHTTP when the request at the head of the rest is evhttp's. */
+static enum served serve(struct lean_conn *c, const char *data, size_t avail, size_t *used)
 {
     struct http_server *h = c->h;
     struct worker *w = h->w;
     struct http_lean *l = h->lean;
-    size_t avail = evbuffer_get_length(in);
-    if (avail == 0)
-        return SERVED_WAIT;
-    const char *data = (const char *)evbuffer_pullup(in, -1);
-    if (!data)
-        return SERVED_EVHTTP;
     uint64_t started = node_now_ns();
-    size_t used = 0;
     unsigned answered = 0;
     enum served result = SERVED_WAIT;
+    *used = 0;
     refresh_date(l);
     l->out_len = 0;
     char handle[HDL_MAX_HANDLE_LEN + 1];
-    while (used < avail) {
+    while (*used < avail) {
         size_t n = 0, handle_len = 0;
         const char *named = NULL;
-        enum parsed k = parse_one(data + used, avail - used, &n, &named, &handle_len);
+        enum parsed k = parse_one(data + *used, avail - *used, &n, &named, &handle_len);
         if (k == PARSED_PARTIAL) {
             /* A request larger than evhttp takes is evhttp's to refuse. */
-            if (avail - used > w->node->conf->http_max_header_bytes)
+            if (avail - *used > w->node->conf->http_max_header_bytes)
                 result = SERVED_EVHTTP;
             break;
         }
@@ -307,19 +311,22 @@ static enum served serve(struct lean_conn *c, struct evbuffer *in)
             result = SERVED_EVHTTP;
             break;
         }
-        bool added = add_answer(c, l, &a);
+        enum added added = add_answer(c, l, &a);
         free(a.owned);
-        if (!added) {
+        if (added == ADD_FAILED) {
             result = SERVED_EVHTTP;
             break;
         }
         http_count_response(w, HTTP_ROUTE_HANDLE, a.status, HDL_OC_RESOLUTION, a.rc, started);
-        used += n;
+        *used += n;
         answered++;
+        if (added == ADDED_BLOCKED) {
+            result = SERVED_BLOCKED;
+            break;
+        }
     }
     if (!answered)
         return result;
-    evbuffer_drain(in, used);
     node_count(&w->stats.http_lean, answered);
     if (!flush_out(c, l) && result == SERVED_WAIT)
         result = SERVED_BLOCKED;
@@ -335,32 +342,105 @@ static void lean_read(struct bufferevent *bev, void *arg);
 static void lean_write(struct bufferevent *bev, void *arg);
 static void lean_event(struct bufferevent *bev, short what, void *arg);
 
-/* The request at the head is evhttp's: its callbacks go back on the connection, for good, and
- * it reads what is there. */
+/* The request at the head is evhttp's: its callbacks and its reading go back on the connection,
+ * for good, and it reads what is there. */
 static void hand_back(struct lean_conn *c)
 {
     struct bufferevent *bev = c->bev;
     bufferevent_data_cb rd = c->rd;
     void *evcon = c->evcon;
+    event_free(c->rev);
     bufferevent_setcb(bev, c->rd, c->wr, c->ev, evcon);
     free(c);
-    rd(bev, evcon);
+    bufferevent_enable(bev, EV_READ);
+    if (evbuffer_get_length(bufferevent_get_input(bev)))
+        rd(bev, evcon);
 }
 
-static void lean_read(struct bufferevent *bev, void *arg)
+/* What a serve came to: reading stops while the client does not read, or evhttp takes over. */
+static void after_serve(struct lean_conn *c, enum served result)
 {
-    struct lean_conn *c = arg;
-    switch (serve(c, bufferevent_get_input(bev))) {
+    switch (result) {
     case SERVED_WAIT:
         break;
     case SERVED_BLOCKED:
         c->blocked = true;
-        bufferevent_disable(bev, EV_READ);
+        event_del(c->rev);
         break;
     case SERVED_EVHTTP:
         hand_back(c);
         break;
     }
+}
+
+/* Serves what waits in the bufferevent's input (a request that arrived in parts). */
+static void serve_input(struct lean_conn *c)
+{
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    size_t avail = evbuffer_get_length(in);
+    if (avail == 0)
+        return;
+    const char *data = (const char *)evbuffer_pullup(in, -1);
+    size_t used = 0;
+    enum served result = data ? serve(c, data, avail, &used) : SERVED_EVHTTP;
+    evbuffer_drain(in, used);
+    after_serve(c, result);
+}
+
+/* evhttp's event callback, as the bufferevent would have called it. */
+static void tell_evhttp(struct lean_conn *c, short what)
+{
+    c->ev(c->bev, what, c->evcon);
+}
+
+/*
+ * The socket is readable (or silent for http.timeout). The lean front end reads it itself rather
+ * than through the bufferevent, which asks the kernel how much is there (FIONREAD) before every
+ * read: one system call of three per request at one request a time. What arrives whole is
+ * answered from the worker's buffer; a remainder waits in the bufferevent's input, where evhttp
+ * finds it if it takes over.
+ */
+static void lean_recv(evutil_socket_t fd, short what, void *arg)
+{
+    struct lean_conn *c = arg;
+    if (what & EV_TIMEOUT) {
+        tell_evhttp(c, BEV_EVENT_READING | BEV_EVENT_TIMEOUT); /* evhttp frees it */
+        return;
+    }
+    struct http_lean *l = c->h->lean;
+    ssize_t n = recv(fd, l->in, sizeof l->in, 0);
+    if (n == 0) {
+        tell_evhttp(c, BEV_EVENT_READING | BEV_EVENT_EOF);
+        return;
+    }
+    if (n < 0) {
+        if (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)
+            tell_evhttp(c, BEV_EVENT_READING | BEV_EVENT_ERROR);
+        return;
+    }
+    struct evbuffer *in = bufferevent_get_input(c->bev);
+    if (evbuffer_get_length(in)) {
+        if (evbuffer_add(in, l->in, (size_t)n) != 0) {
+            tell_evhttp(c, BEV_EVENT_READING | BEV_EVENT_ERROR);
+            return;
+        }
+        serve_input(c);
+        return;
+    }
+    size_t used = 0;
+    enum served result = serve(c, l->in, (size_t)n, &used);
+    if (used < (size_t)n && evbuffer_add(in, l->in + used, (size_t)n - used) != 0) {
+        tell_evhttp(c, BEV_EVENT_READING | BEV_EVENT_ERROR);
+        return;
+    }
+    after_serve(c, result);
+}
+
+/* Not called while the lean front end reads the socket; it marks the connection as its own. */
+static void lean_read(struct bufferevent *bev, void *arg)
+{
+    (void)bev;
+    serve_input(arg);
 }
 
 /* What was answered has been written (the output is empty): evhttp's state, writing off, comes
@@ -371,17 +451,17 @@ static void lean_write(struct bufferevent *bev, void *arg)
     bufferevent_disable(bev, EV_WRITE);
     if (c->blocked) {
         c->blocked = false;
-        bufferevent_enable(bev, EV_READ);
-        lean_read(bev, c);
+        event_add(c->rev, &c->h->lean->timeout);
+        serve_input(c);
     }
 }
 
-/* The end of the stream, an error or a timeout: evhttp's to deal with (it frees the connection,
- * and http_lean_closed c). */
+/* A write failed or timed out: evhttp's to deal with (it frees the connection, and
+ * http_lean_closed c). */
 static void lean_event(struct bufferevent *bev, short what, void *arg)
 {
-    struct lean_conn *c = arg;
-    c->ev(bev, what, c->evcon);
+    (void)bev;
+    tell_evhttp(arg, what);
 }
 
 void http_lean_adopt(struct http_server *h, struct bufferevent *bev)
@@ -392,13 +472,23 @@ void http_lean_adopt(struct http_server *h, struct bufferevent *bev)
     c->h = h;
     c->bev = bev;
     bufferevent_getcb(bev, &c->rd, &c->wr, &c->ev, &c->evcon);
+    evutil_socket_t fd = bufferevent_getfd(bev);
     /* Admission comes before the socket is first read; should evhttp have read already, what it
      * has begun is its own. */
-    if (!c->rd || !c->wr || !c->ev || !c->evcon ||
+    if (!c->rd || !c->wr || !c->ev || !c->evcon || fd < 0 ||
         evbuffer_get_length(bufferevent_get_input(bev))) {
         free(c);
         return;
     }
+    h->lean->timeout.tv_sec = h->w->node->conf->http_timeout_s;
+    c->rev = event_new(bufferevent_get_base(bev), fd, EV_READ | EV_PERSIST, lean_recv, c);
+    if (!c->rev || event_add(c->rev, &h->lean->timeout) != 0) {
+        if (c->rev)
+            event_free(c->rev);
+        free(c);
+        return;
+    }
+    bufferevent_disable(bev, EV_READ);
     bufferevent_setcb(bev, lean_read, lean_write, lean_event, c);
 }
 
@@ -408,7 +498,9 @@ void http_lean_closed(struct bufferevent *bev)
     void *arg = NULL;
     bufferevent_getcb(bev, &rd, NULL, NULL, &arg);
     if (rd == lean_read) {
+        struct lean_conn *c = arg;
         bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
-        free(arg);
+        event_free(c->rev);
+        free(c);
     }
 }
