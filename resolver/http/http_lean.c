@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <event2/buffer.h>
 #include <event2/event.h>
-#include <http_parser.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,11 +16,11 @@
 #include "resolver/http/http_call.h"
 #include "resolver/http/http_conn.h"
 #include "resolver/http/http_guard.h"
+#include "resolver/http/http_lean_parse.h"
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
 
-#define HANDLES_PATH "/api/handles/"
 #define JSON_TYPE "application/json;charset=UTF-8"
 /* One read of a connection's socket. */
 #define LEAN_IN_BYTES (64u << 10)
@@ -54,15 +53,6 @@ struct lean_conn {
     bool blocked; /* reading waits for the client to read what was answered */
 };
 
-/* One request as http_parser saw it. */
-struct lean_req {
-    const char *url;
-    size_t url_len;
-    int urls;    /* pieces of the target seen: one in a contiguous buffer */
-    bool expect;       /* an Expect header: evhttp's to answer */
-    bool headers_done; /* a message still unfinished then has a body */
-};
-
 struct http_lean *http_lean_new(void)
 {
     return calloc(1, sizeof(struct http_lean));
@@ -71,90 +61,6 @@ struct http_lean *http_lean_new(void)
 void http_lean_free(struct http_lean *l)
 {
     free(l);
-}
-
-static int on_url(http_parser *p, const char *at, size_t len)
-{
-    struct lean_req *r = p->data;
-    r->url = at;
-    r->url_len = len;
-    r->urls++;
-    return 0;
-}
-
-static int on_header_field(http_parser *p, const char *at, size_t len)
-{
-    struct lean_req *r = p->data;
-    if (len == 6 && strncasecmp(at, "Expect", 6) == 0)
-        r->expect = true;
-    return 0;
-}
-
-static int on_headers_complete(http_parser *p)
-{
-    struct lean_req *r = p->data;
-    r->headers_done = true;
-    return 0;
-}
-
-/* One message at a time: the parser stops at its end. */
-static int on_message_complete(http_parser *p)
-{
-    http_parser_pause(p, 1);
-    return 0;
-}
-
-static const http_parser_settings parser_settings = {
-    .on_url = on_url,
-    .on_header_field = on_header_field,
-    .on_headers_complete = on_headers_complete,
-    .on_message_complete = on_message_complete,
-};
-
-enum parsed { PARSED_FAST, PARSED_OTHER, PARSED_PARTIAL };
-
-/* The characters of a path segment (RFC 3986 pchar) but '%': a handle the path names as is. */
-static bool plain_path_char(unsigned char ch)
-{
-    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
-        return true;
-    return ch != '\0' && strchr("-._~!$&'()*+,;=:@/", ch) != NULL;
-}
-
-/*
- * The request at the start of data (len bytes): PARSED_FAST with its length in *used and the
- * handle it names in *handle and *handle_len when the lean front end answers it, PARSED_PARTIAL
- * when it has not all arrived, PARSED_OTHER for evhttp (another request, or one evhttp refuses).
- */
-static enum parsed parse_one(const char *data, size_t len, size_t *used, const char **handle,
-                             size_t *handle_len)
-{
-    struct lean_req r = {0};
-    http_parser p;
-    http_parser_init(&p, HTTP_REQUEST);
-    p.data = &r;
-    size_t n = http_parser_execute(&p, &parser_settings, data, len);
-    enum http_errno e = HTTP_PARSER_ERRNO(&p);
-    /* Still arriving: evhttp's at once if it is not a GET or has a body, which evhttp may refuse
-     * as soon as it sees the headers. */
-    if (e == HPE_OK && n == len)
-        return r.headers_done || (r.urls && p.method != HTTP_GET) ? PARSED_OTHER : PARSED_PARTIAL;
-    if (e != HPE_PAUSED)
-        return PARSED_OTHER;
-    const size_t prefix = sizeof HANDLES_PATH - 1;
-    if (p.method != HTTP_GET || p.http_major != 1 || p.http_minor != 1 ||
-        !http_should_keep_alive(&p) || p.upgrade || p.uses_transfer_encoding ||
-        (p.flags & (F_CHUNKED | F_CONTENTLENGTH | F_UPGRADE)) || r.expect || r.urls != 1 ||
-        r.url_len <= prefix || r.url_len - prefix > HDL_MAX_HANDLE_LEN ||
-        memcmp(r.url, HANDLES_PATH, prefix) != 0)
-        return PARSED_OTHER;
-    for (size_t i = prefix; i < r.url_len; i++)
-        if (!plain_path_char((unsigned char)r.url[i]))
-            return PARSED_OTHER;
-    *used = n;
-    *handle = r.url + prefix;
-    *handle_len = r.url_len - prefix;
-    return PARSED_FAST;
 }
 
 /* "Date: ...\r\n" as evhttp writes it, formatted once a second. */
@@ -293,15 +199,15 @@ static enum served serve(struct lean_conn *c, const char *data, size_t avail, si
     while (*used < avail) {
         size_t n = 0, handle_len = 0;
         const char *named = NULL;
-        enum parsed k = parse_one(data + *used, avail - *used, &n, &named, &handle_len);
-        if (k == PARSED_PARTIAL) {
+        enum http_lean_parsed k = http_lean_parse(data + *used, avail - *used, &n, &named, &handle_len);
+        if (k == HTTP_LEAN_PARTIAL) {
             /* A request larger than evhttp takes is evhttp's to refuse. */
             if (avail - *used > w->node->conf->http_max_header_bytes)
                 result = SERVED_EVHTTP;
             break;
         }
         struct http_plain a;
-        if (k == PARSED_OTHER) {
+        if (k == HTTP_LEAN_OTHER) {
             result = SERVED_EVHTTP;
             break;
         }

@@ -222,6 +222,24 @@ PATHS = [
     '/api/handles/x?type=%ZZ&index=+1',
 ]
 
+G = 'GET /api/handles/88.100.1/PRODUCT-000001 HTTP/1.1\r\nHost: x\r\n\r\n'
+LEAN = [
+    G,
+    G * 3,
+    G + 'GET /88.100.1/PRODUCT-000001 HTTP/1.1\r\nHost: x\r\n\r\n' + G,
+    G + 'GET /api/handles/88.100.1/A%2FB HTTP/1.1\r\nHost: x\r\n\r\n',
+    'GET /api/handles/88.100.1/A HTTP/1.0\r\n\r\n' + G,
+    'GET /api/handles/88.100.1/A HTTP/1.1\r\nConnection: close\r\n\r\n',
+    'GET /api/handles/88.100.1/A HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc' + G,
+    'GET /api/handles/88.100.1/A HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n',
+    'GET /api/handles/88.100.1/A HTTP/1.1\r\nExpect: 100-continue\r\n\r\n',
+    'GET /api/handles/88.100.1/A?pretty HTTP/1.1\r\n\r\n',
+    'POST /api/handles/88.100.1/A HTTP/1.1\r\nContent-Length: 1\r\n\r\nx',
+    'GET /api/handles/ HTTP/1.1\r\n\r\n',
+    G[:30],
+    'GET /api/handles/88.100.1/A HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+]
+
 CSV = [
     'handle,index,type,data,ttl,permissions,timestamp\n'
     '88.100.1/A,1,URL,https://example.com/a,86400,1110,2024-01-02T03:04:05Z\n'
@@ -327,6 +345,7 @@ def main():
     write("fuzz_json", JSON)
     write("fuzz_http_auth", AUTH + AUTH_RAW)
     write("fuzz_http_path", PATHS)
+    write("fuzz_http_lean", LEAN)
     write("fuzz_csv", CSV)
     write("fuzz_jsonl", JSONL)
     write("fuzz_batch", BATCH)

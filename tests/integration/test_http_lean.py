@@ -137,6 +137,9 @@ class HttpLean(unittest.TestCase):
             (b"GET /api/handles/88.100.1/LEAN-007 HTTP/1.1\r\nHost: x\r\n"
              b"Transfer-Encoding: chunked\r\nConnection: close\r\n\r\n0\r\n\r\n", 200),
             (b"GARBAGE\r\n\r\n", 400),
+            # http_parser takes these; evhttp answers them its own way.
+            (b"GET  /api/handles/88.100.1/LEAN-007 HTTP/1.1\r\nHost: x\r\n\r\n", 400),
+            (b"GET /api/handles/88.100.1/LEAN-007 HTTP/1.1\nHost: x\nConnection: close\n\n", 200),
         ]
         before = self.lean_count()
         for raw, status in cases:

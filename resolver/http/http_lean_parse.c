@@ -1,0 +1,102 @@
+#include "resolver/http/http_lean_parse.h"
+
+#include <http_parser.h>
+#include <stdbool.h>
+#include <string.h>
+#include <strings.h>
+
+#include "proto/hdl_const.h"
+
+#define HANDLES_PATH "/api/handles/"
+
+/* One request as http_parser saw it. */
+struct lean_req {
+    const char *url;
+    size_t url_len;
+    int urls;          /* pieces of the target seen: one in a contiguous buffer */
+    bool expect;       /* an Expect header: evhttp's to answer */
+    bool headers_done; /* a message still unfinished then has a body */
+};
+
+static int on_url(http_parser *p, const char *at, size_t len)
+{
+    struct lean_req *r = p->data;
+    r->url = at;
+    r->url_len = len;
+    r->urls++;
+    return 0;
+}
+
+static int on_header_field(http_parser *p, const char *at, size_t len)
+{
+    struct lean_req *r = p->data;
+    if (len == 6 && strncasecmp(at, "Expect", 6) == 0)
+        r->expect = true;
+    return 0;
+}
+
+static int on_headers_complete(http_parser *p)
+{
+    struct lean_req *r = p->data;
+    r->headers_done = true;
+    return 0;
+}
+
+/* One message at a time: the parser stops at its end. */
+static int on_message_complete(http_parser *p)
+{
+    http_parser_pause(p, 1);
+    return 0;
+}
+
+static const http_parser_settings parser_settings = {
+    .on_url = on_url,
+    .on_header_field = on_header_field,
+    .on_headers_complete = on_headers_complete,
+    .on_message_complete = on_message_complete,
+};
+
+/* The characters of a path segment (RFC 3986 pchar) but '%': a handle the path names as is. */
+static bool plain_path_char(unsigned char ch)
+{
+    if ((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9'))
+        return true;
+    return ch != '\0' && strchr("-._~!$&'()*+,;=:@/", ch) != NULL;
+}
+
+enum http_lean_parsed http_lean_parse(const char *data, size_t len, size_t *used,
+                                      const char **handle, size_t *handle_len)
+{
+    struct lean_req r = {0};
+    http_parser p;
+    http_parser_init(&p, HTTP_REQUEST);
+    p.data = &r;
+    size_t n = http_parser_execute(&p, &parser_settings, data, len);
+    enum http_errno e = HTTP_PARSER_ERRNO(&p);
+    /* Still arriving: evhttp's at once if it is not a GET or has a body, which evhttp may refuse
+     * as soon as it sees the headers. */
+    if (e == HPE_OK && n == len)
+        return r.headers_done || (r.urls && p.method != HTTP_GET) ? HTTP_LEAN_OTHER : HTTP_LEAN_PARTIAL;
+    if (e != HPE_PAUSED)
+        return HTTP_LEAN_OTHER;
+    const size_t prefix = sizeof HANDLES_PATH - 1;
+    if (p.method != HTTP_GET || p.http_major != 1 || p.http_minor != 1 ||
+        !http_should_keep_alive(&p) || p.upgrade || p.uses_transfer_encoding ||
+        (p.flags & (F_CHUNKED | F_CONTENTLENGTH | F_UPGRADE)) || r.expect || r.urls != 1 ||
+        r.url_len <= prefix || r.url_len - prefix > HDL_MAX_HANDLE_LEN ||
+        memcmp(r.url, HANDLES_PATH, prefix) != 0)
+        return HTTP_LEAN_OTHER;
+    /* The request line exactly as evhttp reads it, one space apart: http_parser takes more. */
+    static const char version[] = " HTTP/1.1\r\n";
+    if (r.url != data + 4 || (size_t)(r.url - data) + r.url_len + sizeof version - 1 > n ||
+        memcmp(r.url + r.url_len, version, sizeof version - 1) != 0)
+        return HTTP_LEAN_OTHER;
+    for (size_t i = prefix; i < r.url_len; i++)
+        if (!plain_path_char((unsigned char)r.url[i]))
+            return HTTP_LEAN_OTHER;
+    *used = n;
+    *handle = r.url + prefix;
+    *handle_len = r.url_len - prefix;
+    return HTTP_LEAN_FAST;
+}
+

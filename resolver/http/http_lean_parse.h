@@ -1,0 +1,23 @@
+/*
+ * Which requests the lean front end of plain HTTP answers (http_lean.h), read with http_parser:
+ * a whole keep-alive HTTP/1.1 GET /api/handles/{handle} without a body, an Expect header, a
+ * query, a fragment or percent-encoding, the handle at most HDL_MAX_HANDLE_LEN bytes of the
+ * characters a path segment holds as they are. Pure: no I/O, no state kept between calls.
+ */
+#ifndef NODE_HTTP_LEAN_PARSE_H
+#define NODE_HTTP_LEAN_PARSE_H
+
+#include <stddef.h>
+
+enum http_lean_parsed {
+    HTTP_LEAN_FAST,    /* answered by the lean front end */
+    HTTP_LEAN_OTHER,   /* evhttp's: another request, or one evhttp refuses */
+    HTTP_LEAN_PARTIAL, /* not all arrived: it may yet be either */
+};
+
+/* The request at the start of data (len bytes). HTTP_LEAN_FAST sets *used to its length and
+ * *handle, *handle_len to the handle it names (inside data, not NUL-terminated). */
+enum http_lean_parsed http_lean_parse(const char *data, size_t len, size_t *used,
+                                      const char **handle, size_t *handle_len);
+
+#endif

@@ -1,0 +1,50 @@
+/*
+ * libFuzzer target for the requests the lean front end of plain HTTP takes (http_lean_parse.h):
+ * a stream of pipelined requests split as the front end splits it. Every request taken lies
+ * within what was given, names a handle of the characters it allows that follows
+ * "/api/handles/" in its request line, and a stream is split the same way whatever it is
+ * followed by. Built by -DPAZHOU_FUZZ=ON (docs/fuzzing.md).
+ */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "proto/hdl_const.h"
+#include "resolver/http/http_lean_parse.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    /* A copy of exactly size bytes: reading past it is caught. */
+    char *buf = malloc(size ? size : 1);
+    if (!buf)
+        return 0;
+    memcpy(buf, data, size);
+    size_t at = 0;
+    while (at < size) {
+        size_t used = 0, handle_len = 0;
+        const char *handle = NULL;
+        enum http_lean_parsed k = http_lean_parse(buf + at, size - at, &used, &handle, &handle_len);
+        if (k != HTTP_LEAN_FAST)
+            break;
+        if (used == 0 || used > size - at || !handle || handle < buf + at ||
+            handle + handle_len > buf + at + used || handle_len == 0 ||
+            handle_len > HDL_MAX_HANDLE_LEN || memcmp(buf + at, "GET /api/handles/", 17) != 0 ||
+            handle != buf + at + 17)
+            abort();
+        for (size_t i = 0; i < handle_len; i++)
+            if (handle[i] == '%' || handle[i] == '?' || handle[i] == '#' ||
+                (unsigned char)handle[i] <= ' ' || (unsigned char)handle[i] >= 0x7f)
+                abort();
+        /* The same request alone is taken the same way. */
+        size_t used2 = 0, len2 = 0;
+        const char *h2 = NULL;
+        if (http_lean_parse(buf + at, used, &used2, &h2, &len2) != HTTP_LEAN_FAST ||
+            used2 != used || h2 != handle || len2 != handle_len)
+            abort();
+        at += used;
+    }
+    free(buf);
+    return 0;
+}
