@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Proxy redirects per second with keep-alive, beside REST GETs on the same node and the
-reference's proxy (HANDLE.NET 9, where installed as tests/integration/reference.py finds it), on
-one generator. Both servers hold the same 1,000 handles 88.100.1/PXB-000001 ... with one URL value
+reference's REST GETs and proxy (HANDLE.NET 9, where installed as tests/integration/reference.py
+finds it), on one generator. Both servers hold the same 1,000 handles 88.100.1/PXB-000001 ... with one URL value
 each; 5% of the requests name handles that do not exist. Each load runs RUNS times, interleaved,
 and the median is printed. Loopback only; the handles are removed from the reference afterwards.
     PAZHOU_BIN_DIR=build python3 bench/proxy.py [RUNS] [SECONDS]"""
@@ -56,6 +56,7 @@ def main():
             assert status in (200, 201), (handle(i), status)
     loads = [("REST GET", node.http_port, False), ("proxy redirect", node.http_port, True)]
     if ref:
+        loads.append(("reference REST GET", ref.http_port, False))
         loads.append(("reference proxy redirect", ref.http_port, True))
     try:
         for window in (16, 1):
