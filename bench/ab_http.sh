@@ -4,7 +4,8 @@
 # (A, B, A, B, ...), a node of one worker pinned to core 0 serving N demo identifiers on
 # 127.0.0.1:18741 answers pazhou-bench pinned to core 1: REST GET /api/handles/{h} and the proxy's
 # GET /{h} (a redirect), 4 connections with 16 requests pipelined each and 64 connections with
-# one request at a time, 5% missing handles, after a warm-up that fills the kept answers. For
+# one request at a time, 5% missing handles (and the proxy with none: a missing handle's page is
+# evhttp's), after a warm-up that fills the kept answers. For
 # each load: answers/s, p50 and p99, and the node's CPU time per answer (utime + stime from
 # /proc/PID/stat over the run, divided by the answers), which holds when the machine is noisy.
 #   bash bench/ab_http.sh DIR_A DIR_B [N] [ROUNDS] [SECONDS]
@@ -21,9 +22,9 @@ tck=$(getconf CLK_TCK)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-load() { # SIDE NAME PROXY SOCKETS WINDOW
-    local side=$1 name=$2 proxy=$3 sockets=$4 window=$5 pid=$6
-    local G="$side/pazhou-bench resolve --http --server 127.0.0.1:18741 --key-count $N --miss 5"
+load() { # SIDE NAME PROXY SOCKETS WINDOW PID [MISS]
+    local side=$1 name=$2 proxy=$3 sockets=$4 window=$5 pid=$6 miss=${7:-5}
+    local G="$side/pazhou-bench resolve --http --server 127.0.0.1:18741 --key-count $N --miss $miss"
     G="$G --sockets $sockets --window $window --json $proxy"
     taskset -c 1 $G --duration 1 >/dev/null # warm-up: the kept answers
     local t0 out t1
@@ -52,6 +53,8 @@ for round in $(seq "$ROUNDS"); do
         load "$side" "REST GET, 64 x 1" "" 64 1 "$node"
         load "$side" "proxy redirect, 4 x 16 pipelined" "--proxy" 4 16 "$node"
         load "$side" "proxy redirect, 64 x 1" "--proxy" 64 1 "$node"
+        load "$side" "proxy, no misses, 4 x 16 pipelined" "--proxy" 4 16 "$node" 0
+        load "$side" "proxy, no misses, 64 x 1" "--proxy" 64 1 "$node" 0
         kill "$node"
         wait "$node" 2>/dev/null || true
     done

@@ -17,11 +17,14 @@
 #include "resolver/http/http_conn.h"
 #include "resolver/http/http_guard.h"
 #include "resolver/http/http_lean_parse.h"
+#include "resolver/http/http_body_cache.h"
+#include "resolver/http/http_proxy_req.h"
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
 
 #define JSON_TYPE "application/json;charset=UTF-8"
+#define HTML_TYPE "text/html; charset=utf-8"
 /* One read of a connection's socket. */
 #define LEAN_IN_BYTES (64u << 10)
 /* Answers gathered for one write; more is written as it fills. */
@@ -111,15 +114,25 @@ static bool flush_out(struct lean_conn *c, struct http_lean *l)
     return evbuffer_get_length(pending) <= LEAN_PENDING_MAX;
 }
 
-/* The head of an answer as evhttp writes it, before the body: status line, Content-Type, Date,
- * Content-Length. Returns its length (at most cap). */
-static size_t answer_head(const struct http_lean *l, const struct http_plain *a, char *buf,
+/* One answer: a status, the headers before Content-Type (extra), the type and the body. */
+struct lean_answer {
+    int status;
+    const char *extra;
+    size_t extra_len;
+    const char *type;
+    const void *body;
+    size_t len;
+};
+
+/* The head of an answer as evhttp writes it, before the body: status line, the answer's own
+ * headers, Content-Type, Date, Content-Length. Returns its length (0: more than cap). */
+static size_t answer_head(const struct http_lean *l, const struct lean_answer *a, char *buf,
                           size_t cap)
 {
-    static const char type[] = "\r\nContent-Type: " JSON_TYPE "\r\n";
+    static const char type[] = "Content-Type: ";
     static const char length[] = "Content-Length: ";
     const char *reason = http_reason(a->status);
-    size_t reason_len = strlen(reason);
+    size_t reason_len = strlen(reason), type_len = strlen(a->type);
     char digits[24];
     size_t nd = 0;
     size_t v = a->len;
@@ -127,7 +140,8 @@ static size_t answer_head(const struct http_lean *l, const struct http_plain *a,
         digits[sizeof digits - 1 - nd++] = (char)('0' + v % 10);
         v /= 10;
     } while (v);
-    size_t need = 13 + reason_len + sizeof type - 1 + l->date_len + sizeof length - 1 + nd + 4;
+    size_t need = 13 + reason_len + 2 + a->extra_len + sizeof type - 1 + type_len + 2 +
+                  l->date_len + sizeof length - 1 + nd + 4;
     if (need > cap || a->status < 100 || a->status > 999)
         return 0;
     char *o = buf;
@@ -139,8 +153,16 @@ static size_t answer_head(const struct http_lean *l, const struct http_plain *a,
     o += 13;
     memcpy(o, reason, reason_len);
     o += reason_len;
+    memcpy(o, "\r\n", 2);
+    o += 2;
+    memcpy(o, a->extra, a->extra_len);
+    o += a->extra_len;
     memcpy(o, type, sizeof type - 1);
     o += sizeof type - 1;
+    memcpy(o, a->type, type_len);
+    o += type_len;
+    memcpy(o, "\r\n", 2);
+    o += 2;
     memcpy(o, l->date, l->date_len);
     o += l->date_len;
     memcpy(o, length, sizeof length - 1);
@@ -155,9 +177,9 @@ enum added { ADDED, ADDED_BLOCKED, ADD_FAILED };
 
 /* Appends one answer's bytes for c, writing what was gathered first when they do not fit.
  * ADDED_BLOCKED: added, but the client is not reading what was written (LEAN_PENDING_MAX). */
-static enum added add_answer(struct lean_conn *c, struct http_lean *l, const struct http_plain *a)
+static enum added add_answer(struct lean_conn *c, struct http_lean *l, const struct lean_answer *a)
 {
-    char head[256];
+    char head[HTTP_BODY_CACHE_SLOT + 512];
     size_t hn = answer_head(l, a, head, sizeof head);
     if (!hn)
         return ADD_FAILED;
@@ -196,34 +218,52 @@ static enum served serve(struct lean_conn *c, const char *data, size_t avail, si
     refresh_date(l);
     l->out_len = 0;
     char handle[HDL_MAX_HANDLE_LEN + 1];
+    char extra[HTTP_BODY_CACHE_SLOT + 256]; /* a redirect's Location, Expires, Cache-Control */
     while (*used < avail) {
         size_t n = 0, handle_len = 0;
         const char *named = NULL;
-        enum http_lean_parsed k = http_lean_parse(data + *used, avail - *used, &n, &named, &handle_len);
+        enum http_lean_route route = HTTP_LEAN_REST;
+        enum http_lean_parsed k =
+            http_lean_parse(data + *used, avail - *used, &n, &route, &named, &handle_len);
         if (k == HTTP_LEAN_PARTIAL) {
             /* A request larger than evhttp takes is evhttp's to refuse. */
             if (avail - *used > w->node->conf->http_max_header_bytes)
                 result = SERVED_EVHTTP;
             break;
         }
-        struct http_plain a;
         if (k == HTTP_LEAN_OTHER) {
             result = SERVED_EVHTTP;
             break;
         }
         memcpy(handle, named, handle_len);
         handle[handle_len] = '\0';
-        if (http_api_get_plain(w, handle, handle_len, &a) != HTTP_PLAIN_ANSWERED) {
-            result = SERVED_EVHTTP;
-            break;
+        struct http_plain plain = {0};
+        struct lean_answer a = {.extra = ""};
+        uint32_t rc = HDL_RC_SUCCESS;
+        if (route == HTTP_LEAN_REST) {
+            if (http_api_get_plain(w, handle, handle_len, &plain) != HTTP_PLAIN_ANSWERED) {
+                result = SERVED_EVHTTP;
+                break;
+            }
+            a = (struct lean_answer){plain.status, "", 0, JSON_TYPE, plain.body, plain.len};
+            rc = plain.rc;
+        } else {
+            a.status = 302;
+            a.type = HTML_TYPE;
+            if (!http_proxy_plain_kept(w, handle, handle_len, l->date_at, extra, sizeof extra,
+                                       &a.extra_len, &a.body, &a.len)) {
+                result = SERVED_EVHTTP;
+                break;
+            }
+            a.extra = extra;
         }
         enum added added = add_answer(c, l, &a);
-        free(a.owned);
+        free(plain.owned);
         if (added == ADD_FAILED) {
             result = SERVED_EVHTTP;
             break;
         }
-        http_count_response(w, HTTP_ROUTE_HANDLE, a.status, HDL_OC_RESOLUTION, a.rc, started);
+        http_count_response(w, HTTP_ROUTE_HANDLE, a.status, HDL_OC_RESOLUTION, rc, started);
         *used += n;
         answered++;
         if (added == ADDED_BLOCKED) {

@@ -15,6 +15,8 @@ struct lean_req {
     size_t url_len;
     int urls;          /* pieces of the target seen: one in a contiguous buffer */
     bool expect;       /* an Expect header: evhttp's to answer */
+    bool in_accept;    /* the value that follows is Accept's */
+    bool accept_json;  /* Accept names JSON: the proxy answers it with the REST JSON */
     bool headers_done; /* a message still unfinished then has a body */
 };
 
@@ -32,6 +34,15 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
     struct lean_req *r = p->data;
     if (len == 6 && strncasecmp(at, "Expect", 6) == 0)
         r->expect = true;
+    r->in_accept = len == 6 && strncasecmp(at, "Accept", 6) == 0;
+    return 0;
+}
+
+static int on_header_value(http_parser *p, const char *at, size_t len)
+{
+    struct lean_req *r = p->data;
+    for (size_t i = 0; r->in_accept && i + 4 <= len && !r->accept_json; i++)
+        r->accept_json = strncasecmp(at + i, "json", 4) == 0;
     return 0;
 }
 
@@ -52,6 +63,7 @@ static int on_message_complete(http_parser *p)
 static const http_parser_settings parser_settings = {
     .on_url = on_url,
     .on_header_field = on_header_field,
+    .on_header_value = on_header_value,
     .on_headers_complete = on_headers_complete,
     .on_message_complete = on_message_complete,
 };
@@ -64,8 +76,34 @@ static bool plain_path_char(unsigned char ch)
     return ch != '\0' && strchr("-._~!$&'()*+,;=:@/", ch) != NULL;
 }
 
+/* The route of a request line's target (url_len bytes) the lean front end answers, and where the
+ * handle starts in it; false for any other. */
+static bool lean_route(const char *url, size_t url_len, const struct lean_req *r,
+                       enum http_lean_route *route, size_t *skip)
+{
+    const size_t prefix = sizeof HANDLES_PATH - 1;
+    if (url_len > prefix && memcmp(url, HANDLES_PATH, prefix) == 0) {
+        *route = HTTP_LEAN_REST;
+        *skip = prefix;
+    } else if (url_len > 1 && url[0] == '/' && url[1] >= '0' && url[1] <= '9' && !r->accept_json) {
+        /* The proxy: a handle whose prefix starts with a digit, asked for without JSON. Names
+         * of other routes (/api/, /metrics, /qr/, /robots.txt) start with letters. */
+        *route = HTTP_LEAN_PROXY;
+        *skip = 1;
+    } else {
+        return false;
+    }
+    if (url_len - *skip > HDL_MAX_HANDLE_LEN)
+        return false;
+    for (size_t i = *skip; i < url_len; i++)
+        if (!plain_path_char((unsigned char)url[i]))
+            return false;
+    return true;
+}
+
 enum http_lean_parsed http_lean_parse(const char *data, size_t len, size_t *used,
-                                      const char **handle, size_t *handle_len)
+                                      enum http_lean_route *route, const char **handle,
+                                      size_t *handle_len)
 {
     struct lean_req r = {0};
     http_parser p;
@@ -79,24 +117,20 @@ enum http_lean_parsed http_lean_parse(const char *data, size_t len, size_t *used
         return r.headers_done || (r.urls && p.method != HTTP_GET) ? HTTP_LEAN_OTHER : HTTP_LEAN_PARTIAL;
     if (e != HPE_PAUSED)
         return HTTP_LEAN_OTHER;
-    const size_t prefix = sizeof HANDLES_PATH - 1;
+    size_t skip = 0;
     if (p.method != HTTP_GET || p.http_major != 1 || p.http_minor != 1 ||
         !http_should_keep_alive(&p) || p.upgrade || p.uses_transfer_encoding ||
         (p.flags & (F_CHUNKED | F_CONTENTLENGTH | F_UPGRADE)) || r.expect || r.urls != 1 ||
-        r.url_len <= prefix || r.url_len - prefix > HDL_MAX_HANDLE_LEN ||
-        memcmp(r.url, HANDLES_PATH, prefix) != 0)
+        !lean_route(r.url, r.url_len, &r, route, &skip))
         return HTTP_LEAN_OTHER;
     /* The request line exactly as evhttp reads it, one space apart: http_parser takes more. */
     static const char version[] = " HTTP/1.1\r\n";
     if (r.url != data + 4 || (size_t)(r.url - data) + r.url_len + sizeof version - 1 > n ||
         memcmp(r.url + r.url_len, version, sizeof version - 1) != 0)
         return HTTP_LEAN_OTHER;
-    for (size_t i = prefix; i < r.url_len; i++)
-        if (!plain_path_char((unsigned char)r.url[i]))
-            return HTTP_LEAN_OTHER;
     *used = n;
-    *handle = r.url + prefix;
-    *handle_len = r.url_len - prefix;
+    *handle = r.url + skip;
+    *handle_len = r.url_len - skip;
     return HTTP_LEAN_FAST;
 }
 

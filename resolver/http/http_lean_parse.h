@@ -1,8 +1,10 @@
 /*
  * Which requests the lean front end of plain HTTP answers (http_lean.h), read with http_parser:
- * a whole keep-alive HTTP/1.1 GET /api/handles/{handle} without a body, an Expect header, a
- * query, a fragment or percent-encoding, the handle at most HDL_MAX_HANDLE_LEN bytes of the
- * characters a path segment holds as they are. Pure: no I/O, no state kept between calls.
+ * a whole keep-alive HTTP/1.1 GET without a body or an Expect header, its request line as
+ * evhttp reads it, of /api/handles/{handle} (REST) or of /{handle} whose first character is a
+ * digit and with no Accept naming JSON (the proxy); the handle without a query, a fragment or
+ * percent-encoding, at most HDL_MAX_HANDLE_LEN bytes of the characters a path segment holds as
+ * they are. Pure: no I/O, no state kept between calls.
  */
 #ifndef NODE_HTTP_LEAN_PARSE_H
 #define NODE_HTTP_LEAN_PARSE_H
@@ -15,9 +17,15 @@ enum http_lean_parsed {
     HTTP_LEAN_PARTIAL, /* not all arrived: it may yet be either */
 };
 
-/* The request at the start of data (len bytes). HTTP_LEAN_FAST sets *used to its length and
- * *handle, *handle_len to the handle it names (inside data, not NUL-terminated). */
+enum http_lean_route {
+    HTTP_LEAN_REST,  /* GET /api/handles/{handle} */
+    HTTP_LEAN_PROXY, /* GET /{handle} */
+};
+
+/* The request at the start of data (len bytes). HTTP_LEAN_FAST sets *used to its length, *route
+ * and *handle, *handle_len to the handle it names (inside data, not NUL-terminated). */
 enum http_lean_parsed http_lean_parse(const char *data, size_t len, size_t *used,
-                                      const char **handle, size_t *handle_len);
+                                      enum http_lean_route *route, const char **handle,
+                                      size_t *handle_len);
 
 #endif

@@ -12,6 +12,7 @@
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
+#include "resolver/query/query_lookup.h"
 
 /* TTLs beyond two days are not taken at their word (the reference's MAX_RECOGNIZED_TTL). */
 #define MAX_RECOGNIZED_TTL 172800
@@ -27,12 +28,33 @@ const char *http_proxy_header(const struct http_proxy_req *p, const char *name)
     return evhttp_find_header(evhttp_request_get_input_headers(p->c->req), name);
 }
 
-/* The expiry the reference gives an answer built from v: its TTL, at most two days. */
+/* The expiry the reference gives an answer built at now from a value's TTL: at most two days. */
+static int64_t expiry_of(time_t now, uint8_t ttl_type, uint32_t ttl)
+{
+    int64_t at = ttl_type == HDL_TTL_ABSOLUTE ? (int64_t)ttl : (int64_t)now + ttl;
+    if (at > (int64_t)now + MAX_RECOGNIZED_TTL)
+        at = (int64_t)now + MAX_RECOGNIZED_TTL;
+    return at;
+}
+
+/* Expires' value for expires, in date (cap bytes); false when it cannot be written. */
+static bool expires_date(int64_t expires, char *date, size_t cap)
+{
+    time_t at = (time_t)expires;
+    struct tm tm;
+    return gmtime_r(&at, &tm) && strftime(date, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+}
+
+/* Cache-Control's max-age for expires at now. */
+static long long max_age(int64_t expires, time_t now)
+{
+    int64_t age = expires - (int64_t)now;
+    return (long long)(age > 0 ? age : 0);
+}
+
 void http_proxy_note_ttl(struct http_proxy_req *p, const struct hdl_value *v)
 {
-    int64_t at = v->ttl_type == HDL_TTL_ABSOLUTE ? (int64_t)v->ttl : (int64_t)p->now + v->ttl;
-    if (at > (int64_t)p->now + MAX_RECOGNIZED_TTL)
-        at = (int64_t)p->now + MAX_RECOGNIZED_TTL;
+    int64_t at = expiry_of(p->now, v->ttl_type, v->ttl);
     if (at < p->expires)
         p->expires = at;
     p->ttl_type = v->ttl_type;
@@ -45,14 +67,11 @@ static void put_cache_headers(struct http_proxy_req *p)
     if (p->expires == INT64_MAX)
         return;
     struct evkeyvalq *h = evhttp_request_get_output_headers(p->c->req);
-    time_t at = (time_t)p->expires;
-    struct tm tm;
     char date[64];
-    if (gmtime_r(&at, &tm) && strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm))
+    if (expires_date(p->expires, date, sizeof date))
         evhttp_add_header(h, "Expires", date);
     char cc[48];
-    int64_t age = p->expires - (int64_t)p->now;
-    snprintf(cc, sizeof cc, "max-age=%lld", (long long)(age > 0 ? age : 0));
+    snprintf(cc, sizeof cc, "max-age=%lld", max_age(p->expires, p->now));
     evhttp_add_header(h, "Cache-Control", cc);
 }
 
@@ -95,29 +114,76 @@ static void keep_redirect(struct http_proxy_req *p, struct evbuffer *loc, struct
                         p->keep_version, buf, KEPT_HEAD + loc_len + body_len);
 }
 
-bool http_proxy_send_kept(struct http_proxy_req *p)
+/* A kept redirect, in its slot. */
+struct kept_redirect {
+    uint8_t ttl_type;
+    uint32_t ttl;
+    const char *loc; /* not NUL-terminated */
+    size_t loc_len;
+    const uint8_t *body;
+    size_t body_len;
+};
+
+static bool kept_find(struct worker *w, const char *handle, size_t len, uint64_t hash,
+                      uint32_t version, struct kept_redirect *k)
 {
     const void *kept;
     size_t n;
-    if (!http_body_cache_get(p->c->w->http->bodies, HTTP_BODY_PROXY, p->handle, p->len,
-                             p->keep_hash, p->keep_version, &kept, &n) ||
+    if (!http_body_cache_get(w->http->bodies, HTTP_BODY_PROXY, handle, len, hash, version, &kept,
+                             &n) ||
         n < KEPT_HEAD)
         return false;
     const uint8_t *b = kept;
-    size_t loc_len = (size_t)b[5] << 8 | b[6];
+    k->loc_len = (size_t)b[5] << 8 | b[6];
+    if (KEPT_HEAD + k->loc_len > n)
+        return false;
+    k->ttl_type = b[0];
+    k->ttl = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 | b[4];
+    k->loc = (const char *)b + KEPT_HEAD;
+    k->body = b + KEPT_HEAD + k->loc_len;
+    k->body_len = n - KEPT_HEAD - k->loc_len;
+    return true;
+}
+
+bool http_proxy_send_kept(struct http_proxy_req *p)
+{
+    struct kept_redirect k;
+    if (!kept_find(p->c->w, p->handle, p->len, p->keep_hash, p->keep_version, &k))
+        return false;
     /* Location is a header value: NUL-terminated. */
     char loc[HTTP_BODY_CACHE_SLOT];
-    if (KEPT_HEAD + loc_len > n)
-        return false;
-    memcpy(loc, b + KEPT_HEAD, loc_len);
-    loc[loc_len] = '\0';
-    struct hdl_value v = {.ttl_type = b[0],
-                          .ttl = (uint32_t)b[1] << 24 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 8 |
-                                 b[4]};
+    memcpy(loc, k.loc, k.loc_len);
+    loc[k.loc_len] = '\0';
+    struct hdl_value v = {.ttl_type = k.ttl_type, .ttl = k.ttl};
     http_proxy_note_ttl(p, &v);
     evhttp_add_header(evhttp_request_get_output_headers(p->c->req), "Location", loc);
     p->c->rc = HDL_RC_SUCCESS;
-    http_proxy_send(p, 302, HTML_TYPE, b + KEPT_HEAD + loc_len, n - KEPT_HEAD - loc_len);
+    http_proxy_send(p, 302, HTML_TYPE, k.body, k.body_len);
+    return true;
+}
+
+bool http_proxy_plain_kept(struct worker *w, const char *handle, size_t len, time_t now,
+                           char *head, size_t cap, size_t *head_len, const void **body,
+                           size_t *body_len)
+{
+    uint64_t hash = 0;
+    uint32_t version = 0;
+    struct kept_redirect k;
+    if (memchr(handle, '\0', len) ||
+        !query_key_version(w->node, (const uint8_t *)handle, len, &hash, &version) ||
+        !kept_find(w, handle, len, hash, version, &k))
+        return false;
+    int64_t expires = expiry_of(now, k.ttl_type, k.ttl);
+    char date[64];
+    if (!expires_date(expires, date, sizeof date))
+        return false;
+    int n = snprintf(head, cap, "Location: %.*s\r\nExpires: %s\r\nCache-Control: max-age=%lld\r\n",
+                     (int)k.loc_len, k.loc, date, max_age(expires, now));
+    if (n < 0 || (size_t)n >= cap)
+        return false;
+    *head_len = (size_t)n;
+    *body = k.body;
+    *body_len = k.body_len;
     return true;
 }
 

@@ -15,6 +15,8 @@
 #include "resolver/http/http_call.h"
 #include "resolver/http/http_page.h"
 
+struct worker;
+
 /* One proxy request while it is answered. */
 struct http_proxy_req {
     struct http_call *c;
@@ -51,5 +53,13 @@ void http_proxy_send_redirect(struct http_proxy_req *p, int status, const char *
 /* Sends the redirect kept for p's handle under p->keep_hash and p->keep_version, with the
  * expiry its TTL gives now; false when none is kept. */
 bool http_proxy_send_kept(struct http_proxy_req *p);
+/* The answer kept for GET /{handle} of the worker w without parameters, for the lean front end
+ * (http_lean.h) to send as http_proxy_send_kept would at now: the headers that come before
+ * Content-Type (Location, Expires, Cache-Control) written into head (cap bytes, *head_len), and
+ * the body (in the kept slot: valid until the worker keeps another answer). False when none is
+ * kept or head is too small. */
+bool http_proxy_plain_kept(struct worker *w, const char *handle, size_t len, time_t now,
+                           char *head, size_t cap, size_t *head_len, const void **body,
+                           size_t *body_len);
 
 #endif

@@ -1,9 +1,9 @@
 /*
  * libFuzzer target for the requests the lean front end of plain HTTP takes (http_lean_parse.h):
  * a stream of pipelined requests split as the front end splits it. Every request taken lies
- * within what was given, names a handle of the characters it allows that follows
- * "/api/handles/" in its request line, and a stream is split the same way whatever it is
- * followed by. Built by -DPAZHOU_FUZZ=ON (docs/fuzzing.md).
+ * within what was given, names a handle of the characters it allows that follows "/api/handles/"
+ * (REST) or "/" and starts with a digit (the proxy) in its request line, and is taken the same
+ * way alone. Built by -DPAZHOU_FUZZ=ON (docs/fuzzing.md).
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -25,13 +25,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     while (at < size) {
         size_t used = 0, handle_len = 0;
         const char *handle = NULL;
-        enum http_lean_parsed k = http_lean_parse(buf + at, size - at, &used, &handle, &handle_len);
+        enum http_lean_route route = HTTP_LEAN_REST;
+        enum http_lean_parsed k =
+            http_lean_parse(buf + at, size - at, &used, &route, &handle, &handle_len);
         if (k != HTTP_LEAN_FAST)
             break;
+        size_t skip = route == HTTP_LEAN_REST ? 17 : 5;
         if (used == 0 || used > size - at || !handle || handle < buf + at ||
             handle + handle_len > buf + at + used || handle_len == 0 ||
-            handle_len > HDL_MAX_HANDLE_LEN || memcmp(buf + at, "GET /api/handles/", 17) != 0 ||
-            handle != buf + at + 17)
+            handle_len > HDL_MAX_HANDLE_LEN || handle != buf + at + skip ||
+            memcmp(buf + at, route == HTTP_LEAN_REST ? "GET /api/handles/" : "GET /", skip) != 0 ||
+            (route == HTTP_LEAN_PROXY && (handle[0] < '0' || handle[0] > '9')))
             abort();
         for (size_t i = 0; i < handle_len; i++)
             if (handle[i] == '%' || handle[i] == '?' || handle[i] == '#' ||
@@ -40,8 +44,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         /* The same request alone is taken the same way. */
         size_t used2 = 0, len2 = 0;
         const char *h2 = NULL;
-        if (http_lean_parse(buf + at, used, &used2, &h2, &len2) != HTTP_LEAN_FAST ||
-            used2 != used || h2 != handle || len2 != handle_len)
+        enum http_lean_route route2 = HTTP_LEAN_REST;
+        if (http_lean_parse(buf + at, used, &used2, &route2, &h2, &len2) != HTTP_LEAN_FAST ||
+            used2 != used || route2 != route || h2 != handle || len2 != handle_len)
             abort();
         at += used;
     }

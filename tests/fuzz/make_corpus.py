@@ -238,6 +238,9 @@ LEAN = [
     'GET /api/handles/ HTTP/1.1\r\n\r\n',
     G[:30],
     'GET /api/handles/88.100.1/A HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n',
+    'GET /88.100.1/A HTTP/1.1\r\nHost: x\r\nAccept: text/html\r\n\r\n' + G,
+    'GET /88.100.1/A HTTP/1.1\r\nAccept: application/json\r\n\r\n',
+    'GET /robots.txt HTTP/1.1\r\n\r\nGET /qr/88.100.1/A HTTP/1.1\r\n\r\n',
 ]
 
 CSV = [

@@ -46,7 +46,9 @@ def take_response(data):
 class HttpLean(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.node = Node(RECORDS, tls=True, http_conf=" request_timeout = 2;",
+        # One worker: the answers a worker keeps are its own, and a test that asks on a second
+        # connection for what the first left kept must reach the same worker.
+        cls.node = Node(RECORDS, threads=1, tls=True, http_conf=" request_timeout = 2;",
                         extra_conf='server_admins = [ "300:88.100.1/ADMIN" ];\n'
                                    'registry = { sync = false; };\n').start()
 
@@ -208,6 +210,34 @@ class HttpLean(unittest.TestCase):
         s.sendall(get("/metrics", extra=b"Connection: close\r\n"))
         data = self.read_to_end(s)
         return parse_metrics(data.split(b"\r\n\r\n", 1)[1].decode())
+
+    def test_kept_redirects_are_evhttps_bytes(self):
+        h = HANDLES[11]
+        before = self.lean_count()
+        # Nothing kept yet: evhttp answers, and keeps the redirect.
+        first = self.connect()
+        first.sendall(get("/" + h))
+        by_evhttp = self.read_responses(first, 1)[0]
+        self.assertEqual(self.lean_count(), before)
+        s = self.connect()
+        s.sendall(get("/" + h) * 2 + get("/api/handles/" + h))
+        got = self.read_responses(s, 3)
+        self.assertEqual(self.lean_count() - before, 3)
+        for r in got[:2]:
+            self.assertEqual(r[0], 302)
+            self.assertEqual(r[2], by_evhttp[2])
+            self.assertEqual(list(r[1]), list(by_evhttp[1]))
+            self.assertEqual({k: v for k, v in r[1].items() if k not in ("date", "expires")},
+                             {k: v for k, v in by_evhttp[1].items()
+                              if k not in ("date", "expires")})
+        self.assertEqual(got[0][1]["location"], "https://example.com/" + h)
+        self.assertEqual(got[0][1]["cache-control"], "max-age=86400")
+        # Asked for JSON, the proxy answers the REST JSON: evhttp's.
+        j = self.connect()
+        j.sendall(get("/" + h, extra=b"Accept: application/json\r\n"))
+        answer = self.read_responses(j, 1)[0]
+        self.assertEqual(json.loads(answer[2])["handle"], h)
+        self.assertEqual(self.lean_count() - before, 3)
 
     def test_a_write_is_seen_at_once(self):
         rest = Rest(self.node)
