@@ -18,7 +18,7 @@
 #include "resolver/http/http_guard.h"
 #include "resolver/http/http_lean_parse.h"
 #include "resolver/http/http_body_cache.h"
-#include "resolver/http/http_proxy_req.h"
+#include "resolver/http/http_proxy.h"
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
@@ -218,13 +218,12 @@ static enum served serve(struct lean_conn *c, const char *data, size_t avail, si
     refresh_date(l);
     l->out_len = 0;
     char handle[HDL_MAX_HANDLE_LEN + 1];
-    char extra[HTTP_BODY_CACHE_SLOT + 256]; /* a redirect's Location, Expires, Cache-Control */
+    char language[256];
+    struct http_proxy_plain proxy; /* a redirect's Location, Expires, Cache-Control */
     while (*used < avail) {
-        size_t n = 0, handle_len = 0;
-        const char *named = NULL;
-        enum http_lean_route route = HTTP_LEAN_REST;
-        enum http_lean_parsed k =
-            http_lean_parse(data + *used, avail - *used, &n, &route, &named, &handle_len);
+        size_t n = 0;
+        struct http_lean_request req;
+        enum http_lean_parsed k = http_lean_parse(data + *used, avail - *used, &n, &req);
         if (k == HTTP_LEAN_PARTIAL) {
             /* A request larger than evhttp takes is evhttp's to refuse. */
             if (avail - *used > w->node->conf->http_max_header_bytes)
@@ -235,30 +234,42 @@ static enum served serve(struct lean_conn *c, const char *data, size_t avail, si
             result = SERVED_EVHTTP;
             break;
         }
-        memcpy(handle, named, handle_len);
-        handle[handle_len] = '\0';
+        memcpy(handle, req.handle, req.handle_len);
+        handle[req.handle_len] = '\0';
         struct http_plain plain = {0};
-        struct lean_answer a = {.extra = ""};
-        uint32_t rc = HDL_RC_SUCCESS;
-        if (route == HTTP_LEAN_REST) {
-            if (http_api_get_plain(w, handle, handle_len, &plain) != HTTP_PLAIN_ANSWERED) {
+        struct lean_answer a;
+        uint32_t rc;
+        char *owned;
+        if (req.route == HTTP_LEAN_REST) {
+            if (http_api_get_plain(w, handle, req.handle_len, &plain) != HTTP_PLAIN_ANSWERED) {
                 result = SERVED_EVHTTP;
                 break;
             }
             a = (struct lean_answer){plain.status, "", 0, JSON_TYPE, plain.body, plain.len};
             rc = plain.rc;
+            owned = plain.owned;
         } else {
-            a.status = 302;
-            a.type = HTML_TYPE;
-            if (!http_proxy_plain_kept(w, handle, handle_len, l->date_at, extra, sizeof extra,
-                                       &a.extra_len, &a.body, &a.len)) {
+            /* A language the pages cannot name is the default's; too long a header is evhttp's. */
+            if (req.language && req.language_len >= sizeof language) {
                 result = SERVED_EVHTTP;
                 break;
             }
-            a.extra = extra;
+            if (req.language) {
+                memcpy(language, req.language, req.language_len);
+                language[req.language_len] = '\0';
+            }
+            if (http_proxy_get_plain(w, handle, req.handle_len, req.language ? language : NULL,
+                                     l->date_at, &proxy) != HTTP_PLAIN_ANSWERED) {
+                result = SERVED_EVHTTP;
+                break;
+            }
+            a = (struct lean_answer){proxy.status, proxy.head,   proxy.head_len,
+                                     HTML_TYPE,    proxy.body,   proxy.len};
+            rc = proxy.rc;
+            owned = proxy.owned;
         }
         enum added added = add_answer(c, l, &a);
-        free(plain.owned);
+        free(owned);
         if (added == ADD_FAILED) {
             result = SERVED_EVHTTP;
             break;

@@ -16,7 +16,10 @@ struct lean_req {
     int urls;          /* pieces of the target seen: one in a contiguous buffer */
     bool expect;       /* an Expect header: evhttp's to answer */
     bool in_accept;    /* the value that follows is Accept's */
+    bool in_language;  /* the value that follows is Accept-Language's */
     bool accept_json;  /* Accept names JSON: the proxy answers it with the REST JSON */
+    const char *language; /* the first Accept-Language (the proxy's pages speak it) */
+    size_t language_len;
     bool headers_done; /* a message still unfinished then has a body */
 };
 
@@ -35,6 +38,7 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
     if (len == 6 && strncasecmp(at, "Expect", 6) == 0)
         r->expect = true;
     r->in_accept = len == 6 && strncasecmp(at, "Accept", 6) == 0;
+    r->in_language = len == 15 && strncasecmp(at, "Accept-Language", 15) == 0;
     return 0;
 }
 
@@ -43,6 +47,10 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
     struct lean_req *r = p->data;
     for (size_t i = 0; r->in_accept && i + 4 <= len && !r->accept_json; i++)
         r->accept_json = strncasecmp(at + i, "json", 4) == 0;
+    if (r->in_language && !r->language) {
+        r->language = at;
+        r->language_len = len;
+    }
     return 0;
 }
 
@@ -102,8 +110,7 @@ static bool lean_route(const char *url, size_t url_len, const struct lean_req *r
 }
 
 enum http_lean_parsed http_lean_parse(const char *data, size_t len, size_t *used,
-                                      enum http_lean_route *route, const char **handle,
-                                      size_t *handle_len)
+                                      struct http_lean_request *out)
 {
     struct lean_req r = {0};
     http_parser p;
@@ -121,7 +128,7 @@ enum http_lean_parsed http_lean_parse(const char *data, size_t len, size_t *used
     if (p.method != HTTP_GET || p.http_major != 1 || p.http_minor != 1 ||
         !http_should_keep_alive(&p) || p.upgrade || p.uses_transfer_encoding ||
         (p.flags & (F_CHUNKED | F_CONTENTLENGTH | F_UPGRADE)) || r.expect || r.urls != 1 ||
-        !lean_route(r.url, r.url_len, &r, route, &skip))
+        !lean_route(r.url, r.url_len, &r, &out->route, &skip))
         return HTTP_LEAN_OTHER;
     /* The request line exactly as evhttp reads it, one space apart: http_parser takes more. */
     static const char version[] = " HTTP/1.1\r\n";
@@ -129,8 +136,10 @@ enum http_lean_parsed http_lean_parse(const char *data, size_t len, size_t *used
         memcmp(r.url + r.url_len, version, sizeof version - 1) != 0)
         return HTTP_LEAN_OTHER;
     *used = n;
-    *handle = r.url + skip;
-    *handle_len = r.url_len - skip;
+    out->handle = r.url + skip;
+    out->handle_len = r.url_len - skip;
+    out->language = r.language;
+    out->language_len = r.language_len;
     return HTTP_LEAN_FAST;
 }
 

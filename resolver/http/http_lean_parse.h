@@ -22,10 +22,18 @@ enum http_lean_route {
     HTTP_LEAN_PROXY, /* GET /{handle} */
 };
 
-/* The request at the start of data (len bytes). HTTP_LEAN_FAST sets *used to its length, *route
- * and *handle, *handle_len to the handle it names (inside data, not NUL-terminated). */
+/* A request the lean front end answers; the strings lie in what was parsed, not NUL-terminated. */
+struct http_lean_request {
+    enum http_lean_route route;
+    const char *handle;
+    size_t handle_len;
+    const char *language; /* its first Accept-Language, NULL for none */
+    size_t language_len;
+};
+
+/* The request at the start of data (len bytes). HTTP_LEAN_FAST sets *used to its length and
+ * *out. */
 enum http_lean_parsed http_lean_parse(const char *data, size_t len, size_t *used,
-                                      enum http_lean_route *route, const char **handle,
-                                      size_t *handle_len);
+                                      struct http_lean_request *out);
 
 #endif

@@ -152,11 +152,9 @@ static bool redirect_by_locations(struct http_proxy_req *p, const struct hdl_val
 
 /* The redirect the reference gives for values: by 10320/loc when there is one, else to the first
  * plain URL value, else to the first URL subtype. False when there is nowhere to go. */
-bool http_proxy_redirect(struct http_proxy_req *p, const struct hdl_value *values, size_t count)
+const struct hdl_value *http_proxy_url_value(const struct hdl_value *values, size_t count,
+                                             const char **url, size_t *len)
 {
-    for (size_t i = 0; i < count; i++)
-        if (http_proxy_has_type(&values[i], "10320/loc"))
-            return redirect_by_locations(p, values, count);
     const struct hdl_value *pick = NULL;
     for (size_t i = 0; i < count && !pick; i++)
         if (is_plain_url(&values[i]))
@@ -164,12 +162,22 @@ bool http_proxy_redirect(struct http_proxy_req *p, const struct hdl_value *value
     for (size_t i = 0; i < count && !pick; i++)
         if (is_url(&values[i]))
             pick = &values[i];
+    if (pick)
+        trimmed(pick, url, len);
+    return pick;
+}
+
+bool http_proxy_redirect(struct http_proxy_req *p, const struct hdl_value *values, size_t count)
+{
+    for (size_t i = 0; i < count; i++)
+        if (http_proxy_has_type(&values[i], "10320/loc"))
+            return redirect_by_locations(p, values, count);
+    const char *s;
+    size_t n;
+    const struct hdl_value *pick = http_proxy_url_value(values, count, &s, &n);
     if (!pick)
         return false;
     http_proxy_note_ttl(p, pick);
-    const char *s;
-    size_t n;
-    trimmed(pick, &s, &n);
     http_proxy_send_redirect(p, 302, s, n);
     return true;
 }

@@ -12,7 +12,6 @@
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
-#include "resolver/query/query_lookup.h"
 
 /* TTLs beyond two days are not taken at their word (the reference's MAX_RECOGNIZED_TTL). */
 #define MAX_RECOGNIZED_TTL 172800
@@ -94,24 +93,45 @@ void http_proxy_send(struct http_proxy_req *p, int status, const char *type, con
  * Location and the body, in the slot of the handle's answers. */
 #define KEPT_HEAD 7
 
-static void keep_redirect(struct http_proxy_req *p, struct evbuffer *loc, struct evbuffer *body)
+static void keep_redirect(struct worker *w, const char *handle, size_t len, uint64_t hash,
+                          uint32_t version, uint8_t ttl_type, uint32_t ttl, struct evbuffer *loc,
+                          struct evbuffer *body)
 {
     uint8_t buf[HTTP_BODY_CACHE_SLOT];
     size_t loc_len = evbuffer_get_length(loc) - 1; /* without its NUL */
     size_t body_len = evbuffer_get_length(body);
     if (loc_len > UINT16_MAX || KEPT_HEAD + loc_len + body_len > sizeof buf)
         return;
-    buf[0] = p->ttl_type;
-    buf[1] = (uint8_t)(p->ttl >> 24);
-    buf[2] = (uint8_t)(p->ttl >> 16);
-    buf[3] = (uint8_t)(p->ttl >> 8);
-    buf[4] = (uint8_t)p->ttl;
+    buf[0] = ttl_type;
+    buf[1] = (uint8_t)(ttl >> 24);
+    buf[2] = (uint8_t)(ttl >> 16);
+    buf[3] = (uint8_t)(ttl >> 8);
+    buf[4] = (uint8_t)ttl;
     buf[5] = (uint8_t)(loc_len >> 8);
     buf[6] = (uint8_t)loc_len;
     evbuffer_copyout(loc, buf + KEPT_HEAD, loc_len);
     evbuffer_copyout(body, buf + KEPT_HEAD + loc_len, body_len);
-    http_body_cache_put(p->c->w->http->bodies, HTTP_BODY_PROXY, p->handle, p->len, p->keep_hash,
-                        p->keep_version, buf, KEPT_HEAD + loc_len + body_len);
+    http_body_cache_put(w->http->bodies, HTTP_BODY_PROXY, handle, len, hash, version, buf,
+                        KEPT_HEAD + loc_len + body_len);
+}
+
+/* A redirect to target's URL: Location (made a URI as the reference makes it, NUL-terminated)
+ * and the short page for clients that do not follow. 0, or -1 without memory. */
+static int redirect_parts(struct evbuffer *target, struct evbuffer *loc, struct evbuffer *body)
+{
+    size_t n = evbuffer_get_length(target);
+    const char *full = (const char *)evbuffer_pullup(target, -1);
+    if (n && !full)
+        return -1;
+    http_url_encode_uri(loc, full, n);
+    evbuffer_add(loc, "", 1);
+    evbuffer_add_printf(body, "<html><head><title>Handle Redirect</title></head>\n"
+                              "<body><a href=\"");
+    http_html_text(body, (const uint8_t *)full, n);
+    evbuffer_add_printf(body, "\">");
+    http_html_text(body, (const uint8_t *)full, n);
+    evbuffer_add_printf(body, "</a></body></html>");
+    return 0;
 }
 
 /* A kept redirect, in its slot. */
@@ -162,16 +182,32 @@ bool http_proxy_send_kept(struct http_proxy_req *p)
     return true;
 }
 
-bool http_proxy_plain_kept(struct worker *w, const char *handle, size_t len, time_t now,
-                           char *head, size_t cap, size_t *head_len, const void **body,
-                           size_t *body_len)
+bool http_proxy_keep_plain(struct worker *w, const char *handle, size_t len, uint64_t hash,
+                           uint32_t version, const struct hdl_value *v, const char *url,
+                           size_t url_len)
 {
-    uint64_t hash = 0;
-    uint32_t version = 0;
+    struct evbuffer *target = evbuffer_new();
+    struct evbuffer *loc = evbuffer_new();
+    struct evbuffer *body = evbuffer_new();
+    bool ok = target && loc && body && evbuffer_add(target, url, url_len) == 0 &&
+              redirect_parts(target, loc, body) == 0;
+    if (ok)
+        keep_redirect(w, handle, len, hash, version, v->ttl_type, v->ttl, loc, body);
+    if (target)
+        evbuffer_free(target);
+    if (loc)
+        evbuffer_free(loc);
+    if (body)
+        evbuffer_free(body);
+    return ok;
+}
+
+bool http_proxy_plain_kept(struct worker *w, const char *handle, size_t len, uint64_t hash,
+                           uint32_t version, time_t now, char *head, size_t cap, size_t *head_len,
+                           const void **body, size_t *body_len)
+{
     struct kept_redirect k;
-    if (memchr(handle, '\0', len) ||
-        !query_key_version(w->node, (const uint8_t *)handle, len, &hash, &version) ||
-        !kept_find(w, handle, len, hash, version, &k))
+    if (!kept_find(w, handle, len, hash, version, &k))
         return false;
     int64_t expires = expiry_of(now, k.ttl_type, k.ttl);
     char date[64];
@@ -204,21 +240,13 @@ void http_proxy_send_redirect(struct http_proxy_req *p, int status, const char *
         (append && evbuffer_add(target, append, strlen(append)) != 0)) {
         http_send_bytes(c, 500, "text/plain", "Out of memory\n", 14);
     } else {
-        size_t n = evbuffer_get_length(target);
-        const char *full = (const char *)evbuffer_pullup(target, -1);
-        http_url_encode_uri(loc, full, n);
-        evbuffer_add(loc, "", 1);
+        redirect_parts(target, loc, body);
         evhttp_add_header(evhttp_request_get_output_headers(c->req), "Location",
                           (const char *)evbuffer_pullup(loc, -1));
-        evbuffer_add_printf(body, "<html><head><title>Handle Redirect</title></head>\n"
-                                  "<body><a href=\"");
-        http_html_text(body, (const uint8_t *)full, n);
-        evbuffer_add_printf(body, "\">");
-        http_html_text(body, (const uint8_t *)full, n);
-        evbuffer_add_printf(body, "</a></body></html>");
         c->rc = HDL_RC_SUCCESS;
         if (p->keep && status == 302)
-            keep_redirect(p, loc, body);
+            keep_redirect(c->w, p->handle, p->len, p->keep_hash, p->keep_version, p->ttl_type,
+                          p->ttl, loc, body);
         http_proxy_send(p, status, HTML_TYPE, evbuffer_pullup(body, -1), evbuffer_get_length(body));
     }
     if (target)

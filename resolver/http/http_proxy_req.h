@@ -53,13 +53,20 @@ void http_proxy_send_redirect(struct http_proxy_req *p, int status, const char *
 /* Sends the redirect kept for p's handle under p->keep_hash and p->keep_version, with the
  * expiry its TTL gives now; false when none is kept. */
 bool http_proxy_send_kept(struct http_proxy_req *p);
-/* The answer kept for GET /{handle} of the worker w without parameters, for the lean front end
- * (http_lean.h) to send as http_proxy_send_kept would at now: the headers that come before
- * Content-Type (Location, Expires, Cache-Control) written into head (cap bytes, *head_len), and
- * the body (in the kept slot: valid until the worker keeps another answer). False when none is
- * kept or head is too small. */
-bool http_proxy_plain_kept(struct worker *w, const char *handle, size_t len, time_t now,
-                           char *head, size_t cap, size_t *head_len, const void **body,
-                           size_t *body_len);
+/* The redirect kept for GET /{handle} of the worker w without parameters, under hash and version
+ * (query_key_version), for the lean front end (http_proxy_get_plain) to send as
+ * http_proxy_send_kept would at now: the headers that come before Content-Type (Location,
+ * Expires, Cache-Control) written into head (cap bytes, *head_len), and the body (in the kept
+ * slot: valid until the worker keeps another answer). False when none is kept or head is too
+ * small. */
+bool http_proxy_plain_kept(struct worker *w, const char *handle, size_t len, uint64_t hash,
+                           uint32_t version, time_t now, char *head, size_t cap, size_t *head_len,
+                           const void **body, size_t *body_len);
+/* Keeps the redirect of a plain GET /{handle} to url (url_len bytes, from the value v, whose TTL
+ * it expires by) under hash and version, as http_proxy_send_redirect keeps it; false without
+ * memory. */
+bool http_proxy_keep_plain(struct worker *w, const char *handle, size_t len, uint64_t hash,
+                           uint32_t version, const struct hdl_value *v, const char *url,
+                           size_t url_len);
 
 #endif

@@ -23,13 +23,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     memcpy(buf, data, size);
     size_t at = 0;
     while (at < size) {
-        size_t used = 0, handle_len = 0;
-        const char *handle = NULL;
-        enum http_lean_route route = HTTP_LEAN_REST;
-        enum http_lean_parsed k =
-            http_lean_parse(buf + at, size - at, &used, &route, &handle, &handle_len);
-        if (k != HTTP_LEAN_FAST)
+        size_t used = 0;
+        struct http_lean_request r = {0};
+        if (http_lean_parse(buf + at, size - at, &used, &r) != HTTP_LEAN_FAST)
             break;
+        enum http_lean_route route = r.route;
+        const char *handle = r.handle;
+        size_t handle_len = r.handle_len;
+        if (r.language && (r.language < buf + at || r.language + r.language_len > buf + at + used))
+            abort();
         size_t skip = route == HTTP_LEAN_REST ? 17 : 5;
         if (used == 0 || used > size - at || !handle || handle < buf + at ||
             handle + handle_len > buf + at + used || handle_len == 0 ||
@@ -42,11 +44,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
                 (unsigned char)handle[i] <= ' ' || (unsigned char)handle[i] >= 0x7f)
                 abort();
         /* The same request alone is taken the same way. */
-        size_t used2 = 0, len2 = 0;
-        const char *h2 = NULL;
-        enum http_lean_route route2 = HTTP_LEAN_REST;
-        if (http_lean_parse(buf + at, used, &used2, &route2, &h2, &len2) != HTTP_LEAN_FAST ||
-            used2 != used || route2 != route || h2 != handle || len2 != handle_len)
+        size_t used2 = 0;
+        struct http_lean_request r2 = {0};
+        if (http_lean_parse(buf + at, used, &used2, &r2) != HTTP_LEAN_FAST || used2 != used ||
+            r2.route != route || r2.handle != handle || r2.handle_len != handle_len ||
+            r2.language != r.language || r2.language_len != r.language_len)
             abort();
         at += used;
     }

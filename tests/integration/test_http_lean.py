@@ -46,9 +46,7 @@ def take_response(data):
 class HttpLean(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        # One worker: the answers a worker keeps are its own, and a test that asks on a second
-        # connection for what the first left kept must reach the same worker.
-        cls.node = Node(RECORDS, threads=1, tls=True, http_conf=" request_timeout = 2;",
+        cls.node = Node(RECORDS, tls=True, http_conf=" request_timeout = 2;",
                         extra_conf='server_admins = [ "300:88.100.1/ADMIN" ];\n'
                                    'registry = { sync = false; };\n').start()
 
@@ -88,8 +86,8 @@ class HttpLean(unittest.TestCase):
         return self.metrics().get(LEAN, 0)
 
     def test_answers_are_evhttps_bytes(self):
-        # On the second connection the proxy request goes first: evhttp takes the connection and
-        # answers the same two GETs itself.
+        # On the second connection a request with a parameter goes first: evhttp takes the
+        # connection and answers the same two GETs itself.
         asked = [get("/api/handles/" + HANDLES[0]), get("/api/handles/88.100.1/NOPE")]
         before = self.lean_count()
         lean = self.connect()
@@ -97,7 +95,7 @@ class HttpLean(unittest.TestCase):
         by_lean = self.read_responses(lean, 2)
         self.assertEqual(self.lean_count() - before, 2)
         ev = self.connect()
-        ev.sendall(get("/" + HANDLES[0]) + b"".join(asked))
+        ev.sendall(get("/api/handles/" + HANDLES[0] + "?pretty") + b"".join(asked))
         by_evhttp = self.read_responses(ev, 3)[1:]
         self.assertEqual(self.lean_count() - before, 2)
         self.assertEqual([r[0] for r in by_lean], [200, 404])
@@ -211,33 +209,37 @@ class HttpLean(unittest.TestCase):
         data = self.read_to_end(s)
         return parse_metrics(data.split(b"\r\n\r\n", 1)[1].decode())
 
-    def test_kept_redirects_are_evhttps_bytes(self):
+    def test_proxy_answers_are_evhttps_bytes(self):
         h = HANDLES[11]
+        asked = [get("/" + h), get("/" + h),
+                 get("/88.100.1/NOPE", extra=b"Accept-Language: zh-CN,zh;q=0.9\r\n"),
+                 get("/88.100.1/NOPE")]
         before = self.lean_count()
-        # Nothing kept yet: evhttp answers, and keeps the redirect.
-        first = self.connect()
-        first.sendall(get("/" + h))
-        by_evhttp = self.read_responses(first, 1)[0]
-        self.assertEqual(self.lean_count(), before)
-        s = self.connect()
-        s.sendall(get("/" + h) * 2 + get("/api/handles/" + h))
-        got = self.read_responses(s, 3)
-        self.assertEqual(self.lean_count() - before, 3)
-        for r in got[:2]:
-            self.assertEqual(r[0], 302)
-            self.assertEqual(r[2], by_evhttp[2])
-            self.assertEqual(list(r[1]), list(by_evhttp[1]))
-            self.assertEqual({k: v for k, v in r[1].items() if k not in ("date", "expires")},
-                             {k: v for k, v in by_evhttp[1].items()
-                              if k not in ("date", "expires")})
-        self.assertEqual(got[0][1]["location"], "https://example.com/" + h)
-        self.assertEqual(got[0][1]["cache-control"], "max-age=86400")
+        lean = self.connect()
+        lean.sendall(b"".join(asked))
+        by_lean = self.read_responses(lean, 4)
+        self.assertEqual(self.lean_count() - before, 4)
+        # A parameter first: evhttp takes the connection and answers the same requests.
+        ev = self.connect()
+        ev.sendall(get("/api/handles/" + h + "?pretty") + b"".join(asked))
+        by_evhttp = self.read_responses(ev, 5)[1:]
+        self.assertEqual(self.lean_count() - before, 4)
+        self.assertEqual([r[0] for r in by_lean], [302, 302, 404, 404])
+        for a, b in zip(by_lean, by_evhttp):
+            self.assertEqual(a[0], b[0])
+            self.assertEqual(a[2], b[2])
+            self.assertEqual(list(a[1]), list(b[1]))
+            self.assertEqual({k: v for k, v in a[1].items() if k not in ("date", "expires")},
+                             {k: v for k, v in b[1].items() if k not in ("date", "expires")})
+        self.assertEqual(by_lean[0][1]["location"], "https://example.com/" + h)
+        self.assertEqual(by_lean[0][1]["cache-control"], "max-age=86400")
+        self.assertNotEqual(by_lean[2][2], by_lean[3][2])  # the page speaks the language asked
         # Asked for JSON, the proxy answers the REST JSON: evhttp's.
         j = self.connect()
         j.sendall(get("/" + h, extra=b"Accept: application/json\r\n"))
         answer = self.read_responses(j, 1)[0]
         self.assertEqual(json.loads(answer[2])["handle"], h)
-        self.assertEqual(self.lean_count() - before, 3)
+        self.assertEqual(self.lean_count() - before, 4)
 
     def test_a_write_is_seen_at_once(self):
         rest = Rest(self.node)
