@@ -18,7 +18,7 @@
 #include "resolver/http/http_guard.h"
 #include "resolver/http/http_lean_parse.h"
 #include "resolver/http/http_body_cache.h"
-#include "resolver/http/http_proxy.h"
+#include "resolver/http/http_proxy_plain.h"
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
@@ -124,6 +124,13 @@ struct lean_answer {
     size_t len;
 };
 
+/* Copies n bytes of s to o; returns the end. */
+static char *put(char *o, const void *s, size_t n)
+{
+    memcpy(o, s, n);
+    return o + n;
+}
+
 /* The head of an answer as evhttp writes it, before the body: status line, the answer's own
  * headers, Content-Type, Date, Content-Length. Returns its length (0: more than cap). */
 static size_t answer_head(const struct http_lean *l, const struct lean_answer *a, char *buf,
@@ -144,32 +151,21 @@ static size_t answer_head(const struct http_lean *l, const struct lean_answer *a
                   l->date_len + sizeof length - 1 + nd + 4;
     if (need > cap || a->status < 100 || a->status > 999)
         return 0;
-    char *o = buf;
-    memcpy(o, "HTTP/1.1 ", 9);
-    o[9] = (char)('0' + a->status / 100);
-    o[10] = (char)('0' + a->status / 10 % 10);
-    o[11] = (char)('0' + a->status % 10);
-    o[12] = ' ';
-    o += 13;
-    memcpy(o, reason, reason_len);
-    o += reason_len;
-    memcpy(o, "\r\n", 2);
-    o += 2;
-    memcpy(o, a->extra, a->extra_len);
-    o += a->extra_len;
-    memcpy(o, type, sizeof type - 1);
-    o += sizeof type - 1;
-    memcpy(o, a->type, type_len);
-    o += type_len;
-    memcpy(o, "\r\n", 2);
-    o += 2;
-    memcpy(o, l->date, l->date_len);
-    o += l->date_len;
-    memcpy(o, length, sizeof length - 1);
-    o += sizeof length - 1;
-    memcpy(o, digits + sizeof digits - nd, nd);
-    o += nd;
-    memcpy(o, "\r\n\r\n", 4);
+    char *o = put(buf, "HTTP/1.1 ", 9);
+    o[0] = (char)('0' + a->status / 100);
+    o[1] = (char)('0' + a->status / 10 % 10);
+    o[2] = (char)('0' + a->status % 10);
+    o[3] = ' ';
+    o = put(o + 4, reason, reason_len);
+    o = put(o, "\r\n", 2);
+    o = put(o, a->extra, a->extra_len);
+    o = put(o, type, sizeof type - 1);
+    o = put(o, a->type, type_len);
+    o = put(o, "\r\n", 2);
+    o = put(o, l->date, l->date_len);
+    o = put(o, length, sizeof length - 1);
+    o = put(o, digits + sizeof digits - nd, nd);
+    put(o, "\r\n\r\n", 4);
     return need;
 }
 

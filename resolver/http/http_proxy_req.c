@@ -115,6 +115,16 @@ static void keep_redirect(struct worker *w, const char *handle, size_t len, uint
                         KEPT_HEAD + loc_len + body_len);
 }
 
+static void free_buffers(struct evbuffer *target, struct evbuffer *loc, struct evbuffer *body)
+{
+    if (target)
+        evbuffer_free(target);
+    if (loc)
+        evbuffer_free(loc);
+    if (body)
+        evbuffer_free(body);
+}
+
 /* A redirect to target's URL: Location (made a URI as the reference makes it, NUL-terminated)
  * and the short page for clients that do not follow. 0, or -1 without memory. */
 static int redirect_parts(struct evbuffer *target, struct evbuffer *loc, struct evbuffer *body)
@@ -193,12 +203,7 @@ bool http_proxy_keep_plain(struct worker *w, const char *handle, size_t len, uin
               redirect_parts(target, loc, body) == 0;
     if (ok)
         keep_redirect(w, handle, len, hash, version, v->ttl_type, v->ttl, loc, body);
-    if (target)
-        evbuffer_free(target);
-    if (loc)
-        evbuffer_free(loc);
-    if (body)
-        evbuffer_free(body);
+    free_buffers(target, loc, body);
     return ok;
 }
 
@@ -249,10 +254,26 @@ void http_proxy_send_redirect(struct http_proxy_req *p, int status, const char *
                           p->ttl, loc, body);
         http_proxy_send(p, status, HTML_TYPE, evbuffer_pullup(body, -1), evbuffer_get_length(body));
     }
-    if (target)
-        evbuffer_free(target);
-    if (loc)
-        evbuffer_free(loc);
-    if (body)
-        evbuffer_free(body);
+    free_buffers(target, loc, body);
+}
+
+bool http_proxy_public_values(struct hdl_slice run, uint32_t value_count,
+                          const struct hdl_resolution_request *rr, struct hdl_value **out,
+                          size_t *count)
+{
+    *out = NULL;
+    *count = 0;
+    if (value_count && !(*out = malloc(value_count * sizeof **out)))
+        return false;
+    struct hdl_reader r;
+    hdl_reader_init(&r, run.ptr, run.len);
+    for (uint32_t i = 0; i < value_count; i++) {
+        struct hdl_value v;
+        if (hdl_value_decode(&r, &v) != HDL_OK)
+            return false;
+        /* Only values with public read leave the node without authentication. */
+        if ((v.perms & HDL_PERM_PUBLIC_READ) && hdl_resolution_selects(rr, v.index, v.type))
+            (*out)[(*count)++] = v;
+    }
+    return true;
 }

@@ -11,6 +11,7 @@
 #include <time.h>
 
 #include "proto/hdl_const.h"
+#include "proto/hdl_resolution.h"
 #include "proto/hdl_value.h"
 #include "resolver/http/http_call.h"
 #include "resolver/http/http_page.h"
@@ -40,6 +41,12 @@ struct http_proxy_req {
 const char *http_proxy_param(const struct http_proxy_req *p, const char *name);
 /* The request header name, or NULL. */
 const char *http_proxy_header(const struct http_proxy_req *p, const char *name);
+/* The public values of a value run (value_count of them), selected by rr, into a new array
+ * (*out, to free; *count of them); false when memory is short or the run does not decode, with
+ * what decoded before kept. */
+bool http_proxy_public_values(struct hdl_slice run, uint32_t value_count,
+                              const struct hdl_resolution_request *rr, struct hdl_value **out,
+                              size_t *count);
 /* Brings p's expiry forward to what v's TTL allows (at most two days, as the reference). */
 void http_proxy_note_ttl(struct http_proxy_req *p, const struct hdl_value *v);
 /* Sends body (len bytes, copied) with status and content type, and Expires and Cache-Control when
