@@ -5,15 +5,16 @@
  * object, a header list, buffers, write events armed and disarmed, printf of the status line.
  * evhttp keeps every connection (its accept, timeouts, guard, close), but once a plain HTTP
  * connection is admitted (http_guard.h) the lean front end puts its own callbacks on its
- * bufferevent, keeping evhttp's. Each complete request that arrives and is a keep-alive HTTP/1.1
- * GET /api/handles/{handle} without parameters, percent-encoding or body is parsed (http_parser)
- * and answered from http_api_get_plain, with the answers to one read written in one send(2) and
- * the headers evhttp would send (Content-Type, Date, Content-Length), byte for byte. The first
- * request that is anything else, or whose answer the general path must give, puts evhttp's
- * callbacks back and evhttp reads it and all that follows: the connection is evhttp's from then
- * on, so answers never overtake each other and whatever evhttp does (errors, closing after an
- * HTTP/1.0 answer) it does as without the lean front end. An answer the client does not read
- * waits in the bufferevent's output; past LEAN_PENDING_MAX reading stops until it drains.
+ * bufferevent, keeping evhttp's, and reads the socket itself. Each complete request that arrives
+ * and is a keep-alive HTTP/1.1 GET without parameters, percent-encoding or body
+ * (http_lean_parse.h) is answered: /api/handles/{handle} from http_api_get_plain, the proxy's
+ * /{handle} from http_proxy_get_plain, with the answers to one read written in one send(2) and
+ * the headers evhttp would send, byte for byte. The first request that is anything else, or whose
+ * answer the general path must give, puts evhttp's callbacks and reading back and evhttp reads it
+ * and all that follows: the connection is evhttp's from then on, so answers never overtake each
+ * other and whatever evhttp does (errors, closing after an HTTP/1.0 answer) it does as without the
+ * lean front end. An answer the client does not read waits in the bufferevent's output; past
+ * LEAN_PENDING_MAX reading stops until it drains.
  *
  * HTTPS connections are evhttp's throughout.
  */
