@@ -20,4 +20,8 @@ void http_proxy_get(struct http_call *c);
  * native message. */
 bool http_proxy_is_form(const struct http_call *c);
 
+/* POST of a form: the handle of its field hdl (else of the path), other fields taken as
+ * parameters. */
+void http_proxy_post(struct http_call *c);
+
 #endif

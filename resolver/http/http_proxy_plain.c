@@ -49,7 +49,8 @@ static bool plain_keep(struct worker *w, const char *handle, size_t len, uint64_
     size_t count = 0;
     bool ok = reg_record_parse(pin->data, pin->len, 0, &rec) == HDL_OK;
     if (ok)
-        ok = http_proxy_http_proxy_public_values(rec.values, rec.value_count, &all, &values, &count) || values;
+        ok = http_proxy_public_values(rec.values, rec.value_count, &all, &values,
+                                      &count) || values;
     for (size_t i = 0; ok && i < count; i++)
         if (http_proxy_has_type(&values[i], "HS_ALIAS") ||
             http_proxy_has_type(&values[i], "10320/loc"))

@@ -33,8 +33,4 @@ enum http_plain_result http_proxy_get_plain(struct worker *w, const char *handle
                                             const char *accept_language, time_t now,
                                             struct http_proxy_plain *out);
 
-/* POST of a form: the handle of its field hdl (else of the path), other fields taken as
- * parameters. */
-void http_proxy_post(struct http_call *c);
-
 #endif
