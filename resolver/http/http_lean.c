@@ -6,18 +6,16 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "proto/hdl_const.h"
 #include "resolver/http/http_api.h"
+#include "resolver/http/http_body_cache.h"
 #include "resolver/http/http_call.h"
 #include "resolver/http/http_conn.h"
 #include "resolver/http/http_guard.h"
 #include "resolver/http/http_lean_parse.h"
-#include "resolver/http/http_body_cache.h"
 #include "resolver/http/http_proxy_plain.h"
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_state.h"
@@ -29,8 +27,8 @@
 #define LEAN_IN_BYTES (64u << 10)
 /* Answers gathered for one write; more is written as it fills. */
 #define LEAN_OUT_BYTES (64u << 10)
-/* Answers waiting for the client to read past which the connection is left to evhttp, which
- * reads no more requests while it has one unwritten. */
+/* Answers waiting for the client to read past which no more requests are read until they
+ * drain, as evhttp reads none while it has an answer unwritten. */
 #define LEAN_PENDING_MAX (1u << 20)
 
 struct http_lean {
@@ -87,8 +85,8 @@ static bool flush_out(struct lean_conn *c, struct http_lean *l)
     size_t n = l->out_len;
     l->out_len = 0;
     struct evbuffer *pending = bufferevent_get_output(c->bev);
+    evutil_socket_t fd = bufferevent_getfd(c->bev);
     if (n && evbuffer_get_length(pending) == 0) {
-        evutil_socket_t fd = bufferevent_getfd(c->bev);
         while (n && fd >= 0) {
             ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
             if (k > 0) {
@@ -107,8 +105,12 @@ static bool flush_out(struct lean_conn *c, struct http_lean *l)
         }
     }
     if (n) {
-        if (evbuffer_add(pending, p, n) != 0)
-            return false;
+        if (evbuffer_add(pending, p, n) != 0) {
+            /* Answers lost for want of memory: the connection ends rather than wait for them. */
+            if (fd >= 0)
+                shutdown(fd, SHUT_RDWR);
+            return true;
+        }
         bufferevent_enable(c->bev, EV_WRITE);
     }
     return evbuffer_get_length(pending) <= LEAN_PENDING_MAX;
@@ -185,8 +187,13 @@ static enum added add_answer(struct lean_conn *c, struct http_lean *l, const str
     if (hn + a->len > sizeof l->out) {
         /* Larger than the buffer: after what is gathered, through the bufferevent. */
         struct evbuffer *pending = bufferevent_get_output(c->bev);
-        if (evbuffer_add(pending, head, hn) != 0 || evbuffer_add(pending, a->body, a->len) != 0)
-            return ADD_FAILED;
+        if (evbuffer_add(pending, head, hn) != 0 || evbuffer_add(pending, a->body, a->len) != 0) {
+            /* Part of an answer may have gone in: the connection ends, without memory. */
+            evutil_socket_t fd = bufferevent_getfd(c->bev);
+            if (fd >= 0)
+                shutdown(fd, SHUT_RDWR);
+            return ADDED;
+        }
         bufferevent_enable(c->bev, EV_WRITE);
         return evbuffer_get_length(pending) <= LEAN_PENDING_MAX ? ADDED : ADDED_BLOCKED;
     }
