@@ -65,16 +65,41 @@ def basic(ident, secret):
     return "Basic " + base64.b64encode((user + ":" + secret).encode()).decode()
 
 
+# Ports handed to nodes, claimed across the suite's processes: a node binds its ports with
+# SO_REUSEPORT, so two tests started at once that were given the same free number would both bind
+# it and the kernel would share their clients between them. A claim older than an hour is from an
+# earlier run.
+PORT_CLAIMS = os.path.join(tempfile.gettempdir(), "pazhou-test-ports")
+
+
+def claim_port(port):
+    """Whether port is now this test's: no other test of the run has been given it."""
+    os.makedirs(PORT_CLAIMS, exist_ok=True)
+    path = os.path.join(PORT_CLAIMS, str(port))
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        return True
+    except FileExistsError:
+        try:
+            if time.time() - os.path.getmtime(path) > 3600:
+                os.utime(path)
+                return True
+        except OSError:
+            pass
+        return False
+
+
 def free_port():
-    """A port number free on 127.0.0.1 for both UDP and TCP."""
-    for _ in range(100):
+    """A port number free on 127.0.0.1 for both UDP and TCP, given to no other test."""
+    for _ in range(1000):
         t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         t.bind(("127.0.0.1", 0))
         port = t.getsockname()[1]
         u = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         try:
             u.bind(("127.0.0.1", port))
-            return port
+            if claim_port(port):
+                return port
         except OSError:
             continue
         finally:
@@ -84,13 +109,17 @@ def free_port():
 
 
 def free_tcp_port():
-    """A TCP port number free on 127.0.0.1."""
-    t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    try:
-        t.bind(("127.0.0.1", 0))
-        return t.getsockname()[1]
-    finally:
-        t.close()
+    """A TCP port number free on 127.0.0.1, given to no other test."""
+    for _ in range(1000):
+        t = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        try:
+            t.bind(("127.0.0.1", 0))
+            port = t.getsockname()[1]
+        finally:
+            t.close()
+        if claim_port(port):
+            return port
+    raise RuntimeError("no free TCP port")
 
 
 def make_tls_pair(directory):
