@@ -60,8 +60,10 @@ class LogsTest(unittest.TestCase):
     def test_log_file_gets_the_lines_and_a_new_file_after_a_rename(self):
         n = self.node('log_file = "{d}/node.log";').start()
         path = os.path.join(n.dir, "node.log")
-        text = wait_for(lambda: (read(path) or "") if "serving" in (read(path) or "") else None,
-                        "the start-up lines in log_file")
+        # The resident registry's line is the last of the start-up, written by its loader
+        # thread once the node serves: the rename below must come after it.
+        text = wait_for(lambda: (read(path) or "") if "resident registry:" in (read(path) or "")
+                        else None, "the start-up lines in log_file")
         for line in text.splitlines():
             self.assertRegex(line, STAMP)
         self.assertIn("info: serving UDP and TCP 127.0.0.1 port %d" % n.port, text)
