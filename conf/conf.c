@@ -66,6 +66,7 @@ void conf_defaults(struct conf *c)
     c->http_max_header_bytes = 8192;
     c->http_max_body_bytes = 262164;
     c->http_timeout_s = 30;
+    c->http2 = true;
     c->http_batch_max_body_bytes = 16u << 20;
     c->http_session_timeout_s = 1800;
     c->http_max_per_source = 256;
@@ -233,6 +234,7 @@ static const struct key http_keys[] = {
      .min = 1024,
      .max = 67108864},
     {.name = "timeout", .kind = K_U32, FIELD(http_timeout_s), .min = 1, .max = 86400},
+    {.name = "http2", .kind = K_BOOL, FIELD(http2)},
     {.name = "batch_max_body_bytes",
      .kind = K_U32,
      FIELD(http_batch_max_body_bytes),

@@ -136,6 +136,7 @@ struct conf {
     uint32_t http_max_header_bytes; /* request line and headers; default 8192 */
     uint32_t http_max_body_bytes;   /* request body; default 262164 (envelope + message) */
     uint32_t http_timeout_s;        /* read, write and keep-alive idle timeout; default 30 */
+    bool http2; /* HTTP/2 over HTTPS by ALPN and over HTTP with prior knowledge; default true */
 
     uint32_t http_batch_max_body_bytes; /* POST /api/batch body, over HTTPS; default 16 MiB */
     uint32_t http_session_timeout_s;    /* idle life of a REST API session; default 1800 */

@@ -7,9 +7,10 @@
 set -euo pipefail
 packages=(build-essential cmake pkg-config libevent-dev librocksdb-dev libc-ares-dev libssl-dev
           libjansson-dev libsimdjson-dev libcmocka-dev libconfig-dev python3 openssl
-          libsystemd-dev scdoc libqrencode-dev libpng-dev libhttp-parser-dev)
+          libsystemd-dev scdoc libqrencode-dev libpng-dev libhttp-parser-dev libnghttp2-dev)
 case "${1:-}" in
---tests) packages+=(clang libclang-rt-14-dev chromium zbar-tools librsvg2-bin knot prometheus) ;;
+--tests) packages+=(clang libclang-rt-14-dev chromium zbar-tools librsvg2-bin knot prometheus curl
+                 nghttp2-client python3-h2) ;;
 --containers) packages+=(podman debootstrap runc) ;;
 esac
 missing=()

@@ -51,7 +51,7 @@ int node_reload(struct node *node, const struct conf *fresh)
      * restart). */
     if (was->https_listen_count && fresh->https_listen_count) {
         char err[512];
-        tls = http_tls_ctx_new(fresh->tls_cert, fresh->tls_key, err, sizeof err);
+        tls = http_tls_ctx_new(fresh->tls_cert, fresh->tls_key, fresh->http2, err, sizeof err);
         if (!tls) {
             log_error("%s", err);
             log_error("configuration not reloaded: the node keeps the configuration it has");

@@ -59,6 +59,8 @@ void node_stats_add(struct node_stats *sum, const struct node_stats *s)
         add(sum->http_responses[r], s->http_responses[r], 5);
     add(&sum->http_accepted, &s->http_accepted, 1);
     add(&sum->http_lean, &s->http_lean, 1);
+    add(&sum->http2_conns, &s->http2_conns, 1);
+    add(&sum->http2_streams, &s->http2_streams, 1);
     add(&sum->http_refused_source, &s->http_refused_source, 1);
     add(&sum->http_timeouts, &s->http_timeouts, 1);
     add(&sum->rec.requests, &s->rec.requests, 1);

@@ -97,6 +97,8 @@ struct node_stats {
     uint64_t http_responses[NODE_HTTP_ROUTES][5];
     uint64_t http_accepted;
     uint64_t http_lean;           /* responses of the lean front end (http_lean.h), also above */
+    uint64_t http2_conns;         /* connections that speak HTTP/2 (http2.h) */
+    uint64_t http2_streams;       /* their requests given to the routes */
     uint64_t http_refused_source; /* over http.max_connections_per_source */
     uint64_t http_timeouts;       /* closed: no whole request within http.request_timeout */
     struct node_rec_stats rec;

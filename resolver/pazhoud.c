@@ -648,7 +648,7 @@ int main(int argc, char **argv)
     node.worker_count = nworkers;
     node.quiesce = quiesce;
     if (conf.https_listen_count) {
-        node.tls_ctx = http_tls_ctx_new(conf.tls_cert, conf.tls_key, err, sizeof err);
+        node.tls_ctx = http_tls_ctx_new(conf.tls_cert, conf.tls_key, conf.http2, err, sizeof err);
         if (!node.tls_ctx) {
             log_error("%s", err);
             reg_close(node.db);

@@ -18,6 +18,7 @@
 #include "registry/reg_record.h"
 #include "resolver/http/http_body_cache.h"
 #include "resolver/http/http_recurse.h"
+#include "resolver/http/http_req.h"
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
@@ -348,7 +349,7 @@ void http_api_native(struct http_call *c)
     size_t len = evbuffer_get_length(in);
     const uint8_t *msg = len ? evbuffer_pullup(in, -1) : (const uint8_t *)"";
     size_t out_len = 0;
-    struct evhttp_connection *evcon = evhttp_request_get_connection(c->req);
+    struct evhttp_connection *evcon = http_req_connection(c->req);
     w->query.peer = evcon ? evhttp_connection_get_addr(evcon) : NULL;
     enum query_result r = query_answer_counted(&w->query, NODE_HTTP, msg, len, w->out, &out_len);
     if (r == QUERY_RECURSE) {

@@ -16,6 +16,7 @@
 #include "resolver/http/http_api.h"
 #include "resolver/http/http_authed_job.h"
 #include "resolver/http/http_import.h"
+#include "resolver/http/http_req.h"
 #include "resolver/http/http_send.h"
 #include "resolver/net/worker.h"
 
@@ -51,7 +52,7 @@ static SSL *call_ssl(const struct http_call *c)
 {
     if (!c->tls)
         return NULL;
-    struct evhttp_connection *con = evhttp_request_get_connection(c->req);
+    struct evhttp_connection *con = http_req_connection(c->req);
     struct bufferevent *bev = con ? evhttp_connection_get_bufferevent(con) : NULL;
     return bev ? bufferevent_openssl_get_ssl(bev) : NULL;
 }

@@ -2,9 +2,11 @@
 
 #include <stdio.h>
 
+#include "resolver/http/http_req.h"
+
 void http_peer_address(struct evhttp_request *req, char *buf, size_t cap)
 {
-    struct evhttp_connection *evcon = evhttp_request_get_connection(req);
+    struct evhttp_connection *evcon = http_req_connection(req);
     char *host = NULL;
     ev_uint16_t port = 0;
     if (evcon)

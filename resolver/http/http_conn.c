@@ -2,12 +2,13 @@
 
 #include "common/ptr_map.h"
 #include "resolver/http/http_guard.h"
+#include "resolver/http/http_req.h"
 #include "resolver/net/worker.h"
 
 void http_defer_watch(struct http_call *c, struct http_deferred *d)
 {
     struct http_server *h = c->w->http;
-    d->evcon = evhttp_request_get_connection(c->req);
+    d->evcon = http_req_connection(c->req);
     d->prev = NULL;
     d->next = h->deferred;
     if (h->deferred)

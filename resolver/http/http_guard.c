@@ -19,7 +19,7 @@ struct guard_conn {
     bool has_slot;
     bool shut;     /* shut down by us: evhttp will free it */
     bool busy;     /* a request is being answered */
-    bool plain;    /* plain HTTP: told to admitcb once admitted */
+    bool plain;    /* plain HTTP, not HTTPS */
     uint32_t slot; /* in node->http_sources */
     uint64_t deadline_ms;
     uint64_t timeout_ms; /* http.request_timeout */
@@ -33,7 +33,7 @@ struct http_guard {
     struct ptr_map map;  /* bufferevent -> guard_conn */
     void (*closecb)(struct evhttp_connection *, void *); /* the server's, which calls
                                                               http_guard_closed */
-    void (*admitcb)(struct bufferevent *, void *);       /* the server's, for plain HTTP */
+    void (*admitcb)(struct bufferevent *, bool, void *); /* the server's: lean or HTTP/2 */
     void *closecb_arg;
 };
 
@@ -98,8 +98,8 @@ static void admit_one(struct http_guard *g, struct guard_conn *c)
         }
         c->has_slot = true;
     }
-    if (c->plain && g->admitcb)
-        g->admitcb(c->bev, g->closecb_arg);
+    if (g->admitcb)
+        g->admitcb(c->bev, c->plain, g->closecb_arg);
 }
 
 static void on_admit(evutil_socket_t fd, short what, void *arg)
@@ -133,7 +133,7 @@ static void on_sweep(evutil_socket_t fd, short what, void *arg)
 
 struct http_guard *http_guard_new(struct worker *w,
                                   void (*closecb)(struct evhttp_connection *, void *),
-                                  void (*admitcb)(struct bufferevent *, void *), void *arg)
+                                  void (*admitcb)(struct bufferevent *, bool, void *), void *arg)
 {
     struct http_guard *g = calloc(1, sizeof *g);
     if (!g)
@@ -219,6 +219,16 @@ void http_guard_answered(struct http_guard *g, struct bufferevent *bev)
 {
     struct guard_conn *c = ptr_map_get(&g->map, bev);
     if (c)
+        c->deadline_ms = now_ms() + c->timeout_ms;
+}
+
+void http_guard_hold(struct http_guard *g, struct bufferevent *bev, bool busy)
+{
+    struct guard_conn *c = ptr_map_get(&g->map, bev);
+    if (!c)
+        return;
+    c->busy = busy;
+    if (!busy)
         c->deadline_ms = now_ms() + c->timeout_ms;
 }
 

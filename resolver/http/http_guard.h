@@ -23,10 +23,10 @@ struct http_guard;
 
 /* NULL when memory is short. closecb (with arg) is what every connection gets as its close
  * callback; it must call http_guard_closed. admitcb (with arg), when not NULL, is told of each
- * plain connection admitted, its socket and evhttp's callbacks set. */
+ * connection admitted, its socket and evhttp's callbacks set, and whether it is plain HTTP. */
 struct http_guard *http_guard_new(struct worker *w,
                                   void (*closecb)(struct evhttp_connection *, void *),
-                                  void (*admitcb)(struct bufferevent *, void *), void *arg);
+                                  void (*admitcb)(struct bufferevent *, bool, void *), void *arg);
 /* After evhttp has freed its connections. */
 void http_guard_free(struct http_guard *g);
 
@@ -38,6 +38,10 @@ void http_guard_request(struct http_guard *g, struct evhttp_request *req);
 /* Requests on bev were answered without evhttp seeing them (http_lean.h): the deadline for the
  * next runs from now. */
 void http_guard_answered(struct http_guard *g, struct bufferevent *bev);
+
+/* Requests on bev are being answered without evhttp seeing them (http2.h): while busy no
+ * deadline runs; once not, the next request's runs from now. */
+void http_guard_hold(struct http_guard *g, struct bufferevent *bev, bool busy);
 
 /* evhttp is closing evcon: its source's slot is given back and the guard forgets it. */
 void http_guard_closed(struct http_guard *g, struct evhttp_connection *evcon);

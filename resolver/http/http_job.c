@@ -12,6 +12,7 @@
 #include "resolver/admin/auth_request.h"
 #include "resolver/admin/job_pool.h"
 #include "resolver/http/http_conn.h"
+#include "resolver/http/http_req.h"
 #include "resolver/http/http_send.h"
 #include "resolver/net/worker.h"
 
@@ -188,10 +189,7 @@ static void cancel(struct http_deferred *d, bool pool_alive)
     struct pending *p = (struct pending *)d;
     if (pool_alive && p->job)
         job_cancel(p->job);
-    /* A request libevent detached from its failed connection is ours to free; one still attached
-     * goes with the connection. */
-    if (!evhttp_request_get_connection(p->req))
-        evhttp_request_free(p->req);
+    http_req_release(p->req);
     pending_free(p);
 }
 
@@ -220,7 +218,7 @@ void http_job_submit(struct http_call *c, void (*fn)(void *arg, struct http_repl
     p->d.cancel = cancel;
     *ja = (struct job_arg){fn, arg, free_arg, p->pretty && !p->callback};
     struct admin_owner owner = {p, deliver, done};
-    struct evhttp_connection *evcon = evhttp_request_get_connection(c->req);
+    struct evhttp_connection *evcon = http_req_connection(c->req);
     p->job = job_submit_fn(c->w->node->jobs, c->w->base, run, ja, free_job_arg,
                            evcon ? evhttp_connection_get_addr(evcon) : NULL, &owner);
     if (!p->job) {

@@ -10,6 +10,7 @@
 #include <time.h>
 
 #include "proto/hdl_const.h"
+#include "resolver/http/http2.h"
 #include "resolver/http/http_api.h"
 #include "resolver/http/http_body_cache.h"
 #include "resolver/http/http_call.h"
@@ -203,12 +204,13 @@ static enum added add_answer(struct lean_conn *c, struct http_lean *l, const str
     return reading ? ADDED : ADDED_BLOCKED;
 }
 
-enum served { SERVED_WAIT, SERVED_BLOCKED, SERVED_EVHTTP };
+enum served { SERVED_WAIT, SERVED_BLOCKED, SERVED_EVHTTP, SERVED_HTTP2 };
 
 /* Answers the complete requests at the head of data (avail bytes) that the lean front end
  * answers, setting *used to the bytes they took. Returns SERVED_WAIT when the rest (if any) is a
  * request still arriving, SERVED_BLOCKED when the client must read before more is answered,
- * SERVED_EVHTTP when the request at the head of the rest is evhttp's. */
+ * SERVED_EVHTTP when the request at the head of the rest is evhttp's, SERVED_HTTP2 when the
+ * connection began with HTTP/2's preface. */
 static enum served serve(struct lean_conn *c, const char *data, size_t avail, size_t *used)
 {
     struct http_server *h = c->h;
@@ -218,6 +220,12 @@ static enum served serve(struct lean_conn *c, const char *data, size_t avail, si
     unsigned answered = 0;
     enum served result = SERVED_WAIT;
     *used = 0;
+    /* Nothing answered yet: data is the start of the connection. */
+    if (!c->tracked && w->node->conf->http2) {
+        enum http2_preface p = http2_preface(data, avail);
+        if (p != HTTP2_PREFACE_NO)
+            return p == HTTP2_PREFACE_YES ? SERVED_HTTP2 : SERVED_WAIT;
+    }
     refresh_date(l);
     l->out_len = 0;
     char handle[HDL_MAX_HANDLE_LEN + 1];
@@ -317,7 +325,19 @@ static void hand_back(struct lean_conn *c)
         rd(bev, evcon);
 }
 
-/* What a serve came to: reading stops while the client does not read, or evhttp takes over. */
+/* The connection speaks HTTP/2: its session reads what waits in the bufferevent's input. */
+static void to_http2(struct lean_conn *c)
+{
+    struct http2_saved saved = {c->rd, c->wr, c->ev, c->evcon};
+    struct http_server *h = c->h;
+    struct bufferevent *bev = c->bev;
+    event_free(c->rev);
+    free(c);
+    http2_adopt(h, bev, &saved, false);
+}
+
+/* What a serve came to: reading stops while the client does not read, or evhttp or HTTP/2 takes
+ * over. */
 static void after_serve(struct lean_conn *c, enum served result)
 {
     switch (result) {
@@ -329,6 +349,9 @@ static void after_serve(struct lean_conn *c, enum served result)
         break;
     case SERVED_EVHTTP:
         hand_back(c);
+        break;
+    case SERVED_HTTP2:
+        to_http2(c);
         break;
     }
 }

@@ -16,7 +16,8 @@
  * lean front end. An answer the client does not read waits in the bufferevent's output; past
  * LEAN_PENDING_MAX reading stops until it drains.
  *
- * HTTPS connections are evhttp's throughout.
+ * A connection that begins with HTTP/2's preface is HTTP/2's (http2.h). HTTPS connections are
+ * not the lean front end's.
  */
 #ifndef NODE_HTTP_LEAN_H
 #define NODE_HTTP_LEAN_H

@@ -143,6 +143,13 @@ static void put_requests(struct evbuffer *b, const struct node_stats *s)
             "HTTP responses of the lean front end (plain keep-alive GETs of handles), also counted "
             "in pazhou_http_responses_total.",
             s->http_lean);
+    counter(b, "pazhou_http2_connections_total",
+            "HTTP and HTTPS connections that spoke HTTP/2 (ALPN h2, or the preface over plain "
+            "HTTP).",
+            s->http2_conns);
+    counter(b, "pazhou_http2_requests_total",
+            "Requests that came over HTTP/2, also counted in pazhou_http_responses_total.",
+            s->http2_streams);
 
     counter(b, "pazhou_rrl_slipped_total",
             "UDP answers over a source network's budget sent as a short \"retry over TCP\".",

@@ -10,6 +10,7 @@
 #include "proto/hdl_const.h"
 #include "proto/hdl_message.h"
 #include "resolver/http/http_conn.h"
+#include "resolver/http/http_req.h"
 #include "resolver/http/http_send.h"
 #include "resolver/net/worker.h"
 #include "resolver/query/query.h"
@@ -115,10 +116,7 @@ static void cancel(struct http_deferred *d, bool pool_alive)
         recursor_cancel(wt->rq);
     if (wt->free_ctx)
         wt->free_ctx(wt->ctx);
-    /* A request libevent detached from its failed connection is ours to free; one still attached
-     * goes with the connection. */
-    if (!evhttp_request_get_connection(wt->call.req))
-        evhttp_request_free(wt->call.req);
+    http_req_release(wt->call.req);
     waiting_free(wt);
 }
 

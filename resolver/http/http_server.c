@@ -16,6 +16,7 @@
 #include <time.h>
 
 #include "common/ptr_map.h"
+#include "resolver/http/http2.h"
 #include "resolver/http/http_body_cache.h"
 #include "resolver/http/http_conn.h"
 #include "resolver/http/http_guard.h"
@@ -67,19 +68,27 @@ static struct bufferevent *plain_bevcb(struct event_base *base, void *arg)
     return bev;
 }
 
-/* Every connection's close callback (http_guard.h): the lean front end forgets it too. */
+/* Every connection's close callback (http_guard.h): the lean front end and HTTP/2 forget it
+ * too, after the requests waiting on it are cancelled. */
 static void on_conn_closed(struct evhttp_connection *evcon, void *arg)
 {
     http_conn_closed(evcon, arg);
     struct bufferevent *bev = evhttp_connection_get_bufferevent(evcon);
-    if (bev)
+    if (bev) {
         http_lean_closed(bev);
+        http2_closed(bev);
+    }
 }
 
-/* The guard's word that a plain connection is admitted: the lean front end takes its requests. */
-static void on_conn_admitted(struct bufferevent *bev, void *arg)
+/* The guard's word that a connection is admitted: the lean front end takes a plain one's
+ * requests (and hands it to HTTP/2 if it starts with the preface); an HTTPS one waits to learn
+ * what ALPN chose. */
+static void on_conn_admitted(struct bufferevent *bev, bool plain, void *arg)
 {
-    http_lean_adopt(arg, bev);
+    if (plain)
+        http_lean_adopt(arg, bev);
+    else
+        http2_watch_tls(arg, bev);
 }
 
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)

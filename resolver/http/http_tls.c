@@ -13,7 +13,27 @@ static int accept_client_cert(int preverified, X509_STORE_CTX *ctx)
     return 1;
 }
 
-SSL_CTX *http_tls_ctx_new(const char *cert_file, const char *key_file, char *err, size_t errlen)
+/* ALPN's protocol lists, the server's order of preference first (RFC 7301's wire form). */
+static const unsigned char with_h2[] = "\x02h2\x08http/1.1";
+static const unsigned char without_h2[] = "\x08http/1.1";
+
+/* The first of the server's protocols the client offers; a client that offers none of them
+ * gets no ALPN answer and speaks HTTP/1.1 as it would without ALPN. */
+static int select_alpn(SSL *ssl, const unsigned char **out, unsigned char *outlen,
+                       const unsigned char *in, unsigned int inlen, void *arg)
+{
+    (void)ssl;
+    const unsigned char *ours = arg;
+    unsigned ours_len = ours == with_h2 ? sizeof with_h2 - 1 : sizeof without_h2 - 1;
+    unsigned char *chosen = NULL;
+    if (SSL_select_next_proto(&chosen, outlen, ours, ours_len, in, inlen) != OPENSSL_NPN_NEGOTIATED)
+        return SSL_TLSEXT_ERR_NOACK;
+    *out = chosen;
+    return SSL_TLSEXT_ERR_OK;
+}
+
+SSL_CTX *http_tls_ctx_new(const char *cert_file, const char *key_file, bool http2, char *err,
+                          size_t errlen)
 {
     SSL_CTX *ctx = SSL_CTX_new(TLS_server_method());
     if (!ctx) {
@@ -30,6 +50,7 @@ SSL_CTX *http_tls_ctx_new(const char *cert_file, const char *key_file, char *err
      * the certificate, which needs a session id context. */
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, accept_client_cert);
     SSL_CTX_set_session_id_context(ctx, (const unsigned char *)"pazhou", 6);
+    SSL_CTX_set_alpn_select_cb(ctx, select_alpn, (void *)(http2 ? with_h2 : without_h2));
     const char *what = NULL;
     if (SSL_CTX_set_cipher_list(ctx, HTTP_TLS12_CIPHERS) != 1 ||
         SSL_CTX_set_ciphersuites(ctx, HTTP_TLS13_SUITES) != 1)

@@ -1,4 +1,5 @@
-# Integration tests: Python (standard library only) driving a real pazhoud over loopback.
+# Integration tests: Python (standard library only; python3-h2 for HTTP/2) driving a real pazhoud
+# over loopback.
 find_package(Python3 COMPONENTS Interpreter REQUIRED)
 # How much slower the binaries of this build run; the tests' bounds on the node's work scale by
 # it (pazhou_node.scaled). ThreadSanitizer slows the node and its tools several times over.
@@ -14,7 +15,7 @@ else()
     set(PAZHOU_TIME_SCALE 1)
     set(PAZHOU_TEST_STAGE normal)
 endif()
-foreach(name resolution repl_primary malformed lifecycle cli bench tcp_limits admin online_import node_import http http_lean http_pages http_write admin_cli bulk overwrite rest_clients limits crash_safety operations package qr proxy hierarchy_cli dns referral recursion recursion_edges http_recursion status backup site_truth dashboard logs reload multisite site_write repl_mirror)
+foreach(name resolution repl_primary malformed lifecycle cli bench tcp_limits admin online_import node_import http http_lean http2 http_pages http_write admin_cli bulk overwrite rest_clients limits crash_safety operations package qr proxy hierarchy_cli dns referral recursion recursion_edges http_recursion status backup site_truth dashboard logs reload multisite site_write repl_mirror)
     add_test(NAME integration_${name}
              COMMAND ${Python3_EXECUTABLE} -m unittest -v test_${name}
              WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/integration)

@@ -1,0 +1,385 @@
+#include "resolver/http/http2_stream.h"
+
+#include <sys/queue.h>
+
+#include <ctype.h>
+#include <event2/bufferevent.h>
+#include <event2/http_struct.h> /* a request no connection parsed needs its method and target set */
+#include <event2/keyvalq_struct.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "proto/hdl_const.h"
+#include "resolver/http/http_call.h"
+#include "resolver/http/http_conn.h"
+#include "resolver/http/http_guard.h"
+#include "resolver/http/http_router.h"
+#include "resolver/http/http_send.h"
+#include "resolver/http/http_state.h"
+#include "resolver/net/worker.h"
+
+#define JSON_TYPE "application/json;charset=UTF-8"
+/* Headers of one answer, past which the rest are left out (none of the routes comes near). */
+#define H2_MAX_ANSWER_HEADERS 32
+
+struct h2_stream {
+    struct h2_conn *conn;
+    int32_t id;
+    struct evhttp_request *req;
+    struct evbuffer *out; /* the answer's body, as it is sent */
+    char *authority;
+    size_t header_bytes, body_bytes;
+    int refuse;             /* the status of an answer the routes do not give; 0: none */
+    const char *refuse_why; /* its message */
+    bool host;              /* a Host header came */
+    bool routed;            /* given to the route table */
+    bool answered;
+    bool closed; /* the session has closed it */
+    struct h2_stream *prev, *next;
+};
+
+/* The callback of the requests HTTP/2 makes: never called, it tells them apart. */
+static void h2_request_mark(struct evhttp_request *req, void *arg)
+{
+    (void)req;
+    (void)arg;
+}
+
+bool http2_owns(const struct evhttp_request *req)
+{
+    return req && req->cb == h2_request_mark;
+}
+
+struct evhttp_connection *http2_connection(const struct evhttp_request *req)
+{
+    const struct h2_stream *s = req->cb_arg;
+    return s->conn->evhttp.evcon;
+}
+
+static void stream_free(struct h2_stream *s)
+{
+    struct h2_conn *conn = s->conn;
+    if (s->prev)
+        s->prev->next = s->next;
+    else
+        conn->streams = s->next;
+    if (s->next)
+        s->next->prev = s->prev;
+    if (s->req)
+        evhttp_request_free(s->req);
+    if (s->out)
+        evbuffer_free(s->out);
+    free(s->authority);
+    free(s);
+}
+
+void http2_streams_free(struct h2_conn *conn)
+{
+    while (conn->streams)
+        stream_free(conn->streams);
+}
+
+static size_t max_body(const struct h2_conn *conn)
+{
+    const struct conf *cf = conn->h->w->node->conf;
+    uint32_t n = cf->http_max_body_bytes;
+    /* As evhttp is set up (http_server.c): over HTTPS a batch may be larger. */
+    if (conn->tls && cf->http_batch_max_body_bytes > n)
+        n = cf->http_batch_max_body_bytes;
+    return n;
+}
+
+static ssize_t read_body(nghttp2_session *session, int32_t id, uint8_t *buf, size_t length,
+                         uint32_t *flags, nghttp2_data_source *source, void *user)
+{
+    (void)session;
+    (void)id;
+    (void)user;
+    struct h2_stream *s = source->ptr;
+    int n = evbuffer_remove(s->out, buf, length);
+    if (n < 0)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    if (evbuffer_get_length(s->out) == 0)
+        *flags |= NGHTTP2_DATA_FLAG_EOF;
+    return n;
+}
+
+/* Headers that name the HTTP/1.1 connection mean nothing here and are an error in HTTP/2 (RFC
+ * 9113 8.2.2); the length is the answer's own. */
+static bool left_out(const char *name)
+{
+    static const char *const names[] = {"connection",        "keep-alive", "proxy-connection",
+                                        "transfer-encoding", "upgrade",    "content-length"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcasecmp(name, names[i]) == 0)
+            return true;
+    return false;
+}
+
+#define NV(n, v, vl)                                                                               \
+    ((nghttp2_nv){(uint8_t *)(n), (uint8_t *)(v), strlen(n), (vl), NGHTTP2_NV_FLAG_NONE})
+
+/* Submits the answer of s: status, the request's output headers (names in lower case, as HTTP/2
+ * has them), Date, Content-Length, and the body of s->out unless the request is a HEAD or the
+ * status has none. */
+static void submit(struct h2_stream *s, int status)
+{
+    struct h2_conn *conn = s->conn;
+    nghttp2_nv nva[H2_MAX_ANSWER_HEADERS + 4];
+    size_t n = 0;
+    char code[8], length[24], date[40];
+    snprintf(code, sizeof code, "%d", status);
+    nva[n++] = NV(":status", code, strlen(code));
+    char names[H2_MAX_ANSWER_HEADERS][64];
+    size_t kept = 0;
+    struct evkeyval *kv;
+    TAILQ_FOREACH(kv, evhttp_request_get_output_headers(s->req), next)
+    {
+        size_t len = strlen(kv->key);
+        if (kept == H2_MAX_ANSWER_HEADERS || len >= sizeof names[0] || left_out(kv->key))
+            continue;
+        for (size_t i = 0; i <= len; i++)
+            names[kept][i] = (char)tolower((unsigned char)kv->key[i]);
+        nva[n++] = NV(names[kept], kv->value, strlen(kv->value));
+        kept++;
+    }
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    size_t dl = strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    nva[n++] = NV("date", date, dl);
+    size_t blen = evbuffer_get_length(s->out);
+    bool no_body = status == 204 || status == 304;
+    if (!no_body) {
+        snprintf(length, sizeof length, "%zu", blen);
+        nva[n++] = NV("content-length", length, strlen(length));
+    }
+    bool data = blen && !no_body && evhttp_request_get_command(s->req) != EVHTTP_REQ_HEAD;
+    nghttp2_data_provider prd = {.source.ptr = s, .read_callback = read_body};
+    if (nghttp2_submit_response(conn->session, s->id, nva, n, data ? &prd : NULL) != 0)
+        nghttp2_submit_rst_stream(conn->session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
+}
+
+/* After an answer: no request of conn waits any more, the guard's deadline for the next runs
+ * from now; and the answer goes out unless the session is still reading. */
+static void answered(struct h2_conn *conn)
+{
+    if (!conn->waiting)
+        http_guard_hold(conn->h->guard, conn->bev, false);
+    http2_flush(conn);
+}
+
+void http2_reply(struct evhttp_request *req, int status, struct evbuffer *body)
+{
+    struct h2_stream *s = req->cb_arg;
+    struct h2_conn *conn = s->conn;
+    if (s->answered)
+        return;
+    s->answered = true;
+    if (s->routed)
+        conn->waiting--;
+    if (s->closed) {
+        stream_free(s); /* the client reset it while the answer was made */
+        return;
+    }
+    if (body)
+        evbuffer_add_buffer(s->out, body);
+    submit(s, status);
+    answered(conn);
+}
+
+/* An answer the route table never sees: a request HTTP/2 itself refuses. */
+static void refuse(struct h2_stream *s)
+{
+    struct h2_conn *conn = s->conn;
+    char body[160];
+    int n = snprintf(body, sizeof body, "{\"responseCode\":%d,\"message\":\"%s\"}", HDL_RC_ERROR,
+                     s->refuse_why);
+    evhttp_add_header(evhttp_request_get_output_headers(s->req), "Content-Type", JSON_TYPE);
+    evbuffer_add(s->out, body, (size_t)n);
+    s->answered = true;
+    http_count_response(conn->h->w, HTTP_ROUTE_OTHER, s->refuse, -1, 0, node_now_ns());
+    submit(s, s->refuse);
+    answered(conn);
+}
+
+static void set_refusal(struct h2_stream *s, int status, const char *why)
+{
+    if (!s->refuse) {
+        s->refuse = status;
+        s->refuse_why = why;
+    }
+}
+
+/* The request of s has arrived whole: to the route table, which answers now or later. */
+static void route(struct h2_stream *s)
+{
+    struct h2_conn *conn = s->conn;
+    struct http_server *h = conn->h;
+    if (!s->refuse && !s->req->uri)
+        set_refusal(s, 400, "Bad request");
+    if (s->refuse) {
+        refuse(s);
+        return;
+    }
+    struct evkeyvalq *in = evhttp_request_get_input_headers(s->req);
+    if (!s->host && s->authority)
+        evhttp_add_header(in, "Host", s->authority);
+    s->routed = true;
+    conn->waiting++;
+    if (!conn->tracked) {
+        http_conn_track_evcon(h, conn->evhttp.evcon);
+        conn->tracked = true;
+    }
+    http_guard_hold(h->guard, conn->bev, true);
+    node_count(&h->w->stats.http2_streams, 1);
+    http_router_serve(h->w, s->req, conn->tls);
+}
+
+static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame, void *user)
+{
+    struct h2_conn *conn = user;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+        return 0;
+    struct h2_stream *s = calloc(1, sizeof *s);
+    if (!s)
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* the stream is reset */
+    s->conn = conn;
+    s->id = frame->hd.stream_id;
+    s->req = evhttp_request_new(h2_request_mark, s);
+    s->out = evbuffer_new();
+    s->next = conn->streams;
+    if (conn->streams)
+        conn->streams->prev = s;
+    conn->streams = s;
+    if (!s->req || !s->out) {
+        stream_free(s);
+        return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE;
+    }
+    s->req->kind = EVHTTP_REQUEST;
+    s->req->major = 2;
+    s->req->minor = 0;
+    nghttp2_session_set_stream_user_data(session, s->id, s);
+    return 0;
+}
+
+static bool named(const uint8_t *name, size_t len, const char *what)
+{
+    return len == strlen(what) && memcmp(name, what, len) == 0;
+}
+
+/* The methods the routes know; anything else is refused as evhttp refuses it (501). */
+static enum evhttp_cmd_type method_of(const uint8_t *v, size_t len)
+{
+    static const struct {
+        const char *name;
+        enum evhttp_cmd_type type;
+    } methods[] = {{"GET", EVHTTP_REQ_GET},
+                   {"HEAD", EVHTTP_REQ_HEAD},
+                   {"POST", EVHTTP_REQ_POST},
+                   {"PUT", EVHTTP_REQ_PUT},
+                   {"DELETE", EVHTTP_REQ_DELETE}};
+    for (size_t i = 0; i < sizeof methods / sizeof methods[0]; i++)
+        if (named(v, len, methods[i].name))
+            return methods[i].type;
+    return 0;
+}
+
+/* nghttp2 has checked the fields (RFC 9113 8.2 and 8.3) and ends both name and value with a
+ * NUL. */
+static int on_header(nghttp2_session *session, const nghttp2_frame *frame, const uint8_t *name,
+                     size_t namelen, const uint8_t *value, size_t valuelen, uint8_t flags,
+                     void *user)
+{
+    (void)flags;
+    struct h2_conn *conn = user;
+    if (frame->hd.type != NGHTTP2_HEADERS || frame->headers.cat != NGHTTP2_HCAT_REQUEST)
+        return 0; /* trailers are not read */
+    struct h2_stream *s = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
+    if (!s)
+        return 0;
+    s->header_bytes += namelen + valuelen + 32; /* as SETTINGS_MAX_HEADER_LIST_SIZE counts */
+    if (s->header_bytes > conn->h->w->node->conf->http_max_header_bytes)
+        set_refusal(s, 431, "Request headers too large (http.max_header_bytes)");
+    if (s->refuse)
+        return 0;
+    struct evhttp_request *req = s->req;
+    if (named(name, namelen, ":method")) {
+        req->type = method_of(value, valuelen);
+        if (!req->type)
+            set_refusal(s, 501, "Method not implemented");
+    } else if (named(name, namelen, ":path")) {
+        if (req->uri || !(req->uri = strdup((const char *)value)) ||
+            !(req->uri_elems = evhttp_uri_parse_with_flags(req->uri, EVHTTP_URI_NONCONFORMANT)))
+            set_refusal(s, 400, "Bad request target");
+    } else if (named(name, namelen, ":authority")) {
+        free(s->authority);
+        s->authority = strdup((const char *)value);
+    } else if (namelen && name[0] != ':') {
+        if (named(name, namelen, "host"))
+            s->host = true;
+        if (evhttp_add_header(evhttp_request_get_input_headers(req), (const char *)name,
+                              (const char *)value) != 0)
+            set_refusal(s, 400, "Bad request header");
+    }
+    return 0;
+}
+
+static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t id, const uint8_t *data,
+                         size_t len, void *user)
+{
+    (void)flags;
+    struct h2_conn *conn = user;
+    struct h2_stream *s = nghttp2_session_get_stream_user_data(session, id);
+    if (!s || s->answered || s->routed)
+        return 0;
+    s->body_bytes += len;
+    if (s->body_bytes > max_body(conn)) {
+        /* Refused at once: the client need not send the rest (nghttp2 resets the stream once the
+         * answer is out). */
+        set_refusal(s, 413, "Request body too large (http.max_body_bytes)");
+        refuse(s);
+        return 0;
+    }
+    if (!s->refuse && evbuffer_add(evhttp_request_get_input_buffer(s->req), data, len) != 0)
+        set_refusal(s, 503, "Out of memory");
+    return 0;
+}
+
+static int on_frame_recv(nghttp2_session *session, const nghttp2_frame *frame, void *user)
+{
+    (void)user;
+    if ((frame->hd.type != NGHTTP2_HEADERS && frame->hd.type != NGHTTP2_DATA) ||
+        !(frame->hd.flags & NGHTTP2_FLAG_END_STREAM))
+        return 0;
+    struct h2_stream *s = nghttp2_session_get_stream_user_data(session, frame->hd.stream_id);
+    if (s && !s->answered && !s->routed)
+        route(s);
+    return 0;
+}
+
+static int on_stream_close(nghttp2_session *session, int32_t id, uint32_t error, void *user)
+{
+    (void)error;
+    (void)user;
+    struct h2_stream *s = nghttp2_session_get_stream_user_data(session, id);
+    if (!s)
+        return 0;
+    s->closed = true;
+    /* A request the routes are still working on keeps its stream until its answer comes. */
+    if (!(s->routed && !s->answered))
+        stream_free(s);
+    return 0;
+}
+
+void http2_stream_callbacks(nghttp2_session_callbacks *cbs)
+{
+    nghttp2_session_callbacks_set_on_begin_headers_callback(cbs, on_begin_headers);
+    nghttp2_session_callbacks_set_on_header_callback(cbs, on_header);
+    nghttp2_session_callbacks_set_on_data_chunk_recv_callback(cbs, on_data_chunk);
+    nghttp2_session_callbacks_set_on_frame_recv_callback(cbs, on_frame_recv);
+    nghttp2_session_callbacks_set_on_stream_close_callback(cbs, on_stream_close);
+}
