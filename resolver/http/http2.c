@@ -1,5 +1,6 @@
 #include "resolver/http/http2.h"
 
+#include <errno.h>
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
@@ -40,20 +41,54 @@ static void tell_evhttp(struct h2_conn *conn, short what)
     conn->evhttp.ev(conn->bev, what, conn->evhttp.evcon);
 }
 
+/* Writes what the socket takes of frames to the socket, the rest into the bufferevent's output
+ * (which writes it when it can). False when the connection is gone. */
+static bool write_direct(struct h2_conn *conn, struct evbuffer *frames)
+{
+    evutil_socket_t fd = bufferevent_getfd(conn->bev);
+    while (evbuffer_get_length(frames)) {
+        int n = evbuffer_write(frames, fd);
+        if (n > 0 || (n < 0 && errno == EINTR))
+            continue;
+        if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            break;
+        tell_evhttp(conn, BEV_EVENT_WRITING | BEV_EVENT_ERROR);
+        return false;
+    }
+    if (evbuffer_get_length(frames) &&
+        evbuffer_add_buffer(bufferevent_get_output(conn->bev), frames) != 0) {
+        tell_evhttp(conn, BEV_EVENT_WRITING | BEV_EVENT_ERROR);
+        return false;
+    }
+    return true;
+}
+
 bool http2_flush(struct h2_conn *conn)
 {
     if (conn->receiving)
         return true;
     struct evbuffer *out = bufferevent_get_output(conn->bev);
-    while (evbuffer_get_length(out) < H2_OUT_HIGH) {
-        const uint8_t *data = NULL;
-        ssize_t n = nghttp2_session_mem_send(conn->session, &data);
-        if (n < 0 || (n > 0 && evbuffer_add(out, data, (size_t)n) != 0)) {
-            tell_evhttp(conn, BEV_EVENT_WRITING | BEV_EVENT_ERROR);
-            return false;
+    bool more = true;
+    while (more) {
+        /* Over plain TCP, frames made while none wait are written at once: through the
+         * bufferevent every answer would arm and disarm a write event, two system calls. */
+        struct evbuffer *to = conn->direct && evbuffer_get_length(out) == 0 ? conn->direct : out;
+        more = false;
+        while (!more) {
+            const uint8_t *data = NULL;
+            ssize_t n = nghttp2_session_mem_send(conn->session, &data);
+            if (n < 0 || (n > 0 && evbuffer_add(to, data, (size_t)n) != 0)) {
+                tell_evhttp(conn, BEV_EVENT_WRITING | BEV_EVENT_ERROR);
+                return false;
+            }
+            if (n == 0)
+                break;
+            more = evbuffer_get_length(to) >= H2_OUT_HIGH;
         }
-        if (n == 0)
+        if (to == out)
             break;
+        if (!write_direct(conn, to))
+            return false;
     }
     /* After a GOAWAY both ways (or a fatal error) the session is done once its frames are out. */
     if (!nghttp2_session_want_read(conn->session) && !nghttp2_session_want_write(conn->session) &&
@@ -116,6 +151,8 @@ static void conn_free(struct h2_conn *conn)
     if (conn->session)
         nghttp2_session_del(conn->session);
     http2_streams_free(conn);
+    if (conn->direct)
+        evbuffer_free(conn->direct);
     free(conn);
 }
 
@@ -152,7 +189,10 @@ void http2_adopt(struct http_server *h, struct bufferevent *bev, const struct ht
         conn->evhttp = *saved;
         conn->tls = tls;
     }
-    if (!conn || !(conn->session = session_new(conn))) {
+    if (!conn || !(conn->session = session_new(conn)) ||
+        (!tls && !(conn->direct = evbuffer_new()))) {
+        if (conn && conn->session)
+            nghttp2_session_del(conn->session);
         free(conn);
         saved->ev(bev, BEV_EVENT_ERROR, saved->evcon);
         return;

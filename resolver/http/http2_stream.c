@@ -62,6 +62,7 @@ struct evhttp_connection *http2_connection(const struct evhttp_request *req)
 static void stream_free(struct h2_stream *s)
 {
     struct h2_conn *conn = s->conn;
+    conn->body_bytes -= s->body_bytes;
     if (s->prev)
         s->prev->next = s->next;
     else
@@ -336,14 +337,23 @@ static int on_data_chunk(nghttp2_session *session, uint8_t flags, int32_t id, co
     struct h2_stream *s = nghttp2_session_get_stream_user_data(session, id);
     if (!s || s->answered || s->routed)
         return 0;
-    s->body_bytes += len;
-    if (s->body_bytes > max_body(conn)) {
+    size_t most = max_body(conn);
+    if (s->body_bytes + len > most) {
         /* Refused at once: the client need not send the rest (nghttp2 resets the stream once the
          * answer is out). */
         set_refusal(s, 413, "Request body too large (http.max_body_bytes)");
         refuse(s);
         return 0;
     }
+    /* Streams that each stay within the limit may not together hold more than two requests'
+     * worth: HTTP/1.1 holds one. */
+    if (conn->body_bytes + len > 2 * most) {
+        set_refusal(s, 503, "Too many request bodies at once on this connection");
+        refuse(s);
+        return 0;
+    }
+    s->body_bytes += len;
+    conn->body_bytes += len;
     if (!s->refuse && evbuffer_add(evhttp_request_get_input_buffer(s->req), data, len) != 0)
         set_refusal(s, 503, "Out of memory");
     return 0;

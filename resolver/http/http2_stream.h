@@ -31,10 +31,12 @@ struct h2_conn {
     struct bufferevent *bev;
     struct http2_saved evhttp;
     nghttp2_session *session;
+    struct evbuffer *direct; /* plain TCP: frames on their way straight to the socket */
     bool tls;
-    bool tracked;     /* counted as a connection that sent a request */
-    int receiving;    /* inside nghttp2_session_mem_recv: what is submitted is sent after it */
-    unsigned waiting; /* requests handed to the routes and not yet answered */
+    bool tracked;      /* counted as a connection that sent a request */
+    int receiving;     /* inside nghttp2_session_mem_recv: what is submitted is sent after it */
+    unsigned waiting;  /* requests handed to the routes and not yet answered */
+    size_t body_bytes; /* request bodies its streams hold */
     struct h2_stream *streams;
 };
 

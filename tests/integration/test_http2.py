@@ -267,6 +267,25 @@ class Http2(unittest.TestCase):
                         b"[" + b" " * 5000 + b"]")
         c.pump(lambda: c.streams[sid].ended or c.streams[sid].reset is not None)
         self.assertEqual(c.streams[sid].status, 413)
+        # Bodies within the limit each, but more than two requests' worth at once (max_body_bytes
+        # = 4096): the stream that goes over is refused.
+        held = []
+        for _ in range(3):
+            sid = c.conn.get_next_available_stream_id()
+            c.conn.send_headers(sid, [(":method", "POST"), (":path", "/api/batch"),
+                                      (":scheme", "http"), (":authority", "127.0.0.1")])
+            c.conn.send_data(sid, b" " * 3000)
+            c.streams[sid] = Stream()
+            held.append(sid)
+        c.flush()
+        c.pump(lambda: c.streams[held[2]].ended or c.streams[held[2]].reset is not None)
+        self.assertEqual(c.streams[held[2]].status, 503)
+        self.assertIn("at once", json.loads(c.streams[held[2]].body)["message"])
+        self.assertIsNone(c.streams[held[0]].status)
+        for sid in held[:2]:
+            c.conn.end_stream(sid)
+        c.flush()
+        c.pump(lambda: all(c.streams[sid].ended for sid in held[:2]))
         sid = c.request("PATCH", "/api/handles/" + HANDLES[0])
         c.pump(lambda: c.streams[sid].ended)
         self.assertEqual(c.streams[sid].status, 501)
