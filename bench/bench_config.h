@@ -52,6 +52,9 @@ struct bench_result {
     uint64_t rc[BENCH_RC_SLOTS];
     double elapsed_s;
     struct bench_histogram hist;
+    /* Open loop: how late each request left against its schedule (the generator's own delay,
+     * which hist also holds, since latency runs from the scheduled time). */
+    struct bench_histogram send_lag;
 };
 
 #endif

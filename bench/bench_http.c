@@ -303,6 +303,7 @@ int bench_http_run(const struct bench_config *cfg, struct bench_result *res)
         if (pthread_create(&threads[i].tid, NULL, hthread_main, &threads[i]) != 0)
             rc = -1;
     bench_hist_init(&res->hist);
+    bench_hist_init(&res->send_lag);
     for (int i = 0; i < started; i++) {
         struct bench_result *src = &threads[i].res;
         pthread_join(threads[i].tid, NULL);

@@ -323,9 +323,11 @@ static void flush_all(struct thread *t)
 static void send_due(struct thread *t, uint64_t start, double per_ns, uint64_t *scheduled)
 {
     const struct bench_config *cfg = t->cfg;
-    uint64_t due = (uint64_t)((double)(now_ns() - start) * per_ns);
+    uint64_t now = now_ns();
+    uint64_t due = (uint64_t)((double)(now - start) * per_ns);
     for (int burst = 0; *scheduled < due && burst < 1024; burst++, (*scheduled)++) {
         uint64_t at = start + (uint64_t)((double)*scheduled / per_ns);
+        bench_hist_record(&t->res.send_lag, now > at ? now - at : 0);
         struct conn *c = &t->conns[*scheduled % (uint64_t)cfg->sockets];
         unsigned s = c->cursor, tries = 0;
         while (c->slots[s].busy && ++tries < (unsigned)cfg->window)
@@ -410,6 +412,7 @@ static void merge(struct bench_result *dst, const struct bench_result *src)
     if (src->elapsed_s > dst->elapsed_s)
         dst->elapsed_s = src->elapsed_s;
     bench_hist_merge(&dst->hist, &src->hist);
+    bench_hist_merge(&dst->send_lag, &src->send_lag);
 }
 
 int bench_load_run(const struct bench_config *cfg, struct bench_result *res)
@@ -428,6 +431,7 @@ int bench_load_run(const struct bench_config *cfg, struct bench_result *res)
         t->quota =
             cfg->count ? (cfg->count + (uint64_t)cfg->threads - 1) / (uint64_t)cfg->threads : 0;
         bench_hist_init(&t->res.hist);
+        bench_hist_init(&t->res.send_lag);
         t->epfd = epoll_create1(EPOLL_CLOEXEC);
         t->conns = calloc((size_t)cfg->sockets, sizeof *t->conns);
         if (t->epfd < 0 || !t->conns) {
@@ -465,6 +469,7 @@ int bench_load_run(const struct bench_config *cfg, struct bench_result *res)
     if (cfg->progress)
         fprintf(stderr, "\n");
     bench_hist_init(&res->hist);
+    bench_hist_init(&res->send_lag);
     for (int i = 0; i < started; i++) {
         pthread_join(threads[i].tid, NULL);
         merge(res, &threads[i].res);

@@ -29,6 +29,7 @@ struct rconn {
     struct iovec *siov;
     uint8_t *sbuf; /* window × MAX_DATAGRAM is too much: datagrams are copied per send */
     unsigned spending;
+    unsigned cursor; /* open loop: where the next free slot is looked for */
     uint8_t *rbuf; /* TCP: bytes received, not yet a whole message */
     size_t rlen;
 };
@@ -125,7 +126,9 @@ static uint32_t slot_bits(const struct bench_replay_config *cfg)
     return bits;
 }
 
-static void send_slot(struct rthread *t, struct rconn *c, unsigned s)
+/* Sends on slot s the file's next datagram, stamped as sent at at_ns (its scheduled time in the
+ * open loop; now when 0). */
+static void send_slot_at(struct rthread *t, struct rconn *c, unsigned s, uint64_t at_ns)
 {
     const struct bench_replay_config *cfg = t->cfg;
     uint32_t bits = slot_bits(cfg);
@@ -134,7 +137,7 @@ static void send_slot(struct rthread *t, struct rconn *c, unsigned s)
     struct rslot *sl = &c->slots[s];
     sl->id = c->generation << bits | s;
     sl->busy = true;
-    sl->sent_ns = now_ns();
+    sl->sent_ns = at_ns ? at_ns : now_ns();
     size_t i = t->next++ % t->file->count;
     unsigned k = c->spending++;
     uint8_t *buf = c->sbuf + (size_t)k * MAX_DATAGRAM;
@@ -143,6 +146,11 @@ static void send_slot(struct rthread *t, struct rconn *c, unsigned s)
         put_id(buf + cfg->id_offset, cfg->id_len, sl->id);
     c->siov[k].iov_len = t->file->lens[i];
     t->res.sent++;
+}
+
+static void send_slot(struct rthread *t, struct rconn *c, unsigned s)
+{
+    send_slot_at(t, c, s, 0);
 }
 
 /* TCP: the pending messages written back to back, each framed; a connection carries at most
@@ -272,13 +280,58 @@ static void read_tcp(struct rthread *t, struct rconn *c, bool sending)
     }
 }
 
+/* Open loop: requests due are gathered and sent together once the oldest has waited
+ * OPEN_BATCH_NS or OPEN_BATCH of them wait: one sendmmsg per request costs more than the
+ * generator's share of a core at 100,000 a second, and its delay (counted in the latency, which
+ * runs from each request's scheduled time) is a few microseconds. */
+#define OPEN_BATCH_NS 20000u
+#define OPEN_BATCH 32
+
+/* Open loop: sends every request due by now on a free slot of the sockets in turn, stamped with
+ * its scheduled time; a request with no free slot (the server that far behind) is counted as an
+ * overflow, not sent late. */
+static void send_due(struct rthread *t, uint64_t start, double per_ns, uint64_t *scheduled,
+                     uint64_t *held_since, unsigned *held)
+{
+    const struct bench_replay_config *cfg = t->cfg;
+    uint64_t now = now_ns();
+    uint64_t due = (uint64_t)((double)(now - start) * per_ns);
+    for (int burst = 0; *scheduled < due && burst < 1024; burst++, (*scheduled)++) {
+        uint64_t at = start + (uint64_t)((double)*scheduled / per_ns);
+        bench_hist_record(&t->res.send_lag, now > at ? now - at : 0);
+        struct rconn *c = &t->conns[*scheduled % (uint64_t)cfg->sockets];
+        unsigned s = c->cursor, tries = 0;
+        while (c->slots[s].busy && ++tries < (unsigned)cfg->window)
+            s = (s + 1) % (unsigned)cfg->window;
+        if (c->slots[s].busy) {
+            t->res.overflow++;
+            continue;
+        }
+        c->cursor = (s + 1) % (unsigned)cfg->window;
+        send_slot_at(t, c, s, at);
+        if (!(*held)++)
+            *held_since = at;
+        if (c->spending == (unsigned)cfg->window)
+            flush(cfg, c);
+    }
+    if (*held && (*held >= OPEN_BATCH || now - *held_since >= OPEN_BATCH_NS)) {
+        for (int i = 0; i < cfg->sockets; i++)
+            flush(cfg, &t->conns[i]);
+        *held = 0;
+    }
+}
+
 static void *replay_main(void *arg)
 {
     struct rthread *t = arg;
     const struct bench_replay_config *cfg = t->cfg;
     uint64_t start = now_ns(), deadline = start + (uint64_t)(cfg->duration_s * 1e9);
     uint64_t stopped = 0, drain_until = 0, next_expiry = start + 10000000ull;
-    for (int i = 0; i < cfg->sockets; i++) {
+    bool open_loop = cfg->rate > 0;
+    double per_ns = cfg->rate / cfg->threads / 1e9;
+    uint64_t scheduled = 0, held_since = 0;
+    unsigned held = 0;
+    for (int i = 0; i < cfg->sockets && !open_loop; i++) {
         for (int s = 0; s < cfg->window; s++)
             send_slot(t, &t->conns[i], (unsigned)s);
         flush(cfg, &t->conns[i]);
@@ -297,11 +350,16 @@ static void *replay_main(void *arg)
         }
         if (!sending && now >= drain_until)
             break;
-        int n = epoll_wait(t->epfd, evs, 64, 10);
+        if (open_loop && sending)
+            send_due(t, start, per_ns, &scheduled, &held_since, &held);
+        /* The open loop polls without sleeping, so that sends keep their schedule. */
+        int n = epoll_wait(t->epfd, evs, 64, open_loop && sending ? 0 : 10);
+        /* Answers bring new requests only in the closed loop. */
+        bool chain = sending && !open_loop;
         for (int e = 0; e < n; e++) {
             struct rconn *c = evs[e].data.ptr;
             if (cfg->tcp) {
-                read_tcp(t, c, sending);
+                read_tcp(t, c, chain);
                 flush(cfg, c);
                 continue;
             }
@@ -316,7 +374,7 @@ static void *replay_main(void *arg)
                 if (got <= 0)
                     break;
                 for (int i = 0; i < got; i++)
-                    on_answer(t, c, bufs[i], msgs[i].msg_len, sending);
+                    on_answer(t, c, bufs[i], msgs[i].msg_len, chain);
                 if (got < RECV_BATCH)
                     break;
             }
@@ -331,7 +389,7 @@ static void *replay_main(void *arg)
                     if (c->slots[s].busy && now - c->slots[s].sent_ns > limit) {
                         c->slots[s].busy = false;
                         t->res.lost++;
-                        if (sending)
+                        if (chain)
                             send_slot(t, c, (unsigned)s);
                     }
                 }
@@ -374,6 +432,7 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
         t->quota = cfg->count ? (cfg->count + (uint64_t)cfg->threads - 1) / (uint64_t)cfg->threads
                               : 0;
         bench_hist_init(&t->res.hist);
+        bench_hist_init(&t->res.send_lag);
         t->epfd = epoll_create1(EPOLL_CLOEXEC);
         t->conns = calloc((size_t)cfg->sockets, sizeof *t->conns);
         for (int s = 0; t->conns && s < cfg->sockets && rc == 0; s++) {
@@ -413,6 +472,7 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
         if (pthread_create(&threads[i].tid, NULL, replay_main, &threads[i]) != 0)
             rc = -1;
     bench_hist_init(&res->hist);
+    bench_hist_init(&res->send_lag);
     for (int i = 0; i < started; i++) {
         pthread_join(threads[i].tid, NULL);
         struct bench_result *r = &threads[i].res;
@@ -420,11 +480,13 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
         res->answered += r->answered;
         res->lost += r->lost;
         res->malformed += r->malformed;
+        res->overflow += r->overflow;
         for (int k = 0; k < BENCH_RC_SLOTS; k++)
             res->rc[k] += r->rc[k];
         if (r->elapsed_s > res->elapsed_s)
             res->elapsed_s = r->elapsed_s;
         bench_hist_merge(&res->hist, &r->hist);
+        bench_hist_merge(&res->send_lag, &r->send_lag);
     }
     for (int i = 0; threads && i < cfg->threads; i++) {
         for (int s = 0; threads[i].conns && s < cfg->sockets; s++) {

@@ -4,7 +4,9 @@
  * measures Pazhou and, say, an authoritative DNS server side by side. With tcp, the same
  * messages go pipelined over TCP connections, framed as each protocol frames them there: DNS
  * with its 2-byte length before each message (RFC 1035 4.2.2), Handle as it is (the envelope
- * carries the length); raw is not framed and cannot go over TCP.
+ * carries the length); raw is not framed and cannot go over TCP. With a rate, the load is an open
+ * loop instead, as resolve --rate: requests leave on a fixed schedule whatever the answers, and
+ * each one's latency runs from its scheduled time.
  */
 #ifndef BENCH_REPLAY_H
 #define BENCH_REPLAY_H
@@ -30,6 +32,7 @@ struct bench_replay_config {
     uint64_t count;
     int timeout_ms;
     bool progress;
+    double rate; /* requests a second, open loop; 0: closed loop (window in flight per socket) */
 };
 
 /* A loaded replay file: the datagrams back to back. */

@@ -35,6 +35,7 @@ int bench_cmd_replay(int argc, char **argv)
         {"timeout", required_argument, NULL, 'o'},
         {"json", no_argument, NULL, 'j'},
         {"tcp", no_argument, NULL, 'T'},
+        {"rate", required_argument, NULL, 'r'},
         {NULL, 0, NULL, 0},
     };
     static struct bench_replay_config cfg = {.id_len = 2,
@@ -83,10 +84,18 @@ int bench_cmd_replay(int argc, char **argv)
         case 'T':
             cfg.tcp = true;
             break;
+        case 'r':
+            cfg.rate = strtod(optarg, NULL);
+            if (!(cfg.rate > 0 && cfg.rate <= 1e8)) {
+                fprintf(stderr, "pazhou-bench: --rate takes requests a second (1-100000000)\n");
+                return 2;
+            }
+            break;
         default:
             fprintf(stderr, "Usage: pazhou-bench udp-replay --server HOST:PORT --file F "
                             "[--id-offset O] [--id-len 2|4] [--proto dns|handle|raw] [--threads T] "
-                            "[--sockets S] [--window W] [--duration SEC] [--count N] [--json] [--tcp]\n");
+                            "[--sockets S] [--window W] [--duration SEC] [--count N] [--rate R] [--json] "
+                            "[--tcp]\n");
             return 2;
         }
     }
@@ -108,6 +117,7 @@ int bench_cmd_replay(int argc, char **argv)
     shown.threads = cfg.threads;
     shown.sockets = cfg.sockets;
     shown.window = cfg.window;
+    shown.rate = cfg.rate;
     if (json)
         bench_print_json(&shown, &res, server);
     else

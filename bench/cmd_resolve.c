@@ -28,6 +28,9 @@ void bench_usage(FILE *f)
                "import:\n"
                "identifiers F..F+N-1 (default 0..N-1), so that a large set can be made and\n"
                "imported in parts; resolve --gen-count picks among 0..N-1.\n\n");
+    fprintf(f, "Usage: pazhou-bench stalls [--duration SEC] [--json]\n"
+               "Spins on the clock (pin it with taskset -c CPU) and reports how often and how "
+               "long the\nmachine stopped it: the floor under any open-loop latency tail here.\n\n");
     fprintf(f,
             "Usage: pazhou-bench resolve --server HOST:PORT [options]\n"
             "Closed-loop resolution load; always bounded by --duration.\n\n"

@@ -4,8 +4,11 @@
 # handles; a Knot zone of N A records), uniform keys, 5% of them missing. Each server is started
 # pinned to core 0 with one worker, the generator pinned to core 1; the server's time to answer
 # its first query is taken, then a WARMUP-second run and a DURATION-second measured run (the
-# rate reached within seconds of starting), the server's RSS after it, and for Pazhou an
-# open-loop run at 80% of that rate for the latency there. ROUNDS rounds, the two servers interleaved; one line each.
+# rate reached within seconds of starting), the server's RSS after it, and an open-loop run of
+# the same generator at 50,000 requests a second and at 80% of that rate (udp-replay --rate:
+# requests on a fixed schedule, latency from each one's scheduled time) for p99 and p99.9 there,
+# with how late the generator itself sent its requests at 80% (p99.9 of the send lag). ROUNDS
+# rounds, the two servers interleaved; one line each.
 #
 #   BUILD=build-release bash bench/cold_start.sh
 #
@@ -105,8 +108,18 @@ replay() {
 d=json.load(sys.stdin); l=d["latency_ns"]; ok=d["response_codes"].get(os.environ["OK"], 0)
 print("%.0f %.0f %.0f %d %d" % (d["per_second"], l["p50"]/1e3, l["p99"]/1e3, d["lost"], ok))'
 }
+# open_loop PORT FILE ID_OFFSET ID_LEN PROTO RATE: prints "p99_us/p99.9_us lag_p99.9_us" of 5 s
+# at RATE requests a second (256 in flight at most per socket: DNS ids are 2 bytes)
+open_loop() {
+    "${gen_pin[@]}" "$BENCH" udp-replay --server "127.0.0.1:$1" --file "$2" --id-offset "$3" \
+        --id-len "$4" --proto "$5" --duration 5 --sockets 4 --window 256 --rate "$6" --json |
+        python3 -c 'import json,sys
+d=json.load(sys.stdin); l=d["latency_ns"]; g=d["send_lag_ns"]
+print("%.0f/%.0f %.0f" % (l["p99"]/1e3, l["p99_9"]/1e3, g["p99_9"]/1e3))'
+}
 
-printf '%-7s %5s %10s %12s %8s %8s %9s %14s\n' server round ready_s answers/s p50_us p99_us rss_mb "p99@80%_us"
+printf '%-7s %5s %10s %12s %8s %8s %9s %18s %18s %14s\n' server round ready_s answers/s p50_us p99_us \
+    rss_mb "p99/p99.9@50k_us" "p99/p99.9@80%_us" "send_lag_p99.9"
 for round in $(seq 1 "$ROUNDS"); do
     for server in $SERVERS; do
         t0=$(now)
@@ -135,17 +148,17 @@ for round in $(seq 1 "$ROUNDS"); do
         replay "${args[@]}" "$WARMUP" >/dev/null
         read -r rate p50 p99 lost _ < <(replay "${args[@]}" "$DURATION")
         rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
-        # Open loop at 80% of that rate (pazhou-bench resolve's --rate; udp-replay has none):
-        # latency from each request's scheduled time, so queueing is not hidden.
-        p99_80=-
-        if [ "$server" = pazhou ] && [ "$TRANSPORT" = udp ]; then
-            p99_80=$("${gen_pin[@]}" "$BENCH" resolve --server 127.0.0.1:2741 --udp \
-                --gen-count "$N" --seed 7 --prefixes "$PREFIXES" --miss 5 --duration 5 \
-                --sockets 4 --window 1024 --rate $((rate * 8 / 10)) --json |
-                python3 -c 'import json,sys; print("%.0f" % (json.load(sys.stdin)["latency_ns"]["p99"]/1e3))')
+        # Open loop at 80% of that rate: latency from each request's scheduled time, so queueing
+        # is not hidden.
+        p99_50k="- -" p99_80="- -"
+        if [ "$TRANSPORT" = udp ]; then
+            p99_50k=$(open_loop "${args[@]}" 50000)
+            p99_80=$(open_loop "${args[@]}" $((rate * 8 / 10)))
         fi
-        printf '%-7s %5s %10.2f %12s %8s %8s %9s %14s\n' "$server" "$round" "$ready" "$rate" \
-            "$p50" "$p99" "$rss" "$p99_80"
+        read -r p99_50k _ <<<"$p99_50k"
+        read -r p99_80 lag <<<"$p99_80"
+        printf '%-7s %5s %10.2f %12s %8s %8s %9s %18s %18s %14s\n' "$server" "$round" "$ready" \
+            "$rate" "$p50" "$p99" "$rss" "$p99_50k" "$p99_80" "$lag"
         kill -TERM "$pid" && wait "$pid" 2>/dev/null || true
         pid=
     done

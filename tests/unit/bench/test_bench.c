@@ -14,6 +14,7 @@
 #include "bench/bench_keys.h"
 #include "bench/bench_load.h"
 #include "bench/bench_replay.h"
+#include "bench/bench_stalls.h"
 
 static void histogram_buckets_are_contiguous_and_tight(void **state)
 {
@@ -53,6 +54,28 @@ static void histogram_quantiles_of_a_known_distribution(void **state)
     assert_int_equal(bench_hist_quantile(&h, 1.0), 100000);
     assert_int_equal(bench_hist_quantile(&h, 0.0), 1);
     assert_true(bench_hist_mean(&h) > 50000.4 && bench_hist_mean(&h) < 50000.6);
+}
+
+/* Gaps under 0.1 ms are the loop's pace; longer ones count in every class they reach. */
+static void stalls_are_counted_by_length(void **state)
+{
+    (void)state;
+    struct bench_stalls s = {0};
+    bench_stalls_add(&s, 40);
+    bench_stalls_add(&s, 99999);
+    bench_stalls_add(&s, 100000);
+    bench_stalls_add(&s, 1500000);
+    bench_stalls_add(&s, 3000000);
+    bench_stalls_add(&s, 7000000);
+    const uint64_t want[BENCH_STALL_CLASSES] = {4, 3, 3, 2, 2, 1};
+    for (int i = 0; i < BENCH_STALL_CLASSES; i++)
+        assert_int_equal(s.over[i], want[i]);
+    assert_int_equal(s.stalled_ns, 100000 + 1500000 + 3000000 + 7000000);
+    assert_int_equal(s.max_ns, 7000000);
+    /* A short measurement runs as long as asked. */
+    bench_stalls_measure(&s, 0.05);
+    assert_true(s.elapsed_ns >= 49000000 && s.elapsed_ns < 60000000);
+    assert_true(s.stalled_ns <= s.elapsed_ns);
 }
 
 static void histogram_merge_adds_counts(void **state)
@@ -203,6 +226,7 @@ int main(void)
         cmocka_unit_test(histogram_buckets_are_contiguous_and_tight),
         cmocka_unit_test(histogram_quantiles_of_a_known_distribution),
         cmocka_unit_test(histogram_merge_adds_counts),
+        cmocka_unit_test(stalls_are_counted_by_length),
         cmocka_unit_test(keys_from_a_pattern_with_misses),
         cmocka_unit_test(key_seeds_repeat_exactly_and_differ_between_runs),
         cmocka_unit_test(zipf_prefers_the_first_ranks),
