@@ -61,6 +61,7 @@ static const struct restart_key keys[] = {
     {"http.max_header_bytes", NUM, AT(http_max_header_bytes)},
     {"http.max_body_bytes", NUM, AT(http_max_body_bytes)},
     {"http.timeout", NUM, AT(http_timeout_s)},
+    {"http.http2", NUM, AT(http2)},
     {"http.batch_max_body_bytes", NUM, AT(http_batch_max_body_bytes)},
     {"http.max_connections_per_source", NUM, AT(http_max_per_source)},
     {"http.request_timeout", NUM, AT(http_request_timeout_s)},

@@ -48,10 +48,10 @@ int node_reload(struct node *node, const struct conf *fresh)
     SSL_CTX *tls = NULL;
     /* Built before anything changes: a certificate that does not load changes nothing. A
      * node started without HTTPS has no listener to give one to (http.https_listen takes a
-     * restart). */
+     * restart, and so does http.http2, which its ALPN keeps as started). */
     if (was->https_listen_count && fresh->https_listen_count) {
         char err[512];
-        tls = http_tls_ctx_new(fresh->tls_cert, fresh->tls_key, fresh->http2, err, sizeof err);
+        tls = http_tls_ctx_new(fresh->tls_cert, fresh->tls_key, was->http2, err, sizeof err);
         if (!tls) {
             log_error("%s", err);
             log_error("configuration not reloaded: the node keeps the configuration it has");
