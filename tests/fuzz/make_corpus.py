@@ -341,6 +341,63 @@ def repl_seeds():
     return out
 
 
+def http2_seeds():
+    """Client frames after the preface (fuzz_http2 sends the preface itself), made with Debian's
+    python3-h2; the first byte is the size of the pieces the target feeds (its low 7 bits + 1)
+    and, in its top bit, whether the connection is HTTPS."""
+    import sys
+    try:
+        import h2.connection
+    except ImportError:
+        sys.path.append("/usr/lib/python3/dist-packages")
+        import h2.connection
+    import h2.config
+
+    def conn():
+        c = h2.connection.H2Connection(config=h2.config.H2Configuration(client_side=True))
+        c.initiate_connection()
+        c.data_to_send()  # the preface and SETTINGS: the target sends its own
+        return c
+
+    def hdrs(method, path, extra=()):
+        return [(":method", method), (":path", path), (":scheme", "https"),
+                (":authority", "node.example")] + list(extra)
+
+    out = []
+    c = conn()
+    c.send_headers(1, hdrs("GET", "/api/handles/88.100.1/A"), end_stream=True)
+    out.append(b"\x7f" + c.data_to_send())
+    c = conn()
+    for sid, path in ((1, "/later/1"), (3, "/404"), (5, "/later/2"), (7, "/88.100.1/B")):
+        c.send_headers(sid, hdrs("GET", path, [("accept-language", "zh")]), end_stream=True)
+    c.reset_stream(5)
+    out.append(b"\x09" + c.data_to_send())
+    c = conn()
+    c.send_headers(1, hdrs("POST", "/api/batch", [("content-type", "application/json")]))
+    c.send_data(1, b"[" + b" " * 3000)
+    c.send_headers(3, hdrs("PUT", "/later/put"))
+    c.send_data(3, b"x" * 3000)
+    c.send_headers(5, hdrs("POST", "/x"))
+    c.send_data(5, b"y" * 3000)
+    c.end_stream(1)
+    out.append(b"\xff" + c.data_to_send())
+    c = conn()
+    c.send_headers(1, hdrs("POST", "/big"))
+    c.send_data(1, b"z" * 5000, end_stream=True)
+    c.send_headers(3, hdrs("GET", "/h", [("x-filler", "a" * 2100)]), end_stream=True)
+    c.send_headers(5, hdrs("PATCH", "/p"), end_stream=True)
+    c.send_headers(7, hdrs("HEAD", "/head"), end_stream=True)
+    out.append(b"\x20" + c.data_to_send())
+    c = conn()
+    c.send_headers(1, hdrs("POST", "/later/trailers"))
+    c.send_data(1, b"body")
+    c.send_headers(1, [("x-trailer", "t")], end_stream=True)
+    c.send_headers(3, hdrs("GET", "/later/goaway"), end_stream=True)
+    c.close_connection()
+    out.append(b"\x03" + c.data_to_send())
+    return out
+
+
 def main():
     msgs = vectors()
     write("fuzz_message", message_seeds(msgs))
@@ -349,6 +406,7 @@ def main():
     write("fuzz_http_auth", AUTH + AUTH_RAW)
     write("fuzz_http_path", PATHS)
     write("fuzz_http_lean", LEAN)
+    write("fuzz_http2", http2_seeds())
     write("fuzz_csv", CSV)
     write("fuzz_jsonl", JSONL)
     write("fuzz_batch", BATCH)
