@@ -3,8 +3,8 @@ plain HTTP with prior knowledge, every route answers as it does over HTTP/1.1 (t
 headers and bytes), streams are multiplexed on one connection, an authenticated write goes
 through the job pool and back to its stream, a stream reset while its answer is made leaves the
 connection working, the limits are kept (431, 413, 501), a protocol error gets a GOAWAY, the
-figures count, an idle connection meets the request deadline, and http.http2 = false keeps both
-ports at HTTP/1.1. Besides the standard library it uses Debian's python3-h2 (deploy/deps.sh
+figures count, an idle connection meets the request deadline, Chromium gets its page over it,
+and http.http2 = false keeps both ports at HTTP/1.1. Besides the standard library it uses Debian's python3-h2 (deploy/deps.sh
 --tests), a pure-Python HTTP/2 client, found where Debian puts it when the interpreter running
 the tests is another build of the same Python; and curl."""
 import shutil
@@ -29,7 +29,9 @@ from test_http import parse_metrics
 
 ADMIN_ID, ADMIN_SECRET = "300:88.100.1/ADMIN", "anchor-secret"
 HANDLES = ["88.100.1/H2-%03d" % i for i in range(1, 61)]
-RECORDS = [PRODUCT_000001, seckey_holder("88.100.1/ADMIN", ADMIN_SECRET)] + [
+PAGE = {"handle": "88.100.1/H2-PAGE",
+        "values": [{"index": 2, "type": "EMAIL", "data": "h2-page@example.com"}]}
+RECORDS = [PRODUCT_000001, PAGE, seckey_holder("88.100.1/ADMIN", ADMIN_SECRET)] + [
     {"handle": h, "values": [{"index": 1, "type": "URL", "data": "https://example.com/" + h}]}
     for h in HANDLES]
 
@@ -331,6 +333,16 @@ class Http2(unittest.TestCase):
             pass
         # request_timeout = 3: closed after it (the guard sweeps every second), not at once.
         self.assertGreaterEqual(time.time() - start, 2.5)
+
+    def test_a_browser_gets_its_page_over_http2(self):
+        from test_http_pages import chromium
+        before = self.metrics()["pazhou_http2_requests_total"]
+        url = "https://127.0.0.1:%d/%s" % (self.node.https_port, PAGE["handle"])
+        dom = chromium("--ignore-certificate-errors", "--dump-dom", url)
+        self.assertIn(PAGE["handle"], dom)
+        self.assertIn("h2-page@example.com", dom)
+        # Chromium chose HTTP/2 by ALPN: the page came over it.
+        self.assertGreaterEqual(self.metrics()["pazhou_http2_requests_total"] - before, 1)
 
     @unittest.skipUnless(shutil.which("curl"), "curl is not installed")
     def test_curl_speaks_http2(self):
