@@ -123,8 +123,9 @@ static void h2_read(struct bufferevent *bev, void *arg)
         evbuffer_drain(in, evbuffer_get_length(in));
         nghttp2_session_terminate_session(conn->session, NGHTTP2_PROTOCOL_ERROR);
     }
-    if (http2_flush(conn))
-        http_guard_hold(conn->h->guard, bev, conn->waiting > 0);
+    /* The guard's deadline moves only with whole requests and their answers (http2_stream.c):
+     * frames that trickle in, PINGs included, do not keep a connection open. */
+    http2_flush(conn);
 }
 
 /* The frames handed over have been written: make more, or close when the session is done. */

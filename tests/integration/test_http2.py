@@ -334,6 +334,29 @@ class Http2(unittest.TestCase):
         # request_timeout = 3: closed after it (the guard sweeps every second), not at once.
         self.assertGreaterEqual(time.time() - start, 2.5)
 
+    def test_frames_without_requests_do_not_hold_a_connection_open(self):
+        s = self.plain()
+        c = H2Client(s, "http")
+        self.assertEqual(c.get("/api/handles/" + HANDLES[0]).status, 200)
+        start = time.time()
+        closed = None
+        # A PING every 0.3 s, never a request: closed at the request deadline all the same.
+        while time.time() - start < scaled(12):
+            try:
+                c.conn.ping(b"12345678")
+                c.flush()
+                s.settimeout(0.3)
+                if s.recv(1 << 16) == b"":
+                    closed = time.time() - start
+                    break
+            except socket.timeout:
+                continue
+            except OSError:
+                closed = time.time() - start
+                break
+        self.assertIsNotNone(closed, "a connection that only sends PINGs was kept open")
+        self.assertGreaterEqual(closed, 2.5)
+
     def test_a_browser_gets_its_page_over_http2(self):
         from test_http_pages import chromium
         before = self.metrics()["pazhou_http2_requests_total"]
