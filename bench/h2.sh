@@ -6,7 +6,8 @@
 # through evhttp, HTTP/2 by ALPN, as browsers choose it), with 4 connections of 16 requests in
 # flight each (pipelined for HTTP/1.1, concurrent streams for HTTP/2) and 64 connections of one.
 # For each load: requests/s, and the node's CPU time per answer (utime + stime from
-# /proc/PID/stat), which holds when the machine is noisy. Each load runs ROUNDS times.
+# /proc/PID/stat), which holds when the machine is noisy. Each load runs ROUNDS times;
+# KINDS="rest" or "proxy" runs one of the two.
 #   bash bench/h2.sh BIN_DIR [N] [REQUESTS] [ROUNDS]
 set -euo pipefail
 BIN=$(realpath "$1") N=${2:-1000} REQUESTS=${3:-200000} ROUNDS=${4:-2}
@@ -55,7 +56,7 @@ for round in $(seq "$ROUNDS"); do
     taskset -c 0 "$BIN/pazhoud" -c "$work/pazhou.conf" --foreground &
     node=$!
     sleep 1
-    for kind in rest proxy; do
+    for kind in ${KINDS:-rest proxy}; do
         load "$kind, HTTP/1.1, 4 x 16 pipelined" "$work/$kind-http" 4 16 "$node" --h1
         load "$kind, HTTP/2, 4 x 16 streams" "$work/$kind-http" 4 16 "$node"
         load "$kind, HTTPS HTTP/1.1, 4 x 16 pipelined" "$work/$kind-https" 4 16 "$node" --h1

@@ -4,6 +4,7 @@
 
 #include <ctype.h>
 #include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http_struct.h> /* a request no connection parsed needs its method and target set */
 #include <event2/keyvalq_struct.h>
 #include <stdio.h>
@@ -12,7 +13,10 @@
 #include <strings.h>
 #include <time.h>
 
+#include <openssl/ssl.h>
+
 #include "proto/hdl_const.h"
+#include "resolver/http/http2_plain.h"
 #include "resolver/http/http_call.h"
 #include "resolver/http/http_conn.h"
 #include "resolver/http/http_guard.h"
@@ -123,17 +127,52 @@ static bool left_out(const char *name)
 #define NV(n, v, vl)                                                                               \
     ((nghttp2_nv){(uint8_t *)(n), (uint8_t *)(v), strlen(n), (vl), NGHTTP2_NV_FLAG_NONE})
 
-/* Submits the answer of s: status, the request's output headers (names in lower case, as HTTP/2
- * has them), Date, Content-Length, and the body of s->out unless the request is a HEAD or the
- * status has none. */
-static void submit(struct h2_stream *s, int status)
+/* The Date header's value, formatted once a second per worker thread. */
+static const char *date_now(size_t *len)
+{
+    static __thread time_t at;
+    static __thread char text[40];
+    static __thread size_t text_len;
+    time_t now = time(NULL);
+    if (now != at || !text_len) {
+        struct tm tm;
+        gmtime_r(&now, &tm);
+        text_len = strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        at = now;
+    }
+    *len = text_len;
+    return text;
+}
+
+/* Submits the answer of s: status, its headers (nva, n of them, after room for :status; names in
+ * lower case, as HTTP/2 has them), Date, Content-Length, and the body of s->out unless the request
+ * is a HEAD or the status has none. */
+static void submit_with(struct h2_stream *s, int status, nghttp2_nv *nva, size_t n)
 {
     struct h2_conn *conn = s->conn;
-    nghttp2_nv nva[H2_MAX_ANSWER_HEADERS + 4];
-    size_t n = 0;
-    char code[8], length[24], date[40];
+    char code[8], length[24];
     snprintf(code, sizeof code, "%d", status);
-    nva[n++] = NV(":status", code, strlen(code));
+    nva[0] = NV(":status", code, strlen(code));
+    size_t dl;
+    const char *date = date_now(&dl);
+    nva[n++] = NV("date", date, dl);
+    size_t blen = evbuffer_get_length(s->out);
+    bool no_body = status == 204 || status == 304;
+    if (!no_body) {
+        snprintf(length, sizeof length, "%zu", blen);
+        nva[n++] = NV("content-length", length, strlen(length));
+    }
+    bool data = blen && !no_body && evhttp_request_get_command(s->req) != EVHTTP_REQ_HEAD;
+    nghttp2_data_provider prd = {.source.ptr = s, .read_callback = read_body};
+    if (nghttp2_submit_response(conn->session, s->id, nva, n, data ? &prd : NULL) != 0)
+        nghttp2_submit_rst_stream(conn->session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
+}
+
+/* Submits the answer of s with the request's output headers. */
+static void submit(struct h2_stream *s, int status)
+{
+    nghttp2_nv nva[H2_MAX_ANSWER_HEADERS + 3];
+    size_t n = 1;
     char names[H2_MAX_ANSWER_HEADERS][64];
     size_t kept = 0;
     struct evkeyval *kv;
@@ -147,21 +186,7 @@ static void submit(struct h2_stream *s, int status)
         nva[n++] = NV(names[kept], kv->value, strlen(kv->value));
         kept++;
     }
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    size_t dl = strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-    nva[n++] = NV("date", date, dl);
-    size_t blen = evbuffer_get_length(s->out);
-    bool no_body = status == 204 || status == 304;
-    if (!no_body) {
-        snprintf(length, sizeof length, "%zu", blen);
-        nva[n++] = NV("content-length", length, strlen(length));
-    }
-    bool data = blen && !no_body && evhttp_request_get_command(s->req) != EVHTTP_REQ_HEAD;
-    nghttp2_data_provider prd = {.source.ptr = s, .read_callback = read_body};
-    if (nghttp2_submit_response(conn->session, s->id, nva, n, data ? &prd : NULL) != 0)
-        nghttp2_submit_rst_stream(conn->session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
+    submit_with(s, status, nva, n);
 }
 
 /* After an answer: no request of conn waits any more, the guard's deadline for the next runs
@@ -215,6 +240,59 @@ static void set_refusal(struct h2_stream *s, int status, const char *why)
     }
 }
 
+/* Whether the request of s carries credentials the routes would take (HTTPS only): then it is
+ * not one of the hot GETs. */
+static bool has_credentials(const struct h2_stream *s)
+{
+    if (!s->conn->tls)
+        return false;
+    if (evhttp_find_header(evhttp_request_get_input_headers(s->req), "Authorization"))
+        return true;
+    SSL *ssl = s->conn->bev ? bufferevent_openssl_get_ssl(s->conn->bev) : NULL;
+    return ssl && SSL_get0_peer_certificate(ssl);
+}
+
+/* A hot GET answered as the lean front end answers it (http2_plain.h), its header lines as
+ * HTTP/2 fields. False when the routes must answer. */
+static bool answer_plain(struct h2_stream *s)
+{
+    struct h2_conn *conn = s->conn;
+    struct worker *w = conn->h->w;
+    uint64_t started = node_now_ns();
+    struct http2_plain a;
+    if (evhttp_request_get_command(s->req) != EVHTTP_REQ_GET || has_credentials(s) ||
+        !http2_plain_get(w, s->req, time(NULL), &a))
+        return false;
+    nghttp2_nv nva[H2_MAX_ANSWER_HEADERS + 3];
+    size_t n = 1;
+    char names[H2_MAX_ANSWER_HEADERS][64];
+    size_t kept = 0;
+    /* "Name: value\r\n" lines, as the lean front end writes them before Content-Type. */
+    for (const char *p = a.head, *end = a.head + a.head_len;
+         p < end && kept < H2_MAX_ANSWER_HEADERS;) {
+        const char *eol = memchr(p, '\r', (size_t)(end - p));
+        const char *colon = eol ? memchr(p, ':', (size_t)(eol - p)) : NULL;
+        if (!eol || !colon || (size_t)(colon - p) >= sizeof names[0] || colon + 2 > eol)
+            break;
+        size_t nlen = (size_t)(colon - p);
+        for (size_t i = 0; i < nlen; i++)
+            names[kept][i] = (char)tolower((unsigned char)p[i]);
+        names[kept][nlen] = '\0';
+        nva[n++] = NV(names[kept], colon + 2, (size_t)(eol - colon - 2));
+        kept++;
+        p = eol + 2;
+    }
+    nva[n++] = NV("content-type", a.type, strlen(a.type));
+    evbuffer_add(s->out, a.body, a.len);
+    free(a.owned);
+    s->answered = true;
+    node_count(&w->stats.http2_streams, 1);
+    http_count_response(w, HTTP_ROUTE_HANDLE, a.status, HDL_OC_RESOLUTION, a.rc, started);
+    submit_with(s, a.status, nva, n);
+    answered(conn);
+    return true;
+}
+
 /* The request of s has arrived whole: to the route table, which answers now or later. */
 static void route(struct h2_stream *s)
 {
@@ -229,6 +307,8 @@ static void route(struct h2_stream *s)
     struct evkeyvalq *in = evhttp_request_get_input_headers(s->req);
     if (!s->host && s->authority)
         evhttp_add_header(in, "Host", s->authority);
+    if (answer_plain(s))
+        return;
     s->routed = true;
     conn->waiting++;
     if (!conn->tracked) {

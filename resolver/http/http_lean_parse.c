@@ -13,11 +13,11 @@
 struct lean_req {
     const char *url;
     size_t url_len;
-    int urls;          /* pieces of the target seen: one in a contiguous buffer */
-    bool expect;       /* an Expect header: evhttp's to answer */
-    bool in_accept;    /* the value that follows is Accept's */
-    bool in_language;  /* the value that follows is Accept-Language's */
-    bool accept_json;  /* Accept names JSON: the proxy answers it with the REST JSON */
+    int urls;             /* pieces of the target seen: one in a contiguous buffer */
+    bool expect;          /* an Expect header: evhttp's to answer */
+    bool in_accept;       /* the value that follows is Accept's */
+    bool in_language;     /* the value that follows is Accept-Language's */
+    bool accept_json;     /* Accept names JSON: the proxy answers it with the REST JSON */
     const char *language; /* the first Accept-Language (the proxy's pages speak it) */
     size_t language_len;
     bool headers_done; /* a message still unfinished then has a body */
@@ -84,16 +84,14 @@ static bool plain_path_char(unsigned char ch)
     return ch != '\0' && strchr("-._~!$&'()*+,;=:@/", ch) != NULL;
 }
 
-/* The route of a request line's target (url_len bytes) the lean front end answers, and where the
- * handle starts in it; false for any other. */
-static bool lean_route(const char *url, size_t url_len, const struct lean_req *r,
-                       enum http_lean_route *route, size_t *skip)
+bool http_lean_target(const char *url, size_t url_len, bool accept_json,
+                      enum http_lean_route *route, size_t *skip)
 {
     const size_t prefix = sizeof HANDLES_PATH - 1;
     if (url_len > prefix && memcmp(url, HANDLES_PATH, prefix) == 0) {
         *route = HTTP_LEAN_REST;
         *skip = prefix;
-    } else if (url_len > 1 && url[0] == '/' && url[1] >= '0' && url[1] <= '9' && !r->accept_json) {
+    } else if (url_len > 1 && url[0] == '/' && url[1] >= '0' && url[1] <= '9' && !accept_json) {
         /* The proxy: a handle whose prefix starts with a digit, asked for without JSON. Names
          * of other routes (/api/, /metrics, /qr/, /robots.txt) start with letters. */
         *route = HTTP_LEAN_PROXY;
@@ -121,14 +119,15 @@ enum http_lean_parsed http_lean_parse(const char *data, size_t len, size_t *used
     /* Still arriving: evhttp's at once if it is not a GET or has a body, which evhttp may refuse
      * as soon as it sees the headers. */
     if (e == HPE_OK && n == len)
-        return r.headers_done || (r.urls && p.method != HTTP_GET) ? HTTP_LEAN_OTHER : HTTP_LEAN_PARTIAL;
+        return r.headers_done || (r.urls && p.method != HTTP_GET) ? HTTP_LEAN_OTHER
+                                                                  : HTTP_LEAN_PARTIAL;
     if (e != HPE_PAUSED)
         return HTTP_LEAN_OTHER;
     size_t skip = 0;
     if (p.method != HTTP_GET || p.http_major != 1 || p.http_minor != 1 ||
         !http_should_keep_alive(&p) || p.upgrade || p.uses_transfer_encoding ||
         (p.flags & (F_CHUNKED | F_CONTENTLENGTH | F_UPGRADE)) || r.expect || r.urls != 1 ||
-        !lean_route(r.url, r.url_len, &r, &out->route, &skip))
+        !http_lean_target(r.url, r.url_len, r.accept_json, &out->route, &skip))
         return HTTP_LEAN_OTHER;
     /* The request line exactly as evhttp reads it, one space apart: http_parser takes more. */
     static const char version[] = " HTTP/1.1\r\n";
@@ -142,4 +141,3 @@ enum http_lean_parsed http_lean_parse(const char *data, size_t len, size_t *used
     out->language_len = r.language_len;
     return HTTP_LEAN_FAST;
 }
-

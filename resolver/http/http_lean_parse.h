@@ -9,6 +9,7 @@
 #ifndef NODE_HTTP_LEAN_PARSE_H
 #define NODE_HTTP_LEAN_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 enum http_lean_parsed {
@@ -30,6 +31,11 @@ struct http_lean_request {
     const char *language; /* its first Accept-Language, NULL for none */
     size_t language_len;
 };
+
+/* Whether a GET's target (url_len bytes, not NUL-terminated) is one the lean front end answers
+ * (accept_json: an Accept header names JSON): its route, and where the handle starts in it. */
+bool http_lean_target(const char *url, size_t url_len, bool accept_json,
+                      enum http_lean_route *route, size_t *skip);
 
 /* The request at the start of data (len bytes). HTTP_LEAN_FAST sets *used to its length and
  * *out. */

@@ -4,7 +4,9 @@
  * node's stream callbacks in pieces whose sizes the input's first byte picks. The route table is
  * replaced by a stand-in that answers at once, or later for a path holding "later" (after the
  * next piece, or at the end, when the client may have reset the stream meanwhile), so that
- * streams are freed in every order; what the session sends is made and dropped. ASan checks
+ * streams are freed in every order; the hot GETs' answers (http2_plain.h) by one that answers a
+ * GET whose target holds "plain" with a redirect's header lines; what the session sends is made
+ * and dropped. ASan checks
  * the lifetimes. Built by -DPAZHOU_FUZZ=ON (docs/fuzzing.md).
  */
 #include <event2/buffer.h>
@@ -15,6 +17,7 @@
 #include <string.h>
 
 #include "conf/conf.h"
+#include "resolver/http/http2_plain.h"
 #include "resolver/http/http2_stream.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
@@ -43,6 +46,24 @@ void http_router_serve(struct worker *w, struct evhttp_request *req, bool tls)
     evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "keep-alive");
     http2_reply(req, uri && strstr(uri, "404") ? 404 : 200, body);
     evbuffer_free(body);
+}
+
+bool http2_plain_get(struct worker *w, struct evhttp_request *req, time_t now,
+                     struct http2_plain *out)
+{
+    (void)w;
+    (void)now;
+    const char *uri = evhttp_request_get_uri(req);
+    if (!uri || !strstr(uri, "plain"))
+        return false;
+    static const char head[] = "Location: https://example.com/x\r\nCache-Control: max-age=60\r\n";
+    *out = (struct http2_plain){.status = 302,
+                                .type = "text/html; charset=utf-8",
+                                .head = head,
+                                .head_len = strstr(uri, "cut") ? 20 : sizeof head - 1,
+                                .body = uri,
+                                .len = strlen(uri)};
+    return true;
 }
 
 /* What http2.c and the guard do around the streams, without a socket. */

@@ -368,7 +368,8 @@ def http2_seeds():
     c.send_headers(1, hdrs("GET", "/api/handles/88.100.1/A"), end_stream=True)
     out.append(b"\x7f" + c.data_to_send())
     c = conn()
-    for sid, path in ((1, "/later/1"), (3, "/404"), (5, "/later/2"), (7, "/88.100.1/B")):
+    for sid, path in ((1, "/later/1"), (3, "/404"), (5, "/later/2"), (7, "/plain/B"),
+                      (9, "/plain/cut")):
         c.send_headers(sid, hdrs("GET", path, [("accept-language", "zh")]), end_stream=True)
     c.reset_stream(5)
     out.append(b"\x09" + c.data_to_send())

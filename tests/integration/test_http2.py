@@ -200,6 +200,32 @@ class Http2(unittest.TestCase):
             self.assertEqual(name, name.lower())
             self.assertNotIn(name, ("connection", "keep-alive", "transfer-encoding"))
 
+    def test_hot_gets_over_tls_are_http1s_answers(self):
+        # The REST GET and the proxy's redirect and missing page, as HTTPS HTTP/1.1 gives them.
+        c = H2Client(self.tls(), "https")
+        ctx = self.tls_context(["http/1.1"])
+        for path, headers in (("/api/handles/" + HANDLES[4], {}),
+                              ("/api/handles/88.100.1/H2-MISSING", {}),
+                              ("/" + HANDLES[5], {}),
+                              ("/88.100.1/H2-MISSING", {"accept-language": "zh-CN,zh;q=0.9"}),
+                              ("/88.100.1/H2-MISSING", {})):
+            got = c.get(path, list(headers.items()))
+            status, want, body = http1_get(self.node.https_port, path, headers, tls_ctx=ctx)
+            self.assertEqual(got.status, status, path)
+            self.assertEqual(got.body, body, path)
+            for name in ("content-type", "location", "cache-control", "expires"):
+                self.assertEqual(got.headers.get(name), want.get(name), (path, name))
+
+    def test_credentials_over_tls_go_to_the_routes(self):
+        import json
+        c = H2Client(self.tls(), "https")
+        path = "/api/handles/88.100.1/ADMIN"
+        public = json.loads(c.get(path).body)["values"]
+        authed = json.loads(c.get(path, [("authorization", basic(ADMIN_ID, ADMIN_SECRET))]).body)
+        # The secret key has no public read: only the authenticated request sees it.
+        self.assertNotIn("HS_SECKEY", [v["type"] for v in public])
+        self.assertIn("HS_SECKEY", [v["type"] for v in authed["values"]])
+
     def test_streams_are_multiplexed(self):
         c = self.h2c()
         paths = {}
