@@ -11,6 +11,7 @@
 #include <openssl/ssl.h>
 
 #include "resolver/http/http2_stream.h"
+#include "resolver/http/http_lean.h"
 #include "resolver/http/http_guard.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
@@ -233,18 +234,33 @@ static bool sniffed(struct bufferevent *bev, struct sniff *sn)
     unsigned len = 0;
     if (ssl)
         SSL_get0_alpn_selected(ssl, &proto, &len);
-    if (len != 2 || memcmp(proto, "h2", 2) != 0)
+    if (len != 2 || memcmp(proto, "h2", 2) != 0 || !h->w->node->conf->http2)
         return false;
     struct http2_saved saved = unsniff(bev, sn);
     http2_adopt(h, bev, &saved, true);
     return true;
 }
 
+/* HTTP/1.1 after the handshake: the lean front end takes the connection unless it showed a
+ * client certificate (the routes authenticate with it). */
+static void to_lean(struct http_server *h, struct bufferevent *bev)
+{
+    SSL *ssl = bufferevent_openssl_get_ssl(bev);
+    if (ssl && !SSL_get0_peer_certificate(ssl))
+        http_lean_adopt_tls(h, bev);
+}
+
 static void sniff_read(struct bufferevent *bev, void *arg)
 {
-    if (!sniffed(bev, arg)) {
-        struct http2_saved saved = unsniff(bev, arg);
-        saved.rd(bev, saved.evcon);
+    struct sniff *sn = arg;
+    struct http_server *h = sn->h;
+    if (!sniffed(bev, sn)) {
+        struct http2_saved saved = unsniff(bev, sn);
+        to_lean(h, bev);
+        bufferevent_data_cb rd = NULL;
+        bufferevent_getcb(bev, &rd, NULL, NULL, NULL);
+        if (rd == saved.rd) /* still evhttp's */
+            saved.rd(bev, saved.evcon);
     }
 }
 
@@ -257,16 +273,20 @@ static void sniff_write(struct bufferevent *bev, void *arg)
 /* The end of the handshake comes as BEV_EVENT_CONNECTED, before any data. */
 static void sniff_event(struct bufferevent *bev, short what, void *arg)
 {
-    if ((what & BEV_EVENT_CONNECTED) && sniffed(bev, arg))
+    struct sniff *sn = arg;
+    struct http_server *h = sn->h;
+    if ((what & BEV_EVENT_CONNECTED) && sniffed(bev, sn))
         return;
-    struct http2_saved saved = unsniff(bev, arg);
+    struct http2_saved saved = unsniff(bev, sn);
+    if (what == BEV_EVENT_CONNECTED) {
+        to_lean(h, bev); /* evhttp does nothing with the handshake's end */
+        return;
+    }
     saved.ev(bev, what, saved.evcon);
 }
 
 void http2_watch_tls(struct http_server *h, struct bufferevent *bev)
 {
-    if (!h->w->node->conf->http2)
-        return;
     struct sniff *sn = calloc(1, sizeof *sn);
     if (!sn)
         return; /* evhttp's, as HTTP/1.1 */

@@ -37,8 +37,9 @@ enum http2_preface http2_preface(const char *data, size_t len);
  * session's first bytes. Without memory the connection is closed. */
 void http2_adopt(struct http_server *h, struct bufferevent *bev, const struct http2_saved *saved,
                  bool tls);
-/* An HTTPS connection just admitted: when its first bytes arrive (the handshake done), it is
- * HTTP/2's if ALPN chose "h2", evhttp's otherwise. */
+/* An HTTPS connection just admitted: once its handshake is done it is HTTP/2's if ALPN chose
+ * "h2", else the lean front end's (http_lean_adopt_tls) unless it showed a client certificate,
+ * else evhttp's. */
 void http2_watch_tls(struct http_server *h, struct bufferevent *bev);
 /* evhttp is closing bev's connection: an HTTP/2 session on it, and its requests, are freed. */
 void http2_closed(struct bufferevent *bev);

@@ -50,9 +50,10 @@ struct lean_conn {
     void *evcon;
     bufferevent_data_cb rd, wr;
     bufferevent_event_cb ev;
-    struct event *rev; /* reading the socket, with http.timeout */
-    bool tracked; /* counted as a connection that sent a request */
-    bool blocked; /* reading waits for the client to read what was answered */
+    struct event *rev; /* reading the socket, with http.timeout; NULL over TLS */
+    bool tls;          /* HTTPS: read and written through the bufferevent, which holds the TLS */
+    bool tracked;      /* counted as a connection that sent a request */
+    bool blocked;      /* reading waits for the client to read what was answered */
 };
 
 struct http_lean *http_lean_new(void)
@@ -87,7 +88,7 @@ static bool flush_out(struct lean_conn *c, struct http_lean *l)
     l->out_len = 0;
     struct evbuffer *pending = bufferevent_get_output(c->bev);
     evutil_socket_t fd = bufferevent_getfd(c->bev);
-    if (n && evbuffer_get_length(pending) == 0) {
+    if (n && evbuffer_get_length(pending) == 0 && !c->tls) {
         while (n && fd >= 0) {
             ssize_t k = send(fd, p, n, MSG_NOSIGNAL);
             if (k > 0) {
@@ -220,8 +221,9 @@ static enum served serve(struct lean_conn *c, const char *data, size_t avail, si
     unsigned answered = 0;
     enum served result = SERVED_WAIT;
     *used = 0;
-    /* Nothing answered yet: data is the start of the connection. */
-    if (!c->tracked && w->node->conf->http2) {
+    /* Nothing answered yet: data is the start of the connection. Over TLS, HTTP/2 is chosen by
+     * ALPN (http2.c) or not at all. */
+    if (!c->tracked && !c->tls && w->node->conf->http2) {
         enum http2_preface p = http2_preface(data, avail);
         if (p != HTTP2_PREFACE_NO)
             return p == HTTP2_PREFACE_YES ? SERVED_HTTP2 : SERVED_WAIT;
@@ -241,7 +243,8 @@ static enum served serve(struct lean_conn *c, const char *data, size_t avail, si
                 result = SERVED_EVHTTP;
             break;
         }
-        if (k == HTTP_LEAN_OTHER) {
+        /* Over HTTPS a request with credentials may be shown more: evhttp's routes answer it. */
+        if (k == HTTP_LEAN_OTHER || (c->tls && req.authorization)) {
             result = SERVED_EVHTTP;
             break;
         }
@@ -274,8 +277,8 @@ static enum served serve(struct lean_conn *c, const char *data, size_t avail, si
                 result = SERVED_EVHTTP;
                 break;
             }
-            a = (struct lean_answer){proxy.status, proxy.head,   proxy.head_len,
-                                     HTML_TYPE,    proxy.body,   proxy.len};
+            a = (struct lean_answer){proxy.status, proxy.head, proxy.head_len,
+                                     HTML_TYPE,    proxy.body, proxy.len};
             rc = proxy.rc;
             owned = proxy.owned;
         }
@@ -317,7 +320,8 @@ static void hand_back(struct lean_conn *c)
     struct bufferevent *bev = c->bev;
     bufferevent_data_cb rd = c->rd;
     void *evcon = c->evcon;
-    event_free(c->rev);
+    if (c->rev)
+        event_free(c->rev);
     bufferevent_setcb(bev, c->rd, c->wr, c->ev, evcon);
     free(c);
     bufferevent_enable(bev, EV_READ);
@@ -331,7 +335,8 @@ static void to_http2(struct lean_conn *c)
     struct http2_saved saved = {c->rd, c->wr, c->ev, c->evcon};
     struct http_server *h = c->h;
     struct bufferevent *bev = c->bev;
-    event_free(c->rev);
+    if (c->rev)
+        event_free(c->rev);
     free(c);
     http2_adopt(h, bev, &saved, false);
 }
@@ -345,7 +350,10 @@ static void after_serve(struct lean_conn *c, enum served result)
         break;
     case SERVED_BLOCKED:
         c->blocked = true;
-        event_del(c->rev);
+        if (c->rev)
+            event_del(c->rev);
+        else
+            bufferevent_disable(c->bev, EV_READ);
         break;
     case SERVED_EVHTTP:
         hand_back(c);
@@ -419,7 +427,8 @@ static void lean_recv(evutil_socket_t fd, short what, void *arg)
     after_serve(c, result);
 }
 
-/* Not called while the lean front end reads the socket; it marks the connection as its own. */
+/* Over TLS, what the bufferevent decrypted; over plain HTTP not called while the lean front end
+ * reads the socket itself, and it marks the connection as the lean front end's. */
 static void lean_read(struct bufferevent *bev, void *arg)
 {
     (void)bev;
@@ -431,10 +440,16 @@ static void lean_read(struct bufferevent *bev, void *arg)
 static void lean_write(struct bufferevent *bev, void *arg)
 {
     struct lean_conn *c = arg;
-    bufferevent_disable(bev, EV_WRITE);
+    /* Over TLS writing stays on: OpenSSL may need to write to go on reading (a session ticket
+     * to a client that does not read yet), and the bufferevent only writes what waits. */
+    if (!c->tls)
+        bufferevent_disable(bev, EV_WRITE);
     if (c->blocked) {
         c->blocked = false;
-        event_add(c->rev, &c->h->lean->timeout);
+        if (c->rev)
+            event_add(c->rev, &c->h->lean->timeout);
+        else
+            bufferevent_enable(bev, EV_READ);
         serve_input(c);
     }
 }
@@ -475,6 +490,24 @@ void http_lean_adopt(struct http_server *h, struct bufferevent *bev)
     bufferevent_setcb(bev, lean_read, lean_write, lean_event, c);
 }
 
+void http_lean_adopt_tls(struct http_server *h, struct bufferevent *bev)
+{
+    struct lean_conn *c = calloc(1, sizeof *c);
+    if (!c)
+        return; /* evhttp keeps it all */
+    c->h = h;
+    c->bev = bev;
+    c->tls = true;
+    bufferevent_getcb(bev, &c->rd, &c->wr, &c->ev, &c->evcon);
+    if (!c->rd || !c->wr || !c->ev || !c->evcon) {
+        free(c);
+        return;
+    }
+    bufferevent_setcb(bev, lean_read, lean_write, lean_event, c);
+    if (evbuffer_get_length(bufferevent_get_input(bev)))
+        serve_input(c);
+}
+
 void http_lean_closed(struct bufferevent *bev)
 {
     bufferevent_data_cb rd = NULL;
@@ -483,7 +516,8 @@ void http_lean_closed(struct bufferevent *bev)
     if (rd == lean_read) {
         struct lean_conn *c = arg;
         bufferevent_setcb(bev, NULL, NULL, NULL, NULL);
-        event_free(c->rev);
+        if (c->rev)
+            event_free(c->rev);
         free(c);
     }
 }

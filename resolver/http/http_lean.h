@@ -16,8 +16,11 @@
  * lean front end. An answer the client does not read waits in the bufferevent's output; past
  * LEAN_PENDING_MAX reading stops until it drains.
  *
- * A connection that begins with HTTP/2's preface is HTTP/2's (http2.h). HTTPS connections are
- * not the lean front end's.
+ * A connection that begins with HTTP/2's preface is HTTP/2's (http2.h). An HTTPS connection that
+ * speaks HTTP/1.1 and shows no client certificate is taken once its handshake is done
+ * (http_lean_adopt_tls): its requests are read and its answers written through the bufferevent,
+ * which holds the TLS, and a request with an Authorization header is evhttp's (the routes may
+ * show it more).
  */
 #ifndef NODE_HTTP_LEAN_H
 #define NODE_HTTP_LEAN_H
@@ -34,6 +37,9 @@ void http_lean_free(struct http_lean *l);
 /* Takes the requests of bev, a plain HTTP connection evhttp has just set up (its callbacks and
  * socket set, nothing read), until one is evhttp's. Without memory evhttp keeps them all. */
 void http_lean_adopt(struct http_server *h, struct bufferevent *bev);
+/* The same for an HTTPS connection whose handshake is done, without a client certificate, that
+ * speaks HTTP/1.1 (http2.c decides): what its bufferevent holds already is read at once. */
+void http_lean_adopt_tls(struct http_server *h, struct bufferevent *bev);
 /* evhttp is closing bev's connection: what the lean front end kept of it is freed. */
 void http_lean_closed(struct bufferevent *bev);
 

@@ -15,6 +15,7 @@ struct lean_req {
     size_t url_len;
     int urls;             /* pieces of the target seen: one in a contiguous buffer */
     bool expect;          /* an Expect header: evhttp's to answer */
+    bool authorization;   /* an Authorization header */
     bool in_accept;       /* the value that follows is Accept's */
     bool in_language;     /* the value that follows is Accept-Language's */
     bool accept_json;     /* Accept names JSON: the proxy answers it with the REST JSON */
@@ -37,6 +38,8 @@ static int on_header_field(http_parser *p, const char *at, size_t len)
     struct lean_req *r = p->data;
     if (len == 6 && strncasecmp(at, "Expect", 6) == 0)
         r->expect = true;
+    if (len == 13 && strncasecmp(at, "Authorization", 13) == 0)
+        r->authorization = true;
     r->in_accept = len == 6 && strncasecmp(at, "Accept", 6) == 0;
     r->in_language = len == 15 && strncasecmp(at, "Accept-Language", 15) == 0;
     return 0;
@@ -139,5 +142,6 @@ enum http_lean_parsed http_lean_parse(const char *data, size_t len, size_t *used
     out->handle_len = r.url_len - skip;
     out->language = r.language;
     out->language_len = r.language_len;
+    out->authorization = r.authorization;
     return HTTP_LEAN_FAST;
 }

@@ -30,6 +30,7 @@ struct http_lean_request {
     size_t handle_len;
     const char *language; /* its first Accept-Language, NULL for none */
     size_t language_len;
+    bool authorization; /* it has an Authorization header */
 };
 
 /* Whether a GET's target (url_len bytes, not NUL-terminated) is one the lean front end answers
