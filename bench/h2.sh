@@ -3,7 +3,7 @@
 # a node of one worker pinned to core 0 serving N demo identifiers, h2load pinned to core 1, REST
 # GET /api/handles/{h} and the proxy's GET /{h} over the N handles in turn, over plain HTTP
 # (HTTP/1.1 through the lean front end, HTTP/2 with prior knowledge) and over HTTPS (HTTP/1.1
-# through evhttp, HTTP/2 by ALPN, as browsers choose it), with 4 connections of 16 requests in
+# through the lean front end too, HTTP/2 by ALPN, as browsers choose it), with 4 connections of 16 requests in
 # flight each (pipelined for HTTP/1.1, concurrent streams for HTTP/2) and 64 connections of one.
 # For each load: requests/s, and the node's CPU time per answer (utime + stime from
 # /proc/PID/stat), which holds when the machine is noisy. Each load runs ROUNDS times;
@@ -63,6 +63,7 @@ for round in $(seq "$ROUNDS"); do
         load "$kind, HTTPS HTTP/2, 4 x 16 streams" "$work/$kind-https" 4 16 "$node"
         load "$kind, HTTP/1.1, 64 x 1" "$work/$kind-http" 64 1 "$node" --h1
         load "$kind, HTTP/2, 64 x 1" "$work/$kind-http" 64 1 "$node"
+        load "$kind, HTTPS HTTP/1.1, 64 x 1" "$work/$kind-https" 64 1 "$node" --h1
         load "$kind, HTTPS HTTP/2, 64 x 1" "$work/$kind-https" 64 1 "$node"
     done
     kill "$node"
