@@ -11,7 +11,6 @@
 #include <openssl/ssl.h>
 
 #include "resolver/http/http2_stream.h"
-#include "resolver/http/http_lean.h"
 #include "resolver/http/http_guard.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
@@ -64,7 +63,7 @@ static bool write_direct(struct h2_conn *conn, struct evbuffer *frames)
     return true;
 }
 
-bool http2_flush(struct h2_conn *conn)
+static bool flush(struct h2_conn *conn)
 {
     if (conn->receiving)
         return true;
@@ -126,14 +125,14 @@ static void h2_read(struct bufferevent *bev, void *arg)
     }
     /* The guard's deadline moves only with whole requests and their answers (http2_stream.c):
      * frames that trickle in, PINGs included, do not keep a connection open. */
-    http2_flush(conn);
+    flush(conn);
 }
 
 /* The frames handed over have been written: make more, or close when the session is done. */
 static void h2_write(struct bufferevent *bev, void *arg)
 {
     (void)bev;
-    http2_flush(arg);
+    flush(arg);
 }
 
 static void h2_event(struct bufferevent *bev, short what, void *arg)
@@ -190,6 +189,7 @@ void http2_adopt(struct http_server *h, struct bufferevent *bev, const struct ht
         conn->bev = bev;
         conn->evhttp = *saved;
         conn->tls = tls;
+        conn->flush = flush;
     }
     if (!conn || !(conn->session = session_new(conn)) ||
         (!tls && !(conn->direct = evbuffer_new()))) {
@@ -205,7 +205,7 @@ void http2_adopt(struct http_server *h, struct bufferevent *bev, const struct ht
     if (evbuffer_get_length(bufferevent_get_input(bev)))
         h2_read(bev, conn);
     else
-        http2_flush(conn); /* the server's SETTINGS go first */
+        flush(conn); /* the server's SETTINGS go first */
 }
 
 /* An HTTPS connection until its first bytes tell which protocol ALPN chose. */
@@ -246,8 +246,8 @@ static bool sniffed(struct bufferevent *bev, struct sniff *sn)
 static void to_lean(struct http_server *h, struct bufferevent *bev)
 {
     SSL *ssl = bufferevent_openssl_get_ssl(bev);
-    if (ssl && !SSL_get0_peer_certificate(ssl))
-        http_lean_adopt_tls(h, bev);
+    if (ssl && !SSL_get0_peer_certificate(ssl) && h->tls_http1)
+        h->tls_http1(h, bev);
 }
 
 static void sniff_read(struct bufferevent *bev, void *arg)

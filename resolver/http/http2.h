@@ -20,14 +20,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-struct http_server;
-
-/* evhttp's callbacks of a connection, put aside while another part reads it. */
-struct http2_saved {
-    bufferevent_data_cb rd, wr;
-    bufferevent_event_cb ev;
-    void *evcon;
-};
+#include "resolver/http/http_state.h"
 
 /* Whether the bytes a plain connection began with are HTTP/2's connection preface. */
 enum http2_preface { HTTP2_PREFACE_NO, HTTP2_PREFACE_YES, HTTP2_PREFACE_PARTIAL };
@@ -38,8 +31,8 @@ enum http2_preface http2_preface(const char *data, size_t len);
 void http2_adopt(struct http_server *h, struct bufferevent *bev, const struct http2_saved *saved,
                  bool tls);
 /* An HTTPS connection just admitted: once its handshake is done it is HTTP/2's if ALPN chose
- * "h2", else the lean front end's (http_lean_adopt_tls) unless it showed a client certificate,
- * else evhttp's. */
+ * "h2", else the lean front end's (h->tls_http1) unless it showed a client certificate, else
+ * evhttp's. */
 void http2_watch_tls(struct http_server *h, struct bufferevent *bev);
 /* evhttp is closing bev's connection: an HTTP/2 session on it, and its requests, are freed. */
 void http2_closed(struct bufferevent *bev);

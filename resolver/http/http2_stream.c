@@ -20,6 +20,7 @@
 #include "resolver/http/http_call.h"
 #include "resolver/http/http_conn.h"
 #include "resolver/http/http_guard.h"
+#include "resolver/http/http_req.h"
 #include "resolver/http/http_router.h"
 #include "resolver/http/http_send.h"
 #include "resolver/http/http_state.h"
@@ -30,6 +31,7 @@
 #define H2_MAX_ANSWER_HEADERS 32
 
 struct h2_stream {
+    const struct http_req_owner *owner; /* first: the request's context (http_req.h) */
     struct h2_conn *conn;
     int32_t id;
     struct evhttp_request *req;
@@ -45,23 +47,16 @@ struct h2_stream {
     struct h2_stream *prev, *next;
 };
 
-/* The callback of the requests HTTP/2 makes: never called, it tells them apart. */
-static void h2_request_mark(struct evhttp_request *req, void *arg)
+/* The evhttp_connection under a stream's HTTP/2 connection (its peer, its TLS). */
+static struct evhttp_connection *stream_connection(const struct evhttp_request *req)
 {
-    (void)req;
-    (void)arg;
-}
-
-bool http2_owns(const struct evhttp_request *req)
-{
-    return req && req->cb == h2_request_mark;
-}
-
-struct evhttp_connection *http2_connection(const struct evhttp_request *req)
-{
-    const struct h2_stream *s = req->cb_arg;
+    const struct h2_stream *s = http_req_context(req);
     return s->conn->evhttp.evcon;
 }
+
+static void stream_reply(struct evhttp_request *req, int status, struct evbuffer *body);
+
+static const struct http_req_owner h2_owner = {stream_reply, stream_connection};
 
 static void stream_free(struct h2_stream *s)
 {
@@ -195,12 +190,13 @@ static void answered(struct h2_conn *conn)
 {
     if (!conn->waiting)
         http_guard_hold(conn->h->guard, conn->bev, false);
-    http2_flush(conn);
+    conn->flush(conn);
 }
 
-void http2_reply(struct evhttp_request *req, int status, struct evbuffer *body)
+/* A route's answer to a stream's request: status, its output headers and body (moved out). */
+static void stream_reply(struct evhttp_request *req, int status, struct evbuffer *body)
 {
-    struct h2_stream *s = req->cb_arg;
+    struct h2_stream *s = http_req_context(req);
     struct h2_conn *conn = s->conn;
     if (s->answered)
         return;
@@ -330,7 +326,8 @@ static int on_begin_headers(nghttp2_session *session, const nghttp2_frame *frame
         return NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE; /* the stream is reset */
     s->conn = conn;
     s->id = frame->hd.stream_id;
-    s->req = evhttp_request_new(h2_request_mark, s);
+    s->owner = &h2_owner;
+    s->req = http_req_new(&s->owner);
     s->out = evbuffer_new();
     s->next = conn->streams;
     if (conn->streams)

@@ -1,8 +1,7 @@
 /*
  * The streams of an HTTP/2 connection (http2.h) as the route table sees them: each request is an
- * evhttp_request made by evhttp_request_new, with its method, target, headers and body filled
- * in, that no evhttp_connection holds. http_send.c gives its answer to http2_reply instead of
- * evhttp_send_reply.
+ * evhttp_request made by http_req_new (http_req.h), with its method, target, headers and body
+ * filled in, that no evhttp_connection holds; its answer comes back through http_req_send.
  *
  * A stream is freed once it is closed and its request answered: a request whose stream the
  * client reset while a job worked on it waits for the answer, which is dropped; a connection
@@ -19,7 +18,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "resolver/http/http2.h"
+#include "resolver/http/http_state.h"
 
 struct http_server;
 
@@ -31,6 +30,10 @@ struct h2_conn {
     struct bufferevent *bev;
     struct http2_saved evhttp;
     nghttp2_session *session;
+    /* Hands what the session has to send to the bufferevent (http2.c); when nothing is left to
+     * read or write, or on error, has evhttp close the connection, which frees conn: false
+     * then. Inside the session's reading it waits for the reading to end. */
+    bool (*flush)(struct h2_conn *conn);
     struct evbuffer *direct; /* plain TCP: frames on their way straight to the socket */
     bool tls;
     bool tracked;      /* counted as a connection that sent a request */
@@ -43,20 +46,7 @@ struct h2_conn {
 /* The nghttp2 callbacks of a server session whose user data is a struct h2_conn. */
 void http2_stream_callbacks(nghttp2_session_callbacks *cbs);
 
-/* Whether req is an HTTP/2 stream's request. */
-bool http2_owns(const struct evhttp_request *req);
-/* The evhttp_connection under req's HTTP/2 connection (its peer, its TLS). */
-struct evhttp_connection *http2_connection(const struct evhttp_request *req);
-/* Answers req, an HTTP/2 stream's, with status, its output headers and body (moved out; NULL for
- * none). */
-void http2_reply(struct evhttp_request *req, int status, struct evbuffer *body);
-
 /* Frees every stream of conn and its request. */
 void http2_streams_free(struct h2_conn *conn);
-
-/* Hands what the session has to send to the bufferevent (http2.c); when nothing is left to read
- * or write, or on error, has evhttp close the connection, which frees conn: false then. Inside
- * the session's reading it waits for the reading to end. */
-bool http2_flush(struct h2_conn *conn);
 
 #endif

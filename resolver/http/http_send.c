@@ -9,7 +9,7 @@
 #include "common/errcode.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_error.h"
-#include "resolver/http/http2_stream.h"
+#include "resolver/http/http_req.h"
 #include "resolver/net/worker.h"
 
 int http_status_of_rc(uint32_t rc, bool tls)
@@ -117,11 +117,8 @@ void http_send_bytes(struct http_call *c, int status, const char *content_type, 
     if (out)
         evbuffer_add(out, body, len);
     http_count_response(c->w, c->route, status, c->opcode, c->rc, c->started_ns);
-    /* An HTTP/2 stream's request has no evhttp connection to send it. */
-    if (http2_owns(c->req))
-        http2_reply(c->req, status, out);
-    else
-        evhttp_send_reply(c->req, status, http_reason(status), out);
+    /* An HTTP/2 stream's request has no evhttp connection to send it (http_req.h). */
+    http_req_send(c->req, status, http_reason(status), out);
     if (out)
         evbuffer_free(out);
 }

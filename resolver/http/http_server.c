@@ -91,6 +91,13 @@ static void on_conn_admitted(struct bufferevent *bev, bool plain, void *arg)
         http2_watch_tls(arg, bev);
 }
 
+/* An HTTPS connection that chose HTTP/1.1 and shows no client certificate (http2.c): the lean
+ * front end takes its requests. */
+static void on_tls_http1(struct http_server *h, struct bufferevent *bev)
+{
+    http_lean_adopt_tls(h, bev);
+}
+
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
     struct http_server *h = arg;
@@ -174,6 +181,7 @@ int http_server_init(struct worker *w, char *err, size_t errlen)
     }
     h->w = w;
     h->closecb = on_conn_closed;
+    h->tls_http1 = on_tls_http1;
     w->http = h;
     if (cf->https_listen_count && !atomic_load(&w->node->tls_ctx)) {
         snprintf(err, errlen, "HTTPS needs a TLS certificate and key");

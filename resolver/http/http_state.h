@@ -6,6 +6,7 @@
 #ifndef NODE_HTTP_STATE_H
 #define NODE_HTTP_STATE_H
 
+#include <event2/bufferevent.h>
 #include <event2/http.h>
 #include <stdatomic.h>
 #include <stdbool.h>
@@ -23,6 +24,14 @@ struct http_guard;
 struct http_lean;
 
 enum { FRONT_HTTP = 0, FRONT_HTTPS = 1, FRONTS };
+
+/* evhttp's callbacks of a connection, put aside while another part reads it (http_lean.h,
+ * http2.h). */
+struct http2_saved {
+    bufferevent_data_cb rd, wr;
+    bufferevent_event_cb ev;
+    void *evcon;
+};
 
 struct http_front {
     struct http_server *server;
@@ -45,6 +54,9 @@ struct http_server {
     struct http_lean *lean;         /* plain HTTP's keep-alive GETs (http_lean.h) */
     /* Every connection's close callback (arg: this server): calls http_conn_closed. */
     void (*closecb)(struct evhttp_connection *evcon, void *arg);
+    /* An HTTPS connection whose handshake chose HTTP/1.1, without a client certificate
+     * (http2.c tells): the lean front end takes it. */
+    void (*tls_http1)(struct http_server *h, struct bufferevent *bev);
 };
 
 /* The worker's last heartbeat (CLOCK_MONOTONIC seconds; 0 before the first), and its open

@@ -19,6 +19,7 @@
 #include "conf/conf.h"
 #include "resolver/http/http2_plain.h"
 #include "resolver/http/http2_stream.h"
+#include "resolver/http/http_req.h"
 #include "resolver/http/http_state.h"
 #include "resolver/net/worker.h"
 #include "resolver/node.h"
@@ -44,7 +45,7 @@ void http_router_serve(struct worker *w, struct evhttp_request *req, bool tls)
     evbuffer_add(body, uri ? uri : "", uri ? strlen(uri) : 0);
     evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", "text/plain");
     evhttp_add_header(evhttp_request_get_output_headers(req), "Connection", "keep-alive");
-    http2_reply(req, uri && strstr(uri, "404") ? 404 : 200, body);
+    http_req_send(req, uri && strstr(uri, "404") ? 404 : 200, "", body);
     evbuffer_free(body);
 }
 
@@ -82,7 +83,7 @@ void http_guard_hold(struct http_guard *g, struct bufferevent *bev, bool busy)
     (void)busy;
 }
 
-bool http2_flush(struct h2_conn *conn)
+static bool drop_frames(struct h2_conn *conn)
 {
     if (conn->receiving)
         return true;
@@ -98,7 +99,7 @@ static void answer_later(size_t keep)
         struct evhttp_request *req = later[--later_count];
         struct evbuffer *body = evbuffer_new();
         evbuffer_add(body, "later", 5);
-        http2_reply(req, 200, body);
+        http_req_send(req, 200, "OK", body);
         evbuffer_free(body);
     }
 }
@@ -119,7 +120,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         w->node = &node;
     }
     struct http_server h = {.w = w};
-    struct h2_conn conn = {.h = &h, .tls = size && (data[0] & 0x80)};
+    struct h2_conn conn = {.h = &h, .tls = size && (data[0] & 0x80), .flush = drop_frames};
     nghttp2_session_callbacks *cbs;
     if (nghttp2_session_callbacks_new(&cbs) != 0)
         return 0;
@@ -146,14 +147,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ssize_t used = nghttp2_session_mem_recv(conn.session, buf, n);
         conn.receiving--;
         free(buf);
-        http2_flush(&conn);
+        drop_frames(&conn);
         if (used < 0)
             break;
         at += n;
         answer_later(later_count / 2); /* half of what waits is answered between pieces */
     }
     answer_later(0);
-    http2_flush(&conn);
+    drop_frames(&conn);
     nghttp2_session_del(conn.session);
     http2_streams_free(&conn);
     return 0;
