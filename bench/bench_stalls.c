@@ -29,12 +29,11 @@ void bench_stalls_measure(struct bench_stalls *s, double seconds)
     memset(s, 0, sizeof *s);
     uint64_t start = now_ns(), prev = start;
     uint64_t end = start + (uint64_t)(seconds * 1e9);
-    for (;;) {
-        uint64_t t = now_ns();
-        if (t >= end)
-            break;
+    uint64_t t;
+    do {
+        t = now_ns();
         bench_stalls_add(s, t - prev);
         prev = t;
-    }
-    s->elapsed_ns = prev - start;
+    } while (t < end);
+    s->elapsed_ns = t - start;
 }

@@ -72,9 +72,10 @@ static void stalls_are_counted_by_length(void **state)
         assert_int_equal(s.over[i], want[i]);
     assert_int_equal(s.stalled_ns, 100000 + 1500000 + 3000000 + 7000000);
     assert_int_equal(s.max_ns, 7000000);
-    /* A short measurement runs as long as asked. */
+    /* A short measurement runs at least as long as asked (longer if the machine stalls it at
+     * the end), and its gaps lie within it. */
     bench_stalls_measure(&s, 0.05);
-    assert_true(s.elapsed_ns >= 49000000 && s.elapsed_ns < 60000000);
+    assert_true(s.elapsed_ns >= 50000000);
     assert_true(s.stalled_ns <= s.elapsed_ns);
 }
 
