@@ -141,7 +141,7 @@ static const char *date_now(size_t *len)
 
 /* Submits the answer of s: status, its headers (nva, n of them, after room for :status; names in
  * lower case, as HTTP/2 has them), Date, Content-Length, and the body of s->out unless the request
- * is a HEAD or the status has none. */
+ * is a HEAD or the status has none. nva has room for two more entries after the n. */
 static void submit_with(struct h2_stream *s, int status, nghttp2_nv *nva, size_t n)
 {
     struct h2_conn *conn = s->conn;
@@ -166,6 +166,7 @@ static void submit_with(struct h2_stream *s, int status, nghttp2_nv *nva, size_t
 /* Submits the answer of s with the request's output headers. */
 static void submit(struct h2_stream *s, int status)
 {
+    /* :status, the output headers, then Date and Content-Length (submit_with). */
     nghttp2_nv nva[H2_MAX_ANSWER_HEADERS + 3];
     size_t n = 1;
     char names[H2_MAX_ANSWER_HEADERS][64];
@@ -259,7 +260,8 @@ static bool answer_plain(struct h2_stream *s)
     if (evhttp_request_get_command(s->req) != EVHTTP_REQ_GET || has_credentials(s) ||
         !http2_plain_get(w, s->req, time(NULL), &a))
         return false;
-    nghttp2_nv nva[H2_MAX_ANSWER_HEADERS + 3];
+    /* :status, the header lines, Content-Type, then Date and Content-Length (submit_with). */
+    nghttp2_nv nva[H2_MAX_ANSWER_HEADERS + 4];
     size_t n = 1;
     char names[H2_MAX_ANSWER_HEADERS][64];
     size_t kept = 0;
