@@ -242,12 +242,12 @@ static bool sniffed(struct bufferevent *bev, struct sniff *sn)
 }
 
 /* HTTP/1.1 after the handshake: the lean front end takes the connection unless it showed a
- * client certificate (the routes authenticate with it). */
-static void to_lean(struct http_server *h, struct bufferevent *bev)
+ * client certificate (the routes authenticate with it). True if it took it (and read what was
+ * there). */
+static bool to_lean(struct http_server *h, struct bufferevent *bev)
 {
     SSL *ssl = bufferevent_openssl_get_ssl(bev);
-    if (ssl && !SSL_get0_peer_certificate(ssl) && h->tls_http1)
-        h->tls_http1(h, bev);
+    return ssl && !SSL_get0_peer_certificate(ssl) && h->tls_http1 && h->tls_http1(h, bev);
 }
 
 static void sniff_read(struct bufferevent *bev, void *arg)
@@ -256,11 +256,8 @@ static void sniff_read(struct bufferevent *bev, void *arg)
     struct http_server *h = sn->h;
     if (!sniffed(bev, sn)) {
         struct http2_saved saved = unsniff(bev, sn);
-        to_lean(h, bev);
-        bufferevent_data_cb rd = NULL;
-        bufferevent_getcb(bev, &rd, NULL, NULL, NULL);
-        if (rd == saved.rd) /* still evhttp's */
-            saved.rd(bev, saved.evcon);
+        if (!to_lean(h, bev))
+            saved.rd(bev, saved.evcon); /* evhttp's: it reads what came */
     }
 }
 
@@ -279,7 +276,7 @@ static void sniff_event(struct bufferevent *bev, short what, void *arg)
         return;
     struct http2_saved saved = unsniff(bev, sn);
     if (what == BEV_EVENT_CONNECTED) {
-        to_lean(h, bev); /* evhttp does nothing with the handshake's end */
+        (void)to_lean(h, bev); /* evhttp does nothing with the handshake's end */
         return;
     }
     saved.ev(bev, what, saved.evcon);

@@ -490,22 +490,23 @@ void http_lean_adopt(struct http_server *h, struct bufferevent *bev)
     bufferevent_setcb(bev, lean_read, lean_write, lean_event, c);
 }
 
-void http_lean_adopt_tls(struct http_server *h, struct bufferevent *bev)
+bool http_lean_adopt_tls(struct http_server *h, struct bufferevent *bev)
 {
     struct lean_conn *c = calloc(1, sizeof *c);
     if (!c)
-        return; /* evhttp keeps it all */
+        return false; /* evhttp keeps it all */
     c->h = h;
     c->bev = bev;
     c->tls = true;
     bufferevent_getcb(bev, &c->rd, &c->wr, &c->ev, &c->evcon);
     if (!c->rd || !c->wr || !c->ev || !c->evcon) {
         free(c);
-        return;
+        return false;
     }
     bufferevent_setcb(bev, lean_read, lean_write, lean_event, c);
     if (evbuffer_get_length(bufferevent_get_input(bev)))
         serve_input(c);
+    return true;
 }
 
 void http_lean_closed(struct bufferevent *bev)

@@ -26,6 +26,7 @@
 #define NODE_HTTP_LEAN_H
 
 #include <event2/bufferevent.h>
+#include <stdbool.h>
 
 struct http_server;
 struct http_lean;
@@ -38,8 +39,9 @@ void http_lean_free(struct http_lean *l);
  * socket set, nothing read), until one is evhttp's. Without memory evhttp keeps them all. */
 void http_lean_adopt(struct http_server *h, struct bufferevent *bev);
 /* The same for an HTTPS connection whose handshake is done, without a client certificate, that
- * speaks HTTP/1.1 (http2.c decides): what its bufferevent holds already is read at once. */
-void http_lean_adopt_tls(struct http_server *h, struct bufferevent *bev);
+ * speaks HTTP/1.1 (http2.c decides): what its bufferevent holds already is read at once. False
+ * when evhttp keeps it (without memory), its input unread. */
+bool http_lean_adopt_tls(struct http_server *h, struct bufferevent *bev);
 /* evhttp is closing bev's connection: what the lean front end kept of it is freed. */
 void http_lean_closed(struct bufferevent *bev);
 

@@ -93,9 +93,9 @@ static void on_conn_admitted(struct bufferevent *bev, bool plain, void *arg)
 
 /* An HTTPS connection that chose HTTP/1.1 and shows no client certificate (http2.c): the lean
  * front end takes its requests. */
-static void on_tls_http1(struct http_server *h, struct bufferevent *bev)
+static bool on_tls_http1(struct http_server *h, struct bufferevent *bev)
 {
-    http_lean_adopt_tls(h, bev);
+    return http_lean_adopt_tls(h, bev);
 }
 
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)

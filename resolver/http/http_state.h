@@ -55,8 +55,8 @@ struct http_server {
     /* Every connection's close callback (arg: this server): calls http_conn_closed. */
     void (*closecb)(struct evhttp_connection *evcon, void *arg);
     /* An HTTPS connection whose handshake chose HTTP/1.1, without a client certificate
-     * (http2.c tells): the lean front end takes it. */
-    void (*tls_http1)(struct http_server *h, struct bufferevent *bev);
+     * (http2.c tells): the lean front end takes it; false when evhttp keeps it. */
+    bool (*tls_http1)(struct http_server *h, struct bufferevent *bev);
 };
 
 /* The worker's last heartbeat (CLOCK_MONOTONIC seconds; 0 before the first), and its open
