@@ -90,6 +90,14 @@ static bool flush(struct h2_conn *conn)
         if (!write_direct(conn, to))
             return false;
     }
+    /* While frames wait for a client slow to read them, no request deadline runs (as evhttp runs
+     * none while an answer is written): the bufferevent's write timeout, http.timeout, holds. */
+    bool writing = evbuffer_get_length(out) > 0;
+    if (writing != conn->writing) {
+        conn->writing = writing;
+        if (writing || !conn->waiting)
+            http_guard_hold(conn->h->guard, conn->bev, writing);
+    }
     /* After a GOAWAY both ways (or a fatal error) the session is done once its frames are out. */
     if (!nghttp2_session_want_read(conn->session) && !nghttp2_session_want_write(conn->session) &&
         evbuffer_get_length(out) == 0) {

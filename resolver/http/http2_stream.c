@@ -185,11 +185,12 @@ static void submit(struct h2_stream *s, int status)
     submit_with(s, status, nva, n);
 }
 
-/* After an answer: no request of conn waits any more, the guard's deadline for the next runs
- * from now; and the answer goes out unless the session is still reading. */
+/* After an answer: once no request of conn waits any more and no frames wait to be written,
+ * the guard's deadline for the next runs from now; and the answer goes out unless the session
+ * is still reading. */
 static void answered(struct h2_conn *conn)
 {
-    if (!conn->waiting)
+    if (!conn->waiting && !conn->writing)
         http_guard_hold(conn->h->guard, conn->bev, false);
     conn->flush(conn);
 }

@@ -39,6 +39,7 @@ struct h2_conn {
     bool tracked;      /* counted as a connection that sent a request */
     int receiving;     /* inside nghttp2_session_mem_recv: what is submitted is sent after it */
     unsigned waiting;  /* requests handed to the routes and not yet answered */
+    bool writing;      /* frames wait in the bufferevent's output for the socket */
     size_t body_bytes; /* request bodies its streams hold */
     struct h2_stream *streams;
 };

@@ -39,8 +39,9 @@ void http_guard_request(struct http_guard *g, struct evhttp_request *req);
  * next runs from now. */
 void http_guard_answered(struct http_guard *g, struct bufferevent *bev);
 
-/* Requests on bev are being answered without evhttp seeing them (http2.h): while busy no
- * deadline runs; once not, the next request's runs from now. */
+/* Requests on bev are being answered, or their answers written, without evhttp seeing them
+ * (http2.h, http_lean.h): while busy no deadline runs; once not, the next request's runs from
+ * now. */
 void http_guard_hold(struct http_guard *g, struct bufferevent *bev, bool busy);
 
 /* evhttp is closing evcon: its source's slot is given back and the guard forgets it. */

@@ -54,6 +54,7 @@ struct lean_conn {
     bool tls;          /* HTTPS: read and written through the bufferevent, which holds the TLS */
     bool tracked;      /* counted as a connection that sent a request */
     bool blocked;      /* reading waits for the client to read what was answered */
+    bool writing;      /* answers wait in the output: no request deadline runs until written */
 };
 
 struct http_lean *http_lean_new(void)
@@ -301,7 +302,14 @@ static enum served serve(struct lean_conn *c, const char *data, size_t avail, si
     node_count(&w->stats.http_lean, answered);
     if (!flush_out(c, l) && result == SERVED_WAIT)
         result = SERVED_BLOCKED;
-    http_guard_answered(h->guard, c->bev);
+    /* As with evhttp, the deadline for the next request runs from when the answers are written:
+     * a client slow to read them is held to http.timeout, which writing resets, not cut. */
+    if (evbuffer_get_length(bufferevent_get_output(c->bev))) {
+        c->writing = true;
+        http_guard_hold(h->guard, c->bev, true);
+    } else {
+        http_guard_answered(h->guard, c->bev);
+    }
     if (!c->tracked) {
         http_conn_track_evcon(h, c->evcon);
         c->tracked = true;
@@ -313,6 +321,16 @@ static void lean_read(struct bufferevent *bev, void *arg);
 static void lean_write(struct bufferevent *bev, void *arg);
 static void lean_event(struct bufferevent *bev, short what, void *arg);
 
+/* The connection leaves the lean front end: the guard's deadline, if held while answers were
+ * written, runs again from now. */
+static void let_go(struct lean_conn *c)
+{
+    if (c->writing)
+        http_guard_hold(c->h->guard, c->bev, false);
+    if (c->rev)
+        event_free(c->rev);
+}
+
 /* The request at the head is evhttp's: its callbacks and its reading go back on the connection,
  * for good, and it reads what is there. */
 static void hand_back(struct lean_conn *c)
@@ -320,8 +338,7 @@ static void hand_back(struct lean_conn *c)
     struct bufferevent *bev = c->bev;
     bufferevent_data_cb rd = c->rd;
     void *evcon = c->evcon;
-    if (c->rev)
-        event_free(c->rev);
+    let_go(c);
     bufferevent_setcb(bev, c->rd, c->wr, c->ev, evcon);
     free(c);
     bufferevent_enable(bev, EV_READ);
@@ -335,8 +352,7 @@ static void to_http2(struct lean_conn *c)
     struct http2_saved saved = {c->rd, c->wr, c->ev, c->evcon};
     struct http_server *h = c->h;
     struct bufferevent *bev = c->bev;
-    if (c->rev)
-        event_free(c->rev);
+    let_go(c);
     free(c);
     http2_adopt(h, bev, &saved, false);
 }
@@ -444,6 +460,10 @@ static void lean_write(struct bufferevent *bev, void *arg)
      * to a client that does not read yet), and the bufferevent only writes what waits. */
     if (!c->tls)
         bufferevent_disable(bev, EV_WRITE);
+    if (c->writing) {
+        c->writing = false;
+        http_guard_hold(c->h->guard, bev, false);
+    }
     if (c->blocked) {
         c->blocked = false;
         if (c->rev)

@@ -3,7 +3,8 @@ plain HTTP with prior knowledge, every route answers as it does over HTTP/1.1 (t
 headers and bytes), streams are multiplexed on one connection, an authenticated write goes
 through the job pool and back to its stream, a stream reset while its answer is made leaves the
 connection working, the limits are kept (431, 413, 501), a protocol error gets a GOAWAY, the
-figures count, an idle connection meets the request deadline, Chromium gets its page over it,
+figures count, an idle connection meets the request deadline while one that does not read
+its answers is waited for, Chromium gets its page over it,
 and http.http2 = false keeps both ports at HTTP/1.1. Besides the standard library it uses Debian's python3-h2 (deploy/deps.sh
 --tests), a pure-Python HTTP/2 client, found where Debian puts it when the interpreter running
 the tests is another build of the same Python; and curl."""
@@ -23,6 +24,7 @@ except ImportError:
     import h2.connection
 import h2.config
 import h2.events
+import h2.settings
 
 from pazhou_node import PRODUCT_000001, Node, Rest, basic, scaled, seckey_holder
 from test_http import parse_metrics
@@ -31,7 +33,10 @@ ADMIN_ID, ADMIN_SECRET = "300:88.100.1/ADMIN", "anchor-secret"
 HANDLES = ["88.100.1/H2-%03d" % i for i in range(1, 61)]
 PAGE = {"handle": "88.100.1/H2-PAGE",
         "values": [{"index": 2, "type": "EMAIL", "data": "h2-page@example.com"}]}
-RECORDS = [PRODUCT_000001, PAGE, seckey_holder("88.100.1/ADMIN", ADMIN_SECRET)] + [
+BIG = {"handle": "88.100.1/H2-BIG",
+       "values": [{"index": i, "type": "DESC", "data": chr(ord("a") + i) * 50000}
+                  for i in range(1, 5)]}
+RECORDS = [PRODUCT_000001, PAGE, BIG, seckey_holder("88.100.1/ADMIN", ADMIN_SECRET)] + [
     {"handle": h, "values": [{"index": 1, "type": "URL", "data": "https://example.com/" + h}]}
     for h in HANDLES]
 
@@ -359,6 +364,23 @@ class Http2(unittest.TestCase):
             pass
         # request_timeout = 3: closed after it (the guard sweeps every second), not at once.
         self.assertGreaterEqual(time.time() - start, 2.5)
+
+    def test_a_client_that_does_not_read_is_waited_for(self):
+        # 100 streams ask for a 200 KB answer each, their windows open wide, and the client reads
+        # nothing for longer than request_timeout (3 s): frames waiting to be written are not
+        # an idle connection, and every answer arrives whole.
+        want = http1_get(self.node.http_port, "/api/handles/88.100.1/H2-BIG")
+        self.assertEqual(want[0], 200)
+        self.assertGreater(len(want[2]), 200000)
+        c = self.h2c()
+        c.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 2 ** 31 - 1})
+        c.conn.increment_flow_control_window(2 ** 30)
+        c.flush()
+        sids = [c.request("GET", "/api/handles/88.100.1/H2-BIG") for _ in range(100)]
+        time.sleep(4.5)
+        c.pump(lambda: all(c.streams[i].ended for i in sids), timeout=scaled(30))
+        self.assertEqual({c.streams[i].status for i in sids}, {200})
+        self.assertEqual({c.streams[i].body for i in sids}, {want[2]})
 
     def test_frames_without_requests_do_not_hold_a_connection_open(self):
         s = self.plain()
