@@ -6,9 +6,10 @@
 
 #include "bench/commands.h"
 
-/* The micro-benchmark links the node's query code, so it is a program of its own
- * (bench/micro/); `pazhou-bench micro` runs it from beside this one. */
-static int cmd_micro(int argc, char **argv)
+/* The micro-benchmarks link the node's query code or the registry, so they are programs of
+ * their own (bench/micro/); `pazhou-bench micro` and `pazhou-bench lookups` run them from beside
+ * this one. */
+static int cmd_sibling(const char *program, char **argv)
 {
     char self[4096];
     ssize_t n = readlink("/proc/self/exe", self, sizeof self - 32);
@@ -18,7 +19,7 @@ static int cmd_micro(int argc, char **argv)
     }
     self[n] = 0;
     char *slash = strrchr(self, '/');
-    strcpy(slash ? slash + 1 : self, "pazhou-bench-micro");
+    snprintf(slash ? slash + 1 : self, 32, "%s", program);
     argv[0] = self;
     execv(self, argv);
     fprintf(stderr, "pazhou-bench: cannot run %s: %s\n", self, strerror(errno));
@@ -32,7 +33,9 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "udp-replay") == 0)
         return bench_cmd_replay(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "micro") == 0)
-        return cmd_micro(argc - 1, argv + 1);
+        return cmd_sibling("pazhou-bench-micro", argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "lookups") == 0)
+        return cmd_sibling("pazhou-bench-lookups", argv + 1);
     if (argc >= 2 && strcmp(argv[1], "resolve") == 0)
         return bench_cmd_resolve(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "gen") == 0)

@@ -63,6 +63,7 @@ struct reg_options {
     enum reg_cache_type cache_type;
     enum reg_index_layout index_layout; /* of the files written: flushes, compactions, imports */
     unsigned block_kb; /* data block size of the files written, KiB; 0 = REG_DEFAULT_BLOCK_KB */
+    bool direct_reads; /* table files read with O_DIRECT: the block cache is the only cache */
 };
 
 #define REG_DEFAULT_BLOCK_KB 16
@@ -104,6 +105,13 @@ int reg_get_record(struct reg_db *db, const uint8_t *handle, size_t len, struct 
 void reg_pin_release(struct reg_pin *pin);
 /* The same for a key already in canonical form (reg_canonical_key). */
 int reg_get_record_key(struct reg_db *db, const uint8_t *key, size_t len, struct reg_pin *pin);
+/* reg_get_record_key for n keys at once (at most REG_GET_MANY_MAX), with RocksDB's batched
+ * MultiGet: the keys sorted, each table file's index and filter searched once for all the keys
+ * it may hold, a block several keys share read once. rcs[i] and pins[i] are what
+ * reg_get_record_key would give for keys[i]; every pin is released with reg_pin_release. */
+#define REG_GET_MANY_MAX 256
+void reg_get_records_keys(struct reg_db *db, size_t n, const uint8_t *const *keys,
+                          const size_t *lens, struct reg_pin *pins, int *rcs);
 /* The same, with pin holding the record as RocksDB stores it (reg_stored.h: compact when
  * that is smaller), for caches that keep the stored form; reg_pin_expand turns it into the
  * record. */

@@ -134,6 +134,10 @@ rocksdb_options_t *reg_base_options(const struct reg_options *opt)
      * assertions) aborts the process at the next line: a full disk must refuse writes, not end
      * the node. Pazhou logs every write error it is given, with its cause. */
     rocksdb_options_set_info_log_level(o, 4 /* FATAL_LEVEL */);
+    /* With direct reads a lookup that misses the block cache reads the disk, bypassing the
+     * page cache: the block cache then holds the data once, uncompressed, instead of beside
+     * the compressed copy the kernel would keep (docs/scale.md). */
+    rocksdb_options_set_use_direct_reads(o, opt->direct_reads);
     rocksdb_options_set_create_if_missing(o, opt->create_if_missing);
     rocksdb_options_set_create_missing_column_families(o, !opt->read_only);
     return o;

@@ -152,6 +152,58 @@ int reg_get_record_key(struct reg_db *db, const uint8_t *key, size_t klen, struc
     return rc;
 }
 
+void reg_get_records_keys(struct reg_db *db, size_t n, const uint8_t *const *keys,
+                          const size_t *lens, struct reg_pin *pins, int *rcs)
+{
+#ifdef REG_TSAN
+    /* Each value is copied as get_pinned copies it. */
+    for (size_t i = 0; i < n; i++)
+        rcs[i] = reg_get_record_key(db, keys[i], lens[i], &pins[i]);
+#else
+    rocksdb_pinnableslice_t *vals[REG_GET_MANY_MAX];
+    char *errs[REG_GET_MANY_MAX];
+    while (n) {
+        size_t k = n < REG_GET_MANY_MAX ? n : REG_GET_MANY_MAX, asked = 0;
+        const char *ask[REG_GET_MANY_MAX];
+        size_t ask_len[REG_GET_MANY_MAX], at[REG_GET_MANY_MAX];
+        for (size_t i = 0; i < k; i++) {
+            pins[i].data = NULL;
+            pins[i].len = 0;
+            pins[i].impl = NULL;
+            pins[i].heap = NULL;
+            rcs[i] = REG_ERR_INVALID;
+            if (lens[i]) {
+                ask[asked] = (const char *)keys[i];
+                ask_len[asked] = lens[i];
+                at[asked++] = i;
+            }
+        }
+        if (asked)
+            rocksdb_batched_multi_get_cf(db->rdb, db->ropt, db->cf[REG_CF_HANDLES], asked, ask,
+                                         ask_len, vals, errs, false);
+        for (size_t j = 0; j < asked; j++) {
+            size_t i = at[j];
+            if (errs[j]) {
+                rcs[i] = reg_map_rocksdb_error(errs[j]);
+                rocksdb_free(errs[j]);
+                if (vals[j])
+                    rocksdb_pinnableslice_destroy(vals[j]);
+            } else if (!vals[j]) {
+                rcs[i] = REG_NOT_FOUND;
+            } else {
+                reg_pin_fill(&pins[i], vals[j]);
+                rcs[i] = REG_OK;
+            }
+        }
+        keys += k;
+        lens += k;
+        pins += k;
+        rcs += k;
+        n -= k;
+    }
+#endif
+}
+
 void reg_pin_release(struct reg_pin *pin)
 {
     if (!pin)

@@ -52,6 +52,36 @@ class Bulk(unittest.TestCase):
         doc = json.loads(node.cli("stats", "--data", node.data, "--json").stdout)
         return {p["prefix"]: p["handles"] for p in doc["prefixes"]}
 
+    def test_bench_lookups_finds_the_generated_set(self):
+        """pazhou-bench lookups reads a registry without a node: every identifier of the
+        generated set is found, one at a time and in MultiGet batches, and none with --miss
+        100 (names the set does not hold)."""
+        a = self.node()
+        src = self.path(a, "gen.csv")
+        gen(src, 3000, fmt="csv")
+        self.imp(a, src)
+
+        def lookups(*args):
+            p = subprocess.run([BENCH, "lookups", "--registry", a.data, "--count", "3000",
+                                "--seed", "7", "--prefixes", PREFIXES, "--warmup", "0",
+                                "--duration", "0.3", "--cache-mb", "8", *args],
+                               capture_output=True, text=True, timeout=scaled(60))
+            self.assertEqual(p.returncode, 0, p.stderr)
+            return dict(kv.split("=") for kv in p.stdout.split())
+
+        for batch in ("1", "32"):
+            r = lookups("--miss", "0", "--batch", batch)
+            self.assertGreater(int(r["lookups"]), 0)
+            self.assertEqual(r["found_pct"], "100.0", r)
+            self.assertEqual(r["batch"], batch)
+            r = lookups("--miss", "100", "--batch", batch)
+            self.assertEqual(r["found_pct"], "0.0", r)
+        p = subprocess.run([BENCH, "lookups", "--registry", a.data, "--count", "3000",
+                            "--batch", "999"], capture_output=True, text=True,
+                           timeout=scaled(60))
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("Usage", p.stderr)
+
     def test_jsonl_round_trip_is_the_identity(self):
         a, b = self.node(), self.node()
         src = self.path(a, "gen.jsonl")
