@@ -205,7 +205,8 @@ void reg_defer_sync_last(struct reg_db *db);
 int reg_defer_sync_end(struct reg_db *db);
 
 /* The highest txn id below which every change is durable: replication reads up to here, since
- * concurrent commits may land out of id order. */
+ * concurrent commits may land out of id order, and a group's unsynced changes
+ * (reg_defer_sync_begin) are not durable before reg_defer_sync_end. */
 uint64_t reg_stable_txn_id(struct reg_db *db);
 
 /*

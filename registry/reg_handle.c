@@ -138,6 +138,18 @@ rocksdb_options_t *reg_base_options(const struct reg_options *opt)
      * page cache: the block cache then holds the data once, uncompressed, instead of beside
      * the compressed copy the kernel would keep (docs/scale.md). */
     rocksdb_options_set_use_direct_reads(o, opt->direct_reads);
+    /* With every write synced, the WAL's appends wait in RocksDB's buffer for the sync that
+     * writes them out: the unsynced writes of a group of changes (reg_defer_sync_begin) then
+     * cost no write(2) each, and the group's closing synced write writes and syncs them all
+     * (RocksDB flushes the buffer before any sync, and before it starts a new WAL). Not when
+     * writes are unsynced: what they wrote must reach the kernel at once, to outlive the
+     * process. */
+    rocksdb_options_set_manual_wal_flush(o, opt->sync_writes && !opt->read_only);
+    /* A bloom filter on each memtable's keys (2% of its size): a lookup of a key the memtable
+     * does not hold, such as a create's check that its handle is new or a resolution of a
+     * handle written long ago, skips the memtable's skiplist search. */
+    rocksdb_options_set_memtable_whole_key_filtering(o, 1);
+    rocksdb_options_set_memtable_prefix_bloom_size_ratio(o, 0.02);
     rocksdb_options_set_create_if_missing(o, opt->create_if_missing);
     rocksdb_options_set_create_missing_column_families(o, !opt->read_only);
     return o;

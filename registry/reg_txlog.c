@@ -107,6 +107,30 @@ static int write_batch(struct reg_db *db, rocksdb_writeoptions_t *wo, rocksdb_wr
 /* Set between reg_defer_sync_begin and _end on the thread doing a group of writes; and whether
  * the group has written anything since. */
 static __thread bool defer_sync, deferred_writes;
+/* The group's unsynced changes count as in flight until its sync (reg_stable_txn_id): a mirror
+ * never reads a change the primary could still lose. Linked from its first unsynced commit. */
+static __thread struct reg_inflight group_unsynced;
+static __thread bool group_linked;
+
+/* With db->txn_lock held, in the thread's first unsynced commit of a group. */
+static void group_link(struct reg_db *db, uint64_t first)
+{
+    group_unsynced = (struct reg_inflight){.first = first, .next = db->inflight};
+    if (db->inflight)
+        db->inflight->prev = &group_unsynced;
+    db->inflight = &group_unsynced;
+    group_linked = true;
+}
+
+static void group_unlink(struct reg_db *db)
+{
+    if (!group_linked)
+        return;
+    pthread_mutex_lock(&db->txn_lock);
+    inflight_remove(db, &group_unsynced);
+    pthread_mutex_unlock(&db->txn_lock);
+    group_linked = false;
+}
 
 rocksdb_writeoptions_t *reg_write_options(struct reg_db *db)
 {
@@ -131,9 +155,12 @@ void reg_defer_sync_begin(struct reg_db *db)
 int reg_defer_sync_end(struct reg_db *db)
 {
     defer_sync = false;
-    /* A group that only read (challenges, sessions, listings) has nothing to make durable. */
-    if (!deferred_writes || !db->sync_writes || db->read_only)
+    /* A group that only read (challenges, sessions, listings) has nothing to make durable; one
+     * whose last write was synced is durable already. */
+    if (!deferred_writes || !db->sync_writes || db->read_only) {
+        group_unlink(db);
         return REG_OK;
+    }
     deferred_writes = false;
     /* The group's sync is a synced write of one small metadata key, which syncs the WAL with
      * every unsynced write before it. Not rocksdb_flush_wal: after a failed WAL append (a full
@@ -144,6 +171,7 @@ int reg_defer_sync_end(struct reg_db *db)
                               strlen(REG_META_WAL_SYNC), "", 0);
     int rc = write_batch(db, db->wopt, wb);
     rocksdb_writebatch_destroy(wb);
+    group_unlink(db);
     return rc;
 }
 
@@ -182,6 +210,8 @@ int reg_commit_id(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *ch
     if (db->inflight)
         db->inflight->prev = &me;
     db->inflight = &me;
+    if (defer_sync && !group_linked)
+        group_link(db, me.first);
     pthread_mutex_unlock(&db->txn_lock);
 
     uint8_t key[8];

@@ -756,6 +756,47 @@ static void update_applies_what_the_callback_decides(void **state)
     reg_close(db);
 }
 
+/* A group's unsynced changes are not stable until the group's sync: replication does not read
+ * them. Then they are, and so is a group whose last write was synced. */
+static void deferred_changes_are_stable_after_the_sync(void **state)
+{
+    struct fixture *f = *state;
+    struct reg_options opt = options(f->dir);
+    opt.sync_writes = true;
+    struct reg_db *db = open_ok(&opt);
+    assert_int_equal(put(db, "88/S0", "zero"), REG_OK);
+    uint64_t before = reg_stable_txn_id(db);
+    assert_int_equal(before, reg_next_txn_id(db) - 1);
+
+    reg_defer_sync_begin(db);
+    assert_int_equal(put(db, "88/S1", "one"), REG_OK);
+    assert_int_equal(put(db, "88/S2", "two"), REG_OK);
+    assert_int_equal(reg_stable_txn_id(db), before);
+    expect(db, "88/S2", "two"); /* visible to reads, as before */
+    assert_int_equal(reg_defer_sync_end(db), REG_OK);
+    assert_int_equal(reg_stable_txn_id(db), reg_next_txn_id(db) - 1);
+
+    before = reg_stable_txn_id(db);
+    reg_defer_sync_begin(db);
+    assert_int_equal(put(db, "88/S3", "three"), REG_OK);
+    assert_int_equal(reg_stable_txn_id(db), before);
+    reg_defer_sync_last(db);
+    assert_int_equal(put(db, "88/S4", "four"), REG_OK); /* synced: syncs S3 too */
+    assert_int_equal(reg_defer_sync_end(db), REG_OK);
+    assert_int_equal(reg_stable_txn_id(db), reg_next_txn_id(db) - 1);
+
+    /* A group that wrote nothing changes nothing. */
+    reg_defer_sync_begin(db);
+    assert_int_equal(reg_defer_sync_end(db), REG_OK);
+    assert_int_equal(reg_stable_txn_id(db), reg_next_txn_id(db) - 1);
+    reg_close(db);
+
+    db = open_ok(&opt);
+    expect(db, "88/S1", "one");
+    expect(db, "88/S4", "four");
+    reg_close(db);
+}
+
 struct counter_arg {
     struct reg_db *db;
 };
@@ -1100,6 +1141,7 @@ int main(void)
         T(a_damaged_stored_value_reads_as_a_damaged_record),
         T(data_block_size_follows_the_options),
         T(batched_lookups_match_single_ones),
+        T(deferred_changes_are_stable_after_the_sync),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
