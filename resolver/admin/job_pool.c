@@ -21,7 +21,7 @@
 #define JOB_QUEUE_BYTES (4u << 20)
 /* Binary-protocol requests an admin thread takes at once, whose writes share one WAL sync; and
  * how long the first of them waits at most for the others to run before the sync. */
-#define GROUP_MAX 16
+#define GROUP_MAX 64
 #define GROUP_WAIT_US 2000
 
 struct chunk {
@@ -503,9 +503,12 @@ static void on_kick(evutil_socket_t fd, short what, void *arg)
     (void)what;
     pthread_mutex_lock(&k->pool->mu);
     k->armed = false;
-    if (k->pool->head)
-        pthread_cond_signal(&k->pool->ready);
+    bool queued = k->pool->head != NULL;
     pthread_mutex_unlock(&k->pool->mu);
+    /* Signalled after the unlock: a thread woken on this core would otherwise run only to wait
+     * for the mutex, and switch back. */
+    if (queued)
+        pthread_cond_signal(&k->pool->ready);
 }
 
 /*
@@ -572,10 +575,11 @@ static struct job *enqueue(struct job_pool *p, struct job *j)
     return j;
 }
 
-/* A request for auth_request_answer; fd (owned from here: closed with the job) or -1. */
+/* A request for auth_request_answer; fd (owned from here: closed with the job) or -1;
+ * groupable: request_groupable(req, len). */
 static struct job *submit_request(struct job_pool *p, struct event_base *base,
                                   enum node_transport transport, const struct sockaddr *peer,
-                                  int fd, const uint8_t *req, size_t len,
+                                  int fd, const uint8_t *req, size_t len, bool groupable,
                                   const struct admin_owner *owner)
 {
     struct job *j = job_new(p, base, owner);
@@ -596,7 +600,7 @@ static struct job *submit_request(struct job_pool *p, struct event_base *base,
     }
     memcpy(j->req, req, len);
     j->req_len = len;
-    j->groupable = request_groupable(req, len);
+    j->groupable = groupable;
     return enqueue(p, j);
 }
 
@@ -604,17 +608,22 @@ struct job *job_submit(struct job_pool *p, struct event_base *base,
                                enum node_transport transport, const struct sockaddr *peer,
                                const uint8_t *req, size_t len, const struct admin_owner *owner)
 {
-    return submit_request(p, base, transport, peer, -1, req, len, owner);
+    return submit_request(p, base, transport, peer, -1, req, len, request_groupable(req, len),
+                          owner);
 }
 
 struct job *job_submit_conn(struct job_pool *p, struct event_base *base,
                             const struct sockaddr *peer, int fd, const uint8_t *req, size_t len,
                             const struct admin_owner *owner)
 {
-    int dup_fd = fcntl(fd, F_DUPFD_CLOEXEC, 0);
-    if (dup_fd < 0)
+    /* Only an operation that streams to its client (a replication stream: auth_stream_fd)
+     * needs the socket; a change in a session, the common request, does not, and is spared
+     * a dup and a close. */
+    bool groupable = request_groupable(req, len);
+    int dup_fd = groupable ? -1 : fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (!groupable && dup_fd < 0)
         return NULL;
-    return submit_request(p, base, NODE_TCP, peer, dup_fd, req, len, owner);
+    return submit_request(p, base, NODE_TCP, peer, dup_fd, req, len, groupable, owner);
 }
 
 struct job *job_submit_fn(struct job_pool *p, struct event_base *base,
@@ -635,6 +644,11 @@ struct job *job_submit_fn(struct job_pool *p, struct event_base *base,
     j->arg = arg;
     j->free_arg = free_arg;
     return enqueue(p, j);
+}
+
+bool job_uses_socket(const struct job *j)
+{
+    return j->fd >= 0;
 }
 
 void job_cancel(struct job *j)

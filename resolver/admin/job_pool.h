@@ -9,6 +9,7 @@
 #ifndef RESOLVER_JOB_POOL_H
 #define RESOLVER_JOB_POOL_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -39,10 +40,12 @@ struct job *job_submit(struct job_pool *p, struct event_base *base,
                                const uint8_t *req, size_t len, const struct admin_owner *owner);
 /* The same for a request on a TCP connection: the job keeps a duplicate of its socket fd, which
  * an operation that streams may read from while the connection's reads are paused (replication's
- * TLS handshake, auth_stream_fd). */
+ * TLS handshake, auth_stream_fd); a change in a session, which never streams, gets none. */
 struct job *job_submit_conn(struct job_pool *p, struct event_base *base,
                             const struct sockaddr *peer, int fd, const uint8_t *req, size_t len,
                             const struct admin_owner *owner);
+/* Whether j holds its connection's socket (job_submit_conn): while it runs, only it may read. */
+bool job_uses_socket(const struct job *j);
 /* The same for any blocking work: fn runs on an admin thread with arg and emits its answers
  * through sink (they reach owner->deliver on the worker, as above); free_arg, if given, releases
  * arg afterwards on that thread. The HTTP API sends its writes this way; peer (NULL: unknown) is

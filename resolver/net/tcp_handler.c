@@ -131,7 +131,8 @@ static void job_done(void *ctx)
         return;
     }
     /* Requests pipelined behind the one that left go on in order. */
-    bufferevent_enable(c->bev, EV_READ);
+    if (!(bufferevent_get_enabled(c->bev) & EV_READ))
+        bufferevent_enable(c->bev, EV_READ);
     conn_process(c);
 }
 
@@ -148,8 +149,13 @@ static void conn_defer(struct tcp_conn *c, const uint8_t *msg, size_t len, bool 
     else
         c->job = job_submit_conn(w->node->jobs, w->base, (const struct sockaddr *)&c->peer,
                                  bufferevent_getfd(c->bev), msg, len, &owner);
-    if (c->job || c->rec) {
+    if (c->rec || (c->job && job_uses_socket(c->job))) {
         bufferevent_disable(c->bev, EV_READ); /* job_done reads on */
+    } else if (c->job) {
+        /* Reading goes on, as epoll_ctl calls saved for each request: what arrives waits in the
+         * input (answer_requests takes nothing while a job runs) up to the high-water mark. */
+        bufferevent_setwatermark(c->bev, EV_READ, 0,
+                                 HDL_ENVELOPE_LEN + c->worker->node->conf->max_message_bytes);
     } else {
         size_t out_len;
         query_error(&w->query, msg, len, HDL_RC_SERVER_TOO_BUSY, "Server too busy", w->out,
@@ -280,6 +286,11 @@ static void on_write(struct bufferevent *bev, void *arg)
 static void on_event(struct bufferevent *bev, short what, void *arg)
 {
     struct tcp_conn *c = arg;
+    if ((what & BEV_EVENT_TIMEOUT) && (what & BEV_EVENT_READING) && c->job) {
+        /* A client silent while its request is worked on is waiting, not idle. */
+        bufferevent_enable(bev, EV_READ);
+        return;
+    }
     if (what & BEV_EVENT_TIMEOUT)
         node_count(&c->worker->stats.tcp_timeouts, 1);
     if ((what & BEV_EVENT_EOF) && !(what & BEV_EVENT_ERROR) &&
