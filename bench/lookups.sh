@@ -45,10 +45,8 @@ listen = [ "127.0.0.1:2741" ];
 registry = { block_size_kb = 4; };
 site = { key_file = "$dir/key.pem"; };
 EOF
-    init_args=()
-    IFS=, read -ra plist <<<"$PREFIXES"
-    for p in "${plist[@]}"; do init_args+=(--prefix "$p"); done
-    "$PAZHOU" init -c "$dir/pazhou.conf" "${init_args[@]}" >/dev/null
+    # shellcheck disable=SC2046 # one --prefix per comma-separated prefix
+    "$PAZHOU" init -c "$dir/pazhou.conf" $(printf -- '--prefix %s ' ${PREFIXES//,/ }) >/dev/null
     t0=$SECONDS
     "$PAZHOU" import -c "$dir/pazhou.conf" --data "$dir/registry" --quiet "$dir/data.csv"
     echo "imported $N in $((SECONDS - t0)) s: $(du -sm "$dir/registry" | cut -f1) MB" >&2
