@@ -163,6 +163,16 @@ static void submit_with(struct h2_stream *s, int status, nghttp2_nv *nva, size_t
         nghttp2_submit_rst_stream(conn->session, NGHTTP2_FLAG_NONE, s->id, NGHTTP2_INTERNAL_ERROR);
 }
 
+/* name's first len bytes in lower case into out (HTTP/2 header names are lower case), ended;
+ * returns out. */
+static const char *lower_name(char *out, const char *name, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        out[i] = (char)tolower((unsigned char)name[i]);
+    out[len] = '\0';
+    return out;
+}
+
 /* Submits the answer of s with the request's output headers. */
 static void submit(struct h2_stream *s, int status)
 {
@@ -177,9 +187,7 @@ static void submit(struct h2_stream *s, int status)
         size_t len = strlen(kv->key);
         if (kept == H2_MAX_ANSWER_HEADERS || len >= sizeof names[0] || left_out(kv->key))
             continue;
-        for (size_t i = 0; i <= len; i++)
-            names[kept][i] = (char)tolower((unsigned char)kv->key[i]);
-        nva[n++] = NV(names[kept], kv->value, strlen(kv->value));
+        nva[n++] = NV(lower_name(names[kept], kv->key, len), kv->value, strlen(kv->value));
         kept++;
     }
     submit_with(s, status, nva, n);
@@ -273,11 +281,8 @@ static bool answer_plain(struct h2_stream *s)
         const char *colon = eol ? memchr(p, ':', (size_t)(eol - p)) : NULL;
         if (!eol || !colon || (size_t)(colon - p) >= sizeof names[0] || colon + 2 > eol)
             break;
-        size_t nlen = (size_t)(colon - p);
-        for (size_t i = 0; i < nlen; i++)
-            names[kept][i] = (char)tolower((unsigned char)p[i]);
-        names[kept][nlen] = '\0';
-        nva[n++] = NV(names[kept], colon + 2, (size_t)(eol - colon - 2));
+        nva[n++] = NV(lower_name(names[kept], p, (size_t)(colon - p)), colon + 2,
+                      (size_t)(eol - colon - 2));
         kept++;
         p = eol + 2;
     }
