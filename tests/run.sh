@@ -78,9 +78,10 @@ command -v clang >/dev/null && command -v clang++ >/dev/null && have_clang=1
 # Workers, the admin job pool, node-side and online imports, the bulk import, a mirror's thread
 # beside a primary's streaming job (repl_mirror): 3-4 min under TSan
 # on 2 cores (docs/fuzzing.md). Only what those tests run is built: the node, the command line
-# tool, the bench tool (imports, bulk loads) and test_bulk; a test added to the list that runs
-# another program names its target here too.
-tsan_targets="--target pazhoud --target pazhou --target pazhou-bench --target test_bulk"
+# tool, the bench tool (imports, bulk loads, registry lookups) and test_bulk; a test added to
+# the list that runs another program names its target here too.
+tsan_targets="--target pazhoud --target pazhou --target pazhou-bench --target pazhou-bench-lookups \
+    --target test_bulk"
 mkdir -p build-tsan
 build_behind build-tsan/build-fuzz-and-tsan.log bash -c "$(declare -f configure build); jobs=$jobs; set -e
     if [ $have_clang = 1 ]; then
