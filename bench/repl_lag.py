@@ -10,6 +10,7 @@ primary's transactions in order, so the watcher binary-searches the boundary bet
 yet seen among the pending handles (a handful of probes per poll).
     PAZHOU_BIN_DIR=build-release python3 bench/repl_lag.py [COUNT] [INTERVAL_MS] [tls|pk]"""
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -55,6 +56,7 @@ def main():
         if mirror:
             mirror.close()
         primary.close()
+        shutil.rmtree(keys, ignore_errors=True)
 
 
 if __name__ == "__main__":

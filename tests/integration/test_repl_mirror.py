@@ -8,6 +8,7 @@ import json
 import math
 import os
 import re
+import shutil
 import socket
 import struct
 import subprocess
@@ -251,12 +252,14 @@ class PazhouPrimary(unittest.TestCase):
             if getattr(cls, "mirror", None):
                 cls.mirror.close()
             cls.primary.close()
+            shutil.rmtree(cls.keys, ignore_errors=True)
             raise
 
     @classmethod
     def tearDownClass(cls):
         cls.mirror.close()
         cls.primary.close()
+        shutil.rmtree(cls.keys, ignore_errors=True)  # the mirror's private key
 
     def test_1_first_copy_has_every_handle(self):
         st = self.mirror.status()
