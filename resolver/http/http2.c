@@ -188,8 +188,8 @@ static nghttp2_session *session_new(struct h2_conn *conn)
     return s;
 }
 
-void http2_adopt(struct http_server *h, struct bufferevent *bev, const struct http2_saved *saved,
-                 bool tls)
+void http2_adopt(struct http_server *h, struct bufferevent *bev,
+                 const struct http_evhttp_cbs *saved, bool tls)
 {
     struct h2_conn *conn = calloc(1, sizeof *conn);
     if (conn) {
@@ -219,15 +219,15 @@ void http2_adopt(struct http_server *h, struct bufferevent *bev, const struct ht
 /* An HTTPS connection until its first bytes tell which protocol ALPN chose. */
 struct sniff {
     struct http_server *h;
-    struct http2_saved saved;
+    struct http_evhttp_cbs saved;
 };
 
 static void sniff_read(struct bufferevent *bev, void *arg);
 
 /* evhttp's callbacks go back on bev; sn is freed. */
-static struct http2_saved unsniff(struct bufferevent *bev, struct sniff *sn)
+static struct http_evhttp_cbs unsniff(struct bufferevent *bev, struct sniff *sn)
 {
-    struct http2_saved saved = sn->saved;
+    struct http_evhttp_cbs saved = sn->saved;
     bufferevent_setcb(bev, saved.rd, saved.wr, saved.ev, saved.evcon);
     free(sn);
     return saved;
@@ -244,7 +244,7 @@ static bool sniffed(struct bufferevent *bev, struct sniff *sn)
         SSL_get0_alpn_selected(ssl, &proto, &len);
     if (len != 2 || memcmp(proto, "h2", 2) != 0 || !h->w->node->conf->http2)
         return false;
-    struct http2_saved saved = unsniff(bev, sn);
+    struct http_evhttp_cbs saved = unsniff(bev, sn);
     http2_adopt(h, bev, &saved, true);
     return true;
 }
@@ -263,7 +263,7 @@ static void sniff_read(struct bufferevent *bev, void *arg)
     struct sniff *sn = arg;
     struct http_server *h = sn->h;
     if (!sniffed(bev, sn)) {
-        struct http2_saved saved = unsniff(bev, sn);
+        struct http_evhttp_cbs saved = unsniff(bev, sn);
         if (!to_lean(h, bev))
             saved.rd(bev, saved.evcon); /* evhttp's: it reads what came */
     }
@@ -282,7 +282,7 @@ static void sniff_event(struct bufferevent *bev, short what, void *arg)
     struct http_server *h = sn->h;
     if ((what & BEV_EVENT_CONNECTED) && sniffed(bev, sn))
         return;
-    struct http2_saved saved = unsniff(bev, sn);
+    struct http_evhttp_cbs saved = unsniff(bev, sn);
     if (what == BEV_EVENT_CONNECTED) {
         (void)to_lean(h, bev); /* evhttp does nothing with the handshake's end */
         return;
@@ -296,7 +296,7 @@ void http2_watch_tls(struct http_server *h, struct bufferevent *bev)
     if (!sn)
         return; /* evhttp's, as HTTP/1.1 */
     sn->h = h;
-    struct http2_saved *s = &sn->saved;
+    struct http_evhttp_cbs *s = &sn->saved;
     bufferevent_getcb(bev, &s->rd, &s->wr, &s->ev, &s->evcon);
     /* Admission comes before the handshake ends; should evhttp have read already, what it has
      * begun is its own. */

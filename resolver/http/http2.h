@@ -28,8 +28,8 @@ enum http2_preface http2_preface(const char *data, size_t len);
 
 /* Makes bev an HTTP/2 connection: saved are evhttp's callbacks, what waits in its input is the
  * session's first bytes. Without memory the connection is closed. */
-void http2_adopt(struct http_server *h, struct bufferevent *bev, const struct http2_saved *saved,
-                 bool tls);
+void http2_adopt(struct http_server *h, struct bufferevent *bev,
+                 const struct http_evhttp_cbs *saved, bool tls);
 /* An HTTPS connection just admitted: once its handshake is done it is HTTP/2's if ALPN chose
  * "h2", else the lean front end's (h->tls_http1) unless it showed a client certificate, else
  * evhttp's. */

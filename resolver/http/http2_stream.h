@@ -28,7 +28,7 @@ struct h2_stream;
 struct h2_conn {
     struct http_server *h;
     struct bufferevent *bev;
-    struct http2_saved evhttp;
+    struct http_evhttp_cbs evhttp;
     nghttp2_session *session;
     /* Hands what the session has to send to the bufferevent (http2.c); when nothing is left to
      * read or write, or on error, has evhttp close the connection, which frees conn: false

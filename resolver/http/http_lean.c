@@ -42,14 +42,12 @@ struct http_lean {
     size_t date_len;
 };
 
-/* A plain connection while its requests are the lean front end's: evhttp's callbacks wait
- * here, to be put back when a request is not. */
+/* A connection while its requests are the lean front end's: evhttp's callbacks wait here, to
+ * be put back when a request is not. */
 struct lean_conn {
     struct http_server *h;
     struct bufferevent *bev;
-    void *evcon;
-    bufferevent_data_cb rd, wr;
-    bufferevent_event_cb ev;
+    struct http_evhttp_cbs evhttp;
     struct event *rev; /* reading the socket, with http.timeout; NULL over TLS */
     bool tls;          /* HTTPS: read and written through the bufferevent, which holds the TLS */
     bool tracked;      /* counted as a connection that sent a request */
@@ -311,7 +309,7 @@ static enum served serve(struct lean_conn *c, const char *data, size_t avail, si
         http_guard_answered(h->guard, c->bev);
     }
     if (!c->tracked) {
-        http_conn_track_evcon(h, c->evcon);
+        http_conn_track_evcon(h, c->evhttp.evcon);
         c->tracked = true;
     }
     return result;
@@ -336,20 +334,19 @@ static void let_go(struct lean_conn *c)
 static void hand_back(struct lean_conn *c)
 {
     struct bufferevent *bev = c->bev;
-    bufferevent_data_cb rd = c->rd;
-    void *evcon = c->evcon;
+    struct http_evhttp_cbs cbs = c->evhttp;
     let_go(c);
-    bufferevent_setcb(bev, c->rd, c->wr, c->ev, evcon);
+    bufferevent_setcb(bev, cbs.rd, cbs.wr, cbs.ev, cbs.evcon);
     free(c);
     bufferevent_enable(bev, EV_READ);
     if (evbuffer_get_length(bufferevent_get_input(bev)))
-        rd(bev, evcon);
+        cbs.rd(bev, cbs.evcon);
 }
 
 /* The connection speaks HTTP/2: its session reads what waits in the bufferevent's input. */
 static void to_http2(struct lean_conn *c)
 {
-    struct http2_saved saved = {c->rd, c->wr, c->ev, c->evcon};
+    struct http_evhttp_cbs saved = c->evhttp;
     struct http_server *h = c->h;
     struct bufferevent *bev = c->bev;
     let_go(c);
@@ -397,7 +394,7 @@ static void serve_input(struct lean_conn *c)
 /* evhttp's event callback, as the bufferevent would have called it. */
 static void tell_evhttp(struct lean_conn *c, short what)
 {
-    c->ev(c->bev, what, c->evcon);
+    c->evhttp.ev(c->bev, what, c->evhttp.evcon);
 }
 
 /*
@@ -482,22 +479,35 @@ static void lean_event(struct bufferevent *bev, short what, void *arg)
     tell_evhttp(arg, what);
 }
 
-void http_lean_adopt(struct http_server *h, struct bufferevent *bev)
+/* The lean front end's state for bev, evhttp's callbacks put aside; NULL (evhttp keeps the
+ * connection) without memory or when evhttp has not set its callbacks. */
+static struct lean_conn *conn_new(struct http_server *h, struct bufferevent *bev, bool tls)
 {
     struct lean_conn *c = calloc(1, sizeof *c);
     if (!c)
-        return; /* evhttp keeps it all */
+        return NULL;
     c->h = h;
     c->bev = bev;
-    bufferevent_getcb(bev, &c->rd, &c->wr, &c->ev, &c->evcon);
+    c->tls = tls;
+    struct http_evhttp_cbs *e = &c->evhttp;
+    bufferevent_getcb(bev, &e->rd, &e->wr, &e->ev, &e->evcon);
+    if (!e->rd || !e->wr || !e->ev || !e->evcon) {
+        free(c);
+        return NULL;
+    }
+    return c;
+}
+
+void http_lean_adopt(struct http_server *h, struct bufferevent *bev)
+{
     evutil_socket_t fd = bufferevent_getfd(bev);
     /* Admission comes before the socket is first read; should evhttp have read already, what it
      * has begun is its own. */
-    if (!c->rd || !c->wr || !c->ev || !c->evcon || fd < 0 ||
-        evbuffer_get_length(bufferevent_get_input(bev))) {
-        free(c);
+    if (fd < 0 || evbuffer_get_length(bufferevent_get_input(bev)))
         return;
-    }
+    struct lean_conn *c = conn_new(h, bev, false);
+    if (!c)
+        return;
     h->lean->timeout.tv_sec = h->w->node->conf->http_timeout_s;
     c->rev = event_new(bufferevent_get_base(bev), fd, EV_READ | EV_PERSIST, lean_recv, c);
     if (!c->rev || event_add(c->rev, &h->lean->timeout) != 0) {
@@ -512,17 +522,9 @@ void http_lean_adopt(struct http_server *h, struct bufferevent *bev)
 
 bool http_lean_adopt_tls(struct http_server *h, struct bufferevent *bev)
 {
-    struct lean_conn *c = calloc(1, sizeof *c);
+    struct lean_conn *c = conn_new(h, bev, true);
     if (!c)
-        return false; /* evhttp keeps it all */
-    c->h = h;
-    c->bev = bev;
-    c->tls = true;
-    bufferevent_getcb(bev, &c->rd, &c->wr, &c->ev, &c->evcon);
-    if (!c->rd || !c->wr || !c->ev || !c->evcon) {
-        free(c);
         return false;
-    }
     bufferevent_setcb(bev, lean_read, lean_write, lean_event, c);
     if (evbuffer_get_length(bufferevent_get_input(bev)))
         serve_input(c);

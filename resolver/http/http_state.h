@@ -27,7 +27,7 @@ enum { FRONT_HTTP = 0, FRONT_HTTPS = 1, FRONTS };
 
 /* evhttp's callbacks of a connection, put aside while another part reads it (http_lean.h,
  * http2.h). */
-struct http2_saved {
+struct http_evhttp_cbs {
     bufferevent_data_cb rd, wr;
     bufferevent_event_cb ev;
     void *evcon;
