@@ -15,6 +15,7 @@
 
 #include <openssl/ssl.h>
 
+#include "common/http_date.h"
 #include "proto/hdl_const.h"
 #include "resolver/http/http2_plain.h"
 #include "resolver/http/http_call.h"
@@ -126,13 +127,11 @@ static bool left_out(const char *name)
 static const char *date_now(size_t *len)
 {
     static __thread time_t at;
-    static __thread char text[40];
+    static __thread char text[HTTP_DATE_MAX];
     static __thread size_t text_len;
     time_t now = time(NULL);
     if (now != at || !text_len) {
-        struct tm tm;
-        gmtime_r(&now, &tm);
-        text_len = strftime(text, sizeof text, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+        text_len = http_date_format(now, text);
         at = now;
     }
     *len = text_len;

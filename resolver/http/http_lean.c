@@ -4,11 +4,13 @@
 #include <event2/buffer.h>
 #include <event2/event.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <time.h>
 
+#include "common/http_date.h"
 #include "proto/hdl_const.h"
 #include "resolver/http/http2.h"
 #include "resolver/http/http_api.h"
@@ -71,9 +73,9 @@ static void refresh_date(struct http_lean *l)
     time_t now = time(NULL);
     if (now == l->date_at && l->date_len)
         return;
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    l->date_len = strftime(l->date, sizeof l->date, "Date: %a, %d %b %Y %H:%M:%S GMT\r\n", &tm);
+    char date[HTTP_DATE_MAX];
+    size_t n = http_date_format(now, date);
+    l->date_len = n ? (size_t)snprintf(l->date, sizeof l->date, "Date: %s\r\n", date) : 0;
     l->date_at = now;
 }
 

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "common/http_date.h"
 #include "resolver/http/http_body_cache.h"
 #include "resolver/http/http_page_text.h"
 #include "resolver/http/http_proxy_url.h"
@@ -36,14 +37,6 @@ static int64_t expiry_of(time_t now, uint8_t ttl_type, uint32_t ttl)
     return at;
 }
 
-/* Expires' value for expires, in date (cap bytes); false when it cannot be written. */
-static bool expires_date(int64_t expires, char *date, size_t cap)
-{
-    time_t at = (time_t)expires;
-    struct tm tm;
-    return gmtime_r(&at, &tm) && strftime(date, cap, "%a, %d %b %Y %H:%M:%S GMT", &tm);
-}
-
 /* Cache-Control's max-age for expires at now. */
 static long long max_age(int64_t expires, time_t now)
 {
@@ -66,8 +59,8 @@ static void put_cache_headers(struct http_proxy_req *p)
     if (p->expires == INT64_MAX)
         return;
     struct evkeyvalq *h = evhttp_request_get_output_headers(p->c->req);
-    char date[64];
-    if (expires_date(p->expires, date, sizeof date))
+    char date[HTTP_DATE_MAX];
+    if (http_date_format(p->expires, date))
         evhttp_add_header(h, "Expires", date);
     char cc[48];
     snprintf(cc, sizeof cc, "max-age=%lld", max_age(p->expires, p->now));
@@ -215,8 +208,8 @@ bool http_proxy_plain_kept(struct worker *w, const char *handle, size_t len, uin
     if (!kept_find(w, handle, len, hash, version, &k))
         return false;
     int64_t expires = expiry_of(now, k.ttl_type, k.ttl);
-    char date[64];
-    if (!expires_date(expires, date, sizeof date))
+    char date[HTTP_DATE_MAX];
+    if (!http_date_format(expires, date))
         return false;
     int n = snprintf(head, cap, "Location: %.*s\r\nExpires: %s\r\nCache-Control: max-age=%lld\r\n",
                      (int)k.loc_len, k.loc, date, max_age(expires, now));
