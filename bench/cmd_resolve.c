@@ -302,6 +302,8 @@ int bench_cmd_gen(int argc, char **argv)
         bench_usage(stderr);
         return 2;
     }
+    if (out_path && strcmp(out_path, "-") == 0)
+        out_path = NULL; /* "-": standard output, as the other commands take it */
     FILE *out = out_path ? fopen(out_path, "w") : stdout;
     FILE *keys = keys_out ? fopen(keys_out, "w") : NULL;
     if (!out || (keys_out && !keys)) {
