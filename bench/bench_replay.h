@@ -33,6 +33,7 @@ struct bench_replay_config {
     int timeout_ms;
     bool progress;
     double rate; /* requests a second, open loop; 0: closed loop (window in flight per socket) */
+    bool spin; /* UDP: poll the sockets in a loop, none in epoll (see bench_replay.c) */
 };
 
 /* A loaded replay file: the datagrams back to back. */

@@ -36,6 +36,7 @@ int bench_cmd_replay(int argc, char **argv)
         {"json", no_argument, NULL, 'j'},
         {"tcp", no_argument, NULL, 'T'},
         {"rate", required_argument, NULL, 'r'},
+        {"spin", no_argument, NULL, 'P'},
         {NULL, 0, NULL, 0},
     };
     static struct bench_replay_config cfg = {.id_len = 2,
@@ -84,6 +85,9 @@ int bench_cmd_replay(int argc, char **argv)
         case 'T':
             cfg.tcp = true;
             break;
+        case 'P':
+            cfg.spin = true;
+            break;
         case 'r':
             cfg.rate = strtod(optarg, NULL);
             if (!(cfg.rate > 0 && cfg.rate <= 1e8)) {
@@ -95,7 +99,7 @@ int bench_cmd_replay(int argc, char **argv)
             fprintf(stderr, "Usage: pazhou-bench udp-replay --server HOST:PORT --file F "
                             "[--id-offset O] [--id-len 2|4] [--proto dns|handle|raw] [--threads T] "
                             "[--sockets S] [--window W] [--duration SEC] [--count N] [--rate R] [--json] "
-                            "[--tcp]\n");
+                            "[--tcp] [--spin]\n");
             return 2;
         }
     }

@@ -31,6 +31,10 @@ void bench_usage(FILE *f)
     fprintf(f, "Usage: pazhou-bench stalls [--duration SEC] [--json]\n"
                "Spins on the clock (pin it with taskset -c CPU) and reports how often and how "
                "long the\nmachine stopped it: the floor under any open-loop latency tail here.\n\n");
+    fprintf(f, "Usage: pazhou-bench udp-echo --listen HOST:PORT --duration SEC [--size BYTES]\n"
+               "Answers each datagram with itself (padded or cut to BYTES) and does nothing else:\n"
+               "the rate udp-replay gets from it is the kernel's floor under any UDP server "
+               "here.\nLoopback addresses only.\n\n");
     fprintf(f,
             "Usage: pazhou-bench resolve --server HOST:PORT [options]\n"
             "Closed-loop resolution load; always bounded by --duration.\n\n"

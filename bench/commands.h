@@ -10,6 +10,7 @@ int bench_cmd_gen(int argc, char **argv);
 int bench_cmd_replay(int argc, char **argv);
 int bench_cmd_register(int argc, char **argv);
 int bench_cmd_stalls(int argc, char **argv);
+int bench_cmd_echo(int argc, char **argv);
 /* The usage of every command. */
 void bench_usage(FILE *f);
 

@@ -40,6 +40,8 @@ int main(int argc, char **argv)
         return bench_cmd_resolve(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "gen") == 0)
         return bench_cmd_gen(argc - 1, argv + 1);
+    if (argc >= 2 && strcmp(argv[1], "udp-echo") == 0)
+        return bench_cmd_echo(argc - 1, argv + 1);
     if (argc >= 2 && strcmp(argv[1], "stalls") == 0)
         return bench_cmd_stalls(argc - 1, argv + 1);
     if (argc >= 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {

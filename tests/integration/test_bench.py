@@ -4,7 +4,7 @@ import os
 import subprocess
 import unittest
 
-from pazhou_node import BIN_DIR, Node
+from pazhou_node import BIN_DIR, Node, free_port
 
 BENCH = os.path.join(BIN_DIR, "bench", "pazhou-bench")
 SOURCE_DIR = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -61,7 +61,7 @@ class Bench(unittest.TestCase):
         subprocess.run(["python3", os.path.join(SOURCE_DIR, "bench", "make_replay.py"), "handle",
                         "--count", "2000", "--keys", "200", "--miss", "10", "--out", replay],
                        check=True, timeout=60)
-        for transport in ([], ["--tcp"]):
+        for transport in ([], ["--tcp"], ["--spin"]):
             with self.subTest(transport=transport):
                 p = subprocess.run([BENCH, "udp-replay", "--server",
                                     "127.0.0.1:%d" % self.node.port, "--file", replay,
@@ -81,6 +81,42 @@ class Bench(unittest.TestCase):
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 2)
         self.assertIn("--tcp needs --proto dns or handle", p.stderr)
+
+    def test_echo_answers_every_datagram_at_the_size_asked(self):
+        """udp-echo, the floor under any UDP server: each request comes back padded to --size,
+        with its id in place, so udp-replay counts every one; it listens on loopback only and
+        stops by itself."""
+        replay = os.path.join(self.node.dir, "echo.replay")
+        subprocess.run(["python3", os.path.join(SOURCE_DIR, "bench", "make_replay.py"), "handle",
+                        "--count", "500", "--keys", "200", "--out", replay],
+                       check=True, timeout=60)
+        port = free_port()
+        echo = subprocess.Popen([BENCH, "udp-echo", "--listen", "127.0.0.1:%d" % port,
+                                 "--duration", "3", "--size", "256"],
+                                stdout=subprocess.PIPE, text=True)
+        try:
+            p = subprocess.run([BENCH, "udp-replay", "--server", "127.0.0.1:%d" % port,
+                                "--file", replay, "--id-offset", "8", "--id-len", "4",
+                                "--proto", "handle", "--count", "2000", "--sockets", "2",
+                                "--window", "8", "--duration", "2", "--spin", "--json"],
+                               capture_output=True, text=True, timeout=60)
+            out, _ = echo.communicate(timeout=30)
+        finally:
+            echo.kill()
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = json.loads(p.stdout)
+        self.check_counts(r, 2000, 16)
+        self.assertEqual(r["lost"], 0)
+        self.assertEqual(r["malformed"], 0)
+        self.assertEqual(echo.returncode, 0)
+        self.assertGreaterEqual(json.loads(out)["answered"], r["answered"])
+        for bad in (["--listen", "192.0.2.1:2641", "--duration", "1"],
+                    ["--listen", "127.0.0.1:%d" % port, "--duration", "0"],
+                    ["--listen", "127.0.0.1:%d" % port, "--duration", "1", "--size", "4096"]):
+            p = subprocess.run([BENCH, "udp-echo", *bad], capture_output=True, text=True,
+                               timeout=30)
+            self.assertEqual(p.returncode, 2, bad)
+            self.assertTrue(p.stderr.startswith(("Usage", "pazhou-bench: udp-echo")), p.stderr)
 
     def test_keys_outside_the_prefix(self):
         r = self.run_bench("--pattern", "77.1/X-%lu", "--count", "500")
