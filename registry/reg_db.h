@@ -217,6 +217,8 @@ uint64_t reg_stable_txn_id(struct reg_db *db);
 #define REG_VERSION_SLOTS 65536u
 uint64_t reg_key_hash(const uint8_t *key, size_t len); /* FNV-1a 64 of a canonical key */
 uint32_t reg_change_version(struct reg_db *db, uint64_t key_hash);
+/* Asks the memory system for that version ahead of reg_change_version (a hint, nothing read). */
+void reg_prefetch_version(struct reg_db *db, uint64_t key_hash);
 /* Invalidates every cached record (bulk loads). */
 void reg_bump_all_versions(struct reg_db *db);
 

@@ -19,6 +19,11 @@ uint32_t reg_change_version(struct reg_db *db, uint64_t key_hash)
     return atomic_load_explicit(&db->versions[key_hash % REG_VERSION_SLOTS], memory_order_acquire);
 }
 
+void reg_prefetch_version(struct reg_db *db, uint64_t key_hash)
+{
+    __builtin_prefetch(&db->versions[key_hash % REG_VERSION_SLOTS]);
+}
+
 void reg_bump_version(struct reg_db *db, const uint8_t *key, size_t len)
 {
     atomic_fetch_add_explicit(&db->versions[reg_key_hash(key, len) % REG_VERSION_SLOTS], 1,

@@ -29,16 +29,22 @@ static int run(int argc, char **argv)
             o.zipf = atof(argv[i + 1]);
         else if (strcmp(argv[i], "--ring") == 0)
             o.ring = strtoull(argv[i + 1], NULL, 10);
+        else if (strcmp(argv[i], "--batch") == 0)
+            o.batch = (unsigned)atoi(argv[i + 1]);
         else {
             fprintf(stderr,
                     "Usage: pazhou-bench micro [--records N] [--iterations N] "
                     "[--miss PCT] [--cache-mb MB] [--answer-cache-mb MB] [--resident-mb MB] "
-                    "[--resident-expanded 0|1] [--zipf S] [--ring N]\n");
+                    "[--resident-expanded 0|1] [--zipf S] [--ring N] [--batch B]\n");
             return 2;
         }
     }
     if (o.records == 0 || o.iterations == 0) {
         fprintf(stderr, "pazhou-bench: --records and --iterations must be positive\n");
+        return 2;
+    }
+    if (o.batch > BENCH_MICRO_BATCH_MAX) {
+        fprintf(stderr, "pazhou-bench: --batch takes at most %d\n", BENCH_MICRO_BATCH_MAX);
         return 2;
     }
     return bench_micro_run(&o);

@@ -21,6 +21,7 @@
 #include "resolver/net/rrl.h"
 #include "resolver/net/worker.h"
 #include "resolver/query/query_counted.h"
+#include "resolver/query/query_prefetch.h"
 #include "resolver/upstream/recursor.h"
 
 #define RECV_BATCH 32
@@ -67,6 +68,9 @@ struct udp_handler {
     struct iovec riov[RECV_BATCH];
     struct sockaddr_storage raddr[RECV_BATCH];
     uint8_t rbuf[RECV_BATCH][RECV_SLOT];
+    uint64_t rhash[RECV_BATCH]; /* for the batch's prefetches (query_prefetch.h) */
+    bool rhashed[RECV_BATCH];
+    uint64_t clock; /* node_now_ns() as the current datagram's turn began (query_answer_timed) */
 
     struct mmsghdr smsg[SEND_BATCH];
     struct iovec siov[SEND_BATCH];
@@ -327,7 +331,7 @@ static void answer(struct udp_handler *u, const struct sockaddr_storage *peer, s
                    const uint8_t *msg, size_t len)
 {
     struct worker *w = u->worker;
-    switch (rrl_check(w->rrl, (const struct sockaddr *)peer, node_now_ns() / 1000000u)) {
+    switch (rrl_check(w->rrl, (const struct sockaddr *)peer, u->clock / 1000000u)) {
     case RRL_PASS:
         break;
     case RRL_SLIP:
@@ -341,7 +345,8 @@ static void answer(struct udp_handler *u, const struct sockaddr_storage *peer, s
     }
     size_t out_len;
     w->query.peer = (const struct sockaddr *)peer;
-    enum query_result r = query_answer_counted(&w->query, NODE_UDP, msg, len, w->out, &out_len);
+    enum query_result r =
+        query_answer_timed(&w->query, NODE_UDP, msg, len, w->out, &out_len, &u->clock);
     if (r == QUERY_REPLY && too_large(w, peer, out_len, len)) {
         node_count(&w->stats.udp_truncated, 1);
         send_retry_tcp(u, peer, peer_len, msg, len);
@@ -375,6 +380,21 @@ static void handle_datagram(struct udp_handler *u, unsigned i, size_t len, bool 
     }
 }
 
+/* Asks for what the batch's resolutions will read before the first is answered: every index
+ * slot, then every entry (query_prefetch.h). */
+static void prefetch_batch(struct udp_handler *u, int n)
+{
+    struct query_ctx *q = &u->worker->query;
+    if (n < 2 || !query_prefetch_useful(q))
+        return;
+    for (int i = 0; i < n; i++)
+        u->rhashed[i] = !(u->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) &&
+                        query_prefetch(q, u->rbuf[i], u->rmsg[i].msg_len, &u->rhash[i]);
+    for (int i = 0; i < n; i++)
+        if (u->rhashed[i])
+            query_prefetch_entry(q, u->rhash[i]);
+}
+
 static void on_readable(evutil_socket_t fd, short what, void *arg)
 {
     struct udp_handler *u = arg;
@@ -387,6 +407,8 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
         int n = recvmmsg(fd, u->rmsg, RECV_BATCH, MSG_DONTWAIT, NULL);
         if (n <= 0)
             break;
+        prefetch_batch(u, n);
+        u->clock = node_now_ns();
         for (int i = 0; i < n; i++) {
             bool cut = (u->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
             handle_datagram(u, (unsigned)i, u->rmsg[i].msg_len, cut);

@@ -9,22 +9,31 @@
 #define OPCODE_AT HDL_ENVELOPE_LEN
 #define RC_AT (HDL_ENVELOPE_LEN + 4)
 
-enum query_result query_answer_counted(struct query_ctx *q, enum node_transport transport,
-                                       const uint8_t *req, size_t len, uint8_t *out,
-                                       size_t *out_len)
+enum query_result query_answer_timed(struct query_ctx *q, enum node_transport transport,
+                                     const uint8_t *req, size_t len, uint8_t *out, size_t *out_len,
+                                     uint64_t *clock)
 {
-    uint64_t t0 = node_now_ns();
+    uint64_t t0 = *clock;
     enum query_result r = query_answer(q, transport, req, len, out, out_len);
+    *clock = node_now_ns();
     if (r == QUERY_DEFER || r == QUERY_RECURSE)
         return r; /* counted when the answer is sent (node_stats_answered) */
     uint32_t opcode = len >= OPCODE_AT + 4 ? hdl_load_u32(req + OPCODE_AT) : HDL_OC_RESERVED;
     int answer = NODE_ANSWER_DROPPED;
     if (r == QUERY_REPLY && *out_len >= RC_AT + 4)
         answer = (int)node_rc_bucket_of(hdl_load_u32(out + RC_AT));
-    uint64_t elapsed = node_now_ns() - t0;
+    uint64_t elapsed = *clock - t0;
     node_stats_record(q->stats, transport, opcode, answer, elapsed);
     if (access_log_enabled && opcode == HDL_OC_RESOLUTION)
         access_log_resolution(transport, q->peer, req, len, r == QUERY_REPLY ? out : NULL,
                               r == QUERY_REPLY ? *out_len : 0, elapsed);
     return r;
+}
+
+enum query_result query_answer_counted(struct query_ctx *q, enum node_transport transport,
+                                       const uint8_t *req, size_t len, uint8_t *out,
+                                       size_t *out_len)
+{
+    uint64_t clock = node_now_ns();
+    return query_answer_timed(q, transport, req, len, out, out_len, &clock);
 }

@@ -9,4 +9,12 @@ enum query_result query_answer_counted(struct query_ctx *q, enum node_transport 
                                        const uint8_t *req, size_t len, uint8_t *out,
                                        size_t *out_len);
 
+/* The same for a transport that answers requests one after another and reads the clock itself:
+ * *clock (node_now_ns) is when this request's turn began, and becomes when it ended, the next
+ * one's start. One clock read a request instead of two: at a few hundred thousand answers a
+ * second, the reads cost a few percent of a core. */
+enum query_result query_answer_timed(struct query_ctx *q, enum node_transport transport,
+                                     const uint8_t *req, size_t len, uint8_t *out, size_t *out_len,
+                                     uint64_t *clock);
+
 #endif

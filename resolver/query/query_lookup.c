@@ -46,6 +46,17 @@ static size_t homed_key(struct node *node, const uint8_t *handle, size_t len,
     return reg_canonical_key(node->db, name, name_len, key);
 }
 
+bool query_key_hash(struct node *node, const uint8_t *handle, size_t len, uint64_t *hash)
+{
+    uint8_t key[REG_MAX_KEY];
+    enum query_lookup why;
+    size_t key_len = homed_key(node, handle, len, key, &why);
+    if (!key_len)
+        return false;
+    *hash = reg_key_hash(key, key_len);
+    return true;
+}
+
 bool query_key_version(struct node *node, const uint8_t *handle, size_t len, uint64_t *hash,
                        uint32_t *version)
 {

@@ -31,6 +31,10 @@ enum query_lookup {
 bool query_key_version(struct node *node, const uint8_t *handle, size_t len, uint64_t *hash,
                        uint32_t *version);
 
+/* The key hash alone, without reading anything the hash indexes (query_prefetch.h); false when
+ * handle names no handle homed here. */
+bool query_key_hash(struct node *node, const uint8_t *handle, size_t len, uint64_t *hash);
+
 enum query_lookup query_lookup(struct query_ctx *q, const uint8_t *handle, size_t len,
                                struct reg_pin *pin, int *err);
 

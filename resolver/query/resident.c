@@ -197,6 +197,27 @@ enum resident_found resident_get(struct resident *r, const uint8_t *key, size_t 
     return RESIDENT_MISS;
 }
 
+void resident_prefetch(const struct resident *r, uint64_t hash)
+{
+    const struct index *x = atomic_load_explicit(&r->index, memory_order_acquire);
+    __builtin_prefetch(&x->slots[mix(hash) & x->mask]);
+}
+
+/* How much of an entry is asked for: the head, the key and a typical record (four lines). */
+#define PREFETCH_ENTRY_BYTES 256
+
+void resident_prefetch_entry(const struct resident *r, uint64_t hash)
+{
+    const struct index *x = atomic_load_explicit(&r->index, memory_order_acquire);
+    uint64_t h = mix(hash);
+    uint64_t s = atomic_load_explicit(&x->slots[h & x->mask], memory_order_relaxed);
+    if (!s || SLOT_TAG(s) != SLOT_TAG(h))
+        return;
+    const uint8_t *e = (const uint8_t *)entry_at(r, s);
+    for (size_t off = 0; off < PREFETCH_ENTRY_BYTES; off += 64)
+        __builtin_prefetch(e + off);
+}
+
 static void set_full(struct resident *r)
 {
     atomic_store_explicit(&r->full, true, memory_order_relaxed);

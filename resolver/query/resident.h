@@ -79,6 +79,14 @@ enum resident_found resident_get(struct resident *r, const uint8_t *key, size_t 
                                  struct resident_entry **entry);
 
 /*
+ * Hints for a batch of lookups (query_prefetch.h): resident_prefetch asks the memory system for
+ * the key's index slot; resident_prefetch_entry, once that slot has come, for the start of the
+ * entry it points to when the slot's tag matches. Nothing is read that a lookup depends on.
+ */
+void resident_prefetch(const struct resident *r, uint64_t hash);
+void resident_prefetch_entry(const struct resident *r, uint64_t hash);
+
+/*
  * Offers the stored record read from the registry (after reading version) for key: marks a stale
  * entry (from resident_get, or NULL) current when its bytes are the same, otherwise adds a new
  * entry in the key's place if there is room. Returns true when the table now answers for the key

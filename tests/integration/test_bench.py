@@ -118,6 +118,21 @@ class Bench(unittest.TestCase):
             self.assertEqual(p.returncode, 2, bad)
             self.assertTrue(p.stderr.startswith(("Usage", "pazhou-bench: udp-echo")), p.stderr)
 
+    def test_micro_answers_every_request_one_at_a_time_and_in_batches(self):
+        """pazhou-bench micro, the hot path without sockets, answers every prepared request
+        whether it prefetches batches (as the UDP handler does) or not."""
+        for batch in ("1", "16"):
+            p = subprocess.run([BENCH, "micro", "--records", "2000", "--iterations", "20000",
+                                "--resident-mb", "16", "--batch", batch],
+                               capture_output=True, text=True, timeout=120)
+            self.assertEqual(p.returncode, 0, p.stderr)
+            self.assertIn("2000 records, 20000 resolutions", p.stdout)
+            self.assertIn("batches of %s)" % batch, p.stdout)
+        p = subprocess.run([BENCH, "micro", "--batch", "65"], capture_output=True, text=True,
+                           timeout=60)
+        self.assertEqual(p.returncode, 2)
+        self.assertIn("--batch takes at most 64", p.stderr)
+
     def test_keys_outside_the_prefix(self):
         r = self.run_bench("--pattern", "77.1/X-%lu", "--count", "500")
         self.check_counts(r, 500, 64)

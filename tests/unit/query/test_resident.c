@@ -20,7 +20,12 @@
 #include "../reg_test_records.h"
 #include "query_test_node.h"
 #include "registry/reg_db.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_message.h"
+#include "resolver/query/query.h"
 #include "resolver/query/query_lookup.h"
+#include "resolver/query/query_prefetch.h"
 #include "resolver/query/resident.h"
 #include "resolver/query/resident_load.h"
 
@@ -321,6 +326,85 @@ static void load_lookups_writes(bool expanded)
     query_test_node_free(f);
 }
 
+/* A resolution request for handle, as clients send it. */
+static size_t resolution(const char *handle, uint32_t opcode, uint8_t *buf, size_t cap)
+{
+    struct hdl_writer w;
+    hdl_writer_init(&w, buf, cap);
+    struct hdl_envelope env = {
+        .major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10, .request_id = 42};
+    struct hdl_header hdr = {.opcode = opcode, .op_flags = 0x19000000u, .site_serial = 1};
+    size_t body = hdl_message_begin(&w, &env, &hdr);
+    hdl_put_cstr(&w, handle);
+    hdl_put_u32(&w, 0);
+    hdl_put_u32(&w, 0);
+    assert_int_equal(hdl_message_finish(&w, body, NULL, 0), HDL_OK);
+    return w.len;
+}
+
+static size_t answer_of(struct query_test_node *f, const uint8_t *req, size_t len, uint8_t *out)
+{
+    size_t out_len = 0;
+    assert_int_equal(query_answer(&f->q, NODE_UDP, req, len, f->out, &out_len), QUERY_REPLY);
+    memcpy(out, f->out, out_len);
+    return out_len;
+}
+
+/* The batch prefetch (query_prefetch.h): a plain resolution of a handle homed here gets the
+ * hash its lookup uses, anything else is left alone, and answers are the same byte for byte
+ * whether their memory was asked for first or not. */
+static void prefetches_name_the_lookups_key_and_change_no_answer(void **state)
+{
+    (void)state;
+    struct query_test_node *f = query_test_node_new("/tmp/pazhou-resident-XXXXXX", load_records);
+    uint8_t req[512], plain[1024], fetched[1024];
+    uint64_t hash = 0, want = 0;
+    size_t len = resolution("88.100.1/R5", HDL_OC_RESOLUTION, req, sizeof req);
+    /* Without a resident registry there is nothing worth asking for. */
+    assert_false(query_prefetch_useful(&f->q));
+    assert_false(query_prefetch(&f->q, req, len, &hash));
+
+    struct resident *r = resident_new(8u << 20, RECORDS, false);
+    assert_non_null(r);
+    struct resident_loader *l = resident_load_start(r, f->db);
+    assert_non_null(l);
+    struct resident_figures fig;
+    for (int i = 0; i < 1000 && (resident_figures(r, &fig), !fig.load_done); i++)
+        usleep(10000);
+    resident_load_stop(l);
+    f->node.resident = r;
+    assert_true(query_prefetch_useful(&f->q));
+
+    for (int i = 0; i < 50; i++) {
+        char h[32];
+        snprintf(h, sizeof h, i % 2 ? "88.100.1/R%d" : "88.100.1/r%d", i);
+        len = resolution(h, HDL_OC_RESOLUTION, req, sizeof req);
+        size_t a = answer_of(f, req, len, plain);
+        assert_true(query_prefetch(&f->q, req, len, &hash));
+        assert_true(query_key_hash(&f->node, KEY(h), &want));
+        assert_int_equal(hash, want);
+        query_prefetch_entry(&f->q, hash);
+        size_t b = answer_of(f, req, len, fetched);
+        assert_int_equal(a, b);
+        assert_memory_equal(plain, fetched, a);
+    }
+    /* A handle not homed here, one that does not exist, another opcode, a cut message. */
+    len = resolution("77.1/R5", HDL_OC_RESOLUTION, req, sizeof req);
+    assert_false(query_prefetch(&f->q, req, len, &hash));
+    len = resolution("88.100.1/none", HDL_OC_RESOLUTION, req, sizeof req);
+    assert_true(query_prefetch(&f->q, req, len, &hash));
+    query_prefetch_entry(&f->q, hash); /* no entry: nothing asked */
+    len = resolution("88.100.1/R5", HDL_OC_GET_SITE_INFO, req, sizeof req);
+    assert_false(query_prefetch(&f->q, req, len, &hash));
+    len = resolution("88.100.1/R5", HDL_OC_RESOLUTION, req, sizeof req);
+    for (size_t cut = 0; cut < len; cut += 7)
+        assert_false(query_prefetch(&f->q, req, cut, &hash));
+
+    f->node.resident = NULL;
+    resident_free(r);
+    query_test_node_free(f);
+}
+
 static void a_load_stopped_at_once_leaves_nothing_behind(void **state)
 {
     (void)state;
@@ -365,6 +449,7 @@ int main(void)
         cmocka_unit_test(a_load_stopped_at_once_leaves_nothing_behind),
         cmocka_unit_test(the_load_then_lookups_and_writes),
         cmocka_unit_test(the_same_with_records_expanded),
+        cmocka_unit_test(prefetches_name_the_lookups_key_and_change_no_answer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
