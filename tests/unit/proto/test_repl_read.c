@@ -123,7 +123,7 @@ static void dump_records_of_the_first_copy(void **state)
     hdl_reader_init(&r, rec.values.ptr, rec.values.len);
     bool seen_secret = false;
     for (uint32_t i = 0; i < rec.value_count; i++) {
-        uint32_t n;
+        uint32_t n = 0;
         struct hdl_slice raw;
         struct hdl_value v;
         assert_int_equal(hdl_get_u32(&r, &n), HDL_OK);
