@@ -1,8 +1,7 @@
 #include "resolver/query/query_prefetch.h"
 
+#include "proto/hdl_buf.h"
 #include "proto/hdl_const.h"
-#include "proto/hdl_message.h"
-#include "proto/hdl_resolution.h"
 #include "registry/reg_db.h"
 #include "resolver/node.h"
 #include "resolver/query/query_lookup.h"
@@ -13,17 +12,34 @@ bool query_prefetch_useful(const struct query_ctx *q)
     return q->node->resident != NULL;
 }
 
+/* Where every plain resolution request has its handle: after the envelope and the header, the
+ * body's first field (PROTOCOL.md). Read at those offsets, not parsed: the parse is the answer's
+ * (query_answer), and half of a prefetch's cost when it was done here too. Something else read
+ * as a handle only spends a hint. */
+#define OPCODE_AT HDL_ENVELOPE_LEN
+#define RC_AT (HDL_ENVELOPE_LEN + 4)
+#define HANDLE_AT (HDL_ENVELOPE_LEN + HDL_HEADER_LEN)
+
+static bool handle_of(const uint8_t *req, size_t len, const uint8_t **handle, size_t *handle_len)
+{
+    if (len < HANDLE_AT + 4 || (req[2] & (HDL_ENV_COMPRESSED | HDL_ENV_ENCRYPTED)) ||
+        hdl_load_u32(req + OPCODE_AT) != HDL_OC_RESOLUTION || hdl_load_u32(req + RC_AT) != 0)
+        return false;
+    uint32_t n = hdl_load_u32(req + HANDLE_AT);
+    if (n == 0 || n > HDL_MAX_HANDLE_LEN || n > len - HANDLE_AT - 4)
+        return false;
+    *handle = req + HANDLE_AT + 4;
+    *handle_len = n;
+    return true;
+}
+
 bool query_prefetch(struct query_ctx *q, const uint8_t *req, size_t len, uint64_t *hash)
 {
     struct node *node = q->node;
-    if (!node->resident)
-        return false;
-    struct hdl_message msg;
-    struct hdl_resolution_request rr;
-    if (hdl_message_split(req, len, &msg) != HDL_OK || msg.hdr.opcode != HDL_OC_RESOLUTION ||
-        msg.hdr.response_code != 0 ||
-        hdl_resolution_request_decode(msg.body.ptr, msg.body.len, &rr) != HDL_OK ||
-        !query_key_hash(node, rr.handle.ptr, rr.handle.len, hash))
+    const uint8_t *handle;
+    size_t handle_len;
+    if (!node->resident || !handle_of(req, len, &handle, &handle_len) ||
+        !query_key_hash(node, handle, handle_len, hash))
         return false;
     reg_prefetch_version(node->db, *hash);
     resident_prefetch(node->resident, *hash);

@@ -6,7 +6,9 @@
  * millions). A transport that holds a batch (a recvmmsg's datagrams) asks for them first:
  * query_prefetch for every request (version and index slot), then query_prefetch_entry for every
  * one (the entry, its slot having come meanwhile), then answers them, so the misses overlap.
- * Only hints: no answer depends on them, and a request they do not understand is left alone.
+ * Only hints: no answer depends on them. The handle is read at the offsets every plain resolution
+ * request has it at, not parsed (the parse is the answer's); a request that is not one is left
+ * alone, and one it misreads costs a wasted hint.
  */
 #ifndef NODE_QUERY_PREFETCH_H
 #define NODE_QUERY_PREFETCH_H
@@ -20,7 +22,7 @@
 /* Whether prefetching can help this worker: there is a resident registry. */
 bool query_prefetch_useful(const struct query_ctx *q);
 
-/* For a plain resolution request of a handle homed here: asks for its version and index slot,
+/* For a resolution request of a handle homed here: asks for its version and index slot,
  * sets *hash for query_prefetch_entry and returns true; otherwise false, nothing asked. */
 bool query_prefetch(struct query_ctx *q, const uint8_t *req, size_t len, uint64_t *hash);
 void query_prefetch_entry(struct query_ctx *q, uint64_t hash);
