@@ -6,7 +6,14 @@ each server pinned to core 0 (the JVM's threads with taskset -a), uniform keys, 
 missing. Pazhou's registry is a copy of the reference's, made by a Pazhou mirror of it (exactly
 the same records), then served by a plain node with the default configuration and one worker.
 Each server gets a WARMUP-second run and a DURATION-second measured run, ROUNDS rounds,
-interleaved. Loopback only; the reference is left as found (stopped if this started it).
+interleaved. Before the first round the reference gets REF_WARMUP seconds (default 30) of the
+same load, so that its JIT has compiled its hot path: its steady state, not its start, is
+compared. Each round also measures `pazhou-bench udp-echo` pinned to core 0 (each datagram
+answered with itself padded to 256 bytes, a hit's size, and nothing else): the floor the
+kernel's UDP path sets for any server on this machine. The generator polls its sockets
+(`udp-replay --spin`), so the server's core does not pay a wake-up for each answer it delivers
+over loopback, as it would not for a client on another machine. Loopback only; the reference is
+left as found (stopped if this started it).
     PAZHOU_BIN_DIR=build-release python3 bench/vs_reference.py [ROUNDS] [DURATION] [WARMUP]"""
 import json
 import os
@@ -25,6 +32,7 @@ from test_repl_mirror import Mirror  # noqa: E402
 ROUNDS = int(sys.argv[1]) if len(sys.argv) > 1 else 2
 DURATION = sys.argv[2] if len(sys.argv) > 2 else "15"
 WARMUP = sys.argv[3] if len(sys.argv) > 3 else "3"
+REF_WARMUP = int(os.environ.get("REF_WARMUP", "30"))
 BIN = os.environ.get("PAZHOU_BIN_DIR", "build")
 BENCH = os.path.join(BIN, "bench", "pazhou-bench")
 N = 100000
@@ -42,7 +50,7 @@ def replay(port, path, seconds):
     out = subprocess.run(
         ["taskset", "-c", "1", BENCH, "udp-replay", "--server", "127.0.0.1:%d" % port,
          "--file", path, "--id-offset", "8", "--id-len", "4", "--proto", "handle",
-         "--duration", seconds, "--sockets", "4", "--window", "16", "--json"],
+         "--duration", str(seconds), "--sockets", "4", "--window", "16", "--spin", "--json"],
         capture_output=True, text=True, check=True).stdout
     d = json.loads(out)
     return d["per_second"], d["latency_ns"]["p50"] / 1e3, d["latency_ns"]["p99"] / 1e3, d["lost"]
@@ -84,11 +92,24 @@ def main():
             ref_pid = int(f.read().split()[0])
         print("%-12s %5s %12s %8s %8s %6s" % ("server", "round", "answers/s", "p50_us", "p99_us",
                                              "lost"))
+        if REF_WARMUP > 0:
+            pin(ref_pid, "0")
+            replay(ref.port, requests, REF_WARMUP)
+            pin(ref_pid, "0-%d" % (os.cpu_count() - 1))
         for rnd in range(1, ROUNDS + 1):
-            for name in ("reference", "pazhou"):
+            rates = {}
+            for name in ("echo", "reference", "pazhou"):
                 if name == "reference":
                     pin(ref_pid, "0")
                     target = ref.port
+                elif name == "echo":
+                    target = free_port()
+                    node = subprocess.Popen(
+                        ["taskset", "-c", "0", BENCH, "udp-echo", "--listen",
+                         "127.0.0.1:%d" % target, "--duration",
+                         str(float(WARMUP) + float(DURATION) + 5), "--size", "256"],
+                        stdout=subprocess.DEVNULL)
+                    time.sleep(0.5)
                 else:
                     log = open(os.path.join(work, "pazhou.log"), "a")
                     node = subprocess.Popen(["taskset", "-c", "0", PAZHOUD, "-c", conf,
@@ -101,12 +122,19 @@ def main():
                 rate, p50, p99, lost = replay(target, requests, DURATION)
                 print("%-12s %5d %12.0f %8.0f %8.0f %6d" % (name, rnd, rate, p50, p99, lost),
                       flush=True)
+                rates[name] = rate
                 if name == "reference":
                     pin(ref_pid, "0-%d" % (os.cpu_count() - 1))
                 else:
-                    node.terminate()
+                    if name == "echo":
+                        node.kill()  # it stops by itself; no need to wait for that
+                    else:
+                        node.terminate()
                     node.wait()
                     node = None
+            print("round %d: Pazhou %.1f times the reference, at %.0f%% of the floor" %
+                  (rnd, rates["pazhou"] / max(rates["reference"], 1),
+                   100 * rates["pazhou"] / max(rates["echo"], 1)), flush=True)
     finally:
         if node:
             node.terminate()
