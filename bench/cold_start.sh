@@ -19,6 +19,9 @@
 #   TRANSPORT=udp (tcp: the same messages over TCP connections, framed as each protocol frames
 #   them; no open-loop run)  SOCKETS=4 WINDOW=16 (the generator's sockets or connections, and
 #   requests in flight on each: WINDOW=1 with many SOCKETS is TCP without pipelining)
+#   SPIN=1 (UDP: the generator polls its sockets, udp-replay --spin, so over loopback the
+#   server's core pays no wake-up for each answer it delivers; 0: it waits in epoll, as the
+#   figures before 2026-12-06 22:45 UTC were measured)
 # Needs knotd (Debian package knot). Loopback only; every run is bounded in time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -36,6 +39,7 @@ PAZHOU_EXTRA=${PAZHOU_EXTRA:-}
 TRANSPORT=${TRANSPORT:-udp}
 transport_args=()
 [ "$TRANSPORT" = tcp ] && transport_args=(--tcp)
+[ "$TRANSPORT" = udp ] && [ "${SPIN:-1}" = 1 ] && transport_args=(--spin)
 BENCH=$BUILD/bench/pazhou-bench
 PAZHOU=$BUILD/tools/pazhou
 PAZHOUD=$BUILD/resolver/pazhoud
@@ -112,7 +116,8 @@ print("%.0f %.0f %.0f %d %d" % (d["per_second"], l["p50"]/1e3, l["p99"]/1e3, d["
 # at RATE requests a second (256 in flight at most per socket: DNS ids are 2 bytes)
 open_loop() {
     "${gen_pin[@]}" "$BENCH" udp-replay --server "127.0.0.1:$1" --file "$2" --id-offset "$3" \
-        --id-len "$4" --proto "$5" --duration 5 --sockets 4 --window 256 --rate "$6" --json |
+        --id-len "$4" --proto "$5" --duration 5 --sockets 4 --window 256 --rate "$6" --json \
+        "${transport_args[@]}" |
         python3 -c 'import json,sys
 d=json.load(sys.stdin); l=d["latency_ns"]; g=d["send_lag_ns"]
 print("%.0f/%.0f %.0f" % (l["p99"]/1e3, l["p99_9"]/1e3, g["p99_9"]/1e3))'
