@@ -60,12 +60,8 @@ bool query_key_hash(struct node *node, const uint8_t *handle, size_t len, uint64
 bool query_key_version(struct node *node, const uint8_t *handle, size_t len, uint64_t *hash,
                        uint32_t *version)
 {
-    uint8_t key[REG_MAX_KEY];
-    enum query_lookup why;
-    size_t key_len = homed_key(node, handle, len, key, &why);
-    if (!key_len)
+    if (!query_key_hash(node, handle, len, hash))
         return false;
-    *hash = reg_key_hash(key, key_len);
     *version = reg_change_version(node->db, *hash);
     return true;
 }

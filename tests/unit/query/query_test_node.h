@@ -1,7 +1,8 @@
 /*
- * A fake node for the query room's unit tests (test_query_malformed, test_query_referral): a
- * registry in a temporary directory that homes 88.100.1 and holds what the test puts there, the
- * default configuration, a fixed site, and a query context answering from them.
+ * A fake node for the query room's unit tests (test_query_malformed, test_query_referral,
+ * test_resident): a registry in a temporary directory that homes 88.100.1 and holds what the test
+ * puts there, the default configuration, a fixed site, and a query context answering from them;
+ * and the requests those tests send it.
  */
 #ifndef QUERY_TEST_NODE_H
 #define QUERY_TEST_NODE_H
@@ -20,6 +21,9 @@
 #include <unistd.h>
 
 #include "conf/conf.h"
+#include "proto/hdl_buf.h"
+#include "proto/hdl_const.h"
+#include "proto/hdl_message.h"
 #include "registry/reg_db.h"
 #include "resolver/query/query.h"
 
@@ -86,6 +90,24 @@ static inline void query_test_node_free(struct query_test_node *f)
     nftw(f->dir, query_test_node_rm_entry, 16, FTW_DEPTH | FTW_PHYS);
     free(f->out);
     free(f);
+}
+
+/* A request of opcode naming handle, shaped as clients send a resolution (no types, no
+ * indexes, no credential), into buf; returns its length. */
+static inline size_t query_test_request(const char *handle, uint32_t opcode, uint32_t request_id,
+                                        uint8_t *buf, size_t cap)
+{
+    struct hdl_writer w;
+    hdl_writer_init(&w, buf, cap);
+    struct hdl_envelope env = {
+        .major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10, .request_id = request_id};
+    struct hdl_header hdr = {.opcode = opcode, .op_flags = 0x19000000u, .site_serial = 1};
+    size_t body = hdl_message_begin(&w, &env, &hdr);
+    hdl_put_cstr(&w, handle);
+    hdl_put_u32(&w, 0);
+    hdl_put_u32(&w, 0);
+    assert_int_equal(hdl_message_finish(&w, body, NULL, 0), HDL_OK);
+    return w.len;
 }
 
 #endif

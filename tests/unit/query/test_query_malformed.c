@@ -77,18 +77,7 @@ static int answer(struct query_test_node *f, const uint8_t *msg, size_t len)
 
 static size_t probe(uint8_t *buf, uint32_t request_id)
 {
-    struct hdl_writer w;
-    hdl_writer_init(&w, buf, 256);
-    struct hdl_envelope env = {
-        .major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10, .request_id = request_id};
-    struct hdl_header hdr = {
-        .opcode = HDL_OC_RESOLUTION, .op_flags = 0x19000000u, .site_serial = 1};
-    size_t body = hdl_message_begin(&w, &env, &hdr);
-    hdl_put_cstr(&w, PRODUCT);
-    hdl_put_u32(&w, 0);
-    hdl_put_u32(&w, 0);
-    assert_int_equal(hdl_message_finish(&w, body, NULL, 0), HDL_OK);
-    return w.len;
+    return query_test_request(PRODUCT, HDL_OC_RESOLUTION, request_id, buf, 256);
 }
 
 static int hexval(char c)

@@ -20,9 +20,7 @@
 #include "../reg_test_records.h"
 #include "query_test_node.h"
 #include "registry/reg_db.h"
-#include "proto/hdl_buf.h"
 #include "proto/hdl_const.h"
-#include "proto/hdl_message.h"
 #include "resolver/query/query.h"
 #include "resolver/query/query_lookup.h"
 #include "resolver/query/query_prefetch.h"
@@ -326,22 +324,6 @@ static void load_lookups_writes(bool expanded)
     query_test_node_free(f);
 }
 
-/* A resolution request for handle, as clients send it. */
-static size_t resolution(const char *handle, uint32_t opcode, uint8_t *buf, size_t cap)
-{
-    struct hdl_writer w;
-    hdl_writer_init(&w, buf, cap);
-    struct hdl_envelope env = {
-        .major = 2, .minor = 10, .sugg_major = 2, .sugg_minor = 10, .request_id = 42};
-    struct hdl_header hdr = {.opcode = opcode, .op_flags = 0x19000000u, .site_serial = 1};
-    size_t body = hdl_message_begin(&w, &env, &hdr);
-    hdl_put_cstr(&w, handle);
-    hdl_put_u32(&w, 0);
-    hdl_put_u32(&w, 0);
-    assert_int_equal(hdl_message_finish(&w, body, NULL, 0), HDL_OK);
-    return w.len;
-}
-
 static size_t answer_of(struct query_test_node *f, const uint8_t *req, size_t len, uint8_t *out)
 {
     size_t out_len = 0;
@@ -359,7 +341,7 @@ static void prefetches_name_the_lookups_key_and_change_no_answer(void **state)
     struct query_test_node *f = query_test_node_new("/tmp/pazhou-resident-XXXXXX", load_records);
     uint8_t req[512], plain[1024], fetched[1024];
     uint64_t hash = 0, want = 0;
-    size_t len = resolution("88.100.1/R5", HDL_OC_RESOLUTION, req, sizeof req);
+    size_t len = query_test_request("88.100.1/R5", HDL_OC_RESOLUTION, 42, req, sizeof req);
     /* Without a resident registry there is nothing worth asking for. */
     assert_false(query_prefetch_useful(&f->q));
     assert_false(query_prefetch(&f->q, req, len, &hash));
@@ -378,7 +360,7 @@ static void prefetches_name_the_lookups_key_and_change_no_answer(void **state)
     for (int i = 0; i < 50; i++) {
         char h[32];
         snprintf(h, sizeof h, i % 2 ? "88.100.1/R%d" : "88.100.1/r%d", i);
-        len = resolution(h, HDL_OC_RESOLUTION, req, sizeof req);
+        len = query_test_request(h, HDL_OC_RESOLUTION, 42, req, sizeof req);
         size_t a = answer_of(f, req, len, plain);
         assert_true(query_prefetch(&f->q, req, len, &hash));
         assert_true(query_key_hash(&f->node, KEY(h), &want));
@@ -389,16 +371,16 @@ static void prefetches_name_the_lookups_key_and_change_no_answer(void **state)
         assert_memory_equal(plain, fetched, a);
     }
     /* A handle not homed here, one that does not exist, another opcode. */
-    len = resolution("77.1/R5", HDL_OC_RESOLUTION, req, sizeof req);
+    len = query_test_request("77.1/R5", HDL_OC_RESOLUTION, 42, req, sizeof req);
     assert_false(query_prefetch(&f->q, req, len, &hash));
-    len = resolution("88.100.1/none", HDL_OC_RESOLUTION, req, sizeof req);
+    len = query_test_request("88.100.1/none", HDL_OC_RESOLUTION, 42, req, sizeof req);
     assert_true(query_prefetch(&f->q, req, len, &hash));
     query_prefetch_entry(&f->q, hash); /* no entry: nothing asked */
-    len = resolution("88.100.1/R5", HDL_OC_GET_SITE_INFO, req, sizeof req);
+    len = query_test_request("88.100.1/R5", HDL_OC_GET_SITE_INFO, 42, req, sizeof req);
     assert_false(query_prefetch(&f->q, req, len, &hash));
     /* Cut before the handle's end; or compressed (the hint reads fixed offsets, the answer
      * parses: what it would misread it leaves alone). */
-    len = resolution("88.100.1/R5", HDL_OC_RESOLUTION, req, sizeof req);
+    len = query_test_request("88.100.1/R5", HDL_OC_RESOLUTION, 42, req, sizeof req);
     for (size_t cut = 0; cut < HDL_ENVELOPE_LEN + HDL_HEADER_LEN + 4 + 11; cut++)
         assert_false(query_prefetch(&f->q, req, cut, &hash));
     req[2] |= HDL_ENV_COMPRESSED;
