@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "proto/hdl_buf.h"
 #include "proto/hdl_const.h"
 #include "proto/hdl_envelope.h"
 #include "resolver/admin/job_pool.h"
@@ -19,6 +20,7 @@
 #include "resolver/net/source_limit.h"
 #include "resolver/net/worker.h"
 #include "resolver/query/query_counted.h"
+#include "resolver/query/query_prefetch.h"
 #include "resolver/replication/repl_primary.h"
 #include "resolver/upstream/recursor.h"
 
@@ -26,6 +28,8 @@
 #define OUTPUT_HIGH_WATER (1u << 20)
 #define OUTPUT_LOW_WATER (256u << 10)
 #define WRITE_TIMEOUT_S 30
+/* Pipelined requests whose memory is asked for together (query_prefetch.h). */
+#define PREFETCH_BATCH 32
 
 struct tcp_listener {
     struct worker *worker;
@@ -196,6 +200,31 @@ static void on_slow(evutil_socket_t fd, short what, void *arg)
     conn_free(c);
 }
 
+/* Asks for the memory the next pipelined requests will read (query_prefetch.h): those wholly in
+ * the input's first chunk, up to PREFETCH_BATCH. Reads the input without taking anything. */
+static void prefetch_requests(struct tcp_conn *c, struct evbuffer *in)
+{
+    struct query_ctx *q = &c->worker->query;
+    struct evbuffer_iovec v;
+    if (!query_prefetch_useful(q) || evbuffer_peek(in, -1, NULL, &v, 1) < 1)
+        return;
+    const uint8_t *p = v.iov_base;
+    size_t left = v.iov_len;
+    uint64_t hash[PREFETCH_BATCH];
+    int n = 0;
+    for (int i = 0; i < PREFETCH_BATCH && left >= HDL_ENVELOPE_LEN; i++) {
+        size_t whole = HDL_ENVELOPE_LEN + (size_t)hdl_load_u32(p + HDL_ENVELOPE_LEN - 4);
+        if (whole > left)
+            break;
+        if (query_prefetch(q, p, whole, &hash[n]))
+            n++;
+        p += whole;
+        left -= whole;
+    }
+    for (int i = 0; i < n; i++)
+        query_prefetch_entry(q, hash[i]);
+}
+
 /* Answers every whole request in the input, in order, into the worker's tcp_out. Returns false
  * when the connection was freed. */
 static bool answer_requests(struct tcp_conn *c)
@@ -203,6 +232,7 @@ static bool answer_requests(struct tcp_conn *c)
     struct evbuffer *in = bufferevent_get_input(c->bev);
     struct evbuffer *out = bufferevent_get_output(c->bev);
     uint32_t max_len = c->worker->node->conf->max_message_bytes;
+    unsigned until_prefetch = 0;
     while (!c->closing && !c->job && !c->rec) {
         if (evbuffer_get_length(c->worker->tcp_out) >= OUTPUT_HIGH_WATER)
             conn_send(c, c->worker->tcp_out); /* many answers: out they go, or wait below */
@@ -242,6 +272,10 @@ static bool answer_requests(struct tcp_conn *c)
         bufferevent_setwatermark(c->bev, EV_READ, 0, 0);
         if (c->slow)
             evtimer_del(c->slow);
+        if (until_prefetch-- == 0) {
+            prefetch_requests(c, in);
+            until_prefetch = PREFETCH_BATCH - 1;
+        }
         const uint8_t *msg = evbuffer_pullup(in, (ssize_t)whole);
         conn_answer(c, msg, whole);
         evbuffer_drain(in, whole);
