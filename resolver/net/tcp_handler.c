@@ -168,12 +168,15 @@ static void conn_defer(struct tcp_conn *c, const uint8_t *msg, size_t len, bool 
     }
 }
 
-static void conn_answer(struct tcp_conn *c, const uint8_t *msg, size_t len)
+/* Answers one message; *clock is when its turn began and becomes when it ended
+ * (query_answer_timed). */
+static void conn_answer(struct tcp_conn *c, const uint8_t *msg, size_t len, uint64_t *clock)
 {
     struct worker *w = c->worker;
     size_t out_len;
     w->query.peer = (const struct sockaddr *)&c->peer;
-    enum query_result r = query_answer_counted(&w->query, NODE_TCP, msg, len, w->out, &out_len);
+    enum query_result r =
+        query_answer_timed(&w->query, NODE_TCP, msg, len, w->out, &out_len, clock);
     if (r == QUERY_REPLY)
         evbuffer_add(w->tcp_out, w->out, out_len); /* sent by conn_process, with the others */
     else if (r == QUERY_DEFER || r == QUERY_RECURSE)
@@ -233,9 +236,12 @@ static bool answer_requests(struct tcp_conn *c)
     struct evbuffer *out = bufferevent_get_output(c->bev);
     uint32_t max_len = c->worker->node->conf->max_message_bytes;
     unsigned until_prefetch = 0;
+    uint64_t clock = node_now_ns();
     while (!c->closing && !c->job && !c->rec) {
-        if (evbuffer_get_length(c->worker->tcp_out) >= OUTPUT_HIGH_WATER)
+        if (evbuffer_get_length(c->worker->tcp_out) >= OUTPUT_HIGH_WATER) {
             conn_send(c, c->worker->tcp_out); /* many answers: out they go, or wait below */
+            clock = node_now_ns();
+        }
         if (evbuffer_get_length(out) >= OUTPUT_HIGH_WATER) {
             /* Resumed by on_write once the client has read its answers. */
             bufferevent_disable(c->bev, EV_READ);
@@ -258,7 +264,7 @@ static bool answer_requests(struct tcp_conn *c)
         if (err != HDL_OK || env.message_length > max_len) {
             /* The framing cannot be trusted past this point: answer the envelope alone (a
              * protocol error) and close. */
-            conn_answer(c, head, sizeof head);
+            conn_answer(c, head, sizeof head, &clock);
             conn_send(c, c->worker->tcp_out);
             conn_close_when_sent(c); /* may free c */
             return false;
@@ -277,7 +283,7 @@ static bool answer_requests(struct tcp_conn *c)
             until_prefetch = PREFETCH_BATCH - 1;
         }
         const uint8_t *msg = evbuffer_pullup(in, (ssize_t)whole);
-        conn_answer(c, msg, whole);
+        conn_answer(c, msg, whole, &clock);
         evbuffer_drain(in, whole);
     }
     return true;
