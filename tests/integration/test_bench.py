@@ -1,6 +1,7 @@
 """pazhou-bench against a live node: bounded runs whose counts add up."""
 import json
 import os
+import socket
 import subprocess
 import unittest
 
@@ -92,9 +93,22 @@ class Bench(unittest.TestCase):
                        check=True, timeout=60)
         port = free_port()
         echo = subprocess.Popen([BENCH, "udp-echo", "--listen", "127.0.0.1:%d" % port,
-                                 "--duration", "3", "--size", "256"],
+                                 "--duration", "5", "--size", "256"],
                                 stdout=subprocess.PIPE, text=True)
         try:
+            # Listening: a probe comes back, padded (before it listens, datagrams are lost).
+            probe = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            probe.settimeout(0.1)
+            back = b""
+            for _ in range(30):
+                probe.sendto(b"probe", ("127.0.0.1", port))
+                try:
+                    back = probe.recv(512)
+                    break
+                except OSError:
+                    continue
+            probe.close()
+            self.assertEqual(back, b"probe" + bytes(251))
             p = subprocess.run([BENCH, "udp-replay", "--server", "127.0.0.1:%d" % port,
                                 "--file", replay, "--id-offset", "8", "--id-len", "4",
                                 "--proto", "handle", "--count", "2000", "--sockets", "2",
