@@ -10,6 +10,14 @@
 #define HDL_ENVELOPE_LEN 20
 #define HDL_HEADER_LEN 24
 
+/* Fixed offsets in every message, requests and responses alike (docs/protocol.md §4-§5): the
+ * envelope's messageLength, then, right after the envelope, the header's opCode and
+ * responseCode; the body follows the header. */
+#define HDL_MESSAGE_LENGTH_AT 16
+#define HDL_OPCODE_AT HDL_ENVELOPE_LEN
+#define HDL_RC_AT (HDL_ENVELOPE_LEN + 4)
+#define HDL_BODY_AT (HDL_ENVELOPE_LEN + HDL_HEADER_LEN)
+
 /* Limits of the reference implementation (docs/protocol.md §2). */
 #define HDL_MAX_MESSAGE_LEN 262144u
 #define HDL_MAX_HANDLE_LEN 2048u

@@ -16,10 +16,6 @@
 #include "resolver/access_writer.h"
 #include "resolver/log.h"
 
-#define OPCODE_AT HDL_ENVELOPE_LEN
-#define RC_AT (HDL_ENVELOPE_LEN + 4)
-/* The body follows the envelope and the 24-byte header. */
-#define BODY_AT (HDL_ENVELOPE_LEN + 24)
 #define LINE_MAX_BYTES 4096 /* within ACCESS_WRITER_BUF */
 
 bool access_log_enabled;
@@ -219,14 +215,15 @@ static void write_line(const struct access_entry *e)
 void access_log_resolution(enum node_transport t, const struct sockaddr *peer, const uint8_t *req,
                            size_t len, const uint8_t *out, size_t out_len, uint64_t elapsed_ns)
 {
-    if (!access_log_enabled || len < BODY_AT || hdl_load_u32(req + OPCODE_AT) != HDL_OC_RESOLUTION)
+    if (!access_log_enabled || len < HDL_BODY_AT ||
+        hdl_load_u32(req + HDL_OPCODE_AT) != HDL_OC_RESOLUTION)
         return;
     if (++seen < sample_every)
         return;
     seen = 0;
     struct hdl_reader r;
     struct hdl_slice handle = {0};
-    hdl_reader_init(&r, req + BODY_AT, len - BODY_AT);
+    hdl_reader_init(&r, req + HDL_BODY_AT, len - HDL_BODY_AT);
     if (hdl_get_bytes(&r, HDL_MAX_HANDLE_LEN, &handle) != HDL_OK)
         handle.len = 0;
     char client[ACCESS_CLIENT_MAX];
@@ -238,7 +235,7 @@ void access_log_resolution(enum node_transport t, const struct sockaddr *peer, c
         .op = "resolution",
         .handle = handle.ptr ? handle.ptr : (const uint8_t *)"",
         .handle_len = handle.len,
-        .rc = out && out_len >= RC_AT + 4 ? hdl_load_u32(out + RC_AT) : 0,
+        .rc = out && out_len >= HDL_RC_AT + 4 ? hdl_load_u32(out + HDL_RC_AT) : 0,
         .us = (int64_t)(elapsed_ns / 1000u),
     };
     write_line(&e);

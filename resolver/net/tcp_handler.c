@@ -216,7 +216,7 @@ static void prefetch_requests(struct tcp_conn *c, struct evbuffer *in)
     uint64_t hash[PREFETCH_BATCH];
     int n = 0;
     for (int i = 0; i < PREFETCH_BATCH && left >= HDL_ENVELOPE_LEN; i++) {
-        size_t whole = HDL_ENVELOPE_LEN + (size_t)hdl_load_u32(p + HDL_ENVELOPE_LEN - 4);
+        size_t whole = HDL_ENVELOPE_LEN + (size_t)hdl_load_u32(p + HDL_MESSAGE_LENGTH_AT);
         if (whole > left)
             break;
         if (query_prefetch(q, p, whole, &hash[n]))

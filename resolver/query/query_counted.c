@@ -4,11 +4,6 @@
 #include "proto/hdl_const.h"
 #include "resolver/access_log.h"
 
-/* The opcode sits right after the envelope, in requests and responses alike; the response code
- * after it. */
-#define OPCODE_AT HDL_ENVELOPE_LEN
-#define RC_AT (HDL_ENVELOPE_LEN + 4)
-
 enum query_result query_answer_timed(struct query_ctx *q, enum node_transport transport,
                                      const uint8_t *req, size_t len, uint8_t *out, size_t *out_len,
                                      uint64_t *clock)
@@ -18,10 +13,11 @@ enum query_result query_answer_timed(struct query_ctx *q, enum node_transport tr
     *clock = node_now_ns();
     if (r == QUERY_DEFER || r == QUERY_RECURSE)
         return r; /* counted when the answer is sent (node_stats_answered) */
-    uint32_t opcode = len >= OPCODE_AT + 4 ? hdl_load_u32(req + OPCODE_AT) : HDL_OC_RESERVED;
+    uint32_t opcode =
+        len >= HDL_OPCODE_AT + 4 ? hdl_load_u32(req + HDL_OPCODE_AT) : HDL_OC_RESERVED;
     int answer = NODE_ANSWER_DROPPED;
-    if (r == QUERY_REPLY && *out_len >= RC_AT + 4)
-        answer = (int)node_rc_bucket_of(hdl_load_u32(out + RC_AT));
+    if (r == QUERY_REPLY && *out_len >= HDL_RC_AT + 4)
+        answer = (int)node_rc_bucket_of(hdl_load_u32(out + HDL_RC_AT));
     uint64_t elapsed = *clock - t0;
     node_stats_record(q->stats, transport, opcode, answer, elapsed);
     if (access_log_enabled && opcode == HDL_OC_RESOLUTION)

@@ -12,23 +12,20 @@ bool query_prefetch_useful(const struct query_ctx *q)
     return q->node->resident != NULL;
 }
 
-/* Where every plain resolution request has its handle: after the envelope and the header, the
- * body's first field (PROTOCOL.md). Read at those offsets, not parsed: the parse is the answer's
- * (query_answer), and half of a prefetch's cost when it was done here too. Something else read
- * as a handle only spends a hint. */
-#define OPCODE_AT HDL_ENVELOPE_LEN
-#define RC_AT (HDL_ENVELOPE_LEN + 4)
-#define HANDLE_AT (HDL_ENVELOPE_LEN + HDL_HEADER_LEN)
+/* Where every plain resolution request has its handle: the body's first field. Read at those
+ * offsets, not parsed: the parse is the answer's (query_answer), and half of a prefetch's cost
+ * when it was done here too. Something else read as a handle only spends a hint. */
 
 static bool handle_of(const uint8_t *req, size_t len, const uint8_t **handle, size_t *handle_len)
 {
-    if (len < HANDLE_AT + 4 || (req[2] & (HDL_ENV_COMPRESSED | HDL_ENV_ENCRYPTED)) ||
-        hdl_load_u32(req + OPCODE_AT) != HDL_OC_RESOLUTION || hdl_load_u32(req + RC_AT) != 0)
+    if (len < HDL_BODY_AT + 4 || (req[2] & (HDL_ENV_COMPRESSED | HDL_ENV_ENCRYPTED)) ||
+        hdl_load_u32(req + HDL_OPCODE_AT) != HDL_OC_RESOLUTION ||
+        hdl_load_u32(req + HDL_RC_AT) != 0)
         return false;
-    uint32_t n = hdl_load_u32(req + HANDLE_AT);
-    if (n == 0 || n > HDL_MAX_HANDLE_LEN || n > len - HANDLE_AT - 4)
+    uint32_t n = hdl_load_u32(req + HDL_BODY_AT);
+    if (n == 0 || n > HDL_MAX_HANDLE_LEN || n > len - HDL_BODY_AT - 4)
         return false;
-    *handle = req + HANDLE_AT + 4;
+    *handle = req + HDL_BODY_AT + 4;
     *handle_len = n;
     return true;
 }
