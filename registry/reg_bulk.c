@@ -345,8 +345,26 @@ static int apply_marker(struct reg_db *db, const uint8_t *key, size_t klen, cons
     return rc;
 }
 
-/* Finishes every marker present; info gets the last one's. */
-static int finish_markers(struct reg_db *db, struct reg_bulk_info *info)
+/* Adds one marker's deltas to *pending (created on first use). */
+static int pend_marker(const uint8_t *v, size_t vlen, struct reg_bulk_deltas **pending)
+{
+    struct reg_bulk_info info;
+    if (!*pending && !(*pending = reg_bulk_deltas_new()))
+        return REG_ERR_IO;
+    struct reg_bulk_deltas *d = reg_bulk_deltas_new();
+    if (!d)
+        return REG_ERR_IO;
+    int rc = unseal(v, vlen, &info, d);
+    if (rc == REG_OK && reg_bulk_deltas_merge(*pending, d))
+        rc = REG_ERR_IO;
+    reg_bulk_deltas_free(d);
+    return rc;
+}
+
+/* Every marker present: finished (applied and deleted), info getting the last one's; or, with
+ * pending set, only their deltas summed into *pending, nothing written. */
+static int visit_markers(struct reg_db *db, struct reg_bulk_info *info,
+                         struct reg_bulk_deltas **pending)
 {
     struct reg_bulk_info scratch;
     pthread_mutex_lock(&finish_lock);
@@ -360,8 +378,9 @@ static int finish_markers(struct reg_db *db, struct reg_bulk_info *info)
         if (klen < MARKER_LEN || memcmp(k, MARKER, MARKER_LEN) != 0)
             break;
         const char *v = rocksdb_iter_value(it, &vlen);
-        rc = apply_marker(db, (const uint8_t *)k, klen, (const uint8_t *)v, vlen,
-                          info ? info : &scratch);
+        rc = pending ? pend_marker((const uint8_t *)v, vlen, pending)
+                     : apply_marker(db, (const uint8_t *)k, klen, (const uint8_t *)v, vlen,
+                                    info ? info : &scratch);
     }
     int erc = reg_iter_end(it);
     pthread_mutex_unlock(&finish_lock);
@@ -370,7 +389,8 @@ static int finish_markers(struct reg_db *db, struct reg_bulk_info *info)
 
 int reg_bulk_recover(struct reg_db *db)
 {
-    return finish_markers(db, NULL);
+    return db->read_only ? visit_markers(db, NULL, &db->pending_counts)
+                         : visit_markers(db, NULL, NULL);
 }
 
 static int by_name(const void *a, const void *b)
@@ -448,7 +468,7 @@ int reg_bulk_ingest(struct reg_db *db, const char *dir, struct reg_bulk_info *in
             rc = rocks_fail(e, err, errlen, "ingesting the prepared files");
         else
             reg_bump_all_versions(db); /* records cached above the registry may be stale */
-        if (!e && (rc = finish_markers(db, info)) != REG_OK)
+        if (!e && (rc = visit_markers(db, info, NULL)) != REG_OK)
             snprintf(err, errlen,
                      "the files are ingested, but recording the import failed (%s); "
                      "the next open of the registry finishes it",

@@ -3,6 +3,7 @@
 #include <strings.h>
 
 #include "common/handle_name.h"
+#include "registry/reg_bulk.h"
 #include "registry/reg_internal.h"
 
 /* The prefix of a canonical key: the part before the first '/'. */
@@ -40,14 +41,28 @@ int reg_count_prefix(struct reg_db *db, const char *prefix, uint64_t *count)
         rocksdb_free(e);
         return rc;
     }
-    if (!v)
-        return REG_OK;
-    size_t vlen;
-    const uint8_t *p = (const uint8_t *)rocksdb_pinnableslice_value(v, &vlen);
     uint64_t c = 0;
-    for (size_t i = vlen < 8 ? vlen : 8; i-- > 0;)
-        c = (c << 8) | p[i];
-    rocksdb_pinnableslice_destroy(v);
-    *count = c;
+    if (v) {
+        size_t vlen;
+        const uint8_t *p = (const uint8_t *)rocksdb_pinnableslice_value(v, &vlen);
+        for (size_t i = vlen < 8 ? vlen : 8; i-- > 0;)
+            c = (c << 8) | p[i];
+        rocksdb_pinnableslice_destroy(v);
+    }
+    *count = c + (uint64_t)reg_pending_count(db, key, klen);
     return REG_OK;
+}
+
+int64_t reg_pending_count(const struct reg_db *db, const uint8_t *prefix, size_t len)
+{
+    size_t n = db->pending_counts ? reg_bulk_deltas_size(db->pending_counts) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *p;
+        size_t plen;
+        int64_t delta;
+        reg_bulk_deltas_get(db->pending_counts, i, &p, &plen, &delta);
+        if (plen == len && memcmp(p, prefix, len) == 0)
+            return delta;
+    }
+    return 0;
 }

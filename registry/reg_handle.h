@@ -38,6 +38,8 @@ struct reg_inflight {
     struct reg_inflight *prev, *next;
 };
 
+struct reg_bulk_deltas; /* reg_bulk.h */
+
 struct reg_db {
     rocksdb_t *rdb;
     rocksdb_column_family_handle_t *cf[REG_CF_COUNT];
@@ -67,6 +69,9 @@ struct reg_db {
     /* Failed writes and background-error recovery (reg_write_failed), for monitoring. */
     _Atomic uint64_t nospace_failures, other_failures, resumes;
     _Atomic uint64_t last_resume_ms; /* monotonic: when reg_write_failed last tried to resume */
+    /* A read-only open of a registry holding interrupted bulk ingestions: their count deltas,
+     * which the count readers add in (reg_bulk_recover); NULL otherwise. */
+    struct reg_bulk_deltas *pending_counts;
     char *path;
 };
 

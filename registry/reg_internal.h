@@ -53,8 +53,10 @@ size_t reg_change_pack(uint8_t *out, int op, const uint8_t *key, size_t len);
 
 /* Recovers the next txn id; reg_open calls it once the metadata checked out. */
 int reg_txlog_recover(struct reg_db *db);
-/* Finishes bulk ingestions a crash interrupted between the ingestion and its counts and txlog
- * entry (reg_bulk.c); reg_open calls it at every writable open, after reg_txlog_recover. */
+/* Bulk ingestions a crash interrupted between the ingestion and its counts and txlog entry
+ * (reg_bulk.c); reg_open calls it at every open, after reg_txlog_recover. A writable open
+ * finishes them. A read-only open cannot, so it sums their count deltas into db->pending_counts,
+ * which the count readers add in: counts match the data either way. */
 int reg_bulk_recover(struct reg_db *db);
 /* Appends a txlog entry for each packed change to wb and writes wb (synced when the registry
  * syncs). Ids are reserved under txn_lock, the write runs outside it. On failure wb is left as
@@ -83,5 +85,8 @@ pthread_mutex_t *reg_stripe(struct reg_db *db, const uint8_t *key, size_t len);
  * merge that moves the count of key's prefix (the part before '/') by delta. */
 void reg_counts_add(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *key, size_t len,
                     int64_t delta);
+/* What db->pending_counts adds to the count of a canonical prefix: 0 unless a read-only open
+ * found interrupted bulk ingestions (reg_bulk_recover). */
+int64_t reg_pending_count(const struct reg_db *db, const uint8_t *prefix, size_t len);
 
 #endif

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "registry/reg_bulk.h"
 #include "registry/reg_cache.h"
 #include "registry/reg_handle.h"
 #include "registry/reg_internal.h"
@@ -195,7 +196,7 @@ int reg_open(const struct reg_options *opt, struct reg_db **out, char *err, size
     db->sync_writes = opt->sync_writes;
 
     if ((rc = reg_meta_init(db, opt->case_sensitive, err, errlen)) ||
-        (rc = reg_txlog_recover(db)) || (!db->read_only && (rc = reg_bulk_recover(db)))) {
+        (rc = reg_txlog_recover(db)) || (rc = reg_bulk_recover(db))) {
         if (err && errlen && !err[0])
             set_err(err, errlen, opt->path, pz_strerror(rc));
         reg_close(db);
@@ -240,6 +241,7 @@ void reg_close(struct reg_db *db)
         rocksdb_options_destroy(db->stats_opts);
     pthread_mutex_destroy(&db->txn_lock);
     free(db->versions);
+    reg_bulk_deltas_free(db->pending_counts);
     for (int i = 0; i < REG_STRIPES; i++)
         pthread_mutex_destroy(&db->stripes[i]);
     pthread_rwlock_destroy(&db->write_gate);
