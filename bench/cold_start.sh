@@ -8,13 +8,16 @@
 # the same generator at 50,000 requests a second and at 80% of that rate (udp-replay --rate:
 # requests on a fixed schedule, latency from each one's scheduled time) for p99 and p99.9 there,
 # with how late the generator itself sent its requests at 80% (p99.9 of the send lag). ROUNDS
-# rounds, the two servers interleaved; one line each.
+# rounds, the servers interleaved; one line each. The third "server" is the floor: pazhou-bench
+# udp-echo on the same core, answering each request with itself padded to 256 bytes (a hit's
+# size) and doing nothing else, measured the same way: no server on this machine answers faster
+# or with a shorter tail than its UDP path and the host allow that echo.
 #
 #   BUILD=build-release bash bench/cold_start.sh
 #
 # Environment (defaults): BUILD=build-release  WORK=/var/tmp/pazhou-cold  N=1000000  ROUNDS=2
 #   WARMUP=3  DURATION=15  THREADS=1 (worker threads of both; 2 with PIN=0 for the unpinned case)
-#   PIN=1 (0: neither server nor generator pinned)  SERVERS="knot pazhou"
+#   PIN=1 (0: neither server nor generator pinned)  SERVERS="knot pazhou echo"
 #   PAZHOU_EXTRA="" (lines added to the registry group of pazhou.conf, e.g. "resident_mb = 0;")
 #   TRANSPORT=udp (tcp: the same messages over TCP connections, framed as each protocol frames
 #   them; no open-loop run)  SOCKETS=4 WINDOW=16 (the generator's sockets or connections, and
@@ -34,7 +37,7 @@ WARMUP=${WARMUP:-3}
 DURATION=${DURATION:-15}
 THREADS=${THREADS:-1}
 PIN=${PIN:-1}
-SERVERS=${SERVERS:-knot pazhou}
+SERVERS=${SERVERS:-knot pazhou echo}
 PAZHOU_EXTRA=${PAZHOU_EXTRA:-}
 TRANSPORT=${TRANSPORT:-udp}
 transport_args=()
@@ -133,17 +136,23 @@ for round in $(seq 1 "$ROUNDS"); do
             "${srv_pin[@]}" knotd -c "$WORK/knot.conf" 2>"$WORK/knot.log" &
             pid=$!
             args=(5353 "$WORK/dns.replay" 0 2 dns)
+        elif [ "$server" = echo ]; then
+            "${srv_pin[@]}" "$BENCH" udp-echo --listen 127.0.0.1:2742 --size 256 --duration 300 &
+            pid=$!
+            args=(2742 "$WORK/handle.replay" 8 4 handle)
         else
             "${srv_pin[@]}" "$PAZHOUD" -c "$WORK/pazhou-run.conf" --foreground --http off \
                 2>"$WORK/pazhou.log" &
             pid=$!
             args=(2741 "$WORK/handle.replay" 8 4 handle)
         fi
-        # Ready: the first answer that finds a name (a zone not yet loaded answers SERVFAIL).
-        ready=
+        # Ready: the first answer that finds a name (a zone not yet loaded answers SERVFAIL); the
+        # echo's first answer (it finds nothing: it returns the request, response code 0).
+        ready= found=5
+        [ "$server" = echo ] && found=1
         for _ in $(seq 1 600); do
             r=$(WINDOW=1 replay "${args[@]}" 0.05 2>/dev/null || true)
-            if [ -n "$r" ] && [ "$(echo "$r" | cut -d' ' -f5)" != 0 ]; then
+            if [ -n "$r" ] && [ "$(echo "$r" | cut -d' ' -f$found)" != 0 ]; then
                 ready=$(echo "$(now) - $t0" | bc)
                 break
             fi
