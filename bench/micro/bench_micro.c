@@ -142,8 +142,10 @@ __attribute__((noinline)) uint64_t bench_micro_loop(struct query_ctx *q, uint8_t
                                                     uint8_t *out)
 {
     uint64_t answered = 0;
-    uint64_t hash[BENCH_MICRO_BATCH_MAX];
-    bool hashed[BENCH_MICRO_BATCH_MAX];
+    struct query_key *keys = calloc(BENCH_MICRO_BATCH_MAX, sizeof *keys);
+    bool keyed[BENCH_MICRO_BATCH_MAX] = {0};
+    if (!keys)
+        return 0;
     if (batch < 1)
         batch = 1;
     for (uint64_t i = 0; i < iterations; i += batch) {
@@ -151,19 +153,22 @@ __attribute__((noinline)) uint64_t bench_micro_loop(struct query_ctx *q, uint8_t
         if (n > 1) {
             for (unsigned j = 0; j < n; j++) {
                 size_t k = (i + j) & (ring - 1);
-                hashed[j] = query_prefetch(q, reqs[k], lens[k], &hash[j]);
+                keyed[j] = query_prefetch_key(q, reqs[k], lens[k], &keys[j]);
             }
             for (unsigned j = 0; j < n; j++)
-                if (hashed[j])
-                    query_prefetch_entry(q, hash[j]);
+                if (keyed[j])
+                    query_prefetch_entry(q, keys[j].hash);
         }
         for (unsigned j = 0; j < n; j++) {
             size_t out_len = 0;
             size_t k = (i + j) & (ring - 1);
+            q->key_hint = n > 1 && keyed[j] ? &keys[j] : NULL;
             if (query_answer(q, NODE_UDP, reqs[k], lens[k], out, &out_len) == QUERY_REPLY)
                 answered += out_len > 0;
         }
     }
+    q->key_hint = NULL;
+    free(keys);
     return answered;
 }
 

@@ -68,8 +68,10 @@ struct udp_handler {
     struct iovec riov[RECV_BATCH];
     struct sockaddr_storage raddr[RECV_BATCH];
     uint8_t rbuf[RECV_BATCH][RECV_SLOT];
-    uint64_t rhash[RECV_BATCH]; /* for the batch's prefetches (query_prefetch.h) */
-    bool rhashed[RECV_BATCH];
+    /* The batch's keys, derived by its prefetches and reused by its answers (query_prefetch.h);
+     * rkeyed[i] says whether rkey[i] is this batch's, for datagram i. */
+    struct query_key rkey[RECV_BATCH];
+    bool rkeyed[RECV_BATCH];
     uint64_t clock; /* node_now_ns() as the current datagram's turn began (query_answer_timed) */
 
     struct mmsghdr smsg[SEND_BATCH];
@@ -385,14 +387,14 @@ static void handle_datagram(struct udp_handler *u, unsigned i, size_t len, bool 
 static void prefetch_batch(struct udp_handler *u, int n)
 {
     struct query_ctx *q = &u->worker->query;
-    if (n < 2 || !query_prefetch_useful(q))
-        return;
+    bool useful = n >= 2 && query_prefetch_useful(q);
     for (int i = 0; i < n; i++)
-        u->rhashed[i] = !(u->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) &&
-                        query_prefetch(q, u->rbuf[i], u->rmsg[i].msg_len, &u->rhash[i]);
-    for (int i = 0; i < n; i++)
-        if (u->rhashed[i])
-            query_prefetch_entry(q, u->rhash[i]);
+        u->rkeyed[i] = useful && !(u->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) &&
+                       query_prefetch_key(q, u->rbuf[i], u->rmsg[i].msg_len, &u->rkey[i]);
+    if (useful)
+        for (int i = 0; i < n; i++)
+            if (u->rkeyed[i])
+                query_prefetch_entry(q, u->rkey[i].hash);
 }
 
 static void on_readable(evutil_socket_t fd, short what, void *arg)
@@ -411,8 +413,10 @@ static void on_readable(evutil_socket_t fd, short what, void *arg)
         u->clock = node_now_ns();
         for (int i = 0; i < n; i++) {
             bool cut = (u->rmsg[i].msg_hdr.msg_flags & MSG_TRUNC) != 0;
+            u->worker->query.key_hint = u->rkeyed[i] ? &u->rkey[i] : NULL;
             handle_datagram(u, (unsigned)i, u->rmsg[i].msg_len, cut);
         }
+        u->worker->query.key_hint = NULL;
         flush_sends(u);
         if (n < RECV_BATCH)
             break;

@@ -12,6 +12,7 @@
 #include "resolver/node_stats.h"
 
 struct answer_cache;
+struct query_key;
 struct recursor;
 struct sockaddr;
 
@@ -24,6 +25,10 @@ struct query_ctx {
     struct recursor *rec;        /* the worker's when resolver.recursion is on, else NULL */
     const struct sockaddr *peer; /* the client of the request being answered, for the access
                                     log; the front end sets it before each query_answer */
+    /* The key query_prefetch_key derived for the request being answered, or NULL: the front end
+     * sets it before query_answer and clears it after. The lookup uses it only when it was
+     * derived from the very bytes it looks up (query_lookup.c), so a stale one costs nothing. */
+    const struct query_key *key_hint;
 };
 
 #endif

@@ -28,32 +28,30 @@ static int read_registry(struct resident *res, struct reg_db *db, const uint8_t 
     return err;
 }
 
-/* The handle as the registry keys it, when it is homed here: its canonical key's length, else 0. */
-static size_t homed_key(struct node *node, const uint8_t *handle, size_t len,
-                        uint8_t key[REG_MAX_KEY], enum query_lookup *why)
+enum query_lookup query_key_derive(struct node *node, const uint8_t *handle, size_t len,
+                                   struct query_key *k)
 {
     uint8_t name[HDL_MAX_HANDLE_LEN + 8];
     size_t name_len = hname_lookup(handle, len, name, sizeof name);
-    if (name_len == 0) {
-        *why = QUERY_LOOKUP_INVALID;
-        return 0;
-    }
-    struct reg_prefix_set *prefixes = atomic_load_explicit(&node->prefixes, memory_order_acquire);
-    if (!reg_prefix_set_serves(prefixes, name, name_len)) {
-        *why = QUERY_LOOKUP_NOT_HOMED;
-        return 0;
-    }
-    return reg_canonical_key(node->db, name, name_len, key);
+    if (name_len == 0)
+        return QUERY_LOOKUP_INVALID;
+    k->prefixes = atomic_load_explicit(&node->prefixes, memory_order_acquire);
+    if (!reg_prefix_set_serves(k->prefixes, name, name_len))
+        return QUERY_LOOKUP_NOT_HOMED;
+    if (!(k->key_len = reg_canonical_key(node->db, name, name_len, k->key)))
+        return QUERY_LOOKUP_INVALID;
+    k->handle = handle;
+    k->handle_len = len;
+    k->hash = reg_key_hash(k->key, k->key_len);
+    return QUERY_LOOKUP_FOUND;
 }
 
 bool query_key_hash(struct node *node, const uint8_t *handle, size_t len, uint64_t *hash)
 {
-    uint8_t key[REG_MAX_KEY];
-    enum query_lookup why;
-    size_t key_len = homed_key(node, handle, len, key, &why);
-    if (!key_len)
+    struct query_key k;
+    if (query_key_derive(node, handle, len, &k) != QUERY_LOOKUP_FOUND)
         return false;
-    *hash = reg_key_hash(key, key_len);
+    *hash = k.hash;
     return true;
 }
 
@@ -66,6 +64,18 @@ bool query_key_version(struct node *node, const uint8_t *handle, size_t len, uin
     return true;
 }
 
+/* The front end's key for this very handle (q->key_hint), when it was derived from the same
+ * bytes under the prefixes still current; NULL otherwise. */
+static const struct query_key *hinted_key(const struct query_ctx *q, const uint8_t *handle,
+                                          size_t len)
+{
+    const struct query_key *k = q->key_hint;
+    if (k && k->handle == handle && k->handle_len == len &&
+        k->prefixes == atomic_load_explicit(&q->node->prefixes, memory_order_acquire))
+        return k;
+    return NULL;
+}
+
 enum query_lookup query_lookup(struct query_ctx *q, const uint8_t *handle, size_t len,
                                struct reg_pin *pin, int *err)
 {
@@ -74,11 +84,16 @@ enum query_lookup query_lookup(struct query_ctx *q, const uint8_t *handle, size_
     pin->len = 0;
     pin->impl = NULL;
     pin->heap = NULL;
-    uint8_t key[REG_MAX_KEY];
-    enum query_lookup why = QUERY_LOOKUP_INVALID;
-    size_t key_len = homed_key(node, handle, len, key, &why);
-    if (!key_len)
-        return why;
+    const struct query_key *k = hinted_key(q, handle, len);
+    struct query_key derived;
+    if (!k) {
+        enum query_lookup why = query_key_derive(node, handle, len, &derived);
+        if (why != QUERY_LOOKUP_FOUND)
+            return why;
+        k = &derived;
+    }
+    const uint8_t *key = k->key;
+    size_t key_len = k->key_len;
 
     /* The resident registry, then the worker's cache, then the registry. The version is read
      * before any of them, so a write that lands meanwhile leaves what is kept stale, never a
@@ -86,13 +101,11 @@ enum query_lookup query_lookup(struct query_ctx *q, const uint8_t *handle, size_
     struct reg_db *db = node->db;
     struct resident *res = node->resident;
     struct answer_cache *cache = atomic_load_explicit(&q->cache, memory_order_relaxed);
-    uint64_t hash = 0;
+    uint64_t hash = k->hash;
     uint32_t version = 0;
     struct resident_entry *stale = NULL;
-    if (res || cache) {
-        hash = reg_key_hash(key, key_len);
+    if (res || cache)
         version = reg_change_version(db, hash);
-    }
     if (res) {
         switch (resident_get(res, key, key_len, hash, version, &pin->data, &pin->len, &stale)) {
         case RESIDENT_HIT:

@@ -13,6 +13,8 @@
 #include "registry/reg_db.h"
 #include "resolver/query/query_ctx.h"
 
+struct reg_prefix_set;
+
 enum query_lookup {
     QUERY_LOOKUP_FOUND = 0, /* pin holds the record */
     QUERY_LOOKUP_NOT_FOUND, /* the prefix lives here, the handle does not */
@@ -34,6 +36,22 @@ bool query_key_version(struct node *node, const uint8_t *handle, size_t len, uin
 /* The key hash alone, without reading anything the hash indexes (query_prefetch.h); false when
  * handle names no handle homed here. */
 bool query_key_hash(struct node *node, const uint8_t *handle, size_t len, uint64_t *hash);
+
+/* What a lookup derives from the handle a request names before it reads anything: the registry's
+ * key and its hash, under the homed prefixes then current. */
+struct query_key {
+    const uint8_t *handle; /* the request's bytes it was derived from, and their length */
+    size_t handle_len;
+    const struct reg_prefix_set *prefixes;
+    uint64_t hash;
+    size_t key_len;
+    uint8_t key[REG_MAX_KEY];
+};
+
+/* Derives k for handle (len bytes, as the client spelled it): QUERY_LOOKUP_FOUND when it names a
+ * handle homed here, else QUERY_LOOKUP_INVALID or QUERY_LOOKUP_NOT_HOMED. */
+enum query_lookup query_key_derive(struct node *node, const uint8_t *handle, size_t len,
+                                   struct query_key *k);
 
 enum query_lookup query_lookup(struct query_ctx *q, const uint8_t *handle, size_t len,
                                struct reg_pin *pin, int *err);

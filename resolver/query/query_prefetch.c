@@ -30,16 +30,25 @@ static bool handle_of(const uint8_t *req, size_t len, const uint8_t **handle, si
     return true;
 }
 
-bool query_prefetch(struct query_ctx *q, const uint8_t *req, size_t len, uint64_t *hash)
+bool query_prefetch_key(struct query_ctx *q, const uint8_t *req, size_t len, struct query_key *k)
 {
     struct node *node = q->node;
     const uint8_t *handle;
     size_t handle_len;
     if (!node->resident || !handle_of(req, len, &handle, &handle_len) ||
-        !query_key_hash(node, handle, handle_len, hash))
+        query_key_derive(node, handle, handle_len, k) != QUERY_LOOKUP_FOUND)
         return false;
-    reg_prefetch_version(node->db, *hash);
-    resident_prefetch(node->resident, *hash);
+    reg_prefetch_version(node->db, k->hash);
+    resident_prefetch(node->resident, k->hash);
+    return true;
+}
+
+bool query_prefetch(struct query_ctx *q, const uint8_t *req, size_t len, uint64_t *hash)
+{
+    struct query_key k;
+    if (!query_prefetch_key(q, req, len, &k))
+        return false;
+    *hash = k.hash;
     return true;
 }
 

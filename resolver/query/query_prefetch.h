@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "resolver/query/query_ctx.h"
+#include "resolver/query/query_lookup.h"
 
 /* Whether prefetching can help this worker: there is a resident registry. */
 bool query_prefetch_useful(const struct query_ctx *q);
@@ -26,5 +27,10 @@ bool query_prefetch_useful(const struct query_ctx *q);
  * sets *hash for query_prefetch_entry and returns true; otherwise false, nothing asked. */
 bool query_prefetch(struct query_ctx *q, const uint8_t *req, size_t len, uint64_t *hash);
 void query_prefetch_entry(struct query_ctx *q, uint64_t hash);
+
+/* query_prefetch keeping all it derived in *k (its hash is k->hash): a front end that holds the
+ * request where it was until it is answered sets q->key_hint = k for that answer, which then does
+ * not derive the key again (a tenth of a batched resolution's instructions). */
+bool query_prefetch_key(struct query_ctx *q, const uint8_t *req, size_t len, struct query_key *k);
 
 #endif

@@ -391,6 +391,79 @@ static void prefetches_name_the_lookups_key_and_change_no_answer(void **state)
     query_test_node_free(f);
 }
 
+/* The key a prefetch derived is reused by the answer to the same request (q->key_hint), and by
+ * nothing else: not for other bytes, not under other prefixes, not once cleared. */
+static void a_prefetched_key_serves_only_the_bytes_it_came_from(void **state)
+{
+    (void)state;
+    struct query_test_node *f = query_test_node_new("/tmp/pazhou-resident-XXXXXX", load_records);
+    struct resident *r = resident_new(8u << 20, RECORDS, false);
+    assert_non_null(r);
+    struct resident_loader *l = resident_load_start(r, f->db);
+    assert_non_null(l);
+    struct resident_figures fig;
+    for (int i = 0; i < 1000 && (resident_figures(r, &fig), !fig.load_done); i++)
+        usleep(10000);
+    resident_load_stop(l);
+    f->node.resident = r;
+
+    /* Answers with the hint are those without it, byte for byte. */
+    uint8_t req[512], plain[1024], hinted[1024];
+    struct query_key k;
+    for (int i = 0; i < 50; i++) {
+        char h[32];
+        snprintf(h, sizeof h, i % 2 ? "88.100.1/R%d" : "88.100.1/r%d", i);
+        size_t len = query_test_request(h, HDL_OC_RESOLUTION, 42, req, sizeof req);
+        size_t a = answer_of(f, req, len, plain);
+        assert_true(query_prefetch_key(&f->q, req, len, &k));
+        assert_ptr_equal(k.handle, req + HDL_BODY_AT + 4);
+        assert_int_equal(k.handle_len, strlen(h));
+        f->q.key_hint = &k;
+        size_t b = answer_of(f, req, len, hinted);
+        f->q.key_hint = NULL;
+        assert_int_equal(a, b);
+        assert_memory_equal(plain, hinted, a);
+    }
+
+    /* The lookup takes the hint's key as it is when the bytes are the same: a key derived from
+     * R7 but said to come from these bytes of R5 finds R7's record. That is what lets it skip the
+     * derivation, and why only the front end that derived it may set it. */
+    const char *h5 = "88.100.1/R5", *h7 = "88.100.1/R7";
+    struct query_key k7;
+    assert_int_equal(query_key_derive(&f->node, KEY(h7), &k7), QUERY_LOOKUP_FOUND);
+    k7.handle = (const uint8_t *)h5;
+    f->q.key_hint = &k7;
+    struct reg_pin pin;
+    int err = 0;
+    uint8_t want5[512], want7[512];
+    size_t n5 = record_of(5, "https://example.com/lot", want5, sizeof want5);
+    size_t n7 = record_of(7, "https://example.com/lot", want7, sizeof want7);
+    assert_int_equal(query_lookup(&f->q, KEY(h5), &pin, &err), QUERY_LOOKUP_FOUND);
+    assert_int_equal(pin.len, n7);
+    assert_memory_equal(pin.data, want7, n7);
+    reg_pin_release(&pin);
+    /* The same handle in other bytes (another buffer): derived anew. */
+    char copy[16];
+    memcpy(copy, h5, strlen(h5) + 1);
+    assert_int_equal(query_lookup(&f->q, KEY(copy), &pin, &err), QUERY_LOOKUP_FOUND);
+    assert_int_equal(pin.len, n5);
+    assert_memory_equal(pin.data, want5, n5);
+    reg_pin_release(&pin);
+    /* The same bytes, but prefixes swapped since (a prefix homed or unhomed): derived anew. */
+    k7.prefixes = NULL;
+    assert_int_equal(query_lookup(&f->q, KEY(h5), &pin, &err), QUERY_LOOKUP_FOUND);
+    assert_int_equal(pin.len, n5);
+    assert_memory_equal(pin.data, want5, n5);
+    reg_pin_release(&pin);
+    f->q.key_hint = NULL;
+    /* A handle not homed here gives no key. */
+    assert_int_equal(query_key_derive(&f->node, KEY("77.1/R5"), &k7), QUERY_LOOKUP_NOT_HOMED);
+
+    f->node.resident = NULL;
+    resident_free(r);
+    query_test_node_free(f);
+}
+
 static void a_load_stopped_at_once_leaves_nothing_behind(void **state)
 {
     (void)state;
@@ -436,6 +509,7 @@ int main(void)
         cmocka_unit_test(the_load_then_lookups_and_writes),
         cmocka_unit_test(the_same_with_records_expanded),
         cmocka_unit_test(prefetches_name_the_lookups_key_and_change_no_answer),
+        cmocka_unit_test(a_prefetched_key_serves_only_the_bytes_it_came_from),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
