@@ -332,6 +332,21 @@ static size_t answer_of(struct query_test_node *f, const uint8_t *req, size_t le
     return out_len;
 }
 
+/* A resident registry of f's records, loaded whole, in use by f's node. */
+static struct resident *loaded_resident(struct query_test_node *f)
+{
+    struct resident *r = resident_new(8u << 20, RECORDS, false);
+    assert_non_null(r);
+    struct resident_loader *l = resident_load_start(r, f->db);
+    assert_non_null(l);
+    struct resident_figures fig;
+    for (int i = 0; i < 1000 && (resident_figures(r, &fig), !fig.load_done); i++)
+        usleep(10000);
+    resident_load_stop(l);
+    f->node.resident = r;
+    return r;
+}
+
 /* The batch prefetch (query_prefetch.h): a plain resolution of a handle homed here gets the
  * hash its lookup uses, anything else is left alone, and answers are the same byte for byte
  * whether their memory was asked for first or not. */
@@ -346,15 +361,7 @@ static void prefetches_name_the_lookups_key_and_change_no_answer(void **state)
     assert_false(query_prefetch_useful(&f->q));
     assert_false(query_prefetch(&f->q, req, len, &hash));
 
-    struct resident *r = resident_new(8u << 20, RECORDS, false);
-    assert_non_null(r);
-    struct resident_loader *l = resident_load_start(r, f->db);
-    assert_non_null(l);
-    struct resident_figures fig;
-    for (int i = 0; i < 1000 && (resident_figures(r, &fig), !fig.load_done); i++)
-        usleep(10000);
-    resident_load_stop(l);
-    f->node.resident = r;
+    struct resident *r = loaded_resident(f);
     assert_true(query_prefetch_useful(&f->q));
 
     for (int i = 0; i < 50; i++) {
@@ -397,15 +404,7 @@ static void a_prefetched_key_serves_only_the_bytes_it_came_from(void **state)
 {
     (void)state;
     struct query_test_node *f = query_test_node_new("/tmp/pazhou-resident-XXXXXX", load_records);
-    struct resident *r = resident_new(8u << 20, RECORDS, false);
-    assert_non_null(r);
-    struct resident_loader *l = resident_load_start(r, f->db);
-    assert_non_null(l);
-    struct resident_figures fig;
-    for (int i = 0; i < 1000 && (resident_figures(r, &fig), !fig.load_done); i++)
-        usleep(10000);
-    resident_load_stop(l);
-    f->node.resident = r;
+    struct resident *r = loaded_resident(f);
 
     /* Answers with the hint are those without it, byte for byte. */
     uint8_t req[512], plain[1024], hinted[1024];
