@@ -345,20 +345,13 @@ static int apply_marker(struct reg_db *db, const uint8_t *key, size_t klen, cons
     return rc;
 }
 
-/* Adds one marker's deltas to *pending (created on first use). */
+/* Adds one marker's deltas to *pending (created on first use): unseal sums them per prefix. */
 static int pend_marker(const uint8_t *v, size_t vlen, struct reg_bulk_deltas **pending)
 {
     struct reg_bulk_info info;
     if (!*pending && !(*pending = reg_bulk_deltas_new()))
         return REG_ERR_IO;
-    struct reg_bulk_deltas *d = reg_bulk_deltas_new();
-    if (!d)
-        return REG_ERR_IO;
-    int rc = unseal(v, vlen, &info, d);
-    if (rc == REG_OK && reg_bulk_deltas_merge(*pending, d))
-        rc = REG_ERR_IO;
-    reg_bulk_deltas_free(d);
-    return rc;
+    return unseal(v, vlen, &info, *pending);
 }
 
 /* Every marker present: finished (applied and deleted), info getting the last one's; or, with

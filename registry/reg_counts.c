@@ -24,6 +24,22 @@ void reg_counts_add(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *
                                 prefix_len(key, len), (const char *)operand, sizeof operand);
 }
 
+/* What db->pending_counts adds to the count of a canonical prefix: 0 unless a read-only open
+ * found interrupted bulk ingestions (reg_bulk_recover). */
+static int64_t pending_count(const struct reg_db *db, const uint8_t *prefix, size_t len)
+{
+    size_t n = db->pending_counts ? reg_bulk_deltas_size(db->pending_counts) : 0;
+    for (size_t i = 0; i < n; i++) {
+        const uint8_t *p;
+        size_t plen;
+        int64_t delta;
+        reg_bulk_deltas_get(db->pending_counts, i, &p, &plen, &delta);
+        if (plen == len && memcmp(p, prefix, len) == 0)
+            return delta;
+    }
+    return 0;
+}
+
 int reg_count_prefix(struct reg_db *db, const char *prefix, uint64_t *count)
 {
     uint8_t key[REG_MAX_KEY];
@@ -45,24 +61,9 @@ int reg_count_prefix(struct reg_db *db, const char *prefix, uint64_t *count)
     if (v) {
         size_t vlen;
         const uint8_t *p = (const uint8_t *)rocksdb_pinnableslice_value(v, &vlen);
-        for (size_t i = vlen < 8 ? vlen : 8; i-- > 0;)
-            c = (c << 8) | p[i];
+        c = reg_count_value(p, vlen);
         rocksdb_pinnableslice_destroy(v);
     }
-    *count = c + (uint64_t)reg_pending_count(db, key, klen);
+    *count = c + (uint64_t)pending_count(db, key, klen);
     return REG_OK;
-}
-
-int64_t reg_pending_count(const struct reg_db *db, const uint8_t *prefix, size_t len)
-{
-    size_t n = db->pending_counts ? reg_bulk_deltas_size(db->pending_counts) : 0;
-    for (size_t i = 0; i < n; i++) {
-        const uint8_t *p;
-        size_t plen;
-        int64_t delta;
-        reg_bulk_deltas_get(db->pending_counts, i, &p, &plen, &delta);
-        if (plen == len && memcmp(p, prefix, len) == 0)
-            return delta;
-    }
-    return 0;
 }

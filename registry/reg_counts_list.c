@@ -26,19 +26,21 @@ static int by_prefix(const void *x, const void *y)
     return key_cmp(a->prefix, a->len, b->prefix, b->len);
 }
 
-/* The pending deltas sorted by prefix; *n 0 (and NULL) when there are none. */
-static struct pending *sorted_pending(const struct reg_db *db, size_t *n)
+/* The pending deltas sorted by prefix into *out (NULL and *n 0 when there are none). */
+static int sorted_pending(const struct reg_db *db, struct pending **out, size_t *n)
 {
+    *out = NULL;
     *n = db->pending_counts ? reg_bulk_deltas_size(db->pending_counts) : 0;
-    struct pending *p = *n ? calloc(*n, sizeof *p) : NULL;
-    if (!p) {
-        *n = 0;
-        return NULL;
-    }
+    if (*n == 0)
+        return REG_OK;
+    struct pending *p = calloc(*n, sizeof *p);
+    if (!p)
+        return REG_ERR_IO;
     for (size_t i = 0; i < *n; i++)
         reg_bulk_deltas_get(db->pending_counts, i, &p[i].prefix, &p[i].len, &p[i].delta);
     qsort(p, *n, sizeof *p, by_prefix);
-    return p;
+    *out = p;
+    return REG_OK;
 }
 
 static int emit(int (*fn)(void *, const char *, size_t, uint64_t), void *ctx, const void *key,
@@ -54,8 +56,8 @@ int reg_list_counts(struct reg_db *db,
                     int (*fn)(void *ctx, const char *prefix, size_t len, uint64_t count), void *ctx)
 {
     size_t np, next = 0;
-    struct pending *p = sorted_pending(db, &np);
-    if (db->pending_counts && reg_bulk_deltas_size(db->pending_counts) && !p)
+    struct pending *p;
+    if (sorted_pending(db, &p, &np) != REG_OK)
         return REG_ERR_IO;
     int stop = 0;
     rocksdb_iterator_t *it =
@@ -66,9 +68,7 @@ int reg_list_counts(struct reg_db *db,
         const uint8_t *v = (const uint8_t *)rocksdb_iter_value(it, &vlen);
         if (klen > REG_MAX_KEY)
             continue;
-        uint64_t c = 0;
-        for (size_t i = vlen < 8 ? vlen : 8; i-- > 0;)
-            c = (c << 8) | v[i];
+        uint64_t c = reg_count_value(v, vlen);
         /* Prefixes only the pending deltas count, before this one. */
         for (; !stop && next < np && key_cmp(p[next].prefix, p[next].len, k, klen) < 0; next++)
             stop = emit(fn, ctx, p[next].prefix, p[next].len, (uint64_t)p[next].delta);

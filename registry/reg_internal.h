@@ -85,8 +85,14 @@ pthread_mutex_t *reg_stripe(struct reg_db *db, const uint8_t *key, size_t len);
  * merge that moves the count of key's prefix (the part before '/') by delta. */
 void reg_counts_add(struct reg_db *db, rocksdb_writebatch_t *wb, const uint8_t *key, size_t len,
                     int64_t delta);
-/* What db->pending_counts adds to the count of a canonical prefix: 0 unless a read-only open
- * found interrupted bulk ingestions (reg_bulk_recover). */
-int64_t reg_pending_count(const struct reg_db *db, const uint8_t *prefix, size_t len);
+/* A stored count: the "counts" family's value, little-endian, as the uint64add operator keeps it
+ * (reg_counts.c, reg_counts_list.c). */
+static inline uint64_t reg_count_value(const uint8_t *v, size_t len)
+{
+    uint64_t c = 0;
+    for (size_t i = len < 8 ? len : 8; i-- > 0;)
+        c = (c << 8) | v[i];
+    return c;
+}
 
 #endif

@@ -15,7 +15,6 @@ bool query_prefetch_useful(const struct query_ctx *q)
 /* Where every plain resolution request has its handle: the body's first field. Read at those
  * offsets, not parsed: the parse is the answer's (query_answer), and half of a prefetch's cost
  * when it was done here too. Something else read as a handle only spends a hint. */
-
 static bool handle_of(const uint8_t *req, size_t len, const uint8_t **handle, size_t *handle_len)
 {
     if (len < HDL_BODY_AT + 4 || (req[2] & (HDL_ENV_COMPRESSED | HDL_ENV_ENCRYPTED)) ||
