@@ -15,7 +15,7 @@ else()
     set(PAZHOU_TIME_SCALE 1)
     set(PAZHOU_TEST_STAGE normal)
 endif()
-foreach(name resolution repl_primary malformed lifecycle cli bench tcp_limits admin online_import node_import http http_lean http2 http_pages http_write admin_cli bulk overwrite rest_clients limits crash_safety operations package qr proxy hierarchy_cli dns referral recursion recursion_edges http_recursion status backup site_truth dashboard logs reload multisite site_write repl_mirror)
+foreach(name resolution repl_primary malformed lifecycle cli bench tcp_limits flood admin online_import node_import http http_lean http2 http_pages http_write admin_cli bulk overwrite rest_clients limits crash_safety operations package qr proxy hierarchy_cli dns referral recursion recursion_edges http_recursion status backup site_truth dashboard logs reload multisite site_write repl_mirror)
     add_test(NAME integration_${name}
              COMMAND ${Python3_EXECUTABLE} -m unittest -v test_${name}
              WORKING_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR}/integration)
@@ -25,12 +25,13 @@ foreach(name resolution repl_primary malformed lifecycle cli bench tcp_limits ad
 endforeach()
 
 # The suite runs tests three at a time on two cores. Tests that measure time or floods run alone,
-# so a neighbour's load cannot move their windows; the tests that start the shared reference
-# server take it in turn (in the normal build: the sanitized ones leave it out). The kill -9 and
-# full-disk runs (crash_safety) run beside others: what they assert (all or nothing, every
-# acknowledged write kept, a clear error) holds wherever the kill lands, and their bounds are
-# tens of seconds.
-set_tests_properties(integration_limits integration_tcp_limits integration_lifecycle
+# so a neighbour's load cannot move their windows or overflow a node's socket buffer (the
+# deadlines and lockouts of test_limits have seconds of margin and run beside others); the
+# tests that start the shared reference server take it in turn (in the normal build: the
+# sanitized ones leave it out). The kill -9 and full-disk runs (crash_safety) run beside others:
+# what they assert (all or nothing, every acknowledged write kept, a clear error) holds wherever
+# the kill lands, and their bounds are tens of seconds.
+set_tests_properties(integration_flood integration_tcp_limits integration_lifecycle
                      integration_bench integration_reload PROPERTIES RUN_SERIAL TRUE)
 if(PAZHOU_TEST_STAGE STREQUAL "normal")
     set_tests_properties(integration_overwrite integration_rest_clients integration_proxy
@@ -46,7 +47,8 @@ endif()
 set_tests_properties(integration_admin_cli integration_bulk PROPERTIES COST 90)
 set_tests_properties(integration_site_write integration_repl_mirror PROPERTIES COST 70)
 set_tests_properties(integration_admin integration_recursion integration_http_recursion
-                     integration_multisite integration_online_import PROPERTIES COST 45)
+                     integration_multisite integration_online_import integration_limits
+                     PROPERTIES COST 45)
 set_tests_properties(integration_recursion_edges integration_repl_primary integration_logs
                      integration_operations integration_rest_clients integration_http
                      PROPERTIES COST 30)

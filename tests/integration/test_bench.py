@@ -93,7 +93,7 @@ class Bench(unittest.TestCase):
                        check=True, timeout=60)
         port = free_port()
         echo = subprocess.Popen([BENCH, "udp-echo", "--listen", "127.0.0.1:%d" % port,
-                                 "--duration", "5", "--size", "256"],
+                                 "--duration", "3", "--size", "256"],
                                 stdout=subprocess.PIPE, text=True)
         try:
             # Listening: a probe comes back, padded (before it listens, datagrams are lost).
