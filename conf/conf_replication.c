@@ -1,7 +1,7 @@
 /*
  * The replication group (conf/conf_replication.h): what makes a node a mirror of a primary
- * site. conf.c walks its keys like any group's; the defaults and the checks of the whole are
- * here.
+ * site. conf_load.c walks its keys like any group's; the defaults and the checks of the whole
+ * are here.
  */
 #include "conf/conf_replication.h"
 

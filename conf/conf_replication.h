@@ -5,7 +5,7 @@
  *     replication = { from = [ "127.0.0.1:2641" ]; admin = "300:0.NA/88.100.1";
  *                     key_file = "repl_key.pem"; interval_ms = 200; };
  *
- * conf.c reads the keys; this file holds the group's defaults and the checks of the whole.
+ * conf_load.c reads the keys; this file holds the group's defaults and the checks of the whole.
  */
 #ifndef CONF_REPLICATION_H
 #define CONF_REPLICATION_H
