@@ -3,7 +3,6 @@
 #include <event2/event.h>
 #include <event2/thread.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,15 +11,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "client/host_lookup.h"
 #include "conf/conf.h"
-#include "conf/conf_check.h"
 #include "conf/conf_registry.h"
-#include "conf/conf_site.h"
-#include "conf/conf_site_audit.h"
 #include "crypto/key.h"
 #include "crypto/secret.h"
-#include "crypto/server_key.h"
 #include "registry/reg_db.h"
 #include "registry/reg_prefix.h"
 #include "resolver/access_log.h"
@@ -39,228 +33,15 @@
 #include "resolver/node.h"
 #include "resolver/node_backup.h"
 #include "resolver/node_reload.h"
+#include "resolver/pazhoud_options.h"
+#include "resolver/pazhoud_site.h"
 #include "resolver/query/resident.h"
 #include "resolver/query/resident_load.h"
 #include "resolver/replication/mirror.h"
 #include "resolver/worker_thread.h"
 
-#define DEFAULT_CONF "conf/pazhou.conf"
-#define MAX_WORKERS 256
 /* Admin threads mostly wait for synced writes; several in flight share each WAL sync. */
 #define ADMIN_THREADS 8
-
-struct options {
-    const char *conf_path;
-    const char *data_dir;
-    const char *listen[CONF_MAX_LISTEN];
-    int listen_count;
-    int threads;
-    bool foreground;
-    const char *log_level;
-    const char *pid_file;
-    const char *http[CONF_MAX_LISTEN];
-    int http_count;
-    const char *https[CONF_MAX_LISTEN];
-    int https_count;
-    const char *tls_cert;
-    const char *tls_key;
-    bool check_config;
-};
-
-static void usage(FILE *f)
-{
-    fprintf(
-        f,
-        "Usage: pazhoud [options]\n"
-        "Serves the Handle protocol over UDP, TCP and HTTP from a RocksDB registry.\n\n"
-        "  -c, --config FILE     configuration file (default " DEFAULT_CONF " if present)\n"
-        "  -d, --data DIR        registry directory (overrides data_dir)\n"
-        "  -l, --listen ADDR:PORT  UDP and TCP endpoint; repeat for several (overrides listen)\n"
-        "  -t, --threads N       worker threads, 0 = one per core (overrides threads)\n"
-        "  -f, --foreground      stay in the foreground (default: detach once serving)\n"
-        "      --log-level L     error | warn | info | debug\n"
-        "      --pid-file FILE   write the process id there\n"
-        "      --http ADDR:PORT  REST API and native HTTP endpoint; repeat for several, \"off\"\n"
-        "                        for none (overrides http.listen)\n"
-        "      --https ADDR:PORT the same over TLS (overrides http.https_listen)\n"
-        "      --tls-cert FILE   PEM certificate for HTTPS (overrides http.tls_cert)\n"
-        "      --tls-key FILE    PEM key for HTTPS (overrides http.tls_key)\n"
-        "      --check-config    check the configuration file (every key, the files it names,\n"
-        "                        the stored prefix handles' HS_SITE against the node's site)\n"
-        "                        and exit: 0 when the node would start with it, else 1 with\n"
-        "                        \"file:line: message\" for each problem\n"
-        "  -h, --help            this text\n"
-        "  -V, --version         the version\n");
-}
-
-static int parse_args(int argc, char **argv, struct options *o)
-{
-    static const struct option longopts[] = {
-        {"config", required_argument, NULL, 'c'},   {"data", required_argument, NULL, 'd'},
-        {"listen", required_argument, NULL, 'l'},   {"threads", required_argument, NULL, 't'},
-        {"foreground", no_argument, NULL, 'f'},     {"log-level", required_argument, NULL, 'L'},
-        {"pid-file", required_argument, NULL, 'P'}, {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},        {"http", required_argument, NULL, 'H'},
-        {"https", required_argument, NULL, 'S'},    {"tls-cert", required_argument, NULL, 'C'},
-        {"tls-key", required_argument, NULL, 'K'},  {"check-config", no_argument, NULL, 'k'},
-        {NULL, 0, NULL, 0},
-    };
-    memset(o, 0, sizeof *o);
-    o->threads = -1;
-    int ch;
-    while ((ch = getopt_long(argc, argv, "c:d:l:t:fhV", longopts, NULL)) != -1) {
-        switch (ch) {
-        case 'c':
-            o->conf_path = optarg;
-            break;
-        case 'd':
-            o->data_dir = optarg;
-            break;
-        case 'l':
-            if (o->listen_count == CONF_MAX_LISTEN) {
-                fprintf(stderr, "pazhoud: at most %d --listen endpoints\n", CONF_MAX_LISTEN);
-                return 2;
-            }
-            o->listen[o->listen_count++] = optarg;
-            break;
-        case 't': {
-            char *end;
-            long n = strtol(optarg, &end, 10);
-            if (*end || n < 0 || n > MAX_WORKERS) {
-                fprintf(stderr, "pazhoud: --threads takes 0 to %d\n", MAX_WORKERS);
-                return 2;
-            }
-            o->threads = (int)n;
-            break;
-        }
-        case 'f':
-            o->foreground = true;
-            break;
-        case 'L':
-            o->log_level = optarg;
-            break;
-        case 'P':
-            o->pid_file = optarg;
-            break;
-        case 'H':
-        case 'S': {
-            const char **list = ch == 'H' ? o->http : o->https;
-            int *count = ch == 'H' ? &o->http_count : &o->https_count;
-            if (*count == CONF_MAX_LISTEN) {
-                fprintf(stderr, "pazhoud: at most %d --%s endpoints\n", CONF_MAX_LISTEN,
-                        ch == 'H' ? "http" : "https");
-                return 2;
-            }
-            list[(*count)++] = optarg;
-            break;
-        }
-        case 'C':
-            o->tls_cert = optarg;
-            break;
-        case 'K':
-            o->tls_key = optarg;
-            break;
-        case 'k':
-            o->check_config = true;
-            break;
-        case 'h':
-            usage(stdout);
-            exit(0);
-        case 'V':
-            printf("pazhoud " PAZHOU_VERSION "\n");
-            exit(0);
-        default:
-            usage(stderr);
-            return 2;
-        }
-    }
-    if (optind < argc) {
-        fprintf(stderr, "pazhoud: unexpected argument '%s'\n", argv[optind]);
-        return 2;
-    }
-    return 0;
-}
-
-/* Endpoint flags replace the file's list; "off" alone empties it. */
-static int override_endpoints(const char *flag, const char *const *args, int n,
-                              struct conf_endpoint *eps, int *count)
-{
-    int bad = 0;
-    if (conf_override_endpoints(args, n, eps, count, &bad) == 0)
-        return 0;
-    fprintf(stderr, "pazhoud: %s %s: expected ADDR:PORT or [ADDR]:PORT\n", flag,
-            bad < n ? args[bad] : "(too many)");
-    return -1;
-}
-
-/* The configuration file the node reads: -c FILE, else DEFAULT_CONF when it exists, else none. */
-static const char *conf_file(const struct options *o)
-{
-    if (!o->conf_path && access(DEFAULT_CONF, F_OK) == 0)
-        return DEFAULT_CONF;
-    return o->conf_path;
-}
-
-/* The command line over the file: at start and again at each reload, so a reload compares
- * like with like. */
-static int apply_overrides(const struct options *o, struct conf *c)
-{
-    if (o->data_dir)
-        snprintf(c->data_dir, sizeof c->data_dir, "%s", o->data_dir);
-    conf_place_server_key(c);
-    if (o->listen_count) {
-        for (int i = 0; i < o->listen_count; i++) {
-            if (conf_parse_endpoint(o->listen[i], &c->listen[i]) != 0) {
-                fprintf(stderr, "pazhoud: --listen %s: expected ADDR:PORT or [ADDR]:PORT\n",
-                        o->listen[i]);
-                return -1;
-            }
-        }
-        c->listen_count = o->listen_count;
-    }
-    if (override_endpoints("--http", o->http, o->http_count, c->http_listen,
-                           &c->http_listen_count) != 0 ||
-        override_endpoints("--https", o->https, o->https_count, c->https_listen,
-                           &c->https_listen_count) != 0)
-        return -1;
-    if (o->tls_cert)
-        snprintf(c->tls_cert, sizeof c->tls_cert, "%s", o->tls_cert);
-    if (o->tls_key)
-        snprintf(c->tls_key, sizeof c->tls_key, "%s", o->tls_key);
-    if (o->threads >= 0)
-        c->threads = o->threads;
-    if (o->log_level)
-        snprintf(c->log_level, sizeof c->log_level, "%s", o->log_level);
-    if (c->threads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        c->threads = n > 0 ? (int)(n > MAX_WORKERS ? MAX_WORKERS : n) : 1;
-    }
-    return 0;
-}
-
-static int load_conf(const struct options *o, struct conf *c)
-{
-    char err[512];
-    conf_defaults(c);
-    const char *path = conf_file(o);
-    if (path && conf_load(c, path, err, sizeof err) != CONF_OK) {
-        fprintf(stderr, "pazhoud: %s\n", err);
-        return -1;
-    }
-    if (apply_overrides(o, c) != 0)
-        return -1;
-    if (log_set_level(c->log_level) != 0) {
-        fprintf(stderr, "pazhoud: unknown log level '%s'\n", c->log_level);
-        return -1;
-    }
-    return 0;
-}
-
-static void print_problem(void *ctx, const char *problem)
-{
-    (void)ctx;
-    fprintf(stderr, "%s\n", problem);
-}
 
 /*
  * Detaches into the background. The parent waits on a pipe until the child is serving (one byte
@@ -318,158 +99,6 @@ static int open_registry(const struct conf *c, struct reg_db **db)
     return 0;
 }
 
-/* A name in site.address, looked up now (c-ares, dns.servers): HS_SITE carries addresses, and
- * a new address takes a restart. Returns c itself when it names a numeric address, else a copy
- * holding the address found (in *named), or NULL with a message in err. */
-static const struct conf *site_address(const struct conf *c, struct conf *named, char *err,
-                                       size_t errlen)
-{
-    if (conf_valid_address(conf_advertise_address(c)))
-        return c;
-    *named = *c;
-    char servers[1024];
-    conf_dns_servers_csv(c, servers, sizeof servers);
-    int e = host_lookup_text(c->advertise_address, servers, c->dns_timeout_ms * 3,
-                             named->advertise_address, sizeof named->advertise_address);
-    if (e != 0) {
-        snprintf(err, errlen, "site.address %s: %s", c->advertise_address, pz_strerror(e));
-        return NULL;
-    }
-    return named;
-}
-
-/* The node's HS_SITE from the configuration as overridden by the command line (listeners,
- * data directory): what GET_SITE_INFO answers. */
-static int build_site(const struct conf *c, struct node *node)
-{
-    char err[512];
-    static struct conf named;
-    const struct conf *sc = site_address(c, &named, err, sizeof err);
-    if (!sc) {
-        log_error("%s", err);
-        return -1;
-    }
-    if (sc != c)
-        log_info("site.address %s is %s", c->advertise_address, sc->advertise_address);
-    EVP_PKEY *key = NULL;
-    if (server_key_load_or_create(sc->server_key_file, &key, err, sizeof err) != 0) {
-        log_error("%s", err);
-        return -1;
-    }
-    int rc = conf_site_build(sc, key, &node->site, &node->site_len, err, sizeof err);
-    if (rc != 0) {
-        cry_key_free(key);
-        log_error("%s", err);
-        return -1;
-    }
-    node->server_key = key; /* kept: it signs certified answers */
-    node->site_serial = sc->site_serial;
-    return 0;
-}
-
-static void warn_stale_site(void *ctx, const struct conf_site_stale *s)
-{
-    (void)ctx;
-    char text[1600];
-    conf_site_stale_text(s, text, sizeof text);
-    log_warn("%s", text);
-}
-
-/* Prefix handles stored here whose HS_SITE is not the site the node serves send clients
- * elsewhere: said at start, left for `pazhou site update` to rewrite. */
-static void audit_stored_sites(const struct node *node)
-{
-    if (conf_site_audit(node->db, node->site, node->site_len, NULL, 0, warn_stale_site, NULL) < 0)
-        log_warn("cannot compare the stored prefix handles' HS_SITE with this node's site");
-}
-
-struct stale_count {
-    const char *path;
-    int count;
-};
-
-static void report_stale_site(void *ctx, const struct conf_site_stale *s)
-{
-    struct stale_count *k = ctx;
-    char text[1600];
-    conf_site_stale_text(s, text, sizeof text);
-    fprintf(stderr, "%s: %s\n", k->path, text);
-    k->count++;
-}
-
-/* The stored prefix handles' HS_SITE against the site this configuration builds. The registry
- * is opened read-only (no lock), so this works beside a running node. Passed over when the
- * site cannot be built (the reason is reported already), the server key does not exist yet (it
- * is made at the first start; no stored site carries it) or there is no registry. Returns the
- * number of problems. */
-static int check_stored_sites(const char *path, const struct conf *c)
-{
-    char err[512];
-    static struct conf named;
-    if (access(c->server_key_file, R_OK) != 0 || access(c->data_dir, F_OK) != 0)
-        return 0;
-    const struct conf *sc = site_address(c, &named, err, sizeof err);
-    if (!sc) {
-        fprintf(stderr, "%s: %s\n", path, err);
-        return 1;
-    }
-    EVP_PKEY *key = NULL;
-    uint8_t *site = NULL;
-    size_t site_len = 0;
-    if (server_key_load_or_create(sc->server_key_file, &key, err, sizeof err) != 0 ||
-        conf_site_build(sc, key, &site, &site_len, err, sizeof err) != 0) {
-        cry_key_free(key);
-        return 0;
-    }
-    cry_key_free(key);
-    struct reg_options ro = {
-        .path = c->data_dir,
-        .block_cache_bytes = 8u << 20,
-        .read_only = true,
-        .case_sensitive = c->case_sensitive,
-    };
-    conf_registry_options(c, &ro);
-    ro.read_only = true;
-    struct reg_db *db = NULL;
-    if (reg_open(&ro, &db, err, sizeof err) != REG_OK) {
-        fprintf(stderr, "%s: not comparing the stored sites: %s\n", path, err);
-        free(site);
-        return 0;
-    }
-    struct stale_count k = {.path = path};
-    int rc = conf_site_audit(db, site, site_len, NULL, 0, report_stale_site, &k);
-    reg_close(db);
-    free(site);
-    if (rc < 0) {
-        fprintf(stderr, "%s: cannot read the prefix handles of %s\n", path, c->data_dir);
-        return 1;
-    }
-    return k.count;
-}
-
-/* pazhoud --check-config: every problem on stderr; 0 when there is none, else 1. The file is
- * checked as the node reads it (the command line's overrides are not applied), then the
- * prefix handles the registry stores against the site the node would serve. */
-static int check_config(const struct options *o)
-{
-    const char *path = o->conf_path;
-    if (!path && access(DEFAULT_CONF, F_OK) == 0)
-        path = DEFAULT_CONF;
-    if (!path) {
-        fprintf(stderr, "pazhoud: no configuration file to check: give one with -c FILE\n");
-        return 2;
-    }
-    static struct conf c;
-    int problems = conf_check(&c, path, print_problem, NULL);
-    problems += check_stored_sites(path, &c);
-    if (problems) {
-        fprintf(stderr, "%s: %d problem%s\n", path, problems, problems == 1 ? "" : "s");
-        return 1;
-    }
-    printf("%s: ok\n", path);
-    return 0;
-}
-
 static void log_stats(struct worker *workers, int n)
 {
     struct node_stats sum = {0};
@@ -522,12 +151,12 @@ static void log_problem(void *ctx, const char *problem)
 /* SIGHUP: the configuration read again as at start (defaults, the file, the command line's
  * overrides) and given to node_reload, which applies what can change without a restart. A
  * file with problems changes nothing: each problem is logged. */
-static void reload_conf(const struct options *o, struct node *node)
+static void reload_conf(const struct pazhoud_options *o, struct node *node)
 {
     static struct conf fresh;
     memset(&fresh, 0, sizeof fresh);
     conf_defaults(&fresh);
-    const char *path = conf_file(o);
+    const char *path = pazhoud_conf_file(o);
     int problems = path ? conf_load_all(&fresh, path, log_problem, NULL) : 0;
     if (problems) {
         log_error("configuration not reloaded: %s has %d problem%s; the node keeps the "
@@ -535,7 +164,7 @@ static void reload_conf(const struct options *o, struct node *node)
                   path, problems, problems == 1 ? "" : "s");
         return;
     }
-    if (apply_overrides(o, &fresh) != 0) /* they were good at start: cannot fail now */
+    if (pazhoud_apply_overrides(o, &fresh) != 0) /* they were good at start: cannot fail now */
         return;
     node_reload(node, &fresh);
 }
@@ -562,14 +191,14 @@ static void write_pid_file(const char *path)
 
 int main(int argc, char **argv)
 {
-    struct options opt;
-    int rc = parse_args(argc, argv, &opt);
+    struct pazhoud_options opt;
+    int rc = pazhoud_parse_args(argc, argv, &opt);
     if (rc)
         return rc;
     if (opt.check_config)
-        return check_config(&opt);
+        return pazhoud_check_config(pazhoud_conf_file(&opt));
     static struct conf conf;
-    if (load_conf(&opt, &conf) != 0)
+    if (pazhoud_load_conf(&opt, &conf) != 0)
         return 1;
 
     int ready_fd = -1;
@@ -598,7 +227,7 @@ int main(int argc, char **argv)
     node_live_init(&node, &conf);
     pthread_mutex_init(&node.prefixes_mu, NULL);
     pthread_mutex_init(&node.swap_mu, NULL);
-    if (build_site(&conf, &node) != 0 || open_registry(&conf, &node.db) != 0)
+    if (pazhoud_build_site(&conf, &node) != 0 || open_registry(&conf, &node.db) != 0)
         return 1;
     struct reg_prefix_set *prefixes = reg_prefix_set_load(node.db);
     if (!prefixes) {
@@ -613,10 +242,10 @@ int main(int argc, char **argv)
         log_warn("%s homes no prefix: every resolution will be answered 301", conf.data_dir);
     /* A mirror's prefix handles carry its primary's site, as they should. */
     if (!conf.replication.enabled)
-        audit_stored_sites(&node);
+        pazhoud_audit_stored_sites(&node);
 
-    static struct worker workers[MAX_WORKERS];
-    static struct node_quiesce quiesce[MAX_WORKERS];
+    static struct worker workers[PAZHOUD_MAX_WORKERS];
+    static struct node_quiesce quiesce[PAZHOUD_MAX_WORKERS];
     int nworkers = conf.threads;
     char err[512];
     uint64_t seeds[3];
