@@ -25,9 +25,10 @@ void http_url_encode_path(struct evbuffer *out, const char *s, size_t n);
 int http_url_for_handle(struct evbuffer *out, struct evhttp_request *req, bool tls,
                         const char *handle, size_t len);
 
-/* Adds the fields of an application/x-www-form-urlencoded body (a C string) to out, names and
- * values plus- and percent-decoded; a field without '=' has the value "". 0, or -1 when a field
- * cannot be decoded. */
+/* Adds the fields of an application/x-www-form-urlencoded body or a query string (a C string)
+ * to out, names and values plus- and percent-decoded; a field without '=' has the value ""
+ * (unlike evhttp_parse_query_str, "?pretty" is accepted), one with an empty name is passed
+ * over. 0, or -1 when a field cannot be decoded. */
 int http_url_parse_form(const char *body, struct evkeyvalq *out);
 
 #endif

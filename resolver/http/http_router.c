@@ -13,6 +13,7 @@
 #include "resolver/http/http_call.h"
 #include "resolver/http/http_metrics.h"
 #include "resolver/http/http_proxy.h"
+#include "resolver/http/http_proxy_url.h"
 #include "resolver/http/http_qr.h"
 #include "resolver/http/http_replication.h"
 #include "resolver/http/http_send.h"
@@ -117,32 +118,6 @@ static void dispatch(struct http_call *c)
     http_send_json(c, 404, o);
 }
 
-/* key=value pairs joined by '&', percent- and plus-decoded. Unlike evhttp_parse_query_str, a
- * key without a value ("?pretty") is accepted, with the value "". */
-static int parse_query(const char *qs, struct evkeyvalq *out)
-{
-    while (*qs) {
-        size_t n = strcspn(qs, "&");
-        const char *eq = memchr(qs, '=', n);
-        size_t klen = eq ? (size_t)(eq - qs) : n;
-        char *raw_key = strndup(qs, klen);
-        char *raw_val = eq ? strndup(eq + 1, n - klen - 1) : strdup("");
-        char *key = raw_key ? evhttp_uridecode(raw_key, 1, NULL) : NULL;
-        char *val = raw_val ? evhttp_uridecode(raw_val, 1, NULL) : NULL;
-        int rc = key && val ? (*key ? evhttp_add_header(out, key, val) : 0) : -1;
-        free(raw_key);
-        free(raw_val);
-        free(key);
-        free(val);
-        if (rc != 0)
-            return -1;
-        qs += n;
-        if (*qs == '&')
-            qs++;
-    }
-    return 0;
-}
-
 void http_router_serve(struct worker *w, struct evhttp_request *req, bool tls)
 {
     struct evkeyvalq query;
@@ -162,7 +137,7 @@ void http_router_serve(struct worker *w, struct evhttp_request *req, bool tls)
     if (path && *path)
         c.path = path;
     const char *qs = uri ? evhttp_uri_get_query(uri) : NULL;
-    if (qs && parse_query(qs, &query) != 0) {
+    if (qs && http_url_parse_form(qs, &query) != 0) {
         c.query = NULL;
         json_t *o = json_pack("{s:i,s:s}", "responseCode", HDL_RC_ERROR, "message",
                               "Malformed query string");
