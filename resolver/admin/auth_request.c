@@ -1,3 +1,7 @@
+/* One authenticated exchange, from request to answer (auth_request.h). Over 600 lines because
+ * its steps (the challenge, the client's answer to it, a session's set-up, the operation, a
+ * single or a streamed reply) all work on struct exchange and its reply helpers, which no other
+ * file needs to see. */
 #include "resolver/admin/auth_request.h"
 
 #include <stdatomic.h>

@@ -1,3 +1,7 @@
+/* The admin job pool (job_pool.h). Over 600 lines because a job's whole life (submitted from a
+ * worker's loop, run on a pool thread, grouped with others behind one synced write, its answers
+ * handed back through the worker's kick event, cancelled or resumed) keeps its invariants under
+ * the pool's one mutex, in one place. */
 #include "resolver/admin/job_pool.h"
 
 #include <event2/event.h>

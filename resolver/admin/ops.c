@@ -1,3 +1,6 @@
+/* The five administrative operations on the registry (ops.h). About 600 lines because they share
+ * their checks (handle, values, the governing admin's permissions, the overwrite guard) and the
+ * one read-modify-write each runs under. */
 #include "resolver/admin/ops.h"
 
 #include <stdarg.h>

@@ -2,7 +2,8 @@
 copies a primary with DUMP_HANDLES, follows its transaction log with RETRIEVE_TXN_LOG, keeps its
 position across restarts, refuses writes as the reference's mirrors do, and keeps answering when
 the primary is gone. The primary is a Pazhou node (branch replprimary's half), and, where it is
-installed, the reference server (HANDLE.NET 9) with its 100,000 handles."""
+installed, the reference server (HANDLE.NET 9) with its 100,000 handles. Over 600 lines because
+both primaries' cases share the mirror node, the lag watcher and the checks written here."""
 import bisect
 import json
 import math

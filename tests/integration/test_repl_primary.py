@@ -2,7 +2,8 @@
 and the transaction log over TCP, authenticated by session-less challenge-response, in PK mode
 (signed blocks, checked with the node's public key) and in TLS mode (certificate key checked
 against the node's key); and, where the reference is installed, a HANDLE.NET mirror of a Pazhou
-primary."""
+primary. Over 600 lines because the emulated mirror (its challenge-response, dump and log
+readers) is written here, for these tests alone."""
 import hashlib
 import hmac
 import json

@@ -1,3 +1,6 @@
+/* The configuration loader: the defaults, every key read from a file, the errors with their
+ * lines, endpoints and identities. Over 600 lines because each case writes a file and loads it
+ * through the same helpers, and one case lists every key. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
