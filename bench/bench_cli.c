@@ -91,6 +91,14 @@ static const char *key_seed_text(uint64_t seed)
     return text;
 }
 
+/* A histogram's tail as JSON: p50, p99, p99.9 and the largest sample, in nanoseconds. */
+static json_t *tail_json(const struct bench_histogram *h)
+{
+    return json_pack("{s:I,s:I,s:I,s:I}", "p50", (json_int_t)bench_hist_quantile(h, 0.5), "p99",
+                     (json_int_t)bench_hist_quantile(h, 0.99), "p99_9",
+                     (json_int_t)bench_hist_quantile(h, 0.999), "max", (json_int_t)h->max);
+}
+
 void bench_print_json(const struct bench_config *cfg, const struct bench_result *r,
                       const char *server)
 {
@@ -117,15 +125,10 @@ void bench_print_json(const struct bench_config *cfg, const struct bench_result 
         r->elapsed_s > 0 ? (double)r->answered / r->elapsed_s : 0.0, "response_codes", rc,
         "latency_ns", lat, "offered_rate", cfg->rate, "overflow", (json_int_t)r->overflow,
         "key_seed", key_seed_text(cfg->key_seed));
-    if (cfg->rate > 0) {
-        const struct bench_histogram *g = &r->send_lag;
-        json_object_set_new(doc, "send_lag_ns",
-                            json_pack("{s:I,s:I,s:I,s:I}", "p50",
-                                      (json_int_t)bench_hist_quantile(g, 0.5), "p99",
-                                      (json_int_t)bench_hist_quantile(g, 0.99), "p99_9",
-                                      (json_int_t)bench_hist_quantile(g, 0.999), "max",
-                                      (json_int_t)g->max));
-    }
+    if (cfg->rate > 0)
+        json_object_set_new(doc, "send_lag_ns", tail_json(&r->send_lag));
+    if (r->service.count)
+        json_object_set_new(doc, "service_ns", tail_json(&r->service));
     json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("\n");
     json_decref(doc);

@@ -55,6 +55,9 @@ struct bench_result {
     /* Open loop: how late each request left against its schedule (the generator's own delay,
      * which hist also holds, since latency runs from the scheduled time). */
     struct bench_histogram send_lag;
+    /* Open loop, udp-replay: latency from when each request was sent, not from its scheduled
+     * time: hist without the generator's own lateness. Empty where not measured. */
+    struct bench_histogram service;
 };
 
 #endif

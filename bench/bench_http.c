@@ -304,6 +304,7 @@ int bench_http_run(const struct bench_config *cfg, struct bench_result *res)
             rc = -1;
     bench_hist_init(&res->hist);
     bench_hist_init(&res->send_lag);
+    bench_hist_init(&res->service);
     for (int i = 0; i < started; i++) {
         struct bench_result *src = &threads[i].res;
         pthread_join(threads[i].tid, NULL);

@@ -324,7 +324,8 @@ static void send_due(struct thread *t, uint64_t start, double per_ns, uint64_t *
 {
     const struct bench_config *cfg = t->cfg;
     uint64_t now = now_ns();
-    uint64_t due = (uint64_t)((double)(now - start) * per_ns);
+    /* Request k is due at start + k / per_ns: those up to now are the first floor(...) + 1. */
+    uint64_t due = (uint64_t)((double)(now - start) * per_ns) + 1;
     for (int burst = 0; *scheduled < due && burst < 1024; burst++, (*scheduled)++) {
         uint64_t at = start + (uint64_t)((double)*scheduled / per_ns);
         bench_hist_record(&t->res.send_lag, now > at ? now - at : 0);
@@ -470,6 +471,7 @@ int bench_load_run(const struct bench_config *cfg, struct bench_result *res)
         fprintf(stderr, "\n");
     bench_hist_init(&res->hist);
     bench_hist_init(&res->send_lag);
+    bench_hist_init(&res->service);
     for (int i = 0; i < started; i++) {
         pthread_join(threads[i].tid, NULL);
         merge(res, &threads[i].res);

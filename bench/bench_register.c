@@ -198,6 +198,7 @@ int bench_register_run(const struct bench_register_config *cfg, struct bench_res
     }
     bench_hist_init(&res->hist);
     bench_hist_init(&res->send_lag);
+    bench_hist_init(&res->service);
     for (int i = 0; i < started; i++) {
         pthread_join(threads[i].tid, NULL);
         struct bench_result *r = &threads[i].res;

@@ -17,7 +17,8 @@
 
 struct rslot {
     bool busy;
-    uint64_t sent_ns;
+    uint64_t sent_ns;   /* the latency's start: the scheduled time in the open loop */
+    uint64_t queued_ns; /* when it was sent */
     uint32_t id;
 };
 
@@ -126,9 +127,10 @@ static uint32_t slot_bits(const struct bench_replay_config *cfg)
     return bits;
 }
 
-/* Sends on slot s the file's next datagram, stamped as sent at at_ns (its scheduled time in the
- * open loop; now when 0). */
-static void send_slot_at(struct rthread *t, struct rconn *c, unsigned s, uint64_t at_ns)
+/* Sends on slot s the file's next datagram at now_ns, its latency counted from at_ns (its
+ * scheduled time in the open loop, now_ns in the closed one). */
+static void send_slot_at(struct rthread *t, struct rconn *c, unsigned s, uint64_t at_ns,
+                         uint64_t now)
 {
     const struct bench_replay_config *cfg = t->cfg;
     uint32_t bits = slot_bits(cfg);
@@ -137,7 +139,8 @@ static void send_slot_at(struct rthread *t, struct rconn *c, unsigned s, uint64_
     struct rslot *sl = &c->slots[s];
     sl->id = c->generation << bits | s;
     sl->busy = true;
-    sl->sent_ns = at_ns ? at_ns : now_ns();
+    sl->sent_ns = at_ns;
+    sl->queued_ns = now;
     size_t i = t->next++ % t->file->count;
     unsigned k = c->spending++;
     uint8_t *buf = c->sbuf + (size_t)k * MAX_DATAGRAM;
@@ -150,7 +153,8 @@ static void send_slot_at(struct rthread *t, struct rconn *c, unsigned s, uint64_
 
 static void send_slot(struct rthread *t, struct rconn *c, unsigned s)
 {
-    send_slot_at(t, c, s, 0);
+    uint64_t now = now_ns();
+    send_slot_at(t, c, s, now, now);
 }
 
 /* TCP: the pending messages written back to back, each framed; a connection carries at most
@@ -225,7 +229,10 @@ static void on_answer(struct rthread *t, struct rconn *c, const uint8_t *d, size
         rc = get_id(d + 24, 4);
     if (rc < BENCH_RC_SLOTS)
         t->res.rc[rc]++;
-    bench_hist_record(&t->res.hist, now_ns() - c->slots[s].sent_ns);
+    uint64_t now = now_ns();
+    bench_hist_record(&t->res.hist, now - c->slots[s].sent_ns);
+    if (cfg->rate > 0)
+        bench_hist_record(&t->res.service, now - c->slots[s].queued_ns);
     c->slots[s].busy = false;
     t->res.answered++;
     if (sending)
@@ -295,7 +302,8 @@ static void send_due(struct rthread *t, uint64_t start, double per_ns, uint64_t 
 {
     const struct bench_replay_config *cfg = t->cfg;
     uint64_t now = now_ns();
-    uint64_t due = (uint64_t)((double)(now - start) * per_ns);
+    /* Request k is due at start + k / per_ns: those up to now are the first floor(...) + 1. */
+    uint64_t due = (uint64_t)((double)(now - start) * per_ns) + 1;
     for (int burst = 0; *scheduled < due && burst < 1024; burst++, (*scheduled)++) {
         uint64_t at = start + (uint64_t)((double)*scheduled / per_ns);
         bench_hist_record(&t->res.send_lag, now > at ? now - at : 0);
@@ -308,7 +316,7 @@ static void send_due(struct rthread *t, uint64_t start, double per_ns, uint64_t 
             continue;
         }
         c->cursor = (s + 1) % (unsigned)cfg->window;
-        send_slot_at(t, c, s, at);
+        send_slot_at(t, c, s, at, now);
         if (!(*held)++)
             *held_since = at;
         if (c->spending == (unsigned)cfg->window)
@@ -444,6 +452,7 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
                               : 0;
         bench_hist_init(&t->res.hist);
         bench_hist_init(&t->res.send_lag);
+        bench_hist_init(&t->res.service);
         t->epfd = epoll_create1(EPOLL_CLOEXEC);
         t->conns = calloc((size_t)cfg->sockets, sizeof *t->conns);
         for (int s = 0; t->conns && s < cfg->sockets && rc == 0; s++) {
@@ -485,6 +494,7 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
             rc = -1;
     bench_hist_init(&res->hist);
     bench_hist_init(&res->send_lag);
+    bench_hist_init(&res->service);
     for (int i = 0; i < started; i++) {
         pthread_join(threads[i].tid, NULL);
         struct bench_result *r = &threads[i].res;
@@ -499,6 +509,7 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
             res->elapsed_s = r->elapsed_s;
         bench_hist_merge(&res->hist, &r->hist);
         bench_hist_merge(&res->send_lag, &r->send_lag);
+        bench_hist_merge(&res->service, &r->service);
     }
     for (int i = 0; threads && i < cfg->threads; i++) {
         for (int s = 0; threads[i].conns && s < cfg->sockets; s++) {

@@ -83,6 +83,35 @@ class Bench(unittest.TestCase):
         self.assertEqual(p.returncode, 2)
         self.assertIn("--tcp needs --proto dns or handle", p.stderr)
 
+    def test_an_open_loop_keeps_its_schedule_and_says_whose_delay_is_whose(self):
+        """udp-replay --rate sends on a fixed schedule and counts latency from each request's
+        scheduled time; it also says how late the generator itself sent (send_lag_ns) and the
+        latency from each request's send (service_ns), which per request is never more than the
+        latency from its schedule. A closed loop has neither."""
+        replay = os.path.join(self.node.dir, "open.replay")
+        subprocess.run(["python3", os.path.join(SOURCE_DIR, "bench", "make_replay.py"), "handle",
+                        "--count", "500", "--keys", "200", "--out", replay],
+                       check=True, timeout=60)
+        base = [BENCH, "udp-replay", "--server", "127.0.0.1:%d" % self.node.port, "--file",
+                replay, "--id-offset", "8", "--id-len", "4", "--proto", "handle", "--sockets",
+                "2", "--window", "64", "--duration", "2", "--json"]
+        p = subprocess.run(base + ["--rate", "2000"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = json.loads(p.stdout)
+        self.assertTrue(3600 <= r["sent"] <= 4001, r["sent"])  # 2 s at 2,000 a second
+        self.assertEqual(r["answered"], r["sent"])
+        self.assertEqual((r["lost"], r["overflow"]), (0, 0))
+        lat, lag, svc = r["latency_ns"], r["send_lag_ns"], r["service_ns"]
+        for q in ("p50", "p99", "p99_9", "max"):
+            self.assertLessEqual(svc[q], lat[q], q)
+        self.assertGreater(svc["p50"], 0)
+        self.assertLessEqual(lag["p50"], lag["p99"])
+        p = subprocess.run(base + ["--count", "500"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        r = json.loads(p.stdout)
+        self.assertNotIn("service_ns", r)
+        self.assertNotIn("send_lag_ns", r)
+
     def test_echo_answers_every_datagram_at_the_size_asked(self):
         """udp-echo, the floor under any UDP server: each request comes back padded to --size,
         with its id in place, so udp-replay counts every one; it listens on loopback only and
