@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: unit and integration tests, once in a normal build and once with
-# AddressSanitizer and UndefinedBehaviorSanitizer; the threaded tests under ThreadSanitizer; the
-# fuzz targets for a short time (when clang is there).
+# AddressSanitizer and UndefinedBehaviorSanitizer; the fuzz targets for a short time (when clang
+# is there); the threaded tests under ThreadSanitizer.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash deploy/deps.sh --tests
@@ -10,7 +10,7 @@ jobs=$(nproc)
 # runs its tests: those tests mostly wait on the nodes they start and leave the cores more than
 # a third idle, which the compiler takes without taking a core from a test that wants one. A
 # build that fails ends the suite with its log.
-bg_pids=() bg_logs=()
+bg_pids=()
 trap 'for p in "${bg_pids[@]}"; do kill -- "-$p" 2>/dev/null || true; done' EXIT
 # configure DIR [CMAKE_OPTION...]: a build tree, RelWithDebInfo unless an option given later says
 # otherwise.
@@ -27,25 +27,24 @@ build() {
 # build_behind LOG COMMAND...: runs a configure-and-build command in the background at nice 19,
 # its output in LOG, in a process group of its own (the suite ending early ends it, compilers
 # included) but in this session: with autogroup scheduling a new session would be a group of its
-# own, and nice counts only within one.
+# own, and nice counts only within one. wait_build waits for the last one started and shows its
+# log when it failed.
 build_behind() {
     local log=$1; shift
     set -m
     nice -n 19 "$@" >"$log" 2>&1 &
     bg_pids+=($!)
     set +m
-    bg_logs+=("$log")
+    bg_log=$log
 }
-# wait_build N: waits for the Nth build started behind (counting from 0) and shows its log when
-# it failed.
 wait_build() {
-    local t0=$SECONDS i=$1
-    if ! wait "${bg_pids[$i]}"; then
-        cat "${bg_logs[$i]}"
+    local t0=$SECONDS
+    if ! wait "${bg_pids[-1]}"; then
+        cat "$bg_log"
         echo "build failed (log above)"
         exit 1
     fi
-    grep ': build [0-9]* s$' "${bg_logs[$i]}" || true
+    grep ': build [0-9]* s$' "$bg_log" || true
     echo "  (waited $((SECONDS - t0)) s for it after the stage before)"
 }
 # run_tests DIR CTEST_JOBS [-R REGEX | -E REGEX]: runs the tests CTEST_JOBS at a time; those that
@@ -67,15 +66,13 @@ build_behind build-asan/build.log bash -c "$(declare -f configure build); jobs=$
     configure build-asan -DSANITIZE=ON && build build-asan"
 run_tests build-release $((jobs + jobs / 2))
 echo "== sanitized build (ASan + UBSan)"
-wait_build 0
+wait_build
 # The kill -9 and full-disk runs test durability, not memory, and take two minutes under ASan;
 # the package test builds a .deb with cpack: the normal build runs both. Two at a time, these
 # tests keep the cores only about three fifths busy (they wait on timeouts, sleeps and process
 # starts), so three run at a time; four at a time on a busy machine starved some with time bounds
 # (test_admin's shared admin connection idled out, test_recursion saw a cached answer too late).
-# The ThreadSanitizer build compiles behind these tests, then the fuzz targets' build, which goes
-# on behind the ThreadSanitizer tests: the fuzz targets run last. Built behind the sanitized
-# tests alone, the two kept those tests waiting for them.
+# The fuzz targets and the ThreadSanitizer build compile behind these tests.
 have_clang=0
 command -v clang >/dev/null && command -v clang++ >/dev/null && have_clang=1
 # Workers, the admin job pool, node-side and online imports, the bulk import, a mirror's thread
@@ -85,23 +82,26 @@ command -v clang >/dev/null && command -v clang++ >/dev/null && have_clang=1
 # the list that runs another program names its target here too.
 tsan_targets="--target pazhoud --target pazhou --target pazhou-bench --target pazhou-bench-lookups \
     --target test_bulk"
-mkdir -p build-tsan build-fuzz
-tsan_done=$PWD/build-tsan/.build-ended
-rm -f "$tsan_done"
-build_behind build-tsan/build.log bash -c "$(declare -f configure build); jobs=$jobs; set -e
-    trap 'touch $tsan_done' EXIT
+mkdir -p build-tsan
+build_behind build-tsan/build-fuzz-and-tsan.log bash -c "$(declare -f configure build); jobs=$jobs; set -e
+    if [ $have_clang = 1 ]; then
+        CC=clang CXX=clang++ configure build-fuzz -DPAZHOU_FUZZ=ON -DPAZHOU_TESTS=OFF
+        build build-fuzz --target fuzz
+    fi
     configure build-tsan -DSANITIZE=thread
     build build-tsan $tsan_targets"
-if [ $have_clang = 1 ]; then
-    build_behind build-fuzz/build.log bash -c "$(declare -f configure build); jobs=$jobs; set -e
-        while [ ! -e $tsan_done ]; do sleep 1; done
-        CC=clang CXX=clang++ configure build-fuzz -DPAZHOU_FUZZ=ON -DPAZHOU_TESTS=OFF
-        build build-fuzz --target fuzz"
-fi
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
     run_tests build-asan $((jobs + jobs / 2)) -E '^integration_(crash_safety|package)$'
+echo "== fuzz targets (libFuzzer, ASan + UBSan): corpus replay and 5 s each, one a core"
+wait_build
+if [ $have_clang = 1 ]; then
+    t0=$SECONDS
+    LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp bash tests/fuzz/run.sh build-fuzz 5 "$jobs"
+    echo "build-fuzz: fuzzing $((SECONDS - t0)) s"
+else
+    echo "fuzz: skipped, clang is not installed (deploy/deps.sh --tests installs it)"
+fi
 echo "== ThreadSanitizer build: the bulk unit test and the threaded integration tests"
-wait_build 1
 tsan_logs=$PWD/build-tsan/tsan-logs
 rm -rf "$tsan_logs" && mkdir -p "$tsan_logs"
 TSAN_OPTIONS="log_path=$tsan_logs/tsan suppressions=$PWD/tests/tsan.supp second_deadlock_stack=1" \
@@ -113,12 +113,3 @@ if ls "$tsan_logs"/tsan.* >/dev/null 2>&1; then
     exit 1
 fi
 echo "tsan: no reports"
-echo "== fuzz targets (libFuzzer, ASan + UBSan): corpus replay and 5 s each, one a core"
-if [ $have_clang = 1 ]; then
-    wait_build 2
-    t0=$SECONDS
-    LSAN_OPTIONS=suppressions=$PWD/tests/fuzz/lsan.supp bash tests/fuzz/run.sh build-fuzz 5 "$jobs"
-    echo "build-fuzz: fuzzing $((SECONDS - t0)) s"
-else
-    echo "fuzz: skipped, clang is not installed (deploy/deps.sh --tests installs it)"
-fi
