@@ -60,4 +60,12 @@ struct bench_result {
     struct bench_histogram service;
 };
 
+/* Empties r's histograms (before a run's threads record into them, or merge theirs). */
+static inline void bench_result_init_hists(struct bench_result *r)
+{
+    bench_hist_init(&r->hist);
+    bench_hist_init(&r->send_lag);
+    bench_hist_init(&r->service);
+}
+
 #endif

@@ -287,7 +287,7 @@ int bench_http_run(const struct bench_config *cfg, struct bench_result *res)
         bench_rng_init(&t->rng, cfg->key_seed, (unsigned)i);
         t->quota =
             cfg->count ? (cfg->count + (uint64_t)cfg->threads - 1) / (uint64_t)cfg->threads : 0;
-        bench_hist_init(&t->res.hist);
+        bench_result_init_hists(&t->res);
         t->conns = calloc((size_t)cfg->sockets, sizeof *t->conns);
         t->pfds = calloc((size_t)cfg->sockets, sizeof *t->pfds);
         if (!t->conns || !t->pfds) {
@@ -302,9 +302,7 @@ int bench_http_run(const struct bench_config *cfg, struct bench_result *res)
     for (int i = 0; i < cfg->threads && rc == 0; i++, started++)
         if (pthread_create(&threads[i].tid, NULL, hthread_main, &threads[i]) != 0)
             rc = -1;
-    bench_hist_init(&res->hist);
-    bench_hist_init(&res->send_lag);
-    bench_hist_init(&res->service);
+    bench_result_init_hists(res);
     for (int i = 0; i < started; i++) {
         struct bench_result *src = &threads[i].res;
         pthread_join(threads[i].tid, NULL);

@@ -431,8 +431,7 @@ int bench_load_run(const struct bench_config *cfg, struct bench_result *res)
         bench_rng_init(&t->rng, cfg->key_seed, (unsigned)i);
         t->quota =
             cfg->count ? (cfg->count + (uint64_t)cfg->threads - 1) / (uint64_t)cfg->threads : 0;
-        bench_hist_init(&t->res.hist);
-        bench_hist_init(&t->res.send_lag);
+        bench_result_init_hists(&t->res);
         t->epfd = epoll_create1(EPOLL_CLOEXEC);
         t->conns = calloc((size_t)cfg->sockets, sizeof *t->conns);
         if (t->epfd < 0 || !t->conns) {
@@ -469,9 +468,7 @@ int bench_load_run(const struct bench_config *cfg, struct bench_result *res)
     }
     if (cfg->progress)
         fprintf(stderr, "\n");
-    bench_hist_init(&res->hist);
-    bench_hist_init(&res->send_lag);
-    bench_hist_init(&res->service);
+    bench_result_init_hists(res);
     for (int i = 0; i < started; i++) {
         pthread_join(threads[i].tid, NULL);
         merge(res, &threads[i].res);

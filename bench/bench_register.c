@@ -189,16 +189,14 @@ int bench_register_run(const struct bench_register_config *cfg, struct bench_res
     int started = 0, rc = 0;
     for (int i = 0; i < cfg->clients; i++) {
         threads[i] = (struct reg_thread){.cfg = cfg, .index = i, .run = run};
-        bench_hist_init(&threads[i].res.hist);
+        bench_result_init_hists(&threads[i].res);
         if (pthread_create(&threads[i].tid, NULL, register_main, &threads[i]) != 0) {
             rc = -1;
             break;
         }
         started++;
     }
-    bench_hist_init(&res->hist);
-    bench_hist_init(&res->send_lag);
-    bench_hist_init(&res->service);
+    bench_result_init_hists(res);
     for (int i = 0; i < started; i++) {
         pthread_join(threads[i].tid, NULL);
         struct bench_result *r = &threads[i].res;

@@ -17,8 +17,8 @@
 
 struct rslot {
     bool busy;
-    uint64_t sent_ns;   /* the latency's start: the scheduled time in the open loop */
-    uint64_t queued_ns; /* when it was sent */
+    uint64_t due_ns;  /* the latency's start: its scheduled time in the open loop */
+    uint64_t sent_ns; /* when it was sent (the same in the closed loop) */
     uint32_t id;
 };
 
@@ -139,8 +139,8 @@ static void send_slot_at(struct rthread *t, struct rconn *c, unsigned s, uint64_
     struct rslot *sl = &c->slots[s];
     sl->id = c->generation << bits | s;
     sl->busy = true;
-    sl->sent_ns = at_ns;
-    sl->queued_ns = now;
+    sl->due_ns = at_ns;
+    sl->sent_ns = now;
     size_t i = t->next++ % t->file->count;
     unsigned k = c->spending++;
     uint8_t *buf = c->sbuf + (size_t)k * MAX_DATAGRAM;
@@ -230,9 +230,9 @@ static void on_answer(struct rthread *t, struct rconn *c, const uint8_t *d, size
     if (rc < BENCH_RC_SLOTS)
         t->res.rc[rc]++;
     uint64_t now = now_ns();
-    bench_hist_record(&t->res.hist, now - c->slots[s].sent_ns);
+    bench_hist_record(&t->res.hist, now - c->slots[s].due_ns);
     if (cfg->rate > 0)
-        bench_hist_record(&t->res.service, now - c->slots[s].queued_ns);
+        bench_hist_record(&t->res.service, now - c->slots[s].sent_ns);
     c->slots[s].busy = false;
     t->res.answered++;
     if (sending)
@@ -405,7 +405,7 @@ static void *replay_main(void *arg)
             for (int i = 0; i < cfg->sockets; i++) {
                 struct rconn *c = &t->conns[i];
                 for (int s = 0; s < cfg->window; s++) {
-                    if (c->slots[s].busy && now - c->slots[s].sent_ns > limit) {
+                    if (c->slots[s].busy && now - c->slots[s].due_ns > limit) {
                         c->slots[s].busy = false;
                         t->res.lost++;
                         if (chain)
@@ -450,9 +450,7 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
         t->next = (file.count / (size_t)cfg->threads) * (size_t)i;
         t->quota = cfg->count ? (cfg->count + (uint64_t)cfg->threads - 1) / (uint64_t)cfg->threads
                               : 0;
-        bench_hist_init(&t->res.hist);
-        bench_hist_init(&t->res.send_lag);
-        bench_hist_init(&t->res.service);
+        bench_result_init_hists(&t->res);
         t->epfd = epoll_create1(EPOLL_CLOEXEC);
         t->conns = calloc((size_t)cfg->sockets, sizeof *t->conns);
         for (int s = 0; t->conns && s < cfg->sockets && rc == 0; s++) {
@@ -492,9 +490,7 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
     for (int i = 0; i < cfg->threads && rc == 0; i++, started++)
         if (pthread_create(&threads[i].tid, NULL, replay_main, &threads[i]) != 0)
             rc = -1;
-    bench_hist_init(&res->hist);
-    bench_hist_init(&res->send_lag);
-    bench_hist_init(&res->service);
+    bench_result_init_hists(res);
     for (int i = 0; i < started; i++) {
         pthread_join(threads[i].tid, NULL);
         struct bench_result *r = &threads[i].res;
