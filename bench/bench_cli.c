@@ -129,6 +129,8 @@ void bench_print_json(const struct bench_config *cfg, const struct bench_result 
         json_object_set_new(doc, "send_lag_ns", tail_json(&r->send_lag));
     if (r->service.count)
         json_object_set_new(doc, "service_ns", tail_json(&r->service));
+    if (r->arrival.count)
+        json_object_set_new(doc, "arrival_ns", tail_json(&r->arrival));
     json_dumpf(doc, stdout, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
     printf("\n");
     json_decref(doc);

@@ -58,6 +58,10 @@ struct bench_result {
     /* Open loop, udp-replay: latency from when each request was sent, not from its scheduled
      * time: hist without the generator's own lateness. Empty where not measured. */
     struct bench_histogram service;
+    /* Open loop, udp-replay: from each request's send to its answer's arrival in the
+     * generator's socket, by the kernel's receive timestamp (SO_TIMESTAMPNS): service without
+     * the generator's own delay in reading the answer. Empty where not measured. */
+    struct bench_histogram arrival;
 };
 
 /* Empties r's histograms (before a run's threads record into them, or merge theirs). */
@@ -66,6 +70,7 @@ static inline void bench_result_init_hists(struct bench_result *r)
     bench_hist_init(&r->hist);
     bench_hist_init(&r->send_lag);
     bench_hist_init(&r->service);
+    bench_hist_init(&r->arrival);
 }
 
 #endif

@@ -17,8 +17,9 @@
 
 struct rslot {
     bool busy;
-    uint64_t due_ns;  /* the latency's start: its scheduled time in the open loop */
-    uint64_t sent_ns; /* when it was sent (the same in the closed loop) */
+    uint64_t due_ns;       /* the latency's start: its scheduled time in the open loop */
+    uint64_t sent_ns;      /* when it was sent (the same in the closed loop) */
+    uint64_t sent_real_ns; /* open loop, UDP: sent_ns on the clock of the kernel's stamps */
     uint32_t id;
 };
 
@@ -30,6 +31,7 @@ struct rconn {
     struct iovec *siov;
     uint8_t *sbuf; /* window × MAX_DATAGRAM is too much: datagrams are copied per send */
     unsigned spending;
+    unsigned *pslot; /* the slot of each pending datagram */
     unsigned cursor; /* open loop: where the next free slot is looked for */
     uint8_t *rbuf; /* TCP: bytes received, not yet a whole message */
     size_t rlen;
@@ -46,11 +48,24 @@ struct rthread {
     struct bench_result res;
 };
 
+static uint64_t ts_ns(const struct timespec *ts)
+{
+    return (uint64_t)ts->tv_sec * 1000000000ull + (uint64_t)ts->tv_nsec;
+}
+
 static uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+    return ts_ns(&ts);
+}
+
+/* The kernel stamps a datagram's arrival on the wall clock (SO_TIMESTAMPNS). */
+static uint64_t real_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return ts_ns(&ts);
 }
 
 int bench_replay_load(const char *path, struct bench_replay_file *f)
@@ -143,6 +158,7 @@ static void send_slot_at(struct rthread *t, struct rconn *c, unsigned s, uint64_
     sl->sent_ns = now;
     size_t i = t->next++ % t->file->count;
     unsigned k = c->spending++;
+    c->pslot[k] = s;
     uint8_t *buf = c->sbuf + (size_t)k * MAX_DATAGRAM;
     memcpy(buf, t->file->data + t->file->offsets[i], t->file->lens[i]);
     if (cfg->id_offset + cfg->id_len <= t->file->lens[i])
@@ -194,6 +210,15 @@ static void flush_tcp(const struct bench_replay_config *cfg, struct rconn *c)
 
 static void flush(const struct bench_replay_config *cfg, struct rconn *c)
 {
+    if (cfg->rate > 0 && c->spending) {
+        /* The open loop's latencies from the send start here, not when a request joined the
+         * batch: on both clocks, for the receive stamps' sake. */
+        uint64_t mono = now_ns(), real = real_now_ns();
+        for (unsigned k = 0; k < c->spending; k++) {
+            c->slots[c->pslot[k]].sent_ns = mono;
+            c->slots[c->pslot[k]].sent_real_ns = real;
+        }
+    }
     if (cfg->tcp) {
         flush_tcp(cfg, c);
         return;
@@ -210,8 +235,9 @@ static void flush(const struct bench_replay_config *cfg, struct rconn *c)
     c->spending = 0;
 }
 
+/* An answer d of len bytes on c; rx_real_ns is the kernel's stamp of its arrival, 0 if none. */
 static void on_answer(struct rthread *t, struct rconn *c, const uint8_t *d, size_t len,
-                      bool sending)
+                      uint64_t rx_real_ns, bool sending)
 {
     const struct bench_replay_config *cfg = t->cfg;
     if (len < cfg->id_offset + cfg->id_len) {
@@ -233,6 +259,10 @@ static void on_answer(struct rthread *t, struct rconn *c, const uint8_t *d, size
     bench_hist_record(&t->res.hist, now - c->slots[s].due_ns);
     if (cfg->rate > 0)
         bench_hist_record(&t->res.service, now - c->slots[s].sent_ns);
+    if (cfg->rate > 0 && rx_real_ns) {
+        uint64_t sent = c->slots[s].sent_real_ns;
+        bench_hist_record(&t->res.arrival, rx_real_ns > sent ? rx_real_ns - sent : 0);
+    }
     c->slots[s].busy = false;
     t->res.answered++;
     if (sending)
@@ -265,7 +295,7 @@ static void read_tcp(struct rthread *t, struct rconn *c, bool sending)
                 len = (size_t)(p[0] << 8 | p[1]);
                 if (c->rlen - pos < 2 + len)
                     break;
-                on_answer(t, c, p + 2, len, sending);
+                on_answer(t, c, p + 2, len, 0, sending);
                 pos += 2 + len;
             } else {
                 len = 20 + get_id(p + 16, 4);
@@ -276,7 +306,7 @@ static void read_tcp(struct rthread *t, struct rconn *c, bool sending)
                 }
                 if (c->rlen - pos < len)
                     break;
-                on_answer(t, c, p, len, sending);
+                on_answer(t, c, p, len, 0, sending);
                 pos += len;
             }
         }
@@ -329,6 +359,18 @@ static void send_due(struct rthread *t, uint64_t start, double per_ns, uint64_t 
     }
 }
 
+/* The kernel's stamp of a received datagram's arrival, 0 if it has none. */
+static uint64_t arrival_stamp(struct msghdr *m)
+{
+    for (struct cmsghdr *cm = CMSG_FIRSTHDR(m); cm; cm = CMSG_NXTHDR(m, cm))
+        if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+            struct timespec ts;
+            memcpy(&ts, CMSG_DATA(cm), sizeof ts);
+            return ts_ns(&ts);
+        }
+    return 0;
+}
+
 static void *replay_main(void *arg)
 {
     struct rthread *t = arg;
@@ -347,6 +389,7 @@ static void *replay_main(void *arg)
     static __thread struct mmsghdr msgs[RECV_BATCH];
     static __thread struct iovec iov[RECV_BATCH];
     static __thread uint8_t bufs[RECV_BATCH][2048];
+    static __thread uint8_t ctl[RECV_BATCH][CMSG_SPACE(sizeof(struct timespec))];
     bool sending = true;
     bool spin = cfg->spin && !cfg->tcp;
     unsigned spin_next = 0;
@@ -388,12 +431,15 @@ static void *replay_main(void *arg)
                     iov[i].iov_len = sizeof bufs[i];
                     msgs[i].msg_hdr.msg_iov = &iov[i];
                     msgs[i].msg_hdr.msg_iovlen = 1;
+                    msgs[i].msg_hdr.msg_control = open_loop ? ctl[i] : NULL;
+                    msgs[i].msg_hdr.msg_controllen = open_loop ? sizeof ctl[i] : 0;
                 }
                 int got = recvmmsg(c->fd, msgs, RECV_BATCH, MSG_DONTWAIT, NULL);
                 if (got <= 0)
                     break;
                 for (int i = 0; i < got; i++)
-                    on_answer(t, c, bufs[i], msgs[i].msg_len, chain);
+                    on_answer(t, c, bufs[i], msgs[i].msg_len, arrival_stamp(&msgs[i].msg_hdr),
+                              chain);
                 if (got < RECV_BATCH)
                     break;
             }
@@ -468,11 +514,16 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
             }
             c->slots = calloc((size_t)cfg->window, sizeof *c->slots);
             c->smsg = calloc((size_t)cfg->window, sizeof *c->smsg);
+            c->pslot = calloc((size_t)cfg->window, sizeof *c->pslot);
+            if (!cfg->tcp && cfg->rate > 0 && c->fd >= 0) {
+                int one = 1;
+                setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+            }
             c->siov = calloc((size_t)cfg->window, sizeof *c->siov);
             c->sbuf = malloc((size_t)cfg->window * MAX_DATAGRAM);
             struct epoll_event ev = {.events = EPOLLIN, .data.ptr = c};
             bool watched = !(cfg->spin && !cfg->tcp);
-            if (c->fd < 0 || !c->slots || !c->smsg || !c->siov || !c->sbuf ||
+            if (c->fd < 0 || !c->slots || !c->smsg || !c->pslot || !c->siov || !c->sbuf ||
                 connect(c->fd, (const struct sockaddr *)&cfg->addr, cfg->addr_len) != 0 ||
                 (watched && epoll_ctl(t->epfd, EPOLL_CTL_ADD, c->fd, &ev) != 0)) {
                 perror("pazhou-bench");
@@ -506,6 +557,7 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
         bench_hist_merge(&res->hist, &r->hist);
         bench_hist_merge(&res->send_lag, &r->send_lag);
         bench_hist_merge(&res->service, &r->service);
+        bench_hist_merge(&res->arrival, &r->arrival);
     }
     for (int i = 0; threads && i < cfg->threads; i++) {
         for (int s = 0; threads[i].conns && s < cfg->sockets; s++) {
@@ -514,6 +566,7 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
                 close(c->fd);
             free(c->slots);
             free(c->smsg);
+            free(c->pslot);
             free(c->siov);
             free(c->sbuf);
             free(c->rbuf);

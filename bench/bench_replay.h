@@ -6,7 +6,8 @@
  * with its 2-byte length before each message (RFC 1035 4.2.2), Handle as it is (the envelope
  * carries the length); raw is not framed and cannot go over TCP. With a rate, the load is an open
  * loop instead, as resolve --rate: requests leave on a fixed schedule whatever the answers, and
- * each one's latency runs from its scheduled time.
+ * each one's latency runs from its scheduled time; over UDP it also reports the latency from
+ * each send, and from each send to the kernel's stamp of its answer's arrival.
  */
 #ifndef BENCH_REPLAY_H
 #define BENCH_REPLAY_H

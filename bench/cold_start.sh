@@ -8,7 +8,9 @@
 # the same generator at 50,000 requests a second and at 80% of that rate (udp-replay --rate:
 # requests on a fixed schedule, latency from each one's scheduled time) for p99 and p99.9 there,
 # with how late the generator itself sent its requests at 80% (p99.9 of the send lag) and the
-# latency at 80% counted from each request's send instead of its schedule (p99, p99.9). ROUNDS
+# latency at 80% counted from each request's send instead of its schedule (p99, p99.9), and from
+# its send to its answer's arrival by the kernel's receive stamp (p99, p99.9: without the
+# generator's own delay in reading the answer either). ROUNDS
 # rounds, the servers interleaved; one line each. The third "server" is the floor: pazhou-bench
 # udp-echo on the same core, answering each request with itself padded to 256 bytes (a hit's
 # size) and doing nothing else, measured the same way: no server on this machine answers faster
@@ -117,22 +119,25 @@ d=json.load(sys.stdin); l=d["latency_ns"]; ok=d["response_codes"].get(os.environ
 print("%.0f %.0f %.0f %d %d" % (d["per_second"], l["p50"]/1e3, l["p99"]/1e3, d["lost"], ok))'
 }
 # open_loop PORT FILE ID_OFFSET ID_LEN PROTO RATE: prints "p99_us/p99.9_us lag_p99.9_us
-# sent_p99_us/sent_p99.9_us" of 5 s at RATE requests a second (256 in flight at most per socket:
-# DNS ids are 2 bytes); the last pair is the latency from each request's send rather than from
-# its scheduled time, that is without the generator's own lateness
+# sent_p99_us/sent_p99.9_us arrived_p99_us/arrived_p99.9_us" of 5 s at RATE requests a second
+# (256 in flight at most per socket: DNS ids are 2 bytes); the "sent" pair is the latency from
+# each request's send rather than from its scheduled time, that is without the generator's own
+# lateness in sending; the "arrived" pair ends at the answer's arrival in the generator's socket
+# (the kernel's stamp), without its lateness in reading either
 open_loop() {
     "${gen_pin[@]}" "$BENCH" udp-replay --server "127.0.0.1:$1" --file "$2" --id-offset "$3" \
         --id-len "$4" --proto "$5" --duration 5 --sockets 4 --window 256 --rate "$6" --json \
         "${transport_args[@]}" |
         python3 -c 'import json,sys
 d=json.load(sys.stdin); l=d["latency_ns"]; g=d["send_lag_ns"]; v=d["service_ns"]
-print("%.0f/%.0f %.0f %.0f/%.0f" % (l["p99"]/1e3, l["p99_9"]/1e3, g["p99_9"]/1e3,
-                                    v["p99"]/1e3, v["p99_9"]/1e3))'
+a=d["arrival_ns"]
+print("%.0f/%.0f %.0f %.0f/%.0f %.0f/%.0f" % (l["p99"]/1e3, l["p99_9"]/1e3, g["p99_9"]/1e3,
+      v["p99"]/1e3, v["p99_9"]/1e3, a["p99"]/1e3, a["p99_9"]/1e3))'
 }
 
-printf '%-7s %5s %10s %12s %8s %8s %9s %18s %18s %14s %18s\n' server round ready_s answers/s \
-    p50_us p99_us rss_mb "p99/p99.9@50k_us" "p99/p99.9@80%_us" "send_lag_p99.9" \
-    "from_send@80%_us"
+printf '%-7s %5s %10s %12s %8s %8s %9s %18s %18s %14s %18s %18s\n' server round ready_s \
+    answers/s p50_us p99_us rss_mb "p99/p99.9@50k_us" "p99/p99.9@80%_us" "send_lag_p99.9" \
+    "from_send@80%_us" "to_arrival@80%_us"
 for round in $(seq 1 "$ROUNDS"); do
     for server in $SERVERS; do
         t0=$(now)
@@ -169,15 +174,16 @@ for round in $(seq 1 "$ROUNDS"); do
         rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
         # Open loop at 80% of that rate: latency from each request's scheduled time, so queueing
         # is not hidden.
-        p99_50k="- -" p99_80="- - -"
+        p99_50k="- -" p99_80="- - - -"
         if [ "$TRANSPORT" = udp ]; then
             p99_50k=$(open_loop "${args[@]}" 50000)
             p99_80=$(open_loop "${args[@]}" $((rate * 8 / 10)))
         fi
         read -r p99_50k _ <<<"$p99_50k"
-        read -r p99_80 lag from_send <<<"$p99_80"
-        printf '%-7s %5s %10.2f %12s %8s %8s %9s %18s %18s %14s %18s\n' "$server" "$round" \
-            "$ready" "$rate" "$p50" "$p99" "$rss" "$p99_50k" "$p99_80" "$lag" "$from_send"
+        read -r p99_80 lag from_send to_arrival <<<"$p99_80"
+        printf '%-7s %5s %10.2f %12s %8s %8s %9s %18s %18s %14s %18s %18s\n' "$server" "$round" \
+            "$ready" "$rate" "$p50" "$p99" "$rss" "$p99_50k" "$p99_80" "$lag" "$from_send" \
+            "$to_arrival"
         kill -TERM "$pid" && wait "$pid" 2>/dev/null || true
         pid=
     done

@@ -87,7 +87,9 @@ class Bench(unittest.TestCase):
         """udp-replay --rate sends on a fixed schedule and counts latency from each request's
         scheduled time; it also says how late the generator itself sent (send_lag_ns) and the
         latency from each request's send (service_ns), which per request is never more than the
-        latency from its schedule. A closed loop has neither."""
+        latency from its schedule, and from each send to its answer's arrival by the kernel's
+        receive stamp (arrival_ns), never more than the latency from the send. A closed loop has
+        none of them."""
         replay = os.path.join(self.node.dir, "open.replay")
         subprocess.run(["python3", os.path.join(SOURCE_DIR, "bench", "make_replay.py"), "handle",
                         "--count", "500", "--keys", "200", "--out", replay],
@@ -106,11 +108,16 @@ class Bench(unittest.TestCase):
             self.assertLessEqual(svc[q], lat[q], q)
         self.assertGreater(svc["p50"], 0)
         self.assertLessEqual(lag["p50"], lag["p99"])
+        arr = r["arrival_ns"]  # on the wall clock at both ends: a few µs of slack for its slew
+        for q in ("p50", "p99", "p99_9", "max"):
+            self.assertLessEqual(arr[q], svc[q] + 5000, q)
+        self.assertGreater(arr["p50"], 0)
         p = subprocess.run(base + ["--count", "500"], capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         r = json.loads(p.stdout)
         self.assertNotIn("service_ns", r)
         self.assertNotIn("send_lag_ns", r)
+        self.assertNotIn("arrival_ns", r)
 
     def test_echo_answers_every_datagram_at_the_size_asked(self):
         """udp-echo, the floor under any UDP server: each request comes back padded to --size,
