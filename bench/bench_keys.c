@@ -3,6 +3,7 @@
 #include "bench/bench_gen.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,25 +18,36 @@ int bench_keys_load(struct bench_keys *k, const char *path)
     size_t cap = 1024;
     k->list = malloc(cap * sizeof *k->list);
     k->count = 0;
+    bool short_of_memory = !k->list;
     char *line = NULL;
     size_t lcap = 0;
     ssize_t n;
-    while (k->list && (n = getline(&line, &lcap, f)) >= 0) {
+    while (!short_of_memory && (n = getline(&line, &lcap, f)) >= 0) {
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
             line[--n] = '\0';
         if (n == 0)
             continue;
         if (k->count == cap) {
-            cap *= 2;
-            char **grown = realloc(k->list, cap * sizeof *k->list);
-            if (!grown)
+            char **grown = realloc(k->list, 2 * cap * sizeof *k->list);
+            if ((short_of_memory = !grown))
                 break;
             k->list = grown;
+            cap *= 2;
         }
-        k->list[k->count++] = strdup(line);
+        if ((short_of_memory = !(k->list[k->count] = strdup(line))))
+            break;
+        k->count++;
     }
     free(line);
     fclose(f);
+    if (short_of_memory) { /* a load over part of the keys would not be the load asked for */
+        fprintf(stderr, "%s: out of memory after %zu keys\n", path, k->count);
+        while (k->count)
+            free(k->list[--k->count]);
+        free(k->list);
+        k->list = NULL;
+        return -1;
+    }
     if (k->count == 0) {
         fprintf(stderr, "%s: no keys\n", path);
         return -1;

@@ -299,7 +299,7 @@ static size_t describe(const struct reg_bulk_info *info, const struct reg_bulk_d
 {
     char source[sizeof info->source];
     size_t i = 0;
-    for (; info->source[i] && i < sizeof source - 1; i++)
+    for (; i < sizeof source - 1 && info->source[i]; i++)
         source[i] = info->source[i] == ' ' ? '_' : info->source[i];
     source[i] = '\0';
     int n = snprintf(out, cap, "import=%s source=%s handles=%" PRIu64 " new=%" PRIu64, info->id,
@@ -403,8 +403,9 @@ static char **list_tables(const char *dir, size_t *count, bool *sealed, char *er
     }
     size_t cap = 16, n = 0;
     char **names = malloc(cap * sizeof *names);
+    bool short_of_memory = !names;
     struct dirent *de;
-    while (names && (de = readdir(dh))) {
+    while (!short_of_memory && (de = readdir(dh))) {
         size_t len = strlen(de->d_name);
         if (len < 5 || strcmp(de->d_name + len - 4, ".sst") != 0)
             continue;
@@ -412,18 +413,21 @@ static char **list_tables(const char *dir, size_t *count, bool *sealed, char *er
             *sealed = true;
         if (n == cap) {
             char **grown = realloc(names, (cap *= 2) * sizeof *names);
-            if (!grown)
-                break;
-            names = grown;
+            if (!(short_of_memory = !grown))
+                names = grown;
         }
         size_t plen = strlen(dir) + len + 2;
-        if (!(names[n] = malloc(plen)))
+        if (short_of_memory || (short_of_memory = !(names[n] = malloc(plen))))
             break;
         snprintf(names[n++], plen, "%s/%s", dir, de->d_name);
     }
     closedir(dh);
-    if (!names) {
-        snprintf(err, errlen, "out of memory");
+    if (short_of_memory) { /* a partial list would ingest part of the import as all of it */
+        while (n)
+            free(names[--n]);
+        free(names);
+        *sealed = false;
+        snprintf(err, errlen, "out of memory listing %s", dir);
         return NULL;
     }
     qsort(names, n, sizeof *names, by_name);
