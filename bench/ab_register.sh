@@ -24,13 +24,16 @@ for round in $(seq "$rounds"); do
             sleep 0.1
         done
         for c in "${clients[@]}"; do
-            taskset -c 1 "$side/pazhou-bench" register --server 127.0.0.1:2751 \
+            # Read once the run has ended, not piped: an interpreter starting beside the run
+            # would take CPU from it.
+            out=$(taskset -c 1 "$side/pazhou-bench" register --server 127.0.0.1:2751 \
                 --auth 300:0.NA/88.100.1 --key "$work/admin.pem" --prefix 88.100.1 \
-                --clients "$c" --duration 5 --json | python3 -c 'import json,sys
+                --clients "$c" --duration 5 --json)
+            python3 -c 'import json,sys
 d=json.load(sys.stdin); l=d["latency_ns"]
 print("round %s %s clients %s: %.0f creates/s, p50 %.0f us, p99 %.0f us" % (sys.argv[1],
       sys.argv[2], sys.argv[3], d["per_second"], l["p50"] / 1e3, l["p99"] / 1e3))' \
-                "$round" "$side" "$c"
+                "$round" "$side" "$c" <<<"$out"
         done
         kill "$node"; wait "$node" 2>/dev/null || true
     done

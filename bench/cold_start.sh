@@ -111,12 +111,17 @@ trap cleanup EXIT
 now() { date +%s.%N; }
 # replay PORT FILE ID_OFFSET ID_LEN PROTO SECONDS: prints "rate p50_us p99_us lost
 # found", found the answers that found their name (DNS NOERROR, Handle SUCCESS)
+# The report is read once the run has ended: an interpreter starting beside it (piped) would take
+# the cores from the servers and the generator during the first few hundred milliseconds.
 replay() {
-    "${gen_pin[@]}" "$BENCH" udp-replay --server "127.0.0.1:$1" --file "$2" --id-offset "$3" \
+    local out
+    out=$("${gen_pin[@]}" "$BENCH" udp-replay --server "127.0.0.1:$1" --file "$2" --id-offset "$3" \
         --id-len "$4" --proto "$5" --duration "$6" --sockets "${SOCKETS:-4}" --window "${WINDOW:-16}" --json \
-        "${transport_args[@]}" "${@:7}" | OK=$([ "$5" = dns ] && echo 0 || echo 1) python3 -c 'import json,os,sys
+        "${transport_args[@]}" "${@:7}") || return 1
+    OK=$([ "$5" = dns ] && echo 0 || echo 1) python3 -c 'import json,os,sys
 d=json.load(sys.stdin); l=d["latency_ns"]; ok=d["response_codes"].get(os.environ["OK"], 0)
-print("%.0f %.0f %.0f %d %d" % (d["per_second"], l["p50"]/1e3, l["p99"]/1e3, d["lost"], ok))'
+print("%.0f %.0f %.0f %d %d" % (d["per_second"], l["p50"]/1e3, l["p99"]/1e3, d["lost"], ok))' \
+        <<<"$out"
 }
 # open_loop PORT FILE ID_OFFSET ID_LEN PROTO RATE: prints "p99_us/p99.9_us lag_p99.9_us
 # sent_p99_us/sent_p99.9_us arrived_p99_us/arrived_p99.9_us" of 5 s at RATE requests a second
@@ -125,14 +130,15 @@ print("%.0f %.0f %.0f %d %d" % (d["per_second"], l["p50"]/1e3, l["p99"]/1e3, d["
 # lateness in sending; the "arrived" pair ends at the answer's arrival in the generator's socket
 # (the kernel's stamp), without its lateness in reading either
 open_loop() {
-    "${gen_pin[@]}" "$BENCH" udp-replay --server "127.0.0.1:$1" --file "$2" --id-offset "$3" \
+    local out
+    out=$("${gen_pin[@]}" "$BENCH" udp-replay --server "127.0.0.1:$1" --file "$2" --id-offset "$3" \
         --id-len "$4" --proto "$5" --duration 5 --sockets 4 --window 256 --rate "$6" --json \
-        "${transport_args[@]}" |
-        python3 -c 'import json,sys
+        "${transport_args[@]}") || return 1
+    python3 -c 'import json,sys
 d=json.load(sys.stdin); l=d["latency_ns"]; g=d["send_lag_ns"]; v=d["service_ns"]
 a=d["arrival_ns"]
 print("%.0f/%.0f %.0f %.0f/%.0f %.0f/%.0f" % (l["p99"]/1e3, l["p99_9"]/1e3, g["p99_9"]/1e3,
-      v["p99"]/1e3, v["p99_9"]/1e3, a["p99"]/1e3, a["p99_9"]/1e3))'
+      v["p99"]/1e3, v["p99_9"]/1e3, a["p99"]/1e3, a["p99_9"]/1e3))' <<<"$out"
 }
 
 printf '%-7s %5s %10s %12s %8s %8s %9s %18s %18s %14s %18s %18s\n' server round ready_s \

@@ -69,13 +69,16 @@ for _ in $(seq 600); do
     sleep 0.1
 done
 
-# pazhou-bench resolve over the base set; prints "per_s p99_us lost failed".
+# pazhou-bench resolve over the base set; prints "per_s p99_us lost failed". The report is read
+# once the run has ended: an interpreter starting beside it would take CPU from it.
 load() {
-    "$BENCH" resolve --server "127.0.0.1:$PORT" --udp --gen-count "$BASE" --seed 7 \
-        --prefixes 88.100.1 --threads 1 --sockets 4 --window 16 --duration "$1" --json |
-        python3 -c 'import json,sys; d=json.load(sys.stdin)
+    local out
+    out=$("$BENCH" resolve --server "127.0.0.1:$PORT" --udp --gen-count "$BASE" --seed 7 \
+        --prefixes 88.100.1 --threads 1 --sockets 4 --window 16 --duration "$1" --json) || return 1
+    python3 -c 'import json,sys; d=json.load(sys.stdin)
 failed = sum(v for k, v in d["response_codes"].items() if k != "1")
-print("%.0f %.1f %d %d" % (d["per_second"], d["latency_ns"]["p99"]/1e3, d["lost"], failed))'
+print("%.0f %.1f %d %d" % (d["per_second"], d["latency_ns"]["p99"]/1e3, d["lost"], failed))' \
+        <<<"$out"
 }
 
 load 5 >/dev/null # warm-up

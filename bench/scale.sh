@@ -57,12 +57,15 @@ node_pid=
 cleanup() { [ -n "$node_pid" ] && kill -TERM "$node_pid" 2>/dev/null && wait "$node_pid" || true; }
 trap cleanup EXIT
 
-# One pazhou-bench run; prints "answers_per_s p50_us p99_us lost".
+# One pazhou-bench run; prints "answers_per_s p50_us p99_us lost". The report is read once the
+# run has ended: an interpreter starting beside it would take CPU from it.
 resolve() {
-    "$BENCH" resolve --server "127.0.0.1:$PORT" --udp --gen-count "$1" --seed "$SEED" \
+    local out
+    out=$("$BENCH" resolve --server "127.0.0.1:$PORT" --udp --gen-count "$1" --seed "$SEED" \
         --prefixes "$PREFIXES" --threads 1 --sockets 4 --window 16 --duration "$2" --json \
-        "${@:3}" | python3 -c 'import json,sys; d=json.load(sys.stdin); l=d["latency_ns"]
-print("%.0f %.1f %.1f %d" % (d["per_second"], l["p50"]/1e3, l["p99"]/1e3, d["lost"]))'
+        "${@:3}") || return 1
+    python3 -c 'import json,sys; d=json.load(sys.stdin); l=d["latency_ns"]
+print("%.0f %.1f %.1f %d" % (d["per_second"], l["p50"]/1e3, l["p99"]/1e3, d["lost"]))' <<<"$out"
 }
 
 for N in "$@"; do
