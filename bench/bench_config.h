@@ -64,6 +64,15 @@ struct bench_result {
     struct bench_histogram arrival;
 };
 
+/* Room for 4 MiB of answers in a generator's UDP socket (as the node gives its own, up to
+ * net.core.rmem_max): answers that arrive while the generator's core is stopped then wait to be
+ * read instead of being dropped there and counted against the server as lost. */
+static inline void bench_udp_room(int fd)
+{
+    int bytes = 4 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+}
+
 /* Empties r's histograms (before a run's threads record into them, or merge theirs). */
 static inline void bench_result_init_hists(struct bench_result *r)
 {

@@ -3,6 +3,7 @@
 #include "bench/bench_http.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -274,6 +275,7 @@ static int open_conn(struct thread *t, struct conn *c)
     }
     c->slots = calloc((size_t)cfg->window, sizeof *c->slots);
     if (cfg->transport == BENCH_UDP) {
+        bench_udp_room(c->fd);
         c->smsg = calloc((size_t)cfg->window, sizeof *c->smsg);
         c->siov = calloc((size_t)cfg->window, sizeof *c->siov);
         c->sbuf = calloc((size_t)cfg->window, sizeof *c->sbuf);
@@ -320,12 +322,17 @@ static void flush_all(struct thread *t)
 }
 
 /* Open loop: sends every request that is due by now, each stamped with its scheduled time. */
-static void send_due(struct thread *t, uint64_t start, double per_ns, uint64_t *scheduled)
+static void send_due(struct thread *t, uint64_t start, uint64_t deadline, double per_ns,
+                     uint64_t *scheduled)
 {
     const struct bench_config *cfg = t->cfg;
     uint64_t now = now_ns();
-    /* Request k is due at start + k / per_ns: those up to now are the first floor(...) + 1. */
+    /* Request k is due at start + k / per_ns: those up to now are the first floor(...) + 1, and
+     * those before the deadline the first ceil(...). */
     uint64_t due = (uint64_t)((double)(now - start) * per_ns) + 1;
+    uint64_t all = (uint64_t)ceil((double)(deadline - start) * per_ns);
+    if (due > all)
+        due = all;
     for (int burst = 0; *scheduled < due && burst < 1024; burst++, (*scheduled)++) {
         uint64_t at = start + (uint64_t)((double)*scheduled / per_ns);
         bench_hist_record(&t->res.send_lag, now > at ? now - at : 0);
@@ -377,10 +384,10 @@ static void *thread_main(void *arg)
         }
         if (!sending && now_ns() >= drain_until)
             break;
-        if (open_loop && sending)
-            send_due(t, start, per_ns, &scheduled);
         /* The open loop polls without sleeping: a 1 ms sleep would shift sends off their
-         * schedule by up to 1 ms, and that delay would show as latency. */
+         * schedule by up to 1 ms, and that delay would show as latency. It sends what is due
+         * after reading what has come, so that after a stop of its own core the answers waiting
+         * free their slots before the requests owed take them. */
         int n = epoll_wait(t->epfd, evs, 64, open_loop && sending ? 0 : 10);
         for (int i = 0; i < n; i++) {
             struct conn *c = evs[i].data.ptr;
@@ -391,6 +398,8 @@ static void *thread_main(void *arg)
                 epoll_ctl(t->epfd, EPOLL_CTL_DEL, c->fd, NULL);
             }
         }
+        if (open_loop && sending)
+            send_due(t, start, deadline, per_ns, &scheduled);
         if (now_ns() >= next_expiry) {
             expire(t, sending && chain);
             next_expiry = now_ns() + 10000000ull;

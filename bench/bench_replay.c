@@ -1,6 +1,7 @@
 #include "bench/bench_replay.h"
 
 #include <errno.h>
+#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -343,13 +344,17 @@ static void read_tcp(struct rthread *t, struct rconn *c, bool sending)
 /* Open loop: sends every request due by now on a free slot of the sockets in turn, stamped with
  * its scheduled time; a request with no free slot (the server that far behind) is counted as an
  * overflow, not sent late. */
-static void send_due(struct rthread *t, uint64_t start, double per_ns, uint64_t *scheduled,
-                     uint64_t *held_since, unsigned *held)
+static void send_due(struct rthread *t, uint64_t start, uint64_t deadline, double per_ns,
+                     uint64_t *scheduled, uint64_t *held_since, unsigned *held)
 {
     const struct bench_replay_config *cfg = t->cfg;
     uint64_t now = now_ns();
-    /* Request k is due at start + k / per_ns: those up to now are the first floor(...) + 1. */
+    /* Request k is due at start + k / per_ns: those up to now are the first floor(...) + 1, and
+     * those before the deadline the first ceil(...). */
     uint64_t due = (uint64_t)((double)(now - start) * per_ns) + 1;
+    uint64_t all = (uint64_t)ceil((double)(deadline - start) * per_ns);
+    if (due > all)
+        due = all;
     for (int burst = 0; *scheduled < due && burst < 1024; burst++, (*scheduled)++) {
         uint64_t at = start + (uint64_t)((double)*scheduled / per_ns);
         bench_hist_record(&t->res.send_lag, now > at ? now - at : 0);
@@ -419,9 +424,9 @@ static void *replay_main(void *arg)
         }
         if (!sending && now >= drain_until)
             break;
-        if (open_loop && sending)
-            send_due(t, start, per_ns, &scheduled, &held_since, &held);
-        /* The open loop polls without sleeping, so that sends keep their schedule. */
+        /* The open loop polls without sleeping, so that sends keep their schedule; it sends what
+         * is due after reading what has come, so that after a stop of its own core the answers
+         * waiting free their slots before the requests owed take them. */
         int n;
         if (spin) {
             /* No socket is in the epoll set: an answer wakes nobody, so the server's core (which
@@ -461,6 +466,8 @@ static void *replay_main(void *arg)
             }
             flush(cfg, c);
         }
+        if (open_loop && sending)
+            send_due(t, start, deadline, per_ns, &scheduled, &held_since, &held);
         if (now_ns() >= next_expiry) {
             uint64_t limit = (uint64_t)cfg->timeout_ms * 1000000ull;
             now = now_ns();
@@ -531,6 +538,8 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
             c->slots = calloc((size_t)cfg->window, sizeof *c->slots);
             c->smsg = calloc((size_t)cfg->window, sizeof *c->smsg);
             c->pslot = calloc((size_t)cfg->window, sizeof *c->pslot);
+            if (!cfg->tcp && c->fd >= 0)
+                bench_udp_room(c->fd);
             if (!cfg->tcp && cfg->rate > 0 && c->fd >= 0) {
                 int one = 1;
                 setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);

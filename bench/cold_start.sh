@@ -128,7 +128,8 @@ print("%.0f %.0f %.0f %d %d" % (d["per_second"], l["p50"]/1e3, l["p99"]/1e3, d["
 # (256 in flight at most per socket: DNS ids are 2 bytes); the "sent" pair is the latency from
 # each request's send rather than from its scheduled time, that is without the generator's own
 # lateness in sending; the "arrived" pair ends at the answer's arrival in the generator's socket
-# (the kernel's stamp), without its lateness in reading either
+# (the kernel's stamp), without its lateness in reading either; then the requests left unanswered
+# (lost: the generator's sockets hold 4 MiB of answers, so these are the server's drops)
 open_loop() {
     local out
     out=$("${gen_pin[@]}" "$BENCH" udp-replay --server "127.0.0.1:$1" --file "$2" --id-offset "$3" \
@@ -137,13 +138,13 @@ open_loop() {
     python3 -c 'import json,sys
 d=json.load(sys.stdin); l=d["latency_ns"]; g=d["send_lag_ns"]; v=d["service_ns"]
 a=d["arrival_ns"]
-print("%.0f/%.0f %.0f %.0f/%.0f %.0f/%.0f" % (l["p99"]/1e3, l["p99_9"]/1e3, g["p99_9"]/1e3,
-      v["p99"]/1e3, v["p99_9"]/1e3, a["p99"]/1e3, a["p99_9"]/1e3))' <<<"$out"
+print("%.0f/%.0f %.0f %.0f/%.0f %.0f/%.0f %d" % (l["p99"]/1e3, l["p99_9"]/1e3, g["p99_9"]/1e3,
+      v["p99"]/1e3, v["p99_9"]/1e3, a["p99"]/1e3, a["p99_9"]/1e3, d["lost"]))' <<<"$out"
 }
 
-printf '%-7s %5s %10s %12s %8s %8s %9s %18s %18s %14s %18s %18s\n' server round ready_s \
+printf '%-7s %5s %10s %12s %8s %8s %9s %18s %18s %14s %18s %18s %9s\n' server round ready_s \
     answers/s p50_us p99_us rss_mb "p99/p99.9@50k_us" "p99/p99.9@80%_us" "send_lag_p99.9" \
-    "from_send@80%_us" "to_arrival@80%_us"
+    "from_send@80%_us" "to_arrival@80%_us" "lost@80%"
 for round in $(seq 1 "$ROUNDS"); do
     for server in $SERVERS; do
         t0=$(now)
@@ -180,16 +181,16 @@ for round in $(seq 1 "$ROUNDS"); do
         rss=$(awk '/VmRSS/ {printf "%.0f", $2 / 1024}' "/proc/$pid/status")
         # Open loop at 80% of that rate: latency from each request's scheduled time, so queueing
         # is not hidden.
-        p99_50k="- -" p99_80="- - - -"
+        p99_50k="- -" p99_80="- - - - -"
         if [ "$TRANSPORT" = udp ]; then
             p99_50k=$(open_loop "${args[@]}" 50000)
             p99_80=$(open_loop "${args[@]}" $((rate * 8 / 10)))
         fi
         read -r p99_50k _ <<<"$p99_50k"
-        read -r p99_80 lag from_send to_arrival <<<"$p99_80"
-        printf '%-7s %5s %10.2f %12s %8s %8s %9s %18s %18s %14s %18s %18s\n' "$server" "$round" \
-            "$ready" "$rate" "$p50" "$p99" "$rss" "$p99_50k" "$p99_80" "$lag" "$from_send" \
-            "$to_arrival"
+        read -r p99_80 lag from_send to_arrival lost80 <<<"$p99_80"
+        printf '%-7s %5s %10.2f %12s %8s %8s %9s %18s %18s %14s %18s %18s %9s\n' "$server" \
+            "$round" "$ready" "$rate" "$p50" "$p99" "$rss" "$p99_50k" "$p99_80" "$lag" \
+            "$from_send" "$to_arrival" "$lost80"
         kill -TERM "$pid" && wait "$pid" 2>/dev/null || true
         pid=
     done
