@@ -1,0 +1,73 @@
+/* udp-replay's file of prepared messages: [2-byte length][datagram] records, loaded whole. */
+#include "bench/bench_replay.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int bench_replay_load(const char *path, struct bench_replay_file *f)
+{
+    memset(f, 0, sizeof *f);
+    FILE *in = fopen(path, "rb");
+    if (!in) {
+        perror(path);
+        return -1;
+    }
+    fseek(in, 0, SEEK_END);
+    long size = ftell(in);
+    fseek(in, 0, SEEK_SET);
+    f->data = malloc(size > 0 ? (size_t)size : 1);
+    if (!f->data || fread(f->data, 1, (size_t)size, in) != (size_t)size) {
+        fclose(in);
+        fprintf(stderr, "%s: cannot read\n", path);
+        bench_replay_free(f);
+        return -1;
+    }
+    fclose(in);
+    size_t cap = 1024, pos = 0;
+    f->offsets = malloc(cap * sizeof *f->offsets);
+    f->lens = malloc(cap * sizeof *f->lens);
+    while (f->offsets && f->lens && pos + 2 <= (size_t)size) {
+        uint16_t len = (uint16_t)(f->data[pos] << 8 | f->data[pos + 1]);
+        if (len == 0 || pos + 2 + len > (size_t)size) {
+            fprintf(stderr, "%s: record %zu at byte %zu runs past the end\n", path, f->count, pos);
+            bench_replay_free(f);
+            return -1;
+        }
+        if (f->count == cap) {
+            size_t *offsets = realloc(f->offsets, 2 * cap * sizeof *f->offsets);
+            if (offsets)
+                f->offsets = offsets;
+            uint16_t *lens = offsets ? realloc(f->lens, 2 * cap * sizeof *f->lens) : NULL;
+            if (!lens) {
+                fprintf(stderr, "%s: out of memory after %zu records\n", path, f->count);
+                bench_replay_free(f);
+                return -1;
+            }
+            f->lens = lens;
+            cap *= 2;
+        }
+        f->offsets[f->count] = pos + 2;
+        f->lens[f->count++] = len;
+        pos += 2 + len;
+    }
+    if (!f->offsets || !f->lens) {
+        fprintf(stderr, "%s: out of memory\n", path);
+        bench_replay_free(f);
+        return -1;
+    }
+    if (pos != (size_t)size || f->count == 0) {
+        fprintf(stderr, "%s: not a file of [2-byte length][datagram] records\n", path);
+        bench_replay_free(f);
+        return -1;
+    }
+    return 0;
+}
+
+void bench_replay_free(struct bench_replay_file *f)
+{
+    free(f->data);
+    free(f->offsets);
+    free(f->lens);
+    memset(f, 0, sizeof *f);
+}
