@@ -2,6 +2,7 @@
 #ifndef BENCH_CONFIG_H
 #define BENCH_CONFIG_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -71,6 +72,16 @@ static inline void bench_udp_room(int fd)
 {
     int bytes = 4 << 20;
     setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &bytes, sizeof bytes);
+}
+
+/* Open loop: how many requests are due at now, request k falling due at start + k / per_ns: the
+ * first floor(...) + 1, but never those due at or after the deadline (the first ceil(...)). */
+static inline uint64_t bench_open_loop_due(uint64_t start, uint64_t deadline, uint64_t now,
+                                           double per_ns)
+{
+    uint64_t due = (uint64_t)((double)(now - start) * per_ns) + 1;
+    uint64_t all = (uint64_t)ceil((double)(deadline - start) * per_ns);
+    return due < all ? due : all;
 }
 
 /* Empties r's histograms (before a run's threads record into them, or merge theirs). */

@@ -3,7 +3,6 @@
 #include "bench/bench_http.h"
 
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -327,12 +326,7 @@ static void send_due(struct thread *t, uint64_t start, uint64_t deadline, double
 {
     const struct bench_config *cfg = t->cfg;
     uint64_t now = now_ns();
-    /* Request k is due at start + k / per_ns: those up to now are the first floor(...) + 1, and
-     * those before the deadline the first ceil(...). */
-    uint64_t due = (uint64_t)((double)(now - start) * per_ns) + 1;
-    uint64_t all = (uint64_t)ceil((double)(deadline - start) * per_ns);
-    if (due > all)
-        due = all;
+    uint64_t due = bench_open_loop_due(start, deadline, now, per_ns);
     for (int burst = 0; *scheduled < due && burst < 1024; burst++, (*scheduled)++) {
         uint64_t at = start + (uint64_t)((double)*scheduled / per_ns);
         bench_hist_record(&t->res.send_lag, now > at ? now - at : 0);

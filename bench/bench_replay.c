@@ -1,7 +1,6 @@
 #include "bench/bench_replay.h"
 
 #include <errno.h>
-#include <math.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,8 +18,8 @@
 struct rslot {
     bool busy;
     uint64_t due_ns;       /* the latency's start: its scheduled time in the open loop */
-    uint64_t sent_ns;      /* when it was sent (the same in the closed loop) */
-    uint64_t sent_real_ns; /* open loop, UDP: sent_ns on the clock of the kernel's stamps */
+    uint64_t sent_ns;      /* open loop: when its sendmmsg began (flush) */
+    uint64_t sent_real_ns; /* open loop: sent_ns on the clock of the kernel's stamps */
     uint32_t id;
 };
 
@@ -92,10 +91,9 @@ static uint32_t slot_bits(const struct bench_replay_config *cfg)
     return bits;
 }
 
-/* Sends on slot s the file's next datagram at now_ns, its latency counted from at_ns (its
- * scheduled time in the open loop, now_ns in the closed one). */
-static void send_slot_at(struct rthread *t, struct rconn *c, unsigned s, uint64_t at_ns,
-                         uint64_t now)
+/* Queues on slot s the file's next datagram, its latency counted from at_ns (its scheduled time
+ * in the open loop, now in the closed one); flush sends it. */
+static void send_slot_at(struct rthread *t, struct rconn *c, unsigned s, uint64_t at_ns)
 {
     const struct bench_replay_config *cfg = t->cfg;
     uint32_t bits = slot_bits(cfg);
@@ -105,7 +103,6 @@ static void send_slot_at(struct rthread *t, struct rconn *c, unsigned s, uint64_
     sl->id = c->generation << bits | s;
     sl->busy = true;
     sl->due_ns = at_ns;
-    sl->sent_ns = now;
     size_t i = t->next++ % t->file->count;
     unsigned k = c->spending++;
     c->pslot[k] = s;
@@ -119,8 +116,7 @@ static void send_slot_at(struct rthread *t, struct rconn *c, unsigned s, uint64_
 
 static void send_slot(struct rthread *t, struct rconn *c, unsigned s)
 {
-    uint64_t now = now_ns();
-    send_slot_at(t, c, s, now, now);
+    send_slot_at(t, c, s, now_ns());
 }
 
 /* TCP: the pending messages written back to back, each framed; a connection carries at most
@@ -282,12 +278,7 @@ static void send_due(struct rthread *t, uint64_t start, uint64_t deadline, doubl
 {
     const struct bench_replay_config *cfg = t->cfg;
     uint64_t now = now_ns();
-    /* Request k is due at start + k / per_ns: those up to now are the first floor(...) + 1, and
-     * those before the deadline the first ceil(...). */
-    uint64_t due = (uint64_t)((double)(now - start) * per_ns) + 1;
-    uint64_t all = (uint64_t)ceil((double)(deadline - start) * per_ns);
-    if (due > all)
-        due = all;
+    uint64_t due = bench_open_loop_due(start, deadline, now, per_ns);
     for (int burst = 0; *scheduled < due && burst < 1024; burst++, (*scheduled)++) {
         uint64_t at = start + (uint64_t)((double)*scheduled / per_ns);
         bench_hist_record(&t->res.send_lag, now > at ? now - at : 0);
@@ -300,7 +291,7 @@ static void send_due(struct rthread *t, uint64_t start, uint64_t deadline, doubl
             continue;
         }
         c->cursor = (s + 1) % (unsigned)cfg->window;
-        send_slot_at(t, c, s, at, now);
+        send_slot_at(t, c, s, at);
         if (!(*held)++)
             *held_since = at;
         if (c->spending == (unsigned)cfg->window)
@@ -471,11 +462,11 @@ int bench_replay_run(const struct bench_replay_config *cfg, struct bench_result 
             c->slots = calloc((size_t)cfg->window, sizeof *c->slots);
             c->smsg = calloc((size_t)cfg->window, sizeof *c->smsg);
             c->pslot = calloc((size_t)cfg->window, sizeof *c->pslot);
-            if (!cfg->tcp && c->fd >= 0)
+            if (!cfg->tcp && c->fd >= 0) {
+                int one = 1; /* the open loop's answers carry the kernel's arrival stamp */
                 bench_udp_room(c->fd);
-            if (!cfg->tcp && cfg->rate > 0 && c->fd >= 0) {
-                int one = 1;
-                setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
+                if (cfg->rate > 0)
+                    setsockopt(c->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof one);
             }
             c->siov = calloc((size_t)cfg->window, sizeof *c->siov);
             c->sbuf = malloc((size_t)cfg->window * MAX_DATAGRAM);

@@ -1,9 +1,27 @@
 /* udp-replay's file of prepared messages: [2-byte length][datagram] records, loaded whole. */
 #include "bench/bench_replay.h"
 
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Says on stderr why path is refused, lets go of what f holds, and returns -1. */
+static int refuse(struct bench_replay_file *f, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int refuse(struct bench_replay_file *f, const char *path, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "%s: ", path);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+    bench_replay_free(f);
+    return -1;
+}
 
 int bench_replay_load(const char *path, struct bench_replay_file *f)
 {
@@ -17,33 +35,26 @@ int bench_replay_load(const char *path, struct bench_replay_file *f)
     long size = ftell(in);
     fseek(in, 0, SEEK_SET);
     f->data = malloc(size > 0 ? (size_t)size : 1);
-    if (!f->data || fread(f->data, 1, (size_t)size, in) != (size_t)size) {
-        fclose(in);
-        fprintf(stderr, "%s: cannot read\n", path);
-        bench_replay_free(f);
-        return -1;
-    }
+    bool read_whole = f->data && fread(f->data, 1, (size_t)size, in) == (size_t)size;
     fclose(in);
+    if (!read_whole)
+        return refuse(f, path, "cannot read");
     size_t cap = 1024, pos = 0;
     f->offsets = malloc(cap * sizeof *f->offsets);
     f->lens = malloc(cap * sizeof *f->lens);
-    while (f->offsets && f->lens && pos + 2 <= (size_t)size) {
+    if (!f->offsets || !f->lens)
+        return refuse(f, path, "out of memory");
+    while (pos + 2 <= (size_t)size) {
         uint16_t len = (uint16_t)(f->data[pos] << 8 | f->data[pos + 1]);
-        if (len == 0 || pos + 2 + len > (size_t)size) {
-            fprintf(stderr, "%s: record %zu at byte %zu runs past the end\n", path, f->count, pos);
-            bench_replay_free(f);
-            return -1;
-        }
+        if (len == 0 || pos + 2 + len > (size_t)size)
+            return refuse(f, path, "record %zu at byte %zu runs past the end", f->count, pos);
         if (f->count == cap) {
             size_t *offsets = realloc(f->offsets, 2 * cap * sizeof *f->offsets);
             if (offsets)
                 f->offsets = offsets;
             uint16_t *lens = offsets ? realloc(f->lens, 2 * cap * sizeof *f->lens) : NULL;
-            if (!lens) {
-                fprintf(stderr, "%s: out of memory after %zu records\n", path, f->count);
-                bench_replay_free(f);
-                return -1;
-            }
+            if (!lens)
+                return refuse(f, path, "out of memory after %zu records", f->count);
             f->lens = lens;
             cap *= 2;
         }
@@ -51,16 +62,8 @@ int bench_replay_load(const char *path, struct bench_replay_file *f)
         f->lens[f->count++] = len;
         pos += 2 + len;
     }
-    if (!f->offsets || !f->lens) {
-        fprintf(stderr, "%s: out of memory\n", path);
-        bench_replay_free(f);
-        return -1;
-    }
-    if (pos != (size_t)size || f->count == 0) {
-        fprintf(stderr, "%s: not a file of [2-byte length][datagram] records\n", path);
-        bench_replay_free(f);
-        return -1;
-    }
+    if (pos != (size_t)size || f->count == 0)
+        return refuse(f, path, "not a file of [2-byte length][datagram] records");
     return 0;
 }
 

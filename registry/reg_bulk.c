@@ -412,13 +412,19 @@ static char **list_tables(const char *dir, size_t *count, bool *sealed, char *er
         if (strcmp(de->d_name, REG_BULK_SEAL_FILE) == 0)
             *sealed = true;
         if (n == cap) {
-            char **grown = realloc(names, (cap *= 2) * sizeof *names);
-            if (!(short_of_memory = !grown))
-                names = grown;
+            char **grown = realloc(names, 2 * cap * sizeof *names);
+            if (!grown) {
+                short_of_memory = true;
+                break;
+            }
+            names = grown;
+            cap *= 2;
         }
         size_t plen = strlen(dir) + len + 2;
-        if (short_of_memory || (short_of_memory = !(names[n] = malloc(plen))))
+        if (!(names[n] = malloc(plen))) {
+            short_of_memory = true;
             break;
+        }
         snprintf(names[n++], plen, "%s/%s", dir, de->d_name);
     }
     closedir(dh);
