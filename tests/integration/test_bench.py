@@ -51,11 +51,15 @@ class Bench(unittest.TestCase):
     def test_resolve_at_a_rate_sends_what_falls_due_before_the_deadline(self):
         """resolve --rate: an open loop of 2 s at 1,500 a second sends the requests due before
         its deadline, no more (each stamped with its schedule), and has every one answered."""
+        # 2 x 1,024 slots hold 1.4 s of requests: a node stalled that long on a loaded machine
+        # would show as overflow, counted with the sends it stood for.
         r = self.run_bench("--key-count", "200", "--rate", "1500", "--duration", "2",
-                           "--sockets", "2", "--window", "64")
-        self.assertTrue(2700 <= r["sent"] <= 3000, r["sent"])
+                           "--sockets", "2", "--window", "1024")
+        scheduled = r["sent"] + r["overflow"]
+        self.assertTrue(2700 <= scheduled <= 3000, scheduled)
+        self.assertLess(r["overflow"], 300)
         self.assertEqual(r["answered"], r["sent"])
-        self.assertEqual((r["lost"], r["overflow"]), (0, 0))
+        self.assertEqual(r["lost"], 0)
         self.assertIn("send_lag_ns", r)
 
     def test_tcp_zipf_two_threads(self):
@@ -106,13 +110,16 @@ class Bench(unittest.TestCase):
                        check=True, timeout=60)
         base = [BENCH, "udp-replay", "--server", "127.0.0.1:%d" % self.node.port, "--file",
                 replay, "--id-offset", "8", "--id-len", "4", "--proto", "handle", "--sockets",
-                "2", "--window", "64", "--duration", "2", "--json"]
-        p = subprocess.run(base + ["--rate", "2000"], capture_output=True, text=True, timeout=60)
+                "2", "--duration", "2", "--json"]
+        p = subprocess.run(base + ["--window", "1024", "--rate", "2000"], capture_output=True,
+                           text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         r = json.loads(p.stdout)
-        self.assertTrue(3600 <= r["sent"] <= 4000, r["sent"])  # 2 s at 2,000 a second
+        scheduled = r["sent"] + r["overflow"]  # overflow: due while every slot waited
+        self.assertTrue(3600 <= scheduled <= 4000, scheduled)  # 2 s at 2,000 a second
+        self.assertLess(r["overflow"], 400)
         self.assertEqual(r["answered"], r["sent"])
-        self.assertEqual((r["lost"], r["overflow"]), (0, 0))
+        self.assertEqual(r["lost"], 0)
         lat, lag, svc = r["latency_ns"], r["send_lag_ns"], r["service_ns"]
         for q in ("p50", "p99", "p99_9", "max"):
             self.assertLessEqual(svc[q], lat[q], q)
@@ -122,7 +129,8 @@ class Bench(unittest.TestCase):
         for q in ("p50", "p99", "p99_9", "max"):
             self.assertLessEqual(arr[q], svc[q] + 5000, q)
         self.assertGreater(arr["p50"], 0)
-        p = subprocess.run(base + ["--count", "500"], capture_output=True, text=True, timeout=60)
+        p = subprocess.run(base + ["--window", "64", "--count", "500"], capture_output=True,
+                           text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         r = json.loads(p.stdout)
         self.assertNotIn("service_ns", r)
