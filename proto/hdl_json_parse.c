@@ -204,7 +204,7 @@ static size_t jwk_to_bigint(struct parse *p, const json_t *j, const char *what, 
 static int put_key(struct parse *p, const json_t *val)
 {
     const char *kty = json_string_value(json_object_get(val, "kty"));
-    static uint8_t nums[4][1025];
+    uint8_t nums[4][1025]; /* on the stack: HTTP workers parse keys at once */
     size_t len[4] = {0};
     struct hdl_pubkey key;
     memset(&key, 0, sizeof key);
@@ -490,6 +490,21 @@ int hdl_value_from_json(const json_t *obj, struct hdl_writer *store, struct hdl_
     int rc = parse_value(&p, obj, v);
     if (rc) {
         /* Nothing of a rejected value stays in the store. */
+        store->len = len;
+        store->overflow = overflow;
+    }
+    return rc;
+}
+
+int hdl_data_from_json(const json_t *data, struct hdl_writer *store, char *err, size_t errlen)
+{
+    struct parse p = {store, err, errlen};
+    size_t len = store->len;
+    bool overflow = store->overflow;
+    int rc = put_data(&p, data);
+    if (rc == HDL_OK && store->overflow)
+        rc = HDL_ERR_NOSPACE;
+    if (rc) {
         store->len = len;
         store->overflow = overflow;
     }

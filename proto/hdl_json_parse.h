@@ -23,4 +23,11 @@
 int hdl_value_from_json(const json_t *obj, struct hdl_writer *store, struct hdl_value *v, char *err,
                         size_t errlen);
 
+/*
+ * The bytes of one "data" field alone (a bare string, or {"format","value"} in any of the
+ * formats above), appended to store. The same return codes as hdl_value_from_json, with
+ * HDL_ERR_NOSPACE when store is full; nothing stays in store on failure.
+ */
+int hdl_data_from_json(const json_t *data, struct hdl_writer *store, char *err, size_t errlen);
+
 #endif

@@ -1,7 +1,8 @@
 /*
  * Handle values to their JSON form (docs/protocol.md §15). Text leaves as "string" when it is clean
  * UTF-8, HS_ADMIN as "admin", HS_VLIST as "vlist", HS_SITE as "site" (siteinfo.json) and
- * HS_PUBKEY as "key" (JWK-like); everything else as "base64".
+ * HS_PUBKEY as "key" (JWK-like), each only when it reads back to the very bytes; everything else
+ * as "base64".
  */
 #include "proto/hdl_json_render.h"
 
@@ -15,6 +16,7 @@
 #include "common/utf8.h"
 #include "proto/hdl_admin.h"
 #include "proto/hdl_const.h"
+#include "proto/hdl_json_parse.h"
 #include "proto/hdl_pubkey.h"
 #include "proto/hdl_site.h"
 
@@ -106,14 +108,14 @@ json_t *hdl_pubkey_to_json(const uint8_t *buf, size_t len)
     return NULL; /* DH keys have no JSON form in the reference either */
 }
 
-/* The reference's getAddressString: dotted IPv4 for the 12-zero-byte form (and ::ffff:), IPv6
- * text otherwise. */
+/* Dotted IPv4 for the 12-zero-byte form, as the reference writes it, IPv6 text otherwise. The
+ * reference shows a ::ffff:-mapped address dotted too, but that reads back as the zero form:
+ * "::ffff:192.0.2.1" keeps its bytes, and means the same IPv4 address to the reference. */
 static json_t *address_json(const uint8_t a[16])
 {
     static const uint8_t zeros[12] = {0};
-    static const uint8_t mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
     char text[INET6_ADDRSTRLEN];
-    bool v4 = memcmp(a, zeros, 12) == 0 || memcmp(a, mapped, 12) == 0;
+    bool v4 = memcmp(a, zeros, 12) == 0;
     if (!inet_ntop(v4 ? AF_INET : AF_INET6, v4 ? a + 12 : a, text, sizeof text))
         return NULL;
     return json_string(text);
@@ -191,46 +193,74 @@ out:
     return obj;
 }
 
-static json_t *data_json(const struct hdl_value *v)
+/* The admin, vlist, site or key form of v's data; NULL when v is none of those types or its
+ * bytes do not decode as one. */
+static json_t *structured_json(const struct hdl_value *v, bool is_site, bool is_key)
 {
     if (hdl_slice_eq_ci(v->type, "HS_ADMIN")) {
         struct hdl_admin adm;
-        if (hdl_admin_decode(v->data.ptr, v->data.len, &adm) == HDL_OK) {
-            char perms[13];
-            hdl_admin_perms_to_json(adm.perms, perms);
-            return json_pack("{s:s,s:{s:o,s:I,s:s}}", "format", "admin", "value", "handle",
-                             text_json(adm.handle), "index", (json_int_t)adm.index, "permissions",
-                             perms);
-        }
-    } else if (hdl_slice_eq_ci(v->type, "HS_VLIST")) {
-        struct hdl_vlist vl;
-        if (hdl_vlist_decode(v->data.ptr, v->data.len, &vl) == HDL_OK) {
-            json_t *arr = json_array();
-            struct hdl_slice h;
-            uint32_t idx, pos = 0;
-            while (arr && hdl_vlist_next(&vl, &pos, &h, &idx) == HDL_OK)
-                if (json_array_append_new(arr, ref_json(h, idx)) != 0) {
-                    json_decref(arr);
-                    arr = NULL;
-                }
-            return json_pack("{s:s,s:o}", "format", "vlist", "value", arr);
-        }
-    } else {
-        static const struct hdl_slice site = {(const uint8_t *)"HS_SITE.", 8};
-        static const struct hdl_slice pubkey = {(const uint8_t *)"HS_PUBKEY", 9};
-        bool is_site =
-            hdl_type_matches(site, v->type) || hdl_slice_eq_ci(v->type, "HS_NA_DELEGATE");
-        bool is_key = hdl_type_matches(pubkey, v->type);
-        json_t *obj = is_site  ? hdl_site_to_json(v->data.ptr, v->data.len)
-                      : is_key ? hdl_pubkey_to_json(v->data.ptr, v->data.len)
-                               : NULL;
-        if (obj)
-            return json_pack("{s:s,s:o}", "format", is_site ? "site" : "key", "value", obj);
-        /* Undecodable site or key bytes stay binary, even when they look like text. */
-        if (!is_site && !is_key && utf8_is_text(v->data.ptr, v->data.len))
-            return json_pack("{s:s,s:s%}", "format", "string", "value",
-                             v->data.len ? (const char *)v->data.ptr : "", (size_t)v->data.len);
+        if (hdl_admin_decode(v->data.ptr, v->data.len, &adm) != HDL_OK)
+            return NULL;
+        char perms[13];
+        hdl_admin_perms_to_json(adm.perms, perms);
+        return json_pack("{s:s,s:{s:o,s:I,s:s}}", "format", "admin", "value", "handle",
+                         text_json(adm.handle), "index", (json_int_t)adm.index, "permissions",
+                         perms);
     }
+    if (hdl_slice_eq_ci(v->type, "HS_VLIST")) {
+        struct hdl_vlist vl;
+        if (hdl_vlist_decode(v->data.ptr, v->data.len, &vl) != HDL_OK)
+            return NULL;
+        json_t *arr = json_array();
+        struct hdl_slice h;
+        uint32_t idx, pos = 0;
+        while (arr && hdl_vlist_next(&vl, &pos, &h, &idx) == HDL_OK)
+            if (json_array_append_new(arr, ref_json(h, idx)) != 0) {
+                json_decref(arr);
+                arr = NULL;
+            }
+        return json_pack("{s:s,s:o}", "format", "vlist", "value", arr);
+    }
+    json_t *obj = is_site  ? hdl_site_to_json(v->data.ptr, v->data.len)
+                  : is_key ? hdl_pubkey_to_json(v->data.ptr, v->data.len)
+                           : NULL;
+    return obj ? json_pack("{s:s,s:o}", "format", is_site ? "site" : "key", "value", obj) : NULL;
+}
+
+/* Whether data, read back as a PUT body or an import reads it (hdl_data_from_json), gives these
+ * very bytes: what a client is shown it can write back without changing a byte. The
+ * structured forms cannot carry everything the binary may hold (flag bits they have no name
+ * for, a key's flags and leading zeros, an old server's padding, text that is not UTF-8). */
+static bool reads_back(const json_t *data, struct hdl_slice bytes)
+{
+    uint8_t *buf = malloc((size_t)bytes.len + 1);
+    if (!buf)
+        return false;
+    struct hdl_writer w;
+    hdl_writer_init(&w, buf, (size_t)bytes.len + 1);
+    char err[8];
+    bool same = hdl_data_from_json(data, &w, err, sizeof err) == HDL_OK && w.len == bytes.len &&
+                (bytes.len == 0 || memcmp(buf, bytes.ptr, bytes.len) == 0);
+    free(buf);
+    return same;
+}
+
+static json_t *data_json(const struct hdl_value *v)
+{
+    static const struct hdl_slice site = {(const uint8_t *)"HS_SITE.", 8};
+    static const struct hdl_slice pubkey = {(const uint8_t *)"HS_PUBKEY", 9};
+    bool is_site = hdl_type_matches(site, v->type) || hdl_slice_eq_ci(v->type, "HS_NA_DELEGATE");
+    bool is_key = hdl_type_matches(pubkey, v->type);
+    json_t *data = structured_json(v, is_site, is_key);
+    if (data && reads_back(data, v->data))
+        return data;
+    json_decref(data);
+    /* Data of these four types stays binary even when it looks like text. */
+    bool binary = is_site || is_key || hdl_slice_eq_ci(v->type, "HS_ADMIN") ||
+                  hdl_slice_eq_ci(v->type, "HS_VLIST");
+    if (!binary && utf8_is_text(v->data.ptr, v->data.len))
+        return json_pack("{s:s,s:s%}", "format", "string", "value",
+                         v->data.len ? (const char *)v->data.ptr : "", (size_t)v->data.len);
     return json_pack("{s:s,s:o}", "format", "base64", "value", base64_json(v->data));
 }
 

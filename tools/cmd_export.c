@@ -8,11 +8,9 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "common/base64.h"
 #include "common/handle_name.h"
 #include "proto/hdl_json.h"
 #include "registry/import/bulk_csv.h"
@@ -35,23 +33,6 @@ static void usage(FILE *f)
                "(default: standard output) as JSON Lines or CSV, the formats of pazhou import.\n");
 }
 
-/* hdl_value_to_json writes some data in forms hdl_value_from_json does not read back (the
- * reference's "site" and "key" objects); those go out as base64, which round-trips exactly. */
-static int importable(json_t *obj, const struct hdl_value *v)
-{
-    const char *format = json_string_value(json_object_get(json_object_get(obj, "data"), "format"));
-    if (!format || (strcmp(format, "site") != 0 && strcmp(format, "key") != 0))
-        return 0;
-    char *b64 = malloc(b64_encoded_len(v->data.len, 0) + 1);
-    if (!b64)
-        return -1;
-    size_t n = b64_encode(v->data.ptr, v->data.len, b64, 0);
-    int rc = json_object_set_new(obj, "data",
-                                 json_pack("{s:s,s:s%}", "format", "base64", "value", b64, n));
-    free(b64);
-    return rc;
-}
-
 static int write_jsonl(struct export *x, const uint8_t *key, size_t klen,
                        const struct reg_record_view *view)
 {
@@ -64,8 +45,9 @@ static int write_jsonl(struct export *x, const uint8_t *key, size_t klen,
     for (uint32_t i = 0; i < view->value_count; i++) {
         struct hdl_value v;
         json_t *j;
+        /* Each value in a form the importer reads back to the same bytes (hdl_json_render.h). */
         if (hdl_value_decode(&r, &v) != HDL_OK || !(j = hdl_value_to_json(&v)) ||
-            importable(j, &v) != 0 || json_array_append_new(vals, j) != 0) {
+            json_array_append_new(vals, j) != 0) {
             json_decref(obj);
             return -1;
         }

@@ -192,7 +192,12 @@ JSON = [
     '{"operations":[{"op":"create","handle":"88.100.1/A","values":[{"index":1,"type":"URL","data":"a"}]},'
     '{"op":"remove","handle":"88.100.1/A","indexes":[2]},{"op":"delete","handle":"88.100.1/B"}]}',
     '{"index":1,"type":"HS_SITE","data":{"format":"site","value":{"version":1,"protocolVersion":"2.10","serialNumber":1,"primarySite":true,"servers":[]}}}',
-    '{"index":1,"type":"URL","data":{"format":"string","value":"\\u00e9\\ud83d\\ude00"}}',
+    '{"index":1,"type":"URL","data":{"format":"string","value":"\\u00e9\\ud83d\\ude00"}}',    # Binary data of the structured types, to be written back in a form that keeps every byte:
+    # an HS_ADMIN with an old server's padding, the reference's RSA key, a site with a
+    # ::ffff:-mapped address.
+    '{"index": 2, "type": "HS_ADMIN", "data": {"format": "hex", "value": "0ff20000000d302e4e412f38382e3130302e310000012c0000"}}',
+    '{"index": 2, "type": "HS_PUBKEY", "data": {"format": "hex", "value": "0000000b5253415f5055425f4b45590000000000030100010000000400c501fe"}}',
+    '{"index": 2, "type": "HS_SITE", "data": {"format": "hex", "value": "0001020a000780020000000000000000000000010000000100000000000000000000ffff7f00000100000002010200000001030100000a51"}}',
 ]
 
 AUTH = [

@@ -592,6 +592,10 @@ static size_t encode_site(uint8_t *buf, size_t cap, const uint8_t *key, size_t k
     return w.len;
 }
 
+/* Where encode_site puts the server's address and its key (after the key's length). */
+#define SITE_ADDRESS_AT 45
+#define SITE_KEY_AT 65
+
 #define SITE_JSON(key)                                                                             \
     "{\"version\":1,\"protocolVersion\":\"2.10\",\"serialNumber\":7,\"primarySite\":true,"         \
     "\"multiPrimary\":false,\"hashOption\":0,\"attributes\":[{\"name\":\"desc\",\"value\":"        \
@@ -702,10 +706,106 @@ static void keys_and_sites_read_back_to_the_same_bytes(void **state)
     json_decref(data);
 }
 
+/* bytes as a value of type went out as base64 and read back exactly. */
+static void assert_written_as_base64(const char *type, const uint8_t *bytes, size_t len)
+{
+    static uint8_t out[8192];
+    char err[200];
+    struct hdl_value v = {.index = 1, .ttl = 86400, .perms = 0x0e};
+    v.type = (struct hdl_slice){(const uint8_t *)type, (uint32_t)strlen(type)};
+    v.data = (struct hdl_slice){bytes, (uint32_t)len};
+    json_t *j = hdl_value_to_json(&v);
+    json_t *data = json_object_get(j, "data");
+    const char *format = json_string_value(json_object_get(data, "format"));
+    if (!format || strcmp(format, "base64") != 0)
+        fail_msg("%s data went out as %s", type, format ? format : "nothing");
+    assert_int_equal(data_from_json(data, out, sizeof out, err, sizeof err), len);
+    assert_memory_equal(out, bytes, len);
+    json_decref(j);
+}
+
+/* What a client is shown it can PUT back unchanged: the admin, vlist, key and site forms cannot
+ * carry every byte such data may hold, and where they would lose one the data goes out as
+ * base64 instead. */
+static void data_the_forms_cannot_carry_goes_out_as_base64(void **state)
+{
+    (void)state;
+    uint8_t b[600];
+    /* HS_ADMIN: an old server's 2 padding bytes; permission bits above the 12 named; a handle
+     * that is not UTF-8. */
+    memcpy(b, admin_data, sizeof admin_data);
+    memset(b + sizeof admin_data, 0, 2);
+    assert_written_as_base64("HS_ADMIN", b, sizeof admin_data + 2);
+    b[0] = 0xff;
+    assert_written_as_base64("HS_ADMIN", b, sizeof admin_data);
+    memcpy(b, admin_data, sizeof admin_data);
+    b[10] = 0xff;
+    assert_written_as_base64("HS_ADMIN", b, sizeof admin_data);
+    /* HS_VLIST: a handle that is not UTF-8. */
+    static const uint8_t vlist[] = {0, 0, 0, 1, 0, 0, 0, 3, '8', '/', 0xfe, 0, 0, 0, 7};
+    assert_written_as_base64("HS_VLIST", vlist, sizeof vlist);
+    /* HS_PUBKEY: flags; no trailing zeros; a modulus without its sign byte; a leading zero. */
+    memcpy(b, rsa_key, sizeof rsa_key);
+    b[16] = 1;
+    assert_written_as_base64("HS_PUBKEY", b, sizeof rsa_key);
+    assert_written_as_base64("HS_PUBKEY", rsa_key, sizeof rsa_key - 4);
+    static const uint8_t unsigned_mod[] = {
+        0, 0, 0, 11, 'R', 'S', 'A', '_', 'P', 'U', 'B',  '_',  'K',  'E', 'Y', 0, 0, 0,
+        0, 0, 3, 1,  0,   1,   0,   0,   0,   3,   0xc5, 0x01, 0xfe, 0,   0,   0, 0};
+    assert_written_as_base64("HS_PUBKEY", unsigned_mod, sizeof unsigned_mod);
+    static const uint8_t leading_zero[] = {
+        0, 0, 0, 11, 'R', 'S', 'A', '_', 'P', 'U', 'B', '_',  'K',  'E',  'Y', 0, 0, 0, 0,
+        0, 4, 0, 1,  0,   1,   0,   0,   0,   4,   0,   0xc5, 0x01, 0xfe, 0,   0, 0, 0};
+    assert_written_as_base64("HS_PUBKEY", leading_zero, sizeof leading_zero);
+    /* HS_SITE (offsets of encode_site's layout): a flag bit with no name; an attribute that is
+     * not UTF-8; an interface type or protocol with no name. Each still decodes as a site. */
+    static struct hdl_site decoded;
+    const size_t len = encode_site(b, sizeof b, rsa_key, sizeof rsa_key);
+    const size_t iface = SITE_KEY_AT + sizeof rsa_key + 4;
+    static const size_t at[] = {6, 28, iface, iface + 1};
+    static const uint8_t set[] = {HDL_SITE_PRIMARY | 0x01, 0xff, 4, 255};
+    for (size_t i = 0; i < sizeof at / sizeof at[0]; i++) {
+        uint8_t was = b[at[i]];
+        b[at[i]] = set[i];
+        assert_int_equal(hdl_site_decode(b, len, &decoded), HDL_OK);
+        assert_written_as_base64("HS_SITE", b, len);
+        b[at[i]] = was;
+    }
+    /* A server key the key form would change. */
+    uint8_t key[sizeof rsa_key + 1] = {0};
+    memcpy(key, rsa_key, sizeof rsa_key);
+    assert_written_as_base64("HS_SITE", b, encode_site(b, sizeof b, key, sizeof key));
+}
+
+/* A ::ffff:-mapped server address is shown as IPv6 text, which reads back to its bytes (the
+ * dotted form would read back as the 12-zero-byte form). */
+static void a_mapped_address_keeps_its_bytes(void **state)
+{
+    (void)state;
+    static uint8_t out[8192];
+    char err[200];
+    uint8_t b[512];
+    size_t len = encode_site(b, sizeof b, rsa_key, sizeof rsa_key);
+    b[SITE_ADDRESS_AT + 10] = b[SITE_ADDRESS_AT + 11] = 0xff;
+    struct hdl_value v = {.index = 1, .ttl = 86400, .perms = 0x0e};
+    v.type = (struct hdl_slice){(const uint8_t *)"HS_SITE", 7};
+    v.data = (struct hdl_slice){b, (uint32_t)len};
+    json_t *j = hdl_value_to_json(&v);
+    json_t *data = json_object_get(j, "data");
+    assert_string_equal(json_string_value(json_object_get(data, "format")), "site");
+    json_t *srv = json_array_get(json_object_get(json_object_get(data, "value"), "servers"), 0);
+    assert_string_equal(json_string_value(json_object_get(srv, "address")), "::ffff:127.0.0.1");
+    assert_int_equal(data_from_json(data, out, sizeof out, err, sizeof err), len);
+    assert_memory_equal(out, b, len);
+    json_decref(j);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(keys_and_sites_read_back_to_the_same_bytes),
+        cmocka_unit_test(data_the_forms_cannot_carry_goes_out_as_base64),
+        cmocka_unit_test(a_mapped_address_keeps_its_bytes),
         cmocka_unit_test(captured_url_value_goes_to_wire_bytes),
         cmocka_unit_test(captured_url_wire_bytes_go_to_json),
         cmocka_unit_test(admin_data_round_trips_as_admin_format),
