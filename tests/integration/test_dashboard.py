@@ -15,6 +15,7 @@ import shutil
 import socket
 import subprocess
 import tempfile
+import time
 import unittest
 import urllib.error
 import urllib.request
@@ -245,7 +246,13 @@ class DashboardAgainstNode(unittest.TestCase):
             s.sendto(b"\x02\x0a" + b"\xff" * 30, ("127.0.0.1", n.port))
         finally:
             s.close()
-        cls.get("/metrics")  # so the metrics route has answered once before the scrape
+        # Another worker may serve the scrape before the datagram's worker has counted it: wait
+        # until it has (so the metrics route has also answered once before the scrape).
+        deadline = time.monotonic() + scaled(5)
+        while not re.search(r"(?m)^pazhou_malformed_requests_total [1-9]", cls.get("/metrics")):
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.05)
 
     def test_scrape_has_the_driven_series(self):
         # The requests above are there: the check below runs against labelled series.
